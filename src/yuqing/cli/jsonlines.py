@@ -1,0 +1,152 @@
+"""Reading and writing JSON Lines of posts for the stream commands and `ingest`.
+
+Each line is parsed on its own: a bad line is reported as `LINE N: reason` on stderr and
+skipped, and the rest of the input is still read (CONTRACTS).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from yuqing.core.clock import Clock, SystemClock
+from yuqing.core.errors import InvalidInput
+from yuqing.core.settings import load_settings
+from yuqing.monitor.normalize import parse_post
+from yuqing.monitor.posts import Post
+
+BATCH = 512
+
+
+@dataclass(slots=True)
+class Record:
+    """One line of input: its number and either the parsed object or why it was refused."""
+
+    line: int
+    obj: Any = None
+    error: str | None = None
+
+
+def decode_line(raw: bytes) -> str:
+    """UTF-8 text of one line; invalid bytes are an error naming the offset."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"invalid UTF-8 at byte {exc.start + 1}") from None
+
+
+def read_records(stream: IO[bytes]) -> Iterator[Record]:
+    """Parsed JSON objects of a JSON Lines byte stream, one `Record` a non-blank line."""
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            text = decode_line(raw)
+            if number == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            yield Record(number, obj=json.loads(text))
+        except InvalidInput as exc:
+            yield Record(number, error=str(exc))
+        except (ValueError, RecursionError) as exc:
+            yield Record(number, error=f"not valid JSON: {exc}")
+
+
+def report(line: int, reason: str, *, err: IO[str] | None = None) -> None:
+    """Print one rejected line as CONTRACTS asks: `LINE N: reason`."""
+    print(f"LINE {line}: {reason}", file=err or sys.stderr)
+
+
+@contextmanager
+def open_input(path: Path | None) -> Iterator[IO[bytes]]:
+    if path is None or str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+@contextmanager
+def open_output(path: Path | None) -> Iterator[IO[str]]:
+    if path is None or str(path) == "-":
+        yield sys.stdout
+        return
+    try:
+        handle = path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def run_stream(
+    annotate: Callable[[list[Post]], None],
+    *,
+    input_path: Path | None,
+    output_path: Path | None,
+    clock: Clock | None = None,
+) -> int:
+    """Read posts, let `annotate` add fields to each batch, write the originals back with them.
+
+    Returns the number of rejected lines. Posts are written in input order.
+    """
+    settings = load_settings()
+    clock = clock or SystemClock()
+    rejected = 0
+    with open_input(input_path) as src, open_output(output_path) as out:
+        batch: list[tuple[dict[str, Any], Post]] = []
+
+        def flush() -> None:
+            annotate([post for _, post in batch])
+            for original, post in batch:
+                out.write(dumps({**original, **post.annotations}))
+                out.write("\n")
+            batch.clear()
+
+        for record in read_records(src):
+            if record.error is not None:
+                report(record.line, record.error)
+                rejected += 1
+                continue
+            try:
+                post = parse_post(
+                    record.obj,
+                    received_at=clock.now(),
+                    max_post_bytes=settings.max_post_bytes,
+                    line=record.line,
+                    timezone=settings.timezone,
+                )
+            except InvalidInput as exc:
+                report(record.line, str(exc))
+                rejected += 1
+                continue
+            batch.append((record.obj, post))
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
+            flush()
+        out.flush()
+    return rejected
+
+
+def iter_batches(items: Iterable[Post], size: int = BATCH) -> Iterator[list[Post]]:
+    batch: list[Post] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,66 @@
+"""The `yuqing` command.
+
+Each command group lives in its own module and imports heavy libraries inside its
+commands, so `yuqing --help` stays fast. Errors end here: one line on stderr and the
+error's exit code; a traceback only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from yuqing.cli import ingest, monitor_cmds, sources, store, streams, watches
+from yuqing.core.errors import YuQingError
+
+app = typer.Typer(
+    name="yuqing",
+    help="YuQing 舆情: public-opinion monitoring and emergency-plan handling.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    _state["debug"] = debug
+
+
+for module in (store, ingest, streams, monitor_cmds):
+    module.register(app)
+app.add_typer(sources.app, name="source")
+app.add_typer(watches.app, name="watch")
+
+
+def run() -> None:
+    """Console entry point."""
+    try:
+        app(standalone_mode=False)
+    except YuQingError as exc:
+        if _state["debug"]:
+            raise
+        print(f"yuqing: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except (typer.Exit, SystemExit) as exc:
+        code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
+        sys.exit(code)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if _state["debug"]:
+            raise
+        print(f"yuqing: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(70)

@@ -1,0 +1,63 @@
+"""Settings from the environment (CONTRACTS: YUQING_HOME, YUQING_DB, YUQING_MAX_POST_BYTES)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from yuqing.core.errors import InvalidInput
+
+DEFAULT_MAX_POST_BYTES = 1024 * 1024  # CONTRACTS: a post text over 1 MiB is rejected
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # CONTRACTS: naive time means Asia/Shanghai
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    db_url: str
+    max_post_bytes: int = DEFAULT_MAX_POST_BYTES
+    timezone: str = DEFAULT_TIMEZONE
+    # Lets every fetch reach loopback/private addresses; for test rigs that serve
+    # fixtures on 127.0.0.1. Sources get the same per source with `--internal`.
+    allow_internal_fetch: bool = False
+    user_agent: str = "YuQing/0.1 (+public-opinion monitoring; respects robots.txt)"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+
+def _default_home() -> Path:
+    # platformdirs is imported here, not at module level: `yuqing --help` stays fast.
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("yuqing", appauthor=False))
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an integer, not {raw!r}") from None
+    if value <= 0:
+        raise InvalidInput(f"{name} must be positive, not {value}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment (or the mapping given)."""
+    env = os.environ if environ is None else environ
+    home_raw = env.get("YUQING_HOME")
+    home = Path(home_raw).expanduser() if home_raw else _default_home()
+    return Settings(
+        home=home,
+        db_url=env.get("YUQING_DB") or f"sqlite:///{home / 'yuqing.db'}",
+        max_post_bytes=_int_env(env, "YUQING_MAX_POST_BYTES", DEFAULT_MAX_POST_BYTES),
+        timezone=env.get("YUQING_TIMEZONE", DEFAULT_TIMEZONE),
+        allow_internal_fetch=env.get("YUQING_ALLOW_INTERNAL_FETCH", "") in {"1", "true", "yes"},
+    )

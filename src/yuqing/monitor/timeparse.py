@@ -1,0 +1,70 @@
+"""Times from outside: ISO 8601, RFC 2822 (feeds) and common Chinese forms.
+
+CONTRACTS: a time without an offset means Asia/Shanghai (or the configured zone).
+Results are aware UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from yuqing.core.errors import InvalidInput
+
+_CHINESE = re.compile(
+    r"^(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?"
+    r"(?:\s*(\d{1,2})\s*[:时]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2}))?\s*秒?)?$"
+)
+# Unix seconds between 2000 and 2100; milliseconds are recognised by their size.
+_EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800
+
+
+@lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _from_epoch(value: float, field: str) -> datetime:
+    if value > _EPOCH_MAX * 10:
+        value /= 1000.0
+    if not _EPOCH_MIN <= value <= _EPOCH_MAX:
+        raise InvalidInput(f"field '{field}' is not a plausible Unix time: {value}")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def parse_time(value: Any, *, default_tz: str = "Asia/Shanghai", field: str = "time") -> datetime:
+    """Parse a time given as text or Unix seconds; raise `InvalidInput` naming `field`."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"field '{field}' must be a time, not a boolean")
+    if isinstance(value, int | float):
+        return _from_epoch(float(value), field)
+    if not isinstance(value, str):
+        raise InvalidInput(f"field '{field}' must be a time string, not {type(value).__name__}")
+    text = value.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        match = _CHINESE.match(text)
+        if match:
+            y, mo, d, h, mi, s = (int(g) if g else 0 for g in match.groups())
+            try:
+                parsed = datetime(y, mo, d, h, mi, s)  # noqa: DTZ001 - zone added below
+            except ValueError:
+                parsed = None
+        else:
+            try:
+                parsed = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                parsed = None
+    if parsed is None:
+        if text.isdigit():
+            return _from_epoch(float(text), field)
+        raise InvalidInput(f"field '{field}' is not a time: {text[:60]!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_zone(default_tz))
+    return parsed.astimezone(UTC)
