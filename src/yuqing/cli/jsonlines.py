@@ -10,7 +10,6 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,41 +18,9 @@ from yuqing.core.errors import InvalidInput
 from yuqing.core.settings import load_settings
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post
+from yuqing.monitor.readers import read_jsonl
 
 BATCH = 512
-
-
-@dataclass(slots=True)
-class Record:
-    """One line of input: its number and either the parsed object or why it was refused."""
-
-    line: int
-    obj: Any = None
-    error: str | None = None
-
-
-def decode_line(raw: bytes) -> str:
-    """UTF-8 text of one line; invalid bytes are an error naming the offset."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"invalid UTF-8 at byte {exc.start + 1}") from None
-
-
-def read_records(stream: IO[bytes]) -> Iterator[Record]:
-    """Parsed JSON objects of a JSON Lines byte stream, one `Record` a non-blank line."""
-    for number, raw in enumerate(stream, start=1):
-        if not raw.strip():
-            continue
-        try:
-            text = decode_line(raw)
-            if number == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            yield Record(number, obj=json.loads(text))
-        except InvalidInput as exc:
-            yield Record(number, error=str(exc))
-        except (ValueError, RecursionError) as exc:
-            yield Record(number, error=f"not valid JSON: {exc}")
 
 
 def report(line: int, reason: str, *, err: IO[str] | None = None) -> None:
@@ -115,7 +82,7 @@ def run_stream(
                 out.write("\n")
             batch.clear()
 
-        for record in read_records(src):
+        for record in read_jsonl(src):
             if record.error is not None:
                 report(record.line, record.error)
                 rejected += 1

@@ -39,9 +39,9 @@ app.add_typer(watches.app, name="watch")
 
 
 def run() -> None:
-    """Console entry point."""
+    """Console entry point: usage errors are typer's; ours end as one line on stderr."""
     try:
-        app(standalone_mode=False)
+        app()
     except YuQingError as exc:
         if _state["debug"]:
             raise
@@ -49,17 +49,9 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except (typer.Exit, SystemExit) as exc:
-        code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
-        sys.exit(code)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(141)  # `yuqing search … | head`: the reader left, not an error of ours
+    except Exception as exc:
         if _state["debug"]:
             raise
         print(f"yuqing: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)

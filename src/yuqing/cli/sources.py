@@ -1,5 +1,90 @@
-"""(in progress)"""
+"""`yuqing source add/list/remove` (CONTRACTS)."""
+
+from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(help="Configured sources and their health.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="A unique name for the source."),
+    kind: str = typer.Option(..., "--kind", help="rss, web, jsonapi or file."),
+    url: str = typer.Option(..., "--url", help="The feed, page or API URL (or file path)."),
+    platform: str | None = typer.Option(None, "--platform", help="news, forum, microblog…"),
+    tier: str | None = typer.Option(None, "--tier", help="central … self."),
+    interval: int = typer.Option(900, "--interval", help="Seconds between polls."),
+    internal: bool = typer.Option(False, "--internal", help="Allow loopback/private addresses."),
+    keep_all: bool = typer.Option(False, "--keep-all", help="Keep every post, matched or not."),
+) -> None:
+    """Add a source."""
+    from pydantic import ValidationError
+
+    from yuqing.cli.context import app_context
+    from yuqing.core.errors import InvalidInput
+    from yuqing.db.engine import session_scope
+    from yuqing.monitor import service
+    from yuqing.monitor.schemas import SourceCreate
+
+    try:
+        source_in = SourceCreate(
+            name=name,
+            kind=kind,
+            url=url,
+            platform=platform,
+            media_tier=tier,
+            interval_s=interval,
+            internal=internal,
+            keep_all=keep_all,
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InvalidInput(f"{field}: {err['msg']}") from None
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        service.create_source(session=session, clock=ctx.clock, source_in=source_in)
+    typer.echo(f"added source {name!r} ({kind}, every {interval} s)")
+
+
+@app.command("list")
+def list_sources(json_out: bool = typer.Option(False, "--json", help="JSON Lines.")) -> None:
+    """List sources with their health."""
+    from yuqing.cli.context import app_context
+    from yuqing.cli.jsonlines import dumps
+    from yuqing.db.engine import session_scope
+    from yuqing.monitor import service
+    from yuqing.monitor.schemas import SourceRead
+
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        rows = [SourceRead.model_validate(s) for s in service.get_all_sources(session=session)]
+    if json_out:
+        for row in rows:
+            typer.echo(dumps(row.model_dump(mode="json")))
+        return
+    if not rows:
+        typer.echo("no sources")
+        return
+    for row in rows:
+        health = "ok" if row.last_error is None else f"error: {row.last_error}"
+        last = row.last_success_at.isoformat(timespec="seconds") if row.last_success_at else "never"
+        due = row.next_poll_at.isoformat(timespec="seconds") if row.next_poll_at else "-"
+        typer.echo(
+            f"{row.name}\t{row.kind}\t{row.url}\tseen {row.items_seen} kept {row.items_kept}"
+            f"\tlast ok {last}\tnext {due}\t{health}"
+        )
+
+
+@app.command("remove")
+def remove(name: str = typer.Argument(...)) -> None:
+    """Remove a source (its stored posts stay)."""
+    from yuqing.cli.context import app_context
+    from yuqing.db.engine import session_scope
+    from yuqing.monitor import service
+
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        service.delete_source(session=session, name=name)
+    typer.echo(f"removed source {name!r}")

@@ -18,8 +18,8 @@ OutputOpt = typer.Option(None, "--output", "-o", help="Write posts to FILE inste
 
 
 def match(
-    rule: str | None = typer.Option(None, "--rule", help="A watch rule; adds \"matched\"."),
-    watches: Path | None = typer.Option(None, "--watches", help="A watch file; adds \"watches\"."),
+    rule: str | None = typer.Option(None, "--rule", help='A watch rule; adds "matched".'),
+    watches: Path | None = typer.Option(None, "--watches", help='A watch file; adds "watches".'),
     input_path: Path | None = InputOpt,
     output_path: Path | None = OutputOpt,
 ) -> None:

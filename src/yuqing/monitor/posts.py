@@ -12,21 +12,42 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-Platform = Literal["news", "portal", "forum", "microblog", "wechat", "video", "qa", "board", "other"]
+Platform = Literal[
+    "news", "portal", "forum", "microblog", "wechat", "video", "qa", "board", "other"
+]
 MediaTier = Literal["central", "provincial", "municipal", "local", "self"]
 
 PLATFORMS: tuple[str, ...] = (
-    "news", "portal", "forum", "microblog", "wechat", "video", "qa", "board", "other",
+    "news",
+    "portal",
+    "forum",
+    "microblog",
+    "wechat",
+    "video",
+    "qa",
+    "board",
+    "other",
 )
 # Highest first: the order in which an event's spread is read (PRODUCT §2).
 MEDIA_TIERS: tuple[str, ...] = ("central", "provincial", "municipal", "local", "self")
 ENGAGEMENT_KEYS: tuple[str, ...] = ("reposts", "comments", "likes", "views")
 
 # The CONTRACTS fields; anything else a post carries is kept in `extra`.
-KNOWN_FIELDS = frozenset({
-    "id", "url", "source", "platform", "media_tier", "title", "text", "author",
-    "published_at", "lang", "engagement",
-})
+KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "url",
+        "source",
+        "platform",
+        "media_tier",
+        "title",
+        "text",
+        "author",
+        "published_at",
+        "lang",
+        "engagement",
+    }
+)
 
 
 @dataclass(slots=True)

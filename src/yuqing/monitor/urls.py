@@ -6,12 +6,37 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that only say who shared or clicked a link, never which page it is.
 _TRACKING_PREFIXES = ("utm_", "spm", "share_", "wt.", "hmsr", "hmpl", "hmcu", "hmkw", "hmci")
-_TRACKING_NAMES = frozenset({
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-    "from", "isappinstalled", "scene", "clicktime", "enterid", "sharer_sharetime",
-    "sharer_shareid", "wfr", "vd_source", "share_source", "share_medium", "share_token",
-    "timestamp", "_hsenc", "_hsmi", "ref", "ref_src", "s_trans", "s_channel",
-})
+_TRACKING_NAMES = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "from",
+        "isappinstalled",
+        "scene",
+        "clicktime",
+        "enterid",
+        "sharer_sharetime",
+        "sharer_shareid",
+        "wfr",
+        "vd_source",
+        "share_source",
+        "share_medium",
+        "share_token",
+        "timestamp",
+        "_hsenc",
+        "_hsmi",
+        "ref",
+        "ref_src",
+        "s_trans",
+        "s_channel",
+    }
+)
 
 
 def _is_tracking(name: str) -> bool:
@@ -35,5 +60,7 @@ def canonical_url(url: str, *, base: str | None = None) -> str:
         host = f"{host}:{parts.port}"
     if parts.username:
         host = f"{parts.username}@{host}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", urlencode(query), ""))

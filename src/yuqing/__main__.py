@@ -1,0 +1,5 @@
+"""`python -m yuqing` runs the command."""
+
+from yuqing.cli.main import run
+
+run()

@@ -1,0 +1,62 @@
+"""Shapes the monitoring context hands out (CLI and API), separate from its tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SourceKind = Literal["rss", "web", "jsonapi", "file"]
+
+
+class SourceCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: SourceKind
+    url: str = Field(min_length=1, max_length=4096)
+    platform: str | None = None
+    media_tier: str | None = None
+    interval_s: int = Field(default=900, ge=30, le=7 * 24 * 3600)
+    internal: bool = False
+    keep_all: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SourceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    kind: str
+    url: str
+    platform: str | None
+    media_tier: str | None
+    interval_s: int
+    internal: bool
+    keep_all: bool
+    enabled: bool
+    options: dict[str, Any]
+    created_at: datetime
+    next_poll_at: datetime | None
+    last_poll_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    items_seen: int
+    items_kept: int
+
+
+class IngestSummary(BaseModel):
+    """The last line of `yuqing ingest` (CONTRACTS)."""
+
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    copies: int = 0
+    rejected: int = 0
+    matched: int = 0
+    stored: int = 0
+
+    def add(self, other: IngestSummary) -> None:
+        for name in type(self).model_fields:
+            setattr(self, name, getattr(self, name) + getattr(other, name))

@@ -1,0 +1,128 @@
+"""Operations on sources and watches (keyword-only; the caller commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from yuqing.core.clock import Clock
+from yuqing.core.errors import Conflict, InvalidInput, NotFound
+from yuqing.monitor import models
+from yuqing.monitor.posts import MEDIA_TIERS, PLATFORMS
+from yuqing.monitor.schemas import SourceCreate
+from yuqing.monitor.watches import Watch, parse_watch
+
+
+def _check_choice(value: str | None, allowed: tuple[str, ...], what: str) -> None:
+    if value is not None and value not in allowed:
+        raise InvalidInput(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def create_source(*, session: Session, clock: Clock, source_in: SourceCreate) -> models.Source:
+    """Add a source; its first poll is due at once."""
+    _check_choice(source_in.platform, PLATFORMS, "platform")
+    _check_choice(source_in.media_tier, MEDIA_TIERS, "tier")
+    if source_in.kind != "file" and not source_in.url.lower().startswith(("http://", "https://")):
+        raise InvalidInput(f"source URL must be http:// or https://, not {source_in.url!r}")
+    if session.scalar(select(models.Source.id).where(models.Source.name == source_in.name)):
+        raise Conflict(f"a source named {source_in.name!r} exists already")
+    now = clock.now()
+    source = models.Source(
+        **source_in.model_dump(),
+        enabled=True,
+        created_at=now,
+        next_poll_at=now,
+        consecutive_failures=0,
+        items_seen=0,
+        items_kept=0,
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
+def get_source(*, session: Session, name: str) -> models.Source | None:
+    return session.scalar(select(models.Source).where(models.Source.name == name))
+
+
+def get_source_or_raise(*, session: Session, name: str) -> models.Source:
+    source = get_source(session=session, name=name)
+    if source is None:
+        raise NotFound(f"no source named {name!r}")
+    return source
+
+
+def get_all_sources(*, session: Session) -> Sequence[models.Source]:
+    return session.scalars(select(models.Source).order_by(models.Source.name)).all()
+
+
+def delete_source(*, session: Session, name: str) -> None:
+    """Remove a source; the posts it brought stay in the store."""
+    session.delete(get_source_or_raise(session=session, name=name))
+    session.flush()
+
+
+def due_sources(*, session: Session, now: datetime) -> Sequence[models.Source]:
+    """Enabled sources whose next poll is due."""
+    return session.scalars(
+        select(models.Source)
+        .where(models.Source.enabled.is_(True))
+        .where((models.Source.next_poll_at.is_(None)) | (models.Source.next_poll_at <= now))
+        .order_by(models.Source.next_poll_at, models.Source.name)
+    ).all()
+
+
+def upsert_watches(*, session: Session, clock: Clock, watches: Sequence[Watch]) -> tuple[int, int]:
+    """Add or replace watches by name; returns (added, replaced)."""
+    now = clock.now()
+    existing = {
+        w.name: w
+        for w in session.scalars(
+            select(models.Watch).where(models.Watch.name.in_([w.name for w in watches]))
+        )
+    }
+    added = replaced = 0
+    for watch in watches:
+        row = existing.get(watch.name)
+        if row is None:
+            row = models.Watch(name=watch.name, created_at=now)
+            session.add(row)
+            added += 1
+        else:
+            replaced += 1
+        row.rule = watch.expr if watch.groups is None else None
+        row.groups = watch.groups
+        row.sources = sorted(watch.sources) if watch.sources is not None else None
+        row.updated_at = now
+    session.flush()
+    return added, replaced
+
+
+def delete_watch(*, session: Session, name: str) -> None:
+    result = session.execute(delete(models.Watch).where(models.Watch.name == name))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"no watch named {name!r}")
+
+
+def get_all_watch_rows(*, session: Session) -> Sequence[models.Watch]:
+    return session.scalars(select(models.Watch).order_by(models.Watch.name)).all()
+
+
+def watch_from_row(row: models.Watch) -> Watch:
+    """The compiled watch of a stored row."""
+    spec: dict[str, object] = {"name": row.name}
+    if row.groups is not None:
+        spec.update(row.groups)
+    else:
+        spec["rule"] = row.rule
+    if row.sources is not None:
+        spec["sources"] = row.sources
+    return parse_watch(spec, where=f"watch {row.name!r}")
+
+
+def load_watches(*, session: Session) -> list[Watch]:
+    """All stored watches, compiled."""
+    return [watch_from_row(row) for row in get_all_watch_rows(session=session)]

@@ -1,0 +1,138 @@
+"""Writing kept posts in batches, and the keys that find posts already stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from typing import cast
+
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
+
+from yuqing.core.ids import digest
+from yuqing.db import search
+from yuqing.monitor.models import PostWatch, StoredPost
+from yuqing.monitor.posts import Post
+
+
+@dataclass(slots=True)
+class Keys:
+    """A post's store keys: `uid` is unique; `content_key` is "same URL and text"."""
+
+    uid: str
+    content_key: str
+    by_url: bool
+
+
+def keys_of(post: Post) -> Keys:
+    """Store keys of a post (CONTRACTS: same id, or same URL and text, is a duplicate)."""
+    if post.url:
+        content_key = digest(post.url, post.folded, length=32)
+    else:
+        content_key = digest("\x01" + post.source, post.folded, length=32)
+    uid = "i" + digest(post.source, post.id, length=32) if post.has_own_id else "k" + content_key
+    return Keys(uid=uid, content_key=content_key, by_url=post.url is not None)
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def stored_keys(conn: Connection, keys: Sequence[Keys]) -> set[str]:
+    """The uids and URL content keys among `keys` that the store has already."""
+    found: set[str] = set()
+    uids = [k.uid for k in keys]
+    for chunk in _chunks(uids):
+        found.update(conn.scalars(select(StoredPost.uid).where(StoredPost.uid.in_(chunk))))
+    url_keys = [k.content_key for k in keys if k.by_url]
+    for chunk in _chunks(url_keys):
+        found.update(
+            conn.scalars(select(StoredPost.content_key).where(StoredPost.content_key.in_(chunk)))
+        )
+    return found
+
+
+def original_pks(conn: Connection, post_ids: Sequence[str]) -> dict[str, int]:
+    """pk of the first stored post with each public id."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(dict.fromkeys(post_ids))):
+        rows = conn.execute(
+            select(StoredPost.post_id, StoredPost.pk)
+            .where(StoredPost.post_id.in_(chunk))
+            .order_by(StoredPost.pk.desc())
+        )
+        for post_id, pk in rows:
+            out[post_id] = pk  # descending order: the first stored wins
+    return out
+
+
+def _row(
+    post: Post, keys: Keys, *, original_pk: int | None, signature: bytes | None
+) -> dict[str, object]:
+    return {
+        "uid": keys.uid,
+        "post_id": post.id,
+        "source": post.source,
+        "url": post.url,
+        "title": post.title,
+        "text": post.text,
+        "html": post.html,
+        "folded": post.folded,
+        "author": post.author,
+        "lang": post.lang,
+        "platform": post.platform,
+        "media_tier": post.media_tier,
+        "published_at": post.published_at,
+        "received_at": post.received_at,
+        "engagement": post.engagement,
+        "extra": post.extra,
+        "content_key": keys.content_key,
+        "duplicate_of_pk": original_pk,
+        "duplicate_of": post.duplicate_of,
+        "copies": 0,
+        "dedup_sig": signature,
+        "watches": post.watches,
+        "annotations": post.annotations,
+    }
+
+
+@dataclass(slots=True)
+class Pending:
+    """A post ready to be written with what the pipeline learned of it."""
+
+    post: Post
+    keys: Keys
+    original_pk: int | None
+    signature: bytes | None
+
+
+def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
+    """Insert the posts, their watch links, search tokens and copy counts; returns pks."""
+    if not pending:
+        return []
+    rows = [_row(p.post, p.keys, original_pk=p.original_pk, signature=p.signature) for p in pending]
+    table = cast(Table, StoredPost.__table__)
+    result = conn.execute(insert(table).returning(table.c.pk, sort_by_parameter_order=True), rows)
+    pks = [row[0] for row in result]
+    links = [
+        {"post_pk": pk, "watch": name}
+        for pk, p in zip(pks, pending, strict=True)
+        for name in dict.fromkeys(p.post.watches)
+    ]
+    if links:
+        conn.execute(insert(cast(Table, PostWatch.__table__)), links)
+    search.index_posts(conn, [(pk, p.post.folded) for pk, p in zip(pks, pending, strict=True)])
+    copies: dict[int, int] = {}
+    for p in pending:
+        if p.original_pk is not None:
+            copies[p.original_pk] = copies.get(p.original_pk, 0) + 1
+    if copies:
+        table = cast(Table, StoredPost.__table__)
+        conn.execute(
+            update(table)
+            .where(table.c.pk == bindparam("opk"))
+            .values(copies=table.c.copies + bindparam("n")),
+            [{"opk": pk, "n": n} for pk, n in copies.items()],
+        )
+    return pks
