@@ -11,7 +11,17 @@ import sys
 
 import typer
 
-from yuqing.cli import ingest, monitor_cmds, sources, store, streams, watches
+from yuqing.cli import (
+    cluster,
+    demo,
+    fetch,
+    ingest,
+    monitor_cmds,
+    sources,
+    store,
+    streams,
+    watches,
+)
 from yuqing.core.errors import YuQingError
 
 app = typer.Typer(
@@ -32,7 +42,7 @@ def _main(
     _state["debug"] = debug
 
 
-for module in (store, ingest, streams, monitor_cmds):
+for module in (store, ingest, streams, cluster, fetch, monitor_cmds, demo):
     module.register(app)
 app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")

@@ -12,21 +12,9 @@ import secrets
 
 
 def digest(*parts: str, length: int = 20) -> str:
-    """A short stable hex digest of the parts (NUL-separated, so ('ab','c') != ('a','bc'))."""
-    h = hashlib.blake2b(digest_size=max(8, (length + 1) // 2))
-    for part in parts:
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()[:length]
-
-
-def post_uid(*, source: str, own_id: str | None, url: str | None, content: str) -> str:
-    """The store's key of a post: unique per source and own id, URL or content."""
-    if own_id:
-        return "i" + digest(source, own_id)
-    if url:
-        return "u" + digest(url)
-    return "c" + digest(source, content)
+    """A short stable hex digest of the parts (NUL-joined, so ('ab','c') != ('a','bc'))."""
+    data = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=max(8, (length + 1) // 2)).hexdigest()[:length]
 
 
 def derived_post_id(*, url: str | None, content: str) -> str:

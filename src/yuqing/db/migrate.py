@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 # The newest revision under migrations/versions; a test checks it against Alembic's head,
 # so opening an up-to-date store needs no Alembic import (commands start fast).
@@ -29,12 +29,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def current_revision(engine: Engine) -> str | None:
     """The store's schema revision, or None for an empty store."""
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
-        return MigrationContext.configure(conn).get_current_revision()
+        # Read directly: importing Alembic costs a tenth of a second on every command.
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def ensure_current(engine: Engine) -> None:

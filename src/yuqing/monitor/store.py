@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
 from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update

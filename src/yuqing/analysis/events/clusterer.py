@@ -1,0 +1,399 @@
+"""Online event clustering: each post joins the closest live event or opens a new one.
+
+Single pass, from earlier posts only (river's `predict_one` before `learn_one`):
+
+1. A copy (dedup set `duplicate_of`) joins its original's event; a post with exactly the
+   same words as an earlier one in the same partition does too.
+2. Otherwise the post's TF-IDF vector is compared with the centroids of the live events
+   found through an inverted index on each event's heaviest words; the similarity is
+   discounted by how long the event has been idle. Above `threshold` it joins the best,
+   else it opens a new event.
+3. Events idle longer than `retire_after`, or beyond `max_live`, leave the index; their
+   summaries wait in `drain_retired()` for the store.
+
+Partitions (organizations) never share events: the index, the repeat table and the copy
+links are all per partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from yuqing.analysis.events.model import Assignment, Event, EventSummary, make_title
+from yuqing.analysis.events.tokenize import tokens
+from yuqing.analysis.events.vectorize import DocumentFrequency, Vector, tfidf, top_terms
+from yuqing.monitor.posts import Post
+
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Parameters; the defaults were chosen on the dev streams (docs/events.md)."""
+
+    threshold: float = 0.05  # decayed cosine needed to join an event
+    merge_threshold: float = 0.3  # centroid cosine at which two live events become one
+    half_life_hours: float = 72.0  # an event idle this long counts half as similar
+    retire_after_hours: float = 14 * 24.0  # idle events leave the live index
+    max_live: int = 20_000  # live events at most (the oldest idle retire first)
+    centroid_terms: int = 120  # words kept per centroid
+    index_terms: int = 12  # words under which an event is indexed
+    query_terms: int = 40  # a post's heaviest words used to find candidates
+    postings_cap: int = 48  # most recently active events read per word
+    vector_terms: int = 40  # words kept per post vector
+    repeat_min_words: int = 3  # shorter posts are too generic to call repeats
+    memory_posts: int = 200_000  # post → event links kept for copies and repeats
+    retired_kept: int = 10_000  # retired summaries waiting to be drained
+
+
+class OnlineClusterer:
+    """Single-pass clustering of posts into events, with a time-decayed live index."""
+
+    def __init__(self, config: ClusterConfig | None = None) -> None:
+        self.config = config or ClusterConfig()
+        self.df = DocumentFrequency()
+        self._live: OrderedDict[str, Event] = OrderedDict()  # least recently active first
+        # partition → word → events (insertion order = recency of activity).
+        self._index: dict[str, dict[str, dict[str, None]]] = {}
+        self._post_event: OrderedDict[str, str] = OrderedDict()  # "partition\x1fpost id"
+        self._repeats: OrderedDict[str, str] = OrderedDict()  # "partition\x1fwords" digest
+        self._aliases: dict[str, str] = {}  # merged event → the event it went into
+        self._retired: deque[EventSummary] = deque(maxlen=self.config.retired_kept)
+        self._seq = 0
+        self._watermark: datetime | None = None
+        self._cache: tuple[str, str, list[str], Vector] | None = None
+        self._runner_up: str | None = None  # second-best event of the last decision
+        self._manual: set[str] = set()  # events a person split: never merged automatically
+
+    # -- river API ---------------------------------------------------------------------
+
+    def predict_one(self, post: Post, *, partition: str = "") -> str | None:
+        """The live event `post` would join, or None for a new event; changes nothing."""
+        return self._decide(post, partition)[0]
+
+    def learn_one(self, post: Post, event_id: str, *, partition: str = "") -> None:
+        """Record that `post` belongs to `event_id` (opening it when unknown)."""
+        words, vec = self._features(post)
+        now = self._time(post)
+        event = self._live.get(self.resolve(event_id))
+        if event is None or event.partition != partition:
+            event = self._open(event_id, post, partition, now)
+        self._join(event, post, words, vec, now)
+        self.df.learn(words)
+        self._retire(now)
+
+    def assign(self, post: Post, *, partition: str = "") -> Assignment:
+        """Predict then learn: the event `post` joins as it arrives."""
+        event_id, similarity, reason = self._decide(post, partition)
+        runner_up, self._runner_up = self._runner_up, None
+        if event_id is None:
+            event_id = self._new_id(post, partition)
+            self.learn_one(post, event_id, partition=partition)
+            return Assignment(event_id, True, similarity, "new")
+        if reason == "copy" and event_id not in self._live:
+            # The original's event has retired: the copy still belongs to it (the store
+            # counts the spread), but there is no live centroid to update.
+            self._remember(post, partition, event_id)
+            return Assignment(event_id, False, similarity, reason)
+        self.learn_one(post, event_id, partition=partition)
+        if runner_up is not None:
+            self._maybe_merge(event_id, runner_up)
+        return Assignment(event_id, False, similarity, reason)
+
+    def _maybe_merge(self, event_id: str, other_id: str) -> None:
+        # A post close to two events that are close to each other: they are one story
+        # that opened twice (typical early on, before idf settles). Later posts of both go
+        # to the one this post joined; a person's split is never undone.
+        event, other = self._live.get(event_id), self._live.get(other_id)
+        if event is None or other is None or event.norm <= 0.0 or other.norm <= 0.0:
+            return
+        if event_id in self._manual or other_id in self._manual:
+            return
+        if event.cosine(other.centroid) / other.norm >= self.config.merge_threshold:
+            self.merge(event_id, other_id)
+
+    # -- manual decisions ----------------------------------------------------------------
+
+    def merge(self, keep_id: str, other_id: str) -> None:
+        """A person merged `other_id` into `keep_id`: later posts of either go to `keep_id`."""
+        keep_id, other_id = self.resolve(keep_id), self.resolve(other_id)
+        if keep_id == other_id:
+            return
+        self._aliases[other_id] = keep_id
+        other = self._live.pop(other_id, None)
+        keep = self._live.get(keep_id)
+        if other is None:
+            return
+        self._unindex(other)
+        if keep is None:
+            # The kept event has retired: the merged one lives on under its id.
+            other.id = keep_id
+            self._live[keep_id] = other
+            self._reindex(other)
+            return
+        keep.add(other.centroid, max_terms=self.config.centroid_terms)
+        keep.size += other.size
+        keep.first_at = min(keep.first_at, other.first_at)
+        keep.last_at = max(keep.last_at, other.last_at)
+        self._reindex(keep)
+
+    def split(self, event_id: str, posts: Iterable[Post], *, partition: str = "") -> str:
+        """A person moved `posts` out of `event_id` into a new event; returns its id."""
+        source = self._live.get(self.resolve(event_id))
+        moved = list(posts)
+        if not moved:
+            raise ValueError("a split needs at least one post")
+        first = min(moved, key=self._time)
+        new_id = self._new_id(first, partition)
+        target = self._open(new_id, first, partition, self._time(first))
+        for post in moved:
+            words, vec = self._features(post)
+            if source is not None:
+                source.subtract(vec)
+                source.size = max(0, source.size - 1)
+            self._join(target, post, words, vec, self._time(post))
+        if source is not None:
+            self._reindex(source)
+            self._manual.add(source.id)
+        self._manual.add(new_id)
+        return new_id
+
+    def resolve(self, event_id: str) -> str:
+        """The event that `event_id` now stands for (after manual merges)."""
+        seen = 0
+        while event_id in self._aliases and seen < 64:
+            event_id = self._aliases[event_id]
+            seen += 1
+        return event_id
+
+    # -- facts ---------------------------------------------------------------------------
+
+    def summary(self, event_id: str) -> EventSummary | None:
+        """The live event's title, keywords, first post, time span and size."""
+        event = self._live.get(self.resolve(event_id))
+        return event.summary() if event is not None else None
+
+    def live_count(self) -> int:
+        """How many events are in the live index."""
+        return len(self._live)
+
+    def drain_retired(self) -> list[EventSummary]:
+        """Summaries of the events retired since the last call, for the store."""
+        out = list(self._retired)
+        self._retired.clear()
+        return out
+
+    # -- internals -----------------------------------------------------------------------
+
+    @staticmethod
+    def _time(post: Post) -> datetime:
+        # A post dated in the future must not retire every live event: never later than
+        # when it was received.
+        return min(post.published_at, post.received_at)
+
+    def _features(self, post: Post) -> tuple[list[str], Vector]:
+        cached = self._cache
+        if cached is not None and cached[0] == post.id and cached[1] == post.folded:
+            return cached[2], cached[3]
+        words = tokens(post.folded)
+        vec = tfidf(words, self.df, max_terms=self.config.vector_terms)
+        self._cache = (post.id, post.folded, words, vec)
+        return words, vec
+
+    def _decide(self, post: Post, partition: str) -> tuple[str | None, float, str]:
+        self._runner_up = None
+        copy_of = post.duplicate_of or post.extra.get("duplicate_of")
+        if isinstance(copy_of, str):
+            linked = self._post_event.get(f"{partition}\x1f{copy_of}")
+            if linked is not None:
+                return self.resolve(linked), 1.0, "copy"
+        words, vec = self._features(post)
+        if len(words) >= self.config.repeat_min_words:
+            linked = self._repeats.get(self._repeat_key(partition, words))
+            if linked is not None and self.resolve(linked) in self._live:
+                return self.resolve(linked), 1.0, "repeat"
+        if not vec:
+            return None, 0.0, "new"
+        ranked = self._nearest(vec, partition, self._time(post))
+        if ranked and ranked[0][0] >= self.config.threshold:
+            if len(ranked) > 1 and ranked[1][0] >= self.config.threshold:
+                self._runner_up = ranked[1][1].id
+            return ranked[0][1].id, ranked[0][0], "similar"
+        return None, ranked[0][0] if ranked else 0.0, "new"
+
+    def _nearest(self, vec: Vector, partition: str, now: datetime) -> list[tuple[float, Event]]:
+        """The two best live events for `vec`, best first, by time-decayed cosine."""
+        index = self._index.get(partition)
+        if not index:
+            return []
+        cap = self.config.postings_cap
+        candidates: dict[str, None] = {}
+        for word in top_terms(vec, self.config.query_terms):
+            postings = index.get(word)
+            if postings:
+                candidates.update(dict.fromkeys(islice(reversed(postings), cap)))
+        half_life = self.config.half_life_hours * 3600.0
+        scored: list[tuple[float, int, Event]] = []
+        for event_id in candidates:
+            event = self._live[event_id]
+            idle = max(0.0, (now - event.last_at).total_seconds())
+            score = event.cosine(vec) * 0.5 ** (idle / half_life)
+            if score > 0.0:
+                scored.append((score, -event.seq, event))
+        # Ties go to the older event: deterministic whatever the candidates' order.
+        top = heapq.nlargest(2, scored, key=lambda t: (t[0], t[1]))
+        return [(score, event) for score, _, event in top]
+
+    def _new_id(self, post: Post, partition: str) -> str:
+        # From the partition and the first post's id: stable across runs and restores,
+        # unique as long as post ids are; a counter settles the rare clash.
+        salt = 0
+        while True:
+            raw = f"{partition}\x1f{post.id}\x1f{salt}".encode()
+            event_id = "ev-" + hashlib.blake2b(raw, digest_size=8).hexdigest()
+            if event_id not in self._live and event_id not in self._aliases:
+                return event_id
+            salt += 1
+
+    def _open(self, event_id: str, post: Post, partition: str, now: datetime) -> Event:
+        self._seq += 1
+        event = Event(
+            id=event_id,
+            partition=partition,
+            seq=self._seq,
+            title=make_title(post.title, post.text),
+            first_post_id=post.id,
+            first_at=now,
+            last_at=now,
+        )
+        self._live[event_id] = event
+        return event
+
+    def _join(self, event: Event, post: Post, words: list[str], vec: Vector, now: datetime) -> None:
+        event.size += 1
+        event.last_at = max(event.last_at, now)
+        event.first_at = min(event.first_at, now)
+        if vec:
+            event.add(vec, max_terms=self.config.centroid_terms)
+            self._reindex(event)
+        self._live.move_to_end(event.id)
+        self._remember(post, event.partition, event.id)
+        if len(words) >= self.config.repeat_min_words:
+            self._bounded_put(self._repeats, self._repeat_key(event.partition, words), event.id)
+
+    def _remember(self, post: Post, partition: str, event_id: str) -> None:
+        self._bounded_put(self._post_event, f"{partition}\x1f{post.id}", event_id)
+
+    def _bounded_put(self, table: OrderedDict[str, str], key: str, value: str) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        if len(table) > self.config.memory_posts:
+            table.popitem(last=False)
+
+    @staticmethod
+    def _repeat_key(partition: str, words: list[str]) -> str:
+        raw = f"{partition}\x1f{' '.join(words)}".encode()
+        return hashlib.blake2b(raw, digest_size=12).hexdigest()
+
+    def _reindex(self, event: Event) -> None:
+        index = self._index.setdefault(event.partition, {})
+        new = top_terms(event.centroid, self.config.index_terms)
+        for word in set(event.indexed) - set(new):
+            self._drop_posting(index, word, event.id)
+        for word in new:
+            postings = index.setdefault(word, {})
+            # Move to the end: postings are read newest first, so recency wins the cap.
+            postings.pop(event.id, None)
+            postings[event.id] = None
+        event.indexed = new
+
+    def _unindex(self, event: Event) -> None:
+        index = self._index.get(event.partition, {})
+        for word in event.indexed:
+            self._drop_posting(index, word, event.id)
+        event.indexed = []
+
+    @staticmethod
+    def _drop_posting(index: dict[str, dict[str, None]], word: str, event_id: str) -> None:
+        postings = index.get(word)
+        if postings is not None:
+            postings.pop(event_id, None)
+            if not postings:
+                del index[word]
+
+    def _retire(self, now: datetime) -> None:
+        if self._watermark is None or now > self._watermark:
+            self._watermark = now
+        cutoff = self._watermark - timedelta(hours=self.config.retire_after_hours)
+        while self._live:
+            oldest = next(iter(self._live.values()))
+            if oldest.last_at >= cutoff and len(self._live) <= self.config.max_live:
+                break
+            self._live.popitem(last=False)
+            self._unindex(oldest)
+            self._retired.append(oldest.summary())
+
+    # -- snapshot ------------------------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        """The whole state as JSON bytes (no pickle: a snapshot may cross trust borders)."""
+        state = {
+            "version": SNAPSHOT_VERSION,
+            "config": asdict(self.config),
+            "df": self.df.to_json(),
+            "live": [e.to_json() for e in self._live.values()],
+            "index": {p: {w: list(ev) for w, ev in idx.items()} for p, idx in self._index.items()},
+            "post_event": list(self._post_event.items()),
+            "repeats": list(self._repeats.items()),
+            "aliases": self._aliases,
+            "manual": sorted(self._manual),
+            "retired": [s.to_json() for s in self._retired],
+            "seq": self._seq,
+            "watermark": self._watermark.isoformat() if self._watermark else None,
+        }
+        return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def restore(self, data: bytes) -> None:
+        """Replace the state with one from `snapshot()`."""
+        state: dict[str, Any] = json.loads(data.decode("utf-8"))
+        if state.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"unsupported snapshot version {state.get('version')!r}")
+        self.config = ClusterConfig(**state["config"])
+        self.df = DocumentFrequency()
+        self.df.load_json(state["df"])
+        self._live = OrderedDict((e["id"], Event.from_json(e)) for e in state["live"])
+        self._index = {
+            p: {w: dict.fromkeys(ev) for w, ev in idx.items()} for p, idx in state["index"].items()
+        }
+        self._post_event = OrderedDict((k, v) for k, v in state["post_event"])
+        self._repeats = OrderedDict((k, v) for k, v in state["repeats"])
+        self._aliases = dict(state["aliases"])
+        self._manual = set(state["manual"])
+        self._retired = deque(
+            (_summary_from_json(s) for s in state["retired"]), maxlen=self.config.retired_kept
+        )
+        self._seq = int(state["seq"])
+        wm = state["watermark"]
+        self._watermark = datetime.fromisoformat(wm) if wm else None
+        self._cache = None
+
+
+def _summary_from_json(obj: dict[str, Any]) -> EventSummary:
+    return EventSummary(
+        event_id=obj["event_id"],
+        partition=obj["partition"],
+        title=obj["title"],
+        keywords=list(obj["keywords"]),
+        first_post_id=obj["first_post_id"],
+        first_at=datetime.fromisoformat(obj["first_at"]),
+        last_at=datetime.fromisoformat(obj["last_at"]),
+        size=int(obj["size"]),
+    )

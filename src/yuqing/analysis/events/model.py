@@ -1,0 +1,155 @@
+"""The live event, its public summary and the result of assigning one post."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from yuqing.analysis.events.vectorize import Vector, top_terms
+
+TITLE_CHARS = 80
+_TITLE_NOISE = re.compile(r"(?:https?://|www\.)\S+|@[\w\-·]+:?|\bRT\b:?")
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Which event a post joined, whether it opened it, and how close it was."""
+
+    event_id: str
+    is_new: bool
+    similarity: float
+    reason: str  # "new", "similar", "copy" (dedup said so), "repeat" (same words)
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    """What the store keeps of an event: title, keywords, first post, time span, size."""
+
+    event_id: str
+    partition: str
+    title: str
+    keywords: list[str]
+    first_post_id: str
+    first_at: datetime
+    last_at: datetime
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {
+            "event_id": self.event_id,
+            "partition": self.partition,
+            "title": self.title,
+            "keywords": list(self.keywords),
+            "first_post_id": self.first_post_id,
+            "first_at": self.first_at.isoformat(),
+            "last_at": self.last_at.isoformat(),
+            "size": self.size,
+        }
+
+
+@dataclass(slots=True)
+class Event:
+    """A live event: its centroid (sum of unit TF-IDF vectors) and its facts."""
+
+    id: str
+    partition: str
+    seq: int  # creation order: breaks similarity ties deterministically
+    title: str
+    first_post_id: str
+    first_at: datetime
+    last_at: datetime
+    size: int = 0
+    centroid: Vector = field(default_factory=dict)
+    norm: float = 0.0
+    indexed: list[str] = field(default_factory=list)  # words under which the index finds it
+
+    def add(self, vec: Vector, *, max_terms: int) -> None:
+        """Add one post's vector; keep the centroid to its heaviest words."""
+        c = self.centroid
+        for w, v in vec.items():
+            c[w] = c.get(w, 0.0) + v
+        # Prune only well past the cap, so the sort runs once every few posts.
+        if len(c) > max_terms + max_terms // 2:
+            keep = top_terms(c, max_terms)
+            self.centroid = c = {w: c[w] for w in keep}
+        self.norm = math.sqrt(sum(v * v for v in c.values()))
+
+    def subtract(self, vec: Vector) -> None:
+        """Take one post's vector out again (a manual split)."""
+        c = self.centroid
+        for w, v in vec.items():
+            if w in c:
+                left = c[w] - v
+                if left > 1e-9:
+                    c[w] = left
+                else:
+                    del c[w]
+        self.norm = math.sqrt(sum(v * v for v in c.values()))
+
+    def cosine(self, vec: Vector) -> float:
+        """Cosine similarity of a unit vector with the centroid."""
+        if self.norm <= 0.0:
+            return 0.0
+        c = self.centroid
+        return sum(v * c.get(w, 0.0) for w, v in vec.items()) / self.norm
+
+    def summary(self, keywords: int = 8) -> EventSummary:
+        """The public facts of this event."""
+        return EventSummary(
+            event_id=self.id,
+            partition=self.partition,
+            title=self.title,
+            keywords=top_terms(self.centroid, keywords),
+            first_post_id=self.first_post_id,
+            first_at=self.first_at,
+            last_at=self.last_at,
+            size=self.size,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict (floats round-trip exactly through `json`)."""
+        return {
+            "id": self.id,
+            "partition": self.partition,
+            "seq": self.seq,
+            "title": self.title,
+            "first_post_id": self.first_post_id,
+            "first_at": self.first_at.isoformat(),
+            "last_at": self.last_at.isoformat(),
+            "size": self.size,
+            "centroid": self.centroid,
+            "norm": self.norm,
+            "indexed": self.indexed,
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Event:
+        """Rebuild from `to_json()`."""
+        return cls(
+            id=str(obj["id"]),
+            partition=str(obj["partition"]),
+            seq=int(obj["seq"]),
+            title=str(obj["title"]),
+            first_post_id=str(obj["first_post_id"]),
+            first_at=datetime.fromisoformat(obj["first_at"]),
+            last_at=datetime.fromisoformat(obj["last_at"]),
+            size=int(obj["size"]),
+            centroid={str(k): float(v) for k, v in obj["centroid"].items()},
+            norm=float(obj["norm"]),
+            indexed=[str(w) for w in obj["indexed"]],
+        )
+
+
+def make_title(title: str, text: str) -> str:
+    """A short readable title: the post's own title, else the start of its text."""
+    raw = title.strip() or text
+    cleaned = " ".join(_TITLE_NOISE.sub(" ", raw[: TITLE_CHARS * 4]).split())
+    if not cleaned:
+        cleaned = " ".join(raw[: TITLE_CHARS * 4].split())
+    if len(cleaned) > TITLE_CHARS:
+        cleaned = cleaned[: TITLE_CHARS - 1] + "…"
+    return cleaned

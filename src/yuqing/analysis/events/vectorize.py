@@ -1,0 +1,89 @@
+"""TF-IDF vectors with an online, decaying document-frequency estimate.
+
+Vectors are sparse dicts word → weight with unit length. Document frequencies are learnt
+from the stream itself (no corpus ships with the package) and decay, so a word that is
+everywhere this week counts little this week, and memory stays bounded: rare words fade
+out of the table.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+Vector = dict[str, float]
+
+
+class DocumentFrequency:
+    """Online document frequencies with exponential forgetting and a bounded table."""
+
+    def __init__(
+        self, *, half_life_docs: float = 20_000.0, max_terms: int = 200_000, min_docs: float = 50.0
+    ) -> None:
+        self.half_life_docs = half_life_docs
+        self.max_terms = max_terms
+        # Until the stream has this many documents, idf is damped towards 1: the first
+        # posts would otherwise see every word as rare.
+        self.min_docs = min_docs
+        self.n_docs = 0.0
+        self.df: dict[str, float] = {}
+        self._since_decay = 0
+
+    def idf(self, word: str) -> float:
+        """Smoothed inverse document frequency of `word` (≥ 1)."""
+        n = max(self.n_docs, self.min_docs)
+        return math.log((n + 1.0) / (self.df.get(word, 0.0) + 1.0)) + 1.0
+
+    def learn(self, words: Iterable[str]) -> None:
+        """Count one document's distinct words."""
+        self.n_docs += 1.0
+        df = self.df
+        for w in set(words):
+            df[w] = df.get(w, 0.0) + 1.0
+        self._since_decay += 1
+        # Decay in steps, not per document: one pass over the table every 1,000 posts.
+        if self._since_decay >= 1000 or len(df) > self.max_terms:
+            self._decay()
+
+    def _decay(self) -> None:
+        factor = 0.5 ** (self._since_decay / self.half_life_docs)
+        self._since_decay = 0
+        self.n_docs *= factor
+        kept = {w: c * factor for w, c in self.df.items() if c * factor >= 0.5}
+        if len(kept) > self.max_terms:
+            kept = dict(heapq.nlargest(self.max_terms * 3 // 4, kept.items(), key=_weight))
+        self.df = kept
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe state."""
+        return {"n_docs": self.n_docs, "df": self.df, "since_decay": self._since_decay}
+
+    def load_json(self, state: dict[str, Any]) -> None:
+        """Restore a state from `to_json()`."""
+        self.n_docs = float(state["n_docs"])
+        self.df = {str(k): float(v) for k, v in state["df"].items()}
+        self._since_decay = int(state["since_decay"])
+
+
+def _weight(item: tuple[str, float]) -> float:
+    return item[1]
+
+
+def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Vector:
+    """Unit-length TF-IDF vector of `words`, keeping the `max_terms` heaviest."""
+    if not words:
+        return {}
+    counts = Counter(words)
+    vec = {w: (1.0 + math.log(c)) * df.idf(w) for w, c in counts.items()}
+    if len(vec) > max_terms:
+        vec = dict(heapq.nlargest(max_terms, vec.items(), key=_weight))
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    return {w: v / norm for w, v in vec.items()}
+
+
+def top_terms(vec: Vector, k: int) -> list[str]:
+    """The `k` heaviest words of `vec`, heaviest first (ties by word, for determinism)."""
+    return [w for w, _ in heapq.nsmallest(k, vec.items(), key=lambda it: (-it[1], it[0]))]

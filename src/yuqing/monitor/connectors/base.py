@@ -1,0 +1,195 @@
+"""What every connector shares: the source spec, the resumable cursor, the result.
+
+A connector turns one poll of a source into CONTRACTS post objects (plain dicts; the
+pipeline's `normalize` checks them) plus the cursor to resume from next time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from yuqing.core.errors import InvalidInput
+from yuqing.core.ids import digest
+
+if TYPE_CHECKING:
+    from yuqing.monitor.fetching import SafeClient
+
+SourceKind = Literal["rss", "web", "jsonapi", "file"]
+SEEN_LIMIT = 500  # recent item keys kept; more than any feed or list page shows at once
+DEFAULT_MAX_ITEMS = 100
+
+
+@dataclass
+class SourceSpec:
+    """One configured source: what to fetch and how (per-kind settings in `options`)."""
+
+    name: str
+    kind: SourceKind
+    url: str
+    platform: str | None = None
+    media_tier: str | None = None
+    internal: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def option_int(self, name: str, default: int) -> int:
+        """A positive integer option, or `default`; anything else is `InvalidInput`."""
+        value = self.options.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise InvalidInput(f"option {name!r} must be a positive integer", where=self.name)
+        return value
+
+    def option_str(self, name: str) -> str | None:
+        """A text option, or None when unset."""
+        value = self.options.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise InvalidInput(f"option {name!r} must be a string", where=self.name)
+        return value
+
+    @property
+    def max_items(self) -> int:
+        """Most items one poll yields."""
+        return self.option_int("max_items", DEFAULT_MAX_ITEMS)
+
+
+@dataclass
+class Cursor:
+    """Where the last poll stopped; stored as JSON beside the source."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    seen: list[str] = field(default_factory=list)  # oldest first, at most SEEN_LIMIT
+    high_water: str | None = None  # latest published_at yielded so far (informational)
+    extra: dict[str, Any] = field(default_factory=dict)  # per-kind state (file offset…)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of this cursor."""
+        return {
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "seen": list(self.seen),
+            "high_water": self.high_water,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | str | None) -> Cursor:
+        """A cursor from `to_json()` output (or its JSON text); bad fields are dropped."""
+        if data is None or data == "":
+            return cls()
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                return cls()
+        if not isinstance(data, Mapping):
+            return cls()
+
+        def text(name: str) -> str | None:
+            value = data.get(name)
+            return value if isinstance(value, str) else None
+
+        seen = data.get("seen")
+        extra = data.get("extra")
+        return cls(
+            etag=text("etag"),
+            last_modified=text("last_modified"),
+            seen=[s for s in seen if isinstance(s, str)][-SEEN_LIMIT:]
+            if isinstance(seen, list)
+            else [],
+            high_water=text("high_water"),
+            extra=dict(extra) if isinstance(extra, Mapping) else {},
+        )
+
+    def seen_set(self) -> set[str]:
+        """The seen keys as a set, for fast skipping."""
+        return set(self.seen)
+
+    def advanced(
+        self,
+        keys: Iterable[str],
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        published: Iterable[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> Cursor:
+        """A new cursor with `keys` remembered (bounded) and the validators replaced."""
+        seen = list(self.seen)
+        known = set(seen)
+        for key in keys:
+            if key not in known:
+                seen.append(key)
+                known.add(key)
+        high = self.high_water
+        for moment in published:
+            if high is None or moment > high:
+                high = moment
+        return Cursor(
+            etag=etag,
+            last_modified=last_modified,
+            seen=seen[-SEEN_LIMIT:],
+            high_water=high,
+            extra=dict(self.extra if extra is None else extra),
+        )
+
+
+@dataclass
+class Fetched:
+    """One poll's result: new post objects, the cursor to keep, and soft problems."""
+
+    items: list[dict[str, Any]]
+    cursor: Cursor
+    not_modified: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+class Connector(Protocol):
+    """Reads one kind of source.
+
+    >>> class Echo:
+    ...     kind: ClassVar[str] = "echo"
+    ...     def fetch(self, spec, *, cursor, http, now):
+    ...         return Fetched(items=[{"text": spec.url}], cursor=cursor or Cursor())
+    """
+
+    kind: ClassVar[str]
+
+    def fetch(
+        self, spec: SourceSpec, *, cursor: Cursor | None, http: SafeClient, now: datetime
+    ) -> Fetched:
+        """Poll the source once, resuming from `cursor`."""
+        ...
+
+
+def item_key(item: Mapping[str, Any]) -> str:
+    """The key a cursor remembers an item by: its id, else its URL, else its content."""
+    own = item.get("id")
+    if isinstance(own, str | int) and not isinstance(own, bool) and str(own):
+        return f"id:{own}"
+    url = item.get("url")
+    if isinstance(url, str) and url:
+        return f"url:{url}"
+    return "c:" + digest(str(item.get("title") or ""), str(item.get("text") or ""))
+
+
+def dotted(obj: Any, path: str | None) -> Any:
+    """The value at a dotted path (`data.items.0.title`); None when any step is missing."""
+    if not path:
+        return obj
+    for step in path.split("."):
+        if isinstance(obj, Mapping):
+            obj = obj.get(step)
+        elif isinstance(obj, list) and step.lstrip("-").isdigit():
+            index = int(step)
+            obj = obj[index] if -len(obj) <= index < len(obj) else None
+        else:
+            return None
+        if obj is None:
+            return None
+    return obj

@@ -1,0 +1,171 @@
+"""A local JSON Lines or CSV file (a drop folder), read on from where the last poll stopped.
+
+The cursor keeps the byte offset after the last complete line taken, so a line still
+being written is read next time, whole. A file that shrank or whose first bytes
+changed was replaced: it is read again from the start.
+Options: `path` (else the URL, `file://` allowed), `format` ("jsonl" or "csv"; else by
+the name's suffix), `max_items`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, ClassVar
+
+from yuqing.core.errors import SourceUnavailable
+from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
+
+if TYPE_CHECKING:
+    from yuqing.monitor.fetching import SafeClient
+
+_HEAD_BYTES = 256  # enough to tell a replaced file from a grown one
+
+
+def source_path(spec: SourceSpec) -> Path:
+    """The file a spec names (option `path`, else its URL)."""
+    raw = spec.option_str("path") or spec.url
+    return Path(raw.removeprefix("file://")).expanduser()
+
+
+def _head_digest(handle: IO[bytes], offset: int) -> str:
+    # Only bytes already read count: a grown file keeps them, a replaced one does not.
+    handle.seek(0)
+    return hashlib.sha256(handle.read(min(offset, _HEAD_BYTES))).hexdigest()[:16]
+
+
+class _Lines:
+    """Complete lines from an offset; `offset` is always just after the last one given."""
+
+    def __init__(self, handle: IO[bytes], offset: int) -> None:
+        handle.seek(offset)
+        self.handle = handle
+        self.offset = offset
+        self.number = 0
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            raw = self.handle.readline()
+            if not raw.endswith(b"\n"):
+                return  # end of file, or a line still being written
+            self.offset += len(raw)
+            self.number += 1
+            yield raw.decode("utf-8-sig", "replace")
+
+
+def _csv_record(header: list[str], row: list[str]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    engagement: dict[str, int] = {}
+    for name, value in zip(header, row, strict=False):
+        if value == "":
+            continue
+        if name.startswith("engagement.") and value.strip().isdigit():
+            engagement[name.split(".", 1)[1]] = int(value)
+        else:
+            record[name] = value
+    if engagement:
+        record["engagement"] = engagement
+    return record
+
+
+class FileConnector:
+    """JSON Lines or CSV files on local disk, resumable by byte offset."""
+
+    kind: ClassVar[str] = "file"
+
+    def fetch(
+        self, spec: SourceSpec, *, cursor: Cursor | None, http: SafeClient, now: datetime
+    ) -> Fetched:
+        """Read the lines added since the last poll."""
+        cursor = cursor or Cursor()
+        path = source_path(spec)
+        fmt = spec.option_str("format") or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+        warnings: list[str] = []
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise SourceUnavailable(f"cannot read: {exc.strerror}", source=str(path)) from None
+        with handle:
+            size = path.stat().st_size
+            offset = int(cursor.extra.get("offset", 0))
+            line = int(cursor.extra.get("line", 0))
+            header = cursor.extra.get("header")
+            if offset > size or (
+                offset and cursor.extra.get("head") != _head_digest(handle, offset)
+            ):
+                warnings.append(f"{path}: file was replaced; reading it from the start")
+                offset, line, header = 0, 0, None
+            lines = _Lines(handle, offset)
+            if fmt == "csv":
+                items, header = self._read_csv(lines, header, spec, path, line, warnings)
+            else:
+                items = self._read_jsonl(lines, spec, path, line, warnings)
+            head = _head_digest(handle, lines.offset)
+        extra = {**cursor.extra, "offset": lines.offset, "line": line + lines.number, "head": head}
+        if header is not None:
+            extra["header"] = header
+        new_cursor = cursor.advanced(
+            (item_key(item) for item in items),
+            published=(
+                str(item["published_at"])
+                for item in items
+                if isinstance(item.get("published_at"), str)
+            ),
+            extra=extra,
+        )
+        return Fetched(items=items, cursor=new_cursor, warnings=warnings)
+
+    def _read_csv(
+        self,
+        lines: _Lines,
+        header: Any,
+        spec: SourceSpec,
+        path: Path,
+        first_line: int,
+        warnings: list[str],
+    ) -> tuple[list[dict[str, Any]], list[str] | None]:
+        """Records up to `max_items` and the header row (read once, then kept)."""
+        items: list[dict[str, Any]] = []
+        reader = csv.reader(iter(lines))
+        if not isinstance(header, list):
+            header = next(reader, None)
+        if not header:
+            return items, None
+        for row in reader:
+            record = _csv_record(header, row)
+            self._take(record, items, warnings, f"{path}:{first_line + lines.number}")
+            if len(items) >= spec.max_items:
+                break
+        return items, [str(name) for name in header]
+
+    def _read_jsonl(
+        self, lines: _Lines, spec: SourceSpec, path: Path, first_line: int, warnings: list[str]
+    ) -> list[dict[str, Any]]:
+        """Records up to `max_items`; bad lines become warnings naming the line."""
+        items: list[dict[str, Any]] = []
+        for text in lines:
+            where = f"{path}:{first_line + lines.number}"
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except (ValueError, RecursionError) as exc:
+                warnings.append(f"{where}: not valid JSON: {exc}")
+                continue
+            self._take(record, items, warnings, where)
+            if len(items) >= spec.max_items:
+                break
+        return items
+
+    @staticmethod
+    def _take(record: Any, items: list[dict[str, Any]], warnings: list[str], where: str) -> None:
+        if not isinstance(record, dict):
+            warnings.append(f"{where}: not a JSON object; skipped")
+        elif not record.get("text") and not record.get("title"):
+            warnings.append(f"{where}: has neither text nor title; skipped")
+        else:
+            items.append(record)

@@ -1,0 +1,203 @@
+"""Web pages without a feed: a list page's article links, then each article's main text.
+
+Options: `link_selector` (CSS for the article links), `list_selector` (CSS for the
+containers of the list, links inside them), `next_selector` and `max_pages` (follow
+"next page" links), `title_selector`, `text_selector`, `time_selector`,
+`author_selector` (CSS overrides on article pages), `same_site` (default true: only
+links to the list page's own site are followed), `page` ("list" or "article" to skip
+guessing), `timezone`, `max_items` (default 20: each item costs a request).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from yuqing.core.errors import SourceUnavailable
+from yuqing.monitor.connectors.article import extract_post, is_article_page
+from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec
+from yuqing.monitor.urls import canonical_url
+
+if TYPE_CHECKING:
+    from yuqing.monitor.fetching import Response, SafeClient
+
+ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+DEFAULT_MAX_ITEMS = 20
+_ARTICLE_PATH = re.compile(r"\d{4,}|\.(?:s?html?|shtm|php|aspx?)$", re.I)
+_NOT_ARTICLE = re.compile(r"/(?:index|list|default|tag|tags|category|search|login)\b[^/]*$", re.I)
+_MIN_ANCHOR_CHARS = 5  # headlines are longer than "首页", "更多", "next"
+_MIN_LIST_LINKS = 2
+
+
+def _site(host: str) -> str:
+    host = host.lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _looks_like_article(url: str, anchor: str, page: str) -> bool:
+    parts, page_parts = urlsplit(url), urlsplit(page)
+    if parts.scheme not in ("http", "https") or url == page:
+        return False
+    if _site(parts.hostname or "") != _site(page_parts.hostname or ""):
+        return False
+    path = parts.path or "/"
+    if path == "/" or _NOT_ARTICLE.search(path):
+        return False
+    return len(anchor.strip()) >= _MIN_ANCHOR_CHARS and _ARTICLE_PATH.search(path) is not None
+
+
+def article_links(html: str, *, base: str, options: dict[str, Any]) -> list[str]:
+    """Canonical article URLs of a list page, in page order, without repeats."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    list_selector = options.get("list_selector")
+    link_selector = options.get("link_selector")
+    if list_selector:
+        anchors = [
+            a for box in tree.css(list_selector) for a in box.css(link_selector or "a[href]")
+        ]
+    else:
+        anchors = tree.css(link_selector or "a[href]")
+    chosen = bool(list_selector or link_selector)
+    page = canonical_url(base)
+    page_host = urlsplit(page).hostname or ""
+    # Even a chosen selector stays on the site unless told otherwise: lists carry ads.
+    same_site = options.get("same_site", True) is not False
+    links: list[str] = []
+    for anchor in anchors:
+        href = anchor.attributes.get("href")
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        url = canonical_url(href, base=base)
+        if not url.startswith(("http://", "https://")) or url == page or url in links:
+            continue
+        if not chosen:
+            if _looks_like_article(url, anchor.text(strip=True), page):
+                links.append(url)
+        elif not same_site or _site(urlsplit(url).hostname or "") == _site(page_host):
+            links.append(url)
+    return links
+
+
+def _next_page(html: str, *, base: str, selector: str | None) -> str | None:
+    if not selector:
+        return None
+    from selectolax.lexbor import LexborHTMLParser
+
+    node = LexborHTMLParser(html).css_first(selector)
+    href = node.attributes.get("href") if node is not None else None
+    return canonical_url(href, base=base) if href else None
+
+
+def fetched_from_page(
+    spec: SourceSpec, response: Response, *, cursor: Cursor | None, http: SafeClient
+) -> Fetched:
+    """A web poll's result from the already fetched first page."""
+    cursor = cursor or Cursor()
+    if response.not_modified:
+        return Fetched(items=[], cursor=cursor, not_modified=True)
+    options = spec.options
+    timezone = str(options.get("timezone") or "Asia/Shanghai")
+    max_items = spec.option_int("max_items", DEFAULT_MAX_ITEMS)
+    max_pages = spec.option_int("max_pages", 1)
+    html, page_url = response.text(), response.url
+    mode = options.get("page")
+    listing = bool(options.get("list_selector") or options.get("link_selector"))
+    links = article_links(html, base=page_url, options=options)
+    if mode == "article" or (
+        mode != "list" and not listing and (len(links) < _MIN_LIST_LINKS or is_article_page(html))
+    ):
+        return _single_article(spec, response, cursor=cursor, timezone=timezone)
+
+    seen = cursor.seen_set()
+    items: list[dict[str, Any]] = []
+    keys: list[str] = []
+    warnings: list[str] = []
+    truncated = incomplete = False
+    pages = 1
+    while True:
+        for link in links:
+            key = f"url:{link}"
+            if key in seen:
+                continue
+            if len(items) >= max_items:
+                truncated = True
+                break
+            seen.add(key)
+            try:
+                page = http.get(link, internal=spec.internal, accept=ACCEPT)
+            except SourceUnavailable as exc:
+                # One broken article must not cost the rest; unseen, it is retried next poll.
+                seen.discard(key)
+                warnings.append(str(exc))
+                incomplete = True
+                continue
+            item = extract_post(
+                page.text(), url=canonical_url(page.url), options=options, timezone=timezone
+            )
+            if not item.get("text") and not item.get("title"):
+                warnings.append(f"{link}: no title or text found; skipped")
+                continue
+            items.append(item)
+            keys.append(key)
+        next_url = _next_page(html, base=page_url, selector=options.get("next_selector"))
+        if truncated or pages >= max_pages or next_url is None or next_url == page_url:
+            break
+        try:
+            nxt = http.get(next_url, internal=spec.internal, accept=ACCEPT)
+        except SourceUnavailable as exc:
+            warnings.append(str(exc))
+            break
+        html, page_url, pages = nxt.text(), nxt.url, pages + 1
+        links = article_links(html, base=page_url, options=options)
+    # Anything left behind (cut short, failed): forget the validators, or the next
+    # poll's 304 would hide it for good.
+    incomplete = incomplete or truncated
+    new_cursor = cursor.advanced(
+        keys,
+        etag=None if incomplete else response.etag,
+        last_modified=None if incomplete else response.last_modified,
+        published=(item["published_at"] for item in items if "published_at" in item),
+    )
+    return Fetched(items=items, cursor=new_cursor, warnings=warnings)
+
+
+def _single_article(
+    spec: SourceSpec, response: Response, *, cursor: Cursor, timezone: str
+) -> Fetched:
+    url = canonical_url(response.url)
+    key = f"url:{url}"
+    etag, modified = response.etag, response.last_modified
+    if key in cursor.seen_set():
+        return Fetched(items=[], cursor=cursor.advanced([], etag=etag, last_modified=modified))
+    item = extract_post(response.text(), url=url, options=spec.options, timezone=timezone)
+    if not item.get("text") and not item.get("title"):
+        return Fetched(items=[], cursor=cursor, warnings=[f"{url}: no title or text found"])
+    published = [item["published_at"]] if "published_at" in item else []
+    return Fetched(
+        items=[item],
+        cursor=cursor.advanced([key], published=published, etag=etag, last_modified=modified),
+    )
+
+
+class WebConnector:
+    """HTML list pages and article pages, read politely one request at a time."""
+
+    kind: ClassVar[str] = "web"
+
+    def fetch(
+        self, spec: SourceSpec, *, cursor: Cursor | None, http: SafeClient, now: datetime
+    ) -> Fetched:
+        """Poll the page once."""
+        cursor = cursor or Cursor()
+        response = http.get(
+            spec.url,
+            internal=spec.internal,
+            etag=cursor.etag,
+            last_modified=cursor.last_modified,
+            accept=ACCEPT,
+        )
+        return fetched_from_page(spec, response, cursor=cursor, http=http)

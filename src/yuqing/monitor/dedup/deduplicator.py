@@ -1,0 +1,258 @@
+"""The `Deduplicator`: which earlier original, if any, a post copies (CONTRACTS `dedup`).
+
+It remembers up to `capacity` recent originals in a ring (the oldest is forgotten
+first), each by its sketch. A post is a copy when its core hashes like an original's
+(or a known copy's), or when it is long enough and its sketch is close to an
+original's: similar enough as a whole (light edits), or contained (a cut reprint),
+with a stricter bar when the two state different numbers or places.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from yuqing.core.errors import InvalidInput
+from yuqing.monitor.dedup.sketch import Likeness, Sketch, decode, likeness, sketch_of, unpack
+from yuqing.monitor.dedup.textcore import core_of
+from yuqing.monitor.posts import Post
+
+# Thresholds chosen on the labelled pairs in tests/monitor/test_dedup.py (see the
+# precision/recall test there).
+JACCARD = 0.5  # light edits of one story
+CONTAINED = 0.8  # a cut reprint, or a reprint with lines added
+MIN_SAMPLE = 8  # containment from fewer sampled shingles is noise (P(false) ~ 5% at 5)
+CONFLICT_JACCARD = 0.75  # one number or place differs: an edit only when nearly identical
+CONFLICTS_JACCARD = 0.9  # several differ: a template filled in with other facts
+INDEX_KEYS = 5  # smallest shingles of each original that candidates are looked up by
+BUCKET = 4  # originals kept per looked-up shingle (common phrases collide)
+MAX_VERIFY = 8  # candidates compared per post, those sharing the most shingles first
+MAX_CAPACITY = 10_000_000
+_FORMAT = "yuqing-dedup"
+
+
+def is_copy(like: Likeness) -> bool:
+    """Whether an estimated overlap is enough to call one post a copy of the other."""
+    if like.names_conflict > 2:  # each name sets up to two bits
+        return like.jaccard >= CONFLICTS_JACCARD
+    if like.names_conflict:
+        return like.jaccard >= CONFLICT_JACCARD
+    if like.jaccard >= JACCARD:
+        return True
+    return like.sample >= MIN_SAMPLE and like.contained >= CONTAINED
+
+
+class Deduplicator:
+    """Online exact and near-duplicate detection with bounded memory."""
+
+    def __init__(self, *, capacity: int = 200_000) -> None:
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise InvalidInput(f"dedup capacity must be 1..{MAX_CAPACITY}, not {capacity}")
+        self.capacity = capacity
+        # Originals live in a ring keyed by a serial number: serial % capacity is the
+        # slot, and a serial older than `capacity` additions has been forgotten.
+        self._serial = 0
+        self._ids: list[str] = []
+        # Signatures, not `Sketch` objects: bytes are a fifth of the memory, and they are
+        # decoded only for the few candidates a post is compared with.
+        self._signatures: list[bytes] = []
+        self._exact: dict[int, int] = {}  # exact hash -> serial of the original
+        # Sampled shingle -> serial, or serials oldest first when several share it.
+        self._index: dict[int, int | list[int]] = {}
+        # Exact hashes of copies -> their original's id, so a repost of an edited copy
+        # still points at the first post. Bounded like the ring, oldest first out.
+        self._copies: dict[int, str] = {}
+
+    # -- decisions -------------------------------------------------------------------
+
+    def check(self, post: Post) -> str | None:
+        """The id of the earlier original `post` copies, or None; changes nothing."""
+        return self._decide(self.sketch(post))
+
+    def add(self, post: Post, *, duplicate_of: str | None) -> None:
+        """Remember `post`: as an original, or as a copy of `duplicate_of`."""
+        self._add(post.id, self.sketch(post), duplicate_of)
+
+    def check_and_add(self, post: Post) -> str | None:
+        """Decide from what came before only, then remember the post."""
+        sketch = self.sketch(post)
+        original = self._decide(sketch)
+        self._add(post.id, sketch, original)
+        return original
+
+    # -- signatures ------------------------------------------------------------------
+
+    @staticmethod
+    def sketch(post: Post) -> Sketch:
+        """The sketch of a post (what the decisions read)."""
+        return sketch_of(core_of(folded=post.folded, title=post.title, text=post.text))
+
+    def signature(self, post: Post) -> bytes:
+        """A compact signature of `post` (at most `SIGNATURE_BYTES`, 114) to store beside it."""
+        return self.sketch(post).encode()
+
+    def remember(self, post_id: str, signature: bytes, *, duplicate_of: str | None = None) -> None:
+        """Remember a post from its stored signature, as `add` would have."""
+        self._add(post_id, decode(signature), duplicate_of)
+
+    # -- state -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """How many originals are remembered."""
+        return len(self._exact)
+
+    def snapshot(self) -> bytes:
+        """The state as JSON bytes (signatures in base64), for `restore`."""
+        originals = [
+            [post_id, base64.b64encode(signature).decode("ascii")]
+            for post_id, signature in self._live()
+        ]
+        copies = [[f"{exact:016x}", root] for exact, root in self._copies.items()]
+        state = {"format": _FORMAT, "version": 1, "capacity": self.capacity,
+                 "originals": originals, "copies": copies}  # fmt: skip
+        return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def restore(cls, data: bytes) -> Deduplicator:
+        """A deduplicator from `snapshot` bytes; `InvalidInput` for anything else."""
+        try:
+            state = json.loads(data)
+        except (ValueError, TypeError, RecursionError):
+            raise InvalidInput("dedup snapshot is not valid JSON") from None
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise InvalidInput("not a dedup snapshot")
+        if state.get("version") != 1:
+            raise InvalidInput(f"unknown dedup snapshot version {state.get('version')!r}")
+        capacity = state.get("capacity")
+        if not isinstance(capacity, int) or isinstance(capacity, bool):
+            raise InvalidInput("dedup snapshot capacity must be an integer")
+        dedup = cls(capacity=capacity)
+        for post_id, sig in _pairs(state.get("originals"), "originals"):
+            try:
+                raw = base64.b64decode(sig, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidInput("dedup snapshot has a bad signature") from None
+            dedup.remember(post_id, raw)
+        for exact_hex, root in _pairs(state.get("copies"), "copies"):
+            try:
+                exact = int(exact_hex, 16)
+            except ValueError:
+                raise InvalidInput("dedup snapshot has a bad copy hash") from None
+            if not 0 < exact < 1 << 64:
+                raise InvalidInput("dedup snapshot has a bad copy hash")
+            dedup._remember_copy(exact, root)
+        return dedup
+
+    # -- internals -------------------------------------------------------------------
+
+    def _alive(self, serial: int) -> bool:
+        return serial >= self._serial - self.capacity
+
+    def _live(self) -> Iterator[tuple[str, bytes]]:
+        for serial in range(max(0, self._serial - self.capacity), self._serial):
+            slot = serial % self.capacity
+            yield self._ids[slot], self._signatures[slot]
+
+    def _decide(self, sketch: Sketch) -> str | None:
+        if not sketch.exact:
+            return None  # nothing of its own: "转发微博", "好", emoji
+        serial = self._exact.get(sketch.exact)
+        if serial is not None:
+            return self._ids[serial % self.capacity]
+        root = self._copies.get(sketch.exact)
+        if root is not None:
+            return root
+        if sketch.short:
+            return None  # CONTRACTS: short texts are copies only when equal
+        hits: dict[int, int] = {}
+        for value in sketch.mins:
+            hit = self._index.get(value)
+            if hit is None:
+                continue
+            for serial in (hit,) if isinstance(hit, int) else hit:
+                hits[serial] = hits.get(serial, 0) + 1
+        # Common phrases make many weak candidates; a copy shares the most shingles.
+        ranked = sorted(hits, key=lambda s: (-hits[s], s))[:MAX_VERIFY]
+        best: tuple[float, int] | None = None
+        for serial in ranked:
+            if not self._alive(serial):
+                continue
+            like = likeness(unpack(self._signatures[serial % self.capacity]), sketch)
+            if not is_copy(like):
+                continue
+            # The closest original wins; among equals the earliest (the first post).
+            score = max(like.jaccard, like.contained)
+            if best is None or (score, -serial) > (best[0], -best[1]):
+                best = (score, serial)
+        return None if best is None else self._ids[best[1] % self.capacity]
+
+    def _add(self, post_id: str, sketch: Sketch, duplicate_of: str | None) -> None:
+        if not sketch.exact:
+            return
+        if duplicate_of is not None:
+            if sketch.exact not in self._exact:
+                self._remember_copy(sketch.exact, duplicate_of)
+            return
+        if sketch.exact in self._exact:
+            return  # the first post of a text stays its original
+        serial = self._serial
+        slot = serial % self.capacity
+        if serial >= self.capacity:
+            self._forget(serial - self.capacity)
+            self._ids[slot] = post_id
+            self._signatures[slot] = sketch.encode()
+        else:
+            self._ids.append(post_id)
+            self._signatures.append(sketch.encode())
+        self._serial += 1
+        self._exact[sketch.exact] = serial
+        if sketch.short:
+            return
+        for value in sketch.mins[:INDEX_KEYS]:
+            hit = self._index.get(value)
+            if hit is None:
+                self._index[value] = serial  # the common case: no list object
+            elif isinstance(hit, int):
+                self._index[value] = [hit, serial]
+            else:
+                hit.append(serial)
+                if len(hit) > BUCKET:
+                    del hit[0]
+
+    def _forget(self, serial: int) -> None:
+        old = unpack(self._signatures[serial % self.capacity])
+        if self._exact.get(old.exact) == serial:
+            del self._exact[old.exact]
+        for value in old.mins[:INDEX_KEYS]:
+            hit = self._index.get(value)
+            if hit == serial:
+                del self._index[value]
+            elif isinstance(hit, list) and serial in hit:
+                hit.remove(serial)
+                if len(hit) == 1:
+                    self._index[value] = hit[0]
+
+    def _remember_copy(self, exact: int, root: str) -> None:
+        if not isinstance(root, str):
+            raise InvalidInput("dedup snapshot has a bad copy root")
+        self._copies.pop(exact, None)
+        self._copies[exact] = root
+        while len(self._copies) > self.capacity:
+            del self._copies[next(iter(self._copies))]
+
+
+def _pairs(value: Any, name: str) -> Iterator[tuple[str, str]]:
+    if not isinstance(value, list):
+        raise InvalidInput(f"dedup snapshot '{name}' must be a list")
+    for item in value:
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], str)
+        ):
+            raise InvalidInput(f"dedup snapshot '{name}' has a malformed entry")
+        yield item[0], item[1]

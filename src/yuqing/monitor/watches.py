@@ -1,0 +1,264 @@
+"""Watches: named rules, their YAML file (CONTRACTS `yuqing watch import`) and the matcher.
+
+    watches:
+      - name: 食堂安全
+        rule: '学校 (食堂 | 饭菜) -广告'
+        sources: [weibo]            # optional: only posts from these sources
+      - name: 医院纠纷
+        subject: [市一院, 第一人民医院]
+        event: [纠纷, 冲突]
+        exclude: [招聘]
+
+`WatchMatcher` serves thousands of watches: one Aho-Corasick automaton over all their
+terms finds what a post contains, and only the watches those terms can trigger are
+evaluated (rules that can match without any term, such as `-广告`, always are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from yuqing.core.errors import InvalidInput, RuleSyntaxError
+from yuqing.monitor.rules import GROUPS, Rule, compile_rule, group_rule
+from yuqing.monitor.rules.evaluate import TermTable, compile_node, trigger_of
+from yuqing.monitor.rules.nodes import terms_of
+from yuqing.monitor.rules.scan import Scanner
+
+_FIELDS = frozenset({"name", "rule", "sources", *GROUPS})
+# A watch file is written by hand; past this it is something else.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A named rule. `expr` is the rule as written (for groups, the rule they make);
+    `groups` holds the group lists when the watch was written as groups."""
+
+    name: str
+    rule: Rule
+    sources: frozenset[str] | None = None
+    expr: str = ""
+    groups: dict[str, list[str]] | None = None
+
+
+def parse_watch(spec: Mapping[str, Any], *, where: str) -> Watch:
+    """One item of a watch file; InvalidInput naming `where` on problems."""
+    return _parse_item(spec, lambda key: where)
+
+
+def load_watch_file(path: Path) -> list[Watch]:
+    """The watches of a YAML watch file; errors name FILE:LINE."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InvalidInput(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: invalid UTF-8 at byte {exc.start + 1}") from None
+    return load_watch_text(text, filename=str(path))
+
+
+def load_watch_text(text: str, *, filename: str) -> list[Watch]:
+    """The watches of a YAML watch file's text; errors name FILENAME:LINE."""
+    doc = _load_yaml(text, filename)
+    if not isinstance(doc, Mapping) or "watches" not in doc:
+        raise InvalidInput("expected a mapping with a list 'watches:'", where=f"{filename}:1")
+    for key in doc:
+        if key != "watches":
+            line = _key_line(doc, key)
+            raise InvalidInput(
+                f"unknown key {key!r} (expected 'watches')", where=f"{filename}:{line}"
+            )
+    items = doc["watches"]
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        where = f"{filename}:{_key_line(doc, 'watches')}"
+        raise InvalidInput("'watches' must be a list of watches", where=where)
+    watches: list[Watch] = []
+    first_seen: dict[str, int] = {}
+    for index, spec in enumerate(items):
+        line = _item_line(items, index)
+        watch = _parse_item(spec, _where_in(spec, filename, line))
+        if watch.name in first_seen:
+            raise InvalidInput(
+                f"duplicate watch name {watch.name!r} (first at line {first_seen[watch.name]})",
+                where=f"{filename}:{line}",
+            )
+        first_seen[watch.name] = line
+        watches.append(watch)
+    return watches
+
+
+def _load_yaml(text: str, filename: str) -> Any:
+    # Round-trip mode keeps line numbers (`.lc`) and refuses duplicate keys.
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        raise InvalidInput(problem, where=f"{filename}:{line}") from None
+    except YAMLError as exc:
+        raise InvalidInput(" ".join(str(exc).split())[:200], where=filename) from None
+    except RecursionError:
+        raise InvalidInput("YAML nests too deeply", where=filename) from None
+
+
+def _key_line(node: Any, key: Any) -> int:
+    try:
+        return int(node.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return 1
+
+
+def _item_line(items: Any, index: int) -> int:
+    try:
+        return int(items.lc.item(index)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return 1
+
+
+def _where_in(spec: Any, filename: str, line: int) -> Callable[[str | None], str]:
+    def where(key: str | None) -> str:
+        if key is not None and isinstance(spec, Mapping) and key in spec:
+            return f"{filename}:{_key_line(spec, key)}"
+        return f"{filename}:{line}"
+
+    return where
+
+
+def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
+    if not isinstance(spec, Mapping):
+        raise InvalidInput("each watch must be a mapping with 'name' and 'rule'", where=where(None))
+    for key in spec:
+        if key not in _FIELDS:
+            known = ", ".join(sorted(_FIELDS))
+            raise InvalidInput(f"unknown field {key!r} (known: {known})", where=where(str(key)))
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("'name' must be a non-empty string", where=where("name"))
+    name = name.strip()
+    label = f"watch {name!r}: "
+    has_groups = [g for g in GROUPS if g in spec]
+    if "rule" in spec and has_groups:
+        raise InvalidInput(
+            f"{label}give either 'rule' or the groups {', '.join(GROUPS)}, not both",
+            where=where("rule"),
+        )
+    sources = _sources(spec, label, where)
+    if "rule" in spec:
+        expr = spec["rule"]
+        if not isinstance(expr, str):
+            raise InvalidInput(f"{label}'rule' must be a string", where=where("rule"))
+        try:
+            rule = compile_rule(expr)
+        except RuleSyntaxError as exc:
+            raise InvalidInput(f"{label}rule {exc}", where=where("rule")) from None
+        return Watch(name, rule, sources, expr=expr, groups=None)
+    if not has_groups:
+        raise InvalidInput(
+            f"{label}missing 'rule' (or the groups {', '.join(GROUPS)})", where=where(None)
+        )
+    groups = {g: _terms(spec, g, label, where) for g in has_groups}
+    if not any(groups.values()):
+        raise InvalidInput(f"{label}the groups have no terms", where=where(has_groups[0]))
+    try:
+        rule = group_rule(**groups)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{label}{exc}", where=where(None)) from None
+    return Watch(name, rule, sources, expr=rule.source, groups=groups)
+
+
+def _terms(spec: Mapping[str, Any], group: str, label: str, where: Any) -> list[str]:
+    value = spec[group]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{label}'{group}' must be a list of terms", where=where(group))
+    if any(not v.strip() for v in value):
+        raise InvalidInput(f"{label}'{group}' has an empty term", where=where(group))
+    return [v.strip() for v in value]
+
+
+def _sources(spec: Mapping[str, Any], label: str, where: Any) -> frozenset[str] | None:
+    value = spec.get("sources")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise InvalidInput(
+            f"{label}'sources' must be a list of source names", where=where("sources")
+        )
+    if not value:
+        # An empty list would silently match nothing; leaving it out means every source.
+        raise InvalidInput(
+            f"{label}'sources' is empty; leave it out to watch every source", where=where("sources")
+        )
+    return frozenset(value)
+
+
+class WatchMatcher:
+    """Matches folded posts against many watches with one automaton scan per post."""
+
+    def __init__(self, watches: Iterable[Watch]) -> None:
+        self._watches = list(watches)
+        table = TermTable()
+        compiled = [compile_node(w.rule.node, table) for w in self._watches]
+        self._scanner = Scanner(table)
+        self._tests = [c.test for c in compiled]
+        self._names = [w.name for w in self._watches]
+        self._sources = [w.sources for w in self._watches]
+        # How many watches use a term stands in for how common it is: event words
+        # (事故, 投诉) recur across watches, names and places do not. Waking watches by
+        # their rarest clause keeps the watches evaluated per post few.
+        used = [0] * len(table.texts)
+        for w in self._watches:
+            for tid in {table.id(term) for term in terms_of(w.rule.node)}:
+                used[tid] += 1
+
+        def cost(tid: int) -> float:
+            return used[tid] + table.default_cost(tid)
+
+        # For each term id, the watches its presence can wake (empty tuple: none).
+        wakes: list[list[int]] = [[] for _ in table.texts]
+        always: list[int] = []
+        for index, w in enumerate(self._watches):
+            trigger = trigger_of(w.rule.node, table, cost)
+            if trigger is None:
+                always.append(index)
+            else:
+                for tid in trigger:
+                    wakes[tid].append(index)
+        self._wakes = [tuple(w) for w in wakes]
+        self._always = frozenset(always)
+
+    def __len__(self) -> int:
+        return len(self._watches)
+
+    def candidates(self, folded: str) -> int:
+        """How many watches a post wakes (for benchmarks and tuning)."""
+        found, _ = self._scanner.scan(folded)
+        return len(self._always.union(*map(self._wakes.__getitem__, found)))
+
+    def match(self, folded: str, *, source: str = "") -> list[str]:
+        """Names of the watches the folded post matches, in the order the watches were given."""
+        found, positions = self._scanner.scan(folded)
+        # Union in C: the watches woken by the terms found, plus the always-run ones.
+        woken = self._always.union(*map(self._wakes.__getitem__, found))
+        if not woken:
+            return []
+        tests, sources, names = self._tests, self._sources, self._names
+        out: list[str] = []
+        for index in sorted(woken):
+            allowed = sources[index]
+            if (allowed is None or source in allowed) and tests[index](found, positions):
+                out.append(names[index])
+        return out

@@ -1,0 +1,273 @@
+"""Online event clustering: stories join, stories stay apart, state is bounded and resumable."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
+from yuqing.analysis.events.evaluate import bcubed, cluster_file, nmi, scores
+from yuqing.analysis.events.tokenize import tokens
+from yuqing.cli.cluster import register
+from yuqing.core.textfold import fold
+from yuqing.monitor.normalize import parse_post
+from yuqing.monitor.posts import Post
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clustering"
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+RECEIVED = datetime(2026, 1, 1, tzinfo=UTC)
+
+BOSTON = [
+    "Explosions at the Boston Marathon finish line, many injured #BostonMarathon",
+    "RT @cnn: Two explosions near the Boston Marathon finish line http://t.co/abc",
+    "Police: Boston Marathon explosions were bombs, finish line area evacuated",
+    "Praying for everyone hurt in the Boston Marathon bombing #prayforboston",
+]
+FLOOD_ZH = [
+    "【北京暴雨】今天北京遭遇特大暴雨，多条道路积水严重，地铁部分停运。",
+    "北京暴雨导致道路积水，地铁停运，市民出行受阻 #北京暴雨#",
+    "北京暴雨：积水路段车辆被淹，消防紧急救援被困市民",
+    # Traditional script, as a Hong Kong or Taiwan outlet would write it.
+    "北京暴雨後多條道路積水嚴重，地鐵停運，消防救援被困市民",
+]
+SCHOOL_ZH = [
+    "某中学食堂饭菜发霉，学生家长投诉学校管理不到位",
+    "中学食堂饭菜发霉事件：教育局介入调查学校食堂",
+    "家长投诉中学食堂饭菜发霉，学校回应正在整改",
+]
+LONG_ARTICLE = (
+    "北京暴雨持续，市气象台发布暴雨红色预警。" + "记者在现场看到，多条道路积水严重，地铁停运。" * 40
+)
+
+
+def make_post(pid: str, text: str, at: datetime, *, title: str = "", **extra: Any) -> Post:
+    """A post as normalize hands it to the pipeline."""
+    obj: dict[str, Any] = {"id": pid, "text": text, "published_at": at.isoformat(), **extra}
+    if title:
+        obj["title"] = title
+    return parse_post(obj, received_at=RECEIVED, max_post_bytes=1 << 20)
+
+
+def stream(texts: list[str], prefix: str, start: datetime = T0) -> list[Post]:
+    return [
+        make_post(f"{prefix}{i}", text, start + timedelta(minutes=7 * i))
+        for i, text in enumerate(texts)
+    ]
+
+
+def interleave(*groups: list[Post]) -> list[Post]:
+    out: list[Post] = []
+    for i in range(max(len(g) for g in groups)):
+        out.extend(g[i] for g in groups if i < len(g))
+    return out
+
+
+def test_tokens_drop_urls_mentions_rt_and_emoticons_and_keep_hashtags() -> None:
+    words = tokens(fold("RT @someone: Boston #PrayForBoston http://t.co/x 太可怕了[哈哈]"))
+    assert "rt" not in words
+    assert "someone" not in words
+    assert not any("t.co" in w for w in words)
+    assert "哈哈" not in words
+    assert words.count("prayforboston") == 2
+    assert "boston" in words
+    assert tokens(fold("臺灣颱風")) == tokens(fold("台湾台风"))
+
+
+def test_same_story_joins_one_event_and_different_stories_stay_apart() -> None:
+    boston, flood, school = stream(BOSTON, "b"), stream(FLOOD_ZH, "f"), stream(SCHOOL_ZH, "s")
+    long_post = make_post("long", LONG_ARTICLE, T0 + timedelta(hours=1), title="北京暴雨红色预警")
+    clusterer = OnlineClusterer()
+    ids = {p.id: clusterer.assign(p).event_id for p in interleave(boston, flood, school)}
+    ids["long"] = clusterer.assign(long_post).event_id
+    assert len({ids[p.id] for p in boston}) == 1
+    assert len({ids[p.id] for p in flood} | {ids["long"]}) == 1  # Traditional and long too
+    assert len({ids[p.id] for p in school}) == 1
+    assert len({ids[boston[0].id], ids[flood[0].id], ids[school[0].id]}) == 3
+
+
+def test_event_summary_has_title_keywords_first_post_and_span() -> None:
+    clusterer = OnlineClusterer()
+    posts = stream(FLOOD_ZH, "f")
+    results = [clusterer.assign(p) for p in posts]
+    event_id = results[0].event_id
+    assert {r.event_id for r in results} == {event_id}
+    summary = clusterer.summary(event_id)
+    assert summary is not None
+    assert summary.title.startswith("【北京暴雨】")
+    assert "暴雨" in summary.keywords
+    assert summary.first_post_id == "f0"
+    assert summary.first_at == posts[0].published_at
+    assert summary.last_at == posts[-1].published_at
+    assert summary.size == len(FLOOD_ZH)
+
+
+def test_copies_join_their_originals_event() -> None:
+    clusterer = OnlineClusterer()
+    original = make_post("o1", "某中学食堂饭菜发霉，学生家长投诉", T0)
+    other = make_post("o2", "Explosions at the Boston Marathon finish line", T0)
+    first = clusterer.assign(original)
+    clusterer.assign(other)
+    # A copy whose words say little (a bare forward) still joins through duplicate_of.
+    copy = make_post("c1", "转发微博", T0 + timedelta(minutes=5), duplicate_of="o1")
+    result = clusterer.assign(copy)
+    assert result.event_id == first.event_id
+    assert result.reason == "copy"
+    repeat = make_post("r1", "RT @x: Explosions at the Boston Marathon finish line", T0)
+    assert clusterer.assign(repeat).reason == "repeat"
+
+
+def test_partitions_never_share_events() -> None:
+    clusterer = OnlineClusterer()
+    a = [clusterer.assign(p, partition="org-a").event_id for p in stream(BOSTON, "a")]
+    b = [clusterer.assign(p, partition="org-b").event_id for p in stream(BOSTON, "b")]
+    assert not set(a) & set(b)
+    copy = make_post("c", BOSTON[0], T0, duplicate_of="a0")
+    assert clusterer.assign(copy, partition="org-b").event_id in set(b)
+
+
+def test_idle_events_retire_and_live_events_stay_bounded() -> None:
+    config = ClusterConfig(retire_after_hours=24.0, max_live=50)
+    clusterer = OnlineClusterer(config)
+    first = clusterer.assign(make_post("x0", "Explosions at the Boston Marathon", T0))
+    later = T0 + timedelta(days=3)
+    assert clusterer.assign(make_post("x1", "北京暴雨道路积水", later)).is_new
+    retired = clusterer.drain_retired()
+    assert [s.event_id for s in retired] == [first.event_id]
+    assert clusterer.summary(first.event_id) is None
+    for i in range(400):
+        clusterer.assign(make_post(f"n{i}", f"unique{i}word story{i}x", later))
+        assert clusterer.live_count() <= 50
+    assert len(clusterer.drain_retired()) >= 350
+
+
+def test_snapshot_restore_gives_identical_later_assignments() -> None:
+    posts = interleave(stream(BOSTON, "b"), stream(FLOOD_ZH, "f"), stream(SCHOOL_ZH, "s"))
+    head, tail = posts[:5], posts[5:]
+    one = OnlineClusterer()
+    for post in head:
+        one.assign(post)
+    data = one.snapshot()
+    assert data.startswith(b"{")  # JSON, never pickle
+    two = OnlineClusterer()
+    two.restore(data)
+    assert [one.assign(p) for p in tail] == [two.assign(p) for p in tail]
+    assert one.snapshot() == two.snapshot()
+
+
+def test_manual_merge_and_split_are_kept() -> None:
+    clusterer = OnlineClusterer()
+    boston = [clusterer.assign(p) for p in stream(BOSTON, "b")]
+    school = [clusterer.assign(p) for p in stream(SCHOOL_ZH, "s")]
+    clusterer.merge(boston[0].event_id, school[0].event_id)
+    later = make_post("s9", SCHOOL_ZH[0], T0 + timedelta(hours=2))
+    assert clusterer.assign(later).event_id == boston[0].event_id
+    moved = stream(SCHOOL_ZH, "m", T0 + timedelta(hours=3))
+    new_id = clusterer.split(boston[0].event_id, moved)
+    assert new_id != boston[0].event_id
+    next_school = make_post("s10", "中学食堂饭菜发霉 家长投诉学校", T0 + timedelta(hours=4))
+    assert clusterer.assign(next_school).event_id == new_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "😀😀😀🔥",
+        "x" * (1 << 20),
+        "地" * (1 << 18),
+        "Boston 爆炸 marathon 地震 Москва 東京",
+        "<p>北京<b>暴雨</b></p><script>alert(1)</script>&nbsp;&amp;",
+        "[哈哈][哈哈]",
+        "@someone @other http://t.co/x",
+    ],
+)
+def test_bad_inputs_do_not_crash(text: str) -> None:
+    clusterer = OnlineClusterer()
+    clusterer.assign(make_post("seed", BOSTON[0], T0))
+    post = Post(id="bad", title="", text=text, published_at=T0, received_at=T0, folded=fold(text))
+    result = clusterer.assign(post)
+    assert result.event_id.startswith("ev-")
+    assert clusterer.summary(result.event_id) is not None
+
+
+def test_future_dated_post_does_not_retire_everything() -> None:
+    clusterer = OnlineClusterer()
+    first = clusterer.assign(make_post("a", BOSTON[0], T0))
+    # Received an hour later but dated 2099: its time counts as when it was received.
+    future = parse_post(
+        {"id": "f", "text": "北京暴雨", "published_at": "2099-01-01T00:00:00+00:00"},
+        received_at=T0 + timedelta(hours=1),
+        max_post_bytes=1 << 20,
+    )
+    clusterer.assign(future)
+    assert clusterer.summary(first.event_id) is not None
+
+
+def test_bcubed_and_nmi_on_known_partitions() -> None:
+    gold = ["a", "a", "b", "b"]
+    assert bcubed(gold, ["x", "x", "y", "y"]) == (1.0, 1.0, 1.0)
+    p, r, f = bcubed(gold, ["x", "x", "x", "x"])
+    assert (p, r) == (0.5, 1.0)
+    assert f == pytest.approx(2 / 3)
+    p, r, _ = bcubed(gold, ["1", "2", "3", "4"])
+    assert (p, r) == (1.0, 0.5)
+    assert nmi(gold, ["x", "x", "y", "y"]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "nmi_floor", "f1_floor"),
+    [("crisislext_excerpt.jsonl", 0.7, 0.7), ("ced_excerpt.jsonl", 0.5, 0.2)],
+)
+def test_quality_on_real_excerpts(name: str, nmi_floor: float, f1_floor: float) -> None:
+    gold, predicted = cluster_file(FIXTURES / name)
+    result = scores(gold, predicted)
+    assert result["nmi"] >= nmi_floor
+    assert result["bcubed_f1"] >= f1_floor
+
+
+def test_cluster_command_adds_event_id_to_every_line_in_order(tmp_path: Path) -> None:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:
+        """Keeps typer in multi-command mode."""
+
+    src = FIXTURES / "crisislext_excerpt.jsonl"
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["cluster", "--input", str(src), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    inputs = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    outputs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [o["id"] for o in outputs] == [i["id"] for i in inputs]
+    assert all(isinstance(o["event_id"], str) and o["event_id"] for o in outputs)
+    assert all(o["gold_event"] == i["gold_event"] for o, i in zip(outputs, inputs, strict=True))
+    assert len({o["event_id"] for o in outputs}) < len(outputs) // 4
+
+
+def test_cluster_command_keeps_partitions_apart() -> None:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")
+    def noop() -> None:
+        """Keeps typer in multi-command mode."""
+
+    lines = [
+        json.dumps({"id": f"{org}{i}", "text": text, "partition": org})
+        for i, text in enumerate(BOSTON)
+        for org in ("a", "b")
+    ]
+    result = CliRunner().invoke(app, ["cluster"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    by_org = {org: {r["event_id"] for r in rows if r["partition"] == org} for org in "ab"}
+    assert by_org["a"]
+    assert by_org["b"]
+    assert not by_org["a"] & by_org["b"]

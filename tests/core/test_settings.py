@@ -1,0 +1,30 @@
+from pathlib import Path
+
+import pytest
+
+from yuqing.core.errors import InvalidInput
+from yuqing.core.settings import DEFAULT_MAX_POST_BYTES, load_settings
+
+
+def test_defaults_put_sqlite_under_home(tmp_path: Path) -> None:
+    settings = load_settings({"YUQING_HOME": str(tmp_path)})
+    assert settings.db_url == f"sqlite:///{tmp_path / 'yuqing.db'}"
+    assert settings.max_post_bytes == DEFAULT_MAX_POST_BYTES
+    assert not settings.allow_internal_fetch
+
+
+def test_db_url_and_size_cap_from_environment(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "YUQING_HOME": str(tmp_path),
+            "YUQING_DB": "postgresql+psycopg://u@h/db",
+            "YUQING_MAX_POST_BYTES": "2048",
+        }
+    )
+    assert settings.db_url == "postgresql+psycopg://u@h/db"
+    assert settings.max_post_bytes == 2048
+
+
+def test_bad_size_cap_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="YUQING_MAX_POST_BYTES must be an integer"):
+        load_settings({"YUQING_HOME": str(tmp_path), "YUQING_MAX_POST_BYTES": "lots"})

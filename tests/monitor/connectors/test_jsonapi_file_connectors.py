@@ -1,0 +1,131 @@
+"""The jsonapi connector (mapped fields, pages) and the file connector (resumable)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from yuqing.core.errors import SourceParseError, SourceUnavailable
+from yuqing.monitor.connectors import SourceSpec, get_connector
+
+WEIBO_FIELDS = {
+    "id": "mid",
+    "text": "content.body",
+    "author": "user.screen_name",
+    "published_at": "created_at",
+    "url": "share_url",
+    "engagement.reposts": "stats.reposts",
+    "engagement.comments": "stats.comments",
+    "engagement.likes": "stats.likes",
+}
+
+
+def poll(kind, spec, http, clock, cursor=None):
+    return get_connector(kind).fetch(spec, cursor=cursor, http=http, now=clock.now())
+
+
+def test_jsonapi_mapping(server, http, clock, spec_for):
+    server.serve("/api/posts", "pages/api_posts.json", "application/json")
+    spec = spec_for("jsonapi", "/api/posts", items_path="data.list", fields=WEIBO_FIELDS)
+    fetched = poll("jsonapi", spec, http, clock)
+    assert [i["id"] for i in fetched.items] == ["4987001", "4987002", "4987004"]
+    first, second, third = fetched.items
+    assert first == {
+        "id": "4987001",
+        "url": "https://weibo.example/u/1001/4987001",
+        "text": "江城地铁3号线今天又晚点了，早高峰挤成沙丁鱼 #江城地铁#",
+        "author": "通勤打工人",
+        "published_at": "2025-03-01T01:30:00+00:00",
+        "engagement": {"reposts": 12, "comments": 30, "likes": 88},
+    }
+    assert second["url"] == server.url("/u/1002/4987002")  # relative, resolved
+    assert second["published_at"] == "2025-03-01T00:52:00+00:00"  # naive: Beijing time
+    assert "published_at" not in third  # "not a time": left to the arrival time
+    assert fetched.warnings == [
+        f"{spec.url}: item 3 has neither title nor text; skipped",
+        f"{spec.url}: item 4 is not an object; skipped",
+    ]
+
+
+def test_jsonapi_bad_json(server, http, clock, spec_for):
+    server.route("/api", "<html>502 Bad Gateway</html>", content_type="application/json")
+    with pytest.raises(SourceParseError, match="not valid JSON"):
+        poll("jsonapi", spec_for("jsonapi", "/api"), http, clock)
+
+
+def test_jsonapi_items_path_not_a_list(server, http, clock, spec_for):
+    server.route("/api", json.dumps({"data": {"list": "nope"}}), content_type="application/json")
+    with pytest.raises(SourceParseError, match=r"no list of items at 'data\.list'"):
+        poll("jsonapi", spec_for("jsonapi", "/api", items_path="data.list"), http, clock)
+
+
+def test_jsonapi_pages(server, http, clock, spec_for):
+    def page(*ids):
+        return json.dumps({"items": [{"id": i, "text": f"post {i}"} for i in ids]})
+
+    server.route("/api?page=1", page(5, 4), content_type="application/json")
+    server.route("/api?page=2", page(3, 2), content_type="application/json")
+    server.route("/api?page=3", page(), content_type="application/json")
+    spec = spec_for("jsonapi", "/api", items_path="items", page_param="page", max_pages=5)
+    first = poll("jsonapi", spec, http, clock)
+    assert [i["id"] for i in first.items] == ["5", "4", "3", "2"]
+    server.route("/api?page=1", page(6, 5), content_type="application/json")
+    second = poll("jsonapi", spec, http, clock, first.cursor)
+    assert [i["id"] for i in second.items] == ["6"]
+    assert server.hits("/api?page=2") == 1  # page 1 held known posts: no need to go on
+
+
+def file_spec(path, **options):
+    return SourceSpec(name="drop", kind="file", url=str(path), options=options)
+
+
+def test_file_jsonl_resumes_from_offset(tmp_path, http, clock):
+    path = tmp_path / "drop.jsonl"
+    path.write_text(
+        '{"id": "a", "text": "第一条"}\nnot json\n{"id": "b"}\n{"id": "c", "text": "第三',
+        encoding="utf-8",
+    )
+    first = poll("file", file_spec(path), http, clock)
+    assert [i["id"] for i in first.items] == ["a"]
+    assert first.warnings[0].startswith(f"{path}:2: not valid JSON")
+    assert first.warnings[1] == f"{path}:3: has neither text nor title; skipped"
+    # The last line was still being written: it comes next time, whole.
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('条"}\n{"id": "d", "title": "第四条"}\n')
+    second = poll("file", file_spec(path), http, clock, first.cursor)
+    assert [(i["id"], i.get("text")) for i in second.items] == [("c", "第三条"), ("d", None)]
+    assert poll("file", file_spec(path), http, clock, second.cursor).items == []
+
+
+def test_file_csv_with_header_and_max_items(tmp_path, http, clock):
+    path = tmp_path / "tips.csv"
+    path.write_text(
+        "title,text,engagement.likes\n"
+        '"食堂, 一号窗口","饭菜里有异物\n已拍照",5\n'
+        "二号,第二条,\n"
+        "三号,第三条,1\n",
+        encoding="utf-8",
+    )
+    first = poll("file", file_spec(path, max_items=2), http, clock)
+    assert first.items == [
+        {"title": "食堂, 一号窗口", "text": "饭菜里有异物\n已拍照", "engagement": {"likes": 5}},
+        {"title": "二号", "text": "第二条"},
+    ]
+    second = poll("file", file_spec(path, max_items=2), http, clock, first.cursor)
+    assert second.items == [{"title": "三号", "text": "第三条", "engagement": {"likes": 1}}]
+
+
+def test_file_replaced_is_read_again(tmp_path, http, clock):
+    path = tmp_path / "drop.jsonl"
+    path.write_text('{"text": "old one"}\n{"text": "old two"}\n', encoding="utf-8")
+    first = poll("file", file_spec(path), http, clock)
+    path.write_text('{"text": "new"}\n', encoding="utf-8")
+    second = poll("file", file_spec(path), http, clock, first.cursor)
+    assert [i["text"] for i in second.items] == ["new"]
+    assert "replaced" in second.warnings[0]
+
+
+def test_file_missing(tmp_path, http, clock):
+    with pytest.raises(SourceUnavailable, match="cannot read"):
+        poll("file", file_spec(tmp_path / "nope.jsonl"), http, clock)

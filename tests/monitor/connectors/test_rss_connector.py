@@ -1,0 +1,146 @@
+"""The rss connector on real feed fixtures served over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from yuqing.core.errors import SourceParseError
+from yuqing.monitor.connectors import Cursor, detect_and_fetch, get_connector
+from yuqing.monitor.connectors.rss import looks_like_feed
+
+
+def poll(spec, http, clock, cursor=None):
+    return get_connector("rss").fetch(spec, cursor=cursor, http=http, now=clock.now())
+
+
+def test_rss2_news_feed(server, http, clock, spec_for):
+    server.serve("/society/rss.xml", "feeds/rss2_news.xml", "application/rss+xml")
+    fetched = poll(spec_for("rss", "/society/rss.xml"), http, clock)
+    assert [item["id"] for item in fetched.items] == ["jcrb-10234", "jcrb-10233", "jcrb-10198"]
+    first = fetched.items[0]
+    assert first["title"] == "市一中食堂出现学生集体腹泻 校方回应正在调查"
+    # content:encoded wins over the teaser, tracking parameters leave the URL.
+    assert "封存留样" in first["text"]
+    assert first["text"].startswith("<p>")
+    assert first["url"] == "https://news.jiangcheng.example/society/2025/0301/10234.html"
+    assert first["published_at"] == "2025-03-01T01:15:00+00:00"
+    assert first["author"] == "记者 李明"
+    assert first["engagement"] == {"comments": 42}
+    assert fetched.warnings == []
+    assert fetched.cursor.seen == ["id:jcrb-10234", "id:jcrb-10233", "id:jcrb-10198"]
+
+
+def test_atom_feed(server, http, clock, spec_for):
+    server.serve("/forum.atom", "feeds/atom_forum.xml", "application/atom+xml")
+    items = poll(spec_for("rss", "/forum.atom"), http, clock).items
+    assert [i["author"] for i in items] == ["江城老街坊", "踏青小分队"]
+    assert items[0]["id"] == "tag:bbs.jiangcheng.example,2025:thread-88231"
+    assert items[0]["published_at"] == "2025-03-01T02:20:00+00:00"
+    # Only <updated>: that is the time we have.
+    assert items[1]["published_at"] == "2025-03-01T01:02:00+00:00"
+    assert "<p>幸福里小区东门" in items[0]["text"]
+
+
+@pytest.mark.parametrize("content_type", ["text/xml; charset=utf-8", "text/xml", None])
+def test_gbk_declared_only_in_prolog(server, http, clock, spec_for, content_type):
+    # The HTTP label is wrong (utf-8) or missing; the prolog says gb2312 and the text
+    # uses 镕, which only GBK/GB18030 have.
+    server.serve("/gbk.xml", "feeds/gbk_prolog.xml", content_type)
+    items = poll(spec_for("rss", "/gbk.xml"), http, clock).items
+    assert [i["title"] for i in items] == [
+        "朱镕基题词的老校门修缮完工",
+        "菜价回落 市民菜篮子更轻松",
+    ]
+    assert items[0]["id"] == "nlwb-3321"  # a guid is an id, not a link to resolve
+
+
+def test_big5_feed(server, http, clock, spec_for):
+    server.serve("/big5.xml", "feeds/big5_feed.xml", "application/rss+xml")
+    (item,) = poll(spec_for("rss", "/big5.xml"), http, clock).items
+    assert item["title"] == "颱風逼近 學校明日停課"
+    assert item["text"] == "氣象局發布颱風警報，教育局宣布全市學校明日停課。"
+
+
+def test_bozo_feed_read_with_warning(server, http, clock, spec_for):
+    server.serve("/bozo.xml", "feeds/bozo_feed.xml", "text/xml")
+    fetched = poll(spec_for("rss", "/bozo.xml"), http, clock)
+    assert [i["id"] for i in fetched.items] == ["county-501", "county-502"]
+    assert fetched.items[0]["title"] == "县城自来水今日恢复供应 & 水质检测合格"
+    assert len(fetched.warnings) == 1
+    assert "ill-formed" in fetched.warnings[0]
+
+
+def test_relative_links_and_missing_dates(server, http, clock, spec_for):
+    server.serve("/jyj/tzgg/rss.xml", "feeds/relative_links.xml", "text/xml")
+    items = poll(spec_for("rss", "/jyj/tzgg/rss.xml"), http, clock).items
+    assert [i["url"] for i in items] == [
+        server.url("/jyj/tzgg/202502/t20250215_1001.html"),
+        server.url("/jyj/tzgg/t20250301_1002.html"),
+    ]
+    assert all("published_at" not in i for i in items)  # the pipeline uses arrival time
+    assert all("id" not in i for i in items)
+
+
+def test_not_a_feed(server, http, clock, spec_for):
+    server.serve("/index.html", "pages/not_a_feed.html", "text/html")
+    with pytest.raises(SourceParseError, match="not an RSS, Atom or RDF feed"):
+        poll(spec_for("rss", "/index.html"), http, clock)
+
+
+def test_conditional_get_not_modified(server, http, clock, spec_for):
+    server.serve("/rss.xml", "feeds/rss2_news.xml", "application/rss+xml", etag='"abc"')
+    spec = spec_for("rss", "/rss.xml")
+    first = poll(spec, http, clock)
+    assert first.cursor.etag == '"abc"'
+    second = poll(spec, http, clock, cursor=first.cursor)
+    assert second.not_modified
+    assert second.items == []
+    assert second.cursor == first.cursor
+
+
+def test_max_items_forgets_validators_so_the_rest_comes_next(server, http, clock, spec_for):
+    server.serve("/rss.xml", "feeds/rss2_news.xml", "application/rss+xml", etag='"abc"')
+    spec = spec_for("rss", "/rss.xml", max_items=2)
+    first = poll(spec, http, clock)
+    assert len(first.items) == 2
+    assert first.cursor.etag is None
+    second = poll(spec, http, clock, cursor=first.cursor)
+    assert [i["id"] for i in second.items] == ["jcrb-10198"]
+    assert second.cursor.etag == '"abc"'
+
+
+def test_seen_items_skipped_and_cursor_round_trips(server, http, clock, spec_for):
+    server.serve("/rss.xml", "feeds/rss2_news.xml", "application/rss+xml")
+    spec = spec_for("rss", "/rss.xml")
+    first = poll(spec, http, clock)
+    stored = Cursor.from_json(first.cursor.to_json())
+    assert stored == first.cursor
+    assert poll(spec, http, clock, cursor=stored).items == []
+
+
+def test_detect_feed_or_page(server, http, clock, spec_for):
+    server.serve("/rss.xml", "feeds/rss2_news.xml", "text/html")  # mislabeled on purpose
+    kind, fetched = detect_and_fetch(
+        spec_for("web", "/rss.xml"), cursor=None, http=http, now=clock.now()
+    )
+    assert kind == "rss"
+    assert len(fetched.items) == 3
+    server.serve("/index.html", "pages/not_a_feed.html", "text/html")
+    kind, _ = detect_and_fetch(
+        spec_for("web", "/index.html"), cursor=None, http=http, now=clock.now()
+    )
+    assert kind == "web"
+
+
+@pytest.mark.parametrize(
+    ("text", "feed"),
+    [
+        ('<?xml version="1.0"?>\n<!-- hi -->\n<rss version="2.0"><channel/></rss>', True),
+        ('\ufeff<feed xmlns="http://www.w3.org/2005/Atom">', True),
+        ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="x">', True),
+        ("<!DOCTYPE html><html><body>rss feed</body></html>", False),
+        ('{"items": []}', False),
+    ],
+)
+def test_looks_like_feed(text, feed):
+    assert looks_like_feed(text) is feed

@@ -1,0 +1,138 @@
+"""The store commands as a user runs them: init, watch, ingest, search, source, tip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import FIXTURES, Cli
+
+WATCH_FILE = FIXTURES / "watches.yaml"
+POSTS_FILE = FIXTURES / "posts" / "school_canteen.jsonl"
+
+
+def summary(stdout: str) -> dict[str, int]:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def test_init_is_idempotent(cli: Cli) -> None:
+    first, second = cli("init"), cli("init")
+    assert first.code == second.code == 0
+    assert "revision 0001" in second.stdout
+
+
+def test_ingest_jsonl_stores_and_search_finds(cli: Cli) -> None:
+    assert cli("watch", "import", str(WATCH_FILE)).code == 0
+    result = cli("ingest", str(POSTS_FILE))
+    assert result.code == 0, result.stderr
+    counts = summary(result.stdout)
+    assert counts == {
+        "read": 8,
+        "accepted": 7,
+        "duplicates": 1,
+        "copies": 2,
+        "rejected": 1,
+        "matched": 5,
+        "stored": 5,
+    }
+    assert result.stderr.strip().startswith("LINE 6: not valid JSON")
+    again = summary(cli("ingest", str(POSTS_FILE)).stdout)
+    # The unmatched post was never stored, so it is not a duplicate the second time.
+    assert (again["stored"], again["duplicates"], again["matched"]) == (0, 6, 0)
+    found = cli("search", "食堂", "--json")
+    posts = [json.loads(line) for line in found.stdout.splitlines()]
+    assert [p["id"] for p in posts][1:] == ["wb-1003", "wb-1002", "wb-1001"]
+    news = posts[0]
+    assert news["url"] == "https://news.example.com/2026/03/01/canteen.html"
+    assert "track()" not in news["text"] and "涉事供应商" in news["text"]
+    assert posts[-1]["copies"] == 2
+    assert {posts[1]["duplicate_of"], posts[2]["duplicate_of"]} == {"wb-1001"}
+    assert cli("search", "食堂", "--watch", "hospital").stdout == ""
+
+
+def test_ingest_csv_and_stdin(cli: Cli, tmp_path: Path) -> None:
+    csv_file = tmp_path / "posts.csv"
+    csv_file.write_text("id,title,text,reposts\na1,标题,某学校食堂,5\na2,,\n", encoding="utf-8")
+    result = cli("ingest", str(csv_file))
+    assert summary(result.stdout)["stored"] == 1
+    assert result.stderr.strip() == "LINE 3: post has neither 'text' nor 'title'"
+    piped = cli("ingest", input='{"text": "来自标准输入"}\n')
+    assert summary(piped.stdout)["stored"] == 1
+
+
+def test_strict_and_unreadable_inputs_fail(cli: Cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"text": "ok"}\n{oops\n')
+    strict = cli("ingest", "--strict", str(bad))
+    assert strict.code != 0
+    assert summary(strict.stdout)["rejected"] == 1
+    missing = cli("ingest", str(tmp_path / "nope.jsonl"))
+    assert missing.code != 0
+    assert missing.stderr.startswith("yuqing: cannot read")
+    assert "Traceback" not in missing.stderr
+
+
+def test_oversized_post_is_rejected(cli: Cli) -> None:
+    big = json.dumps({"text": "字" * 400_000})  # 1.2 MB of UTF-8
+    result = cli("ingest", input=big + "\n" + '{"text": "small"}\n')
+    counts = summary(result.stdout)
+    assert (counts["rejected"], counts["stored"]) == (1, 1)
+    assert "larger than 1048576 bytes" in result.stderr
+
+
+def test_bad_watch_file_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    assert cli("watch", "import", str(WATCH_FILE)).code == 0
+    bad = tmp_path / "w.yaml"
+    bad.write_text("watches:\n  - name: canteen\n    rule: '学校 AND'\n", encoding="utf-8")
+    result = cli("watch", "import", str(bad))
+    assert result.code != 0
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "w.yaml:3" in result.stderr
+    listed = cli("watch", "list", "--json").stdout
+    assert json.loads(listed.splitlines()[0])["rule"] == "学校 食堂"
+
+
+def test_source_add_list_remove(cli: Cli) -> None:
+    added = cli(
+        "source",
+        "add",
+        "county-news",
+        "--kind",
+        "rss",
+        "--url",
+        "https://news.example.com/rss",
+        "--platform",
+        "news",
+        "--tier",
+        "municipal",
+        "--interval",
+        "600",
+    )
+    assert added.code == 0, added.stderr
+    dup = cli("source", "add", "county-news", "--kind", "rss", "--url", "https://e.com/x")
+    assert dup.code != 0 and "exists already" in dup.stderr
+    bad = cli("source", "add", "x", "--kind", "ftp", "--url", "https://e.com")
+    assert bad.code != 0 and "kind" in bad.stderr
+    bad_tier = cli("source", "add", "y", "--kind", "rss", "--url", "https://e.com", "--tier", "god")
+    assert bad_tier.code != 0 and "tier must be one of" in bad_tier.stderr
+    (row,) = [json.loads(line) for line in cli("source", "list", "--json").stdout.splitlines()]
+    assert row["name"] == "county-news" and row["media_tier"] == "municipal"
+    assert row["interval_s"] == 600 and row["last_success_at"] is None
+    assert cli("source", "remove", "county-news").code == 0
+    gone = cli("source", "remove", "county-news")
+    assert gone.code != 0 and "no source named" in gone.stderr
+
+
+def test_tip_is_always_kept(cli: Cli) -> None:
+    assert cli("watch", "import", str(WATCH_FILE)).code == 0
+    result = cli("tip", "add", "--text", "有家长来电反映校车超载", "--channel", "phone")
+    assert summary(result.stdout)["stored"] == 1
+    (post,) = [json.loads(x) for x in cli("search", "校车", "--json").stdout.splitlines()]
+    assert post["source"] == "tip" and post["channel"] == "phone"
+
+
+def test_bad_rule_in_search_is_one_line(cli: Cli) -> None:
+    result = cli("search", "(学校 | ")
+    assert result.code != 0
+    assert result.stderr.startswith("yuqing: column")
+    assert len(result.stderr.strip().splitlines()) == 1

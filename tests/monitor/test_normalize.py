@@ -1,0 +1,81 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from yuqing.core.errors import InvalidInput
+from yuqing.monitor.normalize import parse_post
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def parse(obj: object, **kw: object) -> object:
+    return parse_post(obj, received_at=NOW, max_post_bytes=1024, **kw)  # type: ignore[arg-type]
+
+
+def test_html_becomes_text_and_the_original_is_kept() -> None:
+    post = parse({"text": "<p>學校<b>食堂</b></p><script>alert('x')</script><p>第二段</p>"})
+    assert post.text == "學校食堂\n\n第二段"
+    assert "script" in post.html
+    assert post.folded == "学校食堂\n\n第二段"
+
+
+def test_naive_time_means_shanghai_and_offsets_are_kept() -> None:
+    assert parse({"text": "a", "published_at": "2026-03-01 08:00:00"}).published_at == datetime(
+        2026, 3, 1, 0, 0, tzinfo=UTC
+    )
+    assert parse({"text": "a", "published_at": "2026-03-01T08:00:00Z"}).published_at == datetime(
+        2026, 3, 1, 8, 0, tzinfo=UTC
+    )
+    assert parse({"text": "a", "published_at": "2026年3月1日 08:30"}).published_at == datetime(
+        2026, 3, 1, 0, 30, tzinfo=UTC
+    )
+
+
+def test_missing_time_is_arrival_time() -> None:
+    assert parse({"title": "x"}).published_at == NOW
+
+
+def test_ids_are_given_or_derived_stably() -> None:
+    assert parse({"id": 42, "text": "a"}).id == "42"
+    a = parse({"text": "a", "url": "https://Example.com/x?utm_source=wx&id=1#top"})
+    b = parse({"text": "other", "url": "https://example.com/x?id=1"})
+    assert a.url == "https://example.com/x?id=1"
+    assert a.id == b.id  # the same page
+    assert parse({"text": "same"}).id == parse({"text": "same"}).id
+
+
+def test_unknown_fields_are_kept_as_extra() -> None:
+    post = parse({"text": "a", "region": "某县", "tags": ["x"]})
+    assert post.extra == {"region": "某县", "tags": ["x"]}
+    assert post.to_json()["region"] == "某县"
+
+
+@pytest.mark.parametrize(
+    ("obj", "reason"),
+    [
+        ({"title": ""}, "neither 'text' nor 'title'"),
+        ([1, 2], "must be a JSON object"),
+        ({"text": 5}, "field 'text' must be a string"),
+        ({"text": "a", "platform": "tv"}, "field 'platform' must be one of"),
+        ({"text": "a", "published_at": "yesterday"}, "field 'published_at' is not a time"),
+        ({"text": "a", "engagement": {"likes": -1}}, "engagement.likes"),
+        ({"text": "a", "engagement": "many"}, "'engagement' must be an object"),
+        ({"text": "x" * 2000}, "larger than 1024 bytes"),
+    ],
+)
+def test_bad_records_get_one_clear_reason(obj: object, reason: str) -> None:
+    with pytest.raises(InvalidInput, match=reason):
+        parse(obj)
+
+
+def test_nul_bytes_and_lone_surrogates_are_cleaned() -> None:
+    post = parse({"text": "a\x00b\ud800c"})
+    assert post.text == "ab?c"
+    post.text.encode("utf-8")
+
+
+def test_language_is_detected_when_absent() -> None:
+    assert parse({"text": "某县医院发生火灾"}).lang == "zh"
+    assert parse({"text": "The hospital said the fire was under control"}).lang == "en"
+    assert parse({"text": "El incendio en el hospital de la ciudad"}).lang == "es"
+    assert parse({"text": "a", "lang": "ZH-Hant"}).lang == "zh-hant"

@@ -1,0 +1,255 @@
+"""Watch files (CONTRACTS `yuqing watch import`) and the many-watch matcher."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from yuqing.core.errors import InvalidInput
+from yuqing.core.textfold import fold
+from yuqing.monitor.rules import compile_rule, group_rule
+from yuqing.monitor.rules.nodes import And, Near, Node, Not, Or, Term
+from yuqing.monitor.watches import (
+    Watch,
+    WatchMatcher,
+    load_watch_file,
+    load_watch_text,
+    parse_watch,
+)
+
+GOOD_FILE = """\
+# Watches of a school district
+watches:
+  - name: 食堂安全
+    rule: '学校 (食堂 | 饭菜) -广告'
+  - name: 医院纠纷
+    subject: [市一院, 第一人民医院]
+    region: []
+    event: [纠纷, 冲突]
+    exclude: [招聘]
+  - name: 微博疫情
+    rule: COVID-19
+    sources: [weibo]
+"""
+
+
+def test_good_file_loads_rules_groups_and_sources(tmp_path: Path) -> None:
+    path = tmp_path / "watches.yaml"
+    path.write_text(GOOD_FILE, encoding="utf-8")
+    canteen, hospital, covid = load_watch_file(path)
+    assert canteen.name == "食堂安全"
+    assert canteen.expr == "学校 (食堂 | 饭菜) -广告"
+    assert canteen.groups is None
+    assert canteen.sources is None
+    assert canteen.rule.matches(fold("学校\n食堂"))
+    assert hospital.groups == {
+        "subject": ["市一院", "第一人民医院"],
+        "region": [],
+        "event": ["纠纷", "冲突"],
+        "exclude": ["招聘"],
+    }
+    assert hospital.expr == "(市一院 | 第一人民医院) & (纠纷 | 冲突) & -(招聘)"
+    assert hospital.rule.matches(fold("市一院发生纠纷"))
+    assert covid.sources == frozenset({"weibo"})
+
+
+def test_empty_watch_list_is_no_watches() -> None:
+    assert load_watch_text("watches: []\n", filename="w.yaml") == []
+    assert load_watch_text("watches:\n", filename="w.yaml") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("watches: [\n", r"^w\.yaml:2: expected the node content"),
+        ("watches:\n  - name: a\n    name: b\n", r"^w\.yaml:3: found duplicate key \"name\""),
+        ("watches:\n\t- name: a\n", r"^w\.yaml:2: found character '\\t'"),
+        ("", r"^w\.yaml:1: expected a mapping with a list 'watches:'"),
+        ("- a\n", r"^w\.yaml:1: expected a mapping"),
+        ("watches: []\nwatchs: []\n", r"^w\.yaml:2: unknown key 'watchs'"),
+        ("watches: x\n", r"^w\.yaml:1: 'watches' must be a list"),
+        ("watches:\n  - just text\n", r"^w\.yaml:2: each watch must be a mapping"),
+        (
+            "watches:\n  - name: a\n    rule: x\n    level: high\n",
+            r"^w\.yaml:4: unknown field 'level' \(known: ",
+        ),
+        ("watches:\n  - name: a\n", r"^w\.yaml:2: watch 'a': missing 'rule'"),
+        ("watches:\n  - rule: x\n", r"^w\.yaml:2: 'name' must be a non-empty string"),
+        ("watches:\n  - name: 12\n    rule: x\n", r"^w\.yaml:2: 'name' must be"),
+        (
+            "watches:\n  - name: a\n    subject: [x]\n    rule: y\n",
+            r"^w\.yaml:4: watch 'a': give either 'rule' or the groups",
+        ),
+        (
+            "watches:\n  - name: a\n    rule: 'x OR'\n",
+            r"^w\.yaml:3: watch 'a': rule column 5: expected a term or '\(' after 'OR'$",
+        ),
+        (
+            "watches:\n  - name: a\n    rule: [x]\n",
+            r"^w\.yaml:3: watch 'a': 'rule' must be a string",
+        ),
+        (
+            "watches:\n  - name: a\n    subject: x\n",
+            r"^w\.yaml:3: watch 'a': 'subject' must be a list",
+        ),
+        (
+            "watches:\n  - name: a\n    event: ['']\n",
+            r"^w\.yaml:3: watch 'a': 'event' has an empty",
+        ),
+        ("watches:\n  - name: a\n    subject: []\n", r"^w\.yaml:3: watch 'a': the groups have no"),
+        (
+            "watches:\n  - name: a\n    rule: x\n    sources: []\n",
+            r"^w\.yaml:4: watch 'a': 'sources' is empty",
+        ),
+        (
+            "watches:\n  - name: a\n    rule: x\n    sources: weibo\n",
+            r"^w\.yaml:4: watch 'a': 'sources' must be a list",
+        ),
+        (
+            "watches:\n  - name: a\n    rule: x\n  - name: b\n    rule: y\n"
+            "  - name: a\n    rule: z\n",
+            r"^w\.yaml:6: duplicate watch name 'a' \(first at line 2\)$",
+        ),
+    ],
+)
+def test_bad_files_name_file_and_line_in_one_line(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message) as info:
+        load_watch_text(text, filename="w.yaml")
+    assert "\n" not in str(info.value)
+
+
+def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="cannot read"):
+        load_watch_file(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"watches:\n  - name: \xff\n")
+    with pytest.raises(InvalidInput, match="invalid UTF-8"):
+        load_watch_file(bad)
+
+
+def test_parse_watch_uses_the_given_where() -> None:
+    watch = parse_watch({"name": " a ", "rule": "x y"}, where="api")
+    assert watch == Watch("a", watch.rule, None, expr="x y", groups=None)
+    with pytest.raises(InvalidInput, match=r"^plan\.yaml:9: watch 'a': missing 'rule'"):
+        parse_watch({"name": "a"}, where="plan.yaml:9")
+
+
+def test_matcher_keeps_the_given_order_and_honours_sources() -> None:
+    watches = [
+        parse_watch({"name": "z-first", "rule": "学校"}, where="t"),
+        parse_watch({"name": "a-weibo", "rule": "学校 食堂", "sources": ["weibo"]}, where="t"),
+        parse_watch({"name": "not-ads", "rule": "-广告"}, where="t"),
+        parse_watch({"name": "groups", "subject": ["食堂"], "exclude": ["学校"]}, where="t"),
+    ]
+    matcher = WatchMatcher(watches)
+    assert matcher.match(fold("學校\n食堂"), source="weibo") == ["z-first", "a-weibo", "not-ads"]
+    assert matcher.match(fold("学校\n食堂"), source="news") == ["z-first", "not-ads"]
+    assert matcher.match(fold("食堂广告")) == ["groups"]
+    assert matcher.match(fold("广告")) == []
+    assert len(matcher) == 4
+
+
+def test_matcher_with_no_watches_or_no_terms() -> None:
+    assert WatchMatcher([]).match("学校") == []
+    only_not = WatchMatcher([Watch("all", compile_rule("-广告"))])
+    assert only_not.match("") == ["all"]
+    assert WatchMatcher([Watch("every", group_rule())]).match("x") == ["every"]
+
+
+# A reference evaluator written independently of the library (regular expressions over
+# the folded text), to check both Rule.matches and WatchMatcher on random inputs.
+
+_WORD = r"[0-9a-z\u00c0-\u024f\u1e00-\u1eff]"
+
+
+def _pattern(term: str) -> re.Pattern[str]:
+    left = rf"(?<!{_WORD})" if re.match(_WORD, term[0]) else ""
+    right = rf"(?!{_WORD})" if re.match(_WORD, term[-1]) else ""
+    return re.compile(rf"(?=({left}{re.escape(term)}{right}))")
+
+
+def _starts(term: str, text: str) -> list[int]:
+    return [m.start() for m in _pattern(term).finditer(text)]
+
+
+def reference(node: Node, text: str) -> bool:
+    if isinstance(node, Term):
+        return bool(_starts(node.text, text))
+    if isinstance(node, Near):
+        la, lb = len(node.a.text), len(node.b.text)
+        return any(
+            max(sb - (sa + la), sa - (sb + lb)) <= node.distance
+            for sa in _starts(node.a.text, text)
+            for sb in _starts(node.b.text, text)
+            if node.a != node.b or sa != sb
+        )
+    if isinstance(node, Not):
+        return not reference(node.item, text)
+    if isinstance(node, And):
+        return all(reference(item, text) for item in node.items)
+    assert isinstance(node, Or)
+    return any(reference(item, text) for item in node.items)
+
+
+VOCAB = [
+    "学校",
+    "食堂",
+    "校长",
+    "学",
+    "医院",
+    "art",
+    "party",
+    "5g",
+    "12345",
+    "co",
+    "covid-19",
+    "a b",
+]
+FILLER = ["", " ", "的", "x", "1", "-", "，", "\n"]
+
+
+def random_rule(rng: random.Random, depth: int = 0) -> str:
+    roll = rng.random()
+    if depth > 2 or roll < 0.3:
+        word = rng.choice(VOCAB)
+        return f'"{word}"' if " " in word or rng.random() < 0.1 else word
+    if roll < 0.4:
+        a, b = rng.sample(VOCAB, 2) if rng.random() < 0.8 else [rng.choice(VOCAB)] * 2
+        return f'NEAR/{rng.randint(0, 4)}("{a}", "{b}")'
+    if roll < 0.5:
+        return "-" + random_rule(rng, depth + 1)
+    op = rng.choice([" ", " & ", " | ", " OR ", " AND "])
+    parts = [random_rule(rng, depth + 1) for _ in range(rng.randint(2, 3))]
+    return "(" + op.join(parts) + ")"
+
+
+def random_post(rng: random.Random) -> str:
+    pieces = [rng.choice(VOCAB + FILLER) for _ in range(rng.randint(0, 12))]
+    return fold("".join(pieces))
+
+
+def test_rules_and_matcher_agree_with_the_reference_on_random_inputs() -> None:
+    rng = random.Random(20240601)
+    rules = [compile_rule(random_rule(rng)) for _ in range(300)]
+    watches = [
+        Watch(f"w{i}", rule, frozenset({"s1"}) if i % 7 == 0 else None)
+        for i, rule in enumerate(rules)
+    ]
+    matcher = WatchMatcher(watches)
+    checked = 0
+    for _ in range(400):
+        text = random_post(rng)
+        source = rng.choice(["s1", "s2"])
+        expected = [rule for rule in rules if reference(rule.node, text)]
+        assert [rule for rule in rules if rule.matches(text)] == expected, text
+        allowed = [
+            w.name
+            for w in watches
+            if reference(w.rule.node, text) and w.sources in (None, {source})
+        ]
+        assert matcher.match(text, source=source) == allowed, text
+        checked += len(expected)
+    assert checked > 1000  # the random rules do match, so the comparison means something
