@@ -1,0 +1,118 @@
+"""Polling configured sources into the store: the connectors, the pipeline and health."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from tests.conftest import Cli, Store
+from tests.monitor.connectors.conftest import FixtureServer
+from yuqing.core.clock import FrozenClock
+from yuqing.core.settings import Settings
+from yuqing.monitor import service
+from yuqing.monitor.fetching import SafeClient
+from yuqing.monitor.pipeline import Pipeline
+from yuqing.monitor.polling import poll_due
+from yuqing.monitor.schemas import SourceCreate
+
+FEED_TITLE = "市一中食堂出现学生集体腹泻 校方回应正在调查"
+
+
+def add_source(store: Store, clock: FrozenClock, name: str, url: str, **kw: object) -> None:
+    with Session(store.engine) as session:
+        service.create_source(
+            session=session,
+            clock=clock,
+            source_in=SourceCreate(name=name, kind="rss", url=url, interval_s=600, **kw),  # type: ignore[arg-type]
+        )
+        session.commit()
+
+
+def health(store: Store, name: str) -> dict[str, object]:
+    with Session(store.engine) as session:
+        row = service.get_source_or_raise(session=session, name=name)
+        return {
+            "ok": row.last_success_at,
+            "error": row.last_error,
+            "failures": row.consecutive_failures,
+            "next": row.next_poll_at,
+            "seen": row.items_seen,
+            "cursor": row.cursor,
+        }
+
+
+def test_poll_stores_new_items_once_and_records_health(
+    server: FixtureServer, http: SafeClient, store: Store, clock: FrozenClock, settings: Settings
+) -> None:
+    server.serve("/feed.xml", "feeds/rss2_news.xml", "application/rss+xml", etag='"v1"')
+    server.serve("/broken.xml", "feeds/rss2_news.xml", "application/rss+xml", status=500)
+    add_source(
+        store, clock, "city-news", server.url("/feed.xml"), internal=True, media_tier="municipal"
+    )
+    add_source(store, clock, "broken", server.url("/broken.xml"), internal=True)
+    add_source(store, clock, "not-internal", server.url("/feed.xml"))
+    pipeline = Pipeline(engine=store.engine, clock=clock, settings=settings)
+
+    start = clock.now()
+    first = {r.source: r for r in poll_due(pipeline=pipeline, http=http)}
+    assert first["city-news"].error is None
+    assert first["city-news"].fetched == first["city-news"].accepted == 3
+    assert "500" in (first["broken"].error or "")
+    assert "127.0.0.1" in (first["not-internal"].error or "")
+    news = health(store, "city-news")
+    # The rate limiter waited on the frozen clock; the next poll counts from the start.
+    assert news["ok"] == clock.now() and news["next"] == start + timedelta(seconds=600)
+    assert news["seen"] == 3 and news["cursor"]["etag"] == '"v1"'  # type: ignore[index]
+    broken = health(store, "broken")
+    assert broken["failures"] == 1 and broken["next"] == start + timedelta(seconds=600)
+    assert broken["error"] == first["broken"].error
+
+    # Nothing is due until the interval has passed; then a 304 brings nothing twice.
+    assert poll_due(pipeline=pipeline, http=http) == []
+    clock.set(start + timedelta(seconds=601))
+    second = {r.source: r for r in poll_due(pipeline=pipeline, http=http)}
+    assert (second["city-news"].fetched, second["city-news"].duplicates) == (0, 0)
+    assert health(store, "broken")["failures"] == 2
+    # Back-off doubles for a source that keeps failing.
+    assert health(store, "broken")["next"] == start + timedelta(seconds=601 + 1200)
+
+    with Session(store.engine) as session:
+        from yuqing.monitor.rules import compile_rule
+        from yuqing.monitor.search import search_posts
+
+        (post,) = search_posts(session=session, rule=compile_rule("食堂 腹泻"))
+        assert post.title == FEED_TITLE
+        assert (post.source, post.media_tier) == ("city-news", "municipal")
+
+
+def test_poll_and_fetch_commands(server: FixtureServer, cli: Cli) -> None:
+    server.serve("/feed.xml", "feeds/rss2_news.xml", "application/rss+xml")
+    url = server.url("/feed.xml")
+    assert cli("source", "add", "city", "--kind", "rss", "--url", url, "--internal").code == 0
+    polled = cli("poll", "--once")
+    assert polled.code == 0, polled.stderr
+    (line,) = [json.loads(x) for x in polled.stdout.splitlines()]
+    assert line == {
+        "source": "city",
+        "fetched": 3,
+        "accepted": 3,
+        "duplicates": 0,
+        "rejected": 0,
+        "error": None,
+    }
+    found = [json.loads(x) for x in cli("search", "食堂", "--json").stdout.splitlines()]
+    assert [p["title"] for p in found] == [FEED_TITLE]
+    unknown = cli("poll", "nope")
+    assert unknown.code != 0 and "no source named 'nope'" in unknown.stderr
+
+
+def test_fetch_piped_into_ingest(server: FixtureServer, cli: Cli) -> None:
+    server.serve("/feed.xml", "feeds/gbk_prolog.xml", "text/xml")
+    fetched = cli("fetch", server.url("/feed.xml"), "--internal")
+    assert fetched.code == 0, fetched.stderr
+    ingested = cli("ingest", "--source", "gbk-feed", input=fetched.stdout)
+    summary = json.loads(ingested.stdout.splitlines()[-1])
+    assert summary["stored"] == summary["read"] > 0
+    assert cli("search", "镕", "--json").stdout.count('"source":"gbk-feed"') >= 1
