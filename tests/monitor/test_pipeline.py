@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
+from yuqing.db import search
 from yuqing.monitor import service
 from yuqing.monitor.models import PostWatch, StoredPost
 from yuqing.monitor.pipeline import Pipeline, SourceDefaults, Step
@@ -70,7 +74,7 @@ def test_keeps_matching_posts_and_counts_as_contracts_say(pipeline: Pipeline, st
             },
         )
     )
-    assert summary.model_dump() == {
+    assert summary.to_json() == {
         "read": 4,
         "accepted": 4,
         "duplicates": 0,
@@ -200,3 +204,40 @@ def test_a_failing_batch_leaves_nothing_half_written(pipeline: Pipeline, store: 
     assert stored(store) == []
     with Session(store.engine) as session:
         assert session.scalar(select(func.count()).select_from(PostWatch)) == 0
+
+
+def test_worker_processes_give_the_same_result_as_one_process(
+    store: Store, clock: FrozenClock, settings: Settings, tmp_path: Path
+) -> None:
+    with Session(store.engine) as session:
+        service.upsert_watches(
+            session=session, clock=clock, watches=load_watch_text(WATCHES, filename="w.yaml")
+        )
+        session.commit()
+    lines = []
+    for n in range(30):
+        lines.append(json.dumps({"id": f"a{n}", "text": f"{ORIGINAL} 第{n}次"}, ensure_ascii=False))
+        lines.append(json.dumps({"id": f"b{n}", "text": f"无关内容{n}"}, ensure_ascii=False))
+        lines.append("{broken")
+    data = ("\n".join(lines) + "\n").encode()
+    serial_rejects: list[tuple[int, str]] = []
+    serial = Pipeline(engine=store.engine, clock=clock, settings=settings).run_jsonl(
+        io.BytesIO(data), on_reject=lambda n, r: serial_rejects.append((n, r))
+    )
+    serial_rows = [(p.post_id, p.duplicate_of, p.watches) for p in stored(store)]
+    _truncate(store)
+    parallel_rejects: list[tuple[int, str]] = []
+    pipeline = Pipeline(engine=store.engine, clock=clock, settings=settings)
+    parallel = pipeline.run_jsonl(
+        io.BytesIO(data), on_reject=lambda n, r: parallel_rejects.append((n, r)), workers=2
+    )
+    assert parallel == serial
+    assert parallel_rejects == serial_rejects and len(serial_rejects) == 30
+    assert [(p.post_id, p.duplicate_of, p.watches) for p in stored(store)] == serial_rows
+
+
+def _truncate(store: Store) -> None:
+    with store.engine.begin() as conn:
+        search.rebuild(conn, [])
+        for table in ("post_watches", "posts"):
+            conn.execute(text(f"DELETE FROM {table}"))

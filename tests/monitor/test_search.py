@@ -101,8 +101,12 @@ def test_tokens_are_bigrams_words_and_run_ends() -> None:
         ("-学校 -医院 -art -covid", []),
     ],
 )
-def test_search_finds_what_the_rule_matches(filled: Store, query: str, expected: list[str]) -> None:
-    assert ids(filled, query) == expected
+@pytest.mark.parametrize("common", [1, 3000], ids=["walk-newest", "index-first"])
+def test_search_finds_what_the_rule_matches(
+    filled: Store, query: str, expected: list[str], common: int
+) -> None:
+    # Both plans (common terms walk the newest posts, rare ones start from the index).
+    assert ids(filled, query, common=common) == expected
 
 
 def test_search_by_watch_time_and_limit(filled: Store) -> None:

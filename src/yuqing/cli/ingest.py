@@ -19,7 +19,7 @@ def ingest(
     from yuqing.cli.jsonlines import dumps, open_input
     from yuqing.core.errors import InvalidInput
     from yuqing.monitor.pipeline import Pipeline, SourceDefaults
-    from yuqing.monitor.readers import read_csv, read_jsonl
+    from yuqing.monitor.readers import read_csv
     from yuqing.monitor.schemas import IngestSummary
 
     ctx = app_context()
@@ -28,18 +28,41 @@ def ingest(
     paths: list[Path | None] = list(files) if files else [None]
     for path in paths:
         suffix = f" ({path})" if len(paths) > 1 else ""
+        defaults = SourceDefaults(source=source)
+        on_reject = functools.partial(_report_in, suffix=suffix)
         with open_input(path) as stream:
-            reader = read_csv if path is not None and path.suffix.lower() == ".csv" else read_jsonl
-            total.add(
-                pipeline.run(
-                    reader(stream),
-                    defaults=SourceDefaults(source=source),
-                    on_reject=functools.partial(_report_in, suffix=suffix),
+            if path is not None and path.suffix.lower() == ".csv":
+                summary = pipeline.run(read_csv(stream), defaults=defaults, on_reject=on_reject)
+            else:
+                summary = pipeline.run_jsonl(
+                    stream, defaults=defaults, on_reject=on_reject, workers=_workers_for(path)
                 )
-            )
-    sys.stdout.write(dumps(total.model_dump()) + "\n")
+            total.add(summary)
+    sys.stdout.write(dumps(total.to_json()) + "\n")
     if strict and total.rejected:
         raise InvalidInput(f"{total.rejected} rejected line(s) with --strict")
+
+
+PARALLEL_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
+
+
+def _workers_for(path: Path | None) -> int:
+    """Worker processes for the stateless front: YUQING_WORKERS, else by input size."""
+    import os
+
+    from yuqing.core.errors import InvalidInput
+    from yuqing.monitor.parallel import default_workers
+
+    raw = os.environ.get("YUQING_WORKERS", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise InvalidInput(f"YUQING_WORKERS must be a number, not {raw!r}")
+        return int(raw)
+    if (os.cpu_count() or 1) < 2:
+        return 1
+    # stdin's size is unknown: serial unless YUQING_WORKERS asks otherwise.
+    big = path is not None and path.is_file() and path.stat().st_size >= PARALLEL_BYTES
+    return default_workers() if big else 1
 
 
 def _report_in(line: int, reason: str, *, suffix: str) -> None:

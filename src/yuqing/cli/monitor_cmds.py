@@ -104,7 +104,7 @@ def add_tip(
     )
     if reasons:
         raise InvalidInput(reasons[0], where="tip")
-    typer.echo(dumps(summary.model_dump()))
+    typer.echo(dumps(summary.to_json()))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ copy of it. The web UI issue replaces the report with the live server.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -42,7 +43,7 @@ def run_demo(
         read_jsonl(io.BytesIO(_data("scenario.jsonl"))),
         on_reject=lambda line, reason: echo(f"  rejected line {line}: {reason}"),
     )
-    echo(f"summary: {summary.model_dump_json()}")
+    echo(f"summary: {json.dumps(summary.to_json())}")
     with Session(engine) as session:
         for watch in watches:
             rows = session.scalars(

@@ -34,9 +34,9 @@ def decode_line(raw: bytes) -> str:
         raise InvalidInput(f"invalid UTF-8 at byte {exc.start + 1}") from None
 
 
-def read_jsonl(stream: IO[bytes]) -> Iterator[Record]:
+def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
     """Parsed JSON objects of a JSON Lines byte stream, one `Record` a non-blank line."""
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in enumerate(stream, start=start):
         if not raw.strip():
             continue
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -46,8 +47,9 @@ class SourceRead(BaseModel):
     items_kept: int
 
 
-class IngestSummary(BaseModel):
-    """The last line of `yuqing ingest` (CONTRACTS)."""
+@dataclass
+class IngestSummary:
+    """The last line of `yuqing ingest` (CONTRACTS); a plain dataclass: it counts per post."""
 
     read: int = 0
     accepted: int = 0
@@ -58,5 +60,8 @@ class IngestSummary(BaseModel):
     stored: int = 0
 
     def add(self, other: IngestSummary) -> None:
-        for name in type(self).model_fields:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def to_json(self) -> dict[str, int]:
+        return asdict(self)

@@ -27,6 +27,9 @@ def keys_of(post: Post) -> Keys:
     """Store keys of a post (CONTRACTS: same id, or same URL and text, is a duplicate)."""
     if post.url:
         content_key = digest(post.url, post.folded, length=32)
+    elif post.has_own_id:
+        # Only URL content keys are looked up; an id-only post needs no second hash.
+        return Keys(uid="i" + digest(post.source, post.id, length=32), content_key="", by_url=False)
     else:
         content_key = digest("\x01" + post.source, post.folded, length=32)
     uid = "i" + digest(post.source, post.id, length=32) if post.has_own_id else "k" + content_key
@@ -86,7 +89,7 @@ def _row(
         "received_at": post.received_at,
         "engagement": post.engagement,
         "extra": post.extra,
-        "content_key": keys.content_key,
+        "content_key": keys.content_key or keys.uid,
         "duplicate_of_pk": original_pk,
         "duplicate_of": post.duplicate_of,
         "copies": 0,
@@ -112,8 +115,11 @@ def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
         return []
     rows = [_row(p.post, p.keys, original_pk=p.original_pk, signature=p.signature) for p in pending]
     table = cast(Table, StoredPost.__table__)
-    result = conn.execute(insert(table).returning(table.c.pk, sort_by_parameter_order=True), rows)
-    pks = [row[0] for row in result]
+    # RETURNING the unique uid beside the pk lets the driver batch the rows into
+    # multi-row INSERTs; asking for parameter order instead makes SQLite go row by row.
+    result = conn.execute(insert(table).returning(table.c.uid, table.c.pk), rows)
+    pk_of: dict[str, int] = dict(result.all())
+    pks = [pk_of[p.keys.uid] for p in pending]
     links = [
         {"post_pk": pk, "watch": name}
         for pk, p in zip(pks, pending, strict=True)

@@ -30,6 +30,7 @@ CONFLICTS_JACCARD = 0.9  # several differ: a template filled in with other facts
 INDEX_KEYS = 5  # smallest shingles of each original that candidates are looked up by
 BUCKET = 4  # originals kept per looked-up shingle (common phrases collide)
 MAX_VERIFY = 8  # candidates compared per post, those sharing the most shingles first
+MAX_WEAK = 2  # of which sharing a single shingle (most are unrelated posts)
 MAX_CAPACITY = 10_000_000
 _FORMAT = "yuqing-dedup"
 
@@ -176,6 +177,11 @@ class Deduplicator:
                 hits[serial] = hits.get(serial, 0) + 1
         # Common phrases make many weak candidates; a copy shares the most shingles.
         ranked = sorted(hits, key=lambda s: (-hits[s], s))[:MAX_VERIFY]
+        # One shared shingle is what unrelated posts with a common phrase have; verify
+        # only a few such weak candidates (a half-cut reprint may share just one).
+        weak = [s for s in ranked if hits[s] < 2]
+        if len(weak) > MAX_WEAK:
+            ranked = [s for s in ranked if hits[s] >= 2] + weak[:MAX_WEAK]
         best: tuple[float, int] | None = None
         for serial in ranked:
             if not self._alive(serial):

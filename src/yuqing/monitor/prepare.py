@@ -1,0 +1,131 @@
+"""The stateless front of the pipeline: normalize, store keys and watch matching.
+
+These steps need nothing but the record, the settings, the watches and the sources'
+defaults, so they run the same in the pipeline's own process and in worker processes
+(`monitor/parallel.py`). A dropped post travels on without its body: the stateful part
+only needs its keys (is it already stored?) and its source (statistics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from yuqing.core.errors import InvalidInput
+from yuqing.core.settings import Settings
+from yuqing.monitor import store
+from yuqing.monitor.normalize import parse_post
+from yuqing.monitor.posts import Post
+from yuqing.monitor.readers import Record
+from yuqing.monitor.watches import Watch, WatchMatcher, parse_watch
+
+
+@dataclass(frozen=True)
+class SourceDefaults:
+    """What a record inherits from where it came from."""
+
+    source: str = ""
+    platform: str | None = None
+    media_tier: str | None = None
+    keep_all: bool = False  # tips and pushes a person chose: kept even when no watch matches
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A configured source as the front needs it."""
+
+    keep_all: bool
+    platform: str | None
+    media_tier: str | None
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One accepted record: its keys, whether it matched, and the post if it is kept."""
+
+    line: int
+    keys: store.Keys
+    source: str
+    matched: bool
+    post: Post | None  # None: dropped (no watch matched, source does not keep all)
+
+
+@dataclass(slots=True)
+class Rejected:
+    line: int
+    reason: str
+
+
+def _spec(watch: Watch) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": watch.name}
+    if watch.groups is not None:
+        spec.update(watch.groups)
+    else:
+        spec["rule"] = watch.expr
+    if watch.sources is not None:
+        spec["sources"] = sorted(watch.sources)
+    return spec
+
+
+class Preparer:
+    """Turns records into `Prepared` or `Rejected`; holds no state that changes."""
+
+    def __init__(
+        self, *, settings: Settings, watches: list[Watch], sources: dict[str, SourceInfo]
+    ) -> None:
+        self.settings = settings
+        self.watches = watches
+        self.sources = sources
+        self._matcher = WatchMatcher(watches)
+        self._has_watches = bool(watches)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Compiled rules do not pickle: a worker process compiles the watches again.
+        return {
+            "settings": self.settings,
+            "watches": [_spec(w) for w in self.watches],
+            "sources": self.sources,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        watches = [parse_watch(spec, where=f"watch {spec['name']!r}") for spec in state["watches"]]
+        self.__init__(settings=state["settings"], watches=watches, sources=state["sources"])  # type: ignore[misc]
+
+    def prepare(
+        self, record: Record, *, defaults: SourceDefaults, received_at: datetime
+    ) -> Prepared | Rejected:
+        """Normalize, key and match one record."""
+        try:
+            if record.error is not None:
+                raise InvalidInput(record.error)
+            post = parse_post(
+                record.obj,
+                received_at=received_at,
+                max_post_bytes=self.settings.max_post_bytes,
+                source=defaults.source,
+                platform=defaults.platform,
+                media_tier=defaults.media_tier,
+                line=record.line,
+                timezone=self.settings.timezone,
+            )
+        except InvalidInput as exc:
+            return Rejected(record.line, exc.message)
+        info = self.sources.get(post.source)
+        if info is not None:
+            post.platform = post.platform or info.platform
+            post.media_tier = post.media_tier or info.media_tier
+        post.watches = self._matcher.match(post.folded, source=post.source)
+        keep = (
+            bool(post.watches)
+            or not self._has_watches
+            or defaults.keep_all
+            or (info is not None and info.keep_all)
+        )
+        return Prepared(
+            line=record.line,
+            keys=store.keys_of(post),
+            source=post.source,
+            matched=bool(post.watches),
+            post=post if keep else None,
+        )
