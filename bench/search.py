@@ -61,11 +61,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--db", default=None, help="SQLAlchemy URL (default: a temp SQLite file)")
+    parser.add_argument("--reuse", action="store_true", help="--db is filled already")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'search.db'}"
-        fill_s = fill(url, args.posts, Path(tmp))
-        print(f"filled {args.posts} posts in {fill_s:.0f} s ({args.posts / fill_s:.0f} posts/s)")
+        if not args.reuse:
+            fill_s = fill(url, args.posts, Path(tmp))
+            print(
+                f"filled {args.posts} posts in {fill_s:.0f} s ({args.posts / fill_s:.0f} posts/s)"
+            )
         engine = make_engine(url)
         with Session(engine) as session:
             for query in QUERIES:

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from yuqing.cli import (
+    classify,
     cluster,
     demo,
     fetch,
@@ -42,7 +43,7 @@ def _main(
     _state["debug"] = debug
 
 
-for module in (store, ingest, streams, cluster, fetch, monitor_cmds, demo):
+for module in (store, ingest, streams, classify, cluster, fetch, monitor_cmds, demo):
     module.register(app)
 app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")

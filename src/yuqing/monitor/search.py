@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, Select, TextClause, and_, column, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -38,7 +39,7 @@ def index_query(node: nodes.Node) -> index.Query | None:
 
 # Above this many index candidates a term is common: walking the newest posts and
 # checking the rule finds a page of results sooner than sorting every candidate by time.
-COMMON = 3000
+COMMON = 20_000
 
 
 def _candidates(session: Session, rendered: str, common: int) -> tuple[TextClause, bool]:
@@ -51,6 +52,10 @@ def _candidates(session: Session, rendered: str, common: int) -> tuple[TextClaus
     return candidates, probe < common
 
 
+if TYPE_CHECKING:
+    _Light = Select[int, datetime, str]
+
+
 def _base_query(
     session: Session,
     rule: Rule,
@@ -59,9 +64,10 @@ def _base_query(
     since: datetime | None,
     until: datetime | None,
     common: int,
-) -> Select[StoredPost]:
+) -> _Light:
+    """Candidates newest first, with only what the rule needs to decide (not whole rows)."""
     dialect = session.get_bind().dialect.name
-    stmt = select(StoredPost)
+    stmt = select(StoredPost.pk, StoredPost.published_at, StoredPost.folded)
     query = index_query(rule.node)
     rendered = index.render(query, dialect) if query is not None else None
     if rendered is not None:
@@ -79,6 +85,16 @@ def _base_query(
     return stmt.order_by(StoredPost.published_at.desc(), StoredPost.pk.desc())
 
 
+def _after(stmt: _Light, last: tuple[datetime, int]) -> _Light:
+    """The page after `last` (keyset pagination on publication time, then pk)."""
+    return stmt.where(
+        or_(
+            StoredPost.published_at < last[0],
+            and_(StoredPost.published_at == last[0], StoredPost.pk < last[1]),
+        )
+    )
+
+
 def search_posts(
     *,
     session: Session,
@@ -91,24 +107,15 @@ def search_posts(
 ) -> Sequence[StoredPost]:
     """Stored posts matching `rule`, newest first (by publication time)."""
     stmt = _base_query(session, rule, watch=watch, since=since, until=until, common=common)
-    found: list[StoredPost] = []
+    size = max(PAGE, limit)
+    found: list[int] = []
     last: tuple[datetime, int] | None = None
     while len(found) < limit:
-        page_stmt = stmt
-        if last is not None:
-            page_stmt = stmt.where(
-                or_(
-                    StoredPost.published_at < last[0],
-                    and_(StoredPost.published_at == last[0], StoredPost.pk < last[1]),
-                )
-            )
-        page = session.scalars(page_stmt.limit(max(PAGE, limit))).all()
-        for post in page:
-            if rule.matches(post.folded):
-                found.append(post)
-                if len(found) >= limit:
-                    break
-        if len(page) < max(PAGE, limit):
+        page = session.execute((stmt if last is None else _after(stmt, last)).limit(size)).all()
+        found.extend(pk for pk, _, folded in page if rule.matches(folded))
+        if len(page) < size:
             break
-        last = (page[-1].published_at, page[-1].pk)
-    return found
+        last = (page[-1][1], page[-1][0])
+    found = found[:limit]
+    rows = {p.pk: p for p in session.scalars(select(StoredPost).where(StoredPost.pk.in_(found)))}
+    return [rows[pk] for pk in found]

@@ -1,0 +1,1 @@
+"""Sentiment of posts: negative / neutral / positive with a polarity score (issue 4)."""

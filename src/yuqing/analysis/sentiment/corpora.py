@@ -1,0 +1,147 @@
+"""Readers for the training corpora under shared/data/sentiment (build time only).
+
+Each reader yields `Example`s with labels mapped to 0 negative / 1 neutral / 2 positive.
+Formats and caveats are those of each folder's README.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from yuqing.core.textfold import fold
+
+NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+LABEL_IDS = {name: i for i, name in enumerate(LABELS)}
+
+# SMP2020-EWECT README: angry/sad/fear → negative, happy → positive; surprise has no
+# polarity and is left out.
+SMP_LABELS = {
+    "angry": NEGATIVE,
+    "sad": NEGATIVE,
+    "fear": NEGATIVE,
+    "happy": POSITIVE,
+    "neutral": NEUTRAL,
+}
+
+# Some texts are longer than csv's default field limit; none is near this.
+csv.field_size_limit(1 << 24)
+
+
+@dataclass(slots=True)
+class Example:
+    text: str
+    label: int
+    source: str
+
+
+_NOT_CONTENT = re.compile(r"[\W_]+")
+
+
+def dedup_key(text: str) -> str:
+    """What counts as the same text across corpora: folded, without spaces and punctuation."""
+    return _NOT_CONTENT.sub("", fold(text))
+
+
+def _binary(label: str) -> int:
+    return POSITIVE if label.strip() == "1" else NEGATIVE
+
+
+def read_chnsenticorp(path: Path) -> Iterator[Example]:
+    """ChnSentiCorp TSV (`label<TAB>text_a`, QUOTE_NONE as its README says)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(reader)
+        for row in reader:
+            if len(row) >= 2 and row[1].strip():
+                yield Example(row[1], _binary(row[0]), "chnsenticorp")
+
+
+def read_waimai(path: Path) -> Iterator[Example]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["review"] and row["review"].strip():
+                yield Example(row["review"], _binary(row["label"]), "waimai_10k")
+
+
+def read_online_shopping(path: Path) -> Iterator[Example]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = (row["review"] or "").lstrip("\ufeff")
+            if text.strip():
+                yield Example(text, _binary(row["label"]), "online_shopping_10_cats")
+
+
+def read_smp2020(path: Path) -> Iterator[Example]:
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        label = SMP_LABELS.get(item["label"])
+        if label is not None and item["content"].strip():
+            yield Example(item["content"], label, "smp2020_ewect")
+
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def decode_tweet(text: str) -> str:
+    """TweetEval val keeps the SemEval escapes (`\\u2019`, `&amp;`); decode them."""
+    return html.unescape(_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text))
+
+
+def read_tweeteval(folder: Path, split: str) -> Iterator[Example]:
+    """TweetEval `train` or `val`; labels are already 0 negative / 1 neutral / 2 positive."""
+    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").split("\n")
+    labels = (folder / f"{split}_labels.txt").read_text(encoding="utf-8").split()
+    for text, label in zip(texts, labels, strict=False):
+        if text.strip():
+            yield Example(decode_tweet(text), int(label), "tweeteval")
+
+
+def read_corrections(path: Path) -> Iterator[Example]:
+    """User corrections, JSON Lines of {"text": ..., "label": "negative"|"neutral"|"positive"}.
+
+    Lines that are not such an object are skipped: a correction file grows by hand and by
+    the UI, and one bad line must not stop a rebuild.
+    """
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(item, dict):
+                continue
+            text, label = item.get("text"), item.get("label")
+            if isinstance(text, str) and text.strip() and label in LABEL_IDS:
+                yield Example(text, LABEL_IDS[label], "corrections")
+
+
+def deduplicate(examples: Iterable[Example]) -> list[Example]:
+    """First occurrence of each text wins; texts seen with conflicting labels are dropped.
+
+    Corrections are read last but override: a user's label beats the corpus label.
+    """
+    kept: dict[str, Example] = {}
+    conflicted: set[str] = set()
+    for ex in examples:
+        key = dedup_key(ex.text)
+        if not key:
+            continue
+        if ex.source == "corrections":
+            kept[key] = ex
+            conflicted.discard(key)
+            continue
+        if key in conflicted:
+            continue
+        old = kept.get(key)
+        if old is None:
+            kept[key] = ex
+        elif old.label != ex.label and old.source != "corrections":
+            del kept[key]
+            conflicted.add(key)
+    return list(kept.values())
