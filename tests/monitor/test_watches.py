@@ -10,7 +10,7 @@ import pytest
 
 from yuqing.core.errors import InvalidInput
 from yuqing.core.textfold import fold
-from yuqing.monitor.rules import compile_rule, group_rule
+from yuqing.monitor.rules import GROUPS, compile_rule, group_rule
 from yuqing.monitor.rules.nodes import And, Near, Node, Not, Or, Term
 from yuqing.monitor.watches import (
     Watch,
@@ -253,3 +253,52 @@ def test_rules_and_matcher_agree_with_the_reference_on_random_inputs() -> None:
         assert matcher.match(text, source=source) == allowed, text
         checked += len(expected)
     assert checked > 1000  # the random rules do match, so the comparison means something
+
+
+# Terms that overlap (学 / 学校 / 大学校园), Latin terms that need a word boundary and occur
+# inside longer words (art / party), repeats across rules: what the trigger automaton and the
+# tests on the text must get right together.
+MIXED = ["学", "学校", "大学校园", "校园", "食堂", "art", "party", "5g", "5g网络", "co", "ab ab"]
+
+
+def random_rule_over(rng: random.Random, vocab: list[str], depth: int = 0) -> str:
+    roll = rng.random()
+    if depth > 2 or roll < 0.35:
+        return '"' + rng.choice(vocab) + '"'
+    if roll < 0.45:
+        a, b = rng.choice(vocab), rng.choice(vocab)
+        return f'NEAR/{rng.randint(0, 6)}("{a}", "{b}")'
+    if roll < 0.55:
+        return "-" + random_rule_over(rng, vocab, depth + 1)
+    op = rng.choice([" ", " | "])
+    parts = [random_rule_over(rng, vocab, depth + 1) for _ in range(rng.randint(2, 4))]
+    return "(" + op.join(parts) + ")"
+
+
+def test_matcher_equals_per_rule_evaluation_on_random_watches() -> None:
+    rng = random.Random(7)
+    watches: list[Watch] = []
+    for i in range(400):
+        if rng.random() < 0.3:
+            groups = [rng.sample(MIXED, rng.randint(0, 3)) for _ in range(4)]
+            groups[0] = groups[0] or [rng.choice(MIXED)]
+            rule = group_rule(**dict(zip(GROUPS, groups, strict=True)))
+        else:
+            rule = compile_rule(random_rule_over(rng, MIXED))
+        sources = frozenset(rng.sample(["a", "b", "c"], 2)) if rng.random() < 0.2 else None
+        watches.append(Watch(f"w{i}", rule, sources))
+    matcher = WatchMatcher(watches)
+    matched = 0
+    for _ in range(600):
+        words = [rng.choice(MIXED + FILLER) for _ in range(rng.randint(0, 15))]
+        text = fold("".join(words))
+        source = rng.choice(["a", "b", "c", ""])
+        expected = [
+            w.name
+            for w in watches
+            if (w.sources is None or source in w.sources) and w.rule.matches(text)
+        ]
+        assert matcher.match(text, source=source) == expected, text
+        assert matcher.candidates(text) >= len(expected)
+        matched += len(expected)
+    assert matched > 2000  # both outcomes are common, so the comparison means something

@@ -56,6 +56,7 @@ def search(
 def poll(
     names: list[str] = typer.Argument(None, help="Sources to poll; all when none."),
     once: bool = typer.Option(False, "--once", help="Poll now, regardless of schedule."),
+    loop: bool = typer.Option(False, "--loop", help="Keep polling each source on its interval."),
 ) -> None:
     """Poll due sources through the pipeline; one JSON line per source."""
     import httpx
@@ -65,11 +66,19 @@ def poll(
     from yuqing.monitor.fetching import SafeClient
     from yuqing.monitor.pipeline import Pipeline
     from yuqing.monitor.polling import poll_due
+    from yuqing.worker.scheduler import run_scheduler
 
     ctx = app_context()
     pipeline = Pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
-    with httpx.Client() as client:
+    with httpx.Client(trust_env=False) as client:
         http = SafeClient.from_settings(client, settings=ctx.settings, clock=ctx.clock)
+        if loop:
+            run_scheduler(
+                pipeline=pipeline,
+                http=http,
+                on_result=lambda r: typer.echo(dumps(r.to_json())),
+            )
+            return
         for result in poll_due(pipeline=pipeline, http=http, names=names or (), force=once):
             typer.echo(dumps(result.to_json()))
 

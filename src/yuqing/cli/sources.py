@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeVar
+
 import typer
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 app = typer.Typer(help="Configured sources and their health.", no_args_is_help=True)
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
+
+
+def _validated(model: type[ModelT], **values: object) -> ModelT:
+    """The model built from command-line values; the first problem as one clear line."""
+    from pydantic import ValidationError
+
+    from yuqing.core.errors import InvalidInput
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InvalidInput(f"{field}: {err['msg']}") from None
 
 
 @app.command("add")
@@ -19,33 +40,59 @@ def add(
     keep_all: bool = typer.Option(False, "--keep-all", help="Keep every post, matched or not."),
 ) -> None:
     """Add a source."""
-    from pydantic import ValidationError
-
     from yuqing.cli.context import app_context
-    from yuqing.core.errors import InvalidInput
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
     from yuqing.monitor.schemas import SourceCreate
 
-    try:
-        source_in = SourceCreate(
-            name=name,
-            kind=kind,
-            url=url,
-            platform=platform,
-            media_tier=tier,
-            interval_s=interval,
-            internal=internal,
-            keep_all=keep_all,
-        )
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise InvalidInput(f"{field}: {err['msg']}") from None
+    source_in = _validated(
+        SourceCreate,
+        name=name,
+        kind=kind,
+        url=url,
+        platform=platform,
+        media_tier=tier,
+        interval_s=interval,
+        internal=internal,
+        keep_all=keep_all,
+    )
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         service.create_source(session=session, clock=ctx.clock, source_in=source_in)
     typer.echo(f"added source {name!r} ({kind}, every {interval} s)")
+
+
+@app.command("update")
+def update(
+    name: str = typer.Argument(...),
+    url: str | None = typer.Option(None, "--url"),
+    platform: str | None = typer.Option(None, "--platform"),
+    tier: str | None = typer.Option(None, "--tier"),
+    interval: int | None = typer.Option(None, "--interval", help="Seconds between polls."),
+    internal: bool | None = typer.Option(None, "--internal/--public"),
+    keep_all: bool | None = typer.Option(None, "--keep-all/--matched-only"),
+    enabled: bool | None = typer.Option(None, "--enable/--disable"),
+) -> None:
+    """Change a source; what is not given stays as it is."""
+    from yuqing.cli.context import app_context
+    from yuqing.db.engine import session_scope
+    from yuqing.monitor import service
+    from yuqing.monitor.schemas import SourceUpdate
+
+    source_in = _validated(
+        SourceUpdate,
+        url=url,
+        platform=platform,
+        media_tier=tier,
+        interval_s=interval,
+        internal=internal,
+        keep_all=keep_all,
+        enabled=enabled,
+    )
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        service.update_source(session=session, clock=ctx.clock, name=name, source_in=source_in)
+    typer.echo(f"updated source {name!r}")
 
 
 @app.command("list")

@@ -23,6 +23,19 @@ class SourceCreate(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class SourceUpdate(BaseModel):
+    """Fields of a source that can change; None leaves a field as it is."""
+
+    url: str | None = Field(default=None, min_length=1, max_length=4096)
+    platform: str | None = None
+    media_tier: str | None = None
+    interval_s: int | None = Field(default=None, ge=30, le=7 * 24 * 3600)
+    internal: bool | None = None
+    keep_all: bool | None = None
+    enabled: bool | None = None
+    options: dict[str, Any] | None = None
+
+
 class SourceRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

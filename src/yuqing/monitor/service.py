@@ -12,7 +12,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.monitor import models
 from yuqing.monitor.posts import MEDIA_TIERS, PLATFORMS
-from yuqing.monitor.schemas import SourceCreate
+from yuqing.monitor.schemas import SourceCreate, SourceUpdate
 from yuqing.monitor.watches import Watch, parse_watch
 
 
@@ -21,12 +21,16 @@ def _check_choice(value: str | None, allowed: tuple[str, ...], what: str) -> Non
         raise InvalidInput(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
 
 
+def _check_url(kind: str, url: str) -> None:
+    if kind != "file" and not url.lower().startswith(("http://", "https://")):
+        raise InvalidInput(f"source URL must be http:// or https://, not {url!r}")
+
+
 def create_source(*, session: Session, clock: Clock, source_in: SourceCreate) -> models.Source:
     """Add a source; its first poll is due at once."""
     _check_choice(source_in.platform, PLATFORMS, "platform")
     _check_choice(source_in.media_tier, MEDIA_TIERS, "tier")
-    if source_in.kind != "file" and not source_in.url.lower().startswith(("http://", "https://")):
-        raise InvalidInput(f"source URL must be http:// or https://, not {source_in.url!r}")
+    _check_url(source_in.kind, source_in.url)
     if session.scalar(select(models.Source.id).where(models.Source.name == source_in.name)):
         raise Conflict(f"a source named {source_in.name!r} exists already")
     now = clock.now()
@@ -40,6 +44,27 @@ def create_source(*, session: Session, clock: Clock, source_in: SourceCreate) ->
         items_kept=0,
     )
     session.add(source)
+    session.flush()
+    return source
+
+
+def update_source(
+    *, session: Session, clock: Clock, name: str, source_in: SourceUpdate
+) -> models.Source:
+    """Change a source; a new URL or interval makes its next poll due at once."""
+    source = get_source_or_raise(session=session, name=name)
+    changes = source_in.model_dump(exclude_none=True)
+    _check_choice(changes.get("platform"), PLATFORMS, "platform")
+    _check_choice(changes.get("media_tier"), MEDIA_TIERS, "tier")
+    if "url" in changes:
+        _check_url(source.kind, changes["url"])
+        if changes["url"] != source.url:
+            source.cursor = None  # another feed: what was seen there says nothing here
+    for key, value in changes.items():
+        setattr(source, key, value)
+    if {"url", "interval_s", "enabled"} & changes.keys():
+        source.next_poll_at = clock.now()
+        source.consecutive_failures = 0
     session.flush()
     return source
 

@@ -9,9 +9,9 @@
         event: [纠纷, 冲突]
         exclude: [招聘]
 
-`WatchMatcher` serves thousands of watches: one Aho-Corasick automaton over all their
-terms finds what a post contains, and only the watches those terms can trigger are
-evaluated (rules that can match without any term, such as `-广告`, always are).
+`WatchMatcher` serves thousands of watches: one Aho-Corasick automaton over each watch's
+rarest required clause finds which watches a post can match, and only those are tested
+(rules that can match without any term, such as `-广告`, always are).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
 from yuqing.monitor.rules import GROUPS, Rule, compile_rule, group_rule
-from yuqing.monitor.rules.evaluate import TermTable, compile_node, trigger_of
-from yuqing.monitor.rules.nodes import terms_of
-from yuqing.monitor.rules.scan import Scanner
+from yuqing.monitor.rules.direct import compile_text_test
+from yuqing.monitor.rules.evaluate import TermTable
+from yuqing.monitor.rules.triggers import Triggers, watch_counts
 
 _FIELDS = frozenset({"name", "rule", "sources", *GROUPS})
 # A watch file is written by hand; past this it is something else.
@@ -206,59 +206,45 @@ def _sources(spec: Mapping[str, Any], label: str, where: Any) -> frozenset[str] 
 
 
 class WatchMatcher:
-    """Matches folded posts against many watches with one automaton scan per post."""
+    """Matches folded posts against many watches: one scan for triggers, then a few tests.
+
+    The scan looks only for each watch's trigger (its rarest required clause, see
+    `rules.triggers`); each watch it wakes is tested straight on the text (`rules.direct`).
+    """
 
     def __init__(self, watches: Iterable[Watch]) -> None:
         self._watches = list(watches)
+        nodes = [w.rule.node for w in self._watches]
         table = TermTable()
-        compiled = [compile_node(w.rule.node, table) for w in self._watches]
-        self._scanner = Scanner(table)
-        self._tests = [c.test for c in compiled]
-        self._names = [w.name for w in self._watches]
-        self._sources = [w.sources for w in self._watches]
         # How many watches use a term stands in for how common it is: event words
-        # (事故, 投诉) recur across watches, names and places do not. Waking watches by
-        # their rarest clause keeps the watches evaluated per post few.
-        used = [0] * len(table.texts)
-        for w in self._watches:
-            for tid in {table.id(term) for term in terms_of(w.rule.node)}:
-                used[tid] += 1
+        # (事故, 投诉) recur across watches, names and places do not; longer terms are
+        # rarer. Waking watches by their rarest clause keeps the watches tested per post few.
+        used = watch_counts(nodes, table)
 
         def cost(tid: int) -> float:
             return used[tid] + table.default_cost(tid)
 
-        # For each term id, the watches its presence can wake (empty tuple: none).
-        wakes: list[list[int]] = [[] for _ in table.texts]
-        always: list[int] = []
-        for index, w in enumerate(self._watches):
-            trigger = trigger_of(w.rule.node, table, cost)
-            if trigger is None:
-                always.append(index)
-            else:
-                for tid in trigger:
-                    wakes[tid].append(index)
-        self._wakes = [tuple(w) for w in wakes]
-        self._always = frozenset(always)
+        self._triggers = Triggers(nodes, table, cost)
+        self._tests = [compile_text_test(node) for node in nodes]
+        self._names = [w.name for w in self._watches]
+        self._sources = [w.sources for w in self._watches]
 
     def __len__(self) -> int:
         return len(self._watches)
 
     def candidates(self, folded: str) -> int:
         """How many watches a post wakes (for benchmarks and tuning)."""
-        found, _ = self._scanner.scan(folded)
-        return len(self._always.union(*map(self._wakes.__getitem__, found)))
+        return len(self._triggers.woken(folded))
 
     def match(self, folded: str, *, source: str = "") -> list[str]:
         """Names of the watches the folded post matches, in the order the watches were given."""
-        found, positions = self._scanner.scan(folded)
-        # Union in C: the watches woken by the terms found, plus the always-run ones.
-        woken = self._always.union(*map(self._wakes.__getitem__, found))
+        woken = self._triggers.woken(folded)
         if not woken:
             return []
         tests, sources, names = self._tests, self._sources, self._names
         out: list[str] = []
         for index in sorted(woken):
             allowed = sources[index]
-            if (allowed is None or source in allowed) and tests[index](found, positions):
+            if (allowed is None or source in allowed) and tests[index](folded):
                 out.append(names[index])
         return out

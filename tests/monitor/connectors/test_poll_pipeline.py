@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from itertools import pairwise
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from yuqing.monitor.fetching import SafeClient
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.monitor.polling import poll_due
 from yuqing.monitor.schemas import SourceCreate
+from yuqing.worker.scheduler import run_scheduler
 
 FEED_TITLE = "市一中食堂出现学生集体腹泻 校方回应正在调查"
 
@@ -116,3 +118,50 @@ def test_fetch_piped_into_ingest(server: FixtureServer, cli: Cli) -> None:
     summary = json.loads(ingested.stdout.splitlines()[-1])
     assert summary["stored"] == summary["read"] > 0
     assert cli("search", "镕", "--json").stdout.count('"source":"gbk-feed"') >= 1
+
+
+def test_scheduler_polls_each_source_on_its_own_interval(
+    server: FixtureServer, http: SafeClient, store: Store, clock: FrozenClock, settings: Settings
+) -> None:
+    server.serve("/fast.xml", "feeds/rss2_news.xml", "application/rss+xml")
+    server.serve("/slow.xml", "feeds/atom_forum.xml", "application/atom+xml")
+    add_source(store, clock, "fast", server.url("/fast.xml"), internal=True)
+    with Session(store.engine) as session:
+        service.create_source(
+            session=session,
+            clock=clock,
+            source_in=SourceCreate(
+                name="slow", kind="rss", url=server.url("/slow.xml"), interval_s=1800, internal=True
+            ),
+        )
+        session.commit()
+    pipeline = Pipeline(engine=store.engine, clock=clock, settings=settings)
+    start = clock.now()
+    polled: list[tuple[str, float]] = []
+    rounds = run_scheduler(
+        pipeline=pipeline,
+        http=http,
+        max_rounds=7,
+        on_result=lambda r: polled.append((r.source, (clock.now() - start).total_seconds())),
+    )
+    assert rounds == 7
+    fast = [t for name, t in polled if name == "fast"]
+    slow = [t for name, t in polled if name == "slow"]
+    # Every 600 s for "fast", every 1800 s for "slow"; waiting went through the clock.
+    # (Times are taken after each poll, which may include a second of per-host pacing.)
+    assert len(fast) >= 4 and all(b - a >= 599 for a, b in pairwise(fast))
+    assert len(slow) >= 2 and all(b - a >= 1799 for a, b in pairwise(slow))
+    assert clock.now() - start >= timedelta(seconds=1800)
+    assert server.hits("/fast.xml") == len(fast)
+
+
+def test_source_update_takes_effect(cli: Cli) -> None:
+    assert cli("source", "add", "s", "--kind", "rss", "--url", "https://e.com/a").code == 0
+    changed = cli("source", "update", "s", "--interval", "120", "--tier", "central", "--disable")
+    assert changed.code == 0, changed.stderr
+    (row,) = [json.loads(x) for x in cli("source", "list", "--json").stdout.splitlines()]
+    assert (row["interval_s"], row["media_tier"], row["enabled"]) == (120, "central", False)
+    bad = cli("source", "update", "s", "--interval", "5")
+    assert bad.code != 0 and bad.stderr.startswith("yuqing: interval_s:")
+    missing = cli("source", "update", "nope", "--enable")
+    assert missing.code != 0 and "no source named" in missing.stderr

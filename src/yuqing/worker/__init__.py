@@ -1,0 +1,1 @@
+"""Background work: the polling scheduler (later: reminders, escalations, reports)."""

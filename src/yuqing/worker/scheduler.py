@@ -1,0 +1,53 @@
+"""The polling scheduler: each source on its own interval, all waiting through the Clock.
+
+Used by `yuqing poll --loop` (and later by the service's worker). With a frozen clock a
+test runs hours of polling in milliseconds: `clock.sleep` advances it instead of waiting.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from yuqing.db.engine import session_scope
+from yuqing.monitor import models
+from yuqing.monitor.fetching import SafeClient
+from yuqing.monitor.pipeline import Pipeline
+from yuqing.monitor.polling import PollResult, poll_due
+
+IDLE = timedelta(minutes=5)  # look again this often when no source is configured or due
+
+
+def next_due(pipeline: Pipeline) -> datetime | None:
+    """When the next enabled source is due, or None when there is none."""
+    with session_scope(pipeline.sessions) as session:
+        return session.scalar(
+            select(func.min(models.Source.next_poll_at)).where(models.Source.enabled.is_(True))
+        )
+
+
+def run_scheduler(
+    *,
+    pipeline: Pipeline,
+    http: SafeClient,
+    stop: threading.Event | None = None,
+    on_result: Callable[[PollResult], None] | None = None,
+    max_rounds: int | None = None,
+) -> int:
+    """Poll due sources, sleep until the next is due, repeat; returns the rounds run."""
+    clock = pipeline.clock
+    rounds = 0
+    while (stop is None or not stop.is_set()) and (max_rounds is None or rounds < max_rounds):
+        pipeline.reload()  # watches and sources edited meanwhile take effect
+        for result in poll_due(pipeline=pipeline, http=http):
+            if on_result is not None:
+                on_result(result)
+        rounds += 1
+        due = next_due(pipeline)
+        now = clock.now()
+        wait = IDLE if due is None else min(max(due - now, timedelta(0)), IDLE)
+        clock.sleep(max(wait.total_seconds(), 1.0))
+    return rounds
