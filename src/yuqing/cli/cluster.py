@@ -12,10 +12,8 @@ from pathlib import Path
 import typer
 
 from yuqing.cli.jsonlines import run_stream
+from yuqing.cli.streams import InputOpt, OutputOpt
 from yuqing.monitor.posts import Post
-
-InputOpt = typer.Option(None, "--input", "-i", help="Read posts from FILE instead of stdin.")
-OutputOpt = typer.Option(None, "--output", "-o", help="Write posts to FILE instead of stdout.")
 
 
 def cluster(input_path: Path | None = InputOpt, output_path: Path | None = OutputOpt) -> None:

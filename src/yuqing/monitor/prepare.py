@@ -18,7 +18,7 @@ from yuqing.monitor import store
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post
 from yuqing.monitor.readers import Record
-from yuqing.monitor.watches import Watch, WatchMatcher, parse_watch
+from yuqing.monitor.watches import Watch, WatchMatcher, parse_watch, watch_spec
 
 
 @dataclass(frozen=True)
@@ -57,17 +57,6 @@ class Rejected:
     reason: str
 
 
-def _spec(watch: Watch) -> dict[str, Any]:
-    spec: dict[str, Any] = {"name": watch.name}
-    if watch.groups is not None:
-        spec.update(watch.groups)
-    else:
-        spec["rule"] = watch.expr
-    if watch.sources is not None:
-        spec["sources"] = sorted(watch.sources)
-    return spec
-
-
 class Preparer:
     """Turns records into `Prepared` or `Rejected`; holds no state that changes."""
 
@@ -84,7 +73,10 @@ class Preparer:
         # Compiled rules do not pickle: a worker process compiles the watches again.
         return {
             "settings": self.settings,
-            "watches": [_spec(w) for w in self.watches],
+            "watches": [
+                watch_spec(name=w.name, rule=w.expr, groups=w.groups, sources=w.sources)
+                for w in self.watches
+            ],
             "sources": self.sources,
         }
 

@@ -13,7 +13,7 @@ from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.monitor import models
 from yuqing.monitor.posts import MEDIA_TIERS, PLATFORMS
 from yuqing.monitor.schemas import SourceCreate, SourceUpdate
-from yuqing.monitor.watches import Watch, parse_watch
+from yuqing.monitor.watches import Watch, parse_watch, watch_spec
 
 
 def _check_choice(value: str | None, allowed: tuple[str, ...], what: str) -> None:
@@ -138,13 +138,7 @@ def get_all_watch_rows(*, session: Session) -> Sequence[models.Watch]:
 
 def watch_from_row(row: models.Watch) -> Watch:
     """The compiled watch of a stored row."""
-    spec: dict[str, object] = {"name": row.name}
-    if row.groups is not None:
-        spec.update(row.groups)
-    else:
-        spec["rule"] = row.rule
-    if row.sources is not None:
-        spec["sources"] = row.sources
+    spec = watch_spec(name=row.name, rule=row.rule, groups=row.groups, sources=row.sources)
     return parse_watch(spec, where=f"watch {row.name!r}")
 
 

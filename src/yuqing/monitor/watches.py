@@ -47,6 +47,24 @@ class Watch:
     groups: dict[str, list[str]] | None = None
 
 
+def watch_spec(
+    *,
+    name: str,
+    rule: str | None,
+    groups: Mapping[str, list[str]] | None,
+    sources: Iterable[str] | None,
+) -> dict[str, Any]:
+    """The watch-file item for a watch (what `parse_watch` reads back)."""
+    spec: dict[str, Any] = {"name": name}
+    if groups is not None:
+        spec.update(groups)
+    else:
+        spec["rule"] = rule
+    if sources is not None:
+        spec["sources"] = sorted(sources)
+    return spec
+
+
 def parse_watch(spec: Mapping[str, Any], *, where: str) -> Watch:
     """One item of a watch file; InvalidInput naming `where` on problems."""
     return _parse_item(spec, lambda key: where)
