@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import posts
+from synth import _vocabulary, posts
 
 from yuqing.core.clock import SystemClock
 from yuqing.core.settings import Settings
@@ -71,8 +71,12 @@ def main() -> None:
                 f"filled {args.posts} posts in {fill_s:.0f} s ({args.posts / fill_s:.0f} posts/s)"
             )
         engine = make_engine(url)
+        vocab, _ = _vocabulary()
+        # Filler words from the head to the tail of the Zipf vocabulary: from terms in
+        # most posts, through ones in a few percent, to ones in a few hundred posts.
+        by_rank = [vocab[rank] for rank in (60, 300, 1000, 3000) if len(vocab[rank]) >= 2]
         with Session(engine) as session:
-            for query in QUERIES:
+            for query in QUERIES + by_rank:
                 rule = compile_rule(query)
                 found = search_posts(session=session, rule=rule, limit=20)
                 ours = timed(lambda rule=rule: search_posts(session=session, rule=rule, limit=20))
