@@ -271,3 +271,40 @@ def test_cluster_command_keeps_partitions_apart() -> None:
     assert by_org["a"]
     assert by_org["b"]
     assert not by_org["a"] & by_org["b"]
+
+
+def test_chinese_bigrams_are_kept_apart_from_words_and_out_of_keywords() -> None:
+    words = tokens(fold("北京暴雨积水"))
+    assert "暴雨" in words
+    assert "_暴雨" in words  # the bigram, marked, beside jieba's word
+    clusterer = OnlineClusterer()
+    results = [clusterer.assign(p) for p in stream(FLOOD_ZH, "f")]
+    summary = clusterer.summary(results[0].event_id)
+    assert len({r.event_id for r in results}) == 1
+    assert summary is not None
+    assert not any(k.startswith("_") for k in summary.keywords)
+
+
+def test_busy_event_gets_the_activity_prior_and_idle_one_loses_it() -> None:
+    clusterer = OnlineClusterer()
+    event_id = [clusterer.assign(p) for p in stream(BOSTON, "b")][-1].event_id
+    probe = make_post("p", "Boston Marathon finish line", T0 + timedelta(minutes=30))
+    _, vec = clusterer._features(probe)
+    soon = clusterer._nearest(vec, "", T0 + timedelta(minutes=30))
+    late = clusterer._nearest(vec, "", T0 + timedelta(days=3))
+    assert soon[0][1].id == late[0][1].id == event_id
+    assert soon[0][0] > late[0][0]
+
+
+def test_version_1_snapshot_still_restores() -> None:
+    one = OnlineClusterer()
+    for post in stream(BOSTON, "b"):
+        one.assign(post)
+    state = json.loads(one.snapshot())
+    state["version"] = 1
+    for event in state["live"]:
+        del event["heat"]
+    two = OnlineClusterer()
+    two.restore(json.dumps(state).encode())
+    later = make_post("b9", BOSTON[0], T0 + timedelta(hours=1))
+    assert two.assign(later).event_id == one.assign(later).event_id

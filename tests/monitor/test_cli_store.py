@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import FIXTURES, Cli
+from yuqing.db.migrate import HEAD
 
 WATCH_FILE = FIXTURES / "watches.yaml"
 POSTS_FILE = FIXTURES / "posts" / "school_canteen.jsonl"
@@ -18,7 +19,7 @@ def summary(stdout: str) -> dict[str, int]:
 def test_init_is_idempotent(cli: Cli) -> None:
     first, second = cli("init"), cli("init")
     assert first.code == second.code == 0
-    assert "revision 0001" in second.stdout
+    assert f"revision {HEAD}" in second.stdout
 
 
 def test_ingest_jsonl_stores_and_search_finds(cli: Cli) -> None:

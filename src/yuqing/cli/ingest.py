@@ -18,12 +18,13 @@ def ingest(
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps, open_input
     from yuqing.core.errors import InvalidInput
-    from yuqing.monitor.pipeline import Pipeline, SourceDefaults
+    from yuqing.monitor.pipeline import SourceDefaults
     from yuqing.monitor.readers import read_csv
     from yuqing.monitor.schemas import IngestSummary
+    from yuqing.worker.live import build_pipeline
 
     ctx = app_context()
-    pipeline = Pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
+    pipeline = build_pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
     total = IngestSummary()
     paths: list[Path | None] = list(files) if files else [None]
     for path in paths:

@@ -15,6 +15,7 @@ from yuqing.cli import (
     classify,
     cluster,
     demo,
+    events,
     fetch,
     ingest,
     monitor_cmds,
@@ -47,6 +48,7 @@ for module in (store, ingest, streams, classify, cluster, fetch, monitor_cmds, d
     module.register(app)
 app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")
+app.add_typer(events.app, name="events")
 
 
 def run() -> None:

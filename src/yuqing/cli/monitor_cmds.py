@@ -64,12 +64,12 @@ def poll(
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
     from yuqing.monitor.fetching import SafeClient
-    from yuqing.monitor.pipeline import Pipeline
     from yuqing.monitor.polling import poll_due
+    from yuqing.worker.live import build_pipeline
     from yuqing.worker.scheduler import run_scheduler
 
     ctx = app_context()
-    pipeline = Pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
+    pipeline = build_pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
     with httpx.Client(trust_env=False) as client:
         http = SafeClient.from_settings(client, settings=ctx.settings, clock=ctx.clock)
         if loop:
@@ -95,8 +95,9 @@ def add_tip(
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
     from yuqing.core.errors import InvalidInput
-    from yuqing.monitor.pipeline import Pipeline, SourceDefaults
+    from yuqing.monitor.pipeline import SourceDefaults
     from yuqing.monitor.readers import Record
+    from yuqing.worker.live import build_pipeline
 
     ctx = app_context()
     obj: dict[str, object] = {"text": text, "title": title, "channel": channel, "tip": True}
@@ -104,7 +105,7 @@ def add_tip(
         obj["url"] = url
     if received:
         obj["published_at"] = received
-    pipeline = Pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
+    pipeline = build_pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
     reasons: list[str] = []
     summary = pipeline.run(
         [Record(line=1, obj=obj)],

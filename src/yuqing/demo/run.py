@@ -19,11 +19,11 @@ from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
 from yuqing.monitor import service
 from yuqing.monitor.models import PostWatch, StoredPost
-from yuqing.monitor.pipeline import Pipeline
 from yuqing.monitor.readers import read_jsonl
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.monitor.views_text import post_line
 from yuqing.monitor.watches import load_watch_text
+from yuqing.worker.live import build_pipeline
 
 
 def _data(name: str) -> bytes:
@@ -38,7 +38,7 @@ def run_demo(
     with Session(engine) as session:
         service.upsert_watches(session=session, clock=clock, watches=watches)
         session.commit()
-    pipeline = Pipeline(engine=engine, clock=clock, settings=settings)
+    pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
     summary = pipeline.run(
         read_jsonl(io.BytesIO(_data("scenario.jsonl"))),
         on_reject=lambda line, reason: echo(f"  rejected line {line}: {reason}"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -58,6 +59,7 @@ class Watch(Base):
     rule: Mapped[str | None] = mapped_column(Text)
     groups: Mapped[dict[str, list[str]] | None] = mapped_column(Json)
     sources: Mapped[list[str] | None] = mapped_column(Json)
+    organization: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -94,6 +96,9 @@ class StoredPost(Base):
     dedup_sig: Mapped[bytes | None] = mapped_column(LargeBinary)
     watches: Mapped[list[str]] = mapped_column(Json, default=list)
     annotations: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # Tone of the post itself (analysis/sentiment): an event's negative share reads it.
+    sentiment_label: Mapped[str | None] = mapped_column(String(8))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (
         Index("ix_posts_published_at", "published_at"),

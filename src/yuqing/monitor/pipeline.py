@@ -21,9 +21,11 @@ from datetime import datetime
 from typing import IO, Protocol
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import Session
 
 from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
+from yuqing.db import checkpoints
 from yuqing.db.engine import make_sessionmaker, session_scope
 from yuqing.monitor import models, service, store
 from yuqing.monitor.dedup import Deduplicator
@@ -32,7 +34,7 @@ from yuqing.monitor.prepare import Prepared, Preparer, Rejected, SourceDefaults,
 from yuqing.monitor.readers import Record, read_jsonl
 from yuqing.monitor.schemas import IngestSummary
 
-__all__ = ["Pipeline", "SourceDefaults", "Step"]
+__all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step"]
 
 BATCH = 4000  # records a transaction: fewer commits, still a fraction of a second each
 NO_DEFAULTS = SourceDefaults()
@@ -52,6 +54,31 @@ class Step:
     fn: StepFn
 
 
+class StoredFn(Protocol):
+    def __call__(
+        self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class AfterStore:
+    """A named step that runs on the posts just written, with their keys, in the same
+    transaction (event facts need the stored posts' keys)."""
+
+    step_id: str
+    fn: StoredFn
+
+
+class Checkpointed(Protocol):
+    """What a stateful step offers so that a restarted pipeline resumes where it stopped."""
+
+    step_id: str
+
+    def snapshot(self) -> bytes: ...
+
+    def restore(self, data: bytes) -> None: ...
+
+
 RejectFn = Callable[[int, str], None]
 
 
@@ -63,7 +90,13 @@ class Pipeline:
     clock: Clock
     settings: Settings
     steps: Sequence[Step] = ()
+    after_store: Sequence[AfterStore] = ()
+    stateful: Sequence[Checkpointed] = ()
+    # Called in `reload` with a session: steps read what people changed meanwhile.
+    reload_hooks: Sequence[Callable[[Session], None]] = ()
+    checkpoint_every: float = 60.0  # seconds of clock time between checkpoints
     _preparer: Preparer = field(init=False)
+    organizations: dict[str, str] = field(init=False, default_factory=dict)  # watch → org
     _dedup: Deduplicator = field(init=False)
     _pks: OrderedDict[str, int] = field(init=False, default_factory=OrderedDict)
     # Per configured source: [seen, kept] since the counts were last saved.
@@ -71,7 +104,29 @@ class Pipeline:
 
     def __post_init__(self) -> None:
         self.sessions = make_sessionmaker(self.engine)
+        self._saved_at: float | None = None
         self.reload()
+        with session_scope(self.sessions) as session:
+            for step in self.stateful:
+                data = checkpoints.load(session=session, step_id=step.step_id)
+                if data is not None:
+                    step.restore(data)
+
+    def checkpoint(self, *, force: bool = False) -> None:
+        """Save the state of stateful steps (at most every `checkpoint_every` seconds)."""
+        now = self.clock.monotonic()
+        if not self.stateful or (
+            not force
+            and self._saved_at is not None
+            and now - self._saved_at < self.checkpoint_every
+        ):
+            return
+        with session_scope(self.sessions) as session:
+            for step in self.stateful:
+                checkpoints.save(
+                    session=session, step_id=step.step_id, data=step.snapshot(), at=self.clock.now()
+                )
+        self._saved_at = now
 
     def reload(self) -> None:
         """Read watches and sources from the store, and warm the copy detector."""
@@ -87,7 +142,10 @@ class Pipeline:
                 .order_by(models.StoredPost.pk.desc())
                 .limit(WARM_ORIGINALS)
             ).all()
+            for hook in self.reload_hooks:
+                hook(session)
         self._preparer = Preparer(settings=self.settings, watches=watches, sources=sources)
+        self.organizations = {w.name: w.organization for w in watches}
         self._dedup = Deduplicator()
         for post_id, pk, signature in reversed(recent):
             if signature is not None:
@@ -160,6 +218,7 @@ class Pipeline:
         if batch:
             self._run_batch(batch, summary)
         self._save_source_counts()
+        self.checkpoint()
         return summary
 
     def _run_batch(self, batch: list[Prepared], summary: IngestSummary) -> None:
@@ -188,10 +247,14 @@ class Pipeline:
             # Originals first, so copies of a post in the same batch can link to it.
             originals = [p for p in pending if p.post.duplicate_of is None]
             copies = [p for p in pending if p.post.duplicate_of is not None]
-            for item_, pk in zip(originals, store.write_posts(conn, originals), strict=True):
+            written = list(zip(originals, store.write_posts(conn, originals), strict=True))
+            for item_, pk in written:
                 self._remember_pk(item_.post.id, pk)
             self._link_copies(conn, copies)
-            store.write_posts(conn, copies)
+            written += zip(copies, store.write_posts(conn, copies), strict=True)
+            stored = [(item_.post, pk) for item_, pk in written]
+            for after in self.after_store:
+                after.fn(conn, stored, now=now)
         summary.copies += len(copies)
         summary.stored += len(pending)
 

@@ -74,7 +74,13 @@ class Preparer:
         return {
             "settings": self.settings,
             "watches": [
-                watch_spec(name=w.name, rule=w.expr, groups=w.groups, sources=w.sources)
+                watch_spec(
+                    name=w.name,
+                    rule=w.expr,
+                    groups=w.groups,
+                    sources=w.sources,
+                    organization=w.organization,
+                )
                 for w in self.watches
             ],
             "sources": self.sources,

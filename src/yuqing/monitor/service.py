@@ -121,6 +121,7 @@ def upsert_watches(*, session: Session, clock: Clock, watches: Sequence[Watch]) 
         row.rule = watch.expr if watch.groups is None else None
         row.groups = watch.groups
         row.sources = sorted(watch.sources) if watch.sources is not None else None
+        row.organization = watch.organization
         row.updated_at = now
     session.flush()
     return added, replaced
@@ -138,7 +139,13 @@ def get_all_watch_rows(*, session: Session) -> Sequence[models.Watch]:
 
 def watch_from_row(row: models.Watch) -> Watch:
     """The compiled watch of a stored row."""
-    spec = watch_spec(name=row.name, rule=row.rule, groups=row.groups, sources=row.sources)
+    spec = watch_spec(
+        name=row.name,
+        rule=row.rule,
+        groups=row.groups,
+        sources=row.sources,
+        organization=row.organization,
+    )
     return parse_watch(spec, where=f"watch {row.name!r}")
 
 

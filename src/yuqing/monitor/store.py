@@ -81,7 +81,10 @@ def original_pks(conn: Connection, post_ids: Sequence[str]) -> dict[str, int]:
 def _row(
     post: Post, keys: Keys, *, original_pk: int | None, signature: bytes | None
 ) -> dict[str, object]:
+    sentiment = post.annotations.get("sentiment")
     return {
+        "sentiment_label": sentiment["label"] if sentiment else None,
+        "sentiment_score": sentiment["score"] if sentiment else None,
         "uid": keys.uid,
         "post_id": post.id,
         "source": post.source,

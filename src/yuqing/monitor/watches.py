@@ -30,7 +30,7 @@ from yuqing.monitor.rules.direct import compile_text_test
 from yuqing.monitor.rules.evaluate import TermTable
 from yuqing.monitor.rules.triggers import Triggers, watch_counts
 
-_FIELDS = frozenset({"name", "rule", "sources", *GROUPS})
+_FIELDS = frozenset({"name", "rule", "sources", "organization", *GROUPS})
 # A watch file is written by hand; past this it is something else.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -45,6 +45,8 @@ class Watch:
     sources: frozenset[str] | None = None
     expr: str = ""
     groups: dict[str, list[str]] | None = None
+    # Whose watch this is: events never mix posts of different organizations' watches.
+    organization: str = ""
 
 
 def watch_spec(
@@ -53,9 +55,12 @@ def watch_spec(
     rule: str | None,
     groups: Mapping[str, list[str]] | None,
     sources: Iterable[str] | None,
+    organization: str = "",
 ) -> dict[str, Any]:
     """The watch-file item for a watch (what `parse_watch` reads back)."""
     spec: dict[str, Any] = {"name": name}
+    if organization:
+        spec["organization"] = organization
     if groups is not None:
         spec.update(groups)
     else:
@@ -173,6 +178,10 @@ def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
             where=where("rule"),
         )
     sources = _sources(spec, label, where)
+    organization = spec.get("organization") or ""
+    if not isinstance(organization, str):
+        raise InvalidInput(f"{label}'organization' must be a string", where=where("organization"))
+    organization = organization.strip()
     if "rule" in spec:
         expr = spec["rule"]
         if not isinstance(expr, str):
@@ -181,7 +190,7 @@ def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
             rule = compile_rule(expr)
         except RuleSyntaxError as exc:
             raise InvalidInput(f"{label}rule {exc}", where=where("rule")) from None
-        return Watch(name, rule, sources, expr=expr, groups=None)
+        return Watch(name, rule, sources, expr=expr, groups=None, organization=organization)
     if not has_groups:
         raise InvalidInput(
             f"{label}missing 'rule' (or the groups {', '.join(GROUPS)})", where=where(None)
@@ -193,7 +202,7 @@ def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
         rule = group_rule(**groups)
     except InvalidInput as exc:
         raise InvalidInput(f"{label}{exc}", where=where(None)) from None
-    return Watch(name, rule, sources, expr=rule.source, groups=groups)
+    return Watch(name, rule, sources, expr=rule.source, groups=groups, organization=organization)
 
 
 def _terms(spec: Mapping[str, Any], group: str, label: str, where: Any) -> list[str]:

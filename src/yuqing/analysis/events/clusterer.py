@@ -5,9 +5,10 @@ Single pass, from earlier posts only (river's `predict_one` before `learn_one`):
 1. A copy (dedup set `duplicate_of`) joins its original's event; a post with exactly the
    same words as an earlier one in the same partition does too.
 2. Otherwise the post's TF-IDF vector is compared with the centroids of the live events
-   found through an inverted index on each event's heaviest words; the similarity is
-   discounted by how long the event has been idle. Above `threshold` it joins the best,
-   else it opens a new event.
+   found through an inverted index on each event's heaviest words, scored as cosine +
+   `prior_weight` · ln(heat), heat being the event's posts decayed with a half-life (a
+   time-decayed Chinese-restaurant prior: busy events attract, idle ones fade). At
+   `threshold` or above it joins the best, else it opens a new event.
 3. Events idle longer than `retire_after`, or beyond `max_live`, leave the index; their
    summaries wait in `drain_retired()` for the store.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import math
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -32,20 +34,22 @@ from yuqing.analysis.events.tokenize import tokens
 from yuqing.analysis.events.vectorize import DocumentFrequency, Vector, tfidf, top_terms
 from yuqing.monitor.posts import Post
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)  # version 1 had no heat: each event counts as one post
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
     """Parameters; the defaults were chosen on the dev streams (docs/events.md)."""
 
-    threshold: float = 0.05  # decayed cosine needed to join an event
+    threshold: float = 0.07  # score (cosine + activity prior) needed to join an event
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
-    half_life_hours: float = 72.0  # an event idle this long counts half as similar
+    half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
+    prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
     retire_after_hours: float = 14 * 24.0  # idle events leave the live index
     max_live: int = 20_000  # live events at most (the oldest idle retire first)
     centroid_terms: int = 120  # words kept per centroid
-    index_terms: int = 12  # words under which an event is indexed
+    index_terms: int = 30  # words under which an event is indexed
     query_terms: int = 40  # a post's heaviest words used to find candidates
     postings_cap: int = 48  # most recently active events read per word
     vector_terms: int = 40  # words kept per post vector
@@ -141,6 +145,8 @@ class OnlineClusterer:
             return
         keep.add(other.centroid, max_terms=self.config.centroid_terms)
         keep.size += other.size
+        latest = max(keep.last_at, other.last_at)
+        keep.heat = self._heat_at(keep, latest) + self._heat_at(other, latest)
         keep.first_at = min(keep.first_at, other.first_at)
         keep.last_at = max(keep.last_at, other.last_at)
         self._reindex(keep)
@@ -159,6 +165,7 @@ class OnlineClusterer:
             if source is not None:
                 source.subtract(vec)
                 source.size = max(0, source.size - 1)
+                source.heat = max(0.0, source.heat - 1.0)
             self._join(target, post, words, vec, self._time(post))
         if source is not None:
             self._reindex(source)
@@ -240,14 +247,22 @@ class OnlineClusterer:
             postings = index.get(word)
             if postings:
                 candidates.update(dict.fromkeys(islice(reversed(postings), cap)))
-        half_life = self.config.half_life_hours * 3600.0
+        # Score = cosine + w · ln(heat now): the log of a Chinese-restaurant prior whose
+        # table sizes decay with time (a Hawkes-like intensity). A busy event needs less
+        # word overlap, an idle one more (−w · ln 2 per half-life idle); w = 0 is cosine.
+        weight = self.config.prior_weight
+        per_second = math.log(2.0) / (self.config.half_life_hours * 3600.0)
         scored: list[tuple[float, int, Event]] = []
         for event_id in candidates:
             event = self._live[event_id]
-            idle = max(0.0, (now - event.last_at).total_seconds())
-            score = event.cosine(vec) * 0.5 ** (idle / half_life)
-            if score > 0.0:
-                scored.append((score, -event.seq, event))
+            cosine = event.cosine(vec)
+            if cosine <= 0.0:
+                continue
+            score = cosine
+            if weight:
+                idle = max(0.0, (now - event.last_at).total_seconds())
+                score += weight * (math.log(max(event.heat, 1e-9)) - idle * per_second)
+            scored.append((score, -event.seq, event))
         # Ties go to the older event: deterministic whatever the candidates' order.
         top = heapq.nlargest(2, scored, key=lambda t: (t[0], t[1]))
         return [(score, event) for score, _, event in top]
@@ -279,6 +294,7 @@ class OnlineClusterer:
 
     def _join(self, event: Event, post: Post, words: list[str], vec: Vector, now: datetime) -> None:
         event.size += 1
+        event.heat = self._heat_at(event, now) + 1.0
         event.last_at = max(event.last_at, now)
         event.first_at = min(event.first_at, now)
         if vec:
@@ -288,6 +304,11 @@ class OnlineClusterer:
         self._remember(post, event.partition, event.id)
         if len(words) >= self.config.repeat_min_words:
             self._bounded_put(self._repeats, self._repeat_key(event.partition, words), event.id)
+
+    def _heat_at(self, event: Event, now: datetime) -> float:
+        """The event's heat decayed from its last activity to `now` (never grown)."""
+        idle = max(0.0, (now - event.last_at).total_seconds())
+        return float(event.heat * 0.5 ** (idle / (self.config.half_life_hours * 3600.0)))
 
     def _remember(self, post: Post, partition: str, event_id: str) -> None:
         self._bounded_put(self._post_event, f"{partition}\x1f{post.id}", event_id)
@@ -364,7 +385,7 @@ class OnlineClusterer:
     def restore(self, data: bytes) -> None:
         """Replace the state with one from `snapshot()`."""
         state: dict[str, Any] = json.loads(data.decode("utf-8"))
-        if state.get("version") != SNAPSHOT_VERSION:
+        if state.get("version") not in _READABLE_VERSIONS:
             raise ValueError(f"unsupported snapshot version {state.get('version')!r}")
         self.config = ClusterConfig(**state["config"])
         self.df = DocumentFrequency()

@@ -66,6 +66,7 @@ class Event:
     centroid: Vector = field(default_factory=dict)
     norm: float = 0.0
     indexed: list[str] = field(default_factory=list)  # words under which the index finds it
+    heat: float = 0.0  # posts joined, each decayed by its age as of last_at (half-lives)
 
     def add(self, vec: Vector, *, max_terms: int) -> None:
         """Add one post's vector; keep the centroid to its heaviest words."""
@@ -103,7 +104,9 @@ class Event:
             event_id=self.id,
             partition=self.partition,
             title=self.title,
-            keywords=top_terms(self.centroid, keywords),
+            keywords=[w for w in top_terms(self.centroid, keywords * 2) if not w.startswith("_")][
+                :keywords
+            ],
             first_post_id=self.first_post_id,
             first_at=self.first_at,
             last_at=self.last_at,
@@ -124,6 +127,7 @@ class Event:
             "centroid": self.centroid,
             "norm": self.norm,
             "indexed": self.indexed,
+            "heat": self.heat,
         }
 
     @classmethod
@@ -141,6 +145,7 @@ class Event:
             centroid={str(k): float(v) for k, v in obj["centroid"].items()},
             norm=float(obj["norm"]),
             indexed=[str(w) for w in obj["indexed"]],
+            heat=float(obj.get("heat", 1.0)),
         )
 
 

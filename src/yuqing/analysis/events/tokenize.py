@@ -73,10 +73,27 @@ def _jieba() -> Any:
     return jieba
 
 
+# Characters that carry no story alone: a bigram with one of them is dropped.
+_STOP_CH = frozenset(
+    "的了是在我有和就不人都一也很到说要去你会着看好这那他她它们么吗吧呢啊哦哈嗯之与及其或被把给让对从向为以于而但却又再才只"
+)
+
+
 def _zh_words(run: str) -> list[str]:
+    """jieba's words of a Chinese run, then its character bigrams marked with "_".
+
+    Bigrams make matching robust to segmentation (a name jieba splits one way in one post
+    and another way in the next still shares its bigrams); the "_" keeps them apart from
+    words (no Latin word starts with "_") so summaries can leave them out.
+    """
     # HMM off: new-word guessing is slow and splits names inconsistently between posts.
     words: list[str] = _jieba().lcut(run, HMM=False)
-    return [w for w in words if len(w) > 1 and w not in _STOP_ZH]
+    out = [w for w in words if len(w) > 1 and w not in _STOP_ZH]
+    for i in range(len(run) - 1):
+        pair = run[i : i + 2]
+        if pair[0] not in _STOP_CH and pair[1] not in _STOP_CH and pair not in _STOP_ZH:
+            out.append("_" + pair)
+    return out
 
 
 def tokens(folded: str) -> list[str]:

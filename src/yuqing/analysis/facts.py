@@ -1,0 +1,273 @@
+"""Event facts, kept up to date batch by batch (never recomputed from all posts).
+
+For each event a batch touched: counters (posts, copies, tone, engagement), posts per
+hour (volume, growth, negative trend), the sites it reached with their tiers (first
+source, spread path, highest tier), and the heat index. One transaction with the posts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.orm import Session
+
+from yuqing.analysis.events.model import EventSummary
+from yuqing.analysis.heat import heat_index, reach_of
+from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
+from yuqing.monitor.models import StoredPost
+from yuqing.monitor.posts import MEDIA_TIERS, Post
+
+SummaryFn = Callable[[str], EventSummary | None]
+
+
+def tier_rank(tier: str | None) -> int:
+    """0 for central media … 4 for self-media; unknown tiers rank last."""
+    return MEDIA_TIERS.index(tier) if tier in MEDIA_TIERS else len(MEDIA_TIERS)
+
+
+def higher_tier(a: str | None, b: str | None) -> str | None:
+    return a if tier_rank(a) <= tier_rank(b) else b
+
+
+def site_of(post: Post) -> str:
+    """Where a post was published: its source name, else its URL's host."""
+    if post.source:
+        return post.source
+    if post.url:
+        from urllib.parse import urlsplit
+
+        return urlsplit(post.url).hostname or post.url
+    return "unknown"
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def event_ids_of(post: Post) -> list[str]:
+    ids = post.annotations.get("event_ids")
+    if ids:
+        return list(ids)
+    single = post.annotations.get("event_id")
+    return [single] if single else []
+
+
+def update_facts(
+    conn: Connection, stored: list[tuple[Post, int]], *, now: datetime, summary: SummaryFn
+) -> None:
+    """Fold a batch of stored posts into their events' facts."""
+    batches: dict[str, list[tuple[Post, int]]] = defaultdict(list)
+    for post, pk in stored:
+        for event_id in event_ids_of(post):
+            batches[event_id].append((post, pk))
+    if not batches:
+        return
+    session = Session(bind=conn)
+    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(list(batches))))}
+    for event_id, event in list(events.items()):
+        if event.merged_into:  # merged by a person: the posts go where the person said
+            target = session.get(Event, event.merged_into)
+            if target is not None:
+                batches[target.id] = batches.get(target.id, []) + batches.pop(event_id)
+                events[target.id] = target
+    members = {
+        (event_id, pk)
+        for event_id, pk in session.execute(
+            select(EventPost.event_id, EventPost.post_pk).where(
+                EventPost.post_pk.in_([pk for _, pk in stored])
+            )
+        )
+    }
+    for event_id, posts in batches.items():
+        # A post counts once in an event, even when a batch is folded in again.
+        posts = [(post, pk) for post, pk in posts if (event_id, pk) not in members]
+        if not posts:
+            continue
+        info = summary(event_id)
+        event = events.get(event_id) or _new_event(
+            session, event_id, posts, now, partition=info.partition if info else ""
+        )
+        _apply(session, event, posts, now)
+        if info is not None:
+            # Features such as character bigrams are marked with "_": not words to show.
+            event.keywords = [k for k in info.keywords if not k.startswith("_")]
+            event.title = info.title or event.title
+    session.flush()
+    session.close()
+
+
+def _new_event(
+    session: Session, event_id: str, posts: list[tuple[Post, int]], now: datetime, *, partition: str
+) -> Event:
+    first_post, first_pk = min(posts, key=lambda item: item[0].published_at)
+    event = Event(
+        id=event_id,
+        partition=partition,
+        title=first_post.title or first_post.text[:80],
+        keywords=[],
+        first_post_pk=first_pk,
+        first_source=site_of(first_post),
+        first_at=first_post.published_at,
+        last_at=first_post.published_at,
+        posts=0, copies=0, negative=0, positive=0,
+        reposts=0, comments=0, likes=0, views=0,
+        sites=0, top_tier=None, heat=0.0, updated_at=now, extra={},
+    )  # fmt: skip
+    session.add(event)
+    return event
+
+
+def _apply(
+    session: Session,
+    event: Event,
+    posts: list[tuple[Post, int]],
+    now: datetime,
+    *,
+    add_members: bool = True,
+) -> None:
+    hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0])
+    sites: dict[str, tuple[Post, int, int]] = {}
+    for post, pk in posts:
+        label = (post.annotations.get("sentiment") or {}).get("label")
+        engagement = post.engagement
+        reach = reach_of(
+            reposts=engagement.get("reposts", 0),
+            comments=engagement.get("comments", 0),
+            likes=engagement.get("likes", 0),
+            views=engagement.get("views", 0),
+        )
+        event.posts += 1
+        event.copies += post.duplicate_of is not None
+        event.negative += label == "negative"
+        event.positive += label == "positive"
+        for key in ("reposts", "comments", "likes", "views"):
+            setattr(event, key, getattr(event, key) + engagement.get(key, 0))
+        if post.published_at < event.first_at:
+            event.first_at, event.first_post_pk = post.published_at, pk
+            event.first_source = site_of(post)
+        event.last_at = max(event.last_at, post.published_at)
+        event.top_tier = higher_tier(event.top_tier, post.media_tier)
+        bucket = hours[hour_of(post.published_at)]
+        bucket[0] += 1
+        bucket[1] += label == "negative"
+        bucket[2] += reach
+        site = site_of(post)
+        earlier = sites.get(site)
+        count = (earlier[2] if earlier else 0) + 1
+        first = earlier if earlier and earlier[0].published_at <= post.published_at else None
+        sites[site] = (first[0], first[1], count) if first else (post, pk, count)
+        if add_members:
+            session.add(EventPost(event_id=event.id, post_pk=pk, joined_at=now, manual=False))
+    _add_hours(session, event.id, hours)
+    _add_sites(session, event, sites)
+    event.updated_at = now
+    recent = session.execute(
+        select(EventHour.hour, EventHour.posts)
+        .where(EventHour.event_id == event.id)
+        .where(EventHour.hour >= now - timedelta(hours=25))
+    ).all()
+    event.heat = heat_index(
+        hours=[(h, n) for h, n in recent],
+        now=now,
+        reach=reach_of(
+            reposts=event.reposts, comments=event.comments, likes=event.likes, views=event.views
+        ),
+        sites=event.sites,
+        top_tier=event.top_tier,
+    ).value
+
+
+def _add_hours(session: Session, event_id: str, hours: dict[datetime, list[int]]) -> None:
+    existing = {
+        h.hour: h
+        for h in session.scalars(
+            select(EventHour).where(EventHour.event_id == event_id, EventHour.hour.in_(list(hours)))
+        )
+    }
+    for hour, (posts, negative, reach) in hours.items():
+        row = existing.get(hour)
+        if row is None:
+            session.add(
+                EventHour(event_id=event_id, hour=hour, posts=posts, negative=negative, reach=reach)
+            )
+        else:
+            row.posts += posts
+            row.negative += negative
+            row.reach += reach
+    session.flush()
+
+
+def _add_sites(session: Session, event: Event, sites: dict[str, tuple[Post, int, int]]) -> None:
+    existing = {
+        s.site: s
+        for s in session.scalars(
+            select(EventSite).where(EventSite.event_id == event.id, EventSite.site.in_(list(sites)))
+        )
+    }
+    for site, (post, pk, count) in sites.items():
+        row = existing.get(site)
+        if row is None:
+            session.add(
+                EventSite(
+                    event_id=event.id,
+                    site=site,
+                    platform=post.platform,
+                    tier=post.media_tier,
+                    first_at=post.published_at,
+                    first_post_pk=pk,
+                    posts=count,
+                )
+            )
+            event.sites += 1
+        else:
+            row.posts += count
+            if post.published_at < row.first_at:
+                row.first_at, row.first_post_pk = post.published_at, pk
+            row.tier = higher_tier(row.tier, post.media_tier)
+    session.flush()
+
+
+def _as_post(row: StoredPost) -> Post:
+    """A stored post as the pipeline's `Post`, with what the facts read."""
+    return Post(
+        id=row.post_id,
+        title=row.title,
+        text="",
+        published_at=row.published_at,
+        received_at=row.received_at,
+        url=row.url,
+        source=row.source,
+        platform=row.platform,
+        media_tier=row.media_tier,
+        engagement=dict(row.engagement or {}),
+        duplicate_of=row.duplicate_of,
+        annotations={"sentiment": {"label": row.sentiment_label}} if row.sentiment_label else {},
+    )
+
+
+def rebuild(session: Session, event: Event, *, now: datetime) -> None:
+    """Recompute an event's facts from its member posts (after a person changed them)."""
+    session.execute(delete(EventHour).where(EventHour.event_id == event.id))
+    session.execute(delete(EventSite).where(EventSite.event_id == event.id))
+    for name in ("posts", "copies", "negative", "positive", "reposts", "comments", "likes",
+                 "views", "sites"):  # fmt: skip
+        setattr(event, name, 0)
+    event.top_tier = None
+    session.flush()
+    rows = session.scalars(
+        select(StoredPost)
+        .join(EventPost, EventPost.post_pk == StoredPost.pk)
+        .where(EventPost.event_id == event.id)
+        .order_by(StoredPost.published_at)
+    )
+    members = [(_as_post(row), row.pk) for row in rows]
+    if members:
+        event.first_at = members[0][0].published_at
+        event.first_post_pk = members[0][1]
+        event.first_source = site_of(members[0][0])
+        event.last_at = members[0][0].published_at
+        for start in range(0, len(members), 2000):
+            _apply(session, event, members[start : start + 2000], now, add_members=False)

@@ -1,0 +1,72 @@
+"""Analysis steps of the live pipeline: sentiment of each kept post, its events.
+
+The same models as the stream commands (`yuqing classify`, `yuqing cluster`): the
+pipeline hands them the kept posts of each batch in arrival order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from yuqing.analysis.events.clusterer import OnlineClusterer
+from yuqing.monitor.posts import Post
+
+NO_ORGANIZATION = ""
+
+
+def sentiment_text(post: Post) -> str:
+    return f"{post.title}\n{post.text}" if post.title else post.text
+
+
+class ClassifyStep:
+    """Adds `sentiment` {label, score} to each post (the tone of the post itself)."""
+
+    step_id = "classify"
+
+    def __call__(self, posts: list[Post], *, now: datetime) -> None:
+        if not posts:
+            return
+        from yuqing.analysis.sentiment.model import get_model
+
+        for post, result in zip(
+            posts, get_model().classify_many([sentiment_text(p) for p in posts]), strict=True
+        ):
+            post.annotations["sentiment"] = result.as_dict()
+
+
+class ClusterStep:
+    """Groups posts into events per organization; adds `event_id` and `event_ids`.
+
+    A post joins one event in each organization whose watches it matched (posts kept
+    without a watch belong to no organization): events never mix organizations.
+    """
+
+    step_id = "cluster"
+
+    def __init__(self, organizations: Callable[[], Mapping[str, str]] | None = None) -> None:
+        self.clusterer = OnlineClusterer()
+        # Watch name → organization, read at each batch: watches change while running.
+        self.organizations: Callable[[], Mapping[str, str]] = organizations or dict
+
+    def partitions(self, post: Post) -> list[str]:
+        organization_of = self.organizations()
+        orgs = {organization_of.get(w, NO_ORGANIZATION) for w in post.watches}
+        return sorted(orgs) or [NO_ORGANIZATION]
+
+    def __call__(self, posts: list[Post], *, now: datetime) -> None:
+        for post in posts:
+            ids = [self.clusterer.assign(post, partition=p).event_id for p in self.partitions(post)]
+            post.annotations["event_id"] = ids[0]
+            if len(ids) > 1:
+                post.annotations["event_ids"] = ids
+
+    def merge(self, keep: str, other: str) -> None:
+        """A person merged `other` into `keep`: later posts of `other` go to `keep`."""
+        self.clusterer.merge(keep, other)
+
+    def snapshot(self) -> bytes:
+        return self.clusterer.snapshot()
+
+    def restore(self, data: bytes) -> None:
+        self.clusterer.restore(data)

@@ -1,0 +1,94 @@
+"""`yuqing events list/show/merge`: online events and their measured facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="Events (舆情事件): posts grouped as one happening.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_events(
+    since: str | None = typer.Option(None, "--since", help="Active since (ISO 8601)."),
+    limit: int = typer.Option(20, "--limit", min=1, max=1000),
+    json_out: bool = typer.Option(False, "--json", help="JSON Lines."),
+) -> None:
+    """Events, hottest first."""
+    from yuqing.analysis import service
+    from yuqing.cli.context import app_context
+    from yuqing.cli.jsonlines import dumps
+    from yuqing.db.engine import session_scope
+    from yuqing.monitor.timeparse import parse_time
+
+    ctx = app_context()
+    when = parse_time(since, field="--since") if since else None
+    with session_scope(ctx.sessions) as session:
+        events = service.get_all(session=session, since=when, limit=limit)
+        rows: list[dict[str, Any]] = [
+            {
+                "id": e.id,
+                "title": e.title,
+                "heat": round(e.heat, 1),
+                "posts": e.posts,
+                "copies": e.copies,
+                "sites": e.sites,
+                "top_tier": e.top_tier,
+                "negative_share": round(e.negative / e.posts, 3) if e.posts else 0.0,
+                "first_at": e.first_at.isoformat(),
+                "last_at": e.last_at.isoformat(),
+                "keywords": e.keywords,
+            }
+            for e in events
+        ]
+    for row in rows:
+        if json_out:
+            typer.echo(dumps(row))
+        else:
+            typer.echo(
+                f"{row['id']}\theat {row['heat']}\t{row['posts']} posts ({row['copies']} copies)"
+                f"\t{row['sites']} sites\ttier {row['top_tier'] or '-'}"
+                f"\tneg {row['negative_share']:.0%}\t{row['title'][:60]}"
+            )
+    if not rows and not json_out:
+        typer.echo("no events", err=True)
+
+
+@app.command("show")
+def show(
+    event_id: str = typer.Argument(...),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """An event's facts: volume, growth, spread path, tone, reach, outlets, heat."""
+    from yuqing.analysis import service
+    from yuqing.cli.context import app_context
+    from yuqing.cli.jsonlines import dumps
+    from yuqing.db.engine import session_scope
+
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        event = service.get_or_raise(session=session, event_id=event_id)
+        facts = service.facts(session=session, event=event, now=ctx.clock.now())
+    if json_out:
+        typer.echo(dumps(facts))
+        return
+    for key, value in facts.items():
+        typer.echo(f"{key}: {dumps(value) if isinstance(value, dict | list) else value}")
+
+
+@app.command("merge")
+def merge(
+    keep: str = typer.Argument(..., help="The event that stays."),
+    other: str = typer.Argument(..., help="The event merged into it."),
+) -> None:
+    """Merge two events by hand; later posts of either go to the one kept."""
+    from yuqing.analysis import service
+    from yuqing.cli.context import app_context
+    from yuqing.db.engine import session_scope
+
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        event = service.merge(session=session, clock=ctx.clock, keep_id=keep, other_id=other)
+        posts = event.posts
+    typer.echo(f"merged {other} into {keep}: {posts} posts")

@@ -1,0 +1,46 @@
+"""The live pipeline, assembled: monitoring with the analysis steps plugged in.
+
+`monitor` knows nothing of `analysis` (contexts import each other only through their
+services); this is where they meet. Every way in (ingest, poll, tips, the push API,
+drills, the demo) builds its pipeline here, so there is one pipeline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from yuqing.analysis import facts
+from yuqing.analysis import service as analysis_service
+from yuqing.analysis.steps import ClassifyStep, ClusterStep
+from yuqing.core.clock import Clock
+from yuqing.core.settings import Settings
+from yuqing.monitor.pipeline import AfterStore, Pipeline, Step
+from yuqing.monitor.posts import Post
+
+
+def build_pipeline(*, engine: Engine, clock: Clock, settings: Settings) -> Pipeline:
+    """The one live pipeline over `engine`."""
+    classify = ClassifyStep()
+    cluster = ClusterStep()
+
+    def follow_merges(session: Session) -> None:
+        for keep, other in analysis_service.merged_pairs(session=session):
+            cluster.merge(keep, other)
+
+    def record_facts(conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
+        facts.update_facts(conn, stored, now=now, summary=cluster.clusterer.summary)
+
+    pipeline = Pipeline(
+        engine=engine,
+        clock=clock,
+        settings=settings,
+        steps=[Step(classify.step_id, classify), Step(cluster.step_id, cluster)],
+        after_store=[AfterStore("facts", record_facts)],
+        stateful=[cluster],
+        reload_hooks=[follow_merges],
+    )
+    cluster.organizations = lambda: pipeline.organizations
+    return pipeline

@@ -1,0 +1,165 @@
+"""The live pipeline with analysis plugged in: sentiment, events and their facts."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Cli, Store
+from yuqing.analysis import facts
+from yuqing.analysis import service as events_service
+from yuqing.analysis.models import Event, EventPost
+from yuqing.core.clock import FrozenClock
+from yuqing.core.errors import Conflict
+from yuqing.core.settings import Settings
+from yuqing.monitor import service
+from yuqing.monitor.models import StoredPost
+from yuqing.monitor.posts import Post
+from yuqing.monitor.readers import Record
+from yuqing.monitor.watches import load_watch_text
+from yuqing.worker.live import build_pipeline
+
+WATCHES = """
+watches:
+  - name: school
+    rule: 明德一中 食堂
+    organization: 明德一中
+  - name: bureau
+    rule: 明德县 (食堂 | 教育局)
+    organization: 县教育局
+"""
+BASE = "明德一中食堂午饭吃出虫子，多名学生腹痛，家长要求学校给出说法"
+
+
+def posts() -> list[dict[str, object]]:
+    return [
+        {"id": "w1", "source": "weibo", "media_tier": "self", "text": BASE + "，太气人了！",
+         "published_at": "2026-03-02T12:00:00+08:00", "engagement": {"reposts": 10, "likes": 5}},
+        {"id": "w2", "source": "weibo", "media_tier": "self",
+         "text": f"转发微博 //@家长: {BASE}，太气人了！", "published_at": "2026-03-02T12:30:00+08:00"},
+        {"id": "n1", "source": "市晚报", "media_tier": "municipal", "title": "明德一中多名学生午餐后腹痛",
+         "text": "明德一中食堂午饭后多名学生腹痛，明德县教育局已介入调查，食材已封存送检。",
+         "published_at": "2026-03-02T14:00:00+08:00", "engagement": {"views": 5000}},
+        {"id": "x1", "source": "forum", "media_tier": "self", "text": "明德县城南工地拖欠工资",
+         "published_at": "2026-03-02T15:00:00+08:00"},
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def loaded(store: Store, clock: FrozenClock, settings: Settings) -> Store:
+    with Session(store.engine) as session:
+        service.upsert_watches(
+            session=session, clock=clock, watches=load_watch_text(WATCHES, filename="w.yaml")
+        )
+        session.commit()
+    clock.set(clock.now() + timedelta(days=1))
+    pipeline = build_pipeline(engine=store.engine, clock=clock, settings=settings)
+    pipeline.run([Record(i, obj=o) for i, o in enumerate(posts(), 1)])
+    return store
+
+
+def test_posts_get_their_tone(loaded: Store) -> None:
+    with Session(loaded.engine) as session:
+        tones = dict(session.execute(select(StoredPost.post_id, StoredPost.sentiment_label)).all())
+    assert tones["w1"] == "negative"
+    assert set(tones) == {"w1", "w2", "n1"}  # x1 matched no watch
+
+
+def test_events_never_mix_organizations_and_copies_join(loaded: Store) -> None:
+    with Session(loaded.engine) as session:
+        events = session.scalars(select(Event).order_by(Event.partition)).all()
+        members = {
+            e.partition: set(
+                session.scalars(
+                    select(StoredPost.post_id)
+                    .join(EventPost, EventPost.post_pk == StoredPost.pk)
+                    .where(EventPost.event_id == e.id)
+                )
+            )
+            for e in events
+        }
+    # "school" matched all three posts; "bureau" only the news report (明德县 … 教育局).
+    assert members["明德一中"] == {"w1", "w2", "n1"}
+    assert members["县教育局"] == {"n1"}
+    school = next(e for e in events if e.partition == "明德一中")
+    assert (school.posts, school.copies, school.sites) == (3, 1, 2)
+    assert school.top_tier == "municipal" and school.first_source == "weibo"
+    assert school.reposts == 10 and school.views == 5000
+    assert school.negative >= 1 and 0 < school.heat <= 100
+
+
+def test_facts_read_as_the_grading_needs(loaded: Store, clock: FrozenClock) -> None:
+    with Session(loaded.engine) as session:
+        event = session.scalars(select(Event).where(Event.partition == "明德一中")).one()
+        facts = events_service.facts(session=session, event=event, now=clock.now())
+    assert [s["site"] for s in facts["spread_path"]] == ["weibo", "市晚报"]
+    assert [s["new_highest_tier"] for s in facts["spread_path"]] == [True, True]
+    assert facts["volume_per_day"] == {"2026-03-02": 3}
+    assert sum(facts["volume_per_hour"].values()) == 3
+    assert facts["representative_posts"][0]["id"] == "w1"
+    assert {r["why"] for r in facts["representative_posts"]} == {
+        "first", "most_engaged", "highest_tier",
+    }  # fmt: skip
+    assert facts["heat"]["sites"] == 2 and facts["heat"]["tier_weight"] == 3
+
+
+def test_restart_resumes_events_from_the_checkpoint(
+    loaded: Store, clock: FrozenClock, settings: Settings
+) -> None:
+    again = build_pipeline(engine=loaded.engine, clock=clock, settings=settings)
+    again.run(
+        [Record(1, obj={"id": "w9", "source": "weibo", "text": BASE + "，学校还没回应",
+                        "published_at": "2026-03-02T16:00:00+08:00"})]
+    )  # fmt: skip
+    with Session(loaded.engine) as session:
+        school = session.scalars(select(Event).where(Event.partition == "明德一中")).all()
+    assert len(school) == 1 and school[0].posts == 4
+
+
+def test_manual_merge_wins(loaded: Store, clock: FrozenClock, settings: Settings) -> None:
+    with loaded.engine.begin() as conn:
+        # A second event made by hand from a stored post (the clusterer is not under test).
+        post = Post(id="n1", title="", text="x", published_at=clock.now(), received_at=clock.now(),
+                    source="县电视台", media_tier="provincial", annotations={"event_id": "ev-b"})  # fmt: skip
+        pk = conn.execute(select(StoredPost.pk).where(StoredPost.post_id == "n1")).scalar_one()
+        facts.update_facts(conn, [(post, pk)], now=clock.now(), summary=lambda _id: None)
+    with Session(loaded.engine) as session:
+        keep = session.scalars(select(Event).where(Event.partition == "明德一中")).one().id
+        session.get(Event, "ev-b").partition = "明德一中"  # type: ignore[union-attr]
+        merged = events_service.merge(session=session, clock=clock, keep_id=keep, other_id="ev-b")
+        session.commit()
+        # n1 was in both events: after the merge it counts once.
+        assert (merged.posts, merged.sites, merged.top_tier) == (3, 2, "municipal")
+        assert session.get(Event, "ev-b").merged_into == keep  # type: ignore[union-attr]
+        with pytest.raises(Conflict, match="merged away"):
+            events_service.merge(session=session, clock=clock, keep_id=keep, other_id="ev-b")
+        assert [e.id for e in events_service.get_all(session=session)].count("ev-b") == 0
+    # Later facts for the merged-away event go to the event kept.
+    build_pipeline(engine=loaded.engine, clock=clock, settings=settings).run(
+        [Record(1, obj={"id": "b1", "source": "县电视台", "text": "明德县教育局通报食堂检查进展"})]
+    )
+    with loaded.engine.begin() as conn:
+        later = Post(id="w1", title="", text="x", published_at=clock.now(), received_at=clock.now(),
+                     source="weibo", annotations={"event_id": "ev-b"})  # fmt: skip
+        pk = conn.execute(select(StoredPost.pk).where(StoredPost.post_id == "b1")).scalar_one()
+        facts.update_facts(conn, [(later, pk)], now=clock.now(), summary=lambda _id: None)
+    with Session(loaded.engine) as session:
+        assert session.get(Event, keep).posts == 4  # type: ignore[union-attr]
+
+
+def test_events_commands(cli: Cli, tmp_path: object) -> None:
+    watch_file = tmp_path / "w.yaml"  # type: ignore[operator]
+    watch_file.write_text(WATCHES, encoding="utf-8")
+    assert cli("watch", "import", str(watch_file)).code == 0
+    lines = "\n".join(json.dumps(p, ensure_ascii=False) for p in posts()) + "\n"
+    assert cli("ingest", input=lines).code == 0
+    listed = [json.loads(x) for x in cli("events", "list", "--json").stdout.splitlines()]
+    assert len(listed) == 2 and listed[0]["heat"] >= listed[1]["heat"]
+    shown = json.loads(cli("events", "show", listed[0]["id"], "--json").stdout)
+    assert shown["posts"] == listed[0]["posts"] and "spread_path" in shown
+    missing = cli("events", "show", "ev-nope")
+    assert missing.code != 0 and "no event 'ev-nope'" in missing.stderr
