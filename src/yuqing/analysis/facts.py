@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select
@@ -55,6 +56,14 @@ def event_ids_of(post: Post) -> list[str]:
     return [single] if single else []
 
 
+@dataclass
+class _Known:
+    """Rows of the touched events read once per batch (not once per event)."""
+
+    hours: dict[tuple[str, datetime], EventHour]
+    sites: dict[tuple[str, str], EventSite]
+
+
 def update_facts(
     conn: Connection, stored: list[tuple[Post, int]], *, now: datetime, summary: SummaryFn
 ) -> None:
@@ -81,22 +90,68 @@ def update_facts(
             )
         )
     }
+    # A post counts once in an event, even when a batch is folded in again.
+    batches = {
+        event_id: kept
+        for event_id, posts in batches.items()
+        if (kept := [(p, pk) for p, pk in posts if (event_id, pk) not in members])
+    }
+    known = _known(session, batches)
     for event_id, posts in batches.items():
-        # A post counts once in an event, even when a batch is folded in again.
-        posts = [(post, pk) for post, pk in posts if (event_id, pk) not in members]
-        if not posts:
-            continue
         info = summary(event_id)
         event = events.get(event_id) or _new_event(
             session, event_id, posts, now, partition=info.partition if info else ""
         )
-        _apply(session, event, posts, now)
+        events[event_id] = event
+        _apply(session, event, posts, now, known=known)
         if info is not None:
             # Features such as character bigrams are marked with "_": not words to show.
             event.keywords = [k for k in info.keywords if not k.startswith("_")]
             event.title = info.title or event.title
     session.flush()
+    _update_heat(session, [events[i] for i in batches], now)
+    session.flush()
     session.close()
+
+
+def _known(session: Session, batches: dict[str, list[tuple[Post, int]]]) -> _Known:
+    ids = list(batches)
+    hours = {hour_of(p.published_at) for posts in batches.values() for p, _ in posts}
+    sites = {site_of(p) for posts in batches.values() for p, _ in posts}
+    return _Known(
+        hours={
+            (h.event_id, h.hour): h
+            for h in session.scalars(
+                select(EventHour).where(EventHour.event_id.in_(ids), EventHour.hour.in_(hours))
+            )
+        },
+        sites={
+            (s.event_id, s.site): s
+            for s in session.scalars(
+                select(EventSite).where(EventSite.event_id.in_(ids), EventSite.site.in_(sites))
+            )
+        },
+    )
+
+
+def _update_heat(session: Session, events: list[Event], now: datetime) -> None:
+    recent: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for event_id, hour, posts in session.execute(
+        select(EventHour.event_id, EventHour.hour, EventHour.posts)
+        .where(EventHour.event_id.in_([e.id for e in events]))
+        .where(EventHour.hour >= now - timedelta(hours=25))
+    ):
+        recent[event_id].append((hour, posts))
+    for event in events:
+        event.heat = heat_index(
+            hours=recent[event.id],
+            now=now,
+            reach=reach_of(
+                reposts=event.reposts, comments=event.comments, likes=event.likes, views=event.views
+            ),
+            sites=event.sites,
+            top_tier=event.top_tier,
+        ).value
 
 
 def _new_event(
@@ -126,6 +181,7 @@ def _apply(
     posts: list[tuple[Post, int]],
     now: datetime,
     *,
+    known: _Known,
     add_members: bool = True,
 ) -> None:
     hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -161,73 +217,30 @@ def _apply(
         sites[site] = (first[0], first[1], count) if first else (post, pk, count)
         if add_members:
             session.add(EventPost(event_id=event.id, post_pk=pk, joined_at=now, manual=False))
-    _add_hours(session, event.id, hours)
-    _add_sites(session, event, sites)
-    event.updated_at = now
-    recent = session.execute(
-        select(EventHour.hour, EventHour.posts)
-        .where(EventHour.event_id == event.id)
-        .where(EventHour.hour >= now - timedelta(hours=25))
-    ).all()
-    event.heat = heat_index(
-        hours=[(h, n) for h, n in recent],
-        now=now,
-        reach=reach_of(
-            reposts=event.reposts, comments=event.comments, likes=event.likes, views=event.views
-        ),
-        sites=event.sites,
-        top_tier=event.top_tier,
-    ).value
-
-
-def _add_hours(session: Session, event_id: str, hours: dict[datetime, list[int]]) -> None:
-    existing = {
-        h.hour: h
-        for h in session.scalars(
-            select(EventHour).where(EventHour.event_id == event_id, EventHour.hour.in_(list(hours)))
-        )
-    }
-    for hour, (posts, negative, reach) in hours.items():
-        row = existing.get(hour)
+    for hour, (count, negative, reach) in hours.items():
+        row = known.hours.get((event.id, hour))
         if row is None:
-            session.add(
-                EventHour(event_id=event_id, hour=hour, posts=posts, negative=negative, reach=reach)
-            )
-        else:
-            row.posts += posts
-            row.negative += negative
-            row.reach += reach
-    session.flush()
-
-
-def _add_sites(session: Session, event: Event, sites: dict[str, tuple[Post, int, int]]) -> None:
-    existing = {
-        s.site: s
-        for s in session.scalars(
-            select(EventSite).where(EventSite.event_id == event.id, EventSite.site.in_(list(sites)))
-        )
-    }
+            row = EventHour(event_id=event.id, hour=hour, posts=0, negative=0, reach=0)
+            known.hours[(event.id, hour)] = row
+            session.add(row)
+        row.posts += count
+        row.negative += negative
+        row.reach += reach
     for site, (post, pk, count) in sites.items():
-        row = existing.get(site)
-        if row is None:
-            session.add(
-                EventSite(
-                    event_id=event.id,
-                    site=site,
-                    platform=post.platform,
-                    tier=post.media_tier,
-                    first_at=post.published_at,
-                    first_post_pk=pk,
-                    posts=count,
-                )
-            )
+        site_row = known.sites.get((event.id, site))
+        if site_row is None:
+            site_row = EventSite(
+                event_id=event.id, site=site, platform=post.platform, tier=post.media_tier,
+                first_at=post.published_at, first_post_pk=pk, posts=0,
+            )  # fmt: skip
+            known.sites[(event.id, site)] = site_row
+            session.add(site_row)
             event.sites += 1
-        else:
-            row.posts += count
-            if post.published_at < row.first_at:
-                row.first_at, row.first_post_pk = post.published_at, pk
-            row.tier = higher_tier(row.tier, post.media_tier)
-    session.flush()
+        site_row.posts += count
+        if post.published_at < site_row.first_at:
+            site_row.first_at, site_row.first_post_pk = post.published_at, pk
+        site_row.tier = higher_tier(site_row.tier, post.media_tier)
+    event.updated_at = now
 
 
 def _as_post(row: StoredPost) -> Post:
@@ -269,5 +282,10 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
         event.first_post_pk = members[0][1]
         event.first_source = site_of(members[0][0])
         event.last_at = members[0][0].published_at
+        known = _Known(hours={}, sites={})
         for start in range(0, len(members), 2000):
-            _apply(session, event, members[start : start + 2000], now, add_members=False)
+            _apply(
+                session, event, members[start : start + 2000], now, known=known, add_members=False
+            )
+        session.flush()
+        _update_heat(session, [event], now)

@@ -20,11 +20,14 @@ def sentiment_text(post: Post) -> str:
 
 
 class ClassifyStep:
-    """Adds `sentiment` {label, score} to each post (the tone of the post itself)."""
+    """Adds `sentiment` {label, score} to each post (the tone of the post itself).
+
+    Stateless, so the pipeline runs it with the front, in worker processes for big inputs.
+    """
 
     step_id = "classify"
 
-    def __call__(self, posts: list[Post], *, now: datetime) -> None:
+    def enrich(self, posts: list[Post]) -> None:
         if not posts:
             return
         from yuqing.analysis.sentiment.model import get_model

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from yuqing.cli import (
+    alerts,
     classify,
     cluster,
     demo,
@@ -19,6 +20,7 @@ from yuqing.cli import (
     fetch,
     ingest,
     monitor_cmds,
+    plan,
     sources,
     store,
     streams,
@@ -44,11 +46,12 @@ def _main(
     _state["debug"] = debug
 
 
-for module in (store, ingest, streams, classify, cluster, fetch, monitor_cmds, demo):
+for module in (store, ingest, streams, classify, cluster, fetch, monitor_cmds, plan, demo):
     module.register(app)
 app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")
 app.add_typer(events.app, name="events")
+app.add_typer(alerts.app, name="alerts")
 
 
 def run() -> None:

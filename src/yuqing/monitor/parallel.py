@@ -36,10 +36,8 @@ def _prepare_chunk(
     lines: list[bytes], first_line: int, defaults: SourceDefaults, received_at: datetime
 ) -> list[Prepared | Rejected]:
     assert _preparer is not None
-    out: list[Prepared | Rejected] = []
-    for record in read_jsonl(io.BytesIO(b"".join(lines)), start=first_line):
-        out.append(_preparer.prepare(record, defaults=defaults, received_at=received_at))
-    return out
+    records = read_jsonl(io.BytesIO(b"".join(lines)), start=first_line)
+    return _preparer.prepare_many(records, defaults=defaults, received_at=received_at)
 
 
 def default_workers() -> int:

@@ -30,12 +30,20 @@ from yuqing.db.engine import make_sessionmaker, session_scope
 from yuqing.monitor import models, service, store
 from yuqing.monitor.dedup import Deduplicator
 from yuqing.monitor.posts import Post
-from yuqing.monitor.prepare import Prepared, Preparer, Rejected, SourceDefaults, SourceInfo
+from yuqing.monitor.prepare import (
+    Enricher,
+    Prepared,
+    Preparer,
+    Rejected,
+    SourceDefaults,
+    SourceInfo,
+)
 from yuqing.monitor.readers import Record, read_jsonl
 from yuqing.monitor.schemas import IngestSummary
 
 __all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step"]
 
+FRONT_CHUNK = 500  # records prepared together (enrichers see the kept ones at once)
 BATCH = 4000  # records a transaction: fewer commits, still a fraction of a second each
 NO_DEFAULTS = SourceDefaults()
 WARM_ORIGINALS = 50_000  # recent originals whose signatures a new pipeline remembers
@@ -90,6 +98,7 @@ class Pipeline:
     clock: Clock
     settings: Settings
     steps: Sequence[Step] = ()
+    enrichers: Sequence[Enricher] = ()  # stateless: run with the front (maybe in workers)
     after_store: Sequence[AfterStore] = ()
     stateful: Sequence[Checkpointed] = ()
     # Called in `reload` with a session: steps read what people changed meanwhile.
@@ -144,7 +153,9 @@ class Pipeline:
             ).all()
             for hook in self.reload_hooks:
                 hook(session)
-        self._preparer = Preparer(settings=self.settings, watches=watches, sources=sources)
+        self._preparer = Preparer(
+            settings=self.settings, watches=watches, sources=sources, enrichers=self.enrichers
+        )
         self.organizations = {w.name: w.organization for w in watches}
         self._dedup = Deduplicator()
         for post_id, pk, signature in reversed(recent):
@@ -166,11 +177,23 @@ class Pipeline:
         on_reject: RejectFn | None = None,
     ) -> IngestSummary:
         """Run records through the pipeline; returns the CONTRACTS summary."""
-        items = (
-            self._preparer.prepare(r, defaults=defaults, received_at=self.clock.now())
-            for r in records
-        )
-        return self._consume(items, on_reject)
+        return self._consume(self._prepare_serially(records, defaults), on_reject)
+
+    def _prepare_serially(
+        self, records: Iterable[Record], defaults: SourceDefaults
+    ) -> Iterator[Prepared | Rejected]:
+        chunk: list[Record] = []
+        for record in records:
+            chunk.append(record)
+            if len(chunk) >= FRONT_CHUNK:
+                yield from self._preparer.prepare_many(
+                    chunk, defaults=defaults, received_at=self.clock.now()
+                )
+                chunk = []
+        if chunk:
+            yield from self._preparer.prepare_many(
+                chunk, defaults=defaults, received_at=self.clock.now()
+            )
 
     def run_jsonl(
         self,

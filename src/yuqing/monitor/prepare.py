@@ -8,9 +8,10 @@ only needs its keys (is it already stored?) and its source (statistics).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from yuqing.core.errors import InvalidInput
 from yuqing.core.settings import Settings
@@ -57,17 +58,40 @@ class Rejected:
     reason: str
 
 
+class Enricher(Protocol):
+    """A stateless step over kept posts (e.g. sentiment): it may run in worker processes."""
+
+    def enrich(self, posts: list[Post]) -> None: ...
+
+
 class Preparer:
     """Turns records into `Prepared` or `Rejected`; holds no state that changes."""
 
     def __init__(
-        self, *, settings: Settings, watches: list[Watch], sources: dict[str, SourceInfo]
+        self,
+        *,
+        settings: Settings,
+        watches: list[Watch],
+        sources: dict[str, SourceInfo],
+        enrichers: Sequence[Enricher] = (),
     ) -> None:
         self.settings = settings
         self.watches = watches
         self.sources = sources
+        self.enrichers = list(enrichers)
         self._matcher = WatchMatcher(watches)
         self._has_watches = bool(watches)
+
+    def prepare_many(
+        self, records: Iterable[Record], *, defaults: SourceDefaults, received_at: datetime
+    ) -> list[Prepared | Rejected]:
+        """Prepare a chunk of records, then run the enrichers once over its kept posts."""
+        items = [self.prepare(r, defaults=defaults, received_at=received_at) for r in records]
+        kept = [i.post for i in items if isinstance(i, Prepared) and i.post is not None]
+        if kept:
+            for enricher in self.enrichers:
+                enricher.enrich(kept)
+        return items
 
     def __getstate__(self) -> dict[str, Any]:
         # Compiled rules do not pickle: a worker process compiles the watches again.
@@ -84,11 +108,17 @@ class Preparer:
                 for w in self.watches
             ],
             "sources": self.sources,
+            "enrichers": self.enrichers,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         watches = [parse_watch(spec, where=f"watch {spec['name']!r}") for spec in state["watches"]]
-        self.__init__(settings=state["settings"], watches=watches, sources=state["sources"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            settings=state["settings"],
+            watches=watches,
+            sources=state["sources"],
+            enrichers=state["enrichers"],
+        )
 
     def prepare(
         self, record: Record, *, defaults: SourceDefaults, received_at: datetime

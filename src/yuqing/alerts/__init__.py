@@ -1,0 +1,1 @@
+"""Alerts (预警): records, routing, the outbox dispatcher and channels."""

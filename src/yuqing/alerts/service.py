@@ -1,0 +1,184 @@
+"""Raising, listing and acknowledging alerts; reminders and escalation when nobody does.
+
+Every function flushes and leaves the commit to its caller, so alert and delivery rows
+are committed with the change that caused them (the transactional outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuqing.alerts.models import Alert, Delivery
+from yuqing.alerts.routing import Recipient, RoutePlan
+from yuqing.core.clock import Clock
+from yuqing.core.errors import Conflict, NotFound
+from yuqing.core.ids import digest, new_token
+
+
+def _deliveries(
+    session: Session,
+    alert: Alert,
+    recipients: Sequence[Recipient],
+    *,
+    purpose: str,
+    round_no: int,
+    not_before: datetime,
+) -> int:
+    """One delivery per recipient and channel; the key makes each one recognisable."""
+    seen: set[tuple[str, str]] = set()
+    for r in recipients:
+        if (r.channel, r.address) in seen:
+            continue  # the same inbox reached through two roles gets one message
+        seen.add((r.channel, r.address))
+        key = digest(str(alert.id), purpose, str(round_no), r.channel, r.address, length=40)
+        session.add(
+            Delivery(
+                alert_id=alert.id,
+                purpose=purpose,
+                recipient=r.id,
+                channel=r.channel,
+                address=r.address,
+                idempotency_key=key,
+                status="pending",
+                attempts=0,
+                not_before=not_before,
+            )
+        )
+    session.flush()
+    return len(seen)
+
+
+def raise_alert(
+    *,
+    session: Session,
+    clock: Clock,
+    event_id: str,
+    level: str,
+    level_rank: int,
+    title: str,
+    text: str,
+    route: RoutePlan,
+) -> Alert | None:
+    """An alert for `event_id` at `level`, with its deliveries; None if one exists already.
+
+    No storms: an event gets one alert per level; only a rise makes a new one. Quiet hours
+    delay deliveries of low levels; the most severe level (rank 1) is never delayed.
+    """
+    existing = session.scalar(
+        select(Alert.id).where(Alert.event_id == event_id, Alert.level_rank <= level_rank)
+    )
+    if existing is not None:
+        return None
+    now = clock.now()
+    alert = Alert(
+        event_id=event_id, level=level, level_rank=level_rank, title=title, text=text,
+        created_at=now, ack_token=new_token(24),
+        ack_due_at=now + route.ack_within if route.ack_within else None,
+        reminders=0, escalation_step=0,
+        next_check_at=now + route.ack_within if route.ack_within else None,
+    )  # fmt: skip
+    session.add(alert)
+    session.flush()
+    release = now if route.quiet is None or level_rank == 1 else route.quiet.release(now)
+    _deliveries(session, alert, route.recipients, purpose="alert", round_no=0, not_before=release)
+    return alert
+
+
+def get_all(*, session: Session, open_only: bool = False, limit: int = 100) -> Sequence[Alert]:
+    stmt = select(Alert).order_by(Alert.created_at.desc()).limit(limit)
+    if open_only:
+        stmt = stmt.where(Alert.acknowledged_at.is_(None))
+    return session.scalars(stmt).all()
+
+
+def get_or_raise(*, session: Session, alert_id: int) -> Alert:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id}")
+    return alert
+
+
+def acknowledge(
+    *,
+    session: Session,
+    clock: Clock,
+    by: str,
+    alert_id: int | None = None,
+    token: str | None = None,
+) -> Alert:
+    """Record who acknowledged an alert (by id in the UI/CLI, or by the link's token)."""
+    if token is not None:
+        alert = session.scalar(select(Alert).where(Alert.ack_token == token))
+        if alert is None:
+            raise NotFound("no alert for this acknowledgement link")
+    elif alert_id is not None:
+        alert = get_or_raise(session=session, alert_id=alert_id)
+    else:
+        raise NotFound("an alert id or token is needed")
+    if alert.acknowledged_at is not None:
+        raise Conflict(f"alert {alert.id} was acknowledged by {alert.acknowledged_by} already")
+    alert.acknowledged_at, alert.acknowledged_by = clock.now(), by
+    alert.next_check_at = None
+    session.flush()
+    return alert
+
+
+RouteFor = Callable[[Alert], RoutePlan | None]
+
+
+def run_reminders(*, session: Session, clock: Clock, route_for: RouteFor) -> list[int]:
+    """Remind, then escalate up the chain, for alerts nobody acknowledged in time."""
+    now = clock.now()
+    due = session.scalars(
+        select(Alert).where(Alert.acknowledged_at.is_(None), Alert.next_check_at <= now)
+    ).all()
+    touched: list[int] = []
+    for alert in due:
+        route = route_for(alert)
+        if route is None:
+            alert.next_check_at = None
+            continue
+        if alert.reminders < route.reminders_before_escalation:
+            alert.reminders += 1
+            recipients = route.recipients + [
+                r for step in route.escalation[: alert.escalation_step] for r in step
+            ]
+            _deliveries(
+                session,
+                alert,
+                recipients,
+                purpose="reminder",
+                round_no=100 * alert.escalation_step + alert.reminders,
+                not_before=now,
+            )
+        elif alert.escalation_step < len(route.escalation):
+            step = route.escalation[alert.escalation_step]
+            alert.escalation_step += 1
+            alert.reminders = 0
+            _deliveries(
+                session,
+                alert,
+                step,
+                purpose="escalation",
+                round_no=alert.escalation_step,
+                not_before=now,
+            )
+        else:
+            alert.reminders += 1  # top of the chain: keep reminding everyone reached
+            everyone = route.recipients + [r for step in route.escalation for r in step]
+            _deliveries(
+                session,
+                alert,
+                everyone,
+                purpose="reminder",
+                round_no=100 * alert.escalation_step + alert.reminders,
+                not_before=now,
+            )
+        alert.next_check_at = now + route.remind_every
+        touched.append(alert.id)
+    session.flush()
+    return touched

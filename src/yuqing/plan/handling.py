@@ -1,0 +1,119 @@
+"""What a level is and what follows from it: grading criteria, stages, approvals, routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from yuqing.plan.base import Duration, Id, PlanModel, Text, TimeOfDay
+
+MediaTier = Literal["central", "provincial", "municipal", "local", "self"]
+# Highest first: "reached the provincial tier" means provincial or central.
+TIER_ORDER: tuple[str, ...] = ("central", "provincial", "municipal", "local", "self")
+Channel = Literal["email", "wecom", "dingtalk", "feishu", "webhook", "sms"]
+
+
+class Level(PlanModel):
+    """One grade of the plan's scheme; `rank` 1 is the most severe."""
+
+    id: Id
+    name: Text  # 特别重大, 一级, 红色预警 …
+    rank: int = Field(ge=1)
+    colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+    description: str | None = None
+
+
+class SensitiveDomain(PlanModel):
+    """A sensitive field (食品药品安全, 征地拆迁 …) recognised by its keywords."""
+
+    id: Id
+    name: Text
+    keywords: list[Text] = Field(min_length=1)
+
+
+class Criteria(PlanModel):
+    """When an event meets a level; every test is optional, `combine` joins those given."""
+
+    description: str | None = None
+    min_tier: MediaTier | None = None
+    min_sites: int | None = Field(None, ge=1)
+    min_posts: int | None = Field(None, ge=1)
+    min_posts_per_hour: float | None = Field(None, gt=0)
+    min_growth: float | None = Field(None, gt=0)  # posts this hour / posts the hour before
+    min_negative_share: float | None = Field(None, gt=0, le=1)
+    negative_trend_rising: bool | None = None
+    mainstream_media: bool | None = None  # TV or newspaper coverage
+    domains: list[Id] = Field(default_factory=list)
+    combine: Literal["any", "all"] = "any"
+
+    @model_validator(mode="after")
+    def _has_a_test(self) -> Criteria:
+        tests = self.model_dump(exclude={"description", "combine", "domains"}, exclude_none=True)
+        if not tests and not self.domains:
+            raise ValueError(
+                "criteria need at least one test (min_tier, min_sites, min_posts, "
+                "min_posts_per_hour, min_growth, min_negative_share, negative_trend_rising, "
+                "mainstream_media, domains)"
+            )
+        return self
+
+
+class Stage(PlanModel):
+    """One step of handling (监测 → 核实 → 处置 …); the list's order is the order."""
+
+    id: Id
+    name: Text
+
+
+class ApprovalStep(PlanModel):
+    """Who must approve a statement at this step: a person, or a role (within a unit)."""
+
+    name: str | None = None  # e.g. 一审 / 二审 / 三审
+    role: Id | None = None
+    unit: Id | None = None
+    person: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ApprovalStep:
+        if (self.role is None) == (self.person is None):
+            raise ValueError(
+                "an approval step names either a role (with an optional unit) or a person"
+            )
+        if self.person is not None and self.unit is not None:
+            raise ValueError("an approval step with a person takes no unit")
+        return self
+
+
+class Recipient(PlanModel):
+    """Who gets an alert: a person, everyone with a role (in a unit), or a whole unit."""
+
+    person: Id | None = None
+    role: Id | None = None
+    unit: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Recipient:
+        if self.person is not None and (self.role or self.unit):
+            raise ValueError("a recipient is a person, a role (in a unit) or a unit, not both")
+        if self.person is None and self.role is None and self.unit is None:
+            raise ValueError("a recipient needs a person, a role or a unit")
+        return self
+
+
+class QuietHours(PlanModel):
+    """Hours in which alerts of this level wait; refused on the most severe level."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+
+
+class Route(PlanModel):
+    """Who is told about an event of one level, how, and how far up it goes."""
+
+    recipients: list[Recipient] = Field(min_length=1)
+    channels: list[Channel] = Field(min_length=1)
+    upward: list[Id] = Field(default_factory=list)  # body ids
+    ack_within: Duration | None = None
+    escalate_to: list[Recipient] = Field(default_factory=list)
+    quiet_hours: QuietHours | None = None

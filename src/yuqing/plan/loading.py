@@ -1,0 +1,222 @@
+"""Read a plan file: YAML (with line numbers) -> checks -> `Plan`, or every problem found.
+
+Each problem reads `FILE:LINE: message` (CONTRACTS, `yuqing plan check`). Three passes, each
+reporting all it finds: YAML syntax and duplicate keys, the models' own checks, then the
+checks across sections in `references.py`.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from yuqing.core.errors import PlanError
+from yuqing.plan.references import Path as DataPath
+from yuqing.plan.references import check_references
+from yuqing.plan.schema import Plan
+
+
+@dataclass(frozen=True, order=True)
+class PlanProblem:
+    line: int
+    message: str
+    file: str = "plan.yaml"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class PlanInvalid(PlanError):
+    """A plan refused with all its problems; `str()` gives one `FILE:LINE: message` a line."""
+
+    def __init__(self, problems: Sequence[PlanProblem]) -> None:
+        first = problems[0]
+        super().__init__(first.message, where=f"{first.file}:{first.line}")
+        self.problems = list(problems)
+        self.message = "\n".join(str(p) for p in problems)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")  # round-trip: keeps `.lc` line numbers on maps and lists
+    yaml.allow_duplicate_keys = True  # found and reported by `_duplicate_keys`, all of them
+    return yaml
+
+
+def _duplicate_keys(node: Node | None, file: str) -> list[PlanProblem]:
+    found: list[PlanProblem] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, MappingNode):
+            first_line: dict[str, int] = {}
+            for key, value in current.value:
+                if isinstance(key, ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in first_line:
+                        found.append(
+                            PlanProblem(
+                                line,
+                                f"duplicate key {key.value!r} (first on line "
+                                f"{first_line[key.value]}); expected each key once",
+                                file,
+                            )
+                        )
+                    first_line.setdefault(key.value, line)
+                stack.append(value)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's round-trip scalars and containers as plain Python for pydantic."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | None):
+        return value
+    if type(value).__name__ == "ScalarBoolean":
+        return bool(value)
+    for kind in (str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _line(data: Any, path: DataPath) -> int:
+    """The line of the deepest YAML node `path` reaches (1-based)."""
+    line, node = 1, data
+    for part in path:
+        if isinstance(node, CommentedMap) and part in node:
+            line, node = node.lc.key(part)[0] + 1, node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line, node = node.lc.item(part)[0] + 1, node[part]
+        # Other parts (pydantic's union tags, '[key]') have no node: skip them.
+    return line
+
+
+def _dotted(path: Sequence[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _unwrap(tp: Any) -> Any:
+    if get_origin(tp) is Annotated:
+        return _unwrap(get_args(tp)[0])
+    if get_origin(tp) in (Union, types.UnionType):
+        models = [a for a in get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if len(models) == 1 else tp
+    return tp
+
+
+def _model_at(path: Sequence[Any]) -> type[BaseModel] | None:
+    """The model that `path` lands on, to list the keys it expects."""
+    tp: Any = Plan
+    for part in path:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return None
+            tp = field.annotation
+        elif get_origin(tp) is list and isinstance(part, int):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict and isinstance(part, str):
+            tp = get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _describe(error: Any) -> str:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    where = _dotted(loc[:-1]) if kind in ("missing", "extra_forbidden") else _dotted(loc)
+    prefix = f"{where}: " if where else ""
+    if kind == "missing":
+        return f"{prefix}missing required key {loc[-1]!r}"
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        expected = f" (expected one of: {', '.join(model.model_fields)})" if model else ""
+        return f"{prefix}unknown key {loc[-1]!r}{expected}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if kind != "value_error" and isinstance(value, str | int | float) and len(str(value)) < 60:
+        message += f", got {value!r}"
+    return prefix + message
+
+
+def parse_plan(text: str, *, file: str = "plan.yaml") -> tuple[Plan | None, list[PlanProblem]]:
+    """Check a plan's text; the plan when it is valid, and every problem found."""
+    yaml = _yaml()
+    try:
+        problems = _duplicate_keys(yaml.compose(text), file)
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        return None, [PlanProblem(line, f"YAML syntax error: {what}", file)]
+    except YAMLError as exc:
+        return None, [PlanProblem(1, f"YAML error: {exc}", file)]
+    if not isinstance(data, CommentedMap):
+        expected = "expected a mapping with organization, units, people, levels …"
+        return None, [*problems, PlanProblem(1, f"not a plan: {expected}", file)]
+    try:
+        plan = Plan.model_validate(_plain(data))
+    except ValidationError as exc:
+        problems += [
+            PlanProblem(_line(data, tuple(e["loc"])), _describe(e), file) for e in exc.errors()
+        ]
+        return None, sorted(problems)
+    for problem in check_references(plan):
+        where = _dotted(problem.path)
+        message = f"{where}: {problem.message}" if where else problem.message
+        problems.append(PlanProblem(_line(data, problem.path), message, file))
+    return (None if problems else plan), sorted(problems)
+
+
+def _read(path: Path) -> tuple[str | None, list[PlanProblem]]:
+    try:
+        return path.read_bytes().decode("utf-8-sig"), []
+    except OSError as exc:
+        return None, [PlanProblem(1, f"cannot read: {exc.strerror or exc}", str(path))]
+    except UnicodeDecodeError:
+        return None, [PlanProblem(1, "not UTF-8 text; expected a UTF-8 YAML file", str(path))]
+
+
+def check_plan(path: str | Path) -> list[str]:
+    """Every problem of the plan file as `FILE:LINE: message`; empty when it is valid."""
+    text, problems = _read(Path(path))
+    if text is not None:
+        _, problems = parse_plan(text, file=str(path))
+    return [str(p) for p in problems]
+
+
+def load_plan_text(text: str, *, file: str = "plan.yaml") -> Plan:
+    """The plan in `text`, or PlanInvalid naming every problem."""
+    plan, problems = parse_plan(text, file=file)
+    if plan is None:
+        raise PlanInvalid(problems)
+    return plan
+
+
+def load_plan(path: str | Path) -> Plan:
+    """The plan in the file at `path`, or PlanInvalid naming every problem."""
+    text, problems = _read(Path(path))
+    if text is None:
+        raise PlanInvalid(problems)
+    return load_plan_text(text, file=str(path))

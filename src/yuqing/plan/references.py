@@ -1,0 +1,235 @@
+"""Checks across sections: unknown or duplicate ids, unreachable routes, impossible deadlines.
+
+Each problem carries the path of the offending value, which `loading.py` turns into a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from yuqing.plan.base import format_duration
+from yuqing.plan.handling import ApprovalStep, Recipient
+from yuqing.plan.schema import Plan
+from yuqing.plan.timing import Deadline, LevelDeadlines
+
+Path = tuple[str | int, ...]
+
+# Pairs (earlier, later) within one level: the earlier limit may not be the longer one.
+_ORDER: tuple[tuple[str, str, str], ...] = (
+    ("assess_within", "report_within", "the assessment comes before the report"),
+    ("report_within", "written_report_within", "the written report follows the first one"),
+    ("report_within", "upward_report_within", "the office hears before the bodies above"),
+    ("report_within", "first_answer_within", "the office hears before the public is answered"),
+    ("first_answer_within", "formal_answer_within", "the formal answer follows the first"),
+    ("formal_answer_within", "final_answer_within", "the final answer follows the formal one"),
+)
+_TIMED = tuple(name for name in LevelDeadlines.model_fields if name != "progress_reports_at")
+_CHANNEL_CONTACT = {"sms": "phone"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    message: str
+
+
+def _duplicates(section: str, ids: Sequence[str], what: str) -> Iterable[Problem]:
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            yield Problem((section, index, "id"), f"duplicate {what} id {item!r}")
+        seen.add(item)
+
+
+def _unknown(what: str, value: str, known: Iterable[str]) -> str:
+    options = ", ".join(sorted(known)) or "none defined"
+    return f"unknown {what} {value!r} (expected one of: {options})"
+
+
+class _Checker:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.problems: list[Problem] = []
+        self.levels = {level.id for level in plan.levels}
+        self.people = {person.id for person in plan.people}
+        self.units = {unit.id for unit in plan.units}
+        self.bodies = {body.id for body in plan.bodies}
+        self.domains = {domain.id for domain in plan.sensitive_domains}
+        self.roles = set(plan.roles)
+
+    def add(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def ids(self) -> None:
+        plan = self.plan
+        for section, items, what in (
+            ("units", [u.id for u in plan.units], "unit"),
+            ("people", [p.id for p in plan.people], "person"),
+            ("bodies", [b.id for b in plan.bodies], "body"),
+            ("levels", [lv.id for lv in plan.levels], "level"),
+            ("sensitive_domains", [d.id for d in plan.sensitive_domains], "domain"),
+            ("key_dates", [k.id for k in plan.key_dates], "key date"),
+            ("stages", [s.id for s in plan.stages], "stage"),
+        ):
+            self.problems.extend(_duplicates(section, items, what))
+        ranks: dict[int, str] = {}
+        for index, level in enumerate(plan.levels):
+            if level.rank in ranks:
+                self.add(
+                    ("levels", index, "rank"),
+                    f"level {level.id!r} has rank {level.rank}, already used by "
+                    f"{ranks[level.rank]!r}; expected distinct ranks (1 = most severe)",
+                )
+            ranks.setdefault(level.rank, level.id)
+
+    def organization(self) -> None:
+        for index, person in enumerate(self.plan.people):
+            if person.unit not in self.units:
+                self.add(("people", index, "unit"), _unknown("unit", person.unit, self.units))
+            for r_index, role in enumerate(person.roles):
+                if role not in self.roles:
+                    self.add(
+                        ("people", index, "roles", r_index), _unknown("role", role, self.roles)
+                    )
+        for index, unit in enumerate(self.plan.units):
+            for m_index, member in enumerate(unit.members):
+                if member not in self.people:
+                    self.add(
+                        ("units", index, "members", m_index),
+                        _unknown("person", member, self.people),
+                    )
+
+    def per_level(self) -> None:
+        plan = self.plan
+        for section in ("grading", "deadlines", "approvals", "routes"):
+            given: dict[str, object] = getattr(plan, section)
+            for level_id in given:
+                if level_id not in self.levels:
+                    self.add((section, level_id), _unknown("level", level_id, self.levels))
+            for level in plan.levels:
+                if level.id not in given:
+                    self.add((section,), f"level {level.id!r} has no entry in {section}")
+        for level_id, criteria in plan.grading.items():
+            for index, domain in enumerate(criteria.domains):
+                if domain not in self.domains:
+                    self.add(
+                        ("grading", level_id, "domains", index),
+                        _unknown("sensitive domain", domain, self.domains),
+                    )
+        for k_index, key_date in enumerate(plan.key_dates):
+            for index, level_id in enumerate(key_date.levels):
+                if level_id not in self.levels:
+                    self.add(
+                        ("key_dates", k_index, "levels", index),
+                        _unknown("level", level_id, self.levels),
+                    )
+            if key_date.heightened_duty and not plan.duty.heightened:
+                self.add(
+                    ("key_dates", k_index, "heightened_duty"),
+                    "this key date raises duty but duty.heightened lists no shifts",
+                )
+
+    def _target(self, path: Path, target: Recipient | ApprovalStep) -> list[str]:
+        """Check a person / role / unit reference; return the people it reaches."""
+        if target.person is not None:
+            if target.person not in self.people:
+                self.add((*path, "person"), _unknown("person", target.person, self.people))
+                return []
+            return [target.person]
+        if target.unit is not None and target.unit not in self.units:
+            self.add((*path, "unit"), _unknown("unit", target.unit, self.units))
+            return []
+        if target.role is None:
+            return [p.id for p in self.plan.people_in_unit(target.unit or "")]
+        if target.role not in self.roles:
+            self.add((*path, "role"), _unknown("role", target.role, self.roles))
+            return []
+        reached = [p.id for p in self.plan.people_with_role(target.role, target.unit)]
+        if not reached:
+            where = f" in unit {target.unit!r}" if target.unit else ""
+            self.add((*path, "role"), f"nobody holds role {target.role!r}{where}")
+        return reached
+
+    def approvals_and_routes(self) -> None:
+        plan = self.plan
+        for level_id, steps in plan.approvals.items():
+            for index, step in enumerate(steps):
+                self._target(("approvals", level_id, index), step)
+        most_severe = plan.levels_by_severity()[0].id if plan.levels else None
+        for level_id, route in plan.routes.items():
+            reached: set[str] = set()
+            for index, recipient in enumerate(route.recipients):
+                reached.update(self._target(("routes", level_id, "recipients", index), recipient))
+            for index, recipient in enumerate(route.escalate_to):
+                self._target(("routes", level_id, "escalate_to", index), recipient)
+            for index, body in enumerate(route.upward):
+                if body not in self.bodies:
+                    self.add(
+                        ("routes", level_id, "upward", index), _unknown("body", body, self.bodies)
+                    )
+            if route.quiet_hours is not None and level_id == most_severe:
+                self.add(
+                    ("routes", level_id, "quiet_hours"),
+                    f"quiet hours never apply to the most severe level {level_id!r}",
+                )
+            units = {r.unit for r in route.recipients if r.unit and not r.role}
+            contacts = [plan.person(p).contacts for p in reached]
+            contacts += [u.contacts for u in plan.units if u.id in units]
+            for index, channel in enumerate(route.channels):
+                field = _CHANNEL_CONTACT.get(channel, channel)
+                if contacts and not any(getattr(c, field) for c in contacts):
+                    self.add(
+                        ("routes", level_id, "channels", index),
+                        f"no recipient of level {level_id!r} has a {field} contact "
+                        f"for channel {channel!r}",
+                    )
+
+    def duty(self) -> None:
+        for section in ("shifts", "heightened"):
+            for s_index, shift in enumerate(getattr(self.plan.duty, section)):
+                for index, person in enumerate(shift.people):
+                    if person not in self.people:
+                        self.add(
+                            ("duty", section, s_index, "people", index),
+                            _unknown("person", person, self.people),
+                        )
+
+    def deadlines(self) -> None:
+        plan = self.plan
+        for level_id, limits in plan.deadlines.items():
+            for earlier, later, why in _ORDER:
+                first: Deadline | None = getattr(limits, earlier)
+                second: Deadline | None = getattr(limits, later)
+                if first and second and first.nominal() > second.nominal():
+                    self.add(
+                        ("deadlines", level_id, later),
+                        f"impossible deadline: {later} ({format_duration(second.nominal())}) is "
+                        f"shorter than {earlier} ({format_duration(first.nominal())}); {why}",
+                    )
+        ordered = [lv.id for lv in plan.levels_by_severity() if lv.id in plan.deadlines]
+        for field in _TIMED:
+            for severe, milder in pairwise(ordered):
+                a: Deadline | None = getattr(plan.deadlines[severe], field)
+                b: Deadline | None = getattr(plan.deadlines[milder], field)
+                if a and b and a.nominal() > b.nominal():
+                    self.add(
+                        ("deadlines", severe, field),
+                        f"impossible deadline: level {severe!r} allows "
+                        f"{format_duration(a.nominal())} for {field}, "
+                        f"more than the milder level {milder!r} "
+                        f"({format_duration(b.nominal())})",
+                    )
+
+
+def check_references(plan: Plan) -> list[Problem]:
+    """Every cross-section problem of a plan whose sections each validated."""
+    checker = _Checker(plan)
+    checker.ids()
+    checker.organization()
+    checker.per_level()
+    checker.approvals_and_routes()
+    checker.duty()
+    checker.deadlines()
+    return checker.problems

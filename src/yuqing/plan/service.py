@@ -1,0 +1,141 @@
+"""Plan versions: load (validated first), the active one, history, diffs, review reminders.
+
+A plan that does not validate changes nothing: the active version stays in force until a
+valid one replaces it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from yuqing.core.clock import Clock
+from yuqing.core.errors import InvalidInput, NotFound
+from yuqing.plan.loading import PlanInvalid, PlanProblem, load_plan_text
+from yuqing.plan.models import PlanVersion
+from yuqing.plan.review import next_review_due, review_reminder_due
+from yuqing.plan.schema import Plan
+
+
+def load(
+    *,
+    session: Session,
+    clock: Clock,
+    author: str,
+    path: str | Path | None = None,
+    text: str | None = None,
+    source_name: str | None = None,
+) -> PlanVersion:
+    """Validate a plan and make it the active version; the same text as the active one
+    is not stored twice. Raises PlanInvalid (nothing changes) when it does not validate."""
+    if (path is None) == (text is None):
+        raise InvalidInput("give either a path or a text")
+    if path is not None:
+        name = source_name or str(path)
+        try:
+            text = Path(path).read_bytes().decode("utf-8-sig")
+        except OSError as exc:
+            raise PlanInvalid(
+                [PlanProblem(1, f"cannot read: {exc.strerror or exc}", name)]
+            ) from None
+        except UnicodeDecodeError:
+            raise PlanInvalid([PlanProblem(1, "not UTF-8 text", name)]) from None
+    else:
+        name = source_name or "plan.yaml"
+    assert text is not None
+    plan = load_plan_text(text, file=name)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    active = get_active(session=session)
+    if active is not None and active.sha256 == digest:
+        return active
+    number = (session.scalar(select(func.max(PlanVersion.version))) or 0) + 1
+    session.execute(update(PlanVersion).where(PlanVersion.active).values(active=False))
+    version = PlanVersion(
+        version=number,
+        organization=plan.organization.name,
+        author=author,
+        loaded_at=clock.now(),
+        sha256=digest,
+        source_name=name,
+        yaml_text=text,
+        active=True,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def get_active(*, session: Session) -> PlanVersion | None:
+    """The version in force, if any plan was ever loaded."""
+    return session.scalar(select(PlanVersion).where(PlanVersion.active))
+
+
+def get_active_plan(*, session: Session) -> Plan | None:
+    """The plan in force, parsed."""
+    version = get_active(session=session)
+    return None if version is None else parse(version)
+
+
+def get(*, session: Session, version: int) -> PlanVersion | None:
+    return session.scalar(select(PlanVersion).where(PlanVersion.version == version))
+
+
+def get_or_raise(*, session: Session, version: int) -> PlanVersion:
+    found = get(session=session, version=version)
+    if found is None:
+        raise NotFound(f"no plan version {version}")
+    return found
+
+
+def get_all_versions(*, session: Session) -> list[PlanVersion]:
+    """Every stored version, oldest first."""
+    return list(session.scalars(select(PlanVersion).order_by(PlanVersion.version)))
+
+
+def parse(version: PlanVersion) -> Plan:
+    """A stored version's plan (it validated when it was loaded)."""
+    return load_plan_text(version.yaml_text, file=f"plan v{version.version}")
+
+
+def diff(old: PlanVersion, new: PlanVersion) -> str:
+    """A unified diff of the two versions' YAML text, headed with who loaded each, when."""
+    lines = difflib.unified_diff(
+        old.yaml_text.splitlines(keepends=True),
+        new.yaml_text.splitlines(keepends=True),
+        fromfile=f"v{old.version} ({old.author}, {old.loaded_at.isoformat()})",
+        tofile=f"v{new.version} ({new.author}, {new.loaded_at.isoformat()})",
+    )
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return text
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    version: int
+    organization: str
+    due: datetime  # aware UTC, start of the due day in the plan's zone
+    remind: bool  # within the reminder window, or overdue
+    overdue: bool
+
+
+def review_due(*, session: Session, clock: Clock) -> ReviewStatus | None:
+    """Where the active plan stands with its periodic review; None without a plan."""
+    version = get_active(session=session)
+    if version is None:
+        return None
+    plan = parse(version)
+    now = clock.now()
+    due = next_review_due(plan, version.loaded_at)
+    return ReviewStatus(
+        version=version.version,
+        organization=version.organization,
+        due=due,
+        remind=review_reminder_due(plan, version.loaded_at, now),
+        overdue=now >= due,
+    )
