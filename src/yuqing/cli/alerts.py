@@ -84,3 +84,21 @@ def ack(
     with session_scope(ctx.sessions) as session:
         service.acknowledge(session=session, clock=ctx.clock, alert_id=alert_id, by=by)
     typer.echo(f"alert {alert_id} acknowledged by {by}")
+
+
+@app.command("dispatch")
+def dispatch() -> None:
+    """One round of alert work now: reminders, escalation, and the due deliveries."""
+    import httpx
+
+    from yuqing.alerts.sending import load_channel_settings, make_sender
+    from yuqing.cli.context import app_context
+    from yuqing.worker.alerting import alert_round
+
+    ctx = app_context()
+    with httpx.Client(trust_env=False) as http:
+        send = make_sender(
+            settings=load_channel_settings(ctx.settings.home), clock=ctx.clock, http=http
+        )
+        reminded, sent = alert_round(sessions=ctx.sessions, clock=ctx.clock, send=send)
+    typer.echo(f"{len(reminded)} alerts reminded or escalated, {len(sent)} deliveries tried")

@@ -25,6 +25,7 @@ from yuqing.cli import (
     store,
     streams,
     watches,
+    worker,
 )
 from yuqing.core.errors import YuQingError
 
@@ -46,7 +47,7 @@ def _main(
     _state["debug"] = debug
 
 
-for module in (store, ingest, streams, classify, cluster, fetch, monitor_cmds, plan, demo):
+for module in (store, ingest, streams, classify, cluster, fetch, monitor_cmds, plan, demo, worker):
     module.register(app)
 app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")

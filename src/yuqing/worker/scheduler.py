@@ -12,13 +12,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from yuqing.alerts.dispatcher import SendFn
 from yuqing.db.engine import session_scope
 from yuqing.monitor import models
 from yuqing.monitor.fetching import SafeClient
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.monitor.polling import PollResult, poll_due
+from yuqing.worker.alerting import alert_round
 
 IDLE = timedelta(minutes=5)  # look again this often when no source is configured or due
+ALERT_TICK = timedelta(seconds=2)  # how often alert work runs at the least
 
 
 def next_due(pipeline: Pipeline) -> datetime | None:
@@ -36,18 +39,28 @@ def run_scheduler(
     stop: threading.Event | None = None,
     on_result: Callable[[PollResult], None] | None = None,
     max_rounds: int | None = None,
+    send: SendFn | None = None,
 ) -> int:
-    """Poll due sources, sleep until the next is due, repeat; returns the rounds run."""
+    """Poll due sources, send alerts, sleep until the next is due, repeat; returns rounds.
+
+    With `send`, each round also reminds, escalates and delivers alerts; then the loop
+    wakes at least every `ALERT_TICK`, since a level I alert must not wait for a feed.
+    """
     clock = pipeline.clock
     rounds = 0
     while (stop is None or not stop.is_set()) and (max_rounds is None or rounds < max_rounds):
-        pipeline.reload()  # watches and sources edited meanwhile take effect
+        pipeline.reload()  # watches, sources and the plan edited meanwhile take effect
         for result in poll_due(pipeline=pipeline, http=http):
             if on_result is not None:
                 on_result(result)
+        pipeline.checkpoint()
+        if send is not None:
+            alert_round(sessions=pipeline.sessions, clock=clock, send=send)
         rounds += 1
         due = next_due(pipeline)
         now = clock.now()
         wait = IDLE if due is None else min(max(due - now, timedelta(0)), IDLE)
+        if send is not None:
+            wait = min(wait, ALERT_TICK)
         clock.sleep(max(wait.total_seconds(), 1.0))
     return rounds

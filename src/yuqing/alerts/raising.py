@@ -1,0 +1,188 @@
+"""Grade and alert: the pipeline step that proposes levels and raises alerts.
+
+After the event facts of a batch are written, each touched event is graded against the
+active plan. When the facts meet a more severe level than proposed so far, a proposal
+(with the criteria that fired and their numbers) is recorded for a person to confirm,
+and an alert is raised with its deliveries: all in the batch's transaction, so an alert
+exists exactly when its cause does. A lower level is never proposed on its own:
+de-escalation is a person's decision.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.orm import Session
+
+from yuqing.alerts import service
+from yuqing.alerts.models import LevelDecision
+from yuqing.alerts.plan_routes import route_for
+from yuqing.analysis.facts import event_ids_of
+from yuqing.analysis.models import Event, EventHour, EventSite
+from yuqing.core.clock import FrozenClock
+from yuqing.monitor.posts import Post
+from yuqing.plan.deadlines import WorkCalendar, deadline
+from yuqing.plan.grading import EventFacts, Proposal, domains_in, propose
+from yuqing.plan.schema import Plan
+
+MAINSTREAM_TIERS = ("central", "provincial", "municipal")
+ActivePlan = Callable[[], tuple[Plan, int] | None]  # the plan in force and its version
+
+
+def _share(posts: int, negative: int) -> float | None:
+    return negative / posts if posts else None
+
+
+def _facts(
+    event: Event, hours: dict[datetime, tuple[int, int]], now: datetime, mainstream: bool
+) -> EventFacts:
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+
+    def window(start: int, width: int) -> tuple[int, int]:
+        rows = [
+            hours.get(this_hour - timedelta(hours=h), (0, 0)) for h in range(start, start + width)
+        ]
+        return sum(p for p, _ in rows), sum(n for _, n in rows)
+
+    recent, before = window(0, 6), window(6, 6)
+    return EventFacts(
+        posts=event.posts,
+        sites=event.sites,
+        top_tier=event.top_tier,
+        posts_last_hour=window(0, 1)[0],
+        posts_hour_before=window(1, 1)[0],
+        negative_share=event.negative / event.posts if event.posts else 0.0,
+        negative_share_recent=_share(*recent),
+        negative_share_before=_share(*before),
+        mainstream_media=mainstream,
+        domains=frozenset(event.extra.get("domains", [])),
+    )
+
+
+def _message(plan: Plan, event: Event, proposal: Proposal, now: datetime) -> tuple[str, str]:
+    level = proposal.level
+    zone = ZoneInfo(plan.organization.timezone)
+    first = event.first_at.astimezone(zone)
+    lines = [
+        f"事件：{event.title[:120]}",
+        f"建议级别：{level.name}（待有权限的人员确认）",
+        "依据：" + "；".join(_reason_text(r) for r in proposal.reasons),
+        f"首发：{event.first_source}，{first:%m-%d %H:%M}",
+        f"帖文 {event.posts} 条（转载 {event.copies}），站点 {event.sites} 个，"
+        f"最高媒体层级 {event.top_tier or '-'}",
+    ]
+    limits = plan.deadlines.get(level.id)
+    if limits is not None and limits.report_within is not None:
+        due = deadline(now, limits.report_within, WorkCalendar.for_plan(plan))
+        local = due.astimezone(zone)
+        lines.append(f"报告时限：{local:%m-%d %H:%M} 前")
+    return f"【{level.name}】{event.title[:60]}", "\n".join(lines)
+
+
+def _reason_text(reason: dict[str, object]) -> str:
+    name = reason.get("criterion")
+    numbers = ", ".join(f"{k}={v}" for k, v in reason.items() if k != "criterion")
+    return f"{name}({numbers})" if numbers else str(name)
+
+
+class GradeStep:
+    """The `grade` step: proposals and alerts for the events of a stored batch."""
+
+    step_id = "grade"
+
+    def __init__(self, active_plan: ActivePlan) -> None:
+        self.active_plan = active_plan
+
+    def __call__(self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
+        current = self.active_plan()
+        if current is None:
+            return
+        plan, version = current
+        touched: dict[str, list[Post]] = defaultdict(list)
+        for post, _ in stored:
+            for event_id in event_ids_of(post):
+                touched[event_id].append(post)
+        if not touched:
+            return
+        session = Session(bind=conn)
+        events = session.scalars(select(Event).where(Event.id.in_(list(touched)))).all()
+        ids = [e.id for e in events]
+        hours: dict[str, dict[datetime, tuple[int, int]]] = defaultdict(dict)
+        for event_id, hour, posts, negative in session.execute(
+            select(EventHour.event_id, EventHour.hour, EventHour.posts, EventHour.negative)
+            .where(EventHour.event_id.in_(ids))
+            .where(EventHour.hour >= now - timedelta(hours=13))
+        ):
+            hours[event_id][hour] = (posts, negative)
+        mainstream = set(
+            session.scalars(
+                select(EventSite.event_id).where(
+                    EventSite.event_id.in_(ids),
+                    EventSite.platform == "news",
+                    EventSite.tier.in_(MAINSTREAM_TIERS),
+                )
+            )
+        )
+        day = now.astimezone(ZoneInfo(plan.organization.timezone)).date()
+        for event in events:
+            if event.merged_into:
+                continue
+            domains = set(event.extra.get("domains", []))
+            for post in touched[event.id]:
+                domains |= domains_in(plan, post.folded)
+            if domains != set(event.extra.get("domains", [])):
+                event.extra = {**event.extra, "domains": sorted(domains)}
+            facts = _facts(event, hours[event.id], now, event.id in mainstream)
+            proposal = propose(plan, facts, day=day)
+            if proposal is None:
+                continue
+            rank = event.extra.get("level_rank")
+            if rank is not None and proposal.level.rank >= rank:
+                continue  # not more severe: no new proposal, no new alert
+            self._propose(session, plan, version, event, proposal, now)
+        session.flush()
+        session.close()
+
+    def _propose(
+        self,
+        session: Session,
+        plan: Plan,
+        version: int,
+        event: Event,
+        proposal: Proposal,
+        now: datetime,
+    ) -> None:
+        session.execute(
+            update(LevelDecision)
+            .where(LevelDecision.event_id == event.id, LevelDecision.status == "proposed")
+            .values(status="superseded")
+        )
+        session.add(
+            LevelDecision(
+                event_id=event.id,
+                plan_version=version,
+                proposed_level=proposal.level.id,
+                reasons=proposal.reasons,
+                proposed_at=now,
+                status="proposed",
+            )
+        )
+        event.extra = {**event.extra, "level": proposal.level.id, "level_rank": proposal.level.rank}
+        route = route_for(plan, proposal.level.id)
+        if route is None:
+            return
+        title, text = _message(plan, event, proposal, now)
+        service.raise_alert(
+            session=session,
+            clock=FrozenClock(now),  # the batch's one time
+            event_id=event.id,
+            level=proposal.level.id,
+            level_rank=proposal.level.rank,
+            title=title,
+            text=text,
+            route=route,
+        )

@@ -1,0 +1,127 @@
+"""Sending one delivery: channel settings, secrets, and the channel that carries it.
+
+Secrets and server settings live in a channels file beside the store
+(`$YUQING_HOME/channels.yaml`, or the path in `YUQING_CHANNELS`), never in the plan,
+which is versioned and shown to many people:
+
+```yaml
+smtp: {host: smtp.example.cn, port: 587, starttls: true, sender: yuqing@example.cn,
+       username: yuqing, password: "…"}
+sms: {endpoint: https://sms.example.cn/api/send, api_key: "…", sender: 明德县}
+secrets:            # signing secrets of group robots and webhooks, by their URL
+  "https://oapi.dingtalk.com/robot/send?access_token=abc": "SEC…"
+ack_base_url: https://yuqing.example.cn   # links in alerts: {ack_base_url}/ack/{token}
+```
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from yuqing.alerts.channels import Message, Notifier, Target, get_notifier
+from yuqing.alerts.dispatcher import SendFn, Sent
+from yuqing.alerts.models import Alert, Delivery
+from yuqing.core.clock import Clock
+from yuqing.core.errors import ChannelError, InvalidInput
+
+COLOURS = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}  # by severity rank
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    smtp: dict[str, Any] = field(default_factory=dict)
+    sms: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    ack_base_url: str | None = None
+
+
+def load_channel_settings(home: Path, environ: dict[str, str] | None = None) -> ChannelSettings:
+    """The channels file, or empty settings when there is none."""
+    env = os.environ if environ is None else environ
+    path = Path(env.get("YUQING_CHANNELS") or home / "channels.yaml")
+    if not path.exists():
+        return ChannelSettings()
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    except (YAMLError, OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read the channels file: {exc}", where=str(path)) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the channels file must be a mapping", where=str(path))
+    unknown = set(data) - {"smtp", "sms", "secrets", "ack_base_url"}
+    if unknown:
+        raise InvalidInput(f"unknown keys {sorted(unknown)}", where=str(path))
+    return ChannelSettings(
+        smtp=dict(data.get("smtp") or {}),
+        sms=dict(data.get("sms") or {}),
+        secrets={str(k): str(v) for k, v in (data.get("secrets") or {}).items()},
+        ack_base_url=data.get("ack_base_url"),
+    )
+
+
+class Sender:
+    """Sends a delivery over its channel; one notifier per channel kind, made on first use."""
+
+    def __init__(self, *, settings: ChannelSettings, clock: Clock, http: httpx.Client) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.http = http
+        self._notifiers: dict[str, Notifier] = {}
+
+    def _notifier(self, kind: str) -> Notifier:
+        if kind not in self._notifiers:
+            if kind == "email":
+                if not self.settings.smtp.get("host"):
+                    raise _misconfigured("email", "no smtp host in the channels file")
+                self._notifiers[kind] = get_notifier(
+                    "email", clock=self.clock, **self.settings.smtp
+                )
+            elif kind == "sms":
+                if not self.settings.sms.get("endpoint"):
+                    raise _misconfigured("sms", "no sms endpoint in the channels file")
+                from yuqing.alerts.channels.sms import HttpSmsProvider
+
+                provider = HttpSmsProvider(http=self.http, **self.settings.sms)
+                self._notifiers[kind] = get_notifier("sms", provider=provider)
+            else:
+                self._notifiers[kind] = get_notifier(kind, http=self.http, clock=self.clock)
+        return self._notifiers[kind]
+
+    def __call__(self, delivery: Delivery, alert: Alert) -> Sent:
+        base = self.settings.ack_base_url
+        message = Message(
+            title=alert.title,
+            text=alert.text,
+            level=alert.level,
+            event_id=alert.event_id,
+            alert_id=alert.id,
+            level_colour=COLOURS.get(alert.level_rank),
+            url=f"{base.rstrip('/')}/ack/{alert.ack_token}" if base else None,
+        )
+        target = Target(
+            kind=delivery.channel,
+            address=delivery.address,
+            recipient=delivery.recipient,
+            secret=self.settings.secrets.get(delivery.address),
+        )
+        result = self._notifier(delivery.channel).send(
+            message, target=target, idempotency_key=delivery.idempotency_key
+        )
+        return Sent(provider_id=result.provider_id, detail=result.detail)
+
+
+def _misconfigured(channel: str, reason: str) -> ChannelError:
+    error = ChannelError(f"{channel}: {reason}")
+    error.retryable = False  # type: ignore[attr-defined]
+    return error
+
+
+def make_sender(*, settings: ChannelSettings, clock: Clock, http: httpx.Client) -> SendFn:
+    return Sender(settings=settings, clock=clock, http=http)

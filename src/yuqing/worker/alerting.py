@@ -1,0 +1,31 @@
+"""One round of alert work: reminders and escalation, then the due deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from yuqing.alerts import service as alerts_service
+from yuqing.alerts.dispatcher import SendFn, dispatch_due
+from yuqing.alerts.models import Alert
+from yuqing.alerts.plan_routes import route_for
+from yuqing.alerts.routing import RoutePlan
+from yuqing.core.clock import Clock
+from yuqing.db.engine import session_scope
+from yuqing.plan import service as plan_service
+
+
+def alert_round(
+    *, sessions: sessionmaker[Session], clock: Clock, send: SendFn
+) -> tuple[list[int], Sequence[int]]:
+    """Remind and escalate where nobody acknowledged; send what is due. Returns the ids."""
+    with session_scope(sessions) as session:
+        plan = plan_service.get_active_plan(session=session)
+
+        def routes(alert: Alert) -> RoutePlan | None:
+            return route_for(plan, alert.level) if plan is not None else None
+
+        reminded = alerts_service.run_reminders(session=session, clock=clock, route_for=routes)
+    sent = dispatch_due(sessions=sessions, clock=clock, send=send)
+    return reminded, sent

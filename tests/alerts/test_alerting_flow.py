@@ -1,0 +1,227 @@
+"""Issue 5's scenario end to end, on a frozen clock: a plan is loaded, an event grows in
+the stream, a level is proposed with its reasons, the alert arrives by e-mail and
+webhook, reminders and escalation follow when nobody acknowledges, a higher level
+raises a new alert at once, and a failing channel is retried without blocking others."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from tests.fakes.robots import Fail, FakeRobots
+from tests.fakes.smtp import FakeSmtp
+from yuqing.alerts import service as alerts_service
+from yuqing.alerts.models import Alert, Delivery, LevelDecision
+from yuqing.alerts.sending import ChannelSettings, make_sender
+from yuqing.core.clock import FrozenClock
+from yuqing.core.settings import Settings
+from yuqing.monitor import service as monitor_service
+from yuqing.monitor.readers import Record
+from yuqing.monitor.watches import load_watch_text
+from yuqing.plan import service as plan_service
+from yuqing.worker.alerting import alert_round
+from yuqing.worker.live import build_pipeline
+
+PLAN = """
+organization: {{name: 明德一中, kind: school}}
+units:
+  - id: office
+    name: 办公室
+    kind: office
+    contacts: {{webhook: "{webhook}"}}
+people:
+  - id: boss
+    name: 张校长
+    unit: office
+    roles: [leader, approver]
+    contacts: {{email: boss@school.test, webhook: "{webhook}"}}
+  - id: clerk
+    name: 李老师
+    unit: office
+    roles: [office, monitor]
+    contacts: {{email: clerk@school.test, webhook: "{webhook}"}}
+levels:
+  - {{id: high, name: 一级, rank: 1}}
+  - {{id: low, name: 二级, rank: 2}}
+grading:
+  high: {{min_tier: provincial}}
+  low: {{min_posts: 3}}
+deadlines:
+  high: {{report_within: 1 h}}
+  low: {{report_within: 2 h}}
+stages: [{{id: verify, name: 核实}}]
+approvals:
+  high: [{{role: leader}}]
+  low: [{{role: office}}]
+routes:
+  high:
+    recipients: [{{role: leader}}, {{role: monitor}}]
+    channels: [email, webhook]
+    ack_within: 10 min
+  low:
+    recipients: [{{role: monitor}}]
+    channels: [email, webhook]
+    ack_within: 10 min
+    escalate_to: [{{role: leader}}]
+duty:
+  shifts: [{{name: 全天, start: "00:00", end: "00:00", people: [clerk]}}]
+"""
+STORY = "明德一中食堂午饭吃出虫子，多名学生腹痛"
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(trust_env=False) as client:
+        yield client
+
+
+@pytest.fixture
+def world(
+    store: Store,
+    clock: FrozenClock,
+    settings: Settings,
+    robots: FakeRobots,
+    smtp_server: FakeSmtp,
+    http: httpx.Client,
+) -> dict[str, object]:
+    with Session(store.engine) as session:
+        plan_service.load(
+            session=session,
+            clock=clock,
+            author="test",
+            text=PLAN.format(webhook=robots.webhook_url),
+        )
+        monitor_service.upsert_watches(
+            session=session,
+            clock=clock,
+            watches=load_watch_text(
+                "watches:\n  - {name: canteen, rule: 明德一中 食堂}\n", filename="w"
+            ),
+        )
+        session.commit()
+    channels = ChannelSettings(
+        smtp={"host": smtp_server.host, "port": smtp_server.port, "sender": "yuqing@school.test",
+              "username": smtp_server.username, "password": smtp_server.password,
+              "local_hostname": "yuqing.test"},
+        secrets={robots.webhook_url: robots.webhook_secret},
+        ack_base_url="https://yuqing.school.test",
+    )  # fmt: skip
+    return {
+        "pipeline": build_pipeline(engine=store.engine, clock=clock, settings=settings),
+        "send": make_sender(settings=channels, clock=clock, http=http),
+    }
+
+
+def ingest(world: dict[str, object], clock: FrozenClock, *posts: dict[str, object]) -> None:
+    pipeline = world["pipeline"]
+    pipeline.run([Record(i, obj=p) for i, p in enumerate(posts, 1)])  # type: ignore[attr-defined]
+
+
+def post(n: int, clock: FrozenClock, **extra: object) -> dict[str, object]:
+    return {"id": f"p{n}", "source": f"site{n}", "media_tier": "self",
+            "text": f"{STORY}，第{n}位家长反映", "published_at": clock.now().isoformat(), **extra}  # fmt: skip
+
+
+def deliveries(store: Store) -> list[Delivery]:
+    with Session(store.engine) as session:
+        return list(session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+def test_the_plan_drives_proposal_alert_reminder_escalation(
+    world: dict[str, object],
+    store: Store,
+    clock: FrozenClock,
+    robots: FakeRobots,
+    smtp_server: FakeSmtp,
+) -> None:
+    pipeline = world["pipeline"]
+    sessions = pipeline.sessions  # type: ignore[attr-defined]
+    send = world["send"]
+    ingest(world, clock, post(1, clock), post(2, clock))
+    with Session(store.engine) as session:
+        assert session.scalars(select(Alert)).all() == []  # two posts: no level yet
+    clock.advance(timedelta(minutes=5))
+    ingest(world, clock, post(3, clock))
+    with Session(store.engine) as session:
+        (decision,) = session.scalars(select(LevelDecision)).all()
+        assert (decision.proposed_level, decision.status) == ("low", "proposed")
+        assert decision.reasons == [{"criterion": "min_posts", "posts": 3, "needed": 3}]
+        (alert,) = session.scalars(select(Alert)).all()
+        assert alert.title.startswith("【二级】") and alert.ack_due_at == clock.now() + timedelta(
+            minutes=10
+        )
+    alert_round(sessions=sessions, clock=clock, send=send)  # type: ignore[arg-type]
+    assert {(d.channel, d.recipient, d.status) for d in deliveries(store)} == {
+        ("email", "clerk", "sent"), ("webhook", "clerk", "sent"),
+    }  # fmt: skip
+    (mail,) = smtp_server.accepted
+    assert "clerk@school.test" in mail.message["To"] and "二级" in mail.message["Subject"]
+    (hook,) = robots.webhook.accepted
+    assert hook.json["alert_id"] == alert.id and STORY[:6] in json.dumps(
+        hook.json, ensure_ascii=False
+    )
+
+    # Nobody acknowledges: a reminder after 10 minutes, then escalation to the leader.
+    clock.advance(timedelta(minutes=11))
+    alert_round(sessions=sessions, clock=clock, send=send)  # type: ignore[arg-type]
+    assert [d.purpose for d in deliveries(store)].count("reminder") == 2
+    clock.advance(timedelta(minutes=11))
+    alert_round(sessions=sessions, clock=clock, send=send)  # type: ignore[arg-type]
+    escalated = [d for d in deliveries(store) if d.purpose == "escalation"]
+    assert {(d.channel, d.recipient) for d in escalated} == {
+        ("email", "boss"),
+        ("webhook", "boss"),
+    }
+    assert any("boss@school.test" in m.message["To"] for m in smtp_server.accepted)
+
+    # Acknowledged: reminders stop.
+    with Session(store.engine) as session:
+        alerts_service.acknowledge(session=session, clock=clock, alert_id=alert.id, by="clerk")
+        session.commit()
+    before = len(deliveries(store))
+    clock.advance(timedelta(hours=1))
+    alert_round(sessions=sessions, clock=clock, send=send)  # type: ignore[arg-type]
+    assert len(deliveries(store)) == before
+
+    # The facts cross the higher level: a new proposal and a new alert, sent at once.
+    ingest(world, clock, post(4, clock, media_tier="provincial", source="省报"))
+    with Session(store.engine) as session:
+        levels = [
+            (d.proposed_level, d.status)
+            for d in session.scalars(select(LevelDecision).order_by(LevelDecision.id))
+        ]
+        assert levels == [("low", "superseded"), ("high", "proposed")]
+    alert_round(sessions=sessions, clock=clock, send=send)  # type: ignore[arg-type]
+    high = [d for d in deliveries(store) if d.purpose == "alert" and d.alert_id != alert.id]
+    assert {d.status for d in high} == {"sent"} and len(high) == 3  # boss + clerk e-mail, one robot
+
+
+def test_a_failing_channel_is_retried_and_never_blocks_the_others(
+    world: dict[str, object],
+    store: Store,
+    clock: FrozenClock,
+    robots: FakeRobots,
+    smtp_server: FakeSmtp,
+) -> None:
+    pipeline = world["pipeline"]
+    sessions = pipeline.sessions  # type: ignore[attr-defined]
+    robots.webhook.fail_next(Fail.SERVER_ERROR)
+    ingest(world, clock, post(1, clock), post(2, clock), post(3, clock))
+    alert_round(sessions=sessions, clock=clock, send=world["send"])  # type: ignore[arg-type]
+    status = {d.channel: (d.status, d.attempts) for d in deliveries(store)}
+    assert status == {"email": ("sent", 1), "webhook": ("failed", 1)}
+    assert len(smtp_server.accepted) == 1
+    clock.advance(timedelta(seconds=31))  # the first retry is due after 30 s
+    alert_round(sessions=sessions, clock=clock, send=world["send"])  # type: ignore[arg-type]
+    status = {d.channel: (d.status, d.attempts) for d in deliveries(store)}
+    assert status["webhook"] == ("sent", 2)
+    (received,) = robots.webhook.accepted
+    webhook = next(d for d in deliveries(store) if d.channel == "webhook")
+    assert received.idempotency_key == webhook.idempotency_key
