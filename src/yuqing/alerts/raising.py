@@ -96,6 +96,7 @@ class GradeStep:
 
     def __init__(self, active_plan: ActivePlan) -> None:
         self.active_plan = active_plan
+        self.raised = 0  # alerts raised since the owner last reset it (fast-path dispatch)
 
     def __call__(self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
         current = self.active_plan()
@@ -176,6 +177,7 @@ class GradeStep:
         if route is None:
             return
         title, text = _message(plan, event, proposal, now)
+        self.raised += 1
         service.raise_alert(
             session=session,
             clock=FrozenClock(now),  # the batch's one time

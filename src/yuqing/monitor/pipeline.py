@@ -100,6 +100,8 @@ class Pipeline:
     steps: Sequence[Step] = ()
     enrichers: Sequence[Enricher] = ()  # stateless: run with the front (maybe in workers)
     after_store: Sequence[AfterStore] = ()
+    # Called after each batch is committed (e.g. send the alerts it raised right away).
+    after_commit: Sequence[Callable[[], None]] = ()
     stateful: Sequence[Checkpointed] = ()
     # Called in `reload` with a session: steps read what people changed meanwhile.
     reload_hooks: Sequence[Callable[[Session], None]] = ()
@@ -278,6 +280,8 @@ class Pipeline:
             stored = [(item_.post, pk) for item_, pk in written]
             for after in self.after_store:
                 after.fn(conn, stored, now=now)
+        for hook in self.after_commit:
+            hook()
         summary.copies += len(copies)
         summary.stored += len(pending)
 

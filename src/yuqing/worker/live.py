@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from yuqing.alerts.dispatcher import SendFn, dispatch_due
 from yuqing.alerts.raising import GradeStep
 from yuqing.analysis import facts
 from yuqing.analysis import service as analysis_service
@@ -24,8 +25,14 @@ from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
 
 
-def build_pipeline(*, engine: Engine, clock: Clock, settings: Settings) -> Pipeline:
-    """The one live pipeline over `engine`."""
+def build_pipeline(
+    *, engine: Engine, clock: Clock, settings: Settings, send: SendFn | None = None
+) -> Pipeline:
+    """The one live pipeline over `engine`.
+
+    With `send`, alerts a batch raises are delivered as soon as the batch is committed
+    (the outbox rows exist first, so the worker retries whatever this misses).
+    """
     classify = ClassifyStep()
     cluster = ClusterStep()
     active: list[tuple[Plan, int]] = []  # the plan in force, read again on every reload
@@ -42,6 +49,11 @@ def build_pipeline(*, engine: Engine, clock: Clock, settings: Settings) -> Pipel
     def record_facts(conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
         facts.update_facts(conn, stored, now=now, summary=cluster.clusterer.summary)
 
+    def deliver_new_alerts() -> None:
+        if send is not None and grade.raised:
+            grade.raised = 0
+            dispatch_due(sessions=pipeline.sessions, clock=clock, send=send)
+
     pipeline = Pipeline(
         engine=engine,
         clock=clock,
@@ -51,6 +63,7 @@ def build_pipeline(*, engine: Engine, clock: Clock, settings: Settings) -> Pipel
         after_store=[AfterStore("facts", record_facts), AfterStore(grade.step_id, grade)],
         stateful=[cluster],
         reload_hooks=[follow_merges, read_plan],
+        after_commit=[deliver_new_alerts],
     )
     cluster.organizations = lambda: pipeline.organizations
     return pipeline
