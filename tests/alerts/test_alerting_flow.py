@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from tests.conftest import Store
 from tests.fakes.robots import Fail, FakeRobots
 from tests.fakes.smtp import FakeSmtp
+from yuqing.alerts import levels
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import Alert, Delivery, LevelDecision
 from yuqing.alerts.sending import ChannelSettings, make_sender
 from yuqing.core.clock import FrozenClock
+from yuqing.core.errors import Conflict, Forbidden, InvalidInput
 from yuqing.core.settings import Settings
 from yuqing.monitor import service as monitor_service
 from yuqing.monitor.readers import Record
@@ -225,3 +227,26 @@ def test_a_failing_channel_is_retried_and_never_blocks_the_others(
     (received,) = robots.webhook.accepted
     webhook = next(d for d in deliveries(store) if d.channel == "webhook")
     assert received.idempotency_key == webhook.idempotency_key
+
+
+def test_a_person_with_the_right_role_decides_the_level(
+    world: dict[str, object], store: Store, clock: FrozenClock
+) -> None:
+    ingest(world, clock, post(1, clock), post(2, clock), post(3, clock))
+    with Session(store.engine) as session:
+        plan = plan_service.get_active_plan(session=session)
+        assert plan is not None
+        event_id = session.scalars(select(LevelDecision.event_id)).one()
+        with pytest.raises(Forbidden):
+            levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
+                          by="nobody", action="confirm")  # fmt: skip
+        with pytest.raises(InvalidInput, match="needs a reason"):
+            levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
+                          by="boss", action="change", level="high")  # fmt: skip
+        decided = levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
+                                by="boss", action="change", level="high", reason="省报已关注")  # fmt: skip
+        assert (decided.status, decided.level, decided.decided_by) == ("changed", "high", "boss")
+        with pytest.raises(Conflict, match="changed already"):
+            levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
+                          by="boss", action="confirm")  # fmt: skip
+        session.commit()

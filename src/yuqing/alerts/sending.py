@@ -17,6 +17,7 @@ ack_base_url: https://yuqing.example.cn   # links in alerts: {ack_base_url}/ack/
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,15 @@ class ChannelSettings:
     ack_base_url: str | None = None
 
 
-def load_channel_settings(home: Path, environ: dict[str, str] | None = None) -> ChannelSettings:
-    """The channels file, or empty settings when there is none."""
+def channels_path(home: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """Where the channels file is: `YUQING_CHANNELS`, else `channels.yaml` in the home."""
     env = os.environ if environ is None else environ
-    path = Path(env.get("YUQING_CHANNELS") or home / "channels.yaml")
+    return Path(env.get("YUQING_CHANNELS") or home / "channels.yaml")
+
+
+def load_channel_settings(home: Path, environ: Mapping[str, str] | None = None) -> ChannelSettings:
+    """The channels file, or empty settings when there is none."""
+    path = channels_path(home, environ)
     if not path.exists():
         return ChannelSettings()
     from ruamel.yaml import YAML

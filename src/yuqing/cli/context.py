@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.core.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from yuqing.alerts.dispatcher import SendFn
 
 
 @dataclass
@@ -33,6 +39,21 @@ class AppContext:
         from yuqing.db.engine import make_sessionmaker
 
         return make_sessionmaker(self.engine)
+
+
+@contextmanager
+def alert_sender(ctx: AppContext) -> Iterator[SendFn | None]:
+    """A sender for alerts when a channels file is configured, else None (the worker sends)."""
+    import httpx
+
+    from yuqing.alerts.sending import channels_path, load_channel_settings, make_sender
+
+    if not channels_path(ctx.settings.home).exists():
+        yield None
+        return
+    settings = load_channel_settings(ctx.settings.home)
+    with httpx.Client(trust_env=False) as http:
+        yield make_sender(settings=settings, clock=ctx.clock, http=http)
 
 
 def app_context() -> AppContext:

@@ -92,3 +92,54 @@ def merge(
         event = service.merge(session=session, clock=ctx.clock, keep_id=keep, other_id=other)
         posts = event.posts
     typer.echo(f"merged {other} into {keep}: {posts} posts")
+
+
+@app.command("level")
+def level(
+    event_id: str = typer.Argument(...),
+    by: str | None = typer.Option(None, "--by", help="Who decides (a person id of the plan)."),
+    confirm: bool = typer.Option(False, "--confirm", help="Confirm the proposed level."),
+    change: str | None = typer.Option(None, "--change", help="Set this level instead."),
+    dismiss: bool = typer.Option(False, "--dismiss", help="Dismiss the proposal."),
+    reason: str | None = typer.Option(None, "--reason", help="Why (needed to change)."),
+) -> None:
+    """Show the proposed level with its reasons, or decide on it."""
+    from yuqing.alerts import levels
+    from yuqing.cli.context import app_context
+    from yuqing.cli.jsonlines import dumps
+    from yuqing.core.errors import InvalidInput
+    from yuqing.db.engine import session_scope
+    from yuqing.plan import service as plan_service
+
+    actions = [
+        name for name, on in (("confirm", confirm), ("change", change), ("dismiss", dismiss)) if on
+    ]
+    if len(actions) > 1:
+        raise InvalidInput("give one of --confirm, --change LEVEL or --dismiss")
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        if not actions:
+            decision = levels.current(session=session, event_id=event_id)
+        else:
+            plan = plan_service.get_active_plan(session=session)
+            if by is None:
+                raise InvalidInput("--by PERSON is needed to decide on a level")
+            if plan is None:
+                raise InvalidInput("no plan is loaded (yuqing plan load FILE)")
+            decision = levels.decide(
+                session=session, clock=ctx.clock, plan=plan, event_id=event_id, by=by,
+                action=actions[0], level=change, reason=reason,
+            )  # fmt: skip
+        typer.echo(
+            dumps(
+                {
+                    "event_id": decision.event_id,
+                    "proposed_level": decision.proposed_level,
+                    "reasons": decision.reasons,
+                    "status": decision.status,
+                    "level": decision.level,
+                    "decided_by": decision.decided_by,
+                    "reason": decision.reason,
+                }
+            )
+        )

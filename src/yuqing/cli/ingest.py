@@ -5,8 +5,13 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from yuqing.monitor.pipeline import Pipeline
+    from yuqing.monitor.schemas import IngestSummary
 
 
 def ingest(
@@ -15,16 +20,28 @@ def ingest(
     strict: bool = typer.Option(False, "--strict", help="Any rejected line is an error."),
 ) -> None:
     """Run posts through the pipeline and store what is kept; prints a JSON summary."""
-    from yuqing.cli.context import app_context
-    from yuqing.cli.jsonlines import dumps, open_input
+    from yuqing.cli.context import alert_sender, app_context
+    from yuqing.cli.jsonlines import dumps
     from yuqing.core.errors import InvalidInput
-    from yuqing.monitor.pipeline import SourceDefaults
-    from yuqing.monitor.readers import read_csv
-    from yuqing.monitor.schemas import IngestSummary
     from yuqing.worker.live import build_pipeline
 
     ctx = app_context()
-    pipeline = build_pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
+    with alert_sender(ctx) as send:
+        pipeline = build_pipeline(
+            engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, send=send
+        )
+        total = _ingest_all(pipeline, files, source)
+    sys.stdout.write(dumps(total.to_json()) + "\n")
+    if strict and total.rejected:
+        raise InvalidInput(f"{total.rejected} rejected line(s) with --strict")
+
+
+def _ingest_all(pipeline: Pipeline, files: list[Path] | None, source: str) -> IngestSummary:
+    from yuqing.cli.jsonlines import open_input
+    from yuqing.monitor.pipeline import SourceDefaults
+    from yuqing.monitor.readers import read_csv
+    from yuqing.monitor.schemas import IngestSummary
+
     total = IngestSummary()
     paths: list[Path | None] = list(files) if files else [None]
     for path in paths:
@@ -39,9 +56,7 @@ def ingest(
                     stream, defaults=defaults, on_reject=on_reject, workers=_workers_for(path)
                 )
             total.add(summary)
-    sys.stdout.write(dumps(total.to_json()) + "\n")
-    if strict and total.rejected:
-        raise InvalidInput(f"{total.rejected} rejected line(s) with --strict")
+    return total
 
 
 PARALLEL_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves
