@@ -23,6 +23,8 @@ from yuqing.monitor.readers import read_jsonl
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.monitor.views_text import post_line
 from yuqing.monitor.watches import load_watch_text
+from yuqing.plan import service as plan_service
+from yuqing.plan.examples import example_plan_text
 from yuqing.worker.live import build_pipeline
 
 
@@ -37,6 +39,11 @@ def run_demo(
     watches = load_watch_text(_data("watches.yaml").decode("utf-8"), filename="demo/watches.yaml")
     with Session(engine) as session:
         service.upsert_watches(session=session, clock=clock, watches=watches)
+        version = plan_service.load(
+            session=session, clock=clock, author="demo", text=example_plan_text("school"),
+            source_name="examples/plans/school.yaml",
+        )  # fmt: skip
+        echo(f"plan: {plan_service.parse(version).summary()}")
         session.commit()
     pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
     summary = pipeline.run(
@@ -63,7 +70,32 @@ def run_demo(
             echo(f"\n监测方案 watch {watch.name}: {len(rows)} posts, {copies} copies")
             for row in rows:
                 echo("  " + post_line(row, settings.timezone))
+    _report_levels(engine, settings, echo)
     return summary
+
+
+def _report_levels(engine: Engine, settings: Settings, echo: Callable[[str], None]) -> None:
+    """Events with the level the plan proposes, its reasons, and the alerts raised."""
+    from yuqing.alerts.models import Alert, LevelDecision
+    from yuqing.analysis.models import Event
+
+    with Session(engine) as session:
+        echo("\n事件 events, hottest first:")
+        events = session.scalars(select(Event).order_by(Event.heat.desc()).limit(5)).all()
+        for event in events:
+            decision = session.scalars(
+                select(LevelDecision).where(
+                    LevelDecision.event_id == event.id, LevelDecision.status == "proposed"
+                )
+            ).first()
+            level = f"proposed level {decision.proposed_level}" if decision else "no level"
+            echo(f"  heat {event.heat:5.1f}  {event.posts:3d} posts  {level}  {event.title[:50]}")
+            if decision:
+                echo("      because " + json.dumps(decision.reasons, ensure_ascii=False))
+        alerts = session.scalars(select(Alert)).all()
+        echo(f"\n预警 alerts raised: {len(alerts)} (sent by `yuqing worker` once channels are set)")
+        for alert in alerts:
+            echo(f"  {alert.title}")
 
 
 def demo_home(base: Path) -> Path:
