@@ -71,6 +71,7 @@ def main() -> None:
                 f"filled {args.posts} posts in {fill_s:.0f} s ({args.posts / fill_s:.0f} posts/s)"
             )
         engine = make_engine(url)
+        upgrade(engine)  # a reused store may predate the current schema
         vocab, _ = _vocabulary()
         # Filler words from the head to the tail of the Zipf vocabulary: from terms in
         # most posts, through ones in a few percent, to ones in a few hundred posts.

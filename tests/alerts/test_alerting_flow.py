@@ -250,3 +250,56 @@ def test_a_person_with_the_right_role_decides_the_level(
             levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
                           by="boss", action="confirm")  # fmt: skip
         session.commit()
+
+
+def test_a_restart_mid_delivery_loses_nothing_and_resends_with_the_same_key(
+    world: dict[str, object], store: Store, clock: FrozenClock, robots: FakeRobots
+) -> None:
+    from yuqing.alerts.dispatcher import LEASE, claim_due
+
+    sessions = world["pipeline"].sessions  # type: ignore[attr-defined]
+    ingest(world, clock, post(1, clock), post(2, clock), post(3, clock))
+    # A dispatcher leases the deliveries and dies before sending or recording anything.
+    with sessions.begin() as session:
+        leased = claim_due(session, clock.now())
+    assert len(leased) == 2
+    alert_round(sessions=sessions, clock=clock, send=world["send"])  # type: ignore[arg-type]
+    assert robots.webhook.accepted == []  # still leased: not sent twice meanwhile
+    clock.advance(LEASE + timedelta(seconds=1))
+    alert_round(sessions=sessions, clock=clock, send=world["send"])  # type: ignore[arg-type]
+    assert {(d.status, d.attempts) for d in deliveries(store)} == {("sent", 1)}
+    (received,) = robots.webhook.accepted
+    webhook = next(d for d in deliveries(store) if d.channel == "webhook")
+    assert received.idempotency_key == webhook.idempotency_key
+
+
+def test_quiet_hours_hold_low_levels_but_never_the_most_severe(
+    store: Store, clock: FrozenClock
+) -> None:
+    from datetime import time
+
+    from yuqing.alerts.routing import QuietHours, Recipient, RoutePlan
+    from yuqing.analysis.models import Event
+
+    night = FrozenClock(clock.now().replace(hour=15))  # 23:00 in Shanghai
+    quiet = QuietHours(time(22, 0), time(7, 0))
+    route = RoutePlan(recipients=[Recipient("clerk", "李老师", "email", "c@x.test")], quiet=quiet)
+    with Session(store.engine) as session:
+        for i in (1, 2):
+            session.add(Event(id=f"ev-{i}", partition="", title="t", keywords=[], first_source="s",
+                              first_at=night.now(), last_at=night.now(), posts=1, copies=0,
+                              negative=0, positive=0, reposts=0, comments=0, likes=0, views=0,
+                              sites=1, heat=0.0, updated_at=night.now(), extra={}))  # fmt: skip
+        session.flush()
+        low = alerts_service.raise_alert(session=session, clock=night, event_id="ev-1", level="low",
+                                         level_rank=2, title="t", text="x", route=route)  # fmt: skip
+        high = alerts_service.raise_alert(session=session, clock=night, event_id="ev-2", level="high",
+                                          level_rank=1, title="t", text="x", route=route)  # fmt: skip
+        again = alerts_service.raise_alert(session=session, clock=night, event_id="ev-1", level="low",
+                                           level_rank=2, title="t", text="x", route=route)  # fmt: skip
+        assert low is not None and high is not None and again is None  # no storm
+        low_id, high_id = low.id, high.id
+        session.commit()
+        by_alert = {d.alert_id: d.not_before for d in session.scalars(select(Delivery))}
+    assert by_alert[high_id] == night.now()
+    assert by_alert[low_id] == night.now().replace(hour=23)  # 07:00 in Shanghai
