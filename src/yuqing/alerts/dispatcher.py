@@ -83,7 +83,7 @@ def _record(
             row.last_error = None
             session.add(DeliveryAttempt(delivery_id=row.id, at=now, ok=True, detail=outcome.detail))
             return
-        retryable = bool(getattr(outcome, "retryable", True))
+        retryable = outcome.retryable
         row.last_error = outcome.message[:2000]
         session.add(
             DeliveryAttempt(
@@ -110,9 +110,7 @@ def _send_one(
     except ChannelError as exc:
         return exc
     except Exception as exc:  # a bug in one channel must not stop the others
-        error = ChannelError(f"{delivery.channel}: {type(exc).__name__}: {exc}")
-        error.retryable = True  # type: ignore[attr-defined]
-        return error
+        return ChannelError(f"{delivery.channel}: {type(exc).__name__}: {exc}", retryable=True)
 
 
 def dispatch_due(

@@ -124,9 +124,7 @@ class Sender:
 
 
 def _misconfigured(channel: str, reason: str) -> ChannelError:
-    error = ChannelError(f"{channel}: {reason}")
-    error.retryable = False  # type: ignore[attr-defined]
-    return error
+    return ChannelError(f"{channel}: {reason}", retryable=False)
 
 
 def make_sender(*, settings: ChannelSettings, clock: Clock, http: httpx.Client) -> SendFn:

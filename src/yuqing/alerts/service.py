@@ -142,20 +142,22 @@ def run_reminders(*, session: Session, clock: Clock, route_for: RouteFor) -> lis
         if route is None:
             alert.next_check_at = None
             continue
-        if alert.reminders < route.reminders_before_escalation:
+        chain_done = alert.escalation_step >= len(route.escalation)
+        if alert.reminders < route.reminders_before_escalation or chain_done:
+            # Remind everyone reached so far (at the top of the chain: keep reminding).
             alert.reminders += 1
-            recipients = route.recipients + [
+            reached = route.recipients + [
                 r for step in route.escalation[: alert.escalation_step] for r in step
             ]
             _deliveries(
                 session,
                 alert,
-                recipients,
+                reached,
                 purpose="reminder",
                 round_no=100 * alert.escalation_step + alert.reminders,
                 not_before=now,
             )
-        elif alert.escalation_step < len(route.escalation):
+        else:
             step = route.escalation[alert.escalation_step]
             alert.escalation_step += 1
             alert.reminders = 0
@@ -165,17 +167,6 @@ def run_reminders(*, session: Session, clock: Clock, route_for: RouteFor) -> lis
                 step,
                 purpose="escalation",
                 round_no=alert.escalation_step,
-                not_before=now,
-            )
-        else:
-            alert.reminders += 1  # top of the chain: keep reminding everyone reached
-            everyone = route.recipients + [r for step in route.escalation for r in step]
-            _deliveries(
-                session,
-                alert,
-                everyone,
-                purpose="reminder",
-                round_no=100 * alert.escalation_step + alert.reminders,
                 not_before=now,
             )
         alert.next_check_at = now + route.remind_every

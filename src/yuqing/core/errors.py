@@ -93,6 +93,12 @@ class SourceParseError(SourceError):
 
 
 class ChannelError(YuQingError):
-    """A notification channel failed; the outbox retries."""
+    """A notification channel failed; the outbox retries it when `retryable`."""
 
     http_status = 502
+    retryable: bool = True  # subclasses say which failures will not pass
+
+    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        if retryable is not None:
+            self.retryable = retryable
