@@ -9,10 +9,11 @@ Upward reporting bodies get the alert on every channel they list.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from yuqing.alerts.routing import QuietHours, Recipient, RoutePlan
 from yuqing.plan import handling
+from yuqing.plan.keydates import on_duty
 from yuqing.plan.org import Contacts, Person
 from yuqing.plan.schema import Plan
 
@@ -58,13 +59,21 @@ def _recipients(plan: Plan, people: list[Person], channels: Sequence[str]) -> li
     return out
 
 
-def route_for(plan: Plan, level_id: str) -> RoutePlan | None:
-    """The outbox's route for alerts of `level_id`, or None when the plan routes none."""
+def route_for(plan: Plan, level_id: str, at: datetime | None = None) -> RoutePlan | None:
+    """The outbox's route for alerts of `level_id`, or None when the plan routes none.
+
+    With `at`, the people on duty then (24-hour duty, heightened on key dates) are added
+    to the route's recipients: an alert reaches whoever is on watch (P3).
+    """
     route = plan.routes.get(level_id)
     if route is None:
         return None
     channels: list[str] = list(route.channels)
-    recipients = _recipients(plan, _people(plan, route.recipients), channels)
+    people = _people(plan, route.recipients)
+    if at is not None:
+        named = {p.id for p in people}
+        people += [plan.person(pid) for pid in on_duty(plan, at) if pid not in named]
+    recipients = _recipients(plan, people, channels)
     bodies = {b.id: b for b in plan.bodies}
     for body_id in route.upward:
         body = bodies[body_id]

@@ -173,7 +173,7 @@ class GradeStep:
             )
         )
         event.extra = {**event.extra, "level": proposal.level.id, "level_rank": proposal.level.rank}
-        route = route_for(plan, proposal.level.id)
+        route = route_for(plan, proposal.level.id, now)
         if route is None:
             return
         title, text = _message(plan, event, proposal, now)
