@@ -21,6 +21,7 @@ from yuqing.cli import (
     ingest,
     monitor_cmds,
     plan,
+    serve,
     sources,
     store,
     streams,
@@ -47,7 +48,19 @@ def _main(
     _state["debug"] = debug
 
 
-for module in (store, ingest, streams, classify, cluster, fetch, monitor_cmds, plan, demo, worker):
+for module in (
+    store,
+    ingest,
+    streams,
+    classify,
+    cluster,
+    fetch,
+    monitor_cmds,
+    plan,
+    demo,
+    worker,
+    serve,
+):
     module.register(app)
 app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")

@@ -2,7 +2,7 @@
 
 ```
 YuQingError
-├── NotFound · Conflict (wrong stage, not approved) · Forbidden
+├── NotFound · Conflict (wrong stage, not approved) · Forbidden ── Unauthenticated
 ├── InvalidInput (.where = "plan.yaml:12") ── RuleSyntaxError, PlanError
 ├── SourceError ── SourceUnavailable (hard: back off), SourceParseError (soft: warn, go on)
 └── ChannelError (the outbox retries)
@@ -42,6 +42,12 @@ class Conflict(YuQingError):
 class Forbidden(YuQingError):
     http_status = 403
     exit_code = 5
+
+
+class Unauthenticated(Forbidden):
+    """No valid credentials were given (an API token, a login)."""
+
+    http_status = 401
 
 
 class InvalidInput(YuQingError):

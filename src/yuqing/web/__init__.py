@@ -1,0 +1,1 @@
+"""The web service: the JSON API under /api/v1 and the HTML pages."""

@@ -1,0 +1,159 @@
+"""The web application: health, the alert acknowledgement page and the alerts API.
+
+The app is built around one store; services are called with a session and the clock.
+Errors of ours map to their HTTP status in one handler (STYLE §3). Post content and alert
+text are hostile input: Jinja2 escapes everything it renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from yuqing.alerts import service as alerts_service
+from yuqing.alerts.models import Alert
+from yuqing.core.clock import Clock
+from yuqing.core.errors import NotFound, YuQingError
+from yuqing.core.settings import Settings
+from yuqing.db.engine import make_sessionmaker
+from yuqing.web.deps import SessionDep, token_dep
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class AlertRead(BaseModel):
+    id: int
+    event_id: str
+    level: str
+    title: str
+    text: str
+    created_at: str
+    ack_due_at: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    escalation_step: int
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertRead:
+        return cls(
+            id=alert.id,
+            event_id=alert.event_id,
+            level=alert.level,
+            title=alert.title,
+            text=alert.text,
+            created_at=alert.created_at.isoformat(),
+            ack_due_at=alert.ack_due_at.isoformat() if alert.ack_due_at else None,
+            acknowledged_at=alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+            acknowledged_by=alert.acknowledged_by,
+            escalation_step=alert.escalation_step,
+        )
+
+
+class AlertList(BaseModel):
+    data: list[AlertRead]
+    count: int
+
+
+class AckIn(BaseModel):
+    by: str = Field(min_length=1, max_length=200)
+
+
+def _unique_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(
+    *, engine: Engine, clock: Clock, settings: Settings, api_tokens: list[str]
+) -> FastAPI:
+    """The app over one store; `api_tokens` are the bearer tokens the API accepts."""
+    app = FastAPI(
+        title="YuQing 舆情",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        generate_unique_id_function=_unique_id,
+    )
+
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.api_tokens = list(api_tokens)
+
+    @app.exception_handler(YuQingError)
+    async def _error(_request: Request, exc: YuQingError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=exc.http_status)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, bool]:
+        """200 when the store can be read and written (a write is tried and rolled back)."""
+        with engine.connect() as conn, conn.begin() as tx:
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            # A write that changes nothing proves the store takes writes (lock, disk).
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            tx.rollback()
+        return {"ok": True}
+
+    def _ack_page(request: Request, alert: Alert, status: int = 200) -> HTMLResponse:
+        zone = ZoneInfo(settings.timezone)
+        local = (
+            alert.acknowledged_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            if alert.acknowledged_at
+            else ""
+        )
+        return TEMPLATES.TemplateResponse(
+            request, "ack.html", {"alert": alert, "acknowledged_local": local}, status_code=status
+        )
+
+    @app.get("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
+    def ack_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+        """The page an alert's link opens: the alert, and a button to acknowledge it."""
+        alert = _by_token(session, token)
+        return _ack_page(request, alert)
+
+    @app.post("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
+    def ack_by_link(
+        token: str, request: Request, session: SessionDep, by: Annotated[str, Form()] = ""
+    ) -> HTMLResponse:
+        """Acknowledge through the link; the name given is recorded beside it."""
+        alert = _by_token(session, token)
+        if alert.acknowledged_at is None:
+            who = f"link:{by.strip()[:100]}" if by.strip() else "link"
+            alert = alerts_service.acknowledge(session=session, clock=clock, token=token, by=who)
+        return _ack_page(request, alert)
+
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)])
+
+    @api.get("/alerts", tags=["alerts"])
+    def read_alerts(session: SessionDep, open_only: bool = False, limit: int = 100) -> AlertList:
+        """Alerts, newest first."""
+        alerts = alerts_service.get_all(
+            session=session, open_only=open_only, limit=min(limit, 1000)
+        )
+        return AlertList(data=[AlertRead.of(a) for a in alerts], count=len(alerts))
+
+    @api.post("/alerts/{alert_id}/ack", tags=["alerts"])
+    def ack_alert(alert_id: int, body: AckIn, session: SessionDep) -> AlertRead:
+        """Acknowledge an alert: reminders and escalation stop."""
+        alert = alerts_service.acknowledge(
+            session=session, clock=clock, alert_id=alert_id, by=body.by
+        )
+        return AlertRead.of(alert)
+
+    app.include_router(api)
+    return app
+
+
+def _by_token(session: Session, token: str) -> Alert:
+    from sqlalchemy import select
+
+    alert = session.scalar(select(Alert).where(Alert.ack_token == token))
+    if alert is None:
+        raise NotFound("no alert for this link")
+    return alert

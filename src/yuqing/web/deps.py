@@ -1,0 +1,30 @@
+"""Request dependencies: a session per request and the API token check."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from yuqing.core.errors import Unauthenticated
+from yuqing.db.engine import session_scope
+
+
+def session_dep(request: Request) -> Iterator[Session]:
+    """One unit of work per request: committed when the route returns."""
+    with session_scope(request.app.state.sessions) as session:
+        yield session
+
+
+def token_dep(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """The API needs `Authorization: Bearer <token>` with a configured token."""
+    supplied = (authorization or "").removeprefix("Bearer ").strip()
+    tokens: list[str] = request.app.state.api_tokens
+    if not supplied or not any(hmac.compare_digest(supplied, t) for t in tokens):
+        raise Unauthenticated("a valid API token is needed (Authorization: Bearer …)")
+
+
+SessionDep = Annotated[Session, Depends(session_dep)]
