@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events.model import EventSummary
@@ -115,20 +115,21 @@ def update_facts(
 
 
 def _known(session: Session, batches: dict[str, list[tuple[Post, int]]]) -> _Known:
-    ids = list(batches)
-    hours = {hour_of(p.published_at) for posts in batches.values() for p, _ in posts}
-    sites = {site_of(p) for posts in batches.values() for p, _ in posts}
+    # Only the (event, hour) and (event, site) pairs this batch has: an event reached by
+    # many sites must not load all of them for every batch.
+    hours = {(e, hour_of(p.published_at)) for e, posts in batches.items() for p, _ in posts}
+    sites = {(e, site_of(p)) for e, posts in batches.items() for p, _ in posts}
     return _Known(
         hours={
             (h.event_id, h.hour): h
             for h in session.scalars(
-                select(EventHour).where(EventHour.event_id.in_(ids), EventHour.hour.in_(hours))
+                select(EventHour).where(tuple_(EventHour.event_id, EventHour.hour).in_(hours))
             )
         },
         sites={
             (s.event_id, s.site): s
             for s in session.scalars(
-                select(EventSite).where(EventSite.event_id.in_(ids), EventSite.site.in_(sites))
+                select(EventSite).where(tuple_(EventSite.event_id, EventSite.site).in_(sites))
             )
         },
     )
