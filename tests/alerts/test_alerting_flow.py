@@ -163,6 +163,11 @@ def test_the_plan_drives_proposal_alert_reminder_escalation(
     assert {(d.channel, d.recipient, d.status) for d in deliveries(store)} == {
         ("email", "clerk", "sent"), ("webhook", "clerk", "sent"),
     }  # fmt: skip
+    # Delivered within the plan's reporting deadline for the level (2 h for "low").
+    assert all(
+        d.sent_at is not None and d.sent_at <= alert.created_at + timedelta(hours=2)
+        for d in deliveries(store)
+    )
     (mail,) = smtp_server.accepted
     assert "clerk@school.test" in mail.message["To"] and "二级" in mail.message["Subject"]
     (hook,) = robots.webhook.accepted
