@@ -26,11 +26,14 @@ def demo(
         )
     typer.echo(f"YuQing demo — store {ctx.settings.db_url}")
     run_demo(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, echo=typer.echo)
+    home = ctx.settings.home
     typer.echo(
-        f"\nTry: YUQING_DB={ctx.settings.db_url} yuqing search 食堂  "
-        "(the web UI on --port comes with the web issue)"
+        f"\nTry:\n  YUQING_HOME={home} yuqing search 食堂\n"
+        f"  YUQING_HOME={home} yuqing events list\n"
+        f"  YUQING_HOME={home} yuqing alerts list\n"
+        f"  YUQING_HOME={home} yuqing serve --port {port}   (API and acknowledgement pages)"
     )
-    del port, no_browser  # part of the CONTRACTS signature; used once the server exists
+    del no_browser  # part of the CONTRACTS signature; the web UI comes with its issue
 
 
 def register(app: typer.Typer) -> None:
