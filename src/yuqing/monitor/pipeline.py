@@ -117,6 +117,7 @@ class Pipeline:
         self.sessions = make_sessionmaker(self.engine)
         self._saved_at: float | None = None
         self.reload()
+        self._warm_copies()
         with session_scope(self.sessions) as session:
             for step in self.stateful:
                 data = checkpoints.load(session=session, step_id=step.step_id)
@@ -140,25 +141,29 @@ class Pipeline:
         self._saved_at = now
 
     def reload(self) -> None:
-        """Read watches and sources from the store, and warm the copy detector."""
+        """Read watches, sources (and what the steps' hooks read) from the store again."""
         with session_scope(self.sessions) as session:
             watches = service.load_watches(session=session)
             sources = {
                 s.name: SourceInfo(s.keep_all, s.platform, s.media_tier)
                 for s in service.get_all_sources(session=session)
             }
-            recent = session.execute(
-                select(models.StoredPost.post_id, models.StoredPost.pk, models.StoredPost.dedup_sig)
-                .where(models.StoredPost.duplicate_of_pk.is_(None))
-                .order_by(models.StoredPost.pk.desc())
-                .limit(WARM_ORIGINALS)
-            ).all()
             for hook in self.reload_hooks:
                 hook(session)
         self._preparer = Preparer(
             settings=self.settings, watches=watches, sources=sources, enrichers=self.enrichers
         )
         self.organizations = {w.name: w.organization for w in watches}
+
+    def _warm_copies(self) -> None:
+        """Remember the newest stored originals, so copies are found across restarts."""
+        with session_scope(self.sessions) as session:
+            recent = session.execute(
+                select(models.StoredPost.post_id, models.StoredPost.pk, models.StoredPost.dedup_sig)
+                .where(models.StoredPost.duplicate_of_pk.is_(None))
+                .order_by(models.StoredPost.pk.desc())
+                .limit(WARM_ORIGINALS)
+            ).all()
         self._dedup = Deduplicator()
         for post_id, pk, signature in reversed(recent):
             if signature is not None:

@@ -22,6 +22,7 @@ from yuqing.worker.alerting import alert_round
 
 IDLE = timedelta(minutes=5)  # look again this often when no source is configured or due
 ALERT_TICK = timedelta(seconds=2)  # how often alert work runs at the least
+RELOAD_EVERY = timedelta(seconds=30)  # how soon edits to watches, sources and the plan apply
 
 
 def next_due(pipeline: Pipeline) -> datetime | None:
@@ -48,8 +49,12 @@ def run_scheduler(
     """
     clock = pipeline.clock
     rounds = 0
+    reloaded = clock.monotonic()
     while (stop is None or not stop.is_set()) and (max_rounds is None or rounds < max_rounds):
-        pipeline.reload()  # watches, sources and the plan edited meanwhile take effect
+        if clock.monotonic() - reloaded >= RELOAD_EVERY.total_seconds():
+            # Watches, sources and the plan edited meanwhile take effect.
+            pipeline.reload()
+            reloaded = clock.monotonic()
         for result in poll_due(pipeline=pipeline, http=http):
             if on_result is not None:
                 on_result(result)
