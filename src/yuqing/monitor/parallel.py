@@ -67,7 +67,9 @@ def prepare_parallel(
     workers: int,
 ) -> Iterator[Prepared | Rejected]:
     """Prepared items of a JSON Lines stream, in input order, computed by `workers`."""
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # Spawn, not fork: a forked worker would inherit the parent's pooled database
+    # connections, and a PostgreSQL socket closed in a child is closed for the parent too.
+    context = multiprocessing.get_context("spawn")
     clock = iter(now)
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_init, initargs=(preparer,)
