@@ -105,24 +105,6 @@ def test_scores_in_range_and_sign_consistent(model: SentimentModel) -> None:
             assert result.score < 0
 
 
-def test_mixed_script_is_routed_to_both_models(model: SentimentModel) -> None:
-    assert features.route_share(10, 0) == 1.0
-    assert features.route_share(0, 3) == 0.0
-    assert 0.0 < features.route_share(10, 4) < 1.0
-    # English-only and Chinese-only texts each give the same answer alone and in a batch.
-    texts = ["这个手机很好用", "this phone is great", "手机很好用 but the battery is awful"]
-    proba = model.predict_proba_many(texts)
-    assert np.allclose(proba.sum(axis=1), 1.0)
-    assert model.predict_many(texts[:2]) == ["positive", "positive"]
-
-
-def test_plain_positive_weibo_posts(model: SentimentModel) -> None:
-    # "太…了！" is mostly a complaint in the review corpora; on Weibo it is often joy.
-    assert model.predict_one("好消息\n我们班拿了第一名，太开心了！") == "positive"
-    assert model.predict_one("今天终于见到偶像了，太激动了！") == "positive"
-    assert model.predict_one("又加班到半夜，太累了，烦死了") == "negative"
-
-
 def test_one_and_many_agree(model: SentimentModel) -> None:
     texts = [r["text"] for r in read_fixture("weibo.jsonl")]
     assert model.predict_many(texts) == [model.predict_one(t) for t in texts]

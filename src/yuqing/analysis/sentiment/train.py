@@ -33,27 +33,14 @@ import numpy.typing as npt
 
 from yuqing.analysis.sentiment import corpora, features
 from yuqing.analysis.sentiment.corpora import Example
-from yuqing.analysis.sentiment.model import MODEL_FILE, LinearPart, SentimentModel
+from yuqing.analysis.sentiment.model import MODEL_FILE, SentimentModel
 
 SEED = 20240601
-# Inverse regularisation strengths of the logistic regressions, chosen on the held-out sets
-# (ChnSentiCorp dev for the Chinese polarity model, TweetEval val for English).
-C_ZH_POLARITY = 8.0
-C_ZH_NEUTRAL = 4.0
-C_EN = 0.5
-# Buckets seen in fewer training texts than this get IDF 0 (ignored): singletons are
-# noise, and zeros compress.
-MIN_DF = 2
-# Extra weight for the small Weibo set: 1.8k rows against 73k reviews, and the only
-# Chinese neutral examples. ×20 cost ChnSentiCorp dev points (0.892 → 0.887 before the
-# emotion features) and did not by itself fix "太开心了！" (review "太…了！" is a complaint);
-# the Chinese emotion-word features (features.ZhEmotion) did. Not tuned further.
+# Inverse regularisation strength of the logistic regression, chosen on the held-out sets.
+C = 4.0
+# Extra weight for the small Weibo set: 1.8k rows against 120k reviews and tweets, and
+# the only Chinese neutral examples.
 SOURCE_WEIGHT = {"smp2020_ewect": 6.0, "corrections": 4.0}
-REVIEW_SOURCES = frozenset({"chnsenticorp", "online_shopping_10_cats", "waimai_10k"})
-ZH_SOURCES = REVIEW_SOURCES | {"smp2020_ewect"}
-# In the neutral detector all reviews together weigh this much of the Weibo posts: they
-# are all polar, and they keep review-like text from being called neutral.
-REVIEWS_IN_NEUTRAL = 1.0
 NEAR_COPY_CHARS = 12
 
 
@@ -155,153 +142,50 @@ def sample_weights(examples: Sequence[Example]) -> npt.NDArray[np.float64]:
     )
 
 
-def is_chinese(ex: Example) -> bool:
-    """Which model an example trains: corpora by language, corrections by script."""
-    if ex.source == "corrections":
-        share = features.featurize([ex.text], features.Lexicon({})).zh_share[0]
-        return bool(share >= 0.5)
-    return ex.source in ZH_SOURCES
-
-
-def _idf(raw: Any, n_buckets: int) -> npt.NDArray[np.float32]:
-    df = np.bincount(raw.indices[raw.indices < n_buckets], minlength=n_buckets)
-    idf = np.log((raw.shape[0] + 1) / (df + 1)) + 1.0
-    idf[df < MIN_DF] = 0.0
-    out: npt.NDArray[np.float32] = idf.astype(np.float32)
-    return out
-
-
-def _weighted(raw: Any, idf: npt.NDArray[np.float32]) -> Any:
+def fit(examples: Sequence[Example], raw: Any, *, c: float = C) -> SentimentModel:
+    """Logistic regression (multinomial) on IDF-weighted rows of `raw` (a scipy CSR)."""
     from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
-
-    b = features.weight(
-        features.Batch(raw.indptr.astype(np.int64), raw.indices.astype(np.int32), raw.data),
-        idf,
-    )
-    return csr_matrix((b.data, b.indices, b.indptr), shape=raw.shape)
-
-
-def _logreg(x: Any, y: Any, w: Any, c: float, *, balanced: bool = False) -> Any:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(
-        C=c,
-        max_iter=300,
-        random_state=SEED,
-        class_weight="balanced" if balanced else None,
+    n = raw.shape[0]
+    hashed = raw[:, : features.N_FEATURES]
+    df = np.bincount(hashed.indices, minlength=features.N_FEATURES)
+    idf = (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
+    batch = features.weight(
+        features.Batch(raw.indptr.astype(np.int64), raw.indices.astype(np.int32), raw.data),
+        idf,
     )
+    x = csr_matrix((batch.data, batch.indices, batch.indptr), shape=raw.shape)
+    y = np.array([ex.label for ex in examples])
+    clf = LogisticRegression(C=c, max_iter=150, tol=1e-3, random_state=SEED)
     with warnings.catch_warnings():
-        # 300 lbfgs steps keep a build to minutes.
+        # 150 lbfgs steps keep a build to minutes; more moved no held-out figure.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(x, y, sample_weight=w)
-    return clf
-
-
-def fit_zh(examples: Sequence[Example], raw: Any) -> LinearPart:
-    """The two-stage Chinese model: polarity logit and neutral logit (see model.py)."""
-    n_buckets = features.ZH_BUCKETS
-    idf = _idf(raw, n_buckets)
-    x = _weighted(raw, idf)
-    y = np.array([ex.label for ex in examples])
-    coef = np.zeros((n_buckets + features.N_ZH_EMOTION, 2), dtype=np.float32)
-    intercept = np.array([0.0, -30.0], dtype=np.float32)
-    polar = np.flatnonzero(y != corpora.NEUTRAL)
-    pol = _logreg(
-        x[polar],
-        y[polar] == corpora.POSITIVE,
-        sample_weights([examples[int(i)] for i in polar]),
-        C_ZH_POLARITY,
-    )
-    coef[:, 0], intercept[0] = pol.coef_[0], pol.intercept_[0]
-    if (y == corpora.NEUTRAL).any():
-        # Weibo (and corrections) say what is neutral; reviews are all polar.
-        weibo = np.array([ex.source not in REVIEW_SOURCES for ex in examples])
-        w = sample_weights(examples)
-        w[~weibo] *= REVIEWS_IN_NEUTRAL * w[weibo].sum() / max(w[~weibo].sum(), 1e-9)
-        neu = _logreg(x, y == corpora.NEUTRAL, w, C_ZH_NEUTRAL)
-        coef[:, 1], intercept[1] = neu.coef_[0], neu.intercept_[0]
-    coef[:n_buckets][idf == 0] = 0.0
-    return LinearPart(idf, coef, intercept)
-
-
-def fit_en(examples: Sequence[Example], raw: Any) -> LinearPart:
-    """The English 3-class softmax over n-grams and lexicon features."""
-    n_buckets = features.EN_BUCKETS
-    idf = _idf(raw, n_buckets)
-    x = _weighted(raw, idf)
-    y = np.array([ex.label for ex in examples])
-    clf = _logreg(x, y, sample_weights(examples), C_EN)
-    coef = np.zeros((n_buckets + features.N_LEXICON, 3), dtype=np.float32)
+        clf.fit(x, y, sample_weight=sample_weights(examples))
+    # Zero the weights of buckets no training text used: they carry nothing and compress.
+    coef = np.zeros((features.N_COLUMNS, 3), dtype=np.float32)
+    # A class absent from training (e.g. a run on binary corpora only) is never predicted.
     intercept = np.full(3, -30.0, dtype=np.float32)
-    coef[:, clf.classes_] = clf.coef_.T
-    intercept[clf.classes_] = clf.intercept_
-    coef[:n_buckets][idf == 0] = 0.0
-    return LinearPart(idf, coef, intercept)
+    if len(clf.classes_) == 2:
+        # Binary LR is softmax over (−z/2, +z/2): the same probabilities in 3-class form.
+        lo, hi = clf.classes_
+        coef[:, hi], coef[:, lo] = clf.coef_[0] / 2, -clf.coef_[0] / 2
+        intercept[hi], intercept[lo] = clf.intercept_[0] / 2, -clf.intercept_[0] / 2
+    else:
+        coef[:, clf.classes_] = clf.coef_.T
+        intercept[clf.classes_] = clf.intercept_
+    coef[: features.N_FEATURES][df == 0] = 0.0
+    return SentimentModel(idf=idf, coef=coef, intercept=intercept)
 
 
-class Featurized:
-    """Examples of one language with their raw hashed rows (scipy CSR)."""
-
-    def __init__(self, examples: Sequence[Example], raw: Any) -> None:
-        self.examples = list(examples)
-        self.raw = raw
-
-
-def featurize(
-    examples: Sequence[Example], lexicon: features.Lexicon, *, strip_tags: bool = False
-) -> tuple[Featurized, Featurized]:
-    """Chinese examples with their Chinese rows, English examples with their English rows."""
+def featurize(examples: Sequence[Example], *, strip_tags: bool = False) -> Any:
+    """Raw hashed term frequencies of the examples as a scipy CSR matrix."""
     from scipy.sparse import csr_matrix
 
-    zh_ex = [ex for ex in examples if is_chinese(ex)]
-    en_ex = [ex for ex in examples if not is_chinese(ex)]
-
-    def texts(exs: Sequence[Example]) -> list[str]:
-        return [features.strip_emoticon_tags(e.text) if strip_tags else e.text for e in exs]
-
-    fz = features.featurize(texts(zh_ex), lexicon).zh
-    fe = features.featurize(texts(en_ex), lexicon).en
-    zh_rows = features.ZH_BUCKETS + features.N_ZH_EMOTION
-    zh_raw = csr_matrix((fz.data, fz.indices, fz.indptr), shape=(len(zh_ex), zh_rows))
-    en_raw = csr_matrix(
-        (fe.data, fe.indices, fe.indptr),
-        shape=(len(en_ex), features.EN_BUCKETS + features.N_LEXICON),
-    )
-    # Texts with no feature in their language teach nothing.
-    keep_zh = np.flatnonzero(np.diff(zh_raw.indptr) > 0)
-    keep_en = np.flatnonzero(np.diff(en_raw.indptr) > 0)
-    return (
-        Featurized([zh_ex[i] for i in keep_zh], zh_raw[keep_zh]),
-        Featurized([en_ex[i] for i in keep_en], en_raw[keep_en]),
-    )
-
-
-def read_lexicon(path: Path | None) -> dict[str, float]:
-    """VADER's `vader_lexicon.txt` (token, mean valence, ...): from `path` or the package."""
-    if path is None:
-        from importlib.util import find_spec
-
-        spec = find_spec("vaderSentiment")
-        if spec is None or spec.origin is None:
-            raise SystemExit("pip install vaderSentiment==3.3.2 (build only), or --lexicon FILE")
-        path = Path(spec.origin).parent / "vader_lexicon.txt"
-    out: dict[str, float] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 2 and parts[0] and "\n" not in parts[0]:
-            out[parts[0]] = float(parts[1])
-    return out
-
-
-def fit(
-    zh: Featurized, en: Featurized, lexicon: features.Lexicon, en_part: LinearPart | None = None
-) -> SentimentModel:
-    return SentimentModel(
-        zh=fit_zh(zh.examples, zh.raw),
-        en=en_part if en_part is not None else fit_en(en.examples, en.raw),
-        lexicon=lexicon,
-    )
+    texts = [features.strip_emoticon_tags(ex.text) if strip_tags else ex.text for ex in examples]
+    b = features.raw_batch(texts)
+    return csr_matrix((b.data, b.indices, b.indptr), shape=(len(texts), features.N_COLUMNS))
 
 
 # -- measuring --------------------------------------------------------------------------
@@ -353,16 +237,13 @@ def score_binary(
 
 
 def evaluate_smp_cv(
-    sets: dict[str, list[Example]],
-    corrections: list[Example],
-    lexicon: features.Lexicon,
-    en_part: LinearPart,
-    folds: int = 5,
+    sets: dict[str, list[Example]], corrections: list[Example], folds: int = 5
 ) -> dict[str, Any]:
     """Stratified k-fold on SMP2020 (3 classes), emoticon tags removed from scored texts."""
     from scipy.sparse import vstack
 
-    rest, _ = featurize(training_pool(sets, corrections, drop=("smp2020",)), lexicon)
+    rest = training_pool(sets, corrections, drop=("smp2020",))
+    rest_raw = featurize(rest)
     smp = sets["smp2020"]
     rng = np.random.default_rng(SEED)
     fold_of = np.empty(len(smp), dtype=np.int64)
@@ -370,35 +251,29 @@ def evaluate_smp_cv(
         idx = np.flatnonzero([ex.label == label for ex in smp])
         rng.shuffle(idx)
         fold_of[idx] = np.arange(len(idx)) % folds
-    smp_zh, _ = featurize(smp, lexicon)
-    kept_fold = np.array([fold_of[smp.index(ex)] for ex in smp_zh.examples])
+    smp_raw = featurize(smp)
+    smp_raw_stripped = featurize(smp, strip_tags=True)
     y_all = np.array([ex.label for ex in smp])
     proba = np.zeros((len(smp), 3))
     for f in range(folds):
-        train_idx = np.flatnonzero(kept_fold != f)
-        train = Featurized(
-            [*rest.examples, *(smp_zh.examples[i] for i in train_idx)],
-            vstack([rest.raw, smp_zh.raw[train_idx]]).tocsr(),
-        )
-        model = SentimentModel(zh=fit_zh(train.examples, train.raw), en=en_part, lexicon=lexicon)
+        train_idx = np.flatnonzero(fold_of != f)
         test_idx = np.flatnonzero(fold_of == f)
-        texts = [features.strip_emoticon_tags(smp[i].text) for i in test_idx]
-        proba[test_idx] = model.predict_proba_many(texts)
+        train_ex = [*rest, *(smp[i] for i in train_idx)]
+        model = fit(train_ex, vstack([rest_raw, smp_raw[train_idx]]).tocsr())
+        test = smp_raw_stripped[test_idx]
+        proba[test_idx] = model.proba_of_batch(
+            features.Batch(test.indptr.astype(np.int64), test.indices, test.data)
+        )
         log(f"smp2020 fold {f}: done")
     return {"proba": proba, "y": y_all}
 
 
 def evaluate_zero_shot(
-    sets: dict[str, list[Example]],
-    corrections: list[Example],
-    lexicon: features.Lexicon,
-    en_part: LinearPart,
-    name: str,
+    sets: dict[str, list[Example]], corrections: list[Example], name: str
 ) -> tuple[SentimentModel, list[Example]]:
     """A model trained without corpus `name` at all, for hold-out-by-source figures."""
-    zh, _ = featurize(training_pool(sets, corrections, drop=(name,)), lexicon)
-    model = SentimentModel(zh=fit_zh(zh.examples, zh.raw), en=en_part, lexicon=lexicon)
-    return model, sets[name]
+    pool = training_pool(sets, corrections, drop=(name,))
+    return fit(pool, featurize(pool)), sets[name]
 
 
 def report(model: SentimentModel, sets: dict[str, list[Example]]) -> dict[str, Any]:
@@ -420,31 +295,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="the shared/data folder")
     parser.add_argument("--out", type=Path, required=True, help="folder for model.npz")
     parser.add_argument("--corrections", type=Path, help="JSON Lines of user corrections")
-    parser.add_argument("--lexicon", type=Path, help="vader_lexicon.txt (default: the package)")
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out runs")
     parser.add_argument("--metrics", type=Path, help="write the figures as JSON here")
     args = parser.parse_args(argv)
 
-    features.init_segmenter()
-    lexicon = features.Lexicon(read_lexicon(args.lexicon))
     sets = load(args.data)
     corrections = list(corpora.read_corrections(args.corrections)) if args.corrections else []
-    pool = training_pool(sets, corrections)
-    log(f"training on {len(pool)} deduplicated texts")
-    zh, en = featurize(pool, lexicon)
-    log(f"featurized: {len(zh.examples)} Chinese, {len(en.examples)} English")
-    en_part = fit_en(en.examples, en.raw)
-    log("English model: done")
     metrics: dict[str, Any] = {}
     if not args.no_eval:
-        cv = evaluate_smp_cv(sets, corrections, lexicon, en_part)
-        # Only the decision rule of this model is used: it turns the CV probabilities into labels.
-        blank = LinearPart(
-            np.ones(features.ZH_BUCKETS),
-            np.zeros((features.ZH_BUCKETS + features.N_ZH_EMOTION, 2)),
-            np.zeros(2),
+        cv = evaluate_smp_cv(sets, corrections)
+        model0 = SentimentModel(
+            idf=np.ones(features.N_FEATURES),
+            coef=np.zeros((features.N_COLUMNS, 3)),
+            intercept=np.zeros(3),
         )
-        model0 = SentimentModel(zh=blank, en=en_part, lexicon=lexicon)
         metrics["smp2020_cv_no_tags"] = score_three_way(model0, cv["proba"], cv["y"])
         # How the neutral margin trades polarity for neutral on Weibo (out-of-fold).
         sweep = {}
@@ -452,12 +316,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             model0.neutral_margin = margin
             sweep[str(margin)] = score_three_way(model0, cv["proba"], cv["y"])
         metrics["smp2020_cv_margin_sweep"] = sweep
-        zero, smp = evaluate_zero_shot(sets, corrections, lexicon, en_part, "smp2020")
+        zero, smp = evaluate_zero_shot(sets, corrections, "smp2020")
         texts = [features.strip_emoticon_tags(ex.text) for ex in smp]
         metrics["smp2020_unseen_source_no_tags"] = score_three_way(
             zero, zero.predict_proba_many(texts), np.array([ex.label for ex in smp])
         )
-        zero, waimai = evaluate_zero_shot(sets, corrections, lexicon, en_part, "waimai")
+        zero, waimai = evaluate_zero_shot(sets, corrections, "waimai")
         metrics["waimai_unseen_source"] = score_binary(
             zero,
             zero.predict_proba_many([ex.text for ex in waimai]),
@@ -465,16 +329,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         log(json.dumps(metrics, indent=1))
 
-    model = SentimentModel(zh=fit_zh(zh.examples, zh.raw), en=en_part, lexicon=lexicon)
+    pool = training_pool(sets, corrections)
+    log(f"training on {len(pool)} deduplicated texts")
+    model = fit(pool, featurize(pool))
     sources: dict[str, int] = {}
     for ex in pool:
         sources[ex.source] = sources.get(ex.source, 0) + 1
-    model.meta = {
-        "trained_on": sources,
-        "seed": SEED,
-        "C": {"zh_polarity": C_ZH_POLARITY, "zh_neutral": C_ZH_NEUTRAL, "en": C_EN},
-        "lexicon": "VADER 3.3.2 (C.J. Hutto, MIT licence)",
-    }
+    model.meta = {"trained_on": sources, "seed": SEED, "C": C}
     metrics.update(report(model, sets))
     model.meta["metrics"] = metrics
     args.out.mkdir(parents=True, exist_ok=True)
