@@ -52,6 +52,7 @@ class ClusterConfig:
     index_terms: int = 30  # words under which an event is indexed
     query_terms: int = 40  # a post's heaviest words used to find candidates
     postings_cap: int = 48  # most recently active events read per word
+    max_candidates: int = 32  # events scored exactly per post, by shared word weight
     vector_terms: int = 40  # words kept per post vector
     repeat_min_words: int = 3  # shorter posts are too generic to call repeats
     memory_posts: int = 200_000  # post → event links kept for copies and repeats
@@ -242,11 +243,23 @@ class OnlineClusterer:
         if not index:
             return []
         cap = self.config.postings_cap
-        candidates: dict[str, None] = {}
+        # Each candidate gathers the weights of the post's words it is indexed under;
+        # only the best few by that sum get an exact cosine (most candidates share one
+        # common word and could never win).
+        gathered: dict[str, float] = {}
         for word in top_terms(vec, self.config.query_terms):
             postings = index.get(word)
             if postings:
-                candidates.update(dict.fromkeys(islice(reversed(postings), cap)))
+                weight_of_word = vec[word]
+                for event_id in islice(reversed(postings), cap):
+                    gathered[event_id] = gathered.get(event_id, 0.0) + weight_of_word
+        if len(gathered) > self.config.max_candidates:
+            best = heapq.nlargest(
+                self.config.max_candidates, gathered.items(), key=lambda kv: kv[1]
+            )
+            candidates = dict.fromkeys(event_id for event_id, _ in best)
+        else:
+            candidates = dict.fromkeys(gathered)
         # Score = cosine + w · ln(heat now): the log of a Chinese-restaurant prior whose
         # table sizes decay with time (a Hawkes-like intensity). A busy event needs less
         # word overlap, an idle one more (−w · ln 2 per half-life idle); w = 0 is cosine.
