@@ -24,11 +24,14 @@ from yuqing.alerts.channels import markup
 from yuqing.alerts.channels.base import Delivery, Message, Target
 from yuqing.alerts.channels.errors import (
     ChannelMisconfigured,
-    ChannelRejected,
-    ChannelUnavailable,
     fail,
 )
-from yuqing.alerts.channels.posting import epoch_millis, json_bytes, post_json, vendor_json
+from yuqing.alerts.channels.posting import (
+    epoch_millis,
+    errcode_result,
+    json_bytes,
+    post_json,
+)
 from yuqing.core.clock import Clock
 
 MAX_TEXT_BYTES = 5000  # well under the request size limit; long alerts link to the event
@@ -84,10 +87,4 @@ class DingTalkNotifier:
             idempotency_key=idempotency_key,
             timeout=self.timeout,
         )
-        data = vendor_json(response, channel=self.kind, target=target)
-        code = data.get("errcode")
-        if code == 0:
-            return Delivery(ok=True, provider_id=None, detail="errcode 0 ok")
-        error = ChannelUnavailable if code in RETRYABLE else ChannelRejected
-        reason = f"errcode {code}: {data.get('errmsg', '')}"
-        fail(error, reason, channel=self.kind, target=target, code=str(code))
+        return errcode_result(response, channel=self.kind, target=target, retryable=RETRYABLE)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from yuqing.alerts.channels.base import Target
+from yuqing.alerts.channels.base import Delivery, Target
 from yuqing.alerts.channels.errors import ChannelRejected, ChannelUnavailable, fail
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -95,3 +95,21 @@ def vendor_json(response: httpx.Response, *, channel: str, target: Target) -> di
         # A proxy or gateway page, not the vendor: retry rather than lose the alert.
         fail(ChannelUnavailable, "answer is not a JSON object", channel=channel, target=target)
     return data
+
+
+def errcode_result(
+    response: httpx.Response, *, channel: str, target: Target, retryable: frozenset[int]
+) -> Delivery:
+    """The outcome of a robot that answers `{"errcode": 0, "errmsg": "ok"}` (WeCom, DingTalk)."""
+    data = vendor_json(response, channel=channel, target=target)
+    code = data.get("errcode")
+    if code == 0:
+        return Delivery(ok=True, provider_id=None, detail="errcode 0 ok")
+    error = ChannelUnavailable if code in retryable else ChannelRejected
+    fail(
+        error,
+        f"errcode {code}: {data.get('errmsg', '')}",
+        channel=channel,
+        target=target,
+        code=str(code),
+    )

@@ -15,8 +15,7 @@ import httpx
 
 from yuqing.alerts.channels import markup
 from yuqing.alerts.channels.base import Delivery, Message, Target
-from yuqing.alerts.channels.errors import ChannelRejected, ChannelUnavailable, fail
-from yuqing.alerts.channels.posting import json_bytes, post_json, vendor_json
+from yuqing.alerts.channels.posting import errcode_result, json_bytes, post_json
 from yuqing.core.clock import Clock
 
 MAX_CONTENT_BYTES = 4096  # errcode 40058 "markdown.content exceed max length 4096"
@@ -56,10 +55,4 @@ class WeComNotifier:
             idempotency_key=idempotency_key,
             timeout=self.timeout,
         )
-        data = vendor_json(response, channel=self.kind, target=target)
-        code = data.get("errcode")
-        if code == 0:
-            return Delivery(ok=True, provider_id=None, detail="errcode 0 ok")
-        error = ChannelUnavailable if code in RETRYABLE else ChannelRejected
-        reason = f"errcode {code}: {data.get('errmsg', '')}"
-        fail(error, reason, channel=self.kind, target=target, code=str(code))
+        return errcode_result(response, channel=self.kind, target=target, retryable=RETRYABLE)
