@@ -73,6 +73,10 @@ class Post:
     duplicate_of: str | None = None
     watches: list[str] = field(default_factory=list)
     annotations: dict[str, Any] = field(default_factory=dict)
+    # What stateless steps computed from the post for stateful ones (dedup sketch, event
+    # words): worked out in the front's worker processes, read in the pipeline's own.
+    # Not part of the post's JSON.
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The CONTRACTS object of this post, with the annotations added so far."""

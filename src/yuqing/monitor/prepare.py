@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from yuqing.core.errors import InvalidInput
 from yuqing.core.settings import Settings
 from yuqing.monitor import store
+from yuqing.monitor.dedup import Deduplicator
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post
 from yuqing.monitor.readers import Record
@@ -89,6 +90,10 @@ class Preparer:
         items = [self.prepare(r, defaults=defaults, received_at=received_at) for r in records]
         kept = [i.post for i in items if isinstance(i, Prepared) and i.post is not None]
         if kept:
+            # The dedup sketch depends on the post alone: worked out here, so only the
+            # decision (which needs every earlier post) is left to the pipeline's process.
+            for post in kept:
+                Deduplicator.sketch(post)
             for enricher in self.enrichers:
                 enricher.enrich(kept)
         return items

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import orjson
+
 from yuqing.core.errors import InvalidInput
 from yuqing.monitor.posts import ENGAGEMENT_KEYS
 
@@ -39,6 +41,14 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
     for number, raw in enumerate(stream, start=start):
         if not raw.strip():
             continue
+        # orjson parses valid UTF-8 JSON about twice as fast as `json`; anything it refuses
+        # (bad UTF-8, a BOM, NaN, lone surrogates, huge integers) takes the standard path,
+        # which accepts what `json` accepts and words the error the same way as before.
+        try:
+            yield Record(number, obj=orjson.loads(raw))
+            continue
+        except orjson.JSONDecodeError:
+            pass
         try:
             text = decode_line(raw)
             if number == 1:

@@ -6,6 +6,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
+from operator import mul
 from typing import Any
 
 from yuqing.analysis.events.vectorize import Vector, top_terms
@@ -77,7 +79,8 @@ class Event:
         if len(c) > max_terms + max_terms // 2:
             keep = top_terms(c, max_terms)
             self.centroid = c = {w: c[w] for w in keep}
-        self.norm = math.sqrt(sum(v * v for v in c.values()))
+        values = c.values()
+        self.norm = math.sqrt(sum(map(mul, values, values)))
 
     def subtract(self, vec: Vector) -> None:
         """Take one post's vector out again (a manual split)."""
@@ -89,14 +92,17 @@ class Event:
                     c[w] = left
                 else:
                     del c[w]
-        self.norm = math.sqrt(sum(v * v for v in c.values()))
+        values = c.values()
+        self.norm = math.sqrt(sum(map(mul, values, values)))
 
     def cosine(self, vec: Vector) -> float:
         """Cosine similarity of a unit vector with the centroid."""
         if self.norm <= 0.0:
             return 0.0
-        c = self.centroid
-        return sum(v * c.get(w, 0.0) for w, v in vec.items()) / self.norm
+        # map() over C-level callables: about twice as fast as a generator expression,
+        # and this is the innermost loop of clustering.
+        shared = map(self.centroid.get, vec.keys(), repeat(0.0))
+        return sum(map(mul, vec.values(), shared)) / self.norm
 
     def summary(self, keywords: int = 8) -> EventSummary:
         """The public facts of this event."""

@@ -1,4 +1,4 @@
-"""Words of a post for event clustering: jieba for Chinese, a regex for Latin scripts.
+"""Words of a post for event clustering: jieba (jieba-rs) for Chinese, a regex for Latin scripts.
 
 Reads the folded text (NFKC, Traditional → Simplified, lower case), so 地震 and 地震 in
 Traditional script, or full-width Latin letters, give the same words. URLs, @mentions,
@@ -9,10 +9,11 @@ hashtag names the story on purpose.
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 from typing import Any
+
+WORDS_KEY = "event_words"  # where `EventWordsStep` leaves a post's words (`Post.derived`)
 
 # Long articles: the title and lead name the story; reading a 1 MiB text through jieba
 # would take seconds for no gain in grouping.
@@ -65,12 +66,10 @@ _STOP_ZH = frozenset(
 
 @lru_cache(maxsize=1)
 def _jieba() -> Any:
-    import jieba
+    # jieba-rs: jieba's dictionary and algorithm, compiled (see pyproject.toml).
+    import rjieba
 
-    # jieba prints its dictionary loading to stderr; a stream command must stay quiet.
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    return rjieba
 
 
 # Characters that carry no story alone: a bigram with one of them is dropped.
@@ -87,7 +86,7 @@ def _zh_words(run: str) -> list[str]:
     words (no Latin word starts with "_") so summaries can leave them out.
     """
     # HMM off: new-word guessing is slow and splits names inconsistently between posts.
-    words: list[str] = _jieba().lcut(run, HMM=False)
+    words: list[str] = _jieba().cut(run, hmm=False)
     out = [w for w in words if len(w) > 1 and w not in _STOP_ZH]
     for i in range(len(run) - 1):
         pair = run[i : i + 2]

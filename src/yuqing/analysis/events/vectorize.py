@@ -12,6 +12,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
+from operator import itemgetter, mul
 from typing import Any
 
 Vector = dict[str, float]
@@ -76,14 +77,24 @@ def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Ve
     """Unit-length TF-IDF vector of `words`, keeping the `max_terms` heaviest."""
     if not words:
         return {}
-    counts = Counter(words)
-    vec = {w: (1.0 + math.log(c)) * df.idf(w) for w, c in counts.items()}
+    # DocumentFrequency.idf inlined: this runs for every post, on every word.
+    log, table = math.log, df.df
+    base = log(max(df.n_docs, df.min_docs) + 1.0) + 1.0
+    vec = {
+        w: (1.0 + log(c) if c > 1 else 1.0) * (base - log(table.get(w, 0.0) + 1.0))
+        for w, c in Counter(words).items()
+    }
     if len(vec) > max_terms:
         vec = dict(heapq.nlargest(max_terms, vec.items(), key=_weight))
-    norm = math.sqrt(sum(v * v for v in vec.values()))
+    values = vec.values()
+    norm = math.sqrt(sum(map(mul, values, values)))
     return {w: v / norm for w, v in vec.items()}
 
 
 def top_terms(vec: Vector, k: int) -> list[str]:
     """The `k` heaviest words of `vec`, heaviest first (ties by word, for determinism)."""
-    return [w for w, _ in heapq.nsmallest(k, vec.items(), key=lambda it: (-it[1], it[0]))]
+    # Two C-level sorts instead of a key function: by word, then (stable) by weight,
+    # heaviest first; the same order as sorting by (-weight, word).
+    items = sorted(vec.items())
+    items.sort(key=itemgetter(1), reverse=True)
+    return [w for w, _ in items[:k]]

@@ -33,6 +33,7 @@ MAX_VERIFY = 8  # candidates compared per post, those sharing the most shingles 
 MAX_WEAK = 2  # of which sharing a single shingle (most are unrelated posts)
 MAX_CAPACITY = 10_000_000
 _FORMAT = "yuqing-dedup"
+SKETCH_KEY = "dedup_sketch"  # where a post's sketch is kept in `Post.derived`
 
 
 def is_copy(like: Likeness) -> bool:
@@ -88,8 +89,12 @@ class Deduplicator:
 
     @staticmethod
     def sketch(post: Post) -> Sketch:
-        """The sketch of a post (what the decisions read)."""
-        return sketch_of(core_of(folded=post.folded, title=post.title, text=post.text))
+        """The sketch of a post (what the decisions read), computed once per post."""
+        cached: Sketch | None = post.derived.get(SKETCH_KEY)
+        if cached is None:
+            cached = sketch_of(core_of(folded=post.folded, title=post.title, text=post.text))
+            post.derived[SKETCH_KEY] = cached
+        return cached
 
     def signature(self, post: Post) -> bytes:
         """A compact signature of `post` (at most `SIGNATURE_BYTES`, 114) to store beside it."""
