@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events.model import EventSummary
 from yuqing.analysis.heat import heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
+from yuqing.db.base import Base
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import MEDIA_TIERS, Post
 
 SummaryFn = Callable[[str], EventSummary | None]
+REACH_KEYS = ("reposts", "comments", "likes", "views")
 
 
 def tier_rank(tier: str | None) -> int:
@@ -56,12 +59,54 @@ def event_ids_of(post: Post) -> list[str]:
     return [single] if single else []
 
 
+@dataclass(slots=True)
+class _Hour:
+    posts: int = 0
+    negative: int = 0
+    reach: int = 0
+    stored: bool = False  # the row exists in the store (update), else insert
+
+
+@dataclass(slots=True)
+class _Site:
+    platform: str | None
+    tier: str | None
+    first_at: datetime
+    first_post_pk: int | None
+    posts: int = 0
+    stored: bool = False
+
+
 @dataclass
 class _Known:
-    """Rows of the touched events read once per batch (not once per event)."""
+    """Hour and site rows of the touched events, read once per batch and written back
+    with one executemany per kind (plain values: ORM objects cost more than the rest
+    of the facts together on a batch of posts spread over many hours and sites)."""
 
-    hours: dict[tuple[str, datetime], EventHour]
-    sites: dict[tuple[str, str], EventSite]
+    hours: dict[tuple[str, datetime], _Hour] = field(default_factory=dict)
+    sites: dict[tuple[str, str], _Site] = field(default_factory=dict)
+
+    def write(self, session: Session) -> None:
+        hours: list[dict[str, Any]] = [
+            {"event_id": e, "hour": h, "posts": r.posts, "negative": r.negative, "reach": r.reach}
+            for (e, h), r in self.hours.items()
+        ]
+        sites: list[dict[str, Any]] = [
+            {"event_id": e, "site": s, "platform": r.platform, "tier": r.tier,
+             "first_at": r.first_at, "first_post_pk": r.first_post_pk, "posts": r.posts}
+            for (e, s), r in self.sites.items()
+        ]  # fmt: skip
+        kinds: tuple[tuple[type[Base], list[dict[str, Any]], list[bool]], ...] = (
+            (EventHour, hours, [r.stored for r in self.hours.values()]),
+            (EventSite, sites, [r.stored for r in self.sites.values()]),
+        )
+        for model, rows, stored in kinds:
+            old = [row for row, was in zip(rows, stored, strict=True) if was]
+            new = [row for row, was in zip(rows, stored, strict=True) if not was]
+            if old:
+                session.execute(update(model), old)  # by primary key
+            if new:
+                session.execute(insert(model), new)
 
 
 def update_facts(
@@ -104,7 +149,7 @@ def update_facts(
             session, event_id, posts, now, partition=info.partition if info else ""
         )
         events[event_id] = event
-        _apply(session, event, posts, now, known=known)
+        _apply(event, posts, now, known=known)
         new_members += (
             {"event_id": event.id, "post_pk": pk, "joined_at": now, "manual": False}
             for _, pk in posts
@@ -118,6 +163,7 @@ def update_facts(
     # the other facts of the batch together.
     if new_members:
         session.execute(insert(EventPost), new_members)
+    known.write(session)
     _update_heat(session, [events[i] for i in batches], now)
     session.flush()
     session.close()
@@ -128,17 +174,22 @@ def _known(session: Session, batches: dict[str, list[tuple[Post, int]]]) -> _Kno
     # many sites must not load all of them for every batch.
     hours = {(e, hour_of(p.published_at)) for e, posts in batches.items() for p, _ in posts}
     sites = {(e, site_of(p)) for e, posts in batches.items() for p, _ in posts}
+    h, s = EventHour, EventSite
     return _Known(
         hours={
-            (h.event_id, h.hour): h
-            for h in session.scalars(
-                select(EventHour).where(tuple_(EventHour.event_id, EventHour.hour).in_(hours))
+            (event_id, hour): _Hour(posts, negative, reach, stored=True)
+            for event_id, hour, posts, negative, reach in session.execute(
+                select(h.event_id, h.hour, h.posts, h.negative, h.reach).where(
+                    tuple_(h.event_id, h.hour).in_(hours)
+                )
             )
         },
         sites={
-            (s.event_id, s.site): s
-            for s in session.scalars(
-                select(EventSite).where(tuple_(EventSite.event_id, EventSite.site).in_(sites))
+            (event_id, site): _Site(platform, tier, first_at, first_pk, posts, stored=True)
+            for event_id, site, platform, tier, first_at, first_pk, posts in session.execute(
+                select(
+                    s.event_id, s.site, s.platform, s.tier, s.first_at, s.first_post_pk, s.posts
+                ).where(tuple_(s.event_id, s.site).in_(sites))
             )
         },
     )
@@ -186,7 +237,6 @@ def _new_event(
 
 
 def _apply(
-    session: Session,
     event: Event,
     posts: list[tuple[Post, int]],
     now: datetime,
@@ -195,6 +245,12 @@ def _apply(
 ) -> None:
     hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0])
     sites: dict[str, tuple[Post, int, int]] = {}
+    # Totals are summed in plain variables and set on the ORM row once: every attribute
+    # set on a mapped object costs microseconds of change tracking.
+    copies = negative = positive = 0
+    totals = dict.fromkeys(REACH_KEYS, 0)
+    first_at, first_pk, first_source = event.first_at, event.first_post_pk, event.first_source
+    last_at, top_tier = event.last_at, event.top_tier
     for post, pk in posts:
         label = (post.annotations.get("sentiment") or {}).get("label")
         engagement = post.engagement
@@ -204,17 +260,15 @@ def _apply(
             likes=engagement.get("likes", 0),
             views=engagement.get("views", 0),
         )
-        event.posts += 1
-        event.copies += post.duplicate_of is not None
-        event.negative += label == "negative"
-        event.positive += label == "positive"
-        for key in ("reposts", "comments", "likes", "views"):
-            setattr(event, key, getattr(event, key) + engagement.get(key, 0))
-        if post.published_at < event.first_at:
-            event.first_at, event.first_post_pk = post.published_at, pk
-            event.first_source = site_of(post)
-        event.last_at = max(event.last_at, post.published_at)
-        event.top_tier = higher_tier(event.top_tier, post.media_tier)
+        copies += post.duplicate_of is not None
+        negative += label == "negative"
+        positive += label == "positive"
+        for key in REACH_KEYS:
+            totals[key] += engagement.get(key, 0)
+        if post.published_at < first_at:
+            first_at, first_pk, first_source = post.published_at, pk, site_of(post)
+        last_at = max(last_at, post.published_at)
+        top_tier = higher_tier(top_tier, post.media_tier)
         bucket = hours[hour_of(post.published_at)]
         bucket[0] += 1
         bucket[1] += label == "negative"
@@ -224,29 +278,39 @@ def _apply(
         count = (earlier[2] if earlier else 0) + 1
         first = earlier if earlier and earlier[0].published_at <= post.published_at else None
         sites[site] = (first[0], first[1], count) if first else (post, pk, count)
-    for hour, (count, negative, reach) in hours.items():
+    event.posts += len(posts)
+    event.copies += copies
+    event.negative += negative
+    event.positive += positive
+    for key, total in totals.items():
+        setattr(event, key, getattr(event, key) + total)
+    if first_pk != event.first_post_pk:
+        event.first_at, event.first_post_pk, event.first_source = first_at, first_pk, first_source
+    if last_at != event.last_at:
+        event.last_at = last_at
+    if top_tier != event.top_tier:
+        event.top_tier = top_tier
+    for hour, (count, negative_in_hour, reach) in hours.items():
         row = known.hours.get((event.id, hour))
         if row is None:
-            row = EventHour(event_id=event.id, hour=hour, posts=0, negative=0, reach=0)
-            known.hours[(event.id, hour)] = row
-            session.add(row)
+            row = known.hours[(event.id, hour)] = _Hour()
         row.posts += count
-        row.negative += negative
+        row.negative += negative_in_hour
         row.reach += reach
+    new_sites = 0
     for site, (post, pk, count) in sites.items():
         site_row = known.sites.get((event.id, site))
         if site_row is None:
-            site_row = EventSite(
-                event_id=event.id, site=site, platform=post.platform, tier=post.media_tier,
-                first_at=post.published_at, first_post_pk=pk, posts=0,
-            )  # fmt: skip
-            known.sites[(event.id, site)] = site_row
-            session.add(site_row)
-            event.sites += 1
+            site_row = known.sites[(event.id, site)] = _Site(
+                post.platform, post.media_tier, post.published_at, pk
+            )
+            new_sites += 1
         site_row.posts += count
         if post.published_at < site_row.first_at:
             site_row.first_at, site_row.first_post_pk = post.published_at, pk
         site_row.tier = higher_tier(site_row.tier, post.media_tier)
+    if new_sites:
+        event.sites += new_sites
     event.updated_at = now
 
 
@@ -289,8 +353,9 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
         event.first_post_pk = members[0][1]
         event.first_source = site_of(members[0][0])
         event.last_at = members[0][0].published_at
-        known = _Known(hours={}, sites={})
+        known = _Known()
         for start in range(0, len(members), 2000):
-            _apply(session, event, members[start : start + 2000], now, known=known)
+            _apply(event, members[start : start + 2000], now, known=known)
+        known.write(session)
         session.flush()
         _update_heat(session, [event], now)
