@@ -18,11 +18,15 @@ from yuqing.monitor import htmltext, langdetect, timeparse, urls
 from yuqing.monitor.posts import ENGAGEMENT_KEYS, KNOWN_FIELDS, MEDIA_TIERS, PLATFORMS, Post
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters or lone surrogates: one scan finds out whether there is work to do.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _MAX_SHORT_FIELD = 4096  # ids, URLs, names, titles: longer is not a real value
 
 
 def clean_text(value: str) -> str:
     """Drop NUL and other control characters and lone surrogates; keep newlines and tabs."""
+    if _UNSAFE.search(value) is None:  # the common case: nothing to drop
+        return value
     if _CONTROL.search(value):
         value = _CONTROL.sub("", value)
     try:
@@ -36,9 +40,12 @@ def _string(obj: Mapping[str, Any], name: str, *, limit: int = _MAX_SHORT_FIELD)
     value = obj.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if type(value) is str:  # the common case first: this runs for every field of every post
+        text = clean_text(value).strip()
+    elif isinstance(value, bool) or not isinstance(value, str | int | float):
         raise InvalidInput(f"field '{name}' must be a string, not {type(value).__name__}")
-    text = clean_text(str(value)).strip()
+    else:
+        text = clean_text(str(value)).strip()
     if len(text) > limit:
         raise InvalidInput(f"field '{name}' is longer than {limit} characters")
     return text or None
@@ -88,7 +95,12 @@ def parse_post(
     raw_text = obj.get("text")
     if raw_text is not None and not isinstance(raw_text, str):
         raise InvalidInput(f"field 'text' must be a string, not {type(raw_text).__name__}")
-    if raw_text is not None and len(raw_text.encode("utf-8", "surrogatepass")) > max_post_bytes:
+    # At most 4 bytes a character: only a long text is worth encoding to measure.
+    if (
+        raw_text is not None
+        and len(raw_text) * 4 > max_post_bytes
+        and len(raw_text.encode("utf-8", "surrogatepass")) > max_post_bytes
+    ):
         raise InvalidInput(f"field 'text' is larger than {max_post_bytes} bytes")
     title = _string(obj, "title") or ""
     raw_text = clean_text(raw_text or "")
