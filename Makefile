@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install install-test services lint typecheck pytest clean
+.PHONY: demo test install install-test services lint typecheck pytest clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,17 @@ pytest: install-test services
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 
 test: lint typecheck pytest
+
+# Message catalogs (docs/i18n.md): extract the English msgids from the code and the pages,
+# merge them into each language's .po, compile the .mo files the package ships.
+LOCALE_DIR := src/yuqing/locale
+i18n: install-test
+	$(BIN)/pybabel extract -F babel.cfg --add-comments=TRANSLATORS: --add-location=file \
+		--sort-output --project=yuqing --version=0.1.0 \
+		--copyright-holder="YuQing contributors" -o $(LOCALE_DIR)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_ADMIN_URL = os.environ.get("YUQING_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
+# Tests read the default language's text (zh_CN, docs/i18n.md) unless they pick another,
+# whatever the shell running them has set; the CLI fixtures copy this environment.
+os.environ.pop("YUQING_LANG", None)
 
 
 @pytest.fixture(scope="session")

@@ -245,13 +245,13 @@ def test_a_person_with_the_right_role_decides_the_level(
         with pytest.raises(Forbidden):
             levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
                           by="nobody", action="confirm")  # fmt: skip
-        with pytest.raises(InvalidInput, match="needs a reason"):
+        with pytest.raises(InvalidInput, match="需要填写理由"):
             levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
                           by="boss", action="change", level="high")  # fmt: skip
         decided = levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
                                 by="boss", action="change", level="high", reason="省报已关注")  # fmt: skip
         assert (decided.status, decided.level, decided.decided_by) == ("changed", "high", "boss")
-        with pytest.raises(Conflict, match="changed already"):
+        with pytest.raises(Conflict, match="已由 boss 更改过"):
             levels.decide(session=session, clock=clock, plan=plan, event_id=event_id,
                           by="boss", action="confirm")  # fmt: skip
         session.commit()

@@ -19,7 +19,7 @@ def summary(stdout: str) -> dict[str, int]:
 def test_init_is_idempotent(cli: Cli) -> None:
     first, second = cli("init"), cli("init")
     assert first.code == second.code == 0
-    assert f"revision {HEAD}" in second.stdout
+    assert f"版本 {HEAD}" in second.stdout
 
 
 def test_ingest_jsonl_stores_and_search_finds(cli: Cli) -> None:
@@ -69,7 +69,7 @@ def test_strict_and_unreadable_inputs_fail(cli: Cli, tmp_path: Path) -> None:
     assert summary(strict.stdout)["rejected"] == 1
     missing = cli("ingest", str(tmp_path / "nope.jsonl"))
     assert missing.code != 0
-    assert missing.stderr.startswith("yuqing: cannot read")
+    assert missing.stderr.startswith("yuqing: 无法读取")
     assert "Traceback" not in missing.stderr
 
 

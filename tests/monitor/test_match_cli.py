@@ -105,4 +105,4 @@ def test_bad_watch_file_exits_non_zero_naming_file_and_line(isolated_home: Path)
 def test_match_needs_a_rule_or_watches(isolated_home: Path) -> None:
     done = run_yuqing(["match"], isolated_home, "")
     assert done.returncode == 2
-    assert done.stderr == "yuqing: give exactly one of --rule or --watches\n"
+    assert done.stderr == "yuqing: --rule 和 --watches 必须且只能给出一个\n"

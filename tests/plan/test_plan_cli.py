@@ -54,8 +54,8 @@ def test_check_example_as_a_subprocess(path: Path) -> None:
     out = proc.stdout.decode()
     assert proc.returncode == 0, out + proc.stderr.decode()
     assert out.count("\n") == 1
-    assert out.startswith(f"{relative(path)}: ok — 明德县")
-    assert " levels, " in out and " people, " in out and " units" in out
+    assert out.startswith(f"{relative(path)}: 校验通过 — 明德县")
+    assert " 个级别，" in out and " 人，" in out and " 个单位" in out
 
 
 def test_check_bad_plan_one_line_per_problem_no_traceback() -> None:
@@ -71,7 +71,7 @@ def test_check_bad_plan_one_line_per_problem_no_traceback() -> None:
     assert len(lines) == 5
     assert all(line.startswith(f"{relative(BAD)}:") for line in lines)
     assert lines[0] == (
-        f"{relative(BAD)}:21: people[2].unit: unknown unit 'sales' (expected one of: dept, office)"
+        f"{relative(BAD)}:21: people[2].unit: 未知的单位 'sales'（应为以下之一：dept, office）"
     )
     assert "Traceback" not in proc.stderr.decode()
 
@@ -79,10 +79,10 @@ def test_check_bad_plan_one_line_per_problem_no_traceback() -> None:
 def test_check_syntax_error_and_duplicate_key() -> None:
     code, out, _ = run("plan", "check", str(FIXTURES / "plans" / "bad_syntax.yaml"))
     assert code == 2 and out.endswith(
-        "bad_syntax.yaml:3: YAML syntax error: mapping values are not allowed here\n"
+        "bad_syntax.yaml:3: YAML 语法错误：mapping values are not allowed here\n"
     )
     code, out, _ = run("plan", "check", str(FIXTURES / "plans" / "duplicate_key.yaml"))
-    assert code == 2 and len(out.splitlines()) == 2 and "duplicate key 'name'" in out
+    assert code == 2 and len(out.splitlines()) == 2 and "重复的键 'name'" in out
 
 
 def plan_cmd(cli: Cli, *args: str) -> tuple[int, str, str]:
@@ -101,9 +101,9 @@ def plan_cmd(cli: Cli, *args: str) -> tuple[int, str, str]:
 def test_load_versions_diff_show(cli: Cli, tmp_path: Path) -> None:
     bureau = ROOT / "examples" / "plans" / "county_bureau.yaml"
     code, out, _ = plan_cmd(cli, "load", str(bureau), "--author", "赵红")
-    assert code == 0 and out.startswith("loaded plan v1: 明德县教育局 (sha256 ")
+    assert code == 0 and out.startswith("已载入预案 v1：明德县教育局（sha256 ")
     code, out, _ = plan_cmd(cli, "load", str(bureau))
-    assert code == 0 and "already active" in out
+    assert code == 0 and "已在生效" in out
     revised = tmp_path / "revised.yaml"
     revised.write_text(
         bureau.read_text(encoding="utf-8").replace("138-0000-0101", "138-0000-0199"),
@@ -112,7 +112,7 @@ def test_load_versions_diff_show(cli: Cli, tmp_path: Path) -> None:
     assert plan_cmd(cli, "load", str(revised), "--author", "王建国")[0] == 0
 
     code, out, err = plan_cmd(cli, "load", str(BAD))
-    assert code == 2 and "plan refused; the active plan stays in force" in err
+    assert code == 2 and "预案被拒绝；现行预案继续有效" in err
     assert f"{BAD}:21: people[2].unit" in err
 
     code, out, _ = plan_cmd(cli, "versions")
@@ -140,4 +140,4 @@ def test_wired_into_the_yuqing_command(cli: Cli) -> None:
     result = cli("plan", "check", str(BAD))
     assert result.code == 2 and result.stdout.startswith(f"{BAD}:21: ")
     result = cli("plan", "check", str(EXAMPLES[0]))
-    assert result.code == 0 and ": ok — " in result.stdout
+    assert result.code == 0 and ": 校验通过 — " in result.stdout

@@ -16,6 +16,12 @@ PLANS = FIXTURES / "plans"
 MINIMAL = (PLANS / "minimal.yaml").read_text(encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems are checked as the code words them (the msgids); zh_CN is in test_i18n."""
+    monkeypatch.setenv("YUQING_LANG", "en")
+
+
 def expected_lines(path: Path) -> list[int]:
     """Lines the fixture marks with a trailing `# expect` comment."""
     lines = path.read_text(encoding="utf-8").splitlines()

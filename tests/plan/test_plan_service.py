@@ -66,7 +66,7 @@ def test_get_or_raise_and_no_plan_yet(store: Store, clock: FrozenClock) -> None:
     with Session(store.engine) as session:
         assert service.get_active(session=session) is None
         assert service.review_due(session=session, clock=clock) is None
-        with pytest.raises(NotFound, match="no plan version 7"):
+        with pytest.raises(NotFound, match="没有预案版本 7"):
             service.get_or_raise(session=session, version=7)
 
 

@@ -14,9 +14,15 @@ from yuqing.alerts.models import LevelDecision
 from yuqing.analysis.models import Event
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from yuqing.core.i18n import N_, _
 from yuqing.plan.schema import Plan
 
 DECIDING_ROLES = ("leader", "office")
+_DECIDED = {
+    "confirmed": N_("the level of {event_id} was confirmed already by {by}"),
+    "changed": N_("the level of {event_id} was changed already by {by}"),
+    "dismissed": N_("the level of {event_id} was dismissed already by {by}"),
+}
 
 
 def may_decide(plan: Plan, person_id: str, level_id: str) -> bool:
@@ -40,7 +46,9 @@ def current(*, session: Session, event_id: str) -> LevelDecision:
         .limit(1)
     )
     if decision is None:
-        raise NotFound(f"no level has been proposed for event {event_id!r}")
+        raise NotFound(
+            _("no level has been proposed for event {event_id!r}").format(event_id=event_id)
+        )
     return decision
 
 
@@ -58,19 +66,24 @@ def decide(
     """Confirm, change or dismiss the proposed level of an event."""
     decision = current(session=session, event_id=event_id)
     if decision.status != "proposed":
-        raise Conflict(
-            f"the level of {event_id} was {decision.status} already by {decision.decided_by}"
+        said = _DECIDED.get(
+            decision.status, N_("the level of {event_id} was decided already by {by}")
         )
+        raise Conflict(_(said).format(event_id=event_id, by=decision.decided_by))
     target = decision.proposed_level if action == "confirm" else level
     if action not in ("confirm", "change", "dismiss"):
-        raise InvalidInput(f"action must be confirm, change or dismiss, not {action!r}")
+        raise InvalidInput(
+            _("action must be confirm, change or dismiss, not {action!r}").format(action=action)
+        )
     if action == "change":
         if level is None or level not in {lvl.id for lvl in plan.levels}:
-            raise InvalidInput(f"unknown level {level!r} for this plan")
+            raise InvalidInput(_("unknown level {level!r} for this plan").format(level=level))
         if not reason:
-            raise InvalidInput("changing a proposed level needs a reason")
+            raise InvalidInput(_("changing a proposed level needs a reason"))
     if not may_decide(plan, by, target or decision.proposed_level):
-        raise Forbidden(f"{by!r} holds no role that decides this level under the plan")
+        raise Forbidden(
+            _("{by!r} holds no role that decides this level under the plan").format(by=by)
+        )
     decision.status = {"confirm": "confirmed", "change": "changed", "dismiss": "dismissed"}[action]
     decision.level = None if action == "dismiss" else target
     decision.decided_by, decision.decided_at, decision.reason = by, clock.now(), reason

@@ -19,11 +19,13 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service
+from yuqing.alerts.channels.markup import bracketed
 from yuqing.alerts.models import LevelDecision
 from yuqing.alerts.plan_routes import route_for
 from yuqing.analysis.facts import event_ids_of
 from yuqing.analysis.models import Event, EventHour, EventSite
 from yuqing.core.clock import FrozenClock
+from yuqing.core.i18n import _, pgettext
 from yuqing.monitor.posts import Post
 from yuqing.plan.deadlines import WorkCalendar, deadline
 from yuqing.plan.grading import EventFacts, Proposal, domains_in, propose
@@ -46,7 +48,7 @@ def _facts(
         rows = [
             hours.get(this_hour - timedelta(hours=h), (0, 0)) for h in range(start, start + width)
         ]
-        return sum(p for p, _ in rows), sum(n for _, n in rows)
+        return sum(p for p, _n in rows), sum(n for _p, n in rows)
 
     recent, before = window(0, 6), window(6, 6)
     return EventFacts(
@@ -67,20 +69,29 @@ def _message(plan: Plan, event: Event, proposal: Proposal, now: datetime) -> tup
     level = proposal.level
     zone = ZoneInfo(plan.organization.timezone)
     first = event.first_at.astimezone(zone)
+    # TRANSLATORS: joins the reasons of a proposed level ("；" in Chinese).
+    separator = pgettext("list separator", "; ")
     lines = [
-        f"事件：{event.title[:120]}",
-        f"建议级别：{level.name}（待有权限的人员确认）",
-        "依据：" + "；".join(_reason_text(r) for r in proposal.reasons),
-        f"首发：{event.first_source}，{first:%m-%d %H:%M}",
-        f"帖文 {event.posts} 条（转载 {event.copies}），站点 {event.sites} 个，"
-        f"最高媒体层级 {event.top_tier or '-'}",
+        _("Event: {title}").format(title=event.title[:120]),
+        _("Proposed level: {level} (to be confirmed by someone entitled to decide)").format(
+            level=level.name
+        ),
+        _("Grounds: {reasons}").format(
+            reasons=separator.join(_reason_text(r) for r in proposal.reasons)
+        ),
+        _("First seen: {source}, {time}").format(
+            source=event.first_source, time=f"{first:%m-%d %H:%M}"
+        ),
+        _("{posts} posts ({copies} copies) on {sites} sites, top media tier {tier}").format(
+            posts=event.posts, copies=event.copies, sites=event.sites, tier=event.top_tier or "-"
+        ),
     ]
     limits = plan.deadlines.get(level.id)
     if limits is not None and limits.report_within is not None:
         due = deadline(now, limits.report_within, WorkCalendar.for_plan(plan))
         local = due.astimezone(zone)
-        lines.append(f"报告时限：{local:%m-%d %H:%M} 前")
-    return f"【{level.name}】{event.title[:60]}", "\n".join(lines)
+        lines.append(_("Report due by {time}").format(time=f"{local:%m-%d %H:%M}"))
+    return bracketed(level.name, event.title[:60]), "\n".join(lines)
 
 
 def _reason_text(reason: dict[str, object]) -> str:
@@ -104,7 +115,7 @@ class GradeStep:
             return
         plan, version = current
         touched: dict[str, list[Post]] = defaultdict(list)
-        for post, _ in stored:
+        for post, _pk in stored:
             for event_id in event_ids_of(post):
                 touched[event_id].append(post)
         if not touched:

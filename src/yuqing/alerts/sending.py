@@ -29,6 +29,7 @@ from yuqing.alerts.dispatcher import SendFn, Sent
 from yuqing.alerts.models import Alert, Delivery
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError, InvalidInput
+from yuqing.core.i18n import _
 
 COLOURS = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}  # by severity rank
 
@@ -58,12 +59,14 @@ def load_channel_settings(home: Path, environ: Mapping[str, str] | None = None) 
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
     except (YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read the channels file: {exc}", where=str(path)) from None
+        raise InvalidInput(
+            _("cannot read the channels file: {error}").format(error=exc), where=str(path)
+        ) from None
     if not isinstance(data, dict):
-        raise InvalidInput("the channels file must be a mapping", where=str(path))
+        raise InvalidInput(_("the channels file must be a mapping"), where=str(path))
     unknown = set(data) - {"smtp", "sms", "secrets", "ack_base_url"}
     if unknown:
-        raise InvalidInput(f"unknown keys {sorted(unknown)}", where=str(path))
+        raise InvalidInput(_("unknown keys {keys}").format(keys=sorted(unknown)), where=str(path))
     return ChannelSettings(
         smtp=dict(data.get("smtp") or {}),
         sms=dict(data.get("sms") or {}),
@@ -85,13 +88,13 @@ class Sender:
         if kind not in self._notifiers:
             if kind == "email":
                 if not self.settings.smtp.get("host"):
-                    raise _misconfigured("email", "no smtp host in the channels file")
+                    raise _misconfigured("email", _("no smtp host in the channels file"))
                 self._notifiers[kind] = get_notifier(
                     "email", clock=self.clock, **self.settings.smtp
                 )
             elif kind == "sms":
                 if not self.settings.sms.get("endpoint"):
-                    raise _misconfigured("sms", "no sms endpoint in the channels file")
+                    raise _misconfigured("sms", _("no sms endpoint in the channels file"))
                 from yuqing.alerts.channels.sms import HttpSmsProvider
 
                 provider = HttpSmsProvider(http=self.http, **self.settings.sms)

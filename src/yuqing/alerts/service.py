@@ -16,6 +16,7 @@ from yuqing.alerts.models import Alert, Delivery
 from yuqing.alerts.routing import Recipient, RoutePlan
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, NotFound
+from yuqing.core.i18n import _
 from yuqing.core.ids import digest, new_token
 
 
@@ -98,7 +99,7 @@ def get_all(*, session: Session, open_only: bool = False, limit: int = 100) -> S
 def get_or_raise(*, session: Session, alert_id: int) -> Alert:
     alert = session.get(Alert, alert_id)
     if alert is None:
-        raise NotFound(f"no alert {alert_id}")
+        raise NotFound(_("no alert {alert_id}").format(alert_id=alert_id))
     return alert
 
 
@@ -114,13 +115,17 @@ def acknowledge(
     if token is not None:
         alert = session.scalar(select(Alert).where(Alert.ack_token == token))
         if alert is None:
-            raise NotFound("no alert for this acknowledgement link")
+            raise NotFound(_("no alert for this acknowledgement link"))
     elif alert_id is not None:
         alert = get_or_raise(session=session, alert_id=alert_id)
     else:
-        raise NotFound("an alert id or token is needed")
+        raise NotFound(_("an alert id or token is needed"))
     if alert.acknowledged_at is not None:
-        raise Conflict(f"alert {alert.id} was acknowledged by {alert.acknowledged_by} already")
+        raise Conflict(
+            _("alert {alert_id} was acknowledged by {by} already").format(
+                alert_id=alert.id, by=alert.acknowledged_by
+            )
+        )
     alert.acknowledged_at, alert.acknowledged_by = clock.now(), by
     alert.next_check_at = None
     session.flush()

@@ -95,3 +95,25 @@ class EventSite(Base):
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_post_pk: Mapped[int | None] = mapped_column(BigId)
     posts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EventSplit(Base):
+    """A person moved posts out of an event into a new one: the decision is kept.
+
+    The running pipelines read these rows on reload, so their live clusterer moves the
+    same posts (and later copies of them follow to the new event).
+    """
+
+    __tablename__ = "event_splits"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64), ForeignKey("events.id", ondelete="CASCADE"))
+    new_event_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("events.id", ondelete="CASCADE"), unique=True
+    )
+    partition: Mapped[str] = mapped_column(String(200), default="")  # the organization
+    post_pks: Mapped[list[int]] = mapped_column(Json, default=list)  # the posts moved
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_event_splits_event_id", "event_id"),)

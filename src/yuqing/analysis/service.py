@@ -1,21 +1,25 @@
-"""Reading events and their facts; merging events by hand (the manual decision wins)."""
+"""Reading events and their facts; merging and splitting events by hand (the manual
+decision wins and is kept)."""
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from yuqing.analysis.events.model import make_title
 from yuqing.analysis.facts import rebuild, tier_rank
 from yuqing.analysis.heat import heat_index, reach_of
-from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
+from yuqing.analysis.models import Event, EventHour, EventPost, EventSite, EventSplit
 from yuqing.core.clock import Clock
-from yuqing.core.errors import Conflict, NotFound
+from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.monitor.models import StoredPost
-from yuqing.monitor.posts import MEDIA_TIERS
+from yuqing.monitor.posts import MEDIA_TIERS, Post
 
 
 def get_all(*, session: Session, since: datetime | None = None, limit: int = 50) -> Sequence[Event]:
@@ -196,3 +200,157 @@ def merged_pairs(*, session: Session) -> list[tuple[str, str]]:
         select(Event.merged_into, Event.id).where(Event.merged_into.is_not(None))
     ).all()
     return [(str(keep), str(other)) for keep, other in rows]
+
+
+SPLIT_KEYWORDS = 10
+
+
+def split(
+    *,
+    session: Session,
+    clock: Clock,
+    event_id: str,
+    post_ids: Sequence[str],
+    by: str | None = None,
+) -> EventSplit:
+    """Move the named posts out of an event into a new one (a person's decision, kept).
+
+    Both events' facts are recomputed from their members, as after a merge. The decision
+    is stored, so running pipelines move the same posts in their live clusterer on reload.
+    """
+    event = get_or_raise(session=session, event_id=event_id)
+    if event.merged_into:
+        raise Conflict(f"event {event_id!r} was merged into {event.merged_into!r}; split that one")
+    wanted = list(dict.fromkeys(p for p in post_ids if p))
+    if not wanted:
+        raise InvalidInput("name at least one post to move")
+    members = session.scalars(
+        select(StoredPost)
+        .join(EventPost, EventPost.post_pk == StoredPost.pk)
+        .where(EventPost.event_id == event_id, StoredPost.post_id.in_(wanted))
+    ).all()
+    found = {p.post_id for p in members}
+    for post_id in wanted:
+        if post_id not in found:
+            _refuse_missing(session, event, post_id)
+    total = (
+        session.scalar(
+            select(func.count()).select_from(EventPost).where(EventPost.event_id == event_id)
+        )
+        or 0
+    )
+    if len(members) >= total:
+        raise Conflict(
+            f"cannot move all {total} posts of event {event_id!r}: nothing would be left"
+        )
+    members = sorted(members, key=lambda p: (p.published_at, p.pk))
+    first = members[0]
+    now = clock.now()
+    new_event = Event(
+        id=_split_id(session, event, wanted),
+        partition=event.partition,
+        title=make_title(first.title, first.text),
+        keywords=_keywords([p.folded for p in members]),
+        first_post_pk=first.pk,
+        first_source=first.source or "",
+        first_at=first.published_at,
+        last_at=first.published_at,
+        posts=0, copies=0, negative=0, positive=0,
+        reposts=0, comments=0, likes=0, views=0,
+        sites=0, top_tier=None, heat=0.0, updated_at=now, extra={},
+    )  # fmt: skip
+    session.add(new_event)
+    session.flush()
+    pks = [p.pk for p in members]
+    session.execute(
+        update(EventPost)
+        .where(EventPost.event_id == event_id, EventPost.post_pk.in_(pks))
+        .values(event_id=new_event.id, manual=True)
+    )
+    session.flush()
+    # Recomputed from the members, as after a merge: a person's split is rare.
+    rebuild(session, event, now=now)
+    rebuild(session, new_event, now=now)
+    event.updated_at = now
+    decision = EventSplit(
+        event_id=event_id,
+        new_event_id=new_event.id,
+        partition=event.partition,
+        post_pks=pks,
+        decided_by=by,
+        decided_at=now,
+    )
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def _refuse_missing(session: Session, event: Event, post_id: str) -> None:
+    """Why a named post cannot be moved out of `event` (always raises)."""
+    partitions = set(
+        session.scalars(
+            select(Event.partition)
+            .join(EventPost, EventPost.event_id == Event.id)
+            .join(StoredPost, StoredPost.pk == EventPost.post_pk)
+            .where(StoredPost.post_id == post_id)
+        )
+    )
+    if partitions and event.partition not in partitions:
+        raise InvalidInput(f"post {post_id!r} belongs to another organization's events")
+    stored = session.scalar(select(StoredPost.pk).where(StoredPost.post_id == post_id).limit(1))
+    if stored is None:
+        raise NotFound(f"no post {post_id!r}")
+    raise InvalidInput(f"post {post_id!r} is not in event {event.id!r}")
+
+
+def _split_id(session: Session, event: Event, post_ids: list[str]) -> str:
+    # Stable for the same decision, apart from the clusterer's ids (partition + first post).
+    salt = 0
+    while True:
+        raw = "\x1f".join(["split", event.partition, event.id, *sorted(post_ids), str(salt)])
+        new_id = "ev-" + hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+        if session.get(Event, new_id) is None:
+            return new_id
+        salt += 1
+
+
+def _keywords(folded: list[str]) -> list[str]:
+    """The words most of the posts share (the clusterer's tokens, bigram features left out)."""
+    from yuqing.analysis.events.tokenize import tokens
+
+    counts: Counter[str] = Counter()
+    for text in folded[:500]:
+        # Each word once a post, in order: ties go to the word met first.
+        counts.update(list(dict.fromkeys(w for w in tokens(text) if not w.startswith("_"))))
+    return [word for word, _ in counts.most_common(SPLIT_KEYWORDS)]
+
+
+def get_splits(*, session: Session, after: int = 0) -> Sequence[EventSplit]:
+    """Stored splits newer than row id `after`, oldest first."""
+    return session.scalars(
+        select(EventSplit).where(EventSplit.id > after).order_by(EventSplit.id)
+    ).all()
+
+
+def split_posts(*, session: Session, decision: EventSplit) -> list[Post]:
+    """The posts a split moved, as the pipeline's `Post` (what the clusterer reads)."""
+    rows = session.scalars(
+        select(StoredPost).where(StoredPost.pk.in_(decision.post_pks)).order_by(StoredPost.pk)
+    )
+    return [
+        Post(
+            id=row.post_id,
+            title=row.title,
+            text=row.text,
+            published_at=row.published_at,
+            received_at=row.received_at,
+            url=row.url,
+            source=row.source,
+            platform=row.platform,
+            media_tier=row.media_tier,
+            lang=row.lang,
+            folded=row.folded,
+            duplicate_of=row.duplicate_of,
+        )
+        for row in rows
+    ]

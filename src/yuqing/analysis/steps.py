@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from yuqing.analysis.events.clusterer import OnlineClusterer
+from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
 from yuqing.monitor.posts import Post
 
 NO_ORGANIZATION = ""
@@ -38,6 +39,20 @@ class ClassifyStep:
             post.annotations["sentiment"] = result.as_dict()
 
 
+class EventWordsStep:
+    """Works out each kept post's clustering words (jieba + bigrams) ahead of clustering.
+
+    The words depend on the post alone, so this runs with the front (in worker processes
+    for big inputs); `ClusterStep`, which must see posts one after the other, reads them.
+    """
+
+    step_id = "event-words"
+
+    def enrich(self, posts: list[Post]) -> None:
+        for post in posts:
+            post.derived[WORDS_KEY] = tokens(post.folded)
+
+
 class ClusterStep:
     """Groups posts into events per organization; adds `event_id` and `event_ids`.
 
@@ -51,6 +66,8 @@ class ClusterStep:
         self.clusterer = OnlineClusterer()
         # Watch name → organization, read at each batch: watches change while running.
         self.organizations: Callable[[], Mapping[str, str]] = organizations or dict
+        # The last stored split (its row id) this clusterer has followed; reload reads on.
+        self.splits_seen = 0
 
     def partitions(self, post: Post) -> list[str]:
         organization_of = self.organizations()
@@ -68,8 +85,15 @@ class ClusterStep:
         """A person merged `other` into `keep`: later posts of `other` go to `keep`."""
         self.clusterer.merge(keep, other)
 
+    def split(self, event_id: str, posts: list[Post], *, new_id: str, partition: str) -> None:
+        """A person moved `posts` out of `event_id` into `new_id`: later copies follow them,
+        and the two events are never merged automatically (applying one twice is a no-op)."""
+        self.clusterer.split(event_id, posts, partition=partition, new_id=new_id)
+
     def snapshot(self) -> bytes:
         return self.clusterer.snapshot()
 
     def restore(self, data: bytes) -> None:
         self.clusterer.restore(data)
+        # The snapshot may predate stored splits: read them all again (each applies once).
+        self.splits_seen = 0

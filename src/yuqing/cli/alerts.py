@@ -22,6 +22,7 @@ def list_alerts(
     from yuqing.alerts.models import Delivery
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
 
     ctx = app_context()
@@ -61,13 +62,17 @@ def list_alerts(
             typer.echo(dumps(row))
             continue
         sent = sum(d["status"] == "sent" for d in row["deliveries"])
-        ack = f"acked by {row['acknowledged_by']}" if row["acknowledged_at"] else "NOT acknowledged"
+        ack = (
+            _("acked by {by}").format(by=row["acknowledged_by"])
+            if row["acknowledged_at"]
+            else _("NOT acknowledged")
+        )
+        delivered = _("{sent}/{total} delivered").format(sent=sent, total=len(row["deliveries"]))
         typer.echo(
-            f"{row['id']}\t{row['level']}\t{row['created_at']}\t{ack}"
-            f"\t{sent}/{len(row['deliveries'])} delivered\t{row['title']}"
+            f"{row['id']}\t{row['level']}\t{row['created_at']}\t{ack}\t{delivered}\t{row['title']}"
         )
     if not rows and not json_out:
-        typer.echo("no alerts", err=True)
+        typer.echo(_("no alerts"), err=True)
 
 
 @app.command("ack")
@@ -78,12 +83,13 @@ def ack(
     """Acknowledge an alert: reminders and escalation stop."""
     from yuqing.alerts import service
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
 
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         service.acknowledge(session=session, clock=ctx.clock, alert_id=alert_id, by=by)
-    typer.echo(f"alert {alert_id} acknowledged by {by}")
+    typer.echo(_("alert {alert_id} acknowledged by {by}").format(alert_id=alert_id, by=by))
 
 
 @app.command("dispatch")
@@ -93,6 +99,7 @@ def dispatch() -> None:
 
     from yuqing.alerts.sending import load_channel_settings, make_sender
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import ngettext, pgettext
     from yuqing.worker.alerting import alert_round
 
     ctx = app_context()
@@ -101,4 +108,8 @@ def dispatch() -> None:
             settings=load_channel_settings(ctx.settings.home), clock=ctx.clock, http=http
         )
         reminded, sent = alert_round(sessions=ctx.sessions, clock=ctx.clock, send=send)
-    typer.echo(f"{len(reminded)} alerts reminded or escalated, {len(sent)} deliveries tried")
+    reminded_text = ngettext(
+        "{n} alert reminded or escalated", "{n} alerts reminded or escalated", len(reminded)
+    ).format(n=len(reminded))
+    tried = ngettext("{n} delivery tried", "{n} deliveries tried", len(sent)).format(n=len(sent))
+    typer.echo(pgettext("list separator", ", ").join((reminded_text, tried)))

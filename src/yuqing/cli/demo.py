@@ -15,6 +15,7 @@ def demo(
     from pathlib import Path
 
     from yuqing.cli.context import AppContext, app_context
+    from yuqing.core.i18n import _
     from yuqing.demo.run import demo_home, run_demo
 
     ctx = app_context()
@@ -24,14 +25,16 @@ def demo(
             settings=replace(ctx.settings, home=home, db_url=f"sqlite:///{home / 'yuqing.db'}"),
             clock=ctx.clock,
         )
-    typer.echo(f"YuQing demo — store {ctx.settings.db_url}")
+    typer.echo(_("YuQing demo — store {url}").format(url=ctx.settings.db_url))
     run_demo(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, echo=typer.echo)
     home = ctx.settings.home
+    try_ = _("Try:")
+    pages = _("(API and acknowledgement pages)")
     typer.echo(
-        f"\nTry:\n  YUQING_HOME={home} yuqing search 食堂\n"
+        f"\n{try_}\n  YUQING_HOME={home} yuqing search 食堂\n"
         f"  YUQING_HOME={home} yuqing events list\n"
         f"  YUQING_HOME={home} yuqing alerts list\n"
-        f"  YUQING_HOME={home} yuqing serve --port {port}   (API and acknowledgement pages)"
+        f"  YUQING_HOME={home} yuqing serve --port {port}   {pages}"
     )
     del no_browser  # part of the CONTRACTS signature; the web UI comes with its issue
 

@@ -1,4 +1,4 @@
-"""`yuqing events list/show/merge`: online events and their measured facts."""
+"""`yuqing events list/show/merge/split`: online events and their measured facts."""
 
 from __future__ import annotations
 
@@ -92,6 +92,39 @@ def merge(
         event = service.merge(session=session, clock=ctx.clock, keep_id=keep, other_id=other)
         posts = event.posts
     typer.echo(f"merged {other} into {keep}: {posts} posts")
+
+
+@app.command("split")
+def split(
+    event_id: str = typer.Argument(..., help="The event the posts leave."),
+    post_ids: list[str] = typer.Argument(..., help="Ids of the stored posts to move."),
+    by: str | None = typer.Option(None, "--by", help="Who decides (recorded with the split)."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """Move posts out of an event into a new one by hand; prints the new event's id."""
+    from yuqing.analysis import service
+    from yuqing.cli.context import app_context
+    from yuqing.cli.jsonlines import dumps
+    from yuqing.db.engine import session_scope
+
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        decision = service.split(
+            session=session, clock=ctx.clock, event_id=event_id, post_ids=post_ids, by=by
+        )
+        old = service.get_or_raise(session=session, event_id=event_id)
+        new = service.get_or_raise(session=session, event_id=decision.new_event_id)
+        out: dict[str, Any] = {
+            "event_id": new.id,
+            "split_from": old.id,
+            "title": new.title,
+            "moved": list(dict.fromkeys(post_ids)),
+            "posts": new.posts,
+            "remaining": old.posts,
+            "decided_by": decision.decided_by,
+            "decided_at": decision.decided_at.isoformat(),
+        }
+    typer.echo(dumps(out) if json_out else out["event_id"])
 
 
 @app.command("level")

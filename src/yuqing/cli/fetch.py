@@ -26,12 +26,17 @@ def fetch(
     from yuqing.cli.jsonlines import dumps
     from yuqing.core.clock import SystemClock
     from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import _
     from yuqing.core.settings import load_settings
     from yuqing.monitor.connectors import SourceSpec, detect_and_fetch, get_connector
     from yuqing.monitor.fetching import SafeClient
 
     if kind is not None and kind not in _KINDS:
-        raise InvalidInput(f"--kind must be one of {', '.join(_KINDS)}, not {kind!r}")
+        raise InvalidInput(
+            _("--kind must be one of {kinds}, not {kind!r}").format(
+                kinds=", ".join(_KINDS), kind=kind
+            )
+        )
     settings = load_settings()
     clock = SystemClock()
     spec = SourceSpec(
@@ -46,12 +51,12 @@ def fetch(
     with httpx.Client(trust_env=False) as client:
         http = SafeClient.from_settings(client, settings=settings, clock=clock)
         if kind is None:
-            _, fetched = detect_and_fetch(spec, cursor=None, http=http, now=clock.now())
+            _kind, fetched = detect_and_fetch(spec, cursor=None, http=http, now=clock.now())
         else:
             connector = get_connector(kind)
             fetched = connector.fetch(spec, cursor=None, http=http, now=clock.now())
     for warning in fetched.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(_("warning: {warning}").format(warning=warning), file=sys.stderr)
     for item in fetched.items:
         typer.echo(dumps(item))
 

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from yuqing.core.clock import Clock, SystemClock
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.core.settings import load_settings
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post
@@ -36,7 +37,9 @@ def open_input(path: Path | None) -> Iterator[IO[bytes]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            _("cannot read {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
     with handle:
         yield handle
 
@@ -49,7 +52,9 @@ def open_output(path: Path | None) -> Iterator[IO[str]]:
     try:
         handle = path.open("w", encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            _("cannot write {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
     with handle:
         yield handle
 
@@ -76,7 +81,7 @@ def run_stream(
         batch: list[tuple[dict[str, Any], Post]] = []
 
         def flush() -> None:
-            annotate([post for _, post in batch])
+            annotate([post for _original, post in batch])
             for original, post in batch:
                 out.write(dumps({**original, **post.annotations}))
                 out.write("\n")

@@ -84,5 +84,8 @@ def run() -> None:
     except Exception as exc:
         if _state["debug"]:
             raise
-        print(f"yuqing: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from yuqing.core.i18n import _
+
+        error = _("internal error: {kind}: {error}").format(kind=type(exc).__name__, error=exc)
+        print(f"yuqing: {error}", file=sys.stderr)
         sys.exit(70)

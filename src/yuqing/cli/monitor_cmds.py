@@ -28,6 +28,7 @@ def search(
     """Stored posts matching QUERY, newest first."""
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor.rules import compile_rule
     from yuqing.monitor.search import search_posts
@@ -50,7 +51,7 @@ def search(
     for line in lines:
         typer.echo(line)
     if not json_out and not lines:
-        typer.echo("no posts found", err=True)
+        typer.echo(_("no posts found"), err=True)
 
 
 def poll(

@@ -13,6 +13,7 @@ plan_app = typer.Typer(help="The plan (预案): check, load, show, diff.", no_ar
 @plan_app.command("check")
 def check(file: Path = typer.Argument(..., help="A plan YAML file.")) -> None:
     """Validate a plan: a one-line summary, or one `FILE:LINE: message` line per problem."""
+    from yuqing.core.i18n import _
     from yuqing.plan.loading import PlanInvalid, load_plan
 
     try:
@@ -22,7 +23,7 @@ def check(file: Path = typer.Argument(..., help="A plan YAML file.")) -> None:
         for problem in exc.problems:
             typer.echo(str(problem))
         raise typer.Exit(exc.exit_code) from None
-    typer.echo(f"{file}: ok — {plan.summary()}")
+    typer.echo(_("{file}: ok — {summary}").format(file=file, summary=plan.summary()))
 
 
 @plan_app.command("load")
@@ -34,6 +35,7 @@ def load(
     import getpass
 
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.plan import service
     from yuqing.plan.loading import PlanInvalid
@@ -46,15 +48,22 @@ def load(
                 session=session, clock=ctx.clock, path=file, author=author or getpass.getuser()
             )
             line = (
-                f"plan v{version.version} is already active ({version.organization}); unchanged"
+                _("plan v{version} is already active ({organization}); unchanged")
                 if before is not None and before.id == version.id
-                else f"loaded plan v{version.version}: {version.organization} "
-                f"(sha256 {version.sha256[:12]}, by {version.author}); it is now active"
+                else _(
+                    "loaded plan v{version}: {organization} (sha256 {sha256}, by {author}); "
+                    "it is now active"
+                )
+            ).format(
+                version=version.version,
+                organization=version.organization,
+                sha256=version.sha256[:12],
+                author=version.author,
             )
     except PlanInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print("plan refused; the active plan stays in force", file=sys.stderr)
+        print(_("plan refused; the active plan stays in force"), file=sys.stderr)
         raise typer.Exit(exc.exit_code) from None
     typer.echo(line)
 
@@ -67,6 +76,7 @@ def show(
     """Print a stored plan: its YAML text as loaded, or the validated plan as JSON."""
     from yuqing.cli.context import app_context
     from yuqing.core.errors import NotFound
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.plan import service
 
@@ -75,7 +85,7 @@ def show(
         if version is None:
             found = service.get_active(session=session)
             if found is None:
-                raise NotFound("no plan loaded yet (yuqing plan load FILE)")
+                raise NotFound(_("no plan loaded yet (yuqing plan load FILE)"))
         else:
             found = service.get_or_raise(session=session, version=version)
         text = service.parse(found).model_dump_json(indent=2) if json_out else found.yaml_text
@@ -89,6 +99,7 @@ def diff(
 ) -> None:
     """A unified diff between two stored versions."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.plan import service
 
@@ -98,13 +109,14 @@ def diff(
             service.get_or_raise(session=session, version=old),
             service.get_or_raise(session=session, version=new),
         )
-    sys.stdout.write(text or f"v{old} and v{new} are identical\n")
+    sys.stdout.write(text or _("v{old} and v{new} are identical").format(old=old, new=new) + "\n")
 
 
 @plan_app.command("versions")
 def versions() -> None:
     """Stored versions, oldest first, with the review status of the active one."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.plan import service
 
@@ -119,10 +131,14 @@ def versions() -> None:
     for row in rows:
         typer.echo(row)
     if not rows:
-        typer.echo("no plan loaded yet", err=True)
+        typer.echo(_("no plan loaded yet"), err=True)
     if review is not None and review.remind:
-        state = "overdue since" if review.overdue else "due"
-        typer.echo(f"review of plan v{review.version} {state} {review.due.date()}", err=True)
+        state = (
+            _("review of plan v{version} overdue since {date}")
+            if review.overdue
+            else _("review of plan v{version} due {date}")
+        )
+        typer.echo(state.format(version=review.version, date=review.due.date()), err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ def serve(
 
     from yuqing.alerts.sending import load_channel_settings, make_sender
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.monitor.fetching import SafeClient
     from yuqing.web.app import create_app
     from yuqing.worker.live import build_pipeline
@@ -28,11 +29,23 @@ def serve(
 
     ctx = app_context()
     tokens = [t.strip() for t in os.environ.get("YUQING_API_TOKENS", "").split(",") if t.strip()]
-    app = create_app(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, api_tokens=tokens)
+    # One pipeline for the worker loop and the push API (it locks itself); with
+    # --no-worker the API builds its own on the first push.
+    pipeline = (
+        None
+        if no_worker
+        else build_pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
+    )
+    app = create_app(
+        engine=ctx.engine,
+        clock=ctx.clock,
+        settings=ctx.settings,
+        api_tokens=tokens,
+        pipeline=pipeline,
+    )
     stop = threading.Event()
     client = httpx.Client(trust_env=False)
-    if not no_worker:
-        pipeline = build_pipeline(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings)
+    if pipeline is not None:
         send = make_sender(
             settings=load_channel_settings(ctx.settings.home), clock=ctx.clock, http=client
         )
@@ -44,7 +57,11 @@ def serve(
             name="yuqing-worker",
         )
         worker.start()
-    typer.echo(f"YuQing serving on http://{host}:{port} (API tokens configured: {len(tokens)})")
+    typer.echo(
+        _("YuQing serving on {url} (API tokens configured: {tokens})").format(
+            url=f"http://{host}:{port}", tokens=len(tokens)
+        )
+    )
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:

@@ -41,6 +41,7 @@ def add(
 ) -> None:
     """Add a source."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
     from yuqing.monitor.schemas import SourceCreate
@@ -59,7 +60,11 @@ def add(
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         service.create_source(session=session, clock=ctx.clock, source_in=source_in)
-    typer.echo(f"added source {name!r} ({kind}, every {interval} s)")
+    typer.echo(
+        _("added source {name!r} ({kind}, every {interval} s)").format(
+            name=name, kind=kind, interval=interval
+        )
+    )
 
 
 @app.command("update")
@@ -75,6 +80,7 @@ def update(
 ) -> None:
     """Change a source; what is not given stays as it is."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
     from yuqing.monitor.schemas import SourceUpdate
@@ -92,7 +98,7 @@ def update(
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         service.update_source(session=session, clock=ctx.clock, name=name, source_in=source_in)
-    typer.echo(f"updated source {name!r}")
+    typer.echo(_("updated source {name!r}").format(name=name))
 
 
 @app.command("list")
@@ -100,6 +106,7 @@ def list_sources(json_out: bool = typer.Option(False, "--json", help="JSON Lines
     """List sources with their health."""
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
+    from yuqing.core.i18n import _, pgettext
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
     from yuqing.monitor.schemas import SourceRead
@@ -112,26 +119,39 @@ def list_sources(json_out: bool = typer.Option(False, "--json", help="JSON Lines
             typer.echo(dumps(row.model_dump(mode="json")))
         return
     if not rows:
-        typer.echo("no sources")
+        typer.echo(_("no sources"))
         return
     for row in rows:
-        health = "ok" if row.last_error is None else f"error: {row.last_error}"
-        last = row.last_success_at.isoformat(timespec="seconds") if row.last_success_at else "never"
-        due = row.next_poll_at.isoformat(timespec="seconds") if row.next_poll_at else "-"
-        typer.echo(
-            f"{row.name}\t{row.kind}\t{row.url}\tseen {row.items_seen} kept {row.items_kept}"
-            f"\tlast ok {last}\tnext {due}\t{health}"
+        health = (
+            pgettext("source health", "ok")
+            if row.last_error is None
+            else _("error: {error}").format(error=row.last_error)
         )
+        last = (
+            row.last_success_at.isoformat(timespec="seconds") if row.last_success_at else _("never")
+        )
+        due = row.next_poll_at.isoformat(timespec="seconds") if row.next_poll_at else "-"
+        columns = [
+            row.name,
+            row.kind,
+            row.url,
+            _("seen {seen} kept {kept}").format(seen=row.items_seen, kept=row.items_kept),
+            _("last ok {time}").format(time=last),
+            _("next {time}").format(time=due),
+            health,
+        ]
+        typer.echo("\t".join(columns))
 
 
 @app.command("remove")
 def remove(name: str = typer.Argument(...)) -> None:
     """Remove a source (its stored posts stay)."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
 
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         service.delete_source(session=session, name=name)
-    typer.echo(f"removed source {name!r}")
+    typer.echo(_("removed source {name!r}").format(name=name))

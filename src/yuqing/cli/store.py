@@ -8,12 +8,15 @@ import typer
 def init() -> None:
     """Create or upgrade the store named by YUQING_DB / YUQING_HOME (idempotent)."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.migrate import current_revision
 
     ctx = app_context()
     engine = ctx.engine  # upgrades on first use
     typer.echo(
-        f"store ready at revision {current_revision(engine)}: {engine.url.render_as_string()}"
+        _("store ready at revision {revision}: {url}").format(
+            revision=current_revision(engine), url=engine.url.render_as_string()
+        )
     )
 
 

@@ -25,11 +25,12 @@ def match(
 ) -> None:
     """Match posts against a rule or a watch file."""
     from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import _
     from yuqing.monitor.rules import compile_rule
     from yuqing.monitor.watches import WatchMatcher, load_watch_file
 
     if (rule is None) == (watches is None):
-        raise InvalidInput("give exactly one of --rule or --watches")
+        raise InvalidInput(_("give exactly one of --rule or --watches"))
     if rule is not None:
         compiled = compile_rule(rule)
 

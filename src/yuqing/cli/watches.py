@@ -17,6 +17,7 @@ def import_watches(
 ) -> None:
     """Add or replace watches by name; the whole file or nothing."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import ngettext
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
     from yuqing.monitor.watches import load_watch_file
@@ -25,7 +26,13 @@ def import_watches(
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         added, replaced = service.upsert_watches(session=session, clock=ctx.clock, watches=watches)
-    typer.echo(f"imported {len(watches)} watches: {added} added, {replaced} replaced")
+    typer.echo(
+        ngettext(
+            "imported {n} watch: {added} added, {replaced} replaced",
+            "imported {n} watches: {added} added, {replaced} replaced",
+            len(watches),
+        ).format(n=len(watches), added=added, replaced=replaced)
+    )
 
 
 @app.command("list")
@@ -33,6 +40,7 @@ def list_watches(json_out: bool = typer.Option(False, "--json", help="JSON Lines
     """List stored watches."""
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
 
@@ -47,10 +55,18 @@ def list_watches(json_out: bool = typer.Option(False, "--json", help="JSON Lines
             typer.echo(dumps({k: v for k, v in item.items() if v is not None}))
         return
     if not items:
-        typer.echo("no watches")
+        typer.echo(_("no watches"))
     for item in items:
-        rule = item["rule"] if item["rule"] is not None else f"groups {dumps(item['groups'])}"
-        scope = f"\tsources {','.join(item['sources'])}" if item["sources"] else ""
+        rule = (
+            item["rule"]
+            if item["rule"] is not None
+            else _("groups {groups}").format(groups=dumps(item["groups"]))
+        )
+        scope = (
+            "\t" + _("sources {names}").format(names=",".join(item["sources"]))
+            if item["sources"]
+            else ""
+        )
         typer.echo(f"{item['name']}\t{rule}{scope}")
 
 
@@ -58,10 +74,11 @@ def list_watches(json_out: bool = typer.Option(False, "--json", help="JSON Lines
 def remove(name: str = typer.Argument(...)) -> None:
     """Remove a watch."""
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor import service
 
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         service.delete_watch(session=session, name=name)
-    typer.echo(f"removed watch {name!r}")
+    typer.echo(_("removed watch {name!r}").format(name=name))

@@ -12,6 +12,7 @@ def worker() -> None:
     from yuqing.alerts.sending import load_channel_settings, make_sender
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
+    from yuqing.core.i18n import _
     from yuqing.monitor.fetching import SafeClient
     from yuqing.worker.live import build_pipeline
     from yuqing.worker.scheduler import run_scheduler
@@ -22,7 +23,7 @@ def worker() -> None:
     with httpx.Client(trust_env=False) as client:
         http = SafeClient.from_settings(client, settings=ctx.settings, clock=ctx.clock)
         send = make_sender(settings=channels, clock=ctx.clock, http=client)
-        typer.echo("worker started: polling sources and delivering alerts (Ctrl-C stops)")
+        typer.echo(_("worker started: polling sources and delivering alerts (Ctrl-C stops)"))
         try:
             run_scheduler(
                 pipeline=pipeline,

@@ -1,4 +1,5 @@
-"""Settings from the environment (CONTRACTS: YUQING_HOME, YUQING_DB, YUQING_MAX_POST_BYTES)."""
+"""Settings from the environment (CONTRACTS: YUQING_HOME, YUQING_DB, YUQING_MAX_POST_BYTES;
+YUQING_MAX_PUSH_BYTES caps a push API request)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from yuqing.core.errors import InvalidInput
 
 DEFAULT_MAX_POST_BYTES = 1024 * 1024  # CONTRACTS: a post text over 1 MiB is rejected
+DEFAULT_MAX_PUSH_BYTES = 16 * 1024 * 1024  # a push API request body at most (413 above)
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # CONTRACTS: naive time means Asia/Shanghai
 
 
@@ -18,6 +20,7 @@ class Settings:
     home: Path
     db_url: str
     max_post_bytes: int = DEFAULT_MAX_POST_BYTES
+    max_push_bytes: int = DEFAULT_MAX_PUSH_BYTES
     timezone: str = DEFAULT_TIMEZONE
     # Lets every fetch reach loopback/private addresses; for test rigs that serve
     # fixtures on 127.0.0.1. Sources get the same per source with `--internal`.
@@ -58,6 +61,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         home=home,
         db_url=env.get("YUQING_DB") or f"sqlite:///{home / 'yuqing.db'}",
         max_post_bytes=_int_env(env, "YUQING_MAX_POST_BYTES", DEFAULT_MAX_POST_BYTES),
+        max_push_bytes=_int_env(env, "YUQING_MAX_PUSH_BYTES", DEFAULT_MAX_PUSH_BYTES),
         timezone=env.get("YUQING_TIMEZONE", DEFAULT_TIMEZONE),
         allow_internal_fetch=env.get("YUQING_ALLOW_INTERNAL_FETCH", "") in {"1", "true", "yes"},
     )

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from yuqing.core.clock import Clock
+from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.monitor import service
 from yuqing.monitor.models import PostWatch, StoredPost
@@ -43,14 +44,16 @@ def run_demo(
             session=session, clock=clock, author="demo", text=example_plan_text("school"),
             source_name="examples/plans/school.yaml",
         )  # fmt: skip
-        echo(f"plan: {plan_service.parse(version).summary()}")
+        echo(_("plan: {summary}").format(summary=plan_service.parse(version).summary()))
         session.commit()
     pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
     summary = pipeline.run(
         read_jsonl(io.BytesIO(_data("scenario.jsonl"))),
-        on_reject=lambda line, reason: echo(f"  rejected line {line}: {reason}"),
+        on_reject=lambda line, reason: echo(
+            "  " + _("rejected line {line}: {reason}").format(line=line, reason=reason)
+        ),
     )
-    echo(f"summary: {json.dumps(summary.to_json())}")
+    echo(_("summary: {summary}").format(summary=json.dumps(summary.to_json())))
     with Session(engine) as session:
         for watch in watches:
             rows = session.scalars(
@@ -67,7 +70,10 @@ def run_demo(
                 .where(PostWatch.watch == watch.name)
                 .where(StoredPost.duplicate_of_pk.is_not(None))
             )
-            echo(f"\n监测方案 watch {watch.name}: {len(rows)} posts, {copies} copies")
+            found = _("Watch {name}: {posts} posts, {copies} copies").format(
+                name=watch.name, posts=len(rows), copies=copies
+            )
+            echo("\n" + found)
             for row in rows:
                 echo("  " + post_line(row, settings.timezone))
     _report_levels(engine, settings, echo)
@@ -80,7 +86,7 @@ def _report_levels(engine: Engine, settings: Settings, echo: Callable[[str], Non
     from yuqing.analysis.models import Event
 
     with Session(engine) as session:
-        echo("\n事件 events, hottest first:")
+        echo("\n" + _("Events, hottest first:"))
         events = session.scalars(select(Event).order_by(Event.heat.desc()).limit(5)).all()
         for event in events:
             decision = session.scalars(
@@ -88,12 +94,22 @@ def _report_levels(engine: Engine, settings: Settings, echo: Callable[[str], Non
                     LevelDecision.event_id == event.id, LevelDecision.status == "proposed"
                 )
             ).first()
-            level = f"proposed level {decision.proposed_level}" if decision else "no level"
-            echo(f"  heat {event.heat:5.1f}  {event.posts:3d} posts  {level}  {event.title[:50]}")
+            level = (
+                _("proposed level {level}").format(level=decision.proposed_level)
+                if decision
+                else _("no level")
+            )
+            line = _("heat {heat}  {posts} posts  {level}  {title}").format(
+                heat=f"{event.heat:5.1f}", posts=f"{event.posts:3d}", level=level,
+                title=event.title[:50],
+            )  # fmt: skip
+            echo("  " + line)
             if decision:
-                echo("      because " + json.dumps(decision.reasons, ensure_ascii=False))
+                reasons = json.dumps(decision.reasons, ensure_ascii=False)
+                echo("      " + _("because {reasons}").format(reasons=reasons))
         alerts = session.scalars(select(Alert)).all()
-        echo(f"\n预警 alerts raised: {len(alerts)} (sent by `yuqing worker` once channels are set)")
+        raised = _("Alerts raised: {n} (sent by `yuqing worker` once channels are set)")
+        echo("\n" + raised.format(n=len(alerts)))
         for alert in alerts:
             echo(f"  {alert.title}")
 

@@ -116,13 +116,15 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.sessions = make_sessionmaker(self.engine)
         self._saved_at: float | None = None
-        self.reload()
-        self._warm_copies()
+        # Restore first: the reload hooks then apply the decisions people made since the
+        # checkpoint (merges, splits) to the restored state, not to one it replaces.
         with session_scope(self.sessions) as session:
             for step in self.stateful:
                 data = checkpoints.load(session=session, step_id=step.step_id)
                 if data is not None:
                     step.restore(data)
+        self.reload()
+        self._warm_copies()
 
     def checkpoint(self, *, force: bool = False) -> None:
         """Save the state of stateful steps (at most every `checkpoint_every` seconds)."""

@@ -78,3 +78,25 @@ class IngestSummary:
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
+
+
+class PushRejection(BaseModel):
+    """A record the push API refused: its line (JSON Lines) or item (array), 1-based."""
+
+    line: int
+    reason: str
+
+
+class PushResult(BaseModel):
+    """The answer of `POST /api/v1/posts`: the `yuqing ingest` summary and the rejections."""
+
+    read: int
+    accepted: int
+    duplicates: int
+    copies: int
+    rejected: int
+    matched: int
+    stored: int
+    rejections: list[PushRejection]
+    # Only the first rejections are listed; how many more there were.
+    rejections_omitted: int = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from yuqing.core.i18n import _
 from yuqing.monitor.models import StoredPost
 
 
@@ -39,5 +40,5 @@ def post_line(post: StoredPost, timezone: str) -> str:
     when = post.published_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
     head = post.title or post.text
     head = " ".join(head.split())[:80]
-    copies = f" (+{post.copies} copies)" if post.copies else ""
+    copies = " " + _("(+{n} copies)").format(n=post.copies) if post.copies else ""
     return f"{when}\t{post.source or '-'}\t{head}{copies}\t{post.url or ''}"

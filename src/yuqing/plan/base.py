@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
+from yuqing.core.i18n import N_, _
+
 
 class PlanModel(BaseModel):
     """Every plan model refuses unknown keys, so a typo is an error, not a silent default."""
@@ -30,10 +32,16 @@ def _time_of_day(value: Any) -> Any:
     if isinstance(value, str):
         match = _TIME.match(value)
         if not match:
-            raise ValueError(f"expected a time of day like '17:00', got {value!r}")
+            raise ValueError(
+                _("expected a time of day like '17:00', got {value!r}").format(value=value)
+            )
         hour, minute = int(match[1]), int(match[2])
         if hour > 23 or minute > 59:
-            raise ValueError(f"expected a time of day between 00:00 and 23:59, got {value!r}")
+            raise ValueError(
+                _("expected a time of day between 00:00 and 23:59, got {value!r}").format(
+                    value=value
+                )
+            )
         return time(hour, minute)
     return value
 
@@ -54,7 +62,8 @@ _UNITS = {
     "days": 86400,
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
-DURATION_HELP = "a duration like '30 min', '2 h' or '7 days'"
+# The units are plan syntax, which stays English whatever the language of the messages.
+DURATION_HELP = N_("expected a duration like '30 min', '2 h' or '7 days', got {value!r}")
 
 
 def parse_duration(value: Any) -> Any:
@@ -62,13 +71,17 @@ def parse_duration(value: Any) -> Any:
     if isinstance(value, str):
         match = _DURATION.match(value.lower())
         if not match or match[2] not in _UNITS:
-            raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
+            raise ValueError(_(DURATION_HELP).format(value=value))
         return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
     if isinstance(value, bool):
-        raise ValueError(f"expected {DURATION_HELP}, got {value!r}")
+        raise ValueError(_(DURATION_HELP).format(value=value))
     if isinstance(value, int | float):
         # A bare number is ambiguous (minutes? hours?); make the plan say.
-        raise ValueError(f"expected {DURATION_HELP} with its unit, got the bare number {value}")
+        message = _(
+            "expected a duration like '30 min', '2 h' or '7 days' with its unit, "
+            "got the bare number {value}"
+        )
+        raise ValueError(message.format(value=value))
     return value
 
 

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from yuqing.core.errors import NotFound
+from yuqing.core.i18n import _
 
 _REPO = Path(__file__).resolve().parents[3] / "examples" / "plans"
 
@@ -19,4 +20,4 @@ def example_plan_text(name: str) -> str:
     path = _REPO / f"{name}.yaml"
     if path.is_file():  # a source checkout (editable install)
         return path.read_text(encoding="utf-8")
-    raise NotFound(f"no example plan named {name!r}")
+    raise NotFound(_("no example plan named {name!r}").format(name=name))

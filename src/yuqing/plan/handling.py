@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from yuqing.core.i18n import _
 from yuqing.plan.base import Duration, Id, PlanModel, Text, TimeOfDay
 
 MediaTier = Literal["central", "provincial", "municipal", "local", "self"]
@@ -52,9 +53,11 @@ class Criteria(PlanModel):
         tests = self.model_dump(exclude={"description", "combine", "domains"}, exclude_none=True)
         if not tests and not self.domains:
             raise ValueError(
-                "criteria need at least one test (min_tier, min_sites, min_posts, "
-                "min_posts_per_hour, min_growth, min_negative_share, negative_trend_rising, "
-                "mainstream_media, domains)"
+                _(
+                    "criteria need at least one test (min_tier, min_sites, min_posts, "
+                    "min_posts_per_hour, min_growth, min_negative_share, negative_trend_rising, "
+                    "mainstream_media, domains)"
+                )
             )
         return self
 
@@ -78,10 +81,10 @@ class ApprovalStep(PlanModel):
     def _one_target(self) -> ApprovalStep:
         if (self.role is None) == (self.person is None):
             raise ValueError(
-                "an approval step names either a role (with an optional unit) or a person"
+                _("an approval step names either a role (with an optional unit) or a person")
             )
         if self.person is not None and self.unit is not None:
-            raise ValueError("an approval step with a person takes no unit")
+            raise ValueError(_("an approval step with a person takes no unit"))
         return self
 
 
@@ -95,9 +98,9 @@ class Recipient(PlanModel):
     @model_validator(mode="after")
     def _one_target(self) -> Recipient:
         if self.person is not None and (self.role or self.unit):
-            raise ValueError("a recipient is a person, a role (in a unit) or a unit, not both")
+            raise ValueError(_("a recipient is a person, a role (in a unit) or a unit, not both"))
         if self.person is None and self.role is None and self.unit is None:
-            raise ValueError("a recipient needs a person, a role or a unit")
+            raise ValueError(_("a recipient needs a person, a role or a unit"))
         return self
 
 

@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from yuqing.core.errors import PlanError
+from yuqing.core.i18n import _
 from yuqing.plan.references import Path as DataPath
 from yuqing.plan.references import check_references
 from yuqing.plan.schema import Plan
@@ -62,14 +63,10 @@ def _duplicate_keys(node: Node | None, file: str) -> list[PlanProblem]:
                 if isinstance(key, ScalarNode):
                     line = key.start_mark.line + 1
                     if key.value in first_line:
-                        found.append(
-                            PlanProblem(
-                                line,
-                                f"duplicate key {key.value!r} (first on line "
-                                f"{first_line[key.value]}); expected each key once",
-                                file,
-                            )
-                        )
+                        message = _(
+                            "duplicate key {key!r} (first on line {line}); expected each key once"
+                        ).format(key=key.value, line=first_line[key.value])
+                        found.append(PlanProblem(line, message, file))
                     first_line.setdefault(key.value, line)
                 stack.append(value)
         elif isinstance(current, SequenceNode):
@@ -147,15 +144,20 @@ def _describe(error: Any) -> str:
     where = _dotted(loc[:-1]) if kind in ("missing", "extra_forbidden") else _dotted(loc)
     prefix = f"{where}: " if where else ""
     if kind == "missing":
-        return f"{prefix}missing required key {loc[-1]!r}"
+        return prefix + _("missing required key {key!r}").format(key=loc[-1])
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
-        expected = f" (expected one of: {', '.join(model.model_fields)})" if model else ""
-        return f"{prefix}unknown key {loc[-1]!r}{expected}"
+        if model is None:
+            return prefix + _("unknown key {key!r}").format(key=loc[-1])
+        return prefix + _("unknown key {key!r} (expected one of: {keys})").format(
+            key=loc[-1], keys=", ".join(model.model_fields)
+        )
+    # pydantic's own messages stay as pydantic words them (English); ours are translated
+    # where they are raised.
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     if kind != "value_error" and isinstance(value, str | int | float) and len(str(value)) < 60:
-        message += f", got {value!r}"
+        message = _("{message}, got {value!r}").format(message=message, value=value)
     return prefix + message
 
 
@@ -169,12 +171,12 @@ def parse_plan(text: str, *, file: str = "plan.yaml") -> tuple[Plan | None, list
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        return None, [PlanProblem(line, f"YAML syntax error: {what}", file)]
+        return None, [PlanProblem(line, _("YAML syntax error: {what}").format(what=what), file)]
     except YAMLError as exc:
-        return None, [PlanProblem(1, f"YAML error: {exc}", file)]
+        return None, [PlanProblem(1, _("YAML error: {error}").format(error=exc), file)]
     if not isinstance(data, CommentedMap):
-        expected = "expected a mapping with organization, units, people, levels …"
-        return None, [*problems, PlanProblem(1, f"not a plan: {expected}", file)]
+        message = _("not a plan: expected a mapping with organization, units, people, levels …")
+        return None, [*problems, PlanProblem(1, message, file)]
     try:
         plan = Plan.model_validate(_plain(data))
     except ValidationError as exc:
@@ -193,16 +195,18 @@ def _read(path: Path) -> tuple[str | None, list[PlanProblem]]:
     try:
         return path.read_bytes().decode("utf-8-sig"), []
     except OSError as exc:
-        return None, [PlanProblem(1, f"cannot read: {exc.strerror or exc}", str(path))]
+        message = _("cannot read: {error}").format(error=exc.strerror or exc)
+        return None, [PlanProblem(1, message, str(path))]
     except UnicodeDecodeError:
-        return None, [PlanProblem(1, "not UTF-8 text; expected a UTF-8 YAML file", str(path))]
+        message = _("not UTF-8 text; expected a UTF-8 YAML file")
+        return None, [PlanProblem(1, message, str(path))]
 
 
 def check_plan(path: str | Path) -> list[str]:
     """Every problem of the plan file as `FILE:LINE: message`; empty when it is valid."""
     text, problems = _read(Path(path))
     if text is not None:
-        _, problems = parse_plan(text, file=str(path))
+        _plan, problems = parse_plan(text, file=str(path))
     return [str(p) for p in problems]
 
 

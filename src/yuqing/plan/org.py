@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from yuqing.core.i18n import _
 from yuqing.plan.base import Id, PlanModel, Text, TimeOfDay
 
 UnitKind = Literal["leading_group", "office", "member", "department", "special_team"]
@@ -35,7 +36,7 @@ class OfficeHours(PlanModel):
     @model_validator(mode="after")
     def _ordered(self) -> OfficeHours:
         if self.end <= self.start:
-            raise ValueError("office hours must end after they start")
+            raise ValueError(_("office hours must end after they start"))
         return self
 
 
@@ -49,7 +50,9 @@ class CalendarOverrides(PlanModel):
     def _disjoint(self) -> CalendarOverrides:
         both = sorted(set(self.workdays) & set(self.holidays))
         if both:
-            raise ValueError(f"{both[0].isoformat()} is listed as both a workday and a holiday")
+            raise ValueError(
+                _("{day} is listed as both a workday and a holiday").format(day=both[0].isoformat())
+            )
         return self
 
 
@@ -68,7 +71,9 @@ class Organization(PlanModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"expected an IANA time zone like 'Asia/Shanghai', got {value!r}"
+                _("expected an IANA time zone like 'Asia/Shanghai', got {value!r}").format(
+                    value=value
+                )
             ) from None
         return value
 
@@ -95,7 +100,7 @@ class Contacts(PlanModel):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value is not None and ("@" not in value or value.startswith("@")):
-            raise ValueError(f"expected an e-mail address, got {value!r}")
+            raise ValueError(_("expected an e-mail address, got {value!r}").format(value=value))
         return value
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from yuqing.core.i18n import N_, _, pgettext
 from yuqing.plan.base import format_duration
 from yuqing.plan.handling import ApprovalStep, Recipient
 from yuqing.plan.schema import Plan
@@ -18,12 +19,16 @@ Path = tuple[str | int, ...]
 
 # Pairs (earlier, later) within one level: the earlier limit may not be the longer one.
 _ORDER: tuple[tuple[str, str, str], ...] = (
-    ("assess_within", "report_within", "the assessment comes before the report"),
-    ("report_within", "written_report_within", "the written report follows the first one"),
-    ("report_within", "upward_report_within", "the office hears before the bodies above"),
-    ("report_within", "first_answer_within", "the office hears before the public is answered"),
-    ("first_answer_within", "formal_answer_within", "the formal answer follows the first"),
-    ("formal_answer_within", "final_answer_within", "the final answer follows the formal one"),
+    ("assess_within", "report_within", N_("the assessment comes before the report")),
+    ("report_within", "written_report_within", N_("the written report follows the first one")),
+    ("report_within", "upward_report_within", N_("the office hears before the bodies above")),
+    (
+        "report_within",
+        "first_answer_within",
+        N_("the office hears before the public is answered"),
+    ),
+    ("first_answer_within", "formal_answer_within", N_("the formal answer follows the first")),
+    ("formal_answer_within", "final_answer_within", N_("the final answer follows the formal one")),
 )
 _TIMED = tuple(name for name in LevelDeadlines.model_fields if name != "progress_reports_at")
 _CHANNEL_CONTACT = {"sms": "phone"}
@@ -39,13 +44,16 @@ def _duplicates(section: str, ids: Sequence[str], what: str) -> Iterable[Problem
     seen: set[str] = set()
     for index, item in enumerate(ids):
         if item in seen:
-            yield Problem((section, index, "id"), f"duplicate {what} id {item!r}")
+            message = _("duplicate {what} id {item!r}").format(what=what, item=item)
+            yield Problem((section, index, "id"), message)
         seen.add(item)
 
 
 def _unknown(what: str, value: str, known: Iterable[str]) -> str:
-    options = ", ".join(sorted(known)) or "none defined"
-    return f"unknown {what} {value!r} (expected one of: {options})"
+    options = ", ".join(sorted(known)) or _("none defined")
+    return _("unknown {what} {value!r} (expected one of: {options})").format(
+        what=what, value=value, options=options
+    )
 
 
 class _Checker:
@@ -65,40 +73,48 @@ class _Checker:
     def ids(self) -> None:
         plan = self.plan
         for section, items, what in (
-            ("units", [u.id for u in plan.units], "unit"),
-            ("people", [p.id for p in plan.people], "person"),
-            ("bodies", [b.id for b in plan.bodies], "body"),
-            ("levels", [lv.id for lv in plan.levels], "level"),
-            ("sensitive_domains", [d.id for d in plan.sensitive_domains], "domain"),
-            ("key_dates", [k.id for k in plan.key_dates], "key date"),
-            ("stages", [s.id for s in plan.stages], "stage"),
+            ("units", [u.id for u in plan.units], pgettext("plan item", "unit")),
+            ("people", [p.id for p in plan.people], pgettext("plan item", "person")),
+            ("bodies", [b.id for b in plan.bodies], pgettext("plan item", "body")),
+            ("levels", [lv.id for lv in plan.levels], pgettext("plan item", "level")),
+            (
+                "sensitive_domains",
+                [d.id for d in plan.sensitive_domains],
+                pgettext("plan item", "sensitive domain"),
+            ),
+            ("key_dates", [k.id for k in plan.key_dates], pgettext("plan item", "key date")),
+            ("stages", [s.id for s in plan.stages], pgettext("plan item", "stage")),
         ):
             self.problems.extend(_duplicates(section, items, what))
         ranks: dict[int, str] = {}
         for index, level in enumerate(plan.levels):
             if level.rank in ranks:
-                self.add(
-                    ("levels", index, "rank"),
-                    f"level {level.id!r} has rank {level.rank}, already used by "
-                    f"{ranks[level.rank]!r}; expected distinct ranks (1 = most severe)",
-                )
+                message = _(
+                    "level {level!r} has rank {rank}, already used by {other!r}; "
+                    "expected distinct ranks (1 = most severe)"
+                ).format(level=level.id, rank=level.rank, other=ranks[level.rank])
+                self.add(("levels", index, "rank"), message)
             ranks.setdefault(level.rank, level.id)
 
     def organization(self) -> None:
         for index, person in enumerate(self.plan.people):
             if person.unit not in self.units:
-                self.add(("people", index, "unit"), _unknown("unit", person.unit, self.units))
+                self.add(
+                    ("people", index, "unit"),
+                    _unknown(pgettext("plan item", "unit"), person.unit, self.units),
+                )
             for r_index, role in enumerate(person.roles):
                 if role not in self.roles:
                     self.add(
-                        ("people", index, "roles", r_index), _unknown("role", role, self.roles)
+                        ("people", index, "roles", r_index),
+                        _unknown(pgettext("plan item", "role"), role, self.roles),
                     )
         for index, unit in enumerate(self.plan.units):
             for m_index, member in enumerate(unit.members):
                 if member not in self.people:
                     self.add(
                         ("units", index, "members", m_index),
-                        _unknown("person", member, self.people),
+                        _unknown(pgettext("plan item", "person"), member, self.people),
                     )
 
     def per_level(self) -> None:
@@ -107,49 +123,66 @@ class _Checker:
             given: dict[str, object] = getattr(plan, section)
             for level_id in given:
                 if level_id not in self.levels:
-                    self.add((section, level_id), _unknown("level", level_id, self.levels))
+                    self.add(
+                        (section, level_id),
+                        _unknown(pgettext("plan item", "level"), level_id, self.levels),
+                    )
             for level in plan.levels:
                 if level.id not in given:
-                    self.add((section,), f"level {level.id!r} has no entry in {section}")
+                    message = _("level {level!r} has no entry in {section}").format(
+                        level=level.id, section=section
+                    )
+                    self.add((section,), message)
         for level_id, criteria in plan.grading.items():
             for index, domain in enumerate(criteria.domains):
                 if domain not in self.domains:
                     self.add(
                         ("grading", level_id, "domains", index),
-                        _unknown("sensitive domain", domain, self.domains),
+                        _unknown(pgettext("plan item", "sensitive domain"), domain, self.domains),
                     )
         for k_index, key_date in enumerate(plan.key_dates):
             for index, level_id in enumerate(key_date.levels):
                 if level_id not in self.levels:
                     self.add(
                         ("key_dates", k_index, "levels", index),
-                        _unknown("level", level_id, self.levels),
+                        _unknown(pgettext("plan item", "level"), level_id, self.levels),
                     )
             if key_date.heightened_duty and not plan.duty.heightened:
                 self.add(
                     ("key_dates", k_index, "heightened_duty"),
-                    "this key date raises duty but duty.heightened lists no shifts",
+                    _("this key date raises duty but duty.heightened lists no shifts"),
                 )
 
     def _target(self, path: Path, target: Recipient | ApprovalStep) -> list[str]:
         """Check a person / role / unit reference; return the people it reaches."""
         if target.person is not None:
             if target.person not in self.people:
-                self.add((*path, "person"), _unknown("person", target.person, self.people))
+                self.add(
+                    (*path, "person"),
+                    _unknown(pgettext("plan item", "person"), target.person, self.people),
+                )
                 return []
             return [target.person]
         if target.unit is not None and target.unit not in self.units:
-            self.add((*path, "unit"), _unknown("unit", target.unit, self.units))
+            self.add(
+                (*path, "unit"), _unknown(pgettext("plan item", "unit"), target.unit, self.units)
+            )
             return []
         if target.role is None:
             return [p.id for p in self.plan.people_in_unit(target.unit or "")]
         if target.role not in self.roles:
-            self.add((*path, "role"), _unknown("role", target.role, self.roles))
+            self.add(
+                (*path, "role"), _unknown(pgettext("plan item", "role"), target.role, self.roles)
+            )
             return []
         reached = [p.id for p in self.plan.people_with_role(target.role, target.unit)]
         if not reached:
-            where = f" in unit {target.unit!r}" if target.unit else ""
-            self.add((*path, "role"), f"nobody holds role {target.role!r}{where}")
+            message = (
+                _("nobody holds role {role!r} in unit {unit!r}")
+                if target.unit
+                else _("nobody holds role {role!r}")
+            ).format(role=target.role, unit=target.unit)
+            self.add((*path, "role"), message)
         return reached
 
     def approvals_and_routes(self) -> None:
@@ -167,12 +200,15 @@ class _Checker:
             for index, body in enumerate(route.upward):
                 if body not in self.bodies:
                     self.add(
-                        ("routes", level_id, "upward", index), _unknown("body", body, self.bodies)
+                        ("routes", level_id, "upward", index),
+                        _unknown(pgettext("plan item", "body"), body, self.bodies),
                     )
             if route.quiet_hours is not None and level_id == most_severe:
                 self.add(
                     ("routes", level_id, "quiet_hours"),
-                    f"quiet hours never apply to the most severe level {level_id!r}",
+                    _("quiet hours never apply to the most severe level {level!r}").format(
+                        level=level_id
+                    ),
                 )
             units = {r.unit for r in route.recipients if r.unit and not r.role}
             contacts = [plan.person(p).contacts for p in reached]
@@ -182,8 +218,10 @@ class _Checker:
                 if contacts and not any(getattr(c, field) for c in contacts):
                     self.add(
                         ("routes", level_id, "channels", index),
-                        f"no recipient of level {level_id!r} has a {field} contact "
-                        f"for channel {channel!r}",
+                        _(
+                            "no recipient of level {level!r} has a {field} contact "
+                            "for channel {channel!r}"
+                        ).format(level=level_id, field=field, channel=channel),
                     )
 
     def duty(self) -> None:
@@ -193,7 +231,7 @@ class _Checker:
                     if person not in self.people:
                         self.add(
                             ("duty", section, s_index, "people", index),
-                            _unknown("person", person, self.people),
+                            _unknown(pgettext("plan item", "person"), person, self.people),
                         )
 
     def deadlines(self) -> None:
@@ -205,8 +243,16 @@ class _Checker:
                 if first and second and first.nominal() > second.nominal():
                     self.add(
                         ("deadlines", level_id, later),
-                        f"impossible deadline: {later} ({format_duration(second.nominal())}) is "
-                        f"shorter than {earlier} ({format_duration(first.nominal())}); {why}",
+                        _(
+                            "impossible deadline: {later} ({later_time}) is shorter than "
+                            "{earlier} ({earlier_time}); {why}"
+                        ).format(
+                            later=later,
+                            later_time=format_duration(second.nominal()),
+                            earlier=earlier,
+                            earlier_time=format_duration(first.nominal()),
+                            why=_(why),
+                        ),
                     )
         ordered = [lv.id for lv in plan.levels_by_severity() if lv.id in plan.deadlines]
         for field in _TIMED:
@@ -216,10 +262,16 @@ class _Checker:
                 if a and b and a.nominal() > b.nominal():
                     self.add(
                         ("deadlines", severe, field),
-                        f"impossible deadline: level {severe!r} allows "
-                        f"{format_duration(a.nominal())} for {field}, "
-                        f"more than the milder level {milder!r} "
-                        f"({format_duration(b.nominal())})",
+                        _(
+                            "impossible deadline: level {severe!r} allows {severe_time} for "
+                            "{field}, more than the milder level {milder!r} ({milder_time})"
+                        ).format(
+                            severe=severe,
+                            severe_time=format_duration(a.nominal()),
+                            field=field,
+                            milder=milder,
+                            milder_time=format_duration(b.nominal()),
+                        ),
                     )
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from yuqing.core.i18n import ngettext, pgettext
 from yuqing.plan.base import Id, PlanModel
 from yuqing.plan.handling import (
     ApprovalStep,
@@ -76,7 +77,12 @@ class Plan(PlanModel):
 
     def summary(self) -> str:
         """'明德县教育局, 4 levels, 12 people, 3 units'."""
-        return (
-            f"{self.organization.name}, {len(self.levels)} levels, "
-            f"{len(self.people)} people, {len(self.units)} units"
+        levels, people, units = len(self.levels), len(self.people), len(self.units)
+        return pgettext("list separator", ", ").join(
+            (
+                self.organization.name,
+                ngettext("{n} level", "{n} levels", levels).format(n=levels),
+                ngettext("{n} person", "{n} people", people).format(n=people),
+                ngettext("{n} unit", "{n} units", units).format(n=units),
+            )
         )

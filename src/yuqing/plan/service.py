@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.core.clock import Clock
 from yuqing.core.errors import InvalidInput, NotFound
+from yuqing.core.i18n import _
 from yuqing.plan.loading import PlanInvalid, PlanProblem, load_plan_text
 from yuqing.plan.models import PlanVersion
 from yuqing.plan.review import next_review_due, review_reminder_due
@@ -35,17 +36,16 @@ def load(
     """Validate a plan and make it the active version; the same text as the active one
     is not stored twice. Raises PlanInvalid (nothing changes) when it does not validate."""
     if (path is None) == (text is None):
-        raise InvalidInput("give either a path or a text")
+        raise InvalidInput(_("give either a path or a text"))
     if path is not None:
         name = source_name or str(path)
         try:
             text = Path(path).read_bytes().decode("utf-8-sig")
         except OSError as exc:
-            raise PlanInvalid(
-                [PlanProblem(1, f"cannot read: {exc.strerror or exc}", name)]
-            ) from None
+            message = _("cannot read: {error}").format(error=exc.strerror or exc)
+            raise PlanInvalid([PlanProblem(1, message, name)]) from None
         except UnicodeDecodeError:
-            raise PlanInvalid([PlanProblem(1, "not UTF-8 text", name)]) from None
+            raise PlanInvalid([PlanProblem(1, _("not UTF-8 text"), name)]) from None
     else:
         name = source_name or "plan.yaml"
     assert text is not None
@@ -89,7 +89,7 @@ def get(*, session: Session, version: int) -> PlanVersion | None:
 def get_or_raise(*, session: Session, version: int) -> PlanVersion:
     found = get(session=session, version=version)
     if found is None:
-        raise NotFound(f"no plan version {version}")
+        raise NotFound(_("no plan version {version}").format(version=version))
     return found
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from yuqing.core.i18n import _
 from yuqing.plan.base import Duration, Id, PlanModel, Text, TimeOfDay
 
 DeadlineMode = Literal["wall_clock", "holidays_included", "working_days"]
@@ -48,9 +49,9 @@ class Deadline(PlanModel):
     @model_validator(mode="after")
     def _possible(self) -> Deadline:
         if self.within <= timedelta(0):
-            raise ValueError("a deadline must be longer than zero")
+            raise ValueError(_("a deadline must be longer than zero"))
         if self.mode == "working_days" and (self.within % timedelta(days=1)):
-            raise ValueError("working days count whole days, e.g. '5 working days'")
+            raise ValueError(_("working days count whole days, e.g. '5 working days'"))
         return self
 
     @property
@@ -82,7 +83,7 @@ class LevelDeadlines(PlanModel):
     @classmethod
     def _distinct_times(cls, value: list[Any]) -> list[Any]:
         if len(set(value)) != len(value):
-            raise ValueError("progress report times must be distinct")
+            raise ValueError(_("progress report times must be distinct"))
         return sorted(value)
 
 
@@ -93,7 +94,7 @@ class DateSpan(PlanModel):
     @model_validator(mode="after")
     def _ordered(self) -> DateSpan:
         if self.end < self.start:
-            raise ValueError("a date span must end on or after its start")
+            raise ValueError(_("a date span must end on or after its start"))
         return self
 
 
@@ -121,9 +122,9 @@ class KeyDate(PlanModel):
     @model_validator(mode="after")
     def _has_days(self) -> KeyDate:
         if not self.dates and not self.annual and self.holiday is None:
-            raise ValueError("a key date needs `dates`, `annual` or `holiday`")
+            raise ValueError(_("a key date needs `dates`, `annual` or `holiday`"))
         if self.threshold_factor == 1.0 and not self.heightened_duty:
-            raise ValueError("a key date must lower thresholds or raise duty (or both)")
+            raise ValueError(_("a key date must lower thresholds or raise duty (or both)"))
         return self
 
 
@@ -162,7 +163,9 @@ class Duty(PlanModel):
                 # Name where the gap begins (after a shift ends), not merely the first minute.
                 first = next((m for m in missing if (m - 1) % 1440 in covered), missing[0])
                 raise ValueError(
-                    f"round_the_clock duty leaves {first // 60:02d}:{first % 60:02d} uncovered; "
-                    "expected shifts covering all 24 hours"
+                    _(
+                        "round_the_clock duty leaves {time} uncovered; "
+                        "expected shifts covering all 24 hours"
+                    ).format(time=f"{first // 60:02d}:{first % 60:02d}")
                 )
         return self

@@ -25,9 +25,13 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import NotFound, YuQingError
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
+from yuqing.monitor.pipeline import Pipeline
+from yuqing.web import api_posts
 from yuqing.web.deps import SessionDep, token_dep
+from yuqing.web.i18n import install_i18n
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+install_i18n(TEMPLATES.env)  # pages speak through the catalogs (zh_CN first, en)
 
 
 class AlertRead(BaseModel):
@@ -72,9 +76,17 @@ def _unique_id(route: APIRoute) -> str:
 
 
 def create_app(
-    *, engine: Engine, clock: Clock, settings: Settings, api_tokens: list[str]
+    *,
+    engine: Engine,
+    clock: Clock,
+    settings: Settings,
+    api_tokens: list[str],
+    pipeline: Pipeline | None = None,
 ) -> FastAPI:
-    """The app over one store; `api_tokens` are the bearer tokens the API accepts."""
+    """The app over one store; `api_tokens` are the bearer tokens the API accepts.
+
+    Pushed posts go through `pipeline` (the worker's, shared), else one built on first use.
+    """
     app = FastAPI(
         title="YuQing 舆情",
         openapi_url="/api/v1/openapi.json",
@@ -147,6 +159,7 @@ def create_app(
         return AlertRead.of(alert)
 
     app.include_router(api)
+    api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 
 

@@ -27,4 +27,7 @@ def token_dep(request: Request, authorization: Annotated[str | None, Header()] =
         raise Unauthenticated("a valid API token is needed (Authorization: Bearer …)")
 
 
-SessionDep = Annotated[Session, Depends(session_dep)]
+# scope="function": commit before the response is sent. With the default ("request") the
+# client hears 200 before the commit, so its next request can read the old state (a
+# second acknowledgement accepted), and a failed commit would never reach it.
+SessionDep = Annotated[Session, Depends(session_dep, scope="function")]

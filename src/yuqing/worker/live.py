@@ -7,7 +7,9 @@ drills, the demo) builds its pipeline here, so there is one pipeline.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -16,13 +18,45 @@ from yuqing.alerts.dispatcher import SendFn, dispatch_due
 from yuqing.alerts.raising import GradeStep
 from yuqing.analysis import facts
 from yuqing.analysis import service as analysis_service
-from yuqing.analysis.steps import ClassifyStep, ClusterStep
+from yuqing.analysis.steps import ClassifyStep, ClusterStep, EventWordsStep
 from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import AfterStore, Pipeline, Step
 from yuqing.monitor.posts import Post
+from yuqing.monitor.schemas import IngestSummary
 from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
+
+
+class LivePipeline(Pipeline):
+    """The pipeline, safe to share between threads: one caller at a time.
+
+    `yuqing serve` runs one pipeline for the worker loop and the push API (two clusterers
+    would disagree on events and overwrite each other's checkpoint); its steps are not
+    thread-safe, so running, reloading and checkpointing take the same lock. Fetching
+    happens outside it: a slow source does not hold a push back.
+    """
+
+    def __post_init__(self) -> None:
+        self.lock = threading.RLock()  # re-entrant: `run` checkpoints while holding it
+        super().__post_init__()
+
+    # Signatures pass through: they stay Pipeline's, whatever it takes.
+    def run(self, *args: Any, **kwargs: Any) -> IngestSummary:
+        with self.lock:
+            return super().run(*args, **kwargs)
+
+    def run_jsonl(self, *args: Any, **kwargs: Any) -> IngestSummary:
+        with self.lock:
+            return super().run_jsonl(*args, **kwargs)
+
+    def reload(self) -> None:
+        with self.lock:
+            super().reload()
+
+    def checkpoint(self, *, force: bool = False) -> None:
+        with self.lock:
+            super().checkpoint(force=force)
 
 
 def build_pipeline(
@@ -42,6 +76,19 @@ def build_pipeline(
         for keep, other in analysis_service.merged_pairs(session=session):
             cluster.merge(keep, other)
 
+    def follow_splits(session: Session) -> None:
+        # Only splits not followed yet: each reload reads the new rows, not all of them.
+        for decision in analysis_service.get_splits(session=session, after=cluster.splits_seen):
+            posts = analysis_service.split_posts(session=session, decision=decision)
+            if posts:
+                cluster.split(
+                    decision.event_id,
+                    posts,
+                    new_id=decision.new_event_id,
+                    partition=decision.partition,
+                )
+            cluster.splits_seen = decision.id
+
     def read_plan(session: Session) -> None:
         version = plan_service.get_active(session=session)
         active[:] = [(plan_service.parse(version), version.version)] if version else []
@@ -54,15 +101,15 @@ def build_pipeline(
             grade.raised = 0
             dispatch_due(sessions=pipeline.sessions, clock=clock, send=send)
 
-    pipeline = Pipeline(
+    pipeline = LivePipeline(
         engine=engine,
         clock=clock,
         settings=settings,
-        enrichers=[classify],
+        enrichers=[classify, EventWordsStep()],
         steps=[Step(cluster.step_id, cluster)],
         after_store=[AfterStore("facts", record_facts), AfterStore(grade.step_id, grade)],
         stateful=[cluster],
-        reload_hooks=[follow_merges, read_plan],
+        reload_hooks=[follow_merges, follow_splits, read_plan],
         after_commit=[deliver_new_alerts],
     )
     cluster.organizations = lambda: pipeline.organizations

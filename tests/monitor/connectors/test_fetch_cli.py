@@ -84,4 +84,4 @@ def test_fetch_not_a_feed_with_kind_rss(server, tmp_path):
 def test_fetch_unknown_kind():
     result = CliRunner().invoke(make_app(), ["fetch", "http://127.0.0.1/", "--kind", "ftp"])
     assert result.exit_code != 0
-    assert "--kind must be one of rss, web" in str(result.exception)
+    assert "--kind 只能是 rss, web 之一" in str(result.exception)

@@ -61,7 +61,7 @@ class DingTalkNotifier:
             message, title_line=f"### {markup.heading(message)}", max_bytes=MAX_TEXT_BYTES
         )
         # `title` is what the chat list and notifications show.
-        title = markup.cut_bytes(f"{message.level}{markup.ALERT}：{message.title}", 200)
+        title = markup.cut_bytes(markup.labelled(markup.label(message.level), message.title), 200)
         return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
 
     def signed_url(self, target: Target) -> str:

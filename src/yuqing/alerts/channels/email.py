@@ -63,20 +63,16 @@ class EmailNotifier:
     def compose(self, message: Message, *, target: Target, idempotency_key: str) -> EmailMessage:
         """The e-mail for one recipient."""
         mail = EmailMessage()
-        mail["Subject"] = f"【{message.level}{markup.ALERT}】{message.title}"
+        mail["Subject"] = markup.bracketed(markup.label(message.level), message.title)
         mail["From"] = self.sender
         mail["To"] = Address(display_name=target.recipient, addr_spec=target.address)
         mail["Date"] = format_datetime(self.clock.now())
         mail["Message-ID"] = message_id(idempotency_key, self.domain)
         mail["X-YuQing-Alert"] = str(message.alert_id)
         mail["X-YuQing-Event"] = message.event_id
-        lines = [
-            message.text,
-            "",
-            f"{markup.EVENT} {message.event_id} · {markup.ALERT} {message.alert_id}",
-        ]
+        lines = [message.text, "", markup.ids_line(message.event_id, message.alert_id)]
         if message.url:
-            lines += ["", f"{markup.ACK}：{message.url}"]
+            lines += ["", markup.ack_line(message.url)]
         mail.set_content("\n".join(lines), charset="utf-8")
         return mail
 

@@ -74,7 +74,7 @@ class FeishuNotifier:
         if message.url:
             button = {
                 "tag": "button",
-                "text": {"tag": "plain_text", "content": markup.ACK},
+                "text": {"tag": "plain_text", "content": markup.ack_label()},
                 "url": message.url,
                 "type": "primary",
             }
@@ -82,7 +82,7 @@ class FeishuNotifier:
         header = {
             "title": {
                 "tag": "plain_text",
-                "content": f"【{message.level}{markup.ALERT}】{message.title}",
+                "content": markup.bracketed(markup.label(message.level), message.title),
             },
             "template": colour if colour in TEMPLATES else "red",
         }
@@ -115,4 +115,4 @@ class FeishuNotifier:
 
 
 def _ids(message: Message) -> str:
-    return f"{markup.EVENT} {message.event_id} · {markup.ALERT} {message.alert_id}"
+    return markup.ids_line(message.event_id, message.alert_id)

@@ -8,12 +8,7 @@ images, `<font>` or `<at>` tags to a robot message. Chinese readers see the same
 from __future__ import annotations
 
 from yuqing.alerts.channels.base import Message
-
-# Labels are fixed Chinese for now; they move to the Babel catalogue with the rest of
-# the user-facing text.
-ALERT = "预警"
-ACK = "确认收到"
-EVENT = "事件"
+from yuqing.core.i18n import _
 
 _NEUTRAL = str.maketrans({
     "[": "［", "]": "］", "<": "＜", ">": "＞", "*": "＊", "`": "｀", "#": "＃", "|": "｜",
@@ -34,15 +29,46 @@ def cut_bytes(text: str, limit: int) -> str:
     return data[: max(limit - 3, 0)].decode("utf-8", "ignore") + "…"
 
 
+def label(level: str) -> str:
+    """`一级预警`: the level named as an alert."""
+    # TRANSLATORS: a plan level named as an alert, e.g. "一级预警"; {level} is plan data.
+    return _("{level} alert").format(level=level)
+
+
+def bracketed(label: str, title: str) -> str:
+    """`【一级预警】标题`: an alert's heading (subject, card title)."""
+    return _("[{label}] {title}").format(label=label, title=title)
+
+
+def labelled(label: str, title: str) -> str:
+    """`一级预警：标题`: an alert's heading where brackets would be noise (chat lists)."""
+    return _("{label}: {title}").format(label=label, title=title)
+
+
+def ids_line(event_id: str, alert_id: int) -> str:
+    """`事件 ev-1 · 预警 12`: which event and alert a message is about."""
+    return _("Event {event_id} · alert {alert_id}").format(event_id=event_id, alert_id=alert_id)
+
+
+def ack_label() -> str:
+    """The name of the acknowledgement link or button."""
+    return _("Acknowledge")
+
+
+def ack_line(url: str) -> str:
+    """`确认收到：URL`, the acknowledgement link in plain text."""
+    return _("Acknowledge: {url}").format(url=url)
+
+
 def heading(message: Message) -> str:
     """`【一级预警】标题`, neutralised."""
-    return f"【{neutral(message.level)}{ALERT}】{neutral(message.title)}"
+    return bracketed(label(neutral(message.level)), neutral(message.title))
 
 
 def footer(message: Message) -> str:
     """The event and alert ids, then the acknowledgement link if there is one."""
-    line = f"{EVENT} {neutral(message.event_id)} · {ALERT} {message.alert_id}"
-    return f"{line}\n\n[{ACK}]({message.url})" if message.url else line
+    line = ids_line(neutral(message.event_id), message.alert_id)
+    return f"{line}\n\n[{ack_label()}]({message.url})" if message.url else line
 
 
 def markdown(message: Message, *, title_line: str, max_bytes: int) -> str:

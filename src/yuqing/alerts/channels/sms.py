@@ -22,8 +22,9 @@ import httpx
 
 from yuqing.alerts.channels.base import Delivery, Message, Target
 from yuqing.alerts.channels.errors import ChannelMisconfigured, ChannelUnavailable, fail
-from yuqing.alerts.channels.markup import ACK, ALERT
+from yuqing.alerts.channels.markup import ack_line, label
 from yuqing.alerts.channels.posting import json_bytes, post_json
+from yuqing.core.i18n import _
 
 SINGLE_UNITS = 70  # UCS-2 characters in one SMS
 PART_UNITS = 67  # UCS-2 characters in each part of a long SMS
@@ -55,8 +56,9 @@ def units(text: str) -> int:
 
 def sms_text(message: Message, *, max_units: int) -> str:
     """The SMS body cut to `max_units`, keeping the acknowledgement link whole."""
-    head = f"【{message.level}{ALERT}】{message.title}："
-    tail = f" {ACK}：{message.url}" if message.url else ""
+    # TRANSLATORS: the start of an alert SMS; the alert's text follows directly.
+    head = _("[{label}] {title}: ").format(label=label(message.level), title=message.title)
+    tail = " " + ack_line(message.url) if message.url else ""
     body = message.text.replace("\n", " ")
     room = max_units - units(head) - units(tail)
     if units(body) > room:

@@ -37,10 +37,8 @@ class WeComNotifier:
     def body(self, message: Message) -> dict[str, object]:
         """The request body WeCom expects."""
         colour = _COLOURS.get((message.level_colour or "").lower(), "comment")
-        title = (
-            f'### 【<font color="{colour}">{markup.neutral(message.level)}{markup.ALERT}</font>】'
-            f"{markup.neutral(message.title)}"
-        )
+        label = f'<font color="{colour}">{markup.label(markup.neutral(message.level))}</font>'
+        title = "### " + markup.bracketed(label, markup.neutral(message.title))
         content = markup.markdown(message, title_line=title, max_bytes=MAX_CONTENT_BYTES)
         return {"msgtype": "markdown", "markdown": {"content": content}}
 

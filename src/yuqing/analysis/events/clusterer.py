@@ -30,7 +30,7 @@ from itertools import islice
 from typing import Any
 
 from yuqing.analysis.events.model import Assignment, Event, EventSummary, make_title
-from yuqing.analysis.events.tokenize import tokens
+from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
 from yuqing.analysis.events.vectorize import DocumentFrequency, Vector, tfidf, top_terms
 from yuqing.monitor.posts import Post
 
@@ -50,9 +50,9 @@ class ClusterConfig:
     max_live: int = 20_000  # live events at most (the oldest idle retire first)
     centroid_terms: int = 120  # words kept per centroid
     index_terms: int = 30  # words under which an event is indexed
-    query_terms: int = 40  # a post's heaviest words used to find candidates
+    query_terms: int = 20  # a post's heaviest words used to find candidates
     postings_cap: int = 48  # most recently active events read per word
-    max_candidates: int = 32  # events scored exactly per post, by shared word weight
+    max_candidates: int = 12  # events scored exactly per post, by shared word weight
     vector_terms: int = 40  # words kept per post vector
     repeat_min_words: int = 3  # shorter posts are too generic to call repeats
     memory_posts: int = 200_000  # post → event links kept for copies and repeats
@@ -152,14 +152,27 @@ class OnlineClusterer:
         keep.last_at = max(keep.last_at, other.last_at)
         self._reindex(keep)
 
-    def split(self, event_id: str, posts: Iterable[Post], *, partition: str = "") -> str:
-        """A person moved `posts` out of `event_id` into a new event; returns its id."""
+    def split(
+        self,
+        event_id: str,
+        posts: Iterable[Post],
+        *,
+        partition: str = "",
+        new_id: str | None = None,
+    ) -> str:
+        """A person moved `posts` out of `event_id` into a new event; returns its id.
+
+        `new_id` names the new event (the store's id for a split made elsewhere); a split
+        whose `new_id` was applied already changes nothing, so a decision can be re-read.
+        """
+        if new_id is not None and new_id in self._manual:
+            return new_id
         source = self._live.get(self.resolve(event_id))
         moved = list(posts)
         if not moved:
             raise ValueError("a split needs at least one post")
         first = min(moved, key=self._time)
-        new_id = self._new_id(first, partition)
+        new_id = new_id or self._new_id(first, partition)
         target = self._open(new_id, first, partition, self._time(first))
         for post in moved:
             words, vec = self._features(post)
@@ -211,7 +224,9 @@ class OnlineClusterer:
         cached = self._cache
         if cached is not None and cached[0] == post.id and cached[1] == post.folded:
             return cached[2], cached[3]
-        words = tokens(post.folded)
+        words = post.derived.get(WORDS_KEY)
+        if words is None:
+            words = tokens(post.folded)
         vec = tfidf(words, self.df, max_terms=self.config.vector_terms)
         self._cache = (post.id, post.folded, words, vec)
         return words, vec
@@ -247,12 +262,13 @@ class OnlineClusterer:
         # only the best few by that sum get an exact cosine (most candidates share one
         # common word and could never win).
         gathered: dict[str, float] = {}
+        gather = gathered.get
         for word in top_terms(vec, self.config.query_terms):
             postings = index.get(word)
             if postings:
                 weight_of_word = vec[word]
                 for event_id in islice(reversed(postings), cap):
-                    gathered[event_id] = gathered.get(event_id, 0.0) + weight_of_word
+                    gathered[event_id] = gather(event_id, 0.0) + weight_of_word
         if len(gathered) > self.config.max_candidates:
             best = heapq.nlargest(
                 self.config.max_candidates, gathered.items(), key=lambda kv: kv[1]

@@ -102,7 +102,8 @@ class Event:
         # map() over C-level callables: about twice as fast as a generator expression,
         # and this is the innermost loop of clustering.
         shared = map(self.centroid.get, vec.keys(), repeat(0.0))
-        return sum(map(mul, vec.values(), shared)) / self.norm
+        dot: float = sum(map(mul, vec.values(), shared))
+        return dot / self.norm
 
     def summary(self, keywords: int = 8) -> EventSummary:
         """The public facts of this event."""

@@ -1,0 +1,214 @@
+"""The push API: `POST /api/v1/posts` takes posts as a JSON array or JSON Lines (CONTRACTS).
+
+Pushed posts run through the same live pipeline as `yuqing ingest` and polled sources: in
+`yuqing serve` the worker's own pipeline (one clusterer, one checkpoint), else one built
+on the first push. The pipeline is not thread-safe: pushes take it one at a time, and the
+live pipeline also locks out the worker loop while a push runs.
+
+The answer is the `yuqing ingest` summary plus the refused records as `{line, reason}`.
+A body over `YUQING_MAX_PUSH_BYTES` (16 MiB) is refused with 413 before it is read whole;
+a JSON array that does not parse with 400; a JSON Lines line that does not parse is one
+rejection, and the other lines are still taken (CONTRACTS "Post").
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Callable
+from typing import Any, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from yuqing.core.clock import Clock
+from yuqing.core.settings import Settings
+from yuqing.monitor.pipeline import Pipeline, SourceDefaults
+from yuqing.monitor.readers import Record
+from yuqing.monitor.schemas import PushRejection, PushResult
+from yuqing.web.deps import token_dep
+from yuqing.worker.scheduler import RELOAD_EVERY
+
+RELOAD_S = RELOAD_EVERY.total_seconds()  # as the worker loop: edits apply this soon
+LISTED_REJECTIONS = 1000  # the answer lists this many; the count covers them all
+ARRAY_TYPES = frozenset({"application/json"})
+LINES_TYPES = frozenset(
+    {
+        "application/x-ndjson",
+        "application/jsonl",
+        "application/jsonlines",
+        "application/x-jsonlines",
+        "application/json-lines",
+    }
+)
+Kind = Literal["array", "lines", "sniff"]
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)])
+
+
+class PushIntake:
+    """The pipeline pushed posts run through, taken by one push at a time."""
+
+    def __init__(
+        self,
+        *,
+        build: Callable[[], Pipeline],
+        pipeline: Pipeline | None,
+        max_bytes: int,
+        clock: Clock,
+    ) -> None:
+        self._build = build
+        self._pipeline = pipeline
+        # A pipeline of our own has no worker loop to reload it: reload before a push
+        # when watches, sources, the plan and people's decisions may have changed.
+        self._owned = pipeline is None
+        self._reloaded = 0.0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.max_bytes = max_bytes
+
+    def _pipeline_now(self) -> Pipeline:
+        if self._pipeline is None:
+            self._pipeline = self._build()
+            self._reloaded = self._clock.monotonic()
+        elif self._owned and self._clock.monotonic() - self._reloaded >= RELOAD_S:
+            self._pipeline.reload()
+            self._reloaded = self._clock.monotonic()
+        return self._pipeline
+
+    def run(self, body: bytes, *, kind: Kind, source: str) -> PushResult:
+        """Parse `body` and run its posts through the pipeline (blocking: a worker thread)."""
+        if kind == "sniff":
+            kind = "array" if body.lstrip()[:1] == b"[" else "lines"
+        records = _array_records(body) if kind == "array" else None
+        rejections: list[PushRejection] = []
+        omitted = 0
+
+        def on_reject(line: int, reason: str) -> None:
+            nonlocal omitted
+            if len(rejections) < LISTED_REJECTIONS:
+                rejections.append(PushRejection(line=line, reason=reason))
+            else:
+                omitted += 1
+
+        defaults = SourceDefaults(source=source)
+        with self._lock:
+            pipeline = self._pipeline_now()
+            if records is not None:
+                summary = pipeline.run(records, defaults=defaults, on_reject=on_reject)
+            else:
+                summary = pipeline.run_jsonl(
+                    io.BytesIO(body), defaults=defaults, on_reject=on_reject
+                )
+        return PushResult(**summary.to_json(), rejections=rejections, rejections_omitted=omitted)
+
+
+def _array_records(body: bytes) -> list[Record]:
+    """The items of a JSON array (a single object counts as an array of one)."""
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # What orjson refuses (a BOM, NaN, huge integers) takes the standard path, which
+        # also words the error.
+        try:
+            data = json.loads(body.decode("utf-8").removeprefix("\ufeff"))
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, f"the body is not UTF-8 (byte {exc.start + 1})") from None
+        except (ValueError, RecursionError) as exc:
+            hint = (
+                " (JSON Lines? send Content-Type: application/x-ndjson)"
+                if "Extra data" in str(exc)
+                else ""
+            )
+            raise HTTPException(400, f"not valid JSON: {exc}{hint}") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise HTTPException(400, f"the body must be a JSON array of posts, not {_json_type(data)}")
+    return [Record(number, obj=item) for number, item in enumerate(data, start=1)]
+
+
+def _json_type(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _kind(content_type: str | None) -> Kind:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if not media:
+        return "sniff"
+    if media in ARRAY_TYPES or media.endswith("+json"):
+        return "array"
+    if media in LINES_TYPES:
+        return "lines"
+    raise HTTPException(
+        415,
+        f"unsupported content type {media!r}: send application/json (an array of posts) "
+        "or application/x-ndjson (JSON Lines)",
+    )
+
+
+async def _read_capped(request: Request, cap: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed `cap` bytes."""
+    too_large = HTTPException(
+        413, f"the body is larger than {cap} bytes (YUQING_MAX_PUSH_BYTES): send fewer posts"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:  # a chunked body announces no length: count as it comes
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "Posts (CONTRACTS 'Post'): a JSON array, or JSON Lines.",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post("/posts", tags=["posts"], openapi_extra=_BODY_DOC)
+async def create_posts(
+    request: Request,
+    source: str = Query("", max_length=256, description="Source name for posts that name none."),
+) -> PushResult:
+    """Push posts through the live pipeline; counts accepted / duplicates / rejected."""
+    intake: PushIntake = request.app.state.push
+    kind = _kind(request.headers.get("content-type"))
+    body = await _read_capped(request, intake.max_bytes)
+    return await run_in_threadpool(intake.run, body, kind=kind, source=source)
+
+
+def install(
+    app: FastAPI,
+    *,
+    engine: Engine,
+    clock: Clock,
+    settings: Settings,
+    pipeline: Pipeline | None = None,
+) -> None:
+    """Add the push API to `app`; posts go through `pipeline`, else one built on first use."""
+
+    def build() -> Pipeline:
+        from yuqing.worker.live import build_pipeline
+
+        return build_pipeline(engine=engine, clock=clock, settings=settings)
+
+    app.state.push = PushIntake(
+        build=build, pipeline=pipeline, max_bytes=settings.max_push_bytes, clock=clock
+    )
+    app.include_router(router)
