@@ -308,3 +308,30 @@ def test_version_1_snapshot_still_restores() -> None:
     two.restore(json.dumps(state).encode())
     later = make_post("b9", BOSTON[0], T0 + timedelta(hours=1))
     assert two.assign(later).event_id == one.assign(later).event_id
+
+
+def test_a_post_of_another_watch_needs_more_shared_words_to_join() -> None:
+    # The demo's case: a hospital complaint names the hospital the canteen story's
+    # students were taken to. Matched by a different watch, it opens its own event;
+    # the same words from the canteen watch would have joined.
+    canteen = [
+        "明德一中食堂午饭吃出虫子，孩子腹痛",
+        "明德一中食堂到底怎么了，好几个学生肚子疼，有人去了县人民医院",
+        "明德一中学生午餐后腹痛，县人民医院检查",
+    ]
+    hospital = "昨晚带老人去县人民医院急诊，排了三个小时，想投诉都不知道找谁"
+
+    def run(watch_of_last: str) -> tuple[str, str]:
+        clusterer = OnlineClusterer()
+        ids = []
+        for post in stream(canteen, "c"):
+            post.watches = ["食堂"]
+            ids.append(clusterer.assign(post).event_id)
+        last = make_post("h", hospital, T0 + timedelta(minutes=30))
+        last.watches = [watch_of_last]
+        return ids[-1], clusterer.assign(last).event_id
+
+    canteen_event, hospital_event = run("医院")
+    assert hospital_event != canteen_event
+    same_watch_event, joined = run("食堂")
+    assert joined == same_watch_event

@@ -23,7 +23,7 @@ import heapq
 import json
 import math
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -46,11 +46,14 @@ class ClusterConfig:
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
     half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
     prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
+    # Taken off the score of an event none of whose posts matched any of the post's
+    # watches: the organization named different topics, so the words must agree more.
+    watch_penalty: float = 0.1
     retire_after_hours: float = 14 * 24.0  # idle events leave the live index
     max_live: int = 20_000  # live events at most (the oldest idle retire first)
     centroid_terms: int = 120  # words kept per centroid
     index_terms: int = 30  # words under which an event is indexed
-    query_terms: int = 20  # a post's heaviest words used to find candidates
+    query_terms: int = 40  # a post's heaviest words used to find candidates
     postings_cap: int = 48  # most recently active events read per word
     max_candidates: int = 12  # events scored exactly per post, by shared word weight
     vector_terms: int = 40  # words kept per post vector
@@ -245,14 +248,16 @@ class OnlineClusterer:
                 return self.resolve(linked), 1.0, "repeat"
         if not vec:
             return None, 0.0, "new"
-        ranked = self._nearest(vec, partition, self._time(post))
+        ranked = self._nearest(vec, partition, self._time(post), watches=post.watches)
         if ranked and ranked[0][0] >= self.config.threshold:
             if len(ranked) > 1 and ranked[1][0] >= self.config.threshold:
                 self._runner_up = ranked[1][1].id
             return ranked[0][1].id, ranked[0][0], "similar"
         return None, ranked[0][0] if ranked else 0.0, "new"
 
-    def _nearest(self, vec: Vector, partition: str, now: datetime) -> list[tuple[float, Event]]:
+    def _nearest(
+        self, vec: Vector, partition: str, now: datetime, *, watches: Sequence[str] = ()
+    ) -> list[tuple[float, Event]]:
         """The two best live events for `vec`, best first, by time-decayed cosine."""
         index = self._index.get(partition)
         if not index:
@@ -291,6 +296,8 @@ class OnlineClusterer:
             if weight:
                 idle = max(0.0, (now - event.last_at).total_seconds())
                 score += weight * (math.log(max(event.heat, 1e-9)) - idle * per_second)
+            if watches and event.watches and event.watches.isdisjoint(watches):
+                score -= self.config.watch_penalty
             scored.append((score, -event.seq, event))
         # Ties go to the older event: deterministic whatever the candidates' order.
         top = heapq.nlargest(2, scored, key=lambda t: (t[0], t[1]))
@@ -323,6 +330,7 @@ class OnlineClusterer:
 
     def _join(self, event: Event, post: Post, words: list[str], vec: Vector, now: datetime) -> None:
         event.size += 1
+        event.watches.update(post.watches)
         event.heat = self._heat_at(event, now) + 1.0
         event.last_at = max(event.last_at, now)
         event.first_at = min(event.first_at, now)

@@ -69,6 +69,7 @@ class Event:
     norm: float = 0.0
     indexed: list[str] = field(default_factory=list)  # words under which the index finds it
     heat: float = 0.0  # posts joined, each decayed by its age as of last_at (half-lives)
+    watches: set[str] = field(default_factory=set)  # the watches its posts matched
 
     def add(self, vec: Vector, *, max_terms: int) -> None:
         """Add one post's vector; keep the centroid to its heaviest words."""
@@ -135,6 +136,7 @@ class Event:
             "norm": self.norm,
             "indexed": self.indexed,
             "heat": self.heat,
+            "watches": sorted(self.watches),
         }
 
     @classmethod
@@ -153,6 +155,7 @@ class Event:
             norm=float(obj["norm"]),
             indexed=[str(w) for w in obj["indexed"]],
             heat=float(obj.get("heat", 1.0)),
+            watches={str(w) for w in obj.get("watches", ())},
         )
 
 
