@@ -18,6 +18,7 @@ from yuqing.analysis.models import Event, EventPost, EventSplit
 from yuqing.analysis.steps import ClusterStep
 from yuqing.core.clock import FrozenClock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
+from yuqing.core.i18n import use_locale
 from yuqing.core.settings import Settings
 from yuqing.monitor import service
 from yuqing.monitor.models import StoredPost
@@ -116,24 +117,26 @@ def test_split_refuses_what_it_cannot_do(
                 session=session, clock=clock, event_id=event_id, post_ids=list(ids)
             )
 
-        with pytest.raises(NotFound, match="no event 'ev-nope'"):
+        with pytest.raises(NotFound, match="没有事件 'ev-nope'"):
             split("ev-nope", "n1")
-        with pytest.raises(NotFound, match="no post 'nope'"):
+        with pytest.raises(NotFound, match="没有帖文 'nope'"):
             split(old_id, "n1", "nope")
-        with pytest.raises(InvalidInput, match="post 'b2' belongs to another organization"):
+        with pytest.raises(InvalidInput, match="帖文 'b2' 属于其他机构的事件"):
             split(old_id, "b2")
-        with pytest.raises(Conflict, match="cannot move all 3 posts"):
+        with pytest.raises(Conflict, match=f"不能移出事件 '{old_id}' 的全部帖文"):
             split(old_id, "w1", "w2", "n1", "w1")
-        with pytest.raises(InvalidInput, match="name at least one post"):
+        with pytest.raises(InvalidInput, match="请至少指定一条要移出的帖文"):
             split(old_id)
         assert members(session, old_id) == {"w1", "w2", "n1"}  # nothing half done
         new_id = split(old_id, "n1").new_event_id
-        with pytest.raises(InvalidInput, match=f"post 'n1' is not in event '{old_id}'"):
+        with pytest.raises(InvalidInput, match=f"帖文 'n1' 不在事件 '{old_id}' 中"):
             split(old_id, "n1")
-        with pytest.raises(Conflict, match="cannot move all 1 posts"):
+        with pytest.raises(Conflict, match=f"不能移出事件 '{new_id}' 的全部帖文"):
+            split(new_id, "n1")
+        with use_locale("en"), pytest.raises(Conflict, match="cannot move the only post of event"):
             split(new_id, "n1")
         events_service.merge(session=session, clock=clock, keep_id=old_id, other_id=new_id)
-        with pytest.raises(Conflict, match=f"was merged into '{old_id}'"):
+        with pytest.raises(Conflict, match=f"已并入 '{old_id}'；请拆分后者"):
             split(new_id, "n1")
 
 
@@ -197,6 +200,10 @@ def test_events_split_command(cli: Cli, tmp_path: Path) -> None:
     refused = cli("events", "split", school, "w1", "w2")
     assert refused.code != 0 and refused.stdout == ""
     (line,) = refused.stderr.strip().splitlines()  # one line, no traceback
-    assert line.endswith(f"cannot move all 2 posts of event '{school}': nothing would be left")
+    assert line.endswith(f"不能移出事件 '{school}' 的全部帖文：否则该事件将一条不剩")
+    english = Cli({**cli.env, "YUQING_LANG": "en"})("events", "split", school, "w1", "w2")
+    assert english.stderr.strip().endswith(
+        f"cannot move all 2 posts of event '{school}': nothing would be left"
+    )
     plain = cli("events", "split", "ev-nope", "w1")
-    assert plain.code != 0 and plain.stderr.strip().endswith("no event 'ev-nope'")
+    assert plain.code != 0 and plain.stderr.strip().endswith("没有事件 'ev-nope'")

@@ -135,7 +135,7 @@ def test_manual_merge_wins(loaded: Store, clock: FrozenClock, settings: Settings
         # n1 was in both events: after the merge it counts once.
         assert (merged.posts, merged.sites, merged.top_tier) == (3, 2, "municipal")
         assert session.get(Event, "ev-b").merged_into == keep  # type: ignore[union-attr]
-        with pytest.raises(Conflict, match="merged away"):
+        with pytest.raises(Conflict, match="其中一个事件已被合并"):
             events_service.merge(session=session, clock=clock, keep_id=keep, other_id="ev-b")
         assert [e.id for e in events_service.get_all(session=session)].count("ev-b") == 0
     # Later facts for the merged-away event go to the event kept.
@@ -162,4 +162,17 @@ def test_events_commands(cli: Cli, tmp_path: object) -> None:
     shown = json.loads(cli("events", "show", listed[0]["id"], "--json").stdout)
     assert shown["posts"] == listed[0]["posts"] and "spread_path" in shown
     missing = cli("events", "show", "ev-nope")
-    assert missing.code != 0 and "no event 'ev-nope'" in missing.stderr
+    assert missing.code != 0 and "没有事件 'ev-nope'" in missing.stderr
+    # The plain list is for people: Chinese by default, English on request.
+    hottest = listed[0]
+    lines = cli("events", "list").stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        f"{hottest['id']}\t热度 {hottest['heat']}\t帖文 {hottest['posts']} 条"
+        f"（转载 {hottest['copies']} 条）\t站点 {hottest['sites']} 个\t"
+    )
+    english = Cli({**cli.env, "YUQING_LANG": "en"})("events", "list").stdout.splitlines()
+    assert english[0].startswith(
+        f"{hottest['id']}\theat {hottest['heat']}\t{hottest['posts']} posts"
+        f" ({hottest['copies']} copies)\t{hottest['sites']} sites\t"
+    )

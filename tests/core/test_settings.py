@@ -26,7 +26,7 @@ def test_db_url_and_size_cap_from_environment(tmp_path: Path) -> None:
 
 
 def test_bad_size_cap_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="YUQING_MAX_POST_BYTES must be an integer"):
+    with pytest.raises(InvalidInput, match="YUQING_MAX_POST_BYTES 必须是整数，不能是 'lots'"):
         load_settings({"YUQING_HOME": str(tmp_path), "YUQING_MAX_POST_BYTES": "lots"})
 
 
@@ -34,5 +34,5 @@ def test_push_body_cap_from_environment(tmp_path: Path) -> None:
     assert load_settings({"YUQING_HOME": str(tmp_path)}).max_push_bytes == 16 * 1024 * 1024
     settings = load_settings({"YUQING_HOME": str(tmp_path), "YUQING_MAX_PUSH_BYTES": "4096"})
     assert settings.max_push_bytes == 4096
-    with pytest.raises(InvalidInput, match="YUQING_MAX_PUSH_BYTES must be positive"):
+    with pytest.raises(InvalidInput, match="YUQING_MAX_PUSH_BYTES 必须是正数，不能是 0"):
         load_settings({"YUQING_HOME": str(tmp_path), "YUQING_MAX_PUSH_BYTES": "0"})

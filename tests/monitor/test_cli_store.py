@@ -36,7 +36,7 @@ def test_ingest_jsonl_stores_and_search_finds(cli: Cli) -> None:
         "matched": 5,
         "stored": 5,
     }
-    assert result.stderr.strip().startswith("LINE 6: not valid JSON")
+    assert result.stderr.strip().startswith("LINE 6: 不是有效的 JSON：")
     again = summary(cli("ingest", str(POSTS_FILE)).stdout)
     # The unmatched post was never stored, so it is not a duplicate the second time.
     assert (again["stored"], again["duplicates"], again["matched"]) == (0, 6, 0)
@@ -56,9 +56,12 @@ def test_ingest_csv_and_stdin(cli: Cli, tmp_path: Path) -> None:
     csv_file.write_text("id,title,text,reposts\na1,标题,某学校食堂,5\na2,,\n", encoding="utf-8")
     result = cli("ingest", str(csv_file))
     assert summary(result.stdout)["stored"] == 1
-    assert result.stderr.strip() == "LINE 3: post has neither 'text' nor 'title'"
+    assert result.stderr.strip() == "LINE 3: 帖文既无 'text' 也无 'title'"
     piped = cli("ingest", input='{"text": "来自标准输入"}\n')
     assert summary(piped.stdout)["stored"] == 1
+    # YUQING_LANG=en: the reason in English, the `LINE N:` prefix as it always is.
+    english = Cli({**cli.env, "YUQING_LANG": "en"})("ingest", str(csv_file))
+    assert english.stderr.strip() == "LINE 3: post has neither 'text' nor 'title'"
 
 
 def test_strict_and_unreadable_inputs_fail(cli: Cli, tmp_path: Path) -> None:
@@ -67,6 +70,7 @@ def test_strict_and_unreadable_inputs_fail(cli: Cli, tmp_path: Path) -> None:
     strict = cli("ingest", "--strict", str(bad))
     assert strict.code != 0
     assert summary(strict.stdout)["rejected"] == 1
+    assert strict.stderr.splitlines()[-1] == "yuqing: 使用 --strict 时有 1 行被拒收"
     missing = cli("ingest", str(tmp_path / "nope.jsonl"))
     assert missing.code != 0
     assert missing.stderr.startswith("yuqing: 无法读取")
@@ -78,7 +82,7 @@ def test_oversized_post_is_rejected(cli: Cli) -> None:
     result = cli("ingest", input=big + "\n" + '{"text": "small"}\n')
     counts = summary(result.stdout)
     assert (counts["rejected"], counts["stored"]) == (1, 1)
-    assert "larger than 1048576 bytes" in result.stderr
+    assert result.stderr.strip() == "LINE 1: 字段 'text' 超过 1048576 字节"
 
 
 def test_bad_watch_file_changes_nothing(cli: Cli, tmp_path: Path) -> None:
@@ -111,17 +115,17 @@ def test_source_add_list_remove(cli: Cli) -> None:
     )
     assert added.code == 0, added.stderr
     dup = cli("source", "add", "county-news", "--kind", "rss", "--url", "https://e.com/x")
-    assert dup.code != 0 and "exists already" in dup.stderr
+    assert dup.code != 0 and "已有名为 'county-news' 的信息源" in dup.stderr
     bad = cli("source", "add", "x", "--kind", "ftp", "--url", "https://e.com")
     assert bad.code != 0 and "kind" in bad.stderr
     bad_tier = cli("source", "add", "y", "--kind", "rss", "--url", "https://e.com", "--tier", "god")
-    assert bad_tier.code != 0 and "tier must be one of" in bad_tier.stderr
+    assert bad_tier.code != 0 and "tier 只能是 central, " in bad_tier.stderr
     (row,) = [json.loads(line) for line in cli("source", "list", "--json").stdout.splitlines()]
     assert row["name"] == "county-news" and row["media_tier"] == "municipal"
     assert row["interval_s"] == 600 and row["last_success_at"] is None
     assert cli("source", "remove", "county-news").code == 0
     gone = cli("source", "remove", "county-news")
-    assert gone.code != 0 and "no source named" in gone.stderr
+    assert gone.code != 0 and "没有名为 'county-news' 的信息源" in gone.stderr
 
 
 def test_tip_is_always_kept(cli: Cli) -> None:

@@ -289,7 +289,7 @@ def test_capacity_bounds_memory_and_forgets_the_oldest() -> None:
 
 
 def test_invalid_capacity() -> None:
-    with pytest.raises(InvalidInput, match="capacity"):
+    with pytest.raises(InvalidInput, match=r"去重容量必须在 1\.\.\d+ 之间，不能是 0"):
         Deduplicator(capacity=0)
 
 
@@ -362,7 +362,7 @@ def test_restore_refuses_a_bad_signature_inside_a_valid_snapshot() -> None:
         "originals": [["a", base64.b64encode(sig).decode()]],
         "copies": [],
     }
-    with pytest.raises(InvalidInput, match="version"):
+    with pytest.raises(InvalidInput, match="未知的去重签名版本 9"):
         Deduplicator.restore(json.dumps(state).encode())
 
 

@@ -77,8 +77,10 @@ def test_match_files_in_and_out(isolated_home: Path) -> None:
     assert [o["matched"] for o in out] == [False, True, False]
 
 
-def run_yuqing(args: list[str], home: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "YUQING_HOME": str(home / "home")}
+def run_yuqing(
+    args: list[str], home: Path, stdin: str, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "YUQING_HOME": str(home / "home"), **extra_env}
     return subprocess.run(
         [str(YUQING), *args], input=stdin, capture_output=True, text=True, env=env, check=False
     )
@@ -88,7 +90,10 @@ def test_bad_rule_exits_non_zero_with_one_line(isolated_home: Path) -> None:
     done = run_yuqing(["match", "--rule", "学校 AND"], isolated_home, jsonl(POSTS))
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr == "yuqing: column 7: expected a term or '(' after 'AND'\n"
+    assert done.stderr == "yuqing: column 7: 'AND' 之后应为关键词或 '('\n"
+    english = run_yuqing(["match", "--rule", "学校 AND"], isolated_home, "", YUQING_LANG="en")
+    assert english.returncode == 2
+    assert english.stderr == "yuqing: column 7: expected a term or '(' after 'AND'\n"
 
 
 def test_bad_watch_file_exits_non_zero_naming_file_and_line(isolated_home: Path) -> None:
@@ -98,7 +103,9 @@ def test_bad_watch_file_exits_non_zero_naming_file_and_line(isolated_home: Path)
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1
-    assert done.stderr.startswith(f"yuqing: {watch_file}:3: watch 'a': rule column 3: expected ')'")
+    assert done.stderr == (
+        f"yuqing: {watch_file}:3: 监测方案 'a'：规则 column 3: 应为 ')'，以闭合第 1 列的 '('\n"
+    )
     assert "Traceback" not in done.stderr
 
 

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import use_locale
 from yuqing.monitor.normalize import parse_post
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -51,21 +52,50 @@ def test_unknown_fields_are_kept_as_extra() -> None:
 
 
 @pytest.mark.parametrize(
-    ("obj", "reason"),
+    ("obj", "chinese", "english"),
     [
-        ({"title": ""}, "neither 'text' nor 'title'"),
-        ([1, 2], "must be a JSON object"),
-        ({"text": 5}, "field 'text' must be a string"),
-        ({"text": "a", "platform": "tv"}, "field 'platform' must be one of"),
-        ({"text": "a", "published_at": "yesterday"}, "field 'published_at' is not a time"),
-        ({"text": "a", "engagement": {"likes": -1}}, "engagement.likes"),
-        ({"text": "a", "engagement": "many"}, "'engagement' must be an object"),
-        ({"text": "x" * 2000}, "larger than 1024 bytes"),
+        ({"title": ""}, "帖文既无 'text' 也无 'title'", "post has neither 'text' nor 'title'"),
+        ([1, 2], "帖文必须是 JSON 对象，不能是 list", "a post must be a JSON object, not list"),
+        (
+            {"text": 5},
+            "字段 'text' 必须是字符串，不能是 int",
+            "field 'text' must be a string, not int",
+        ),
+        (
+            {"text": "a", "platform": "tv"},
+            "字段 'platform' 只能是 news, portal, ",
+            "field 'platform' must be one of news, portal, ",
+        ),
+        (
+            {"text": "a", "published_at": "yesterday"},
+            "字段 'published_at' 不是时间：'yesterday'",
+            "field 'published_at' is not a time: 'yesterday'",
+        ),
+        (
+            {"text": "a", "engagement": {"likes": -1}},
+            "字段 'engagement.likes' 必须是非负数",
+            "field 'engagement.likes' must be a non-negative number",
+        ),
+        (
+            {"text": "a", "engagement": "many"},
+            "字段 'engagement' 必须是对象",
+            "field 'engagement' must be an object",
+        ),
+        (
+            {"text": "x" * 2000},
+            "字段 'text' 超过 1024 字节",
+            "field 'text' is larger than 1024 bytes",
+        ),
     ],
 )
-def test_bad_records_get_one_clear_reason(obj: object, reason: str) -> None:
-    with pytest.raises(InvalidInput, match=reason):
+def test_bad_records_get_one_clear_reason(obj: object, chinese: str, english: str) -> None:
+    """The reason `yuqing ingest` shows as `LINE N: reason`: Chinese, or English on request."""
+    with pytest.raises(InvalidInput) as info:
         parse(obj)
+    assert info.value.reason.startswith(chinese)
+    with use_locale("en"), pytest.raises(InvalidInput) as info:
+        parse(obj)
+    assert info.value.reason.startswith(english)
 
 
 def test_nul_bytes_and_lone_surrogates_are_cleaned() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
+from yuqing.core.i18n import use_locale
 from yuqing.monitor.rules import MAX_DEPTH, MAX_RULE_CHARS, compile_rule, group_rule
 from yuqing.monitor.rules.nodes import And, Near, Not, Or, Term
 from yuqing.monitor.rules.parser import parse
@@ -64,46 +65,105 @@ def test_rule_keeps_its_source() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rule", "column", "expected"),
+    ("rule", "column", "chinese", "english"),
     [
-        ("", 1, "expected a term or '(' (the rule is empty)"),
-        ("   ", 4, "expected a term or '(' (the rule is empty)"),
-        ("学校 AND", 7, "expected a term or '(' after 'AND'"),
-        ("a OR OR b", 6, "expected a term or '(' after 'OR', found 'OR'"),
-        ("a | ) b", 5, "expected a term or '(' after '|', found ')'"),
-        ("AND a", 1, "expected a term or '(' at the start of the rule, found 'AND'"),
-        ("a -", 4, "expected a term or '(' after '-'"),
-        ("(a b", 5, "expected ')' to close '(' at column 1"),
-        ("((a) b", 7, "expected ')' to close '(' at column 1"),
-        ("a b)", 4, "unexpected ')' without a matching '('"),
-        ("()", 2, "expected a term or '(' after '(', found ')'"),
-        ("a, b", 2, "unexpected ',' outside NEAR/n(a, b)"),
-        ('a "bc', 3, "unterminated phrase: expected a closing '\"'"),
-        ('a "  "', 3, "empty phrase"),
-        ("NEAR/(a, b)", 6, "expected a number after 'NEAR/'"),
-        ("x NEAR/k(a, b)", 8, "expected a number after 'NEAR/'"),
-        ("NEAR(a, b)", 1, "expected '/' and a number after 'NEAR'"),
-        ("NEAR/5 (a, b", 13, "expected ')' to close '(' at column 8"),
-        ("NEAR/5 a", 8, "expected '(' after 'NEAR/5'"),
-        ("NEAR/5(a b)", 10, "expected ',' between the two terms of 'NEAR/5'"),
-        ("NEAR/5(a,)", 10, "expected a term or phrase as the second argument of 'NEAR/5'"),
-        ("NEAR/5((a|b), c)", 8, "as the first argument of 'NEAR/5', found '('"),
-        ("NEAR/5(-a, c)", 8, "as the first argument of 'NEAR/5', found '-'"),
-        ("NEAR/999999(a, b)", 6, "NEAR distance must be at most"),
+        ("", 1, "规则为空：应为关键词或 '('", "expected a term or '(' (the rule is empty)"),
+        ("   ", 4, "规则为空：应为关键词或 '('", "expected a term or '(' (the rule is empty)"),
+        ("学校 AND", 7, "'AND' 之后应为关键词或 '('", "expected a term or '(' after 'AND'"),
+        (
+            "a OR OR b",
+            6,
+            "'OR' 之后应为关键词或 '('，实际为 'OR'",
+            "expected a term or '(' after 'OR', found 'OR'",
+        ),
+        (
+            "a | ) b",
+            5,
+            "'|' 之后应为关键词或 '('，实际为 ')'",
+            "expected a term or '(' after '|', found ')'",
+        ),
+        (
+            "AND a",
+            1,
+            "规则开头应为关键词或 '('，实际为 'AND'",
+            "expected a term or '(' at the start of the rule, found 'AND'",
+        ),
+        ("a -", 4, "'-' 之后应为关键词或 '('", "expected a term or '(' after '-'"),
+        ("(a b", 5, "应为 ')'，以闭合第 1 列的 '('", "expected ')' to close '(' at column 1"),
+        ("((a) b", 7, "应为 ')'，以闭合第 1 列的 '('", "expected ')' to close '(' at column 1"),
+        ("a b)", 4, "多余的 ')'：没有与之匹配的 '('", "unexpected ')' without a matching '('"),
+        (
+            "()",
+            2,
+            "'(' 之后应为关键词或 '('，实际为 ')'",
+            "expected a term or '(' after '(', found ')'",
+        ),
+        ("a, b", 2, "NEAR/n(a, b) 之外不应出现 ','", "unexpected ',' outside NEAR/n(a, b)"),
+        (
+            'a "bc',
+            3,
+            "短语未闭合：缺少结尾的 '\"'",
+            "unterminated phrase: expected a closing '\"'",
+        ),
+        ('a "  "', 3, "短语为空", "empty phrase"),
+        ("NEAR/(a, b)", 6, "'NEAR/' 之后应为数字", "expected a number after 'NEAR/'"),
+        ("x NEAR/k(a, b)", 8, "'NEAR/' 之后应为数字", "expected a number after 'NEAR/'"),
+        ("NEAR(a, b)", 1, "'NEAR' 之后应为 '/' 和数字", "expected '/' and a number after 'NEAR'"),
+        (
+            "NEAR/5 (a, b",
+            13,
+            "应为 ')'，以闭合第 8 列的 '('",
+            "expected ')' to close '(' at column 8",
+        ),
+        ("NEAR/5 a", 8, "'NEAR/5' 之后应为 '('", "expected '(' after 'NEAR/5'"),
+        (
+            "NEAR/5(a b)",
+            10,
+            "'NEAR/5' 的两个关键词之间应为 ','",
+            "expected ',' between the two terms of 'NEAR/5'",
+        ),
+        (
+            "NEAR/5(a,)",
+            10,
+            "'NEAR/5' 的第二个参数应为关键词或短语",
+            "expected a term or phrase as the second argument of 'NEAR/5'",
+        ),
+        (
+            "NEAR/5((a|b), c)",
+            8,
+            "'NEAR/5' 的第一个参数应为关键词或短语，实际为 '('",
+            "as the first argument of 'NEAR/5', found '('",
+        ),
+        (
+            "NEAR/5(-a, c)",
+            8,
+            "'NEAR/5' 的第一个参数应为关键词或短语，实际为 '-'",
+            "as the first argument of 'NEAR/5', found '-'",
+        ),
+        ("NEAR/999999(a, b)", 6, "NEAR 距离不能超过 100000", "NEAR distance must be at most"),
     ],
 )
-def test_syntax_errors_name_column_and_expectation(rule: str, column: int, expected: str) -> None:
-    with pytest.raises(RuleSyntaxError) as info:
-        compile_rule(rule)
-    assert info.value.column == column
-    assert info.value.rule == rule
-    assert expected in info.value.reason
-    assert str(info.value).startswith(f"column {column}: ")
-    assert "\n" not in str(info.value)
+def test_syntax_errors_name_column_and_expectation(
+    rule: str, column: int, chinese: str, english: str
+) -> None:
+    """The position stays as written (`column N: `); what was expected is in the language."""
+    for language, expected in (("zh_CN", chinese), ("en", english)):
+        with use_locale(language), pytest.raises(RuleSyntaxError) as info:
+            compile_rule(rule)
+        assert info.value.column == column
+        assert info.value.rule == rule
+        assert expected in info.value.reason
+        assert str(info.value).startswith(f"column {column}: ")
+        assert "\n" not in str(info.value)
 
 
 def test_syntax_error_is_invalid_input() -> None:
-    with pytest.raises(InvalidInput, match=r"^column 5: expected a term or '\(' after 'OR'$"):
+    with pytest.raises(InvalidInput, match=r"^column 5: 'OR' 之后应为关键词或 '\('$"):
+        compile_rule("a OR")
+    with (
+        use_locale("en"),
+        pytest.raises(InvalidInput, match=r"^column 5: expected a term or '\(' after 'OR'$"),
+    ):
         compile_rule("a OR")
 
 
@@ -115,10 +175,10 @@ def test_columns_count_characters_not_bytes() -> None:
 
 def test_deep_nesting_is_refused_with_a_clear_error() -> None:
     deep = "(" * (MAX_DEPTH + 1) + "a" + ")" * (MAX_DEPTH + 1)
-    with pytest.raises(RuleSyntaxError, match=f"deeper than {MAX_DEPTH} levels") as info:
+    with pytest.raises(RuleSyntaxError, match=f"规则嵌套超过 {MAX_DEPTH} 层") as info:
         compile_rule(deep)
     assert info.value.column == MAX_DEPTH + 1
-    with pytest.raises(RuleSyntaxError, match="deeper than"):
+    with pytest.raises(RuleSyntaxError, match="规则嵌套超过"):
         compile_rule("NOT " * 4_000 + "a")
 
 
@@ -133,7 +193,7 @@ def test_long_flat_rules_are_fine_and_too_long_ones_refused() -> None:
     rule = compile_rule(" | ".join(words))
     assert rule.matches("x w1999 y")
     assert not rule.matches("w2000")
-    with pytest.raises(RuleSyntaxError, match=f"longer than {MAX_RULE_CHARS}"):
+    with pytest.raises(RuleSyntaxError, match=f"规则超过 {MAX_RULE_CHARS} 个字符"):
         compile_rule("a " * MAX_RULE_CHARS)
 
 
@@ -153,5 +213,5 @@ def test_group_rule_quotes_terms_that_are_not_bare_words() -> None:
 
 
 def test_group_rule_refuses_empty_terms() -> None:
-    with pytest.raises(InvalidInput, match="'event' has an empty term"):
+    with pytest.raises(InvalidInput, match="'event' 中有空的关键词"):
         group_rule(subject=["a"], event=["  "])

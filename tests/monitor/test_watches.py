@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import use_locale
 from yuqing.core.textfold import fold
 from yuqing.monitor.rules import GROUPS, compile_rule, group_rule
 from yuqing.monitor.rules.nodes import And, Near, Node, Not, Or, Term
@@ -67,51 +68,57 @@ def test_empty_watch_list_is_no_watches() -> None:
         ("watches: [\n", r"^w\.yaml:2: expected the node content"),
         ("watches:\n  - name: a\n    name: b\n", r"^w\.yaml:3: found duplicate key \"name\""),
         ("watches:\n\t- name: a\n", r"^w\.yaml:2: found character '\\t'"),
-        ("", r"^w\.yaml:1: expected a mapping with a list 'watches:'"),
-        ("- a\n", r"^w\.yaml:1: expected a mapping"),
-        ("watches: []\nwatchs: []\n", r"^w\.yaml:2: unknown key 'watchs'"),
-        ("watches: x\n", r"^w\.yaml:1: 'watches' must be a list"),
-        ("watches:\n  - just text\n", r"^w\.yaml:2: each watch must be a mapping"),
+        ("", r"^w\.yaml:1: 应为包含列表 'watches:' 的映射$"),
+        ("- a\n", r"^w\.yaml:1: 应为包含列表 'watches:' 的映射"),
+        ("watches: []\nwatchs: []\n", r"^w\.yaml:2: 未知的键 'watchs'（应为 'watches'）$"),
+        ("watches: x\n", r"^w\.yaml:1: 'watches' 必须是监测方案列表$"),
+        (
+            "watches:\n  - just text\n",
+            r"^w\.yaml:2: 每个监测方案都必须是包含 'name' 和 'rule' 的映射",
+        ),
         (
             "watches:\n  - name: a\n    rule: x\n    level: high\n",
-            r"^w\.yaml:4: unknown field 'level' \(known: ",
+            r"^w\.yaml:4: 未知的字段 'level'（可用：event, exclude, name, ",
         ),
-        ("watches:\n  - name: a\n", r"^w\.yaml:2: watch 'a': missing 'rule'"),
-        ("watches:\n  - rule: x\n", r"^w\.yaml:2: 'name' must be a non-empty string"),
-        ("watches:\n  - name: 12\n    rule: x\n", r"^w\.yaml:2: 'name' must be"),
+        ("watches:\n  - name: a\n", r"^w\.yaml:2: 监测方案 'a'：缺少 'rule'（或分组 subject, "),
+        ("watches:\n  - rule: x\n", r"^w\.yaml:2: 'name' 必须是非空字符串$"),
+        ("watches:\n  - name: 12\n    rule: x\n", r"^w\.yaml:2: 'name' 必须是非空字符串$"),
         (
             "watches:\n  - name: a\n    subject: [x]\n    rule: y\n",
-            r"^w\.yaml:4: watch 'a': give either 'rule' or the groups",
+            r"^w\.yaml:4: 监测方案 'a'：'rule' 与分组 subject, region, event, exclude 只能二选一$",
         ),
         (
             "watches:\n  - name: a\n    rule: 'x OR'\n",
-            r"^w\.yaml:3: watch 'a': rule column 5: expected a term or '\(' after 'OR'$",
+            r"^w\.yaml:3: 监测方案 'a'：规则 column 5: 'OR' 之后应为关键词或 '\('$",
         ),
         (
             "watches:\n  - name: a\n    rule: [x]\n",
-            r"^w\.yaml:3: watch 'a': 'rule' must be a string",
+            r"^w\.yaml:3: 监测方案 'a'：'rule' 必须是字符串$",
         ),
         (
             "watches:\n  - name: a\n    subject: x\n",
-            r"^w\.yaml:3: watch 'a': 'subject' must be a list",
+            r"^w\.yaml:3: 监测方案 'a'：'subject' 必须是关键词列表$",
         ),
         (
             "watches:\n  - name: a\n    event: ['']\n",
-            r"^w\.yaml:3: watch 'a': 'event' has an empty",
+            r"^w\.yaml:3: 监测方案 'a'：'event' 中有空的关键词$",
         ),
-        ("watches:\n  - name: a\n    subject: []\n", r"^w\.yaml:3: watch 'a': the groups have no"),
+        (
+            "watches:\n  - name: a\n    subject: []\n",
+            r"^w\.yaml:3: 监测方案 'a'：分组中没有关键词$",
+        ),
         (
             "watches:\n  - name: a\n    rule: x\n    sources: []\n",
-            r"^w\.yaml:4: watch 'a': 'sources' is empty",
+            r"^w\.yaml:4: 监测方案 'a'：'sources' 为空；要监测所有信息源，请省略此项$",
         ),
         (
             "watches:\n  - name: a\n    rule: x\n    sources: weibo\n",
-            r"^w\.yaml:4: watch 'a': 'sources' must be a list",
+            r"^w\.yaml:4: 监测方案 'a'：'sources' 必须是信息源名称列表$",
         ),
         (
             "watches:\n  - name: a\n    rule: x\n  - name: b\n    rule: y\n"
             "  - name: a\n    rule: z\n",
-            r"^w\.yaml:6: duplicate watch name 'a' \(first at line 2\)$",
+            r"^w\.yaml:6: 监测方案名称 'a' 重复（首次出现在第 2 行）$",
         ),
     ],
 )
@@ -121,19 +128,39 @@ def test_bad_files_name_file_and_line_in_one_line(text: str, message: str) -> No
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", r"^w\.yaml:1: expected a mapping with a list 'watches:'$"),
+        (
+            "watches:\n  - name: a\n    rule: 'x OR'\n",
+            r"^w\.yaml:3: watch 'a': rule column 5: expected a term or '\(' after 'OR'$",
+        ),
+        (
+            "watches:\n  - name: a\n    rule: x\n  - name: a\n    rule: z\n",
+            r"^w\.yaml:4: duplicate watch name 'a' \(first at line 2\)$",
+        ),
+    ],
+)
+def test_bad_files_in_english(text: str, message: str) -> None:
+    """YUQING_LANG=en: the same FILE:LINE and position, the sentence in English."""
+    with use_locale("en"), pytest.raises(InvalidInput, match=message):
+        load_watch_text(text, filename="w.yaml")
+
+
 def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="cannot read"):
+    with pytest.raises(InvalidInput, match=r"无法读取 .*missing\.yaml"):
         load_watch_file(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"watches:\n  - name: \xff\n")
-    with pytest.raises(InvalidInput, match="invalid UTF-8"):
+    with pytest.raises(InvalidInput, match=r"bad\.yaml: 第 20 字节处不是有效的 UTF-8$"):
         load_watch_file(bad)
 
 
 def test_parse_watch_uses_the_given_where() -> None:
     watch = parse_watch({"name": " a ", "rule": "x y"}, where="api")
     assert watch == Watch("a", watch.rule, None, expr="x y", groups=None)
-    with pytest.raises(InvalidInput, match=r"^plan\.yaml:9: watch 'a': missing 'rule'"):
+    with pytest.raises(InvalidInput, match=r"^plan\.yaml:9: 监测方案 'a'：缺少 'rule'"):
         parse_watch({"name": "a"}, where="plan.yaml:9")
 
 

@@ -79,7 +79,8 @@ def stored_ids(store: Store) -> set[str]:
 def test_pushing_needs_a_token(api: httpx.Client, store: Store) -> None:
     assert api.post("/api/v1/posts", json=[post(1)]).status_code == 401
     wrong = api.post("/api/v1/posts", json=[post(1)], headers={"Authorization": "Bearer nope"})
-    assert wrong.status_code == 401 and "API token" in wrong.json()["detail"]
+    assert wrong.status_code == 401
+    assert wrong.json()["detail"] == "需要有效的 API 令牌（Authorization: Bearer …）"
     assert stored_ids(store) == set()
 
 
@@ -96,7 +97,11 @@ def test_a_json_array_is_taken_and_a_repush_counts_duplicates(
     # Item numbers in the array, with the same reasons `yuqing ingest` gives.
     assert [r["line"] for r in answer["rejections"]] == [3, 4, 5]
     reasons = [r["reason"] for r in answer["rejections"]]
-    assert "'title'" in reasons[0] and "JSON object" in reasons[1] and "engagement" in reasons[2]
+    assert reasons == [
+        "帖文既无 'text' 也无 'title'",
+        "帖文必须是 JSON 对象，不能是 int",
+        "字段 'engagement' 必须是对象",
+    ]
     assert answer["rejections_omitted"] == 0
     assert stored_ids(store) == {"p1", "p2"}
     with Session(store.engine) as session:  # through the whole pipeline: events too
@@ -113,7 +118,7 @@ def test_json_lines_are_taken_line_by_line(api: httpx.Client, store: Store) -> N
     answer = api.post("/api/v1/posts?source=推送", content=body, headers=JSONL).json()
     assert (answer["read"], answer["accepted"], answer["rejected"]) == (3, 2, 1)
     (rejection,) = answer["rejections"]
-    assert rejection["line"] == 2 and rejection["reason"].startswith("not valid JSON")
+    assert rejection["line"] == 2 and rejection["reason"].startswith("不是有效的 JSON：")
     assert stored_ids(store) == {"p1", "p2"}
     repeat = api.post("/api/v1/posts", content=body, headers=JSONL).json()
     assert (repeat["duplicates"], repeat["stored"]) == (2, 0)
@@ -122,21 +127,32 @@ def test_json_lines_are_taken_line_by_line(api: httpx.Client, store: Store) -> N
     assert sniffed.status_code == 200 and sniffed.json()["stored"] == 1
 
 
-def test_bad_bodies_get_one_line_reasons(api: httpx.Client, store: Store) -> None:
+def test_bad_bodies_get_one_line_reasons(
+    api: httpx.Client, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def push(content: bytes, kind: str = "application/json") -> httpx.Response:
         return api.post("/api/v1/posts", content=content, headers={**AUTH, "Content-Type": kind})
 
     broken = push(b'[{"id": "a", "text": "x"},')
     assert broken.status_code == 400
-    assert broken.json()["detail"].startswith("not valid JSON:")
+    assert broken.json()["detail"].startswith("不是有效的 JSON：")
     assert "\n" not in broken.json()["detail"]
     lines = push(b'{"text": "a"}\n{"text": "b"}\n')
-    assert lines.status_code == 400 and "application/x-ndjson" in lines.json()["detail"]
+    assert lines.status_code == 400
+    assert (
+        "（如果是 JSON Lines，请发送 Content-Type: application/x-ndjson）" in lines.json()["detail"]
+    )
     scalar = push(b'"posts"')
     assert scalar.status_code == 400
+    assert scalar.json()["detail"] == "请求体必须是帖文的 JSON 数组，不能是字符串"
+    assert push(b"\xff[]").json()["detail"] == "请求体不是 UTF-8（第 1 字节）"
+    csv = push(b"text", "text/csv")
+    assert csv.status_code == 415 and csv.json()["detail"].startswith("不支持的内容类型 'text/csv'")
+    # The server's language (YUQING_LANG) words the reasons; the status codes stay.
+    monkeypatch.setenv("YUQING_LANG", "en")
+    scalar = push(b'"posts"')
     assert scalar.json()["detail"] == "the body must be a JSON array of posts, not a string"
-    assert push(b"\xff[]").status_code == 400
-    assert push(b"text", "text/csv").status_code == 415
+    assert push(b"\xff[]").json()["detail"] == "the body is not UTF-8 (byte 1)"
     assert stored_ids(store) == set()
 
 
@@ -148,7 +164,7 @@ def test_an_oversize_body_is_refused(store: Store, clock: FrozenClock, settings:
     with serving(web) as api:
         declared = api.post("/api/v1/posts", content=big, headers=JSONL)
         assert declared.status_code == 413
-        assert "larger than 1024 bytes" in declared.json()["detail"]
+        assert declared.json()["detail"].startswith("请求体超过 1024 字节（YUQING_MAX_PUSH_BYTES）")
         # Chunked: no length announced, counted as it arrives.
         chunked = api.post("/api/v1/posts", content=iter([big[:600], big[600:]]), headers=JSONL)
         assert chunked.status_code == 413

@@ -18,6 +18,7 @@ from yuqing.analysis.heat import heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite, EventSplit
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
+from yuqing.core.i18n import _, ngettext
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import MEDIA_TIERS, Post
 
@@ -35,7 +36,7 @@ def get_all(*, session: Session, since: datetime | None = None, limit: int = 50)
 def get_or_raise(*, session: Session, event_id: str) -> Event:
     event = session.get(Event, event_id)
     if event is None:
-        raise NotFound(f"no event {event_id!r}")
+        raise NotFound(_("no event {event_id!r}").format(event_id=event_id))
     return event
 
 
@@ -66,7 +67,7 @@ def facts(*, session: Session, event: Event, now: datetime) -> dict[str, Any]:
         _window(hours, this_hour - timedelta(hours=6), 6),
     )
     days: dict[str, int] = {}
-    for h, p, _ in rows:
+    for h, p, _neg in rows:
         days[h.date().isoformat()] = days.get(h.date().isoformat(), 0) + p
     sites = session.scalars(
         select(EventSite).where(EventSite.event_id == event.id).order_by(EventSite.first_at)
@@ -75,7 +76,7 @@ def facts(*, session: Session, event: Event, now: datetime) -> dict[str, Any]:
         reposts=event.reposts, comments=event.comments, likes=event.likes, views=event.views
     )
     heat = heat_index(
-        hours=[(h, p) for h, p, _ in rows if h >= now - timedelta(hours=25)],
+        hours=[(h, p) for h, p, _neg in rows if h >= now - timedelta(hours=25)],
         now=now,
         reach=reach,
         sites=event.sites,
@@ -96,7 +97,7 @@ def facts(*, session: Session, event: Event, now: datetime) -> dict[str, Any]:
         "negative_share": round(event.negative / event.posts, 3) if event.posts else 0.0,
         "negative_share_6h": _share(recent6),
         "negative_share_prev_6h": _share(older6),
-        "volume_per_hour": {h.isoformat(): p for h, p, _ in rows},
+        "volume_per_hour": {h.isoformat(): p for h, p, _neg in rows},
         "volume_per_day": days,
         "growth_last_hour": last - before,  # posts this hour minus the hour before
         "acceleration": (last - before) - (before - earlier),
@@ -171,13 +172,13 @@ def _representatives(session: Session, event: Event) -> list[dict[str, Any]]:
 def merge(*, session: Session, clock: Clock, keep_id: str, other_id: str) -> Event:
     """Merge `other` into `keep` (a person's decision): its posts and facts move over."""
     if keep_id == other_id:
-        raise Conflict("an event cannot be merged into itself")
+        raise Conflict(_("an event cannot be merged into itself"))
     keep = get_or_raise(session=session, event_id=keep_id)
     other = get_or_raise(session=session, event_id=other_id)
     if keep.merged_into or other.merged_into:
-        raise Conflict("one of the events was merged away already")
+        raise Conflict(_("one of the events was merged away already"))
     if keep.partition != other.partition:
-        raise Conflict("events of different organizations cannot be merged")
+        raise Conflict(_("events of different organizations cannot be merged"))
     already = select(EventPost.post_pk).where(EventPost.event_id == keep_id).scalar_subquery()
     session.execute(
         update(EventPost)
@@ -220,10 +221,14 @@ def split(
     """
     event = get_or_raise(session=session, event_id=event_id)
     if event.merged_into:
-        raise Conflict(f"event {event_id!r} was merged into {event.merged_into!r}; split that one")
+        raise Conflict(
+            _("event {event_id!r} was merged into {other!r}; split that one").format(
+                event_id=event_id, other=event.merged_into
+            )
+        )
     wanted = list(dict.fromkeys(p for p in post_ids if p))
     if not wanted:
-        raise InvalidInput("name at least one post to move")
+        raise InvalidInput(_("name at least one post to move"))
     members = session.scalars(
         select(StoredPost)
         .join(EventPost, EventPost.post_pk == StoredPost.pk)
@@ -241,7 +246,11 @@ def split(
     )
     if len(members) >= total:
         raise Conflict(
-            f"cannot move all {total} posts of event {event_id!r}: nothing would be left"
+            ngettext(
+                "cannot move the only post of event {event_id!r}: nothing would be left",
+                "cannot move all {n} posts of event {event_id!r}: nothing would be left",
+                total,
+            ).format(n=total, event_id=event_id)
         )
     members = sorted(members, key=lambda p: (p.published_at, p.pk))
     first = members[0]
@@ -296,11 +305,17 @@ def _refuse_missing(session: Session, event: Event, post_id: str) -> None:
         )
     )
     if partitions and event.partition not in partitions:
-        raise InvalidInput(f"post {post_id!r} belongs to another organization's events")
+        raise InvalidInput(
+            _("post {post_id!r} belongs to another organization's events").format(post_id=post_id)
+        )
     stored = session.scalar(select(StoredPost.pk).where(StoredPost.post_id == post_id).limit(1))
     if stored is None:
-        raise NotFound(f"no post {post_id!r}")
-    raise InvalidInput(f"post {post_id!r} is not in event {event.id!r}")
+        raise NotFound(_("no post {post_id!r}").format(post_id=post_id))
+    raise InvalidInput(
+        _("post {post_id!r} is not in event {event_id!r}").format(
+            post_id=post_id, event_id=event.id
+        )
+    )
 
 
 def _split_id(session: Session, event: Event, post_ids: list[str]) -> str:
@@ -322,7 +337,7 @@ def _keywords(folded: list[str]) -> list[str]:
     for text in folded[:500]:
         # Each word once a post, in order: ties go to the word met first.
         counts.update(list(dict.fromkeys(w for w in tokens(text) if not w.startswith("_"))))
-    return [word for word, _ in counts.most_common(SPLIT_KEYWORDS)]
+    return [word for word, _count in counts.most_common(SPLIT_KEYWORDS)]
 
 
 def get_splits(*, session: Session, after: int = 0) -> Sequence[EventSplit]:

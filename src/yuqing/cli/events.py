@@ -19,6 +19,7 @@ def list_events(
     from yuqing.analysis import service
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor.timeparse import parse_time
 
@@ -47,12 +48,22 @@ def list_events(
             typer.echo(dumps(row))
         else:
             typer.echo(
-                f"{row['id']}\theat {row['heat']}\t{row['posts']} posts ({row['copies']} copies)"
-                f"\t{row['sites']} sites\ttier {row['top_tier'] or '-'}"
-                f"\tneg {row['negative_share']:.0%}\t{row['title'][:60]}"
+                _(
+                    "{id}\theat {heat}\t{posts} posts ({copies} copies)\t{sites} sites"
+                    "\ttier {tier}\tneg {negative}\t{title}"
+                ).format(
+                    id=row["id"],
+                    heat=row["heat"],
+                    posts=row["posts"],
+                    copies=row["copies"],
+                    sites=row["sites"],
+                    tier=row["top_tier"] or "-",
+                    negative=f"{row['negative_share']:.0%}",
+                    title=row["title"][:60],
+                )
             )
     if not rows and not json_out:
-        typer.echo("no events", err=True)
+        typer.echo(_("no events"), err=True)
 
 
 @app.command("show")
@@ -85,13 +96,20 @@ def merge(
     """Merge two events by hand; later posts of either go to the one kept."""
     from yuqing.analysis import service
     from yuqing.cli.context import app_context
+    from yuqing.core.i18n import ngettext
     from yuqing.db.engine import session_scope
 
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         event = service.merge(session=session, clock=ctx.clock, keep_id=keep, other_id=other)
         posts = event.posts
-    typer.echo(f"merged {other} into {keep}: {posts} posts")
+    typer.echo(
+        ngettext(
+            "merged {other} into {keep}: {n} post",
+            "merged {other} into {keep}: {n} posts",
+            posts,
+        ).format(other=other, keep=keep, n=posts)
+    )
 
 
 @app.command("split")
@@ -141,6 +159,7 @@ def level(
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
     from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.plan import service as plan_service
 
@@ -148,7 +167,7 @@ def level(
         name for name, on in (("confirm", confirm), ("change", change), ("dismiss", dismiss)) if on
     ]
     if len(actions) > 1:
-        raise InvalidInput("give one of --confirm, --change LEVEL or --dismiss")
+        raise InvalidInput(_("give one of --confirm, --change LEVEL or --dismiss"))
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         if not actions:
@@ -156,9 +175,9 @@ def level(
         else:
             plan = plan_service.get_active_plan(session=session)
             if by is None:
-                raise InvalidInput("--by PERSON is needed to decide on a level")
+                raise InvalidInput(_("--by PERSON is needed to decide on a level"))
             if plan is None:
-                raise InvalidInput("no plan is loaded (yuqing plan load FILE)")
+                raise InvalidInput(_("no plan is loaded (yuqing plan load FILE)"))
             decision = levels.decide(
                 session=session, clock=ctx.clock, plan=plan, event_id=event_id, by=by,
                 action=actions[0], level=change, reason=reason,

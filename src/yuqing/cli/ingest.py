@@ -23,6 +23,7 @@ def ingest(
     from yuqing.cli.context import alert_sender, app_context
     from yuqing.cli.jsonlines import dumps
     from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import ngettext
     from yuqing.worker.live import build_pipeline
 
     ctx = app_context()
@@ -33,7 +34,13 @@ def ingest(
         total = _ingest_all(pipeline, files, source)
     sys.stdout.write(dumps(total.to_json()) + "\n")
     if strict and total.rejected:
-        raise InvalidInput(f"{total.rejected} rejected line(s) with --strict")
+        raise InvalidInput(
+            ngettext(
+                "{n} rejected line with --strict",
+                "{n} rejected lines with --strict",
+                total.rejected,
+            ).format(n=total.rejected)
+        )
 
 
 def _ingest_all(pipeline: Pipeline, files: list[Path] | None, source: str) -> IngestSummary:
@@ -67,12 +74,15 @@ def _workers_for(path: Path | None) -> int:
     import os
 
     from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import _
     from yuqing.monitor.parallel import default_workers
 
     raw = os.environ.get("YUQING_WORKERS", "").strip()
     if raw:
         if not raw.isdigit():
-            raise InvalidInput(f"YUQING_WORKERS must be a number, not {raw!r}")
+            raise InvalidInput(
+                _("{name} must be a number, not {value!r}").format(name="YUQING_WORKERS", value=raw)
+            )
         return int(raw)
     if (os.cpu_count() or 1) < 2:
         return 1

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 
 DEFAULT_MAX_POST_BYTES = 1024 * 1024  # CONTRACTS: a post text over 1 MiB is rejected
 DEFAULT_MAX_PUSH_BYTES = 16 * 1024 * 1024  # a push API request body at most (413 above)
@@ -46,9 +47,11 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be an integer, not {raw!r}") from None
+        raise InvalidInput(
+            _("{name} must be an integer, not {value!r}").format(name=name, value=raw)
+        ) from None
     if value <= 0:
-        raise InvalidInput(f"{name} must be positive, not {value}")
+        raise InvalidInput(_("{name} must be positive, not {value}").format(name=name, value=value))
     return value
 
 

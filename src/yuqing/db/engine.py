@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -42,7 +43,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql"):
         return create_engine(url, echo=echo, pool_pre_ping=True)
-    raise InvalidInput(f"YUQING_DB must be a sqlite:// or postgresql:// URL, not {url!r}")
+    raise InvalidInput(
+        _("YUQING_DB must be a sqlite:// or postgresql:// URL, not {url!r}").format(url=url)
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -23,6 +23,7 @@ import httpx
 
 from yuqing.core.clock import Clock
 from yuqing.core.errors import SourceUnavailable
+from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.monitor.connectors.addresses import Resolver, is_public_address, system_resolver
 from yuqing.monitor.connectors.charset import decode_body
@@ -72,6 +73,10 @@ class Response:
         if self._text is None:
             self._text = decode_body(self.content, self.content_type)[0]
         return self._text
+
+
+def _too_large(url: str, cap: int) -> str:
+    return _("response from {url} is larger than {limit} bytes").format(url=url, limit=cap)
 
 
 class SafeClient:
@@ -150,7 +155,7 @@ class SafeClient:
         current = url
         visited = {url}
         for _hop in range(self.max_redirects + 1):
-            where = current if current == url else f"redirect to {current}"
+            where = current if current == url else _("redirect to {url}").format(url=current)
             host = self._check_target(current, allow=allow, source=url, where=where)
             if robots:
                 self._check_robots(current, host=host, allow=allow, source=url)
@@ -158,28 +163,39 @@ class SafeClient:
             response = self._send(current, headers=headers, source=url, cap=cap)
             if response.status not in _REDIRECTS:
                 if response.status >= 400:
-                    raise SourceUnavailable(f"HTTP {response.status} from {current}", source=url)
+                    raise SourceUnavailable(
+                        _("HTTP {status} from {url}").format(status=response.status, url=current),
+                        source=url,
+                    )
                 return response
             location = response.headers.get("location")
             if not location:
-                raise SourceUnavailable(f"redirect without a Location from {current}", source=url)
+                raise SourceUnavailable(
+                    _("redirect without a Location from {url}").format(url=current), source=url
+                )
             current = urljoin(current, location.strip())
             if current in visited:
-                raise SourceUnavailable(f"redirect loop at {current}", source=url)
+                raise SourceUnavailable(_("redirect loop at {url}").format(url=current), source=url)
             visited.add(current)
-        raise SourceUnavailable(f"more than {self.max_redirects} redirects", source=url)
+        raise SourceUnavailable(
+            _("more than {n} redirects").format(n=self.max_redirects), source=url
+        )
 
     def _check_target(self, url: str, *, allow: bool, source: str, where: str) -> str:
         """The host:port key of `url` once it may be fetched; refuses otherwise."""
+        # `where` (the URL, or the redirect to it) prefixes each reason: `WHERE: reason`.
         parts = urlsplit(url)
         if parts.scheme.lower() not in ("http", "https"):
-            raise SourceUnavailable(f"{where}: only http and https URLs are fetched", source=source)
+            reason = _("only http and https URLs are fetched")
+            raise SourceUnavailable(f"{where}: {reason}", source=source)
         try:
             host, port = parts.hostname, parts.port
         except ValueError:
-            raise SourceUnavailable(f"{where}: invalid URL", source=source) from None
+            reason = _("invalid URL")
+            raise SourceUnavailable(f"{where}: {reason}", source=source) from None
         if not host:
-            raise SourceUnavailable(f"{where}: URL has no host", source=source)
+            reason = _("URL has no host")
+            raise SourceUnavailable(f"{where}: {reason}", source=source)
         port = port or (443 if parts.scheme.lower() == "https" else 80)
         if not allow:
             try:
@@ -188,18 +204,17 @@ class SafeClient:
                 try:
                     addresses = self.resolver(host, port)
                 except (OSError, UnicodeError):
-                    raise SourceUnavailable(
-                        f"{where}: cannot resolve {host}", source=source
-                    ) from None
+                    reason = _("cannot resolve {host}").format(host=host)
+                    raise SourceUnavailable(f"{where}: {reason}", source=source) from None
             refused = [a for a in addresses if not is_public_address(a)] or (
                 [] if addresses else [host]
             )
             if refused:
-                raise SourceUnavailable(
-                    f"{where}: refused: {host} is or resolves to the non-public address "
-                    f"{refused[0]} (allowed only for internal sources)",
-                    source=source,
-                )
+                reason = _(
+                    "refused: {host} is or resolves to the non-public address {address} "
+                    "(allowed only for internal sources)"
+                ).format(host=host, address=refused[0])
+                raise SourceUnavailable(f"{where}: {reason}", source=source)
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     def _wait_turn(self, host: str) -> None:
@@ -222,30 +237,33 @@ class SafeClient:
                     return Response(url, raw.status_code, raw.headers, b"")
                 declared = raw.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > cap:
-                    raise SourceUnavailable(
-                        f"response from {url} is larger than {cap} bytes", source=source
-                    )
+                    raise SourceUnavailable(_too_large(url, cap), source=source)
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in raw.iter_bytes():
                     size += len(chunk)
                     if size > cap:
-                        raise SourceUnavailable(
-                            f"response from {url} is larger than {cap} bytes", source=source
-                        )
+                        raise SourceUnavailable(_too_large(url, cap), source=source)
                     if self.clock.monotonic() > deadline:
                         raise SourceUnavailable(
-                            f"{url} took longer than {self.total_timeout:g} s", source=source
+                            _("{url} took longer than {seconds:g} s").format(
+                                url=url, seconds=self.total_timeout
+                            ),
+                            source=source,
                         )
                     chunks.append(chunk)
                 return Response(url, raw.status_code, raw.headers, b"".join(chunks))
         except httpx.TimeoutException:
-            raise SourceUnavailable(f"timed out reading {url}", source=source) from None
+            raise SourceUnavailable(
+                _("timed out reading {url}").format(url=url), source=source
+            ) from None
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-            raise SourceUnavailable(f"invalid URL {url}", source=source) from None
+            raise SourceUnavailable(_("invalid URL {url}").format(url=url), source=source) from None
         except httpx.HTTPError as exc:
             reason = str(exc) or type(exc).__name__
-            raise SourceUnavailable(f"cannot fetch {url}: {reason}", source=source) from None
+            # TRANSLATORS: {reason} is the HTTP library's own wording, in English.
+            message = _("cannot fetch {url}: {reason}").format(url=url, reason=reason)
+            raise SourceUnavailable(message, source=source) from None
 
     def _check_robots(self, url: str, *, host: str, allow: bool, source: str) -> None:
         if not self.respect_robots:
@@ -259,7 +277,9 @@ class SafeClient:
                 self._interval[host] = max(self.min_interval, min(float(delay), MAX_CRAWL_DELAY))
         parser = self._robots[origin]
         if parser is not None and not parser.can_fetch(self.user_agent, url):
-            raise SourceUnavailable(f"{url} is disallowed by robots.txt", source=source)
+            raise SourceUnavailable(
+                _("{url} is disallowed by robots.txt").format(url=url), source=source
+            )
 
     def _load_robots(self, origin: str, *, allow: bool) -> RobotFileParser | None:
         """The parsed robots.txt of an origin; None (allow all) when it cannot be had."""

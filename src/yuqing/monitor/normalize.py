@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.core.ids import derived_post_id
 from yuqing.core.textfold import fold
 from yuqing.monitor import htmltext, langdetect, timeparse, urls
@@ -43,11 +44,17 @@ def _string(obj: Mapping[str, Any], name: str, *, limit: int = _MAX_SHORT_FIELD)
     if type(value) is str:  # the common case first: this runs for every field of every post
         text = clean_text(value).strip()
     elif isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidInput(f"field '{name}' must be a string, not {type(value).__name__}")
+        raise InvalidInput(
+            _("field '{name}' must be a string, not {type}").format(
+                name=name, type=type(value).__name__
+            )
+        )
     else:
         text = clean_text(str(value)).strip()
     if len(text) > limit:
-        raise InvalidInput(f"field '{name}' is longer than {limit} characters")
+        raise InvalidInput(
+            _("field '{name}' is longer than {limit} characters").format(name=name, limit=limit)
+        )
     return text or None
 
 
@@ -57,7 +64,11 @@ def _choice(obj: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str 
         return None
     value = value.lower()
     if value not in allowed:
-        raise InvalidInput(f"field '{name}' must be one of {', '.join(allowed)}, not {value!r}")
+        raise InvalidInput(
+            _("field '{name}' must be one of {options}, not {value!r}").format(
+                name=name, options=", ".join(allowed), value=value
+            )
+        )
     return value
 
 
@@ -66,14 +77,16 @@ def _engagement(obj: Mapping[str, Any]) -> dict[str, int]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise InvalidInput("field 'engagement' must be an object")
+        raise InvalidInput(_("field 'engagement' must be an object"))
     out: dict[str, int] = {}
     for key in ENGAGEMENT_KEYS:
         n = value.get(key)
         if n is None:
             continue
         if isinstance(n, bool) or not isinstance(n, int | float) or n < 0 or n != n:
-            raise InvalidInput(f"field 'engagement.{key}' must be a non-negative number")
+            raise InvalidInput(
+                _("field 'engagement.{key}' must be a non-negative number").format(key=key)
+            )
         out[key] = min(int(n), 2**62)
     return out
 
@@ -91,17 +104,25 @@ def parse_post(
 ) -> Post:
     """Check and normalize one record; raise `InvalidInput` with the reason."""
     if not isinstance(obj, Mapping):
-        raise InvalidInput(f"a post must be a JSON object, not {type(obj).__name__}")
+        raise InvalidInput(
+            _("a post must be a JSON object, not {type}").format(type=type(obj).__name__)
+        )
     raw_text = obj.get("text")
     if raw_text is not None and not isinstance(raw_text, str):
-        raise InvalidInput(f"field 'text' must be a string, not {type(raw_text).__name__}")
+        raise InvalidInput(
+            _("field '{name}' must be a string, not {type}").format(
+                name="text", type=type(raw_text).__name__
+            )
+        )
     # At most 4 bytes a character: only a long text is worth encoding to measure.
     if (
         raw_text is not None
         and len(raw_text) * 4 > max_post_bytes
         and len(raw_text.encode("utf-8", "surrogatepass")) > max_post_bytes
     ):
-        raise InvalidInput(f"field 'text' is larger than {max_post_bytes} bytes")
+        raise InvalidInput(
+            _("field 'text' is larger than {limit} bytes").format(limit=max_post_bytes)
+        )
     title = _string(obj, "title") or ""
     raw_text = clean_text(raw_text or "")
     html: str | None = None
@@ -113,7 +134,7 @@ def parse_post(
     if htmltext.looks_like_html(title):
         title = htmltext.html_to_text(title)
     if not text and not title:
-        raise InvalidInput("post has neither 'text' nor 'title'")
+        raise InvalidInput(_("post has neither 'text' nor 'title'"))
 
     url = _string(obj, "url")
     if url is not None:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from yuqing.core.errors import InvalidInput, SourceError
+from yuqing.core.i18n import _, pgettext
 from yuqing.db.engine import session_scope
 from yuqing.monitor import service
 from yuqing.monitor.connectors import get_connector
@@ -83,7 +84,9 @@ def poll_source(*, pipeline: Pipeline, http: SafeClient, name: str) -> PollResul
             defaults=SourceDefaults(
                 source=name, platform=spec.platform, media_tier=spec.media_tier
             ),
-            on_reject=lambda line, reason: rejects.append(f"item {line}: {reason}"),
+            on_reject=lambda line, reason: rejects.append(
+                _("item {n}: {reason}").format(n=line, reason=reason)
+            ),
         )
         result.accepted, result.duplicates = summary.accepted, summary.duplicates
         result.rejected = summary.rejected
@@ -100,7 +103,7 @@ def poll_source(*, pipeline: Pipeline, http: SafeClient, name: str) -> PollResul
             row.consecutive_failures = 0
             row.next_poll_at = started + timedelta(seconds=interval)
             if result.warnings:
-                row.last_error = "; ".join(result.warnings)[:2000]
+                row.last_error = pgettext("list separator", "; ").join(result.warnings)[:2000]
                 row.last_error_at = now
             else:
                 row.last_error = None

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.monitor import store
 from yuqing.monitor.dedup import Deduplicator
@@ -117,7 +118,10 @@ class Preparer:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        watches = [parse_watch(spec, where=f"watch {spec['name']!r}") for spec in state["watches"]]
+        watches = [
+            parse_watch(spec, where=_("watch {name!r}").format(name=spec["name"]))
+            for spec in state["watches"]
+        ]
         self.__init__(  # type: ignore[misc]
             settings=state["settings"],
             watches=watches,

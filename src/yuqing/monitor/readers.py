@@ -16,6 +16,7 @@ from typing import IO, Any
 import orjson
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.monitor.posts import ENGAGEMENT_KEYS
 
 
@@ -33,7 +34,7 @@ def decode_line(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"invalid UTF-8 at byte {exc.start + 1}") from None
+        raise InvalidInput(_("invalid UTF-8 at byte {n}").format(n=exc.start + 1)) from None
 
 
 def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
@@ -57,7 +58,8 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
         except InvalidInput as exc:
             yield Record(number, error=exc.message)
         except (ValueError, RecursionError) as exc:
-            yield Record(number, error=f"not valid JSON: {exc}")
+            # TRANSLATORS: {error} is Python's own wording, in English.
+            yield Record(number, error=_("not valid JSON: {error}").format(error=exc))
 
 
 def _decode_csv(stream: IO[bytes]) -> IO[str]:
@@ -87,7 +89,11 @@ def _csv_object(row: dict[str | None, str | list[str] | None]) -> dict[str, Any]
             try:
                 engagement[bare] = int(float(value))
             except ValueError:
-                raise InvalidInput(f"column '{name}' must be a number, not {value!r}") from None
+                raise InvalidInput(
+                    _("column '{name}' must be a number, not {value!r}").format(
+                        name=name, value=value
+                    )
+                ) from None
         else:
             obj[name] = value
     if engagement:
@@ -103,7 +109,7 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
         if not reader.fieldnames:
             return
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise InvalidInput(f"cannot read CSV: {exc}") from None
+        raise InvalidInput(_("cannot read CSV: {error}").format(error=exc)) from None
     start = reader.line_num + 1
     while True:
         try:
@@ -111,7 +117,7 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
         except StopIteration:
             return
         except (UnicodeDecodeError, csv.Error) as exc:
-            yield Record(start, error=f"bad CSV: {exc}")
+            yield Record(start, error=_("bad CSV: {error}").format(error=exc))
             start = reader.line_num + 1
             continue
         try:

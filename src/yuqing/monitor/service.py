@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
+from yuqing.core.i18n import _
 from yuqing.monitor import models
 from yuqing.monitor.posts import MEDIA_TIERS, PLATFORMS
 from yuqing.monitor.schemas import SourceCreate, SourceUpdate
@@ -17,13 +18,18 @@ from yuqing.monitor.watches import Watch, parse_watch, watch_spec
 
 
 def _check_choice(value: str | None, allowed: tuple[str, ...], what: str) -> None:
+    # `what` is the option's name as written (platform, tier): not translated.
     if value is not None and value not in allowed:
-        raise InvalidInput(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+        raise InvalidInput(
+            _("{what} must be one of {options}, not {value!r}").format(
+                what=what, options=", ".join(allowed), value=value
+            )
+        )
 
 
 def _check_url(kind: str, url: str) -> None:
     if kind != "file" and not url.lower().startswith(("http://", "https://")):
-        raise InvalidInput(f"source URL must be http:// or https://, not {url!r}")
+        raise InvalidInput(_("source URL must be http:// or https://, not {url!r}").format(url=url))
 
 
 def create_source(*, session: Session, clock: Clock, source_in: SourceCreate) -> models.Source:
@@ -32,7 +38,7 @@ def create_source(*, session: Session, clock: Clock, source_in: SourceCreate) ->
     _check_choice(source_in.media_tier, MEDIA_TIERS, "tier")
     _check_url(source_in.kind, source_in.url)
     if session.scalar(select(models.Source.id).where(models.Source.name == source_in.name)):
-        raise Conflict(f"a source named {source_in.name!r} exists already")
+        raise Conflict(_("a source named {name!r} exists already").format(name=source_in.name))
     now = clock.now()
     source = models.Source(
         **source_in.model_dump(),
@@ -76,7 +82,7 @@ def get_source(*, session: Session, name: str) -> models.Source | None:
 def get_source_or_raise(*, session: Session, name: str) -> models.Source:
     source = get_source(session=session, name=name)
     if source is None:
-        raise NotFound(f"no source named {name!r}")
+        raise NotFound(_("no source named {name!r}").format(name=name))
     return source
 
 
@@ -130,7 +136,7 @@ def upsert_watches(*, session: Session, clock: Clock, watches: Sequence[Watch]) 
 def delete_watch(*, session: Session, name: str) -> None:
     result = session.execute(delete(models.Watch).where(models.Watch.name == name))
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"no watch named {name!r}")
+        raise NotFound(_("no watch named {name!r}").format(name=name))
 
 
 def get_all_watch_rows(*, session: Session) -> Sequence[models.Watch]:
@@ -146,7 +152,7 @@ def watch_from_row(row: models.Watch) -> Watch:
         sources=row.sources,
         organization=row.organization,
     )
-    return parse_watch(spec, where=f"watch {row.name!r}")
+    return parse_watch(spec, where=_("watch {name!r}").format(name=row.name))
 
 
 def load_watches(*, session: Session) -> list[Watch]:

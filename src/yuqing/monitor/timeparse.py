@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 
 _CHINESE = re.compile(
     r"^(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?"
@@ -32,18 +33,26 @@ def _from_epoch(value: float, field: str) -> datetime:
     if value > _EPOCH_MAX * 10:
         value /= 1000.0
     if not _EPOCH_MIN <= value <= _EPOCH_MAX:
-        raise InvalidInput(f"field '{field}' is not a plausible Unix time: {value}")
+        raise InvalidInput(
+            _("field '{field}' is not a plausible Unix time: {value}").format(
+                field=field, value=value
+            )
+        )
     return datetime.fromtimestamp(value, UTC)
 
 
 def parse_time(value: Any, *, default_tz: str = "Asia/Shanghai", field: str = "time") -> datetime:
     """Parse a time given as text or Unix seconds; raise `InvalidInput` naming `field`."""
     if isinstance(value, bool):
-        raise InvalidInput(f"field '{field}' must be a time, not a boolean")
+        raise InvalidInput(_("field '{field}' must be a time, not a boolean").format(field=field))
     if isinstance(value, int | float):
         return _from_epoch(float(value), field)
     if not isinstance(value, str):
-        raise InvalidInput(f"field '{field}' must be a time string, not {type(value).__name__}")
+        raise InvalidInput(
+            _("field '{field}' must be a time string, not {type}").format(
+                field=field, type=type(value).__name__
+            )
+        )
     text = value.strip()
     parsed: datetime | None = None
     try:
@@ -64,7 +73,9 @@ def parse_time(value: Any, *, default_tz: str = "Asia/Shanghai", field: str = "t
     if parsed is None:
         if text.isdigit():
             return _from_epoch(float(text), field)
-        raise InvalidInput(f"field '{field}' is not a time: {text[:60]!r}")
+        raise InvalidInput(
+            _("field '{field}' is not a time: {value!r}").format(field=field, value=text[:60])
+        )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone(default_tz))
     return parsed.astimezone(UTC)

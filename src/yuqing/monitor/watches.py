@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
+from yuqing.core.i18n import _
 from yuqing.monitor.rules import GROUPS, Rule, compile_rule, group_rule
 from yuqing.monitor.rules.direct import compile_text_test
 from yuqing.monitor.rules.evaluate import TermTable
@@ -79,12 +80,18 @@ def load_watch_file(path: Path) -> list[Watch]:
     """The watches of a YAML watch file; errors name FILE:LINE."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+            raise InvalidInput(
+                _("larger than {limit} bytes").format(limit=MAX_FILE_BYTES), where=str(path)
+            )
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput(
+            _("cannot read {path}: {error}").format(path=path, error=exc.strerror)
+        ) from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: invalid UTF-8 at byte {exc.start + 1}") from None
+        raise InvalidInput(
+            _("invalid UTF-8 at byte {n}").format(n=exc.start + 1), where=str(path)
+        ) from None
     return load_watch_text(text, filename=str(path))
 
 
@@ -92,19 +99,20 @@ def load_watch_text(text: str, *, filename: str) -> list[Watch]:
     """The watches of a YAML watch file's text; errors name FILENAME:LINE."""
     doc = _load_yaml(text, filename)
     if not isinstance(doc, Mapping) or "watches" not in doc:
-        raise InvalidInput("expected a mapping with a list 'watches:'", where=f"{filename}:1")
+        raise InvalidInput(_("expected a mapping with a list 'watches:'"), where=f"{filename}:1")
     for key in doc:
         if key != "watches":
             line = _key_line(doc, key)
             raise InvalidInput(
-                f"unknown key {key!r} (expected 'watches')", where=f"{filename}:{line}"
+                _("unknown key {key!r} (expected 'watches')").format(key=key),
+                where=f"{filename}:{line}",
             )
     items = doc["watches"]
     if items is None:
         return []
     if not isinstance(items, list):
         where = f"{filename}:{_key_line(doc, 'watches')}"
-        raise InvalidInput("'watches' must be a list of watches", where=where)
+        raise InvalidInput(_("'watches' must be a list of watches"), where=where)
     watches: list[Watch] = []
     first_seen: dict[str, int] = {}
     for index, spec in enumerate(items):
@@ -112,7 +120,9 @@ def load_watch_text(text: str, *, filename: str) -> list[Watch]:
         watch = _parse_item(spec, _where_in(spec, filename, line))
         if watch.name in first_seen:
             raise InvalidInput(
-                f"duplicate watch name {watch.name!r} (first at line {first_seen[watch.name]})",
+                _("duplicate watch name {name!r} (first at line {line})").format(
+                    name=watch.name, line=first_seen[watch.name]
+                ),
                 where=f"{filename}:{line}",
             )
         first_seen[watch.name] = line
@@ -128,12 +138,13 @@ def _load_yaml(text: str, filename: str) -> Any:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        # The YAML library's own wording, in English; only our fallback is translated.
+        problem = " ".join(str(exc.problem or exc.context or _("invalid YAML")).split())
         raise InvalidInput(problem, where=f"{filename}:{line}") from None
     except YAMLError as exc:
         raise InvalidInput(" ".join(str(exc).split())[:200], where=filename) from None
     except RecursionError:
-        raise InvalidInput("YAML nests too deeply", where=filename) from None
+        raise InvalidInput(_("YAML nests too deeply"), where=filename) from None
 
 
 def _key_line(node: Any, key: Any) -> int:
@@ -161,73 +172,104 @@ def _where_in(spec: Any, filename: str, line: int) -> Callable[[str | None], str
 
 def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
     if not isinstance(spec, Mapping):
-        raise InvalidInput("each watch must be a mapping with 'name' and 'rule'", where=where(None))
+        raise InvalidInput(
+            _("each watch must be a mapping with 'name' and 'rule'"), where=where(None)
+        )
     for key in spec:
         if key not in _FIELDS:
             known = ", ".join(sorted(_FIELDS))
-            raise InvalidInput(f"unknown field {key!r} (known: {known})", where=where(str(key)))
+            raise InvalidInput(
+                _("unknown field {key!r} (known: {known})").format(key=key, known=known),
+                where=where(str(key)),
+            )
     name = spec.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("'name' must be a non-empty string", where=where("name"))
+        raise InvalidInput(_("'name' must be a non-empty string"), where=where("name"))
     name = name.strip()
-    label = f"watch {name!r}: "
+    groups_listed = ", ".join(GROUPS)
     has_groups = [g for g in GROUPS if g in spec]
     if "rule" in spec and has_groups:
         raise InvalidInput(
-            f"{label}give either 'rule' or the groups {', '.join(GROUPS)}, not both",
+            _("watch {name!r}: give either 'rule' or the groups {groups}, not both").format(
+                name=name, groups=groups_listed
+            ),
             where=where("rule"),
         )
-    sources = _sources(spec, label, where)
+    sources = _sources(spec, name, where)
     organization = spec.get("organization") or ""
     if not isinstance(organization, str):
-        raise InvalidInput(f"{label}'organization' must be a string", where=where("organization"))
+        raise InvalidInput(
+            _("watch {name!r}: 'organization' must be a string").format(name=name),
+            where=where("organization"),
+        )
     organization = organization.strip()
     if "rule" in spec:
         expr = spec["rule"]
         if not isinstance(expr, str):
-            raise InvalidInput(f"{label}'rule' must be a string", where=where("rule"))
+            raise InvalidInput(
+                _("watch {name!r}: 'rule' must be a string").format(name=name), where=where("rule")
+            )
         try:
             rule = compile_rule(expr)
         except RuleSyntaxError as exc:
-            raise InvalidInput(f"{label}rule {exc}", where=where("rule")) from None
+            # TRANSLATORS: {error} is a rule syntax error, `column N: what was expected`.
+            message = _("watch {name!r}: rule {error}").format(name=name, error=exc)
+            raise InvalidInput(message, where=where("rule")) from None
         return Watch(name, rule, sources, expr=expr, groups=None, organization=organization)
     if not has_groups:
         raise InvalidInput(
-            f"{label}missing 'rule' (or the groups {', '.join(GROUPS)})", where=where(None)
+            _("watch {name!r}: missing 'rule' (or the groups {groups})").format(
+                name=name, groups=groups_listed
+            ),
+            where=where(None),
         )
-    groups = {g: _terms(spec, g, label, where) for g in has_groups}
+    groups = {g: _terms(spec, g, name, where) for g in has_groups}
     if not any(groups.values()):
-        raise InvalidInput(f"{label}the groups have no terms", where=where(has_groups[0]))
+        raise InvalidInput(
+            _("watch {name!r}: the groups have no terms").format(name=name),
+            where=where(has_groups[0]),
+        )
     try:
         rule = group_rule(**groups)
     except InvalidInput as exc:
-        raise InvalidInput(f"{label}{exc}", where=where(None)) from None
+        message = _("watch {name!r}: {error}").format(name=name, error=exc)
+        raise InvalidInput(message, where=where(None)) from None
     return Watch(name, rule, sources, expr=rule.source, groups=groups, organization=organization)
 
 
-def _terms(spec: Mapping[str, Any], group: str, label: str, where: Any) -> list[str]:
+def _terms(spec: Mapping[str, Any], group: str, name: str, where: Any) -> list[str]:
     value = spec[group]
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"{label}'{group}' must be a list of terms", where=where(group))
+        raise InvalidInput(
+            _("watch {name!r}: '{group}' must be a list of terms").format(name=name, group=group),
+            where=where(group),
+        )
     if any(not v.strip() for v in value):
-        raise InvalidInput(f"{label}'{group}' has an empty term", where=where(group))
+        raise InvalidInput(
+            _("watch {name!r}: '{group}' has an empty term").format(name=name, group=group),
+            where=where(group),
+        )
     return [v.strip() for v in value]
 
 
-def _sources(spec: Mapping[str, Any], label: str, where: Any) -> frozenset[str] | None:
+def _sources(spec: Mapping[str, Any], name: str, where: Any) -> frozenset[str] | None:
     value = spec.get("sources")
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise InvalidInput(
-            f"{label}'sources' must be a list of source names", where=where("sources")
+            _("watch {name!r}: 'sources' must be a list of source names").format(name=name),
+            where=where("sources"),
         )
     if not value:
         # An empty list would silently match nothing; leaving it out means every source.
         raise InvalidInput(
-            f"{label}'sources' is empty; leave it out to watch every source", where=where("sources")
+            _("watch {name!r}: 'sources' is empty; leave it out to watch every source").format(
+                name=name
+            ),
+            where=where("sources"),
         )
     return frozenset(value)
 

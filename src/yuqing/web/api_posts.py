@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from yuqing.core.clock import Clock
+from yuqing.core.i18n import N_, _
 from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import Pipeline, SourceDefaults
 from yuqing.monitor.readers import Record
@@ -116,24 +117,37 @@ def _array_records(body: bytes) -> list[Record]:
         try:
             data = json.loads(body.decode("utf-8").removeprefix("\ufeff"))
         except UnicodeDecodeError as exc:
-            raise HTTPException(400, f"the body is not UTF-8 (byte {exc.start + 1})") from None
+            raise HTTPException(
+                400, _("the body is not UTF-8 (byte {n})").format(n=exc.start + 1)
+            ) from None
         except (ValueError, RecursionError) as exc:
-            hint = (
-                " (JSON Lines? send Content-Type: application/x-ndjson)"
+            detail = (
+                _("not valid JSON: {error} (JSON Lines? send Content-Type: application/x-ndjson)")
                 if "Extra data" in str(exc)
-                else ""
+                else _("not valid JSON: {error}")
             )
-            raise HTTPException(400, f"not valid JSON: {exc}{hint}") from None
+            raise HTTPException(400, detail.format(error=exc)) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        raise HTTPException(400, f"the body must be a JSON array of posts, not {_json_type(data)}")
+        raise HTTPException(
+            400,
+            _("the body must be a JSON array of posts, not {type}").format(type=_json_type(data)),
+        )
     return [Record(number, obj=item) for number, item in enumerate(data, start=1)]
 
 
+_JSON_TYPES = {
+    str: N_("a string"),
+    bool: N_("a boolean"),
+    int: N_("a number"),
+    float: N_("a number"),
+}
+
+
 def _json_type(value: Any) -> str:
-    names = {str: "a string", bool: "a boolean", int: "a number", float: "a number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
+    name = N_("null") if value is None else _JSON_TYPES.get(type(value))
+    return _(name) if name is not None else type(value).__name__
 
 
 def _kind(content_type: str | None) -> Kind:
@@ -146,15 +160,20 @@ def _kind(content_type: str | None) -> Kind:
         return "lines"
     raise HTTPException(
         415,
-        f"unsupported content type {media!r}: send application/json (an array of posts) "
-        "or application/x-ndjson (JSON Lines)",
+        _(
+            "unsupported content type {media!r}: send application/json (an array of posts) "
+            "or application/x-ndjson (JSON Lines)"
+        ).format(media=media),
     )
 
 
 async def _read_capped(request: Request, cap: int) -> bytes:
     """The body, refused with 413 as soon as it is known to exceed `cap` bytes."""
     too_large = HTTPException(
-        413, f"the body is larger than {cap} bytes (YUQING_MAX_PUSH_BYTES): send fewer posts"
+        413,
+        _("the body is larger than {limit} bytes (YUQING_MAX_PUSH_BYTES): send fewer posts").format(
+            limit=cap
+        ),
     )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:

@@ -23,6 +23,7 @@ from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import Alert
 from yuqing.core.clock import Clock
 from yuqing.core.errors import NotFound, YuQingError
+from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
 from yuqing.monitor.pipeline import Pipeline
@@ -168,5 +169,5 @@ def _by_token(session: Session, token: str) -> Alert:
 
     alert = session.scalar(select(Alert).where(Alert.ack_token == token))
     if alert is None:
-        raise NotFound("no alert for this link")
+        raise NotFound(_("no alert for this acknowledgement link"))
     return alert

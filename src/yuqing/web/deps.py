@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from yuqing.core.errors import Unauthenticated
+from yuqing.core.i18n import _
 from yuqing.db.engine import session_scope
 
 
@@ -24,7 +25,7 @@ def token_dep(request: Request, authorization: Annotated[str | None, Header()] =
     supplied = (authorization or "").removeprefix("Bearer ").strip()
     tokens: list[str] = request.app.state.api_tokens
     if not supplied or not any(hmac.compare_digest(supplied, t) for t in tokens):
-        raise Unauthenticated("a valid API token is needed (Authorization: Bearer …)")
+        raise Unauthenticated(_("a valid API token is needed (Authorization: Bearer …)"))
 
 
 # scope="function": commit before the response is sent. With the default ("request") the

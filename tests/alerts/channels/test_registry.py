@@ -33,9 +33,7 @@ def test_get_notifier_builds_with_config(clock: FrozenClock) -> None:
 
 
 def test_unknown_kind_lists_the_known_ones() -> None:
-    with pytest.raises(
-        InvalidInput, match=r"unknown notifier kind 'pager' \(known: dingtalk, email"
-    ):
+    with pytest.raises(InvalidInput, match=r"未知的通知渠道类型 'pager'（可用：dingtalk, email"):
         get_notifier("pager")
 
 
@@ -63,13 +61,15 @@ def test_an_installed_plugin_is_read_from_its_dist_info(
 
 def test_two_classes_for_one_kind_is_a_conflict() -> None:
     clash = EntryPoint(name="wecom", value="tests.fakes.notifier:RecordingNotifier", group=GROUP)
-    with pytest.raises(Conflict, match="'wecom' is claimed by"):
+    with pytest.raises(Conflict, match="通知渠道类型 'wecom' 被多个入口点声明："):
         NotifierRegistry([clash]).create("wecom")
 
 
 def test_an_entry_point_that_is_not_a_notifier_is_refused() -> None:
     wrong = EntryPoint(name="recording", value="tests.fakes.notifier:Sent", group=GROUP)
-    with pytest.raises(InvalidInput, match="is not a 'recording' notifier"):
+    with pytest.raises(
+        InvalidInput, match=r"入口点 'tests\.fakes\.notifier:Sent' 不是 'recording' 通知渠道"
+    ):
         NotifierRegistry([wrong]).create("recording")
 
 

@@ -70,7 +70,7 @@ def test_fetch_refuses_loopback_without_internal(server, tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"yuqing: {server.url('/rss.xml')}: ")
-    assert "refused: 127.0.0.1" in lines[0]
+    assert "已拒绝：127.0.0.1 是或解析为非公网地址 127.0.0.1" in lines[0]
     assert server.requests == []
 
 
@@ -78,7 +78,7 @@ def test_fetch_not_a_feed_with_kind_rss(server, tmp_path):
     server.serve("/index.html", "pages/not_a_feed.html", "text/html")
     done = run_cli(server.url("/index.html"), "--kind", "rss", "--internal", home=tmp_path)
     assert done.returncode == 6
-    assert done.stderr.strip().endswith("not an RSS, Atom or RDF feed")
+    assert done.stderr.strip().endswith("不是 RSS、Atom 或 RDF 订阅源")
 
 
 def test_fetch_unknown_kind():

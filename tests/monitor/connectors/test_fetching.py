@@ -10,6 +10,7 @@ import pytest
 
 from yuqing.core.clock import FrozenClock
 from yuqing.core.errors import SourceUnavailable
+from yuqing.core.i18n import use_locale
 from yuqing.monitor.fetching import SafeClient, is_public_address
 
 PUBLIC_IP = "93.184.216.34"  # never contacted: MockTransport answers instead
@@ -52,7 +53,7 @@ def test_public_address_classification(address, public):
 
 def test_loopback_refused_unless_internal(server, http):
     server.route("/page", "<p>hello</p>")
-    with pytest.raises(SourceUnavailable, match=r"refused: 127\.0\.0\.1"):
+    with pytest.raises(SourceUnavailable, match=r"已拒绝：127\.0\.0\.1 是或解析为非公网地址"):
         http.get(server.url("/page"))
     assert server.requests == []  # refused before any byte was sent
     assert http.get(server.url("/page"), internal=True).content == b"<p>hello</p>"
@@ -60,7 +61,7 @@ def test_loopback_refused_unless_internal(server, http):
 
 def test_localhost_name_refused_after_resolution(server, http):
     server.route("/page", "x")
-    with pytest.raises(SourceUnavailable, match="refused: localhost"):
+    with pytest.raises(SourceUnavailable, match="已拒绝：localhost"):
         http.get(f"http://localhost:{server.port}/page")
 
 
@@ -87,10 +88,17 @@ def test_redirect_to_loopback_refused(clock):
         return httpx.Response(302, headers={"Location": "http://127.0.0.1/admin"})
 
     http = mock_client(handler, clock)
-    with pytest.raises(SourceUnavailable, match=r"redirect to http://127\.0\.0\.1/admin: refused"):
+    with pytest.raises(SourceUnavailable, match=r"重定向到 http://127\.0\.0\.1/admin: 已拒绝"):
         http.get("http://news.example.com/feed")
     assert "http://127.0.0.1/admin" not in asked
     assert not any("127.0.0.1" in url for url in asked)
+    # YUQING_LANG=en words the same refusal in English.
+    english = (
+        r"redirect to http://127\.0\.0\.1/admin: refused: 127\.0\.0\.1 is or resolves to "
+        r"the non-public address 127\.0\.0\.1 \(allowed only for internal sources\)$"
+    )
+    with use_locale("en"), pytest.raises(SourceUnavailable, match=english):
+        http.get("http://news.example.com/feed")
 
 
 def test_redirects_followed_and_final_url_kept(clock):
@@ -109,7 +117,7 @@ def test_redirects_followed_and_final_url_kept(clock):
 def test_redirect_loop(server, http):
     server.route("/a", status=302, headers={"Location": "/b"})
     server.route("/b", status=302, headers={"Location": "/a"})
-    with pytest.raises(SourceUnavailable, match="redirect loop"):
+    with pytest.raises(SourceUnavailable, match="处出现重定向循环"):
         http.get(server.url("/a"), internal=True)
 
 
@@ -119,13 +127,13 @@ def test_too_many_redirects(server, clock):
     server.route("/r4", "end")
     with httpx.Client(trust_env=False) as client:
         http = SafeClient(client, clock=clock, max_redirects=2)
-        with pytest.raises(SourceUnavailable, match="more than 2 redirects"):
+        with pytest.raises(SourceUnavailable, match="重定向超过 2 次"):
             http.get(server.url("/r0"), internal=True)
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://x/"])
 def test_other_schemes_refused(http, url):
-    with pytest.raises(SourceUnavailable, match="only http and https"):
+    with pytest.raises(SourceUnavailable, match="只抓取 http 和 https 网址"):
         http.get(url, internal=True)
 
 
@@ -134,7 +142,7 @@ def test_huge_response_capped(server, clock, no_length):
     server.route("/big", b"x" * 200_000, no_length=no_length)
     with httpx.Client(trust_env=False) as client:
         http = SafeClient(client, clock=clock, max_bytes=10_000)
-        with pytest.raises(SourceUnavailable, match=r"/big is larger than 10000 bytes"):
+        with pytest.raises(SourceUnavailable, match=r"/big 的响应超过 10000 字节"):
             http.get(server.url("/big"), internal=True)
 
 
@@ -142,9 +150,7 @@ def test_hanging_server_times_out_naming_url(server, clock):
     server.route("/slow", "late", hold=threading.Event())
     with httpx.Client(trust_env=False) as client:
         http = SafeClient(client, clock=clock, read_timeout=0.5)
-        with pytest.raises(
-            SourceUnavailable, match=r"timed out reading http://127\.0\.0\.1:\d+/slow"
-        ):
+        with pytest.raises(SourceUnavailable, match=r"读取 http://127\.0\.0\.1:\d+/slow 超时"):
             http.get(server.url("/slow"), internal=True)
 
 
@@ -158,7 +164,7 @@ def test_robots_disallow_and_cached(server, http):
     server.route("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     server.route("/private/feed.xml", "<rss/>")
     server.route("/public/feed.xml", "<rss/>")
-    with pytest.raises(SourceUnavailable, match=r"disallowed by robots\.txt"):
+    with pytest.raises(SourceUnavailable, match=r"robots\.txt 禁止抓取"):
         http.get(server.url("/private/feed.xml"), internal=True)
     assert server.hits("/private/feed.xml") == 0
     http.get(server.url("/public/feed.xml"), internal=True)
@@ -233,5 +239,5 @@ def test_total_deadline(server, clock):
     server.route("/drip", b"x" * 100_000, no_length=True)
     with httpx.Client(trust_env=False) as client:
         http = SafeClient(client, clock=TickingClock(clock.now()), total_timeout=30)
-        with pytest.raises(SourceUnavailable, match=r"/drip took longer than 30 s"):
+        with pytest.raises(SourceUnavailable, match=r"/drip 耗时超过 30 秒"):
             http.get(server.url("/drip"), internal=True)

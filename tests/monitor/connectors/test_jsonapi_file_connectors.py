@@ -43,20 +43,20 @@ def test_jsonapi_mapping(server, http, clock, spec_for):
     assert second["published_at"] == "2025-03-01T00:52:00+00:00"  # naive: Beijing time
     assert "published_at" not in third  # "not a time": left to the arrival time
     assert fetched.warnings == [
-        f"{spec.url}: item 3 has neither title nor text; skipped",
-        f"{spec.url}: item 4 is not an object; skipped",
+        f"{spec.url}: 第 3 项既无标题也无正文，已跳过",
+        f"{spec.url}: 第 4 项不是对象，已跳过",
     ]
 
 
 def test_jsonapi_bad_json(server, http, clock, spec_for):
     server.route("/api", "<html>502 Bad Gateway</html>", content_type="application/json")
-    with pytest.raises(SourceParseError, match="not valid JSON"):
+    with pytest.raises(SourceParseError, match="不是有效的 JSON"):
         poll("jsonapi", spec_for("jsonapi", "/api"), http, clock)
 
 
 def test_jsonapi_items_path_not_a_list(server, http, clock, spec_for):
     server.route("/api", json.dumps({"data": {"list": "nope"}}), content_type="application/json")
-    with pytest.raises(SourceParseError, match=r"no list of items at 'data\.list'"):
+    with pytest.raises(SourceParseError, match=r"'data\.list' 处没有条目列表"):
         poll("jsonapi", spec_for("jsonapi", "/api", items_path="data.list"), http, clock)
 
 
@@ -88,8 +88,8 @@ def test_file_jsonl_resumes_from_offset(tmp_path, http, clock):
     )
     first = poll("file", file_spec(path), http, clock)
     assert [i["id"] for i in first.items] == ["a"]
-    assert first.warnings[0].startswith(f"{path}:2: not valid JSON")
-    assert first.warnings[1] == f"{path}:3: has neither text nor title; skipped"
+    assert first.warnings[0].startswith(f"{path}:2: 不是有效的 JSON：")
+    assert first.warnings[1] == f"{path}:3: 既无正文也无标题，已跳过"
     # The last line was still being written: it comes next time, whole.
     with path.open("a", encoding="utf-8") as handle:
         handle.write('条"}\n{"id": "d", "title": "第四条"}\n')
@@ -123,9 +123,9 @@ def test_file_replaced_is_read_again(tmp_path, http, clock):
     path.write_text('{"text": "new"}\n', encoding="utf-8")
     second = poll("file", file_spec(path), http, clock, first.cursor)
     assert [i["text"] for i in second.items] == ["new"]
-    assert "replaced" in second.warnings[0]
+    assert second.warnings[0] == f"{path}: 文件已被替换；从头读取"
 
 
 def test_file_missing(tmp_path, http, clock):
-    with pytest.raises(SourceUnavailable, match="cannot read"):
+    with pytest.raises(SourceUnavailable, match=r"nope\.jsonl: 无法读取："):
         poll("file", file_spec(tmp_path / "nope.jsonl"), http, clock)

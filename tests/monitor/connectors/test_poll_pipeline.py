@@ -107,7 +107,7 @@ def test_poll_and_fetch_commands(server: FixtureServer, cli: Cli) -> None:
     found = [json.loads(x) for x in cli("search", "食堂", "--json").stdout.splitlines()]
     assert [p["title"] for p in found] == [FEED_TITLE]
     unknown = cli("poll", "nope")
-    assert unknown.code != 0 and "no source named 'nope'" in unknown.stderr
+    assert unknown.code != 0 and "没有名为 'nope' 的信息源" in unknown.stderr
 
 
 def test_fetch_piped_into_ingest(server: FixtureServer, cli: Cli) -> None:
@@ -164,4 +164,4 @@ def test_source_update_takes_effect(cli: Cli) -> None:
     bad = cli("source", "update", "s", "--interval", "5")
     assert bad.code != 0 and bad.stderr.startswith("yuqing: interval_s:")
     missing = cli("source", "update", "nope", "--enable")
-    assert missing.code != 0 and "no source named" in missing.stderr
+    assert missing.code != 0 and "没有名为 'nope' 的信息源" in missing.stderr

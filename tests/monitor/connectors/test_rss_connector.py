@@ -67,7 +67,7 @@ def test_bozo_feed_read_with_warning(server, http, clock, spec_for):
     assert [i["id"] for i in fetched.items] == ["county-501", "county-502"]
     assert fetched.items[0]["title"] == "县城自来水今日恢复供应 & 水质检测合格"
     assert len(fetched.warnings) == 1
-    assert "ill-formed" in fetched.warnings[0]
+    assert "订阅源格式不规范，已尽量读取" in fetched.warnings[0]
 
 
 def test_relative_links_and_missing_dates(server, http, clock, spec_for):
@@ -83,7 +83,7 @@ def test_relative_links_and_missing_dates(server, http, clock, spec_for):
 
 def test_not_a_feed(server, http, clock, spec_for):
     server.serve("/index.html", "pages/not_a_feed.html", "text/html")
-    with pytest.raises(SourceParseError, match="not an RSS, Atom or RDF feed"):
+    with pytest.raises(SourceParseError, match="不是 RSS、Atom 或 RDF 订阅源"):
         poll(spec_for("rss", "/index.html"), http, clock)
 
 

@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from yuqing.alerts.channels.base import Notifier
 from yuqing.core.errors import Conflict, InvalidInput
+from yuqing.core.i18n import _
 
 GROUP = "yuqing.notifiers"
 
@@ -70,12 +71,22 @@ class NotifierRegistry:
         entry = self._entries().get(kind)
         if entry is None:
             known = ", ".join(self.kinds())
-            raise InvalidInput(f"unknown notifier kind {kind!r} (known: {known})")
+            raise InvalidInput(
+                _("unknown notifier kind {kind!r} (known: {known})").format(kind=kind, known=known)
+            )
         if kind in self._clashes:
-            raise Conflict(f"notifier kind {kind!r} is claimed by {self._clashes[kind]}")
+            raise Conflict(
+                _("notifier kind {kind!r} is claimed by {entries}").format(
+                    kind=kind, entries=self._clashes[kind]
+                )
+            )
         factory = entry.load()
         if getattr(factory, "kind", None) != kind or not callable(getattr(factory, "send", None)):
-            raise InvalidInput(f"entry point {entry.value!r} is not a {kind!r} notifier")
+            raise InvalidInput(
+                _("entry point {entry!r} is not a {kind!r} notifier").format(
+                    entry=entry.value, kind=kind
+                )
+            )
         return cast("Notifier", factory(**config))
 
 

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, cast
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import (
     Connector,
     Cursor,
@@ -63,11 +64,15 @@ def get_connector(kind: str) -> Connector:
         loaded = entry.load()
         connector = cast("Connector", loaded() if isinstance(loaded, type) else loaded)
         if not isinstance(getattr(connector, "kind", None), str):
-            raise InvalidInput(f"entry point {entry.value!r} is not a connector")
+            raise InvalidInput(
+                _("entry point {entry!r} is not a connector").format(entry=entry.value)
+            )
         register_connector(connector)
         return connector
     known = ", ".join(sorted(CONNECTORS))
-    raise InvalidInput(f"unknown source kind {kind!r} (known: {known})")
+    raise InvalidInput(
+        _("unknown source kind {kind!r} (known: {known})").format(kind=kind, known=known)
+    )
 
 
 def detect_and_fetch(

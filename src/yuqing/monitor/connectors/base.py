@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.core.ids import digest
 
 if TYPE_CHECKING:
@@ -39,7 +40,9 @@ class SourceSpec:
         """A positive integer option, or `default`; anything else is `InvalidInput`."""
         value = self.options.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise InvalidInput(f"option {name!r} must be a positive integer", where=self.name)
+            raise InvalidInput(
+                _("option {name!r} must be a positive integer").format(name=name), where=self.name
+            )
         return value
 
     def option_str(self, name: str) -> str | None:
@@ -48,7 +51,9 @@ class SourceSpec:
         if value is None or value == "":
             return None
         if not isinstance(value, str):
-            raise InvalidInput(f"option {name!r} must be a string", where=self.name)
+            raise InvalidInput(
+                _("option {name!r} must be a string").format(name=name), where=self.name
+            )
         return value
 
     @property

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from yuqing.core.errors import SourceUnavailable
+from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 
 if TYPE_CHECKING:
@@ -88,7 +89,9 @@ class FileConnector:
         try:
             handle = path.open("rb")
         except OSError as exc:
-            raise SourceUnavailable(f"cannot read: {exc.strerror}", source=str(path)) from None
+            raise SourceUnavailable(
+                _("cannot read: {error}").format(error=exc.strerror), source=str(path)
+            ) from None
         with handle:
             size = path.stat().st_size
             offset = int(cursor.extra.get("offset", 0))
@@ -97,7 +100,8 @@ class FileConnector:
             if offset > size or (
                 offset and cursor.extra.get("head") != _head_digest(handle, offset)
             ):
-                warnings.append(f"{path}: file was replaced; reading it from the start")
+                reason = _("file was replaced; reading it from the start")
+                warnings.append(f"{path}: {reason}")
                 offset, line, header = 0, 0, None
             lines = _Lines(handle, offset)
             if fmt == "csv":
@@ -154,7 +158,8 @@ class FileConnector:
             try:
                 record = json.loads(text)
             except (ValueError, RecursionError) as exc:
-                warnings.append(f"{where}: not valid JSON: {exc}")
+                reason = _("not valid JSON: {error}").format(error=exc)
+                warnings.append(f"{where}: {reason}")
                 continue
             self._take(record, items, warnings, where)
             if len(items) >= spec.max_items:
@@ -164,8 +169,10 @@ class FileConnector:
     @staticmethod
     def _take(record: Any, items: list[dict[str, Any]], warnings: list[str], where: str) -> None:
         if not isinstance(record, dict):
-            warnings.append(f"{where}: not a JSON object; skipped")
+            reason = _("not a JSON object; skipped")
+            warnings.append(f"{where}: {reason}")
         elif not record.get("text") and not record.get("title"):
-            warnings.append(f"{where}: has neither text nor title; skipped")
+            reason = _("has neither text nor title; skipped")
+            warnings.append(f"{where}: {reason}")
         else:
             items.append(record)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.core.errors import InvalidInput, SourceParseError
+from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, dotted, item_key
 from yuqing.monitor.timeparse import parse_time
 from yuqing.monitor.urls import canonical_url
@@ -77,13 +78,17 @@ def _items_of(content: bytes, *, url: str, items_path: str | None) -> list[Any]:
     try:
         document = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise SourceParseError(f"not valid JSON: {exc}", source=url) from None
+        raise SourceParseError(_("not valid JSON: {error}").format(error=exc), source=url) from None
     items = dotted(document, items_path)
     if items is None and items_path:
         return []  # an empty page often leaves the key out
     if not isinstance(items, list):
-        where = f"at {items_path!r}" if items_path else "at the top level"
-        raise SourceParseError(f"no list of items {where}", source=url)
+        reason = (
+            _("no list of items at {path!r}").format(path=items_path)
+            if items_path
+            else _("no list of items at the top level")
+        )
+        raise SourceParseError(reason, source=url)
     return items
 
 
@@ -100,7 +105,7 @@ class JsonApiConnector:
         fields = dict(_DEFAULT_FIELDS)
         mapping = spec.options.get("fields") or {}
         if not isinstance(mapping, Mapping):
-            raise InvalidInput("option 'fields' must be a mapping", where=spec.name)
+            raise InvalidInput(_("option 'fields' must be a mapping"), where=spec.name)
         fields.update({str(k): str(v) for k, v in mapping.items()})
         timezone = str(spec.options.get("timezone") or "Asia/Shanghai")
         page_param = spec.option_str("page_param")
@@ -131,11 +136,13 @@ class JsonApiConnector:
             known = False
             for number, raw in enumerate(records, start=1):
                 if not isinstance(raw, Mapping):
-                    warnings.append(f"{url}: item {number} is not an object; skipped")
+                    reason = _("item {n} is not an object; skipped").format(n=number)
+                    warnings.append(f"{url}: {reason}")
                     continue
                 post = map_item(raw, fields, base=response.url, timezone=timezone)
                 if not post.get("title") and not post.get("text"):
-                    warnings.append(f"{url}: item {number} has neither title nor text; skipped")
+                    reason = _("item {n} has neither title nor text; skipped").format(n=number)
+                    warnings.append(f"{url}: {reason}")
                     continue
                 key = item_key(post)
                 if key in seen:

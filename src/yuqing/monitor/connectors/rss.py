@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from yuqing.core.errors import SourceParseError
+from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.connectors.charset import decode_body
 from yuqing.monitor.urls import canonical_url
@@ -92,7 +93,7 @@ def parse_feed(
 
     text = decode_body(content, content_type)[0]
     if not looks_like_feed(text):
-        raise SourceParseError("not an RSS, Atom or RDF feed", source=url)
+        raise SourceParseError(_("not an RSS, Atom or RDF feed"), source=url)
     # A stream, never bytes or str: feedparser opens a str or bytes that looks like a
     # path or URL, and this document comes from outside.
     # No Content-Location on purpose: feedparser would resolve a guid like "jcrb-101"
@@ -104,17 +105,21 @@ def parse_feed(
     warnings: list[str] = []
     if parsed.get("bozo"):
         if not parsed.entries and not parsed.get("version"):
-            raise SourceParseError(
-                f"feed does not parse: {parsed.get('bozo_exception')}", source=url
-            )
-        warnings.append(f"{url}: ill-formed feed read leniently ({parsed.get('bozo_exception')})")
+            # TRANSLATORS: {error} is the feed parser's own wording, in English.
+            reason = _("feed does not parse: {error}").format(error=parsed.get("bozo_exception"))
+            raise SourceParseError(reason, source=url)
+        reason = _("ill-formed feed read leniently ({error})").format(
+            error=parsed.get("bozo_exception")
+        )
+        warnings.append(f"{url}: {reason}")
     seen = cursor.seen_set()
     items: list[dict[str, Any]] = []
     truncated = False
     for number, entry in enumerate(parsed.entries, start=1):
         item = _entry_item(entry, base=url)
         if not item.get("title") and not item.get("text"):
-            warnings.append(f"{url}: entry {number} has neither title nor text; skipped")
+            reason = _("entry {n} has neither title nor text; skipped").format(n=number)
+            warnings.append(f"{url}: {reason}")
             continue
         key = item_key(item)
         if key in seen:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from yuqing.core.errors import SourceUnavailable
+from yuqing.core.i18n import _
 from yuqing.monitor.connectors.article import extract_post, is_article_page
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec
 from yuqing.monitor.urls import canonical_url
@@ -139,7 +140,8 @@ def fetched_from_page(
                 page.text(), url=canonical_url(page.url), options=options, timezone=timezone
             )
             if not item.get("text") and not item.get("title"):
-                warnings.append(f"{link}: no title or text found; skipped")
+                reason = _("no title or text found; skipped")
+                warnings.append(f"{link}: {reason}")
                 continue
             items.append(item)
             keys.append(key)
@@ -175,7 +177,8 @@ def _single_article(
         return Fetched(items=[], cursor=cursor.advanced([], etag=etag, last_modified=modified))
     item = extract_post(response.text(), url=url, options=spec.options, timezone=timezone)
     if not item.get("text") and not item.get("title"):
-        return Fetched(items=[], cursor=cursor, warnings=[f"{url}: no title or text found"])
+        reason = _("no title or text found")
+        return Fetched(items=[], cursor=cursor, warnings=[f"{url}: {reason}"])
     published = [item["published_at"]] if "published_at" in item else []
     return Fetched(
         items=[item],

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.monitor.dedup.sketch import Likeness, Sketch, decode, likeness, sketch_of, unpack
 from yuqing.monitor.dedup.textcore import core_of
 from yuqing.monitor.posts import Post
@@ -52,7 +53,11 @@ class Deduplicator:
 
     def __init__(self, *, capacity: int = 200_000) -> None:
         if not 1 <= capacity <= MAX_CAPACITY:
-            raise InvalidInput(f"dedup capacity must be 1..{MAX_CAPACITY}, not {capacity}")
+            raise InvalidInput(
+                _("dedup capacity must be 1..{limit}, not {value}").format(
+                    limit=MAX_CAPACITY, value=capacity
+                )
+            )
         self.capacity = capacity
         # Originals live in a ring keyed by a serial number: serial % capacity is the
         # slot, and a serial older than `capacity` additions has been forgotten.
@@ -127,28 +132,30 @@ class Deduplicator:
         try:
             state = json.loads(data)
         except (ValueError, TypeError, RecursionError):
-            raise InvalidInput("dedup snapshot is not valid JSON") from None
+            raise InvalidInput(_("dedup snapshot is not valid JSON")) from None
         if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise InvalidInput("not a dedup snapshot")
+            raise InvalidInput(_("not a dedup snapshot"))
         if state.get("version") != 1:
-            raise InvalidInput(f"unknown dedup snapshot version {state.get('version')!r}")
+            raise InvalidInput(
+                _("unknown dedup snapshot version {version!r}").format(version=state.get("version"))
+            )
         capacity = state.get("capacity")
         if not isinstance(capacity, int) or isinstance(capacity, bool):
-            raise InvalidInput("dedup snapshot capacity must be an integer")
+            raise InvalidInput(_("dedup snapshot capacity must be an integer"))
         dedup = cls(capacity=capacity)
         for post_id, sig in _pairs(state.get("originals"), "originals"):
             try:
                 raw = base64.b64decode(sig, validate=True)
             except (binascii.Error, ValueError):
-                raise InvalidInput("dedup snapshot has a bad signature") from None
+                raise InvalidInput(_("dedup snapshot has a bad signature")) from None
             dedup.remember(post_id, raw)
         for exact_hex, root in _pairs(state.get("copies"), "copies"):
             try:
                 exact = int(exact_hex, 16)
             except ValueError:
-                raise InvalidInput("dedup snapshot has a bad copy hash") from None
+                raise InvalidInput(_("dedup snapshot has a bad copy hash")) from None
             if not 0 < exact < 1 << 64:
-                raise InvalidInput("dedup snapshot has a bad copy hash")
+                raise InvalidInput(_("dedup snapshot has a bad copy hash"))
             dedup._remember_copy(exact, root)
         return dedup
 
@@ -248,7 +255,7 @@ class Deduplicator:
 
     def _remember_copy(self, exact: int, root: str) -> None:
         if not isinstance(root, str):
-            raise InvalidInput("dedup snapshot has a bad copy root")
+            raise InvalidInput(_("dedup snapshot has a bad copy root"))
         self._copies.pop(exact, None)
         self._copies[exact] = root
         while len(self._copies) > self.capacity:
@@ -257,7 +264,7 @@ class Deduplicator:
 
 def _pairs(value: Any, name: str) -> Iterator[tuple[str, str]]:
     if not isinstance(value, list):
-        raise InvalidInput(f"dedup snapshot '{name}' must be a list")
+        raise InvalidInput(_("dedup snapshot '{name}' must be a list").format(name=name))
     for item in value:
         if not (
             isinstance(item, list)
@@ -265,5 +272,5 @@ def _pairs(value: Any, name: str) -> Iterator[tuple[str, str]]:
             and isinstance(item[0], str)
             and isinstance(item[1], str)
         ):
-            raise InvalidInput(f"dedup snapshot '{name}' has a malformed entry")
+            raise InvalidInput(_("dedup snapshot '{name}' has a malformed entry").format(name=name))
         yield item[0], item[1]

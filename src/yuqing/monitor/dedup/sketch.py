@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.monitor.dedup.textcore import SHORT_CHARS, Core
 
 K = 24  # shingles kept per post; the signature is 18 + 4·K bytes
@@ -51,22 +52,22 @@ class Sketch:
 def decode(signature: bytes) -> Sketch:
     """The sketch of a stored signature; `InvalidInput` when the bytes are not one."""
     if not isinstance(signature, bytes | bytearray):
-        raise InvalidInput("a dedup signature must be bytes")
+        raise InvalidInput(_("a dedup signature must be bytes"))
     size = len(signature)
     if size < _HEADER.size or size > SIGNATURE_BYTES or (size - _HEADER.size) % 4:
-        raise InvalidInput(f"a dedup signature of {size} bytes is malformed")
+        raise InvalidInput(_("a dedup signature of {n} bytes is malformed").format(n=size))
     version, flags, exact, names = _HEADER.unpack_from(signature)
     if version != _VERSION or flags & ~_SHORT:
-        raise InvalidInput(f"unknown dedup signature version {version}")
+        raise InvalidInput(_("unknown dedup signature version {version}").format(version=version))
     mins = struct.unpack_from(f"<{(size - _HEADER.size) // 4}I", signature, _HEADER.size)
     if any(a >= b for a, b in itertools.pairwise(mins)):
-        raise InvalidInput("a dedup signature's sample is not sorted")
+        raise InvalidInput(_("a dedup signature's sample is not sorted"))
     return Sketch(exact=exact, names=names, mins=mins, short=bool(flags & _SHORT))
 
 
 def unpack(signature: bytes) -> Sketch:
     """The sketch of a signature this module encoded itself (no checks: the hot path)."""
-    _, flags, exact, names = _HEADER.unpack_from(signature)
+    _version, flags, exact, names = _HEADER.unpack_from(signature)
     mins = struct.unpack_from(f"<{(len(signature) - _HEADER.size) // 4}I", signature, _HEADER.size)
     return Sketch(exact=exact, names=names, mins=mins, short=bool(flags & _SHORT))
 

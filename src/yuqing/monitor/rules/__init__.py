@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
 from yuqing.monitor.rules.evaluate import Compiled, TermTable, compile_node, trigger_of
 from yuqing.monitor.rules.lexer import MAX_RULE_CHARS
 from yuqing.monitor.rules.nodes import And, Node, Term
@@ -89,10 +90,14 @@ def _group_term(group: str, text: str) -> Term:
     # Group terms are list items: whitespace around them is an accident of the file, and
     # inside them it is part of a phrase.
     if not isinstance(text, str):
-        raise InvalidInput(f"'{group}' terms must be strings, not {type(text).__name__}")
+        raise InvalidInput(
+            _("'{group}' terms must be strings, not {type}").format(
+                group=group, type=type(text).__name__
+            )
+        )
     term = make_term(text.strip())
     if term is None:
-        raise InvalidInput(f"'{group}' has an empty term")
+        raise InvalidInput(_("'{group}' has an empty term").format(group=group))
     return term
 
 

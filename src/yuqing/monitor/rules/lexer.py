@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from yuqing.core.errors import RuleSyntaxError
+from yuqing.core.i18n import _
 
 # Past this a rule is not a watch but an attack or a paste accident.
 MAX_RULE_CHARS = 20_000
@@ -43,7 +44,7 @@ class Token:
     def describe(self) -> str:
         """How an error message names this token."""
         if self.kind is Kind.END:
-            return "the end of the rule"
+            return _("the end of the rule")
         if self.kind is Kind.PHRASE:
             return f'"{self.text}"'
         return f"'{self.text}'"
@@ -64,7 +65,8 @@ def _fail(message: str, column: int, rule: str) -> RuleSyntaxError:
 def tokenize(rule: str) -> list[Token]:
     """The tokens of `rule`, ending with an END token; RuleSyntaxError on bad lexemes."""
     if len(rule) > MAX_RULE_CHARS:
-        raise _fail(f"rule is longer than {MAX_RULE_CHARS} characters", MAX_RULE_CHARS + 1, rule)
+        message = _("rule is longer than {limit} characters").format(limit=MAX_RULE_CHARS)
+        raise _fail(message, MAX_RULE_CHARS + 1, rule)
     plain = rule.translate(_FULL_WIDTH)
     tokens: list[Token] = []
     i, n = 0, len(plain)
@@ -85,9 +87,9 @@ def tokenize(rule: str) -> list[Token]:
         elif ch == '"':
             close = plain.find('"', i + 1)
             if close < 0:
-                raise _fail("unterminated phrase: expected a closing '\"'", i + 1, rule)
+                raise _fail(_("unterminated phrase: expected a closing '\"'"), i + 1, rule)
             if not rule[i + 1 : close].strip():
-                raise _fail("empty phrase: expected text between the quotes", i + 1, rule)
+                raise _fail(_("empty phrase: expected text between the quotes"), i + 1, rule)
             tokens.append(Token(Kind.PHRASE, rule[i + 1 : close], i + 1))
             i = close + 1
         else:
@@ -105,8 +107,10 @@ def _word(word: str, column: int, rule: str) -> Token:
     if word.startswith("NEAR/"):
         digits = word[5:]
         if not (digits.isascii() and digits.isdigit()):
-            raise _fail("expected a number after 'NEAR/', as in NEAR/5(a, b)", column + 5, rule)
+            message = _("expected a number after 'NEAR/', as in NEAR/5(a, b)")
+            raise _fail(message, column + 5, rule)
         if len(digits) > len(str(MAX_NEAR)) or int(digits) > MAX_NEAR:
-            raise _fail(f"NEAR distance must be at most {MAX_NEAR}", column + 5, rule)
+            message = _("NEAR distance must be at most {limit}").format(limit=MAX_NEAR)
+            raise _fail(message, column + 5, rule)
         return Token(Kind.NEAR, word, column, distance=int(digits))
     return Token(Kind.TERM, word, column)

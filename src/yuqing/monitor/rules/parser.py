@@ -16,6 +16,7 @@ parentheses and NOT recurse, and they are capped at MAX_DEPTH.
 from __future__ import annotations
 
 from yuqing.core.errors import RuleSyntaxError
+from yuqing.core.i18n import _
 from yuqing.core.textfold import fold
 from yuqing.monitor.rules.lexer import Kind, Token, tokenize
 from yuqing.monitor.rules.nodes import And, Near, Node, Not, Or, Term
@@ -79,21 +80,31 @@ class _Parser:
 
     def parse(self) -> Node:
         if self.cur().kind is Kind.END:
-            raise self.fail("expected a term or '(' (the rule is empty)")
+            raise self.fail(_("expected a term or '(' (the rule is empty)"))
         node = self.parse_or(0)
         if self.cur().kind is Kind.RPAREN:
-            raise self.fail("unexpected ')' without a matching '('")
+            raise self.fail(_("unexpected ')' without a matching '('"))
         if self.cur().kind is not Kind.END:  # only ',' is left that no rule consumes
-            raise self.fail(f"unexpected {self.cur().describe()} outside NEAR/n(a, b)")
+            raise self.fail(
+                _("unexpected {token} outside NEAR/n(a, b)").format(token=self.cur().describe())
+            )
         return node
 
     def need_operand(self, after: Token | None) -> None:
         tok = self.cur()
         if tok.kind in _OPERAND_START:
             return
-        where = f"after {after.describe()}" if after else "at the start of the rule"
-        found = "" if tok.kind is Kind.END else f", found {tok.describe()}"
-        raise self.fail(f"expected a term or '(' {where}{found}")
+        found = None if tok.kind is Kind.END else tok.describe()
+        if after is None and found is None:
+            message = _("expected a term or '(' at the start of the rule")
+        elif after is None:
+            message = _("expected a term or '(' at the start of the rule, found {found}")
+        elif found is None:
+            message = _("expected a term or '(' after {token}")
+        else:
+            message = _("expected a term or '(' after {token}, found {found}")
+        token = after.describe() if after is not None else ""
+        raise self.fail(message.format(token=token, found=found))
 
     def parse_or(self, depth: int) -> Node:
         self.need_operand(self.tokens[self.pos - 1] if self.pos else None)
@@ -124,7 +135,7 @@ class _Parser:
 
     def check_depth(self, depth: int, tok: Token) -> None:
         if depth > MAX_DEPTH:
-            raise self.fail(f"rule nests deeper than {MAX_DEPTH} levels", tok)
+            raise self.fail(_("rule nests deeper than {limit} levels").format(limit=MAX_DEPTH), tok)
 
     def parse_primary(self, depth: int) -> Node:
         tok = self.cur()
@@ -133,43 +144,67 @@ class _Parser:
             self.check_depth(depth + 1, tok)
             inner = self.parse_or(depth + 1)
             if self.cur().kind is not Kind.RPAREN:
-                found = "" if self.cur().kind is Kind.END else f", found {self.cur().describe()}"
-                raise self.fail(f"expected ')' to close '(' at column {tok.column}{found}")
+                raise self.fail(self.unclosed(tok))
             self.advance()
             return inner
         if tok.kind is Kind.NEAR:
             return self.parse_near()
         bare_near = tok.kind is Kind.TERM and tok.text == "NEAR"
         if bare_near and self.tokens[self.pos + 1].kind is Kind.LPAREN:
-            raise self.fail("expected '/' and a number after 'NEAR', as in NEAR/5(a, b)")
+            raise self.fail(_("expected '/' and a number after 'NEAR', as in NEAR/5(a, b)"))
         return self.parse_term()
 
     def parse_term(self) -> Term:
         tok = self.advance()
         term = make_term(tok.text)
         if term is None:
-            raise self.fail("term is empty once folded", tok)
+            raise self.fail(_("term is empty once folded"), tok)
         return term
 
     def parse_near(self) -> Near:
         near = self.advance()
         if self.cur().kind is not Kind.LPAREN:
-            raise self.fail(f"expected '(' after {near.describe()}")
+            raise self.fail(_("expected '(' after {token}").format(token=near.describe()))
         opened = self.advance()
         a = self.near_operand(near, "first")
         if self.cur().kind is not Kind.COMMA:
-            raise self.fail(f"expected ',' between the two terms of {near.describe()}")
+            raise self.fail(
+                _("expected ',' between the two terms of {token}").format(token=near.describe())
+            )
         self.advance()
         b = self.near_operand(near, "second")
         if self.cur().kind is not Kind.RPAREN:
-            raise self.fail(f"expected ')' to close '(' at column {opened.column}")
+            raise self.fail(
+                _("expected ')' to close '(' at column {column}").format(column=opened.column)
+            )
         self.advance()
         return Near(a, b, near.distance)
 
+    def unclosed(self, opened: Token) -> str:
+        """Why the '(' at `opened` is not closed here."""
+        if self.cur().kind is Kind.END:
+            return _("expected ')' to close '(' at column {column}").format(column=opened.column)
+        return _("expected ')' to close '(' at column {column}, found {found}").format(
+            column=opened.column, found=self.cur().describe()
+        )
+
     def near_operand(self, near: Token, which: str) -> Term:
         if self.cur().kind not in (Kind.TERM, Kind.PHRASE):
-            found = "" if self.cur().kind is Kind.END else f", found {self.cur().describe()}"
-            raise self.fail(
-                f"expected a term or phrase as the {which} argument of {near.describe()}{found}"
-            )
+            found = None if self.cur().kind is Kind.END else self.cur().describe()
+            first = which == "first"
+            if found is None:
+                message = (
+                    _("expected a term or phrase as the first argument of {token}")
+                    if first
+                    else _("expected a term or phrase as the second argument of {token}")
+                )
+            else:
+                message = (
+                    _("expected a term or phrase as the first argument of {token}, found {found}")
+                    if first
+                    else _(
+                        "expected a term or phrase as the second argument of {token}, found {found}"
+                    )
+                )
+            raise self.fail(message.format(token=near.describe(), found=found))
         return self.parse_term()
