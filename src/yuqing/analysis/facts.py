@@ -219,21 +219,44 @@ def _new_event(
     session: Session, event_id: str, posts: list[tuple[Post, int]], now: datetime, *, partition: str
 ) -> Event:
     first_post, first_pk = min(posts, key=lambda item: item[0].published_at)
-    event = Event(
-        id=event_id,
+    event = empty_event(
+        event_id,
         partition=partition,
         title=first_post.title or first_post.text[:80],
-        keywords=[],
         first_post_pk=first_pk,
         first_source=site_of(first_post),
         first_at=first_post.published_at,
-        last_at=first_post.published_at,
+        now=now,
+    )
+    session.add(event)
+    return event
+
+
+def empty_event(
+    event_id: str,
+    *,
+    partition: str,
+    title: str,
+    first_post_pk: int,
+    first_source: str,
+    first_at: datetime,
+    now: datetime,
+    keywords: list[str] | None = None,
+) -> Event:
+    """A new event row with every count at zero (its posts are folded in after)."""
+    return Event(
+        id=event_id,
+        partition=partition,
+        title=title,
+        keywords=keywords or [],
+        first_post_pk=first_post_pk,
+        first_source=first_source,
+        first_at=first_at,
+        last_at=first_at,
         posts=0, copies=0, negative=0, positive=0,
         reposts=0, comments=0, likes=0, views=0,
         sites=0, top_tier=None, heat=0.0, updated_at=now, extra={},
     )  # fmt: skip
-    session.add(event)
-    return event
 
 
 def _apply(

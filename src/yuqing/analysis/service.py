@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events.model import make_title
-from yuqing.analysis.facts import rebuild, tier_rank
+from yuqing.analysis.facts import empty_event, rebuild, tier_rank
 from yuqing.analysis.heat import heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite, EventSplit
 from yuqing.core.clock import Clock
@@ -255,19 +255,16 @@ def split(
     members = sorted(members, key=lambda p: (p.published_at, p.pk))
     first = members[0]
     now = clock.now()
-    new_event = Event(
-        id=_split_id(session, event, wanted),
+    new_event = empty_event(
+        _split_id(session, event, wanted),
         partition=event.partition,
         title=make_title(first.title, first.text),
         keywords=_keywords([p.folded for p in members]),
         first_post_pk=first.pk,
         first_source=first.source or "",
         first_at=first.published_at,
-        last_at=first.published_at,
-        posts=0, copies=0, negative=0, positive=0,
-        reposts=0, comments=0, likes=0, views=0,
-        sites=0, top_tier=None, heat=0.0, updated_at=now, extra={},
-    )  # fmt: skip
+        now=now,
+    )
     session.add(new_event)
     session.flush()
     pks = [p.pk for p in members]
