@@ -22,6 +22,7 @@ from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.db.base import Base
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import MEDIA_TIERS, Post
+from yuqing.monitor.store import post_from_row
 
 SummaryFn = Callable[[str], EventSummary | None]
 REACH_KEYS = ("reposts", "comments", "likes", "views")
@@ -337,24 +338,6 @@ def _apply(
     event.updated_at = now
 
 
-def _as_post(row: StoredPost) -> Post:
-    """A stored post as the pipeline's `Post`, with what the facts read."""
-    return Post(
-        id=row.post_id,
-        title=row.title,
-        text="",
-        published_at=row.published_at,
-        received_at=row.received_at,
-        url=row.url,
-        source=row.source,
-        platform=row.platform,
-        media_tier=row.media_tier,
-        engagement=dict(row.engagement or {}),
-        duplicate_of=row.duplicate_of,
-        annotations={"sentiment": {"label": row.sentiment_label}} if row.sentiment_label else {},
-    )
-
-
 def rebuild(session: Session, event: Event, *, now: datetime) -> None:
     """Recompute an event's facts from its member posts (after a person changed them)."""
     session.execute(delete(EventHour).where(EventHour.event_id == event.id))
@@ -370,7 +353,7 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
         .where(EventPost.event_id == event.id)
         .order_by(StoredPost.published_at)
     )
-    members = [(_as_post(row), row.pk) for row in rows]
+    members = [(post_from_row(row), row.pk) for row in rows]
     if members:
         event.first_at = members[0][0].published_at
         event.first_post_pk = members[0][1]

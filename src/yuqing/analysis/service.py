@@ -21,6 +21,7 @@ from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.core.i18n import _, ngettext
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import MEDIA_TIERS, Post
+from yuqing.monitor.store import post_from_row
 
 
 def get_all(*, session: Session, since: datetime | None = None, limit: int = 50) -> Sequence[Event]:
@@ -349,20 +350,4 @@ def split_posts(*, session: Session, decision: EventSplit) -> list[Post]:
     rows = session.scalars(
         select(StoredPost).where(StoredPost.pk.in_(decision.post_pks)).order_by(StoredPost.pk)
     )
-    return [
-        Post(
-            id=row.post_id,
-            title=row.title,
-            text=row.text,
-            published_at=row.published_at,
-            received_at=row.received_at,
-            url=row.url,
-            source=row.source,
-            platform=row.platform,
-            media_tier=row.media_tier,
-            lang=row.lang,
-            folded=row.folded,
-            duplicate_of=row.duplicate_of,
-        )
-        for row in rows
-    ]
+    return [post_from_row(row) for row in rows]

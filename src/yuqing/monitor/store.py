@@ -153,3 +153,28 @@ def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
             [{"opk": pk, "n": n} for pk, n in copies.items()],
         )
     return pks
+
+
+def post_from_row(row: StoredPost) -> Post:
+    """A stored post as the pipeline's `Post` (what facts and the clusterer read again)."""
+    sentiment = (
+        {"sentiment": {"label": row.sentiment_label, "score": row.sentiment_score}}
+        if row.sentiment_label
+        else {}
+    )
+    return Post(
+        id=row.post_id,
+        title=row.title,
+        text=row.text,
+        published_at=row.published_at,
+        received_at=row.received_at,
+        url=row.url,
+        source=row.source,
+        platform=row.platform,
+        media_tier=row.media_tier,
+        lang=row.lang,
+        engagement=dict(row.engagement or {}),
+        folded=row.folded,
+        duplicate_of=row.duplicate_of,
+        annotations=sentiment,
+    )
