@@ -14,6 +14,11 @@ Both run in this process on the same texts; the best of `--repeat` runs is taken
 each. Printed: texts/s of each and the ratio (the target: ≥ 10×), plus ChnSentiCorp dev
 agreement with gold for both (a sanity check, not the quality figure of docs/sentiment.md,
 which leaves out dev texts that also occur in train).
+
+Also printed, YuQing alone: CPU time per post (`time.process_time`, steadier than wall
+time on a shared machine) of `classify_many` in batches of 512 on "typical" Chinese posts
+(the same Chinese texts laid end to end and cut every 100 characters; target ≤ 0.08 ms)
+and on English tweets (TweetEval val, when shared/data has it).
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -47,14 +53,29 @@ def load_texts(data: Path) -> tuple[list[str], list[int]]:
     return [r["text"] for r in rows], [label.get(r["label"], -1) for r in rows]
 
 
-def best_of(repeat: int, fn: object) -> float:
-    assert callable(fn)
+def best_of(
+    repeat: int, fn: Callable[[], object], clock: Callable[[], float] = perf_counter
+) -> float:
     times = []
     for _ in range(repeat):
-        start = perf_counter()
+        start = clock()
         fn()
-        times.append(perf_counter() - start)
+        times.append(clock() - start)
     return min(times)
+
+
+def typical_posts(texts: Sequence[str], size: int = 100) -> list[str]:
+    """The texts laid end to end and cut every `size` characters."""
+    joined = "".join(texts)
+    return [joined[i : i + size] for i in range(0, len(joined) - size + 1, size)]
+
+
+def cpu_ms_per_post(model: SentimentModel, texts: Sequence[str], repeat: int) -> float:
+    def run() -> None:
+        for i in range(0, len(texts), BATCH):
+            model.classify_many(texts[i : i + BATCH])
+
+    return 1000 * best_of(repeat, run, process_time) / max(1, len(texts))
 
 
 def main() -> int:
@@ -95,6 +116,15 @@ def main() -> int:
     print(f"yuqing classify: {t_ours:.3f} s  ({len(texts) / t_ours:,.0f} texts/s)")
     print(f"snownlp:         {t_snow:.3f} s  ({len(texts) / t_snow:,.0f} texts/s)")
     print(f"speed ratio yuqing/snownlp: {t_snow / t_ours:.1f}x (target >= 10x)")
+
+    posts = typical_posts(texts)
+    cpu_zh = cpu_ms_per_post(model, posts, max(args.repeat, 5))
+    print(f"yuqing CPU time, {len(posts)} Chinese posts of 100 chars: {cpu_zh:.4f} ms/post")
+    val = args.data / "sentiment/tweeteval"
+    if (val / "val_text.txt").exists():
+        tweets = [ex.text for ex in corpora.read_tweeteval(val, "val")]
+        cpu_en = cpu_ms_per_post(model, tweets, max(args.repeat, 5))
+        print(f"yuqing CPU time, {len(tweets)} English tweets: {cpu_en:.4f} ms/post")
 
     scored = [(g, o, s) for g, o, s in zip(gold, ours, theirs, strict=True) if g >= 0]
     if scored:
