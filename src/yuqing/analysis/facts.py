@@ -26,6 +26,7 @@ from yuqing.monitor.store import post_from_row
 
 SummaryFn = Callable[[str], EventSummary | None]
 REACH_KEYS = ("reposts", "comments", "likes", "views")
+HEAT_WINDOW_HOURS = 25  # the hours the heat index reads (analysis/heat.py)
 
 
 def tier_rank(tier: str | None) -> int:
@@ -122,9 +123,9 @@ def update_facts(
         return
     session = Session(bind=conn)
     events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(list(batches))))}
-    for event_id, event in list(events.items()):
-        if event.merged_into:  # merged by a person: the posts go where the person said
-            target = session.get(Event, event.merged_into)
+    for event_id, row in list(events.items()):
+        if row.merged_into:  # merged by a person: the posts go where the person said
+            target = session.get(Event, row.merged_into)
             if target is not None:
                 batches[target.id] = batches.get(target.id, []) + batches.pop(event_id)
                 events[target.id] = target
@@ -143,13 +144,14 @@ def update_facts(
         if (kept := [(p, pk) for p, pk in posts if (event_id, pk) not in members])
     }
     known = _known(session, batches)
+    touched: dict[str, Event | NewEvent] = {}
     new_members: list[dict[str, object]] = []
     for event_id, posts in batches.items():
         info = summary(event_id)
-        event = events.get(event_id) or _new_event(
-            session, event_id, posts, now, partition=info.partition if info else ""
-        )
-        events[event_id] = event
+        event: Event | NewEvent | None = events.get(event_id)
+        if event is None:
+            event = _new_event(event_id, posts, now, partition=info.partition if info else "")
+        touched[event_id] = event
         _apply(event, posts, now, known=known)
         new_members += (
             {"event_id": event.id, "post_pk": pk, "joined_at": now, "manual": False}
@@ -159,13 +161,17 @@ def update_facts(
             # Features such as character bigrams are marked with "_": not words to show.
             event.keywords = [k for k in info.keywords if not k.startswith("_")]
             event.title = info.title or event.title
+    created = [e for e in touched.values() if isinstance(e, NewEvent)]
+    _update_heat(session, list(touched.values()), now, known=known)
     session.flush()
-    # One executemany for the membership rows: as ORM objects they cost more than all
-    # the other facts of the batch together.
+    # New events, their members, hours and sites: one executemany each. As ORM objects
+    # they cost more than all the other facts of the batch together (most events of a
+    # busy stream are new and small).
+    if created:
+        session.execute(insert(Event), [e.row() for e in created])
     if new_members:
         session.execute(insert(EventPost), new_members)
     known.write(session)
-    _update_heat(session, [events[i] for i in batches], now)
     session.flush()
     session.close()
 
@@ -196,17 +202,27 @@ def _known(session: Session, batches: dict[str, list[tuple[Post, int]]]) -> _Kno
     )
 
 
-def _update_heat(session: Session, events: list[Event], now: datetime) -> None:
-    recent: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
-    for event_id, hour, posts in session.execute(
-        select(EventHour.event_id, EventHour.hour, EventHour.posts)
-        .where(EventHour.event_id.in_([e.id for e in events]))
-        .where(EventHour.hour >= now - timedelta(hours=25))
-    ):
-        recent[event_id].append((hour, posts))
+def _update_heat(
+    session: Session, events: list[Event | NewEvent], now: datetime, *, known: _Known
+) -> None:
+    """Set each event's heat from its posts of the last 25 hours (read before `known`
+    is written: the batch's own counts come from `known`, older ones from the store)."""
+    since = now - timedelta(hours=HEAT_WINDOW_HOURS)
+    recent: dict[str, dict[datetime, int]] = defaultdict(dict)
+    stored = [e.id for e in events if isinstance(e, Event)]
+    if stored:
+        for event_id, hour, posts in session.execute(
+            select(EventHour.event_id, EventHour.hour, EventHour.posts)
+            .where(EventHour.event_id.in_(stored))
+            .where(EventHour.hour >= since)
+        ):
+            recent[event_id][hour] = posts
+    for (event_id, hour), row in known.hours.items():
+        if hour >= since:
+            recent[event_id][hour] = row.posts
     for event in events:
         event.heat = heat_index(
-            hours=recent[event.id],
+            hours=list(recent[event.id].items()),
             now=now,
             reach=reach_of(
                 reposts=event.reposts, comments=event.comments, likes=event.likes, views=event.views
@@ -216,21 +232,53 @@ def _update_heat(session: Session, events: list[Event], now: datetime) -> None:
         ).value
 
 
+@dataclass(slots=True)
+class NewEvent:
+    """An event this batch opens, as plain values: written with one executemany."""
+
+    id: str
+    partition: str
+    title: str
+    first_post_pk: int | None
+    first_source: str
+    first_at: datetime
+    last_at: datetime
+    updated_at: datetime
+    keywords: list[str] = field(default_factory=list)
+    posts: int = 0
+    copies: int = 0
+    negative: int = 0
+    positive: int = 0
+    reposts: int = 0
+    comments: int = 0
+    likes: int = 0
+    views: int = 0
+    sites: int = 0
+    top_tier: str | None = None
+    heat: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        """The `events` row (no merge target, no extra facts yet)."""
+        return {name: getattr(self, name) for name in self.__slots__} | {
+            "merged_into": None,
+            "extra": {},
+        }
+
+
 def _new_event(
-    session: Session, event_id: str, posts: list[tuple[Post, int]], now: datetime, *, partition: str
-) -> Event:
+    event_id: str, posts: list[tuple[Post, int]], now: datetime, *, partition: str
+) -> NewEvent:
     first_post, first_pk = min(posts, key=lambda item: item[0].published_at)
-    event = empty_event(
-        event_id,
+    return NewEvent(
+        id=event_id,
         partition=partition,
         title=first_post.title or first_post.text[:80],
         first_post_pk=first_pk,
         first_source=site_of(first_post),
         first_at=first_post.published_at,
-        now=now,
+        last_at=first_post.published_at,
+        updated_at=now,
     )
-    session.add(event)
-    return event
 
 
 def empty_event(
@@ -261,7 +309,7 @@ def empty_event(
 
 
 def _apply(
-    event: Event,
+    event: Event | NewEvent,
     posts: list[tuple[Post, int]],
     now: datetime,
     *,
@@ -362,6 +410,6 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
         known = _Known()
         for start in range(0, len(members), 2000):
             _apply(event, members[start : start + 2000], now, known=known)
+        _update_heat(session, [event], now, known=known)
         known.write(session)
         session.flush()
-        _update_heat(session, [event], now)

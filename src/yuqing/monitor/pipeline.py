@@ -29,6 +29,7 @@ from yuqing.db import checkpoints
 from yuqing.db.engine import make_sessionmaker, session_scope
 from yuqing.monitor import models, service, store
 from yuqing.monitor.dedup import Deduplicator
+from yuqing.monitor.keys import Keys
 from yuqing.monitor.posts import Post
 from yuqing.monitor.prepare import (
     Enricher,
@@ -292,7 +293,7 @@ class Pipeline:
         summary.copies += len(copies)
         summary.stored += len(pending)
 
-    def _mark_copy(self, post: Post, key: store.Keys) -> store.Pending:
+    def _mark_copy(self, post: Post, key: Keys) -> store.Pending:
         post.duplicate_of = self._dedup.check_and_add(post)
         signature = None if post.duplicate_of else self._dedup.signature(post)
         return store.Pending(post, key, None, signature)

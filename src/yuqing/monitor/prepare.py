@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
-from yuqing.monitor import store
 from yuqing.monitor.dedup import Deduplicator
+from yuqing.monitor.keys import Keys, keys_of
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post
 from yuqing.monitor.readers import Record
@@ -48,10 +48,14 @@ class Prepared:
     """One accepted record: its keys, whether it matched, and the post if it is kept."""
 
     line: int
-    keys: store.Keys
+    keys: Keys
     source: str
     matched: bool
     post: Post | None  # None: dropped (no watch matched, source does not keep all)
+
+    def __reduce__(self) -> tuple[type[Prepared], tuple[Any, ...]]:
+        # Sent back by the workers for every record (see `Keys.__reduce__`).
+        return Prepared, (self.line, self.keys, self.source, self.matched, self.post)
 
 
 @dataclass(slots=True)
@@ -161,7 +165,7 @@ class Preparer:
         )
         return Prepared(
             line=record.line,
-            keys=store.keys_of(post),
+            keys=keys_of(post),
             source=post.source,
             matched=bool(post.watches),
             post=post if keep else None,

@@ -9,32 +9,10 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
-from yuqing.core.ids import digest
 from yuqing.db import search
+from yuqing.monitor.keys import Keys
 from yuqing.monitor.models import PostWatch, StoredPost
 from yuqing.monitor.posts import Post
-
-
-@dataclass(slots=True)
-class Keys:
-    """A post's store keys: `uid` is unique; `content_key` is "same URL and text"."""
-
-    uid: str
-    content_key: str
-    by_url: bool
-
-
-def keys_of(post: Post) -> Keys:
-    """Store keys of a post (CONTRACTS: same id, or same URL and text, is a duplicate)."""
-    if post.url:
-        content_key = digest(post.url, post.folded, length=32)
-    elif post.has_own_id:
-        # Only URL content keys are looked up; an id-only post needs no second hash.
-        return Keys(uid="i" + digest(post.source, post.id, length=32), content_key="", by_url=False)
-    else:
-        content_key = digest("\x01" + post.source, post.folded, length=32)
-    uid = "i" + digest(post.source, post.id, length=32) if post.has_own_id else "k" + content_key
-    return Keys(uid=uid, content_key=content_key, by_url=post.url is not None)
 
 
 def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:

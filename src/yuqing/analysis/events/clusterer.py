@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 import math
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from yuqing.analysis.events.model import Assignment, Event, EventSummary, make_title
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
@@ -35,6 +37,7 @@ from yuqing.analysis.events.vectorize import DocumentFrequency, Vector, tfidf, t
 from yuqing.monitor.posts import Post
 
 SNAPSHOT_VERSION = 2
+_second = itemgetter(1)  # C-level key: runs on every gathered candidate
 _READABLE_VERSIONS = (1, 2)  # version 1 had no heat: each event counts as one post
 
 
@@ -275,9 +278,7 @@ class OnlineClusterer:
                 for event_id in islice(reversed(postings), cap):
                     gathered[event_id] = gather(event_id, 0.0) + weight_of_word
         if len(gathered) > self.config.max_candidates:
-            best = heapq.nlargest(
-                self.config.max_candidates, gathered.items(), key=lambda kv: kv[1]
-            )
+            best = heapq.nlargest(self.config.max_candidates, gathered.items(), key=_second)
             candidates = dict.fromkeys(event_id for event_id, _ in best)
         else:
             candidates = dict.fromkeys(gathered)
@@ -417,11 +418,13 @@ class OnlineClusterer:
             "seq": self._seq,
             "watermark": self._watermark.isoformat() if self._watermark else None,
         }
-        return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # orjson: the same compact UTF-8 JSON as json.dumps, about ten times faster on a
+        # state of hundreds of thousands of words and post links.
+        return orjson.dumps(state)
 
     def restore(self, data: bytes) -> None:
         """Replace the state with one from `snapshot()`."""
-        state: dict[str, Any] = json.loads(data.decode("utf-8"))
+        state: dict[str, Any] = orjson.loads(data)
         if state.get("version") not in _READABLE_VERSIONS:
             raise ValueError(f"unsupported snapshot version {state.get('version')!r}")
         self.config = ClusterConfig(**state["config"])
