@@ -51,6 +51,35 @@ def test_ingest_jsonl_stores_and_search_finds(cli: Cli) -> None:
     assert cli("search", "食堂", "--watch", "hospital").stdout == ""
 
 
+def test_ingest_in_worker_processes_is_the_same(cli: Cli, tmp_path: Path) -> None:
+    # Two files, each run by worker processes started before the pipeline (YUQING_WORKERS
+    # forces them for small files): the same summary, rejections and stored posts as the
+    # serial run of the same files into another store.
+    second = tmp_path / "second.jsonl"
+    second.write_text('{"id": "x1", "text": "某学校食堂又被投诉"}\n[1]\n', encoding="utf-8")
+    results = {}
+    for workers in ("1", "2"):
+        run = Cli({**cli.env, "YUQING_WORKERS": workers, "YUQING_HOME": str(tmp_path / workers)})
+        if workers == "1":  # the parallel run gets the fixture's store (SQLite, PostgreSQL)
+            run = Cli({**run.env, "YUQING_DB": f"sqlite:///{tmp_path / 'serial.db'}"})
+        assert run("init").code == 0
+        assert run("watch", "import", str(WATCH_FILE)).code == 0
+        result = run("ingest", str(POSTS_FILE), str(second))
+        assert result.code == 0, result.stderr
+        found = run("search", "食堂", "--json").stdout.splitlines()
+        results[workers] = (
+            summary(result.stdout),
+            result.stderr,
+            [json.loads(f)["id"] for f in found],
+        )
+    assert results["1"] == results["2"]
+    assert results["2"][0]["stored"] == 6 and results["2"][0]["rejected"] == 2
+    assert "LINE 2: " in results["2"][1] and f"({second})" in results["2"][1]
+    bad = Cli({**cli.env, "YUQING_WORKERS": "many"})("ingest", str(POSTS_FILE))
+    assert bad.code != 0
+    assert bad.stderr.strip() == "yuqing: YUQING_WORKERS 必须是数字，不能是 'many'"
+
+
 def test_ingest_csv_and_stdin(cli: Cli, tmp_path: Path) -> None:
     csv_file = tmp_path / "posts.csv"
     csv_file.write_text("id,title,text,reposts\na1,标题,某学校食堂,5\na2,,\n", encoding="utf-8")

@@ -20,6 +20,15 @@ def sentiment_text(post: Post) -> str:
     return f"{post.title}\n{post.text}" if post.title else post.text
 
 
+def warm_front() -> None:
+    """Load what the front's enrichers need (the sentiment model, jieba's words), so a
+    worker process started ahead of its first chunk has it ready."""
+    from yuqing.analysis.sentiment.model import get_model
+
+    get_model()
+    tokens("预热")
+
+
 class ClassifyStep:
     """Adds `sentiment` {label, score} to each post (the tone of the post itself).
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:
+    from yuqing.monitor.parallel import FrontPool
     from yuqing.monitor.pipeline import Pipeline
     from yuqing.monitor.schemas import IngestSummary
 
@@ -20,18 +23,23 @@ def ingest(
     strict: bool = typer.Option(False, "--strict", help="Any rejected line is an error."),
 ) -> None:
     """Run posts through the pipeline and store what is kept; prints a JSON summary."""
-    from yuqing.cli.context import alert_sender, app_context
-    from yuqing.cli.jsonlines import dumps
-    from yuqing.core.errors import InvalidInput
-    from yuqing.core.i18n import ngettext
-    from yuqing.worker.live import build_pipeline
+    paths: list[Path | None] = list(files) if files else [None]
+    workers = [_workers_for(path) for path in paths]
+    # Worker processes start first: their start-up overlaps this process's own.
+    with _front_pool(max(workers)) as pool:
+        from yuqing.cli.context import alert_sender, app_context
+        from yuqing.cli.jsonlines import dumps
+        from yuqing.core.errors import InvalidInput
+        from yuqing.core.i18n import ngettext
+        from yuqing.worker.live import build_pipeline
 
-    ctx = app_context()
-    with alert_sender(ctx) as send:
-        pipeline = build_pipeline(
-            engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, send=send
-        )
-        total = _ingest_all(pipeline, files, source)
+        ctx = app_context()
+        with alert_sender(ctx) as send:
+            pipeline = build_pipeline(
+                engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, send=send
+            )
+            inputs = [(p, pool if w > 1 else None) for p, w in zip(paths, workers, strict=True)]
+            total = _ingest_all(pipeline, inputs, source)
     sys.stdout.write(dumps(total.to_json()) + "\n")
     if strict and total.rejected:
         raise InvalidInput(
@@ -43,16 +51,29 @@ def ingest(
         )
 
 
-def _ingest_all(pipeline: Pipeline, files: list[Path] | None, source: str) -> IngestSummary:
+@contextmanager
+def _front_pool(workers: int) -> Iterator[FrontPool | None]:
+    if workers <= 1:
+        yield None
+        return
+    from yuqing.analysis.steps import warm_front
+    from yuqing.monitor.parallel import FrontPool
+
+    with FrontPool(workers, warmups=[warm_front]) as pool:
+        yield pool
+
+
+def _ingest_all(
+    pipeline: Pipeline, inputs: list[tuple[Path | None, FrontPool | None]], source: str
+) -> IngestSummary:
     from yuqing.cli.jsonlines import open_input
     from yuqing.monitor.pipeline import SourceDefaults
     from yuqing.monitor.readers import read_csv
     from yuqing.monitor.schemas import IngestSummary
 
     total = IngestSummary()
-    paths: list[Path | None] = list(files) if files else [None]
-    for path in paths:
-        suffix = f" ({path})" if len(paths) > 1 else ""
+    for path, pool in inputs:
+        suffix = f" ({path})" if len(inputs) > 1 else ""
         defaults = SourceDefaults(source=source)
         on_reject = functools.partial(_report_in, suffix=suffix)
         with open_input(path) as stream:
@@ -60,7 +81,7 @@ def _ingest_all(pipeline: Pipeline, files: list[Path] | None, source: str) -> In
                 summary = pipeline.run(read_csv(stream), defaults=defaults, on_reject=on_reject)
             else:
                 summary = pipeline.run_jsonl(
-                    stream, defaults=defaults, on_reject=on_reject, workers=_workers_for(path)
+                    stream, defaults=defaults, on_reject=on_reject, workers=pool or 1
                 )
             total.add(summary)
     return total

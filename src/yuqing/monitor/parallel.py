@@ -6,17 +6,25 @@ events, storage) stay in one place, in input order. Workers get chunks of raw JS
 as the serial path, and send back `Prepared`/`Rejected` items in order; dropped posts
 come back as keys only, which keeps the traffic small. At most two chunks per worker are
 in flight, so memory stays bounded however large the input.
+
+A `FrontPool` can be started before the caller builds its pipeline: the workers' own
+start (imports, the sentiment model, the word list) then overlaps the caller's instead
+of following it. The preparer travels with the tasks as pickled bytes, unpickled once
+per worker and kept while it stays the same.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import os
+import pickle
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
+from types import TracebackType
 from typing import IO
 
 from yuqing.monitor.prepare import Prepared, Preparer, Rejected, SourceDefaults
@@ -24,25 +32,86 @@ from yuqing.monitor.readers import read_jsonl
 
 CHUNK = 2000  # lines a task: large enough that pickling overhead stays small
 
-_preparer: Preparer | None = None
+_preparers: dict[str, Preparer] = {}  # in a worker: the preparer of the current run
 
 
-def _init(preparer: Preparer) -> None:
-    global _preparer  # one preparer per worker process
-    _preparer = preparer
+def _warm(warmups: Sequence[Callable[[], None]]) -> None:
+    for warmup in warmups:
+        warmup()
 
 
 def _prepare_chunk(
-    lines: list[bytes], first_line: int, defaults: SourceDefaults, received_at: datetime
+    token: str,
+    preparer_blob: bytes,
+    lines: list[bytes],
+    first_line: int,
+    defaults: SourceDefaults,
+    received_at: datetime,
 ) -> list[Prepared | Rejected]:
-    assert _preparer is not None
+    preparer = _preparers.get(token)
+    if preparer is None:
+        # A new run (other watches or sources): compile its watches once in this worker.
+        _preparers.clear()
+        preparer = _preparers[token] = pickle.loads(preparer_blob)  # noqa: S301 - from our own parent process
     records = read_jsonl(io.BytesIO(b"".join(lines)), start=first_line)
-    return _preparer.prepare_many(records, defaults=defaults, received_at=received_at)
+    return preparer.prepare_many(records, defaults=defaults, received_at=received_at)
 
 
 def default_workers() -> int:
     """Worker processes worth starting here: one per core beyond the first, at least 2."""
     return max(2, min(8, (os.cpu_count() or 1)))
+
+
+class FrontPool:
+    """Worker processes for the stateless front, started at once."""
+
+    def __init__(self, workers: int, *, warmups: Sequence[Callable[[], None]] = ()) -> None:
+        self.workers = workers
+        # Spawn, not fork: a forked worker would inherit the parent's pooled database
+        # connections, and a PostgreSQL socket closed in a child is closed for the parent.
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+        # The executor starts a process per task while none is idle: one warm-up task per
+        # worker starts them all now, and each loads what its first chunk would.
+        for _ in range(workers):
+            self._pool.submit(_warm, tuple(warmups))
+
+    def prepare(
+        self,
+        stream: IO[bytes],
+        *,
+        preparer: Preparer,
+        defaults: SourceDefaults,
+        now: Iterable[datetime],
+    ) -> Iterator[Prepared | Rejected]:
+        """Prepared items of a JSON Lines stream, in input order."""
+        blob = pickle.dumps(preparer)
+        token = hashlib.blake2b(blob, digest_size=16).hexdigest()
+        clock = iter(now)
+        pending: deque[Future[list[Prepared | Rejected]]] = deque()
+        for first, lines in _chunks(stream):
+            pending.append(
+                self._pool.submit(_prepare_chunk, token, blob, lines, first, defaults, next(clock))
+            )
+            if len(pending) >= 2 * self.workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> FrontPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def _chunks(stream: IO[bytes]) -> Iterator[tuple[int, list[bytes]]]:
@@ -56,28 +125,3 @@ def _chunks(stream: IO[bytes]) -> Iterator[tuple[int, list[bytes]]]:
             lines = []
     if lines:
         yield first, lines
-
-
-def prepare_parallel(
-    stream: IO[bytes],
-    *,
-    preparer: Preparer,
-    defaults: SourceDefaults,
-    now: Iterable[datetime],
-    workers: int,
-) -> Iterator[Prepared | Rejected]:
-    """Prepared items of a JSON Lines stream, in input order, computed by `workers`."""
-    # Spawn, not fork: a forked worker would inherit the parent's pooled database
-    # connections, and a PostgreSQL socket closed in a child is closed for the parent too.
-    context = multiprocessing.get_context("spawn")
-    clock = iter(now)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init, initargs=(preparer,)
-    ) as pool:
-        pending: deque[Future[list[Prepared | Rejected]]] = deque()
-        for first, lines in _chunks(stream):
-            pending.append(pool.submit(_prepare_chunk, lines, first, defaults, next(clock)))
-            if len(pending) >= 2 * workers:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()

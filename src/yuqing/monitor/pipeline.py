@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
@@ -41,6 +41,9 @@ from yuqing.monitor.prepare import (
 )
 from yuqing.monitor.readers import Record, read_jsonl
 from yuqing.monitor.schemas import IngestSummary
+
+if TYPE_CHECKING:
+    from yuqing.monitor.parallel import FrontPool
 
 __all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step"]
 
@@ -211,19 +214,19 @@ class Pipeline:
         *,
         defaults: SourceDefaults = NO_DEFAULTS,
         on_reject: RejectFn | None = None,
-        workers: int = 1,
+        workers: int | FrontPool = 1,
     ) -> IngestSummary:
-        """Run a JSON Lines byte stream; with `workers` > 1 the front runs in processes."""
-        if workers <= 1:
-            return self.run(read_jsonl(stream), defaults=defaults, on_reject=on_reject)
-        from yuqing.monitor.parallel import prepare_parallel
+        """Run a JSON Lines byte stream; with a `FrontPool`, or `workers` > 1, the front
+        runs in worker processes."""
+        if isinstance(workers, int):
+            if workers <= 1:
+                return self.run(read_jsonl(stream), defaults=defaults, on_reject=on_reject)
+            from yuqing.monitor.parallel import FrontPool
 
-        items = prepare_parallel(
-            stream,
-            preparer=self._preparer,
-            defaults=defaults,
-            now=self._times(),
-            workers=workers,
+            with FrontPool(workers) as pool:
+                return self.run_jsonl(stream, defaults=defaults, on_reject=on_reject, workers=pool)
+        items = workers.prepare(
+            stream, preparer=self._preparer, defaults=defaults, now=self._times()
         )
         return self._consume(items, on_reject)
 
