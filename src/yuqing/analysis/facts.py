@@ -8,12 +8,12 @@ source, spread path, highest tier), and the heat index. One transaction with the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events.model import EventSummary
@@ -108,7 +108,12 @@ class _Known:
             if old:
                 session.execute(update(model), old)  # by primary key
             if new:
-                session.execute(insert(model), new)
+                session.execute(insert(_table(model)), new)
+
+
+def _table(model: type[Base]) -> Table:
+    # Core inserts of plain rows: the ORM's bulk path handles each row in Python first.
+    return cast(Table, model.__table__)
 
 
 def update_facts(
@@ -143,7 +148,7 @@ def update_facts(
         for event_id, posts in batches.items()
         if (kept := [(p, pk) for p, pk in posts if (event_id, pk) not in members])
     }
-    known = _known(session, batches)
+    known = _known(session, batches, stored=list(events))
     touched: dict[str, Event | NewEvent] = {}
     new_members: list[dict[str, object]] = []
     for event_id, posts in batches.items():
@@ -168,19 +173,26 @@ def update_facts(
     # they cost more than all the other facts of the batch together (most events of a
     # busy stream are new and small).
     if created:
-        session.execute(insert(Event), [e.row() for e in created])
+        session.execute(insert(_table(Event)), [e.row() for e in created])
     if new_members:
-        session.execute(insert(EventPost), new_members)
+        session.execute(insert(_table(EventPost)), new_members)
     known.write(session)
     session.flush()
     session.close()
 
 
-def _known(session: Session, batches: dict[str, list[tuple[Post, int]]]) -> _Known:
+def _known(
+    session: Session, batches: dict[str, list[tuple[Post, int]]], stored: Iterable[str]
+) -> _Known:
+    """The hour and site rows the batch touches of the `stored` events (an event the
+    batch opens has none yet)."""
     # Only the (event, hour) and (event, site) pairs this batch has: an event reached by
     # many sites must not load all of them for every batch.
-    hours = {(e, hour_of(p.published_at)) for e, posts in batches.items() for p, _ in posts}
-    sites = {(e, site_of(p)) for e, posts in batches.items() for p, _ in posts}
+    old = [(e, batches[e]) for e in stored if e in batches]
+    if not old:
+        return _Known()
+    hours = {(e, hour_of(p.published_at)) for e, posts in old for p, _ in posts}
+    sites = {(e, site_of(p)) for e, posts in old for p, _ in posts}
     h, s = EventHour, EventSite
     return _Known(
         hours={
