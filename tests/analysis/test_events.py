@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
 from yuqing.analysis.events.evaluate import bcubed, cluster_file, nmi, scores
 from yuqing.analysis.events.tokenize import tokens
+from yuqing.analysis.events.vectorize import top_terms
 from yuqing.cli.cluster import register
 from yuqing.core.textfold import fold
 from yuqing.monitor.normalize import parse_post
@@ -335,3 +337,18 @@ def test_a_post_of_another_watch_needs_more_shared_words_to_join() -> None:
     assert hospital_event != canteen_event
     same_watch_event, joined = run("食堂")
     assert joined == same_watch_event
+
+
+def test_top_terms_orders_by_weight_then_word() -> None:
+    # The definition: sort by (−weight, word). Ties are common (words seen equally often
+    # weigh the same), so random vectors with many equal weights check the fast path.
+    rnd = random.Random(7)
+    for _ in range(3000):
+        vec = {
+            f"w{rnd.randrange(200)}": rnd.choice((0.1, 0.2, 0.3, rnd.random()))
+            for _ in range(rnd.randrange(60))
+        }
+        k = rnd.randrange(70)
+        expected = [w for w, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))][:k]
+        assert top_terms(vec, k) == expected
+    assert top_terms({"b": 0.5, "a": 0.5, "c": 0.9}, 2) == ["c", "a"]

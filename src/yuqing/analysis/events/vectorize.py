@@ -93,8 +93,19 @@ def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Ve
 
 def top_terms(vec: Vector, k: int) -> list[str]:
     """The `k` heaviest words of `vec`, heaviest first (ties by word, for determinism)."""
-    # Two C-level sorts instead of a key function: by word, then (stable) by weight,
-    # heaviest first; the same order as sorting by (-weight, word).
-    items = sorted(vec.items())
-    items.sort(key=itemgetter(1), reverse=True)
-    return [w for w, _ in items[:k]]
+    # One C-level sort on the weights alone (comparing words is what made sorting by
+    # (−weight, word) slow), then only the runs of equal weight among the first k are
+    # put in word order. Ties are common: words seen equally often get equal weights.
+    items = sorted(vec.items(), key=_weight, reverse=True)
+    out: list[str] = []
+    start, n = 0, len(items)
+    while start < n and len(out) < k:
+        weight, end = items[start][1], start + 1
+        while end < n and items[end][1] == weight:
+            end += 1
+        if end - start == 1:
+            out.append(items[start][0])
+        else:
+            out.extend(sorted(word for word, _ in items[start:end]))
+        start = end
+    return out[:k]
