@@ -26,7 +26,7 @@ from yuqing.monitor.store import post_from_row
 
 SummaryFn = Callable[[str], EventSummary | None]
 REACH_KEYS = ("reposts", "comments", "likes", "views")
-HEAT_WINDOW_HOURS = 25  # the hours the heat index reads (analysis/heat.py)
+HEAT_WINDOW_HOURS = 25  # heat.WINDOW (24 h) and the hour in progress: what heat_index reads
 
 
 def tier_rank(tier: str | None) -> int:
