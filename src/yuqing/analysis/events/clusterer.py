@@ -25,8 +25,8 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from itertools import islice, repeat
-from operator import add, itemgetter
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -274,11 +274,9 @@ class OnlineClusterer:
         for word in top_terms(vec, self.config.query_terms):
             postings = index.get(word)
             if postings:
-                # gathered[e] += weight for each event e under the word, as C-level maps
-                # (a word lists an event once, so no pair reads a sum it just wrote).
-                ids = list(islice(reversed(postings), cap))
-                sums = map(add, map(gather, ids, repeat(0.0)), repeat(vec[word]))
-                gathered.update(zip(ids, sums, strict=True))
+                weight_of_word = vec[word]
+                for event_id in islice(reversed(postings), cap):
+                    gathered[event_id] = gather(event_id, 0.0) + weight_of_word
         if len(gathered) > self.config.max_candidates:
             best = heapq.nlargest(self.config.max_candidates, gathered.items(), key=_second)
             candidates = dict.fromkeys(event_id for event_id, _ in best)
