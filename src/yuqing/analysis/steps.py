@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from yuqing.analysis.events.clusterer import OnlineClusterer
-from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
+from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
 from yuqing.monitor.posts import Post
 
 NO_ORGANIZATION = ""
@@ -26,7 +26,7 @@ def warm_front() -> None:
     from yuqing.analysis.sentiment.model import get_model
 
     get_model()
-    tokens("预热")
+    warm_up()
 
 
 class ClassifyStep:
