@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import LargeBinary, String, select
+from sqlalchemy import CursorResult, LargeBinary, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from yuqing.db.base import Base, UTCDateTime
@@ -20,11 +21,13 @@ class Checkpoint(Base):
 
 def save(*, session: Session, step_id: str, data: bytes, at: datetime) -> None:
     """Replace the checkpoint of `step_id`."""
-    row = session.get(Checkpoint, step_id)
-    if row is None:
+    # An UPDATE, not a loaded row: the old checkpoint (tens of MB for a busy clusterer)
+    # need not be read into memory only to be replaced.
+    replaced = session.execute(
+        update(Checkpoint).where(Checkpoint.step_id == step_id).values(data=data, saved_at=at)
+    )
+    if not cast(CursorResult[Any], replaced).rowcount:
         session.add(Checkpoint(step_id=step_id, data=data, saved_at=at))
-    else:
-        row.data, row.saved_at = data, at
     session.flush()
 
 
