@@ -20,9 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from yuqing.alerts.channels import Message, Notifier, Target, get_notifier
 from yuqing.alerts.dispatcher import SendFn, Sent
@@ -30,6 +28,9 @@ from yuqing.alerts.models import Alert, Delivery
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError, InvalidInput
 from yuqing.core.i18n import _
+
+if TYPE_CHECKING:
+    import httpx  # only annotations: `yuqing ingest` without channels never loads it
 
 COLOURS = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}  # by severity rank
 

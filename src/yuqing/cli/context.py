@@ -44,13 +44,13 @@ class AppContext:
 @contextmanager
 def alert_sender(ctx: AppContext) -> Iterator[SendFn | None]:
     """A sender for alerts when a channels file is configured, else None (the worker sends)."""
-    import httpx
-
     from yuqing.alerts.sending import channels_path, load_channel_settings, make_sender
 
     if not channels_path(ctx.settings.home).exists():
         yield None
         return
+    import httpx  # only now: it costs about 0.1 s to load, and most runs send nothing
+
     settings = load_channel_settings(ctx.settings.home)
     with httpx.Client(trust_env=False) as http:
         yield make_sender(settings=settings, clock=ctx.clock, http=http)
