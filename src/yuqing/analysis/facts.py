@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events.model import EventSummary
-from yuqing.analysis.heat import heat_index, reach_of
+from yuqing.analysis.heat import WINDOW, heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.db.base import Base
 from yuqing.monitor.models import StoredPost
@@ -26,7 +26,8 @@ from yuqing.monitor.store import post_from_row
 
 SummaryFn = Callable[[str], EventSummary | None]
 REACH_KEYS = ("reposts", "comments", "likes", "views")
-HEAT_WINDOW_HOURS = 25  # heat.WINDOW (24 h) and the hour in progress: what heat_index reads
+# The hour rows heat_index reads: its window and the hour in progress.
+HEAT_HOURS = WINDOW + timedelta(hours=1)
 
 
 def tier_rank(tier: str | None) -> int:
@@ -217,9 +218,9 @@ def _known(
 def _update_heat(
     session: Session, events: list[Event | NewEvent], now: datetime, *, known: _Known
 ) -> None:
-    """Set each event's heat from its posts of the last 25 hours (read before `known`
+    """Set each event's heat from its posts of the last `HEAT_HOURS` (read before `known`
     is written: the batch's own counts come from `known`, older ones from the store)."""
-    since = now - timedelta(hours=HEAT_WINDOW_HOURS)
+    since = now - HEAT_HOURS
     recent: dict[str, dict[datetime, int]] = defaultdict(dict)
     stored = [e.id for e in events if isinstance(e, Event)]
     if stored:
@@ -305,19 +306,18 @@ def empty_event(
     keywords: list[str] | None = None,
 ) -> Event:
     """A new event row with every count at zero (its posts are folded in after)."""
-    return Event(
+    fresh = NewEvent(
         id=event_id,
         partition=partition,
         title=title,
-        keywords=keywords or [],
         first_post_pk=first_post_pk,
         first_source=first_source,
         first_at=first_at,
         last_at=first_at,
-        posts=0, copies=0, negative=0, positive=0,
-        reposts=0, comments=0, likes=0, views=0,
-        sites=0, top_tier=None, heat=0.0, updated_at=now, extra={},
-    )  # fmt: skip
+        updated_at=now,
+        keywords=keywords or [],
+    )
+    return Event(**fresh.row())
 
 
 def _apply(
