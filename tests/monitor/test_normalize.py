@@ -1,3 +1,4 @@
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -109,3 +110,21 @@ def test_language_is_detected_when_absent() -> None:
     assert parse({"text": "The hospital said the fire was under control"}).lang == "en"
     assert parse({"text": "El incendio en el hospital de la ciudad"}).lang == "es"
     assert parse({"text": "a", "lang": "ZH-Hant"}).lang == "zh-hant"
+
+
+def test_a_prepared_post_crosses_processes_whole() -> None:
+    # Worker processes send kept posts back pickled (Post and Sketch pickle through their
+    # constructors): every field, annotation and derived value must survive.
+    from yuqing.analysis.steps import EventWordsStep
+    from yuqing.monitor.dedup import Deduplicator
+
+    post = parse(
+        {"id": "p1", "title": "标题", "text": "某县学校食堂 #话题# hello world", "region": "某县"}
+    )
+    post.watches = ["食堂"]
+    post.annotations["sentiment"] = {"label": "negative", "score": 0.9}
+    Deduplicator.sketch(post)
+    EventWordsStep().enrich([post])
+    copy = pickle.loads(pickle.dumps(post))  # noqa: S301 - our own bytes
+    assert copy == post
+    assert copy.derived == post.derived and len(post.derived) == 2

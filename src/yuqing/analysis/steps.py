@@ -59,7 +59,7 @@ class EventWordsStep:
 
     def enrich(self, posts: list[Post]) -> None:
         for post in posts:
-            post.derived[WORDS_KEY] = tokens(post.folded)
+            post.derived[WORDS_KEY] = " ".join(tokens(post.folded))
 
 
 class ClusterStep:

@@ -59,7 +59,8 @@ def _front_pool(workers: int) -> Iterator[FrontPool | None]:
     from yuqing.analysis.steps import warm_front
     from yuqing.monitor.parallel import FrontPool
 
-    with FrontPool(workers, warmups=[warm_front]) as pool:
+    # Nothing has opened the database yet: the workers can be forked.
+    with FrontPool(workers, warmups=[warm_front], fork=True) as pool:
         yield pool
 
 

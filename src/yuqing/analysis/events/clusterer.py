@@ -19,7 +19,6 @@ links are all per partition.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
@@ -232,9 +231,8 @@ class OnlineClusterer:
         cached = self._cache
         if cached is not None and cached[0] == post.id and cached[1] == post.folded:
             return cached[2], cached[3]
-        words = post.derived.get(WORDS_KEY)
-        if words is None:
-            words = tokens(post.folded)
+        joined = post.derived.get(WORDS_KEY)
+        words = tokens(post.folded) if joined is None else joined.split()
         vec = tfidf(words, self.df, max_terms=self.config.vector_terms)
         self._cache = (post.id, post.folded, words, vec)
         return words, vec
@@ -280,8 +278,11 @@ class OnlineClusterer:
                 for event_id in islice(reversed(postings), cap):
                     gathered[event_id] = gather(event_id, 0.0) + weight_of_word
         if len(gathered) > self.config.max_candidates:
-            best = heapq.nlargest(self.config.max_candidates, gathered.items(), key=_second)
-            candidates = dict.fromkeys(event_id for event_id, _ in best)
+            # heapq.nlargest's answer (ties keep gathering order), by one C sort.
+            best = sorted(gathered.items(), key=_second, reverse=True)
+            candidates = dict.fromkeys(
+                event_id for event_id, _ in best[: self.config.max_candidates]
+            )
         else:
             candidates = dict.fromkeys(gathered)
         # Score = cosine + w · ln(heat now): the log of a Chinese-restaurant prior whose
@@ -302,9 +303,10 @@ class OnlineClusterer:
             if watches and event.watches and event.watches.isdisjoint(watches):
                 score -= self.config.watch_penalty
             scored.append((score, -event.seq, event))
-        # Ties go to the older event: deterministic whatever the candidates' order.
-        top = heapq.nlargest(2, scored, key=lambda t: (t[0], t[1]))
-        return [(score, event) for score, _, event in top]
+        # Ties go to the older event: deterministic whatever the candidates' order. Each
+        # (score, −seq) is unique, so the tuples sort without ever comparing events.
+        scored.sort(reverse=True)
+        return [(score, event) for score, _, event in scored[:2]]
 
     def _new_id(self, post: Post, partition: str) -> str:
         # From the partition and the first post's id: stable across runs and restores,

@@ -85,7 +85,8 @@ def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Ve
         for w, c in Counter(words).items()
     }
     if len(vec) > max_terms:
-        vec = dict(heapq.nlargest(max_terms, vec.items(), key=_weight))
+        # What heapq.nlargest returns (ties keep their first occurrence), by one C sort.
+        vec = dict(sorted(vec.items(), key=_weight, reverse=True)[:max_terms])
     values = vec.values()
     norm = math.sqrt(sum(map(mul, values, values)))
     return {w: v / norm for w, v in vec.items()}
@@ -93,19 +94,9 @@ def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Ve
 
 def top_terms(vec: Vector, k: int) -> list[str]:
     """The `k` heaviest words of `vec`, heaviest first (ties by word, for determinism)."""
-    # One C-level sort on the weights alone (comparing words is what made sorting by
-    # (−weight, word) slow), then only the runs of equal weight among the first k are
-    # put in word order. Ties are common: words seen equally often get equal weights.
-    items = sorted(vec.items(), key=_weight, reverse=True)
-    out: list[str] = []
-    start, n = 0, len(items)
-    while start < n and len(out) < k:
-        weight, end = items[start][1], start + 1
-        while end < n and items[end][1] == weight:
-            end += 1
-        if end - start == 1:
-            out.append(items[start][0])
-        else:
-            out.extend(sorted(word for word, _ in items[start:end]))
-        start = end
-    return out[:k]
+    # Two C-level sorts and no Python loop: by word, then stably by weight (a reverse
+    # sort keeps equal keys in their order). Ties are common: words seen equally often
+    # get equal weights.
+    words = sorted(vec)
+    words.sort(key=vec.__getitem__, reverse=True)
+    return words[:k]
