@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -241,3 +242,12 @@ def _truncate(store: Store) -> None:
         search.rebuild(conn, [])
         for table in ("post_watches", "posts"):
             conn.execute(text(f"DELETE FROM {table}"))
+
+
+def test_front_workers_yield_to_the_pipeline_process() -> None:
+    # The pipeline's own process is the critical path: its workers run at a lower priority.
+    from yuqing.monitor.parallel import WORKER_NICENESS, FrontPool
+
+    with FrontPool(1) as pool:
+        niceness = pool._pool.submit(os.nice, 0).result()
+    assert niceness == min(19, os.nice(0) + WORKER_NICENESS)
