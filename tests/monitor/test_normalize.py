@@ -128,3 +128,19 @@ def test_a_prepared_post_crosses_processes_whole() -> None:
     copy = pickle.loads(pickle.dumps(post))  # noqa: S301 - our own bytes
     assert copy == post
     assert copy.derived == post.derived and len(post.derived) == 2
+
+
+def test_counts_and_choices_are_normalized_the_same_on_every_path() -> None:
+    post = parse(
+        {
+            "text": "a",
+            "platform": " Microblog ",
+            "media_tier": "local",
+            "engagement": {"reposts": 3, "likes": 2.9, "views": 2**70, "comments": 0},
+        }
+    )
+    assert (post.platform, post.media_tier) == ("microblog", "local")
+    assert post.engagement == {"reposts": 3, "comments": 0, "likes": 2, "views": 2**62}
+    for bad in (True, float("nan"), -(2**63)):
+        with pytest.raises(InvalidInput):
+            parse({"text": "a", "engagement": {"likes": bad}})

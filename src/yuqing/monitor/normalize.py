@@ -22,6 +22,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Control characters or lone surrogates: one scan finds out whether there is work to do.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _MAX_SHORT_FIELD = 4096  # ids, URLs, names, titles: longer is not a real value
+_MAX_COUNT = 2**62  # engagement counts are capped: they must fit the store's BIGINT
 
 
 def clean_text(value: str) -> str:
@@ -59,6 +60,9 @@ def _string(obj: Mapping[str, Any], name: str, *, limit: int = _MAX_SHORT_FIELD)
 
 
 def _choice(obj: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = obj.get(name)
+    if raw is None or (type(raw) is str and raw in allowed):  # the common case: done
+        return raw
     value = _string(obj, name)
     if value is None:
         return None
@@ -83,11 +87,14 @@ def _engagement(obj: Mapping[str, Any]) -> dict[str, int]:
         n = value.get(key)
         if n is None:
             continue
+        if type(n) is int and 0 <= n <= _MAX_COUNT:  # the common case first: every post
+            out[key] = n
+            continue
         if isinstance(n, bool) or not isinstance(n, int | float) or n < 0 or n != n:
             raise InvalidInput(
                 _("field 'engagement.{key}' must be a non-negative number").format(key=key)
             )
-        out[key] = min(int(n), 2**62)
+        out[key] = min(int(n), _MAX_COUNT)
     return out
 
 
@@ -103,7 +110,7 @@ def parse_post(
     timezone: str = "Asia/Shanghai",
 ) -> Post:
     """Check and normalize one record; raise `InvalidInput` with the reason."""
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         raise InvalidInput(
             _("a post must be a JSON object, not {type}").format(type=type(obj).__name__)
         )

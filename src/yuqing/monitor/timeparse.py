@@ -43,6 +43,8 @@ def _from_epoch(value: float, field: str) -> datetime:
 
 def parse_time(value: Any, *, default_tz: str = "Asia/Shanghai", field: str = "time") -> datetime:
     """Parse a time given as text or Unix seconds; raise `InvalidInput` naming `field`."""
+    if type(value) is str:  # the common case first: this runs for every post
+        return _parse_text(value, default_tz, field)
     if isinstance(value, bool):
         raise InvalidInput(_("field '{field}' must be a time, not a boolean").format(field=field))
     if isinstance(value, int | float):
@@ -53,6 +55,10 @@ def parse_time(value: Any, *, default_tz: str = "Asia/Shanghai", field: str = "t
                 field=field, type=type(value).__name__
             )
         )
+    return _parse_text(value, default_tz, field)
+
+
+def _parse_text(value: str, default_tz: str, field: str) -> datetime:
     text = value.strip()
     parsed: datetime | None = None
     try:
