@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
@@ -107,17 +108,28 @@ def test_facts_read_as_the_grading_needs(loaded: Store, clock: FrozenClock) -> N
     assert facts["heat"]["sites"] == 2 and facts["heat"]["tier_weight"] == 3
 
 
+@pytest.mark.parametrize("defer_state", [False, True])
 def test_restart_resumes_events_from_the_checkpoint(
-    loaded: Store, clock: FrozenClock, settings: Settings
+    loaded: Store, clock: FrozenClock, settings: Settings, defer_state: bool
 ) -> None:
-    again = build_pipeline(engine=loaded.engine, clock=clock, settings=settings)
-    again.run(
-        [Record(1, obj={"id": "w9", "source": "weibo", "text": BASE + "，学校还没回应",
-                        "published_at": "2026-03-02T16:00:00+08:00"})]
-    )  # fmt: skip
+    again = build_pipeline(
+        engine=loaded.engine, clock=clock, settings=settings, defer_state=defer_state
+    )
+    if defer_state:
+        # Nothing restored yet: a checkpoint now must not replace the stored one.
+        again.checkpoint(force=True)
+    line = {"id": "w9", "source": "weibo", "text": BASE + "，学校还没回应",
+            "published_at": "2026-03-02T16:00:00+08:00"}  # fmt: skip
+    if defer_state:  # as `yuqing ingest` runs it: worker processes, state restored meanwhile
+        data = (json.dumps(line, ensure_ascii=False) + "\n").encode()
+        again.run_jsonl(io.BytesIO(data), workers=2)
+    else:
+        again.run([Record(1, obj=line)])
     with Session(loaded.engine) as session:
         school = session.scalars(select(Event).where(Event.partition == "明德一中")).all()
+        w9 = session.scalars(select(StoredPost).where(StoredPost.post_id == "w9")).one()
     assert len(school) == 1 and school[0].posts == 4
+    assert w9.annotations["event_id"] == school[0].id
 
 
 def test_manual_merge_wins(loaded: Store, clock: FrozenClock, settings: Settings) -> None:

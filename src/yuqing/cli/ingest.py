@@ -35,8 +35,14 @@ def ingest(
 
         ctx = app_context()
         with alert_sender(ctx) as send:
+            # Restoring the clusterer and the copy table waits until the first input's
+            # chunks are with the workers (a second or more on a well-filled store).
             pipeline = build_pipeline(
-                engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, send=send
+                engine=ctx.engine,
+                clock=ctx.clock,
+                settings=ctx.settings,
+                send=send,
+                defer_state=pool is not None,
             )
             inputs = [(p, pool if w > 1 else None) for p, w in zip(paths, workers, strict=True)]
             total = _ingest_all(pipeline, inputs, source)

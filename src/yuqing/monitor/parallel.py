@@ -101,19 +101,38 @@ class FrontPool:
         defaults: SourceDefaults,
         now: Iterable[datetime],
     ) -> Iterator[Prepared | Rejected]:
-        """Prepared items of a JSON Lines stream, in input order."""
+        """Prepared items of a JSON Lines stream, in input order.
+
+        The first chunks are handed out before this returns: the workers start on them
+        while the caller gets ready to read the results.
+        """
         blob = pickle.dumps(preparer)
         token = hashlib.blake2b(blob, digest_size=16).hexdigest()
         clock = iter(now)
+        chunks = _chunks(stream)
         pending: deque[Future[list[Prepared | Rejected]]] = deque()
-        for first, lines in _chunks(stream):
+
+        def submit_next() -> bool:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return False
+            first, lines = chunk
             pending.append(
                 self._pool.submit(_prepare_chunk, token, blob, lines, first, defaults, next(clock))
             )
-            if len(pending) >= 2 * self.workers:
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+            return True
+
+        while len(pending) < 2 * self.workers and submit_next():
+            pass
+
+        def results() -> Iterator[Prepared | Rejected]:
+            # At most two chunks per worker in flight: one more for each one read.
+            while pending:
+                done = pending.popleft()
+                submit_next()
+                yield from done.result()
+
+        return results()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -110,6 +110,10 @@ class Pipeline:
     # Called in `reload` with a session: steps read what people changed meanwhile.
     reload_hooks: Sequence[Callable[[Session], None]] = ()
     checkpoint_every: float = 60.0  # seconds of clock time between checkpoints
+    # Read only the front (watches, sources) when built, and restore the rest (checkpoints,
+    # the decisions people made since, the copy table) just before the first batch: a run
+    # with worker processes hands them their first chunks before that wait, not after.
+    defer_state: bool = False
     _preparer: Preparer = field(init=False)
     organizations: dict[str, str] = field(init=False, default_factory=dict)  # watch → org
     _dedup: Deduplicator = field(init=False)
@@ -120,6 +124,17 @@ class Pipeline:
     def __post_init__(self) -> None:
         self.sessions = make_sessionmaker(self.engine)
         self._saved_at: float | None = None
+        self._loaded = False
+        if self.defer_state:
+            with session_scope(self.sessions) as session:
+                self._read_front(session)
+        else:
+            self._load_state()
+
+    def _load_state(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
         # Restore first: the reload hooks then apply the decisions people made since the
         # checkpoint (merges, splits) to the restored state, not to one it replaces.
         with session_scope(self.sessions) as session:
@@ -133,6 +148,8 @@ class Pipeline:
     def checkpoint(self, *, force: bool = False) -> None:
         """Save the state of stateful steps (at most every `checkpoint_every` seconds)."""
         now = self.clock.monotonic()
+        if not self._loaded:
+            return  # nothing restored, nothing learnt: the stored checkpoint stays
         if not self.stateful or (
             not force
             and self._saved_at is not None
@@ -148,14 +165,20 @@ class Pipeline:
 
     def reload(self) -> None:
         """Read watches, sources (and what the steps' hooks read) from the store again."""
+        if not self._loaded:
+            self._load_state()  # restores, then reloads
+            return
         with session_scope(self.sessions) as session:
-            watches = service.load_watches(session=session)
-            sources = {
-                s.name: SourceInfo(s.keep_all, s.platform, s.media_tier)
-                for s in service.get_all_sources(session=session)
-            }
+            self._read_front(session)
             for hook in self.reload_hooks:
                 hook(session)
+
+    def _read_front(self, session: Session) -> None:
+        watches = service.load_watches(session=session)
+        sources = {
+            s.name: SourceInfo(s.keep_all, s.platform, s.media_tier)
+            for s in service.get_all_sources(session=session)
+        }
         self._preparer = Preparer(
             settings=self.settings, watches=watches, sources=sources, enrichers=self.enrichers
         )
@@ -190,6 +213,7 @@ class Pipeline:
         on_reject: RejectFn | None = None,
     ) -> IngestSummary:
         """Run records through the pipeline; returns the CONTRACTS summary."""
+        self._load_state()
         return self._consume(self._prepare_serially(records, defaults), on_reject)
 
     def _prepare_serially(
@@ -225,9 +249,11 @@ class Pipeline:
 
             with FrontPool(workers) as pool:
                 return self.run_jsonl(stream, defaults=defaults, on_reject=on_reject, workers=pool)
+        # The pool starts on its first chunks at once; the state is restored meanwhile.
         items = workers.prepare(
             stream, preparer=self._preparer, defaults=defaults, now=self._times()
         )
+        self._load_state()
         return self._consume(items, on_reject)
 
     def _times(self) -> Iterator[datetime]:

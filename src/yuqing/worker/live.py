@@ -60,12 +60,19 @@ class LivePipeline(Pipeline):
 
 
 def build_pipeline(
-    *, engine: Engine, clock: Clock, settings: Settings, send: SendFn | None = None
+    *,
+    engine: Engine,
+    clock: Clock,
+    settings: Settings,
+    send: SendFn | None = None,
+    defer_state: bool = False,
 ) -> Pipeline:
     """The one live pipeline over `engine`.
 
     With `send`, alerts a batch raises are delivered as soon as the batch is committed
-    (the outbox rows exist first, so the worker retries whatever this misses).
+    (the outbox rows exist first, so the worker retries whatever this misses). With
+    `defer_state`, the steps' state is restored just before the first batch
+    (`Pipeline.defer_state`).
     """
     classify = ClassifyStep()
     cluster = ClusterStep()
@@ -111,6 +118,7 @@ def build_pipeline(
         stateful=[cluster],
         reload_hooks=[follow_merges, follow_splits, read_plan],
         after_commit=[deliver_new_alerts],
+        defer_state=defer_state,
     )
     cluster.organizations = lambda: pipeline.organizations
     return pipeline
