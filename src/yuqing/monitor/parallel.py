@@ -33,7 +33,7 @@ from typing import IO
 from yuqing.monitor.prepare import Prepared, Preparer, Rejected, SourceDefaults
 from yuqing.monitor.readers import read_jsonl
 
-WORKER_NICENESS = 10
+WORKER_NICENESS = 10  # added to the workers' niceness: see `_yield_to_parent`
 CHUNK = 2000  # lines a task: large enough that pickling overhead stays small
 
 _preparers: dict[str, Preparer] = {}  # in a worker: the preparer of the current run
