@@ -17,9 +17,7 @@ from yuqing.core.clock import Clock, SystemClock
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.core.settings import load_settings
-from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post
-from yuqing.monitor.readers import read_jsonl
 
 BATCH = 512
 
@@ -74,6 +72,11 @@ def run_stream(
 
     Returns the number of rejected lines. Posts are written in input order.
     """
+    # Here, not at the top: every command imports this module (stream commands register
+    # at start), and normalization's imports cost `yuqing --help` a fifth of its time.
+    from yuqing.monitor.normalize import parse_post
+    from yuqing.monitor.readers import read_jsonl
+
     settings = load_settings()
     clock = clock or SystemClock()
     rejected = 0
