@@ -125,13 +125,13 @@ class Pipeline:
         self.sessions = make_sessionmaker(self.engine)
         self._saved_at: float | None = None
         self._loaded = False
-        if self.defer_state:
-            with session_scope(self.sessions) as session:
-                self._read_front(session)
-        else:
+        with session_scope(self.sessions) as session:
+            self._read_front(session)
+        if not self.defer_state:
             self._load_state()
 
     def _load_state(self) -> None:
+        """Restore the stateful steps, apply what people decided since, warm the copies."""
         if self._loaded:
             return
         self._loaded = True
@@ -142,14 +142,15 @@ class Pipeline:
                 data = checkpoints.load(session=session, step_id=step.step_id)
                 if data is not None:
                     step.restore(data)
-        self.reload()
+            for hook in self.reload_hooks:
+                hook(session)
         self._warm_copies()
 
     def checkpoint(self, *, force: bool = False) -> None:
         """Save the state of stateful steps (at most every `checkpoint_every` seconds)."""
-        now = self.clock.monotonic()
         if not self._loaded:
             return  # nothing restored, nothing learnt: the stored checkpoint stays
+        now = self.clock.monotonic()
         if not self.stateful or (
             not force
             and self._saved_at is not None
@@ -165,9 +166,7 @@ class Pipeline:
 
     def reload(self) -> None:
         """Read watches, sources (and what the steps' hooks read) from the store again."""
-        if not self._loaded:
-            self._load_state()  # restores, then reloads
-            return
+        self._load_state()
         with session_scope(self.sessions) as session:
             self._read_front(session)
             for hook in self.reload_hooks:
