@@ -17,7 +17,9 @@ def fetch(
     internal: bool = typer.Option(
         False, "--internal", help="Allow loopback and private addresses."
     ),
-    max_items: int = typer.Option(20, "--max-items", min=1, help="Most posts to print."),
+    max_items: int | None = typer.Option(
+        None, "--max-items", min=1, help="Most posts to print; by default all the source holds."
+    ),
 ) -> None:
     """Fetch a source once and print its posts as JSON Lines."""
     # Heavy imports stay here so `yuqing --help` stays fast.
@@ -44,7 +46,9 @@ def fetch(
         kind="rss" if kind == "rss" else "web",
         url=url,
         internal=internal,
-        options={"max_items": max_items},
+        # Unset, each connector yields all it has (CONTRACTS: "the posts the connector
+        # yields"); the web connector keeps its own default, as each item is a request.
+        options={} if max_items is None else {"max_items": max_items},
     )
     # trust_env off: an environment proxy would see every URL tried, and checks here
     # are about the address actually reached.
@@ -59,6 +63,10 @@ def fetch(
         print(_("warning: {warning}").format(warning=warning), file=sys.stderr)
     for item in fetched.items:
         typer.echo(dumps(item))
+    if fetched.left_out:
+        # TRANSLATORS: {n} posts were printed; {more} others of the source were not.
+        note = _("stopped after {n} posts because of --max-items; {more} more not printed")
+        print(note.format(n=len(fetched.items), more=fetched.left_out), file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -59,11 +59,16 @@ def poll(
     once: bool = typer.Option(False, "--once", help="Poll now, regardless of schedule."),
     loop: bool = typer.Option(False, "--loop", help="Keep polling each source on its interval."),
 ) -> None:
-    """Poll due sources through the pipeline; one JSON line per source."""
+    """Poll due sources through the pipeline; one JSON line per source.
+
+    Exits non-zero when every source it polled failed; 0 when one succeeded or none was due.
+    """
     import httpx
 
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
+    from yuqing.core.errors import SourceUnavailable
+    from yuqing.core.i18n import ngettext
     from yuqing.monitor.fetching import SafeClient
     from yuqing.monitor.polling import poll_due
     from yuqing.worker.live import build_pipeline
@@ -80,8 +85,16 @@ def poll(
                 on_result=lambda r: typer.echo(dumps(r.to_json())),
             )
             return
-        for result in poll_due(pipeline=pipeline, http=http, names=names or (), force=once):
-            typer.echo(dumps(result.to_json()))
+        results = poll_due(pipeline=pipeline, http=http, names=names or (), force=once)
+    for result in results:
+        typer.echo(dumps(result.to_json()))
+    failed = [result.source for result in results if result.error is not None]
+    if results and len(failed) == len(results):
+        # Each line above says why; a script or cron job needs to see it in the status.
+        reason = ngettext(
+            "the {n} source polled failed", "all {n} sources polled failed", len(failed)
+        ).format(n=len(failed))
+        raise SourceUnavailable(reason, source=", ".join(failed))
 
 
 @tip_app.command("add")

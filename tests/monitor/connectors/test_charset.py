@@ -50,3 +50,42 @@ def test_unlabelled_gbk_is_guessed():
     body = ("<p>" + TEXT * 5 + "</p>").encode("gbk")
     text, _ = decode_body(body, None)
     assert TEXT in text
+
+
+@pytest.mark.parametrize("label", ["utf-16", "UTF-16LE", "utf-32"])
+def test_wide_label_on_ascii_compatible_bytes_is_ignored(label):
+    body = f'<?xml version="1.0" encoding="{label}"?><p>{TEXT} Café</p>'.encode()
+    assert decode_body(body, f"text/xml; charset={label}")[1] == "utf-8"
+    assert decode_body(body, None)[0].endswith(f"<p>{TEXT} Café</p>")
+
+
+def test_wide_label_on_wide_bytes_still_counts():
+    body = f"<p>{TEXT}</p>".encode("utf-16-le")  # no BOM: only the label says so
+    assert decode_body(body, "text/xml; charset=utf-16le") == (f"<p>{TEXT}</p>", "utf-16-le")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Le président a inauguré la nouvelle école à Noël; l’élève a reçu un prix de 50 €.",
+        "El señor Núñez dijo “sí” al año nuevo; la niña pidió un café por 5 €.",
+        "Müller und Schäfer fahren über die Brücke nach Köln – die Straße ist gesperrt.",
+        "A população de São João não está satisfeita com a decisão do governo.",
+    ],
+)
+def test_undeclared_western_text_is_windows_1252(sentence):
+    assert decode_body(sentence.encode("cp1252"), None) == (sentence, "cp1252")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Polish: ł, ą, ż would be "³", "¹", "¿" inside words in Windows-1252.
+        "Zażółć gęślą jaźń. Prezydent Łodzi powiedział, że miasto będzie rozwijać się szybciej.",
+        # Czech: ť is 0x9D, which Windows-1252 does not have.
+        "Příliš žluťoučký kůň úpěl ďábelské ódy. Vláda schválila nový zákon o účetnictví.",
+        "Vláda schválila nový zákon o účetnictví a daních pro příští rok.",
+    ],
+)
+def test_central_european_bytes_keep_their_code_page(sentence):
+    assert decode_body(sentence.encode("cp1250"), None) == (sentence, "cp1250")

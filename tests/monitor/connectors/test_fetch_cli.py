@@ -85,3 +85,27 @@ def test_fetch_unknown_kind():
     result = CliRunner().invoke(make_app(), ["fetch", "http://127.0.0.1/", "--kind", "ftp"])
     assert result.exit_code != 0
     assert "--kind 只能是 rss, web 之一" in str(result.exception)
+
+
+def test_fetch_prints_every_item_of_a_long_feed(server):
+    server.serve("/county.xml", "feeds/county_45_items.xml", "application/rss+xml")
+    result = CliRunner().invoke(
+        make_app(), ["fetch", server.url("/county.xml"), "--kind", "rss", "--internal"]
+    )
+    assert result.exit_code == 0, result.output
+    posts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [p["id"] for p in posts] == [f"county-{n:03d}" for n in range(45, 0, -1)]
+    assert result.stderr == ""
+
+
+def test_fetch_max_items_says_it_stopped(server):
+    server.serve("/county.xml", "feeds/county_45_items.xml", "application/rss+xml")
+    args = ["fetch", server.url("/county.xml"), "--internal", "--max-items", "20"]
+    result = CliRunner().invoke(make_app(), args)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 20
+    assert result.stderr.splitlines() == ["已按 --max-items 在 20 条后停止，另有 25 条未输出"]
+    english = CliRunner(env={"YUQING_LANG": "en"}).invoke(make_app(), args)
+    assert english.stderr.splitlines() == [
+        "stopped after 20 posts because of --max-items; 25 more not printed"
+    ]

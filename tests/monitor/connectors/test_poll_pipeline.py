@@ -165,3 +165,40 @@ def test_source_update_takes_effect(cli: Cli) -> None:
     assert bad.code != 0 and bad.stderr.startswith("yuqing: interval_s:")
     missing = cli("source", "update", "nope", "--enable")
     assert missing.code != 0 and "没有名为 'nope' 的信息源" in missing.stderr
+
+
+def test_poll_takes_every_new_item_of_a_long_feed(
+    server: FixtureServer, http: SafeClient, store: Store, clock: FrozenClock, settings: Settings
+) -> None:
+    server.serve("/county.xml", "feeds/county_45_items.xml", "application/rss+xml", etag='"v1"')
+    add_source(store, clock, "county", server.url("/county.xml"), internal=True)
+    pipeline = Pipeline(engine=store.engine, clock=clock, settings=settings)
+    (result,) = poll_due(pipeline=pipeline, http=http)
+    assert (result.error, result.fetched, result.accepted) == (None, 45, 45)
+    assert health(store, "county")["seen"] == 45
+
+
+def test_poll_exits_non_zero_only_when_every_source_failed(
+    server: FixtureServer, cli: Cli, store: Store, clock: FrozenClock
+) -> None:
+    server.serve("/feed.xml", "feeds/rss2_news.xml", "application/rss+xml")
+    server.serve("/down.xml", "feeds/rss2_news.xml", "application/rss+xml", status=503)
+    server.serve("/page.html", "pages/not_a_feed.html", "text/html")
+    for name, path in (("down", "/down.xml"), ("page", "/page.html"), ("city", "/feed.xml")):
+        add_source(store, clock, name, server.url(path), internal=True)
+
+    failed = cli("poll", "--once", "down", "page")
+    assert failed.code == 6, failed.stderr
+    lines = [json.loads(x) for x in failed.stdout.splitlines()]
+    assert [(x["source"], x["fetched"]) for x in lines] == [("down", 0), ("page", 0)]
+    assert "503" in lines[0]["error"] and "不是 RSS、Atom 或 RDF 订阅源" in lines[1]["error"]
+    assert failed.stderr.strip() == "yuqing: down, page: 所轮询的 2 个信息源全部失败"
+
+    # One success is enough for 0; the failures still have their lines.
+    mixed = cli("poll", "--once")
+    assert mixed.code == 0, mixed.stderr
+    errors = {x["source"]: x["error"] for x in map(json.loads, mixed.stdout.splitlines())}
+    assert errors["city"] is None and errors["down"] and errors["page"]
+    # Nothing due (the failures back off, the success waits its interval): 0, no lines.
+    idle = cli("poll")
+    assert (idle.code, idle.stdout) == (0, "")

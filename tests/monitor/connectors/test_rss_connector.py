@@ -144,3 +144,46 @@ def test_detect_feed_or_page(server, http, clock, spec_for):
 )
 def test_looks_like_feed(text, feed):
     assert looks_like_feed(text) is feed
+
+
+COUNTY_FEED = "feeds/county_45_items.xml"  # 45 items: more than the old silent cap of 20
+
+
+def test_every_item_of_a_long_feed(server, http, clock, spec_for):
+    server.serve("/county.xml", COUNTY_FEED, "application/rss+xml", etag='"v45"')
+    fetched = poll(spec_for("rss", "/county.xml"), http, clock)
+    assert [i["id"] for i in fetched.items] == [f"county-{n:03d}" for n in range(45, 0, -1)]
+    assert fetched.left_out == 0
+    assert fetched.items[-1]["title"] == "东湖乡自来水停水通知（第1期）"
+    assert fetched.cursor.etag == '"v45"'
+
+
+def test_max_items_counts_what_it_holds_back(server, http, clock, spec_for):
+    server.serve("/county.xml", COUNTY_FEED, "application/rss+xml", etag='"v45"')
+    spec = spec_for("rss", "/county.xml", max_items=20)
+    first = poll(spec, http, clock)
+    assert (len(first.items), first.left_out) == (20, 25)
+    assert first.cursor.etag is None  # the next poll must not get a 304
+    second = poll(spec, http, clock, cursor=first.cursor)
+    assert (len(second.items), second.left_out) == (20, 5)
+    third = poll(spec, http, clock, cursor=second.cursor)
+    assert (len(third.items), third.left_out) == (5, 0)
+    ids = [i["id"] for i in first.items + second.items + third.items]
+    assert sorted(ids) == sorted(f"county-{n:03d}" for n in range(1, 46))
+
+
+def test_a_feed_longer_than_the_seen_window_is_not_fetched_again(server, http, clock, spec_for):
+    # 600 items: the cursor keeps every key the feed still shows, not just the last 500.
+    entries = "".join(
+        f"<item><guid>big-{n}</guid><title>第{n}条</title></item>" for n in range(600)
+    )
+    server.route(
+        "/big.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel>{entries}</channel></rss>',
+        content_type="application/rss+xml",
+    )
+    spec = spec_for("rss", "/big.xml")
+    first = poll(spec, http, clock)
+    assert len(first.items) == 600
+    stored = Cursor.from_json(first.cursor.to_json())
+    assert poll(spec, http, clock, cursor=stored).items == []

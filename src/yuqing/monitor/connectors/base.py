@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from yuqing.monitor.fetching import SafeClient
 
 SourceKind = Literal["rss", "web", "jsonapi", "file"]
-SEEN_LIMIT = 500  # recent item keys kept; more than any feed or list page shows at once
+SEEN_LIMIT = 500  # recent item keys kept; more than most feeds or list pages show at once
+# A feed that shows more keeps them all (up to this), or its older items would come back
+# as new on every poll.
+SEEN_MAX = 10_000
 DEFAULT_MAX_ITEMS = 100
 
 
@@ -61,6 +64,13 @@ class SourceSpec:
         """Most items one poll yields."""
         return self.option_int("max_items", DEFAULT_MAX_ITEMS)
 
+    @property
+    def item_limit(self) -> int | None:
+        """`max_items` when the source sets it; None means every new item."""
+        if self.options.get("max_items") is None:
+            return None
+        return self.max_items
+
 
 @dataclass
 class Cursor:
@@ -68,7 +78,7 @@ class Cursor:
 
     etag: str | None = None
     last_modified: str | None = None
-    seen: list[str] = field(default_factory=list)  # oldest first, at most SEEN_LIMIT
+    seen: list[str] = field(default_factory=list)  # least recently seen first, bounded
     high_water: str | None = None  # latest published_at yielded so far (informational)
     extra: dict[str, Any] = field(default_factory=dict)  # per-kind state (file offset…)
 
@@ -104,7 +114,7 @@ class Cursor:
         return cls(
             etag=text("etag"),
             last_modified=text("last_modified"),
-            seen=[s for s in seen if isinstance(s, str)][-SEEN_LIMIT:]
+            seen=[s for s in seen if isinstance(s, str)][-SEEN_MAX:]
             if isinstance(seen, list)
             else [],
             high_water=text("high_water"),
@@ -123,14 +133,20 @@ class Cursor:
         last_modified: str | None = None,
         published: Iterable[str] = (),
         extra: Mapping[str, Any] | None = None,
+        keep: int = SEEN_LIMIT,
     ) -> Cursor:
-        """A new cursor with `keys` remembered (bounded) and the validators replaced."""
-        seen = list(self.seen)
-        known = set(seen)
+        """A new cursor with `keys` remembered and the validators replaced.
+
+        `keys` count as seen just now: a key seen again moves to the recent end, so what
+        a source still shows is the last to be forgotten. The `keep` most recent stay,
+        never fewer than `SEEN_LIMIT` nor more than `SEEN_MAX`.
+        """
+        # A dict is an ordered set: moving a key to the end is pop and insert.
+        recent = dict.fromkeys(self.seen)
         for key in keys:
-            if key not in known:
-                seen.append(key)
-                known.add(key)
+            recent.pop(key, None)
+            recent[key] = None
+        seen = list(recent)
         high = self.high_water
         for moment in published:
             if high is None or moment > high:
@@ -138,7 +154,7 @@ class Cursor:
         return Cursor(
             etag=etag,
             last_modified=last_modified,
-            seen=seen[-SEEN_LIMIT:],
+            seen=seen[-min(max(keep, SEEN_LIMIT), SEEN_MAX) :],
             high_water=high,
             extra=dict(self.extra if extra is None else extra),
         )
@@ -152,6 +168,8 @@ class Fetched:
     cursor: Cursor
     not_modified: bool = False
     warnings: list[str] = field(default_factory=list)
+    # New items held back by the source's `max_items`; the next poll yields them.
+    left_out: int = 0
 
 
 class Connector(Protocol):

@@ -5,6 +5,18 @@ Order: BOM, the HTTP charset, the document's own declaration (XML prolog or
 whole body strictly, so a wrong label falls through to the next instead of producing
 mojibake. An HTTP ISO-8859-1 label is the server's default more often than a fact, so
 it is tried only after everything else.
+
+Two labels and one guess are not taken at their word:
+
+- A UTF-16 or UTF-32 label on bytes with no BOM and no NUL near the start: such text is
+  ASCII-compatible (a UTF-8 feed whose prolog was copied from a template), and decoding
+  it as UTF-16 would "succeed" with CJK-looking garbage. WHATWG does the same for HTML.
+- The detector's pick when another codec fits as well (no messier, no less like a
+  language): it ranks Central European and Baltic code pages (cp1250, cp1257 …) first
+  on ties, which turns an undeclared "señor" into "seńor", and Korean cp949 before
+  GB18030 for short Chinese titles. A tie goes to GB18030, then Big5-HKSCS, then
+  Windows-1252; a page the bytes really are in still wins (Polish "³" and "¹" inside
+  words, Czech "ť" at 0x9D, which Windows-1252 does not have).
 """
 
 from __future__ import annotations
@@ -43,6 +55,9 @@ _SUPERSETS = {
     "ascii": "cp1252",
 }
 _WEAK = frozenset({"cp1252"})
+_WIDE = ("utf-16", "utf-32")  # codec name prefixes of the encodings that are not ASCII-compatible
+# Chinese sites first, then the web's default for single-byte text (WHATWG).
+_TIE_ORDER = ("gb18030", "big5hkscs", "cp1252")
 
 
 def canonical_charset(label: str | None) -> str | None:
@@ -83,6 +98,9 @@ def _bom(content: bytes) -> str | None:
 def _try(content: bytes, encoding: str | None) -> str | None:
     if encoding is None:
         return None
+    if encoding.startswith(_WIDE) and b"\x00" not in content[:_HEAD]:
+        # ASCII-compatible bytes under a UTF-16/32 label (a BOM was already tried first).
+        return None
     try:
         text = content.decode(encoding)
     except (UnicodeDecodeError, LookupError):
@@ -93,8 +111,19 @@ def _try(content: bytes, encoding: str | None) -> str | None:
 def _guess(content: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(content[: 1024 * 1024]).best()
-    return canonical_charset(best.encoding) if best is not None else None
+    matches = list(from_bytes(content[: 1024 * 1024]))
+    if not matches:
+        return None
+    best = matches[0]
+    # On a tie the detector's order is arbitrary (cp1250 before cp1252, cp949 before
+    # GB18030 for short titles); a tie goes to the codec our sources actually use.
+    for preferred in _TIE_ORDER:
+        for match in matches:
+            if preferred in {canonical_charset(name) for name in match.could_be_from_charset}:
+                if match.chaos <= best.chaos and match.coherence >= best.coherence:
+                    return preferred
+                break
+    return canonical_charset(best.encoding)
 
 
 def decode_body(content: bytes, content_type: str | None = None) -> tuple[str, str]:

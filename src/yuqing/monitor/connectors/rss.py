@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -85,10 +86,20 @@ def _entry_item(entry: Any, *, base: str) -> dict[str, Any]:
     return item
 
 
+@dataclass
+class FeedItems:
+    """What one feed document holds for a cursor."""
+
+    items: list[dict[str, Any]]  # new items, in the feed's order
+    warnings: list[str]
+    left_out: int  # new items held back by `max_items`
+    shown: list[str]  # keys of the entries yielded now or seen before, still in the feed
+
+
 def parse_feed(
     content: bytes, *, url: str, content_type: str = "", spec: SourceSpec, cursor: Cursor
-) -> tuple[list[dict[str, Any]], list[str], bool]:
-    """New items of a feed document, warnings, and whether `max_items` cut it short."""
+) -> FeedItems:
+    """The new items of a feed document: all of them, or `max_items` when the source sets it."""
     import feedparser
 
     text = decode_body(content, content_type)[0]
@@ -112,9 +123,11 @@ def parse_feed(
             error=parsed.get("bozo_exception")
         )
         warnings.append(f"{url}: {reason}")
+    # CONTRACTS: the posts the connector yields are all the feed holds; a limit is the
+    # source's own choice, and what it holds back is counted, never dropped unseen.
+    limit = spec.item_limit
     seen = cursor.seen_set()
-    items: list[dict[str, Any]] = []
-    truncated = False
+    found = FeedItems(items=[], warnings=warnings, left_out=0, shown=[])
     for number, entry in enumerate(parsed.entries, start=1):
         item = _entry_item(entry, base=url)
         if not item.get("title") and not item.get("text"):
@@ -122,14 +135,14 @@ def parse_feed(
             warnings.append(f"{url}: {reason}")
             continue
         key = item_key(item)
-        if key in seen:
-            continue
-        if len(items) >= spec.max_items:
-            truncated = True
-            break
-        seen.add(key)
-        items.append(item)
-    return items, warnings, truncated
+        if key not in seen:
+            if limit is not None and len(found.items) >= limit:
+                found.left_out += 1
+                continue
+            seen.add(key)
+            found.items.append(item)
+        found.shown.append(key)
+    return found
 
 
 def fetched_from_response(
@@ -139,7 +152,7 @@ def fetched_from_response(
     cursor = cursor or Cursor()
     if response.not_modified:
         return Fetched(items=[], cursor=cursor, not_modified=True)
-    items, warnings, truncated = parse_feed(
+    found = parse_feed(
         response.content,
         url=response.url,
         content_type=response.content_type,
@@ -147,13 +160,18 @@ def fetched_from_response(
         cursor=cursor,
     )
     # Cut short: forget the validators, or the next poll's 304 would hide the rest.
+    cut = found.left_out > 0
+    # Everything the feed still shows stays remembered, however long the feed is.
     new_cursor = cursor.advanced(
-        (item_key(item) for item in items),
-        etag=None if truncated else response.etag,
-        last_modified=None if truncated else response.last_modified,
-        published=(item["published_at"] for item in items if "published_at" in item),
+        found.shown,
+        etag=None if cut else response.etag,
+        last_modified=None if cut else response.last_modified,
+        published=(item["published_at"] for item in found.items if "published_at" in item),
+        keep=len(found.shown),
     )
-    return Fetched(items=items, cursor=new_cursor, warnings=warnings)
+    return Fetched(
+        items=found.items, cursor=new_cursor, warnings=found.warnings, left_out=found.left_out
+    )
 
 
 class RssConnector:
