@@ -17,7 +17,7 @@ import io
 import json
 import threading
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -31,6 +31,7 @@ from yuqing.monitor.pipeline import Pipeline, SourceDefaults
 from yuqing.monitor.readers import Record
 from yuqing.monitor.schemas import PushRejection, PushResult
 from yuqing.web.deps import token_dep
+from yuqing.web.params import PlainStr
 from yuqing.worker.scheduler import RELOAD_EVERY
 
 RELOAD_S = RELOAD_EVERY.total_seconds()  # as the worker loop: edits apply this soon
@@ -203,7 +204,9 @@ _BODY_DOC: dict[str, Any] = {
 @router.post("/posts", tags=["posts"], openapi_extra=_BODY_DOC)
 async def create_posts(
     request: Request,
-    source: str = Query("", max_length=256, description="Source name for posts that name none."),
+    source: Annotated[
+        PlainStr, Query(max_length=256, description="Source name for posts that name none.")
+    ] = "",
 ) -> PushResult:
     """Push posts through the live pipeline; counts accepted / duplicates / rejected."""
     intake: PushIntake = request.app.state.push
