@@ -192,7 +192,7 @@ async def _read_capped(request: Request, cap: int) -> bytes:
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "Posts (CONTRACTS 'Post'): a JSON array, or JSON Lines.",
+        "description": "Posts (docs/formats.md): a JSON array, or JSON Lines.",
         "content": {
             "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
             "application/x-ndjson": {"schema": {"type": "string"}},
