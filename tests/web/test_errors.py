@@ -145,6 +145,12 @@ def test_push_source_parameter_problems_are_422(api: httpx.Client) -> None:
     assert one_line_error(answer, 422).startswith("查询参数 'source'：")
 
 
+@pytest.mark.parametrize("header", [b"Bearer \xe4\xbb\xa4\xe7\x89\x8c", b"Bearer \xff", b"Basic x"])
+def test_an_odd_authorization_header_is_401(api: httpx.Client, header: bytes) -> None:
+    answer = api.get("/api/v1/alerts", headers={"Authorization": header})
+    assert one_line_error(answer, 401) == "需要有效的 API 令牌（Authorization: Bearer …）"
+
+
 def test_unknown_paths_and_methods_are_json(api: httpx.Client) -> None:
     assert one_line_error(api.get("/api/v1/nothing", headers=AUTH), 404)
     assert one_line_error(api.delete("/api/v1/alerts", headers=AUTH), 405)
