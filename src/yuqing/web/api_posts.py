@@ -31,6 +31,7 @@ from yuqing.monitor.pipeline import Pipeline, SourceDefaults
 from yuqing.monitor.readers import Record
 from yuqing.monitor.schemas import PushRejection, PushResult
 from yuqing.web.deps import token_dep
+from yuqing.web.errors import AUTH_RESPONSES
 from yuqing.web.params import PlainStr
 from yuqing.worker.scheduler import RELOAD_EVERY
 
@@ -48,7 +49,7 @@ LINES_TYPES = frozenset(
 )
 Kind = Literal["array", "lines", "sniff"]
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)], responses=AUTH_RESPONSES)
 
 
 class PushIntake:

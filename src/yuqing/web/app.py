@@ -148,7 +148,9 @@ def create_app(
             alert = alerts_service.acknowledge(session=session, clock=clock, token=token, by=who)
         return _ack_page(request, alert)
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)])
+    api = APIRouter(
+        prefix="/api/v1", dependencies=[Depends(token_dep)], responses=errors.AUTH_RESPONSES
+    )
 
     @api.get("/alerts", tags=["alerts"])
     def read_alerts(

@@ -49,11 +49,15 @@ class ErrorOut(BaseModel):
 # an HTML page's media type, and errors are JSON on every route.
 _ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid API token (routes under /api/v1)", "content": _ERROR_JSON},
     422: {"description": "A parameter or the body is not valid", "content": _ERROR_JSON},
     500: {"description": "The server failed (no internals told)", "content": _ERROR_JSON},
 }
 
+
+# For the routes that need a token.
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid API token", "content": _ERROR_JSON},
+}
 
 # Where a refused value was, by the first item of pydantic's `loc`.
 _PLACES = {
