@@ -80,6 +80,11 @@ def validation_detail(errors: list[Any]) -> str:
     if not errors:
         return _("the request is not valid")
     first = errors[0]
+    if first.get("type") == "json_invalid":  # its loc holds the offset, not a field
+        error = f"{first.get('ctx', {}).get('error', '')} (char {first['loc'][-1]})"
+        # TRANSLATORS: {error} is Python's own wording, in English.
+        problem = _("not valid JSON: {error}").format(error=error)
+        return one_line(_("{where}: {problem}").format(where=_("the body"), problem=problem))
     loc = [str(part) for part in first.get("loc", ())]
     kind, names = (loc[0], loc[1:]) if loc else ("body", [])
     if names:
