@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install install-test services lint typecheck pytest clean i18n
+.PHONY: demo test install install-test services lint typecheck pytest clean i18n vendor-swagger-ui
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ i18n: install-test
 	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -D messages \
 		--ignore-obsolete
 	$(BIN)/pybabel compile -d $(LOCALE_DIR) -D messages --statistics
+
+# Swagger UI's assets for /api/v1/docs, vendored into the package at the version pinned in
+# the script (npm registry, integrity checked); commit what it writes.
+vendor-swagger-ui:
+	bash scripts/vendor-swagger-ui.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

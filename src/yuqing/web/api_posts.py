@@ -17,7 +17,7 @@ import io
 import json
 import threading
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -31,6 +31,8 @@ from yuqing.monitor.pipeline import Pipeline, SourceDefaults
 from yuqing.monitor.readers import Record
 from yuqing.monitor.schemas import PushRejection, PushResult
 from yuqing.web.deps import token_dep
+from yuqing.web.errors import AUTH_RESPONSES
+from yuqing.web.params import PlainStr
 from yuqing.worker.scheduler import RELOAD_EVERY
 
 RELOAD_S = RELOAD_EVERY.total_seconds()  # as the worker loop: edits apply this soon
@@ -47,7 +49,7 @@ LINES_TYPES = frozenset(
 )
 Kind = Literal["array", "lines", "sniff"]
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)], responses=AUTH_RESPONSES)
 
 
 class PushIntake:
@@ -191,7 +193,7 @@ async def _read_capped(request: Request, cap: int) -> bytes:
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "Posts (CONTRACTS 'Post'): a JSON array, or JSON Lines.",
+        "description": "Posts (docs/formats.md): a JSON array, or JSON Lines.",
         "content": {
             "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
             "application/x-ndjson": {"schema": {"type": "string"}},
@@ -203,7 +205,9 @@ _BODY_DOC: dict[str, Any] = {
 @router.post("/posts", tags=["posts"], openapi_extra=_BODY_DOC)
 async def create_posts(
     request: Request,
-    source: str = Query("", max_length=256, description="Source name for posts that name none."),
+    source: Annotated[
+        PlainStr, Query(max_length=256, description="Source name for posts that name none.")
+    ] = "",
 ) -> PushResult:
     """Push posts through the live pipeline; counts accepted / duplicates / rejected."""
     intake: PushIntake = request.app.state.push

@@ -7,12 +7,14 @@ text are hostile input: Jinja2 escapes everything it renders.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
@@ -22,17 +24,21 @@ from sqlalchemy.orm import Session
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import Alert
 from yuqing.core.clock import Clock
-from yuqing.core.errors import NotFound, YuQingError
+from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
 from yuqing.monitor.pipeline import Pipeline
-from yuqing.web import api_posts
+from yuqing.web import api_posts, apidocs, errors
 from yuqing.web.deps import SessionDep, token_dep
 from yuqing.web.i18n import install_i18n
+from yuqing.web.params import PlainStr, without_control
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 install_i18n(TEMPLATES.env)  # pages speak through the catalogs (zh_CN first, en)
+MAX_ALERTS = 1000  # one page of `GET /api/v1/alerts`
+MAX_ID = 2**63 - 1  # the store's BIGINT: a larger id cannot exist, and PostgreSQL refuses it
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class AlertRead(BaseModel):
@@ -69,7 +75,7 @@ class AlertList(BaseModel):
 
 
 class AckIn(BaseModel):
-    by: str = Field(min_length=1, max_length=200)
+    by: PlainStr = Field(min_length=1, max_length=200)
 
 
 def _unique_id(route: APIRoute) -> str:
@@ -91,17 +97,17 @@ def create_app(
     app = FastAPI(
         title="YuQing 舆情",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by `apidocs` from the package's own assets (no CDN)
         redoc_url=None,
         generate_unique_id_function=_unique_id,
+        responses=errors.ERROR_RESPONSES,
     )
 
     app.state.sessions = make_sessionmaker(engine)
     app.state.api_tokens = list(api_tokens)
 
-    @app.exception_handler(YuQingError)
-    async def _error(_request: Request, exc: YuQingError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=exc.http_status)
+    errors.install(app)
+    apidocs.install(app, templates=TEMPLATES)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, bool]:
@@ -137,22 +143,29 @@ def create_app(
         """Acknowledge through the link; the name given is recorded beside it."""
         alert = _by_token(session, token)
         if alert.acknowledged_at is None:
-            who = f"link:{by.strip()[:100]}" if by.strip() else "link"
+            by = without_control(by).strip()
+            who = f"link:{by[:100]}" if by else "link"
             alert = alerts_service.acknowledge(session=session, clock=clock, token=token, by=who)
         return _ack_page(request, alert)
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)])
+    api = APIRouter(
+        prefix="/api/v1", dependencies=[Depends(token_dep)], responses=errors.AUTH_RESPONSES
+    )
 
     @api.get("/alerts", tags=["alerts"])
-    def read_alerts(session: SessionDep, open_only: bool = False, limit: int = 100) -> AlertList:
+    def read_alerts(
+        session: SessionDep,
+        open_only: bool = False,
+        limit: Annotated[int, Query(ge=1, le=MAX_ALERTS, description="How many (1-1000).")] = 100,
+    ) -> AlertList:
         """Alerts, newest first."""
-        alerts = alerts_service.get_all(
-            session=session, open_only=open_only, limit=min(limit, 1000)
-        )
+        alerts = alerts_service.get_all(session=session, open_only=open_only, limit=limit)
         return AlertList(data=[AlertRead.of(a) for a in alerts], count=len(alerts))
 
     @api.post("/alerts/{alert_id}/ack", tags=["alerts"])
-    def ack_alert(alert_id: int, body: AckIn, session: SessionDep) -> AlertRead:
+    def ack_alert(
+        alert_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: AckIn, session: SessionDep
+    ) -> AlertRead:
         """Acknowledge an alert: reminders and escalation stop."""
         alert = alerts_service.acknowledge(
             session=session, clock=clock, alert_id=alert_id, by=body.by
@@ -167,7 +180,13 @@ def create_app(
 def _by_token(session: Session, token: str) -> Alert:
     from sqlalchemy import select
 
-    alert = session.scalar(select(Alert).where(Alert.ack_token == token))
+    # A link's token is URL-safe base64 (`new_token`); anything else, a NUL included
+    # (which PostgreSQL would refuse), finds nothing.
+    alert = (
+        session.scalar(select(Alert).where(Alert.ack_token == token))
+        if _TOKEN.fullmatch(token)
+        else None
+    )
     if alert is None:
         raise NotFound(_("no alert for this acknowledgement link"))
     return alert

@@ -24,7 +24,10 @@ def token_dep(request: Request, authorization: Annotated[str | None, Header()] =
     """The API needs `Authorization: Bearer <token>` with a configured token."""
     supplied = (authorization or "").removeprefix("Bearer ").strip()
     tokens: list[str] = request.app.state.api_tokens
-    if not supplied or not any(hmac.compare_digest(supplied, t) for t in tokens):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500),
+    # and a header may carry any byte.
+    given = supplied.encode("utf-8", "surrogateescape")
+    if not supplied or not any(hmac.compare_digest(given, t.encode()) for t in tokens):
         raise Unauthenticated(_("a valid API token is needed (Authorization: Bearer …)"))
 
 
