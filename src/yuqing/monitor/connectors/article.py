@@ -29,7 +29,18 @@ _JUNK_BOX = re.compile(
     re.I,
 )
 _JUNK_TAGS = "nav, footer, aside"
+# Credit and byline lines: who edited it, where it came from, when, how many read it.
+_CREDIT = re.compile(
+    r"^[\s(（【\[]*(?:责任编辑|责编|编辑|审核|校对|来源|作者|记者|通讯员|摄影|本文来源|原标题"
+    r"|editor|edited by)\s*[:：]",
+    re.I,
+)
+_BYLINE = re.compile(r"发布时间|发布日期|来源[:：]|浏览次数|点击数|阅读数|字体[:：]|【字体")
+_FULL_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+_MAX_CREDIT = 80
+_TABLE_ROW = re.compile(r"^\|(.*)\|$")
 _MAX_JUNK_SHARE = 0.5
+_TITLE_LINES = 4
 
 
 def without_leading_junk(html: str) -> str:
@@ -93,15 +104,36 @@ class _Junk:
 
     def is_junk(self, line: str) -> bool:
         line = _norm(line)
-        return line in self.links or (len(line) >= 4 and line in self.boxes)
+        if line in self.links or (len(line) >= 4 and line in self.boxes):
+            return True
+        if len(line) <= _MAX_CREDIT and (
+            _CREDIT.match(line) or (_BYLINE.search(line) and _FULL_DATE.search(line))
+        ):
+            return True
+        # A line made of link texts ("【打印本页】 【关闭窗口】", "首页 > 政务公开"):
+        rest = line
+        for link in self.links:
+            if len(link) >= 2 and link in rest:
+                rest = rest.replace(link, "")
+        return len(re.sub(r"[\W_]+", "", rest)) < len(line) * 0.2
 
     def clean(self, text: str) -> tuple[str, float]:
         """The text without junk lines, and the share of characters that were junk."""
-        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        lines = [line.strip() for line in _table_cells(text) if line.strip()]
         kept = [line for line in lines if not self.is_junk(line)]
         total = sum(len(line) for line in lines) or 1
         junk = 1 - sum(len(line) for line in kept) / total
         return "\n".join(kept), junk
+
+
+def _table_cells(text: str) -> list[str]:
+    # trafilatura writes tables as "| cell | cell |"; old CMSs lay whole pages out in
+    # tables, so each cell is a line of its own.
+    lines: list[str] = []
+    for line in text.split("\n"):
+        row = _TABLE_ROW.match(line.strip())
+        lines.extend(row.group(1).replace("\\|", "|").split(" | ") if row else [line])
+    return lines
 
 
 def _trafilatura(html: str, url: str, *, precise: bool) -> dict[str, Any]:
@@ -139,12 +171,15 @@ def _main_text(html: str, url: str, junk: _Junk) -> tuple[str | None, dict[str, 
 
 
 def _drop_title_line(text: str | None, title: str | None) -> str | None:
-    # trafilatura keeps the headline as the body's first line; the post has it as title.
+    # Extractors keep the headline in the body, sometimes after a kicker line; the post
+    # has it as its title, and what stands above it is not the body either.
     if not text or not text.strip():
         return None
-    first, _, rest = text.partition("\n")
-    if title and _norm(first) == _norm(title) and rest.strip():
-        return rest.strip()
+    lines = text.strip().split("\n")
+    if title:
+        for index, line in enumerate(lines[:_TITLE_LINES]):
+            if _norm(line) == _norm(title) and index + 1 < len(lines):
+                return "\n".join(lines[index + 1 :]).strip()
     return text.strip()
 
 

@@ -10,7 +10,6 @@ the footer, a navigation entry).
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 # Where sites join headline and site name. An unspaced hyphen only between CJK
@@ -26,10 +25,11 @@ _SITE_PLACES = "header, footer, nav, [class*=logo], [id*=logo], [class*=foot], [
 _MIN_HEADLINE = 4
 _MAX_HEADLINE = 200
 _MAX_SITE_NAME = 30
+_MIN_CONTAINED = 6
 
 
 def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    return " ".join(text.split())
 
 
 def _pieces(title: str) -> list[tuple[str, str]]:
@@ -61,14 +61,23 @@ def _headings(tree: Any) -> list[str]:
 
 def _confirmed(full: str, headings: list[str]) -> str | None:
     """A heading that is the whole title, its head before a separator, or its long tail."""
+    pieces = _pieces(full)
     for heading in headings:
         if heading == full:
             return heading
-        for head, tail in _pieces(full):
+        for head, tail in pieces:
             # A tail piece is the headline only when it outweighs the rest ("网站 - 标题");
             # a short tail is the site name, and a logo <h1> must not win.
             if heading == head or (heading == tail and len(tail) > len(head)):
                 return heading
+    # A heading with a label around the headline ("[求助] 标题"): the longest head of
+    # the title that the heading contains, so a headline's own colon is kept.
+    for head, _tail in reversed(pieces):
+        if len(head) < _MIN_CONTAINED:
+            continue
+        for heading in headings:
+            if head in heading and len(heading) <= len(head) * 1.5 + 8:
+                return head
     return None
 
 

@@ -95,21 +95,44 @@ def _is_furniture(node: Any) -> bool:
     return bool(marks.strip()) and _FURNITURE.search(marks) is not None
 
 
+def _holds(node: Any, headline_ids: set[int]) -> int:
+    return sum(1 for a in node.css("a[href]") if a.mem_id in headline_ids)
+
+
+def _repeated(node: Any, parent: Any, headline_ids: set[int]) -> bool:
+    """Whether `node` is one of several alike siblings that each hold a headline."""
+    shape = (node.tag, node.attributes.get("class"))
+    alike = 0
+    for sibling in parent.iter():
+        if (sibling.tag, sibling.attributes.get("class")) == shape and _holds(
+            sibling, headline_ids
+        ):
+            alike += 1
+            if alike > 1:
+                return True
+    return False
+
+
 def _items(anchors: list[Any], body: Any) -> set[int]:
-    """The largest element around each headline link that holds no other headline."""
+    """Each headline's item: the repeated element around it (`li`, `tr`, a teaser box)."""
     headline_ids = {a.mem_id for a in anchors}
     items: set[int] = set()
     for anchor in anchors:
-        node = anchor
-        while True:
+        node, item = anchor, None
+        while item is None:
             parent = node.parent
             if parent is None or parent.mem_id == body.mem_id:
                 break
-            inside = sum(1 for a in parent.css("a[href]") if a.mem_id in headline_ids)
-            if inside > 1 or len(parent.text(strip=True) or "") > ITEM_MAX_CHARS:
+            if _repeated(node, parent, headline_ids):
+                item = node
+            elif _holds(parent, headline_ids) > 1:
                 break
-            node = parent
-        items.add(node.mem_id)
+            else:
+                node = parent
+        if item is None:
+            # No repeated shape: the largest lone box around the link, if item-sized.
+            item = node if len(node.text(strip=True) or "") <= ITEM_MAX_CHARS else anchor
+        items.add(item.mem_id)
     return items
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from yuqing.core.errors import InvalidInput
 from yuqing.monitor.timeparse import parse_time
@@ -104,6 +105,7 @@ _LABEL = re.compile(
 )
 _BYLINE_WINDOW = 400  # characters after the headline that still belong to the byline
 _PARAGRAPH = re.compile(r"^[^\n]{80,}$", re.MULTILINE)
+_OTHER_BOX = re.compile(r"comment|reply|related|recommend|sidebar|widget", re.I)
 _SKIP = ("a", "script", "style", "noscript", "template", "select", "option", "nav", "footer")
 
 
@@ -215,9 +217,13 @@ def _ld_time(tree: Any, timezone: str) -> str | None:
 
 
 def _in_skipped(node: Any) -> bool:
+    # Inside a link, a list item or a comment box, a <time> dates something else.
     parent = node.parent
     while parent is not None:
-        if parent.tag in _SKIP or parent.tag in ("li", "aside"):
+        if parent.tag in ("a", "li", "aside", "nav"):
+            return True
+        marks = f"{parent.attributes.get('class') or ''} {parent.attributes.get('id') or ''}"
+        if _OTHER_BOX.search(marks):
             return True
         parent = parent.parent
     return False
@@ -251,8 +257,7 @@ def visible_text(tree: Any) -> str:
 def byline_time(text: str, headline: str | None, timezone: str) -> str | None:
     """The byline's time: a labelled date, else the first full date after the headline."""
     for match in _DATE_TEXT.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        if _LABEL.search(text[max(line_start, match.start() - 30) : match.start()]):
+        if _LABEL.search(text[max(0, match.start() - 30) : match.start()]):
             found = _match_time(match, timezone)
             if found:
                 return found
@@ -272,13 +277,20 @@ def published_time(
     tree: Any, *, text: str, headline: str | None, timezone: str, guess: str | None = None
 ) -> str | None:
     """The page's publication time as ISO 8601 UTC, or None when the page does not say."""
-    for found in (_meta_time(tree, timezone), _ld_time(tree, timezone)):
-        if found:
-            return found
-    found = _time_element(tree, timezone) or byline_time(text, headline, timezone)
-    if found:
-        return found
+    stated = _meta_time(tree, timezone) or _ld_time(tree, timezone)
+    shown = _time_element(tree, timezone) or byline_time(text, headline, timezone)
+    if stated and shown and _same_day_with_clock(stated, shown, timezone):
+        return shown  # metadata gave the day only; the byline adds the time of day
+    if stated or shown:
+        return stated or shown
     return _shown_day(guess, text, timezone) if guess else None
+
+
+def _same_day_with_clock(stated: str, shown: str, timezone: str) -> bool:
+    zone = ZoneInfo(timezone)
+    day = datetime.fromisoformat(stated).astimezone(zone)
+    other = datetime.fromisoformat(shown).astimezone(zone)
+    return day.time() == time(0) and day.date() == other.date() and other.time() != time(0)
 
 
 def _shown_day(guess: str, text: str, timezone: str) -> str | None:
