@@ -192,13 +192,6 @@ def _iso_time(value: str | None, timezone: str) -> str | None:
         return byline_time(value, None, timezone)
 
 
-def is_article_page(html: str) -> bool:
-    """Whether a page says it is an article (Open Graph type or a publication time)."""
-    from yuqing.monitor.connectors.listpage import page_layout
-
-    return page_layout(without_leading_junk(html), base="http://page.invalid/").says_article
-
-
 def extract_post(
     html: str, *, url: str, options: Mapping[str, Any], timezone: str = "Asia/Shanghai"
 ) -> dict[str, Any]:

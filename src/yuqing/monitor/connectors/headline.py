@@ -26,6 +26,9 @@ _MIN_HEADLINE = 4
 _MAX_HEADLINE = 200
 _MAX_SITE_NAME = 30
 _MIN_CONTAINED = 6
+# A head piece shown by some element (not a heading) counts when it is most of the
+# title: a navigation entry "Ukraine" must not confirm "Ukraine: talks resume - News".
+_SHOWN_SHARE = 0.5
 
 
 def _norm(text: str) -> str:
@@ -114,6 +117,15 @@ def _strip_site(full: str, places: set[str]) -> str:
         full = head
 
 
+def _shown_head(tree: Any, full: str) -> str | None:
+    """The longest head of the title that some element shows as its whole text."""
+    heads = {head for head, _tail in _pieces(full) if len(head) >= len(full) * _SHOWN_SHARE}
+    if not heads:
+        return None
+    shown = {_norm(node.text() or "") for node in tree.css("body *")} & heads
+    return max(shown, key=len) if shown else None
+
+
 def clean_headline(tree: Any) -> str | None:
     """The headline of an article page, without the site's name; None when there is none."""
     title_node = tree.css_first("title")
@@ -132,5 +144,8 @@ def clean_headline(tree: Any) -> str | None:
                 return other
     if not fulls:
         return headings[0] if headings else None
+    shown = _shown_head(tree, fulls[-1])
+    if shown:
+        return shown
     places = _site_names(tree)
     return _strip_site(fulls[0], places)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from yuqing.monitor.connectors.pagedate import json_ld
+from yuqing.monitor.connectors.pagedate import ITEM_MAX_CHARS, json_ld
 from yuqing.monitor.urls import canonical_url
 
 _ARTICLE_PATH = re.compile(r"\d{4,}|\.(?:s?html?|shtm|php|aspx?)$", re.I)
@@ -30,7 +30,6 @@ _FURNITURE = re.compile(
 )
 _FULL_DATE = re.compile(r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)")
 MIN_LIST_LINKS = 2  # with no text of its own, even two headlines make a list
-ITEM_MAX_CHARS = 400  # a list item: headline, date, a teaser; more is an article's text
 LITTLE_OWN_TEXT = 200  # characters: less than a short news item's body
 _MIN_BLOCK = 8  # shorter text runs are labels and separators ("来源：", "|", "03-01")
 

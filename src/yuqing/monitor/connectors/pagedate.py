@@ -103,6 +103,8 @@ _LABEL = re.compile(
     r"|first published)\s*[:：]?\s*$",
     re.IGNORECASE,
 )
+_HEADLINE_LINK = 5  # characters: link texts shorter than this are labels ("来源", "作者")
+ITEM_MAX_CHARS = 400  # a list item: headline, date, a teaser; more is an article's text
 _BYLINE_WINDOW = 400  # characters after the headline that still belong to the byline
 _PARAGRAPH = re.compile(r"^[^\n]{80,}$", re.MULTILINE)
 _OTHER_BOX = re.compile(r"comment|reply|related|recommend|sidebar|widget", re.I)
@@ -247,6 +249,13 @@ def visible_text(tree: Any) -> str:
     if body is None:
         return ""
     clone = type(tree)(body.html or "")
+    # A list item holding a headline link is another article's, its date included.
+    # (Only item-sized ones: old CMSs lay the whole page out in one table row.)
+    for item in clone.css("li, tr"):
+        if len(item.text(strip=True) or "") <= ITEM_MAX_CHARS and any(
+            len(a.text(strip=True) or "") >= _HEADLINE_LINK for a in item.css("a")
+        ):
+            item.decompose()
     for tag in _SKIP:
         for node in clone.css(tag):
             node.decompose()

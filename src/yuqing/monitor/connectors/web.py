@@ -5,7 +5,8 @@ containers of the list, links inside them), `next_selector` and `max_pages` (fol
 "next page" links), `title_selector`, `text_selector`, `time_selector`,
 `author_selector` (CSS overrides on article pages), `same_site` (default true: only
 links to the list page's own site are followed), `page` ("list" or "article" to skip
-guessing), `timezone`, `max_items` (default 20: each item costs a request).
+guessing; see `listpage.py` for the guess), `timezone`, `max_items` (default 20: each
+item costs a request). A list whose links give nothing falls back to the page itself.
 """
 
 from __future__ import annotations
@@ -141,11 +142,8 @@ def fetched_from_page(
     if not items and not already_seen:
         # The links gave nothing (all failed, or none was an article): the page itself
         # is read instead, saying why, rather than a silent empty result.
-        warnings.append(
-            _("{url}: its {count} article links gave nothing; reading the page itself").format(
-                url=canonical_url(page_url), count=len(links)
-            )
-        )
+        reason = _("the list's {count} article links gave nothing; reading the page itself")
+        warnings.append(f"{canonical_url(page_url)}: {reason.format(count=len(links))}")
         fallback = _single_article(spec, response, cursor=cursor, timezone=timezone)
         return Fetched(
             items=fallback.items, cursor=fallback.cursor, warnings=warnings + fallback.warnings
