@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from bench.extract import day_of, f1
 from typer.testing import CliRunner
 
 from tests.monitor.connectors.conftest import FIXTURES
 from tests.monitor.connectors.test_fetch_cli import make_app
 from yuqing.core.errors import SourceParseError
 from yuqing.monitor.connectors import get_connector
+from yuqing.monitor.connectors.article import extract_post
 from yuqing.monitor.connectors.charset import decode_body
 from yuqing.monitor.connectors.listpage import page_layout
 
@@ -126,3 +128,15 @@ def test_bench_pages_are_told_apart(name):
     page = BENCH[name]
     html, _codec = decode_body((FIXTURES / "pages" / "bench" / name).read_bytes(), "text/html")
     assert page_layout(html, base=page["url"]).is_list == (page["kind"] == "list")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, p in BENCH.items() if p["kind"] == "article"))
+def test_bench_articles_headline_and_day(name):
+    page = BENCH[name]
+    html, _codec = decode_body((FIXTURES / "pages" / "bench" / name).read_bytes(), "text/html")
+    item = extract_post(html, url=page["url"], options={}, timezone=page["timezone"])
+    assert item["title"] == page["title"]
+    assert day_of(item.get("published_at"), page["timezone"]) == day_of(
+        page["published"], page["timezone"]
+    )
+    assert f1(item.get("text"), page["text"], page["lang"]) > 0.9

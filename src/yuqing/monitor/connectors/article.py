@@ -24,7 +24,7 @@ _DOCUMENT_START = re.compile(r"<!doctype\s|<html[\s>]", re.I)
 _JUNK_SCAN = 64 * 1024
 # Containers whose lines are not the article's words even when an extractor keeps them.
 _JUNK_BOX = re.compile(
-    r"comment|reply|replies|respond|discuss|pinglun|gentie|\bcmt|评论|跟帖"
+    r"comment|reply|replies|respond|discuss|pinglun|gentie|\bcmn?t|评论|跟帖"
     r"|cookie|consent|gdpr|newsletter|subscribe|share|breadcrumb|copyright|related|recommend",
     re.I,
 )
@@ -38,6 +38,9 @@ _CREDIT = re.compile(
 _BYLINE = re.compile(r"发布时间|发布日期|来源[:：]|浏览次数|点击数|阅读数|字体[:：]|【字体")
 _FULL_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _MAX_CREDIT = 80
+# A line that is only a time stamp (a comment's, a list item's) is nobody's words.
+# (A clock time is required: a notice's closing "2026年2月10日" is part of it.)
+_ONLY_TIME = re.compile(r"[\d\s/.\-年月日]*\d{1,2}\s*[:：时]\s*\d{2}[\d\s:：分秒]*")
 _TABLE_ROW = re.compile(r"^\|(.*)\|$")
 _MAX_JUNK_SHARE = 0.5
 _TITLE_LINES = 4
@@ -107,7 +110,9 @@ class _Junk:
         if line in self.links or (len(line) >= 4 and line in self.boxes):
             return True
         if len(line) <= _MAX_CREDIT and (
-            _CREDIT.match(line) or (_BYLINE.search(line) and _FULL_DATE.search(line))
+            _CREDIT.match(line)
+            or (_BYLINE.search(line) and _FULL_DATE.search(line))
+            or _ONLY_TIME.fullmatch(line)
         ):
             return True
         # A line made of link texts ("【打印本页】 【关闭窗口】", "首页 > 政务公开"):

@@ -148,4 +148,8 @@ def clean_headline(tree: Any) -> str | None:
     if shown:
         return shown
     places = _site_names(tree)
-    return _strip_site(fulls[0], places)
+    stripped = _strip_site(fulls[0], places)
+    if headings and _is_site_piece(stripped, places):
+        # A title that is only the site's name ("青岚网" on every page): the heading.
+        return headings[0]
+    return stripped

@@ -98,10 +98,16 @@ _DATE_TEXT = re.compile(
     re.IGNORECASE,
 )
 # Words that introduce the publication time in a byline; "updated" is not one.
-_LABEL = re.compile(
-    r"(?:发布时间|发布日期|发表时间|发表于|发文日期|成文日期|时间|日期|published(?:\s+on)?|posted(?:\s+on)?"
-    r"|first published)\s*[:：]?\s*$",
-    re.IGNORECASE,
+# Words that introduce the publication time in a byline, strongest first: a government
+# page shows 成文日期 (when it was written) beside 发布日期 (when it was published).
+# "Updated" is not one.
+_LABELS = (
+    re.compile(
+        r"(?:发布时间|发布日期|发表时间|发表于|发文时间|published(?:\s+on)?|posted(?:\s+on)?"
+        r"|first published)\s*[:：]?\s*$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?:时间|日期|date)\s*[:：]?\s*$", re.IGNORECASE),
 )
 _HEADLINE_LINK = 5  # characters: link texts shorter than this are labels ("来源", "作者")
 ITEM_MAX_CHARS = 400  # a list item: headline, date, a teaser; more is an article's text
@@ -265,11 +271,12 @@ def visible_text(tree: Any) -> str:
 
 def byline_time(text: str, headline: str | None, timezone: str) -> str | None:
     """The byline's time: a labelled date, else the first full date after the headline."""
-    for match in _DATE_TEXT.finditer(text):
-        if _LABEL.search(text[max(0, match.start() - 30) : match.start()]):
-            found = _match_time(match, timezone)
-            if found:
-                return found
+    for label in _LABELS:
+        for match in _DATE_TEXT.finditer(text):
+            if label.search(text[max(0, match.start() - 30) : match.start()]):
+                found = _match_time(match, timezone)
+                if found:
+                    return found
     at = text.find(headline) + len(headline) if headline and headline in text else -1
     if at >= 0:
         window = text[at : at + _BYLINE_WINDOW]
