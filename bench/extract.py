@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -95,6 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     expected = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))["pages"]
     totals: dict[tuple[str, str], list[dict[str, float]]] = {}
+    seconds: Counter[str] = Counter()
     kinds_right = 0
     for name, page in expected.items():
         raw = (PAGES / name).read_bytes()
@@ -103,7 +105,10 @@ def main() -> None:
         if page["kind"] != "article":
             continue
         for who, extract in (("yuqing", ours), ("trafilatura", theirs)):
-            result = score(extract(raw, page), page)
+            start = time.perf_counter()
+            got = extract(raw, page)
+            seconds[who] += time.perf_counter() - start
+            result = score(got, page)
             totals.setdefault((page["lang"], who), []).append(result)
             if args.pages:
                 print(
@@ -123,6 +128,9 @@ def main() -> None:
             f"{mean('date'):.0%} | {sum(r['wrong_date'] for r in rows):.0f} |"
         )
     print(f"\nlist/article told apart: {kinds_right}/{len(expected)} pages")
+    pages = sum(len(rows) for (_lang, who), rows in totals.items() if who == "yuqing")
+    for who, total in sorted(seconds.items()):
+        print(f"{who}: {total / pages * 1000:.0f} ms per article page")
 
 
 if __name__ == "__main__":

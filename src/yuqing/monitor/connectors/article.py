@@ -38,6 +38,7 @@ _CREDIT = re.compile(
 _BYLINE = re.compile(r"发布时间|发布日期|来源[:：]|浏览次数|点击数|阅读数|字体[:：]|【字体")
 _FULL_DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
 _MAX_CREDIT = 80
+_NOT_WORD = re.compile(r"[\W_]+")
 # A line that is only a time stamp (a comment's, a list item's) is nobody's words.
 # (A clock time is required: a notice's closing "2026年2月10日" is part of it.)
 _ONLY_TIME = re.compile(r"[\d\s/.\-年月日]*\d{1,2}\s*[:：时]\s*\d{2}[\d\s:：分秒]*")
@@ -95,6 +96,9 @@ class _Junk:
 
     def __init__(self, tree: Any) -> None:
         self.links = {_norm(a.text() or "") for a in tree.css("a")} - {""}
+        self.short_links = sorted(
+            (link for link in self.links if 2 <= len(link) <= _MAX_CREDIT), key=len, reverse=True
+        )
         boxes: list[str] = []
         for node in tree.css("[class], [id]"):
             attrs = node.attributes
@@ -115,12 +119,14 @@ class _Junk:
             or _ONLY_TIME.fullmatch(line)
         ):
             return True
-        # A line made of link texts ("【打印本页】 【关闭窗口】", "首页 > 政务公开"):
+        if len(line) > _MAX_CREDIT:
+            return False
+        # A short line made of link texts ("【打印本页】 【关闭窗口】", "首页 > 政务公开"):
         rest = line
-        for link in self.links:
-            if len(link) >= 2 and link in rest:
+        for link in self.short_links:
+            if len(link) <= len(rest) and link in rest:
                 rest = rest.replace(link, "")
-        return len(re.sub(r"[\W_]+", "", rest)) < len(line) * 0.2
+        return len(_NOT_WORD.sub("", rest)) < len(line) * 0.2
 
     def clean(self, text: str) -> tuple[str, float]:
         """The text without junk lines, and the share of characters that were junk."""
