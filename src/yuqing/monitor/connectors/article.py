@@ -12,10 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from yuqing.core.errors import InvalidInput
 from yuqing.monitor.connectors.headline import clean_headline
-from yuqing.monitor.connectors.pagedate import byline_time, published_time, visible_text
-from yuqing.monitor.timeparse import parse_time
+from yuqing.monitor.connectors.pagedate import published_time, time_of, visible_text
 
 _AUTHOR_META = ('meta[name="author"]', 'meta[property="article:author"]')
 # Whatever may stand before the document proper: BOM, blanks, an XML prolog, comments.
@@ -194,15 +192,6 @@ def _drop_title_line(text: str | None, title: str | None) -> str | None:
     return text.strip()
 
 
-def _iso_time(value: str | None, timezone: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return parse_time(value.replace("：", ":"), default_tz=timezone).isoformat()
-    except InvalidInput:
-        return byline_time(value, None, timezone)
-
-
 def extract_post(
     html: str, *, url: str, options: Mapping[str, Any], timezone: str = "Asia/Shanghai"
 ) -> dict[str, Any]:
@@ -217,7 +206,7 @@ def extract_post(
     if not text:
         text, found = _main_text(html, url, _Junk(tree))
     chosen_time = _first_text(tree, options.get("time_selector"), attribute="datetime")
-    when = _iso_time(chosen_time, timezone)
+    when = time_of(chosen_time, timezone) if chosen_time else None
     if not when:
         when = published_time(
             tree,

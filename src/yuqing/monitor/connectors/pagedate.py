@@ -111,20 +111,25 @@ _LABELS = (
 )
 _HEADLINE_LINK = 5  # characters: link texts shorter than this are labels ("来源", "作者")
 ITEM_MAX_CHARS = 400  # a list item: headline, date, a teaser; more is an article's text
-_BYLINE_WINDOW = 400  # characters after the headline that still belong to the byline
+_BYLINE_WINDOW = 400
+_MAX_TIME_CHARS = 64  # characters after the headline that still belong to the byline
 _PARAGRAPH = re.compile(r"^[^\n]{80,}$", re.MULTILINE)
 _OTHER_BOX = re.compile(r"comment|reply|related|recommend|sidebar|widget", re.I)
 _SKIP = ("a", "script", "style", "noscript", "template", "select", "option", "nav", "footer")
 
 
-def _iso(value: str, timezone: str) -> str | None:
+def time_of(value: str, timezone: str) -> str | None:
+    """A stated time (ISO 8601, RFC 2822, 2026年3月1日 09:30, March 1, 2026) as ISO UTC."""
     value = value.strip()
-    if not value or len(value) > 64:
+    if not value:
         return None
-    try:
-        return parse_time(value.replace("：", ":"), default_tz=timezone).isoformat()
-    except InvalidInput:
-        return _from_text(value, timezone)
+    if len(value) <= _MAX_TIME_CHARS:
+        try:
+            return parse_time(value.replace("：", ":"), default_tz=timezone).isoformat()
+        except InvalidInput:
+            pass
+    # A sentence around it ("发布时间：2026-03-01 09:30 来源：…"): the first full date.
+    return _from_text(value[:_BYLINE_WINDOW], timezone)
 
 
 def _from_text(text: str, timezone: str) -> str | None:
@@ -175,12 +180,12 @@ def _meta_time(tree: Any, timezone: str) -> str | None:
         attrs = node.attributes
         key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
         if key.strip().lower() in _META_NAMES:
-            found = _iso(attrs.get("content") or "", timezone)
+            found = time_of(attrs.get("content") or "", timezone)
             if found:
                 return found
     for node in tree.css('[itemprop="datePublished"]'):
         value = node.attributes.get("datetime") or node.attributes.get("content") or node.text()
-        found = _iso(value or "", timezone)
+        found = time_of(value or "", timezone)
         if found:
             return found
     return None
@@ -218,7 +223,7 @@ def _ld_time(tree: Any, timezone: str) -> str | None:
     for obj in objects:
         for key in ("datePublished", "dateCreated"):
             value = obj.get(key)
-            found = _iso(value, timezone) if isinstance(value, str) else None
+            found = time_of(value, timezone) if isinstance(value, str) else None
             if found:
                 return found
     return None
@@ -243,7 +248,7 @@ def _time_element(tree: Any, timezone: str) -> str | None:
         if _in_skipped(node):
             continue
         value = node.attributes.get("datetime") or node.text()
-        found = _iso(value or "", timezone)
+        found = time_of(value or "", timezone)
         if found:
             return found
     return None
