@@ -30,6 +30,9 @@ _META = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""",
     re.IGNORECASE,
 )
+# Where the document proper starts when something (an ad script, a PHP warning) precedes it.
+_DOCUMENT_START = re.compile(rb"<html[\s>]|<head[\s>]", re.IGNORECASE)
+_JUNK_SCAN = 64 * 1024
 _CT_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -85,6 +88,12 @@ def declared_charset(content: bytes) -> str | None:
     """The encoding the document declares in its XML prolog or `<meta>` tag."""
     head = content[:_HEAD]
     match = _XML_DECL.match(head) or _META.search(head)
+    if match is None:
+        # A script before <html> can push the <meta> past the first 4 KiB; without it
+        # a GBK page is guessed as a European code page.
+        start = _DOCUMENT_START.search(content, 0, _JUNK_SCAN)
+        if start is not None and start.start() > 0:
+            match = _META.search(content, start.start(), start.start() + _HEAD)
     return match.group(1).decode("ascii") if match else None
 
 

@@ -5,20 +5,21 @@ containers of the list, links inside them), `next_selector` and `max_pages` (fol
 "next page" links), `title_selector`, `text_selector`, `time_selector`,
 `author_selector` (CSS overrides on article pages), `same_site` (default true: only
 links to the list page's own site are followed), `page` ("list" or "article" to skip
-guessing), `timezone`, `max_items` (default 20: each item costs a request).
+guessing; see `listpage.py` for the guess), `timezone`, `max_items` (default 20: each
+item costs a request). A list whose links give nothing falls back to the page itself.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from yuqing.core.errors import SourceUnavailable
+from yuqing.core.errors import SourceParseError, SourceUnavailable
 from yuqing.core.i18n import _
-from yuqing.monitor.connectors.article import extract_post, is_article_page
+from yuqing.monitor.connectors.article import extract_post, without_leading_junk
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec
+from yuqing.monitor.connectors.listpage import looks_like_article_link, page_layout, site_of
 from yuqing.monitor.urls import canonical_url
 
 if TYPE_CHECKING:
@@ -26,27 +27,6 @@ if TYPE_CHECKING:
 
 ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 DEFAULT_MAX_ITEMS = 20
-_ARTICLE_PATH = re.compile(r"\d{4,}|\.(?:s?html?|shtm|php|aspx?)$", re.I)
-_NOT_ARTICLE = re.compile(r"/(?:index|list|default|tag|tags|category|search|login)\b[^/]*$", re.I)
-_MIN_ANCHOR_CHARS = 5  # headlines are longer than "首页", "更多", "next"
-_MIN_LIST_LINKS = 2
-
-
-def _site(host: str) -> str:
-    host = host.lower()
-    return host[4:] if host.startswith("www.") else host
-
-
-def _looks_like_article(url: str, anchor: str, page: str) -> bool:
-    parts, page_parts = urlsplit(url), urlsplit(page)
-    if parts.scheme not in ("http", "https") or url == page:
-        return False
-    if _site(parts.hostname or "") != _site(page_parts.hostname or ""):
-        return False
-    path = parts.path or "/"
-    if path == "/" or _NOT_ARTICLE.search(path):
-        return False
-    return len(anchor.strip()) >= _MIN_ANCHOR_CHARS and _ARTICLE_PATH.search(path) is not None
 
 
 def article_links(html: str, *, base: str, options: dict[str, Any]) -> list[str]:
@@ -76,9 +56,9 @@ def article_links(html: str, *, base: str, options: dict[str, Any]) -> list[str]
         if not url.startswith(("http://", "https://")) or url == page or url in links:
             continue
         if not chosen:
-            if _looks_like_article(url, anchor.text(strip=True), page):
+            if looks_like_article_link(url, anchor.text(strip=True), page):
                 links.append(url)
-        elif not same_site or _site(urlsplit(url).hostname or "") == _site(page_host):
+        elif not same_site or site_of(urlsplit(url).hostname or "") == site_of(page_host):
             links.append(url)
     return links
 
@@ -104,14 +84,16 @@ def fetched_from_page(
     timezone = str(options.get("timezone") or "Asia/Shanghai")
     max_items = spec.option_int("max_items", DEFAULT_MAX_ITEMS)
     max_pages = spec.option_int("max_pages", 1)
-    html, page_url = response.text(), response.url
+    html, page_url = without_leading_junk(response.text()), response.url
     mode = options.get("page")
     listing = bool(options.get("list_selector") or options.get("link_selector"))
-    links = article_links(html, base=page_url, options=options)
+    # An article page links to other articles too (navigation, "related", rankings):
+    # only a page that is mostly headlines, with little text of its own, is a list.
     if mode == "article" or (
-        mode != "list" and not listing and (len(links) < _MIN_LIST_LINKS or is_article_page(html))
+        mode != "list" and not listing and not page_layout(html, base=page_url).is_list
     ):
         return _single_article(spec, response, cursor=cursor, timezone=timezone)
+    links = article_links(html, base=page_url, options=options)
 
     seen = cursor.seen_set()
     items: list[dict[str, Any]] = []
@@ -119,10 +101,12 @@ def fetched_from_page(
     warnings: list[str] = []
     truncated = incomplete = False
     pages = 1
+    already_seen = 0
     while True:
         for link in links:
             key = f"url:{link}"
             if key in seen:
+                already_seen += 1
                 continue
             if len(items) >= max_items:
                 truncated = True
@@ -155,6 +139,15 @@ def fetched_from_page(
             break
         html, page_url, pages = nxt.text(), nxt.url, pages + 1
         links = article_links(html, base=page_url, options=options)
+    if not items and not already_seen:
+        # The links gave nothing (all failed, or none was an article): the page itself
+        # is read instead, saying why, rather than a silent empty result.
+        reason = _("the list's {count} article links gave nothing; reading the page itself")
+        warnings.append(f"{canonical_url(page_url)}: {reason.format(count=len(links))}")
+        fallback = _single_article(spec, response, cursor=cursor, timezone=timezone)
+        return Fetched(
+            items=fallback.items, cursor=fallback.cursor, warnings=warnings + fallback.warnings
+        )
     # Anything left behind (cut short, failed): forget the validators, or the next
     # poll's 304 would hide it for good.
     incomplete = incomplete or truncated
@@ -177,8 +170,8 @@ def _single_article(
         return Fetched(items=[], cursor=cursor.advanced([], etag=etag, last_modified=modified))
     item = extract_post(response.text(), url=url, options=spec.options, timezone=timezone)
     if not item.get("text") and not item.get("title"):
-        reason = _("no title or text found")
-        return Fetched(items=[], cursor=cursor, warnings=[f"{url}: {reason}"])
+        # Never an empty success: the caller (fetch, poll) reports the page as failed.
+        raise SourceParseError(_("no title or text found"), source=url)
     published = [item["published_at"]] if "published_at" in item else []
     return Fetched(
         items=[item],
