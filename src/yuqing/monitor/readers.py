@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -18,6 +19,7 @@ import orjson
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.monitor.posts import ENGAGEMENT_KEYS
+from yuqing.monitor.repair import parse_count
 
 
 @dataclass(slots=True)
@@ -37,19 +39,30 @@ def decode_line(raw: bytes) -> str:
         raise InvalidInput(_("invalid UTF-8 at byte {n}").format(n=exc.start + 1)) from None
 
 
+# orjson reads an integer beyond 64 bits (20 digits or more) as an inexact float, where
+# `json` keeps every digit: such a line takes the standard path.
+_LONG_INTEGER = re.compile(rb"\d{20}")
+
+
+def fast_json(raw: bytes) -> bool:
+    """Whether orjson reads `raw` as `json` would (when it reads it at all)."""
+    return _LONG_INTEGER.search(raw) is None
+
+
 def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
     """Parsed JSON objects of a JSON Lines byte stream, one `Record` a non-blank line."""
     for number, raw in enumerate(stream, start=start):
         if not raw.strip():
             continue
         # orjson parses valid UTF-8 JSON about twice as fast as `json`; anything it refuses
-        # (bad UTF-8, a BOM, NaN, lone surrogates, huge integers) takes the standard path,
-        # which accepts what `json` accepts and words the error the same way as before.
-        try:
-            yield Record(number, obj=orjson.loads(raw))
-            continue
-        except orjson.JSONDecodeError:
-            pass
+        # (bad UTF-8, a BOM, NaN, lone surrogates) takes the standard path, which accepts
+        # what `json` accepts and words the error the same way as before.
+        if fast_json(raw):
+            try:
+                yield Record(number, obj=orjson.loads(raw))
+                continue
+            except orjson.JSONDecodeError:
+                pass
         try:
             text = decode_line(raw)
             if number == 1:
@@ -87,7 +100,7 @@ def _csv_object(row: dict[str | None, str | list[str] | None]) -> dict[str, Any]
         bare = name.removeprefix("engagement.")
         if bare in ENGAGEMENT_KEYS:
             try:
-                engagement[bare] = int(float(value))
+                engagement[bare] = parse_count(value)
             except ValueError:
                 raise InvalidInput(
                     _("column '{name}' must be a number, not {value!r}").format(
