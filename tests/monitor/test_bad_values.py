@@ -91,3 +91,15 @@ def test_stream_commands_take_every_line_and_write_valid_utf8_json(
     assert by_id["v05"]["title"] == "标题\ufffd"
     assert by_id["v06"]["meta"] == {"k": ["\ufffd", {"z": ""}], "n": None}
     assert by_id["v03"]["url"] == "http://[::1"  # the input as it came, repaired only
+
+
+def test_a_csv_row_with_an_unclosed_quote_is_named_and_the_rows_after_it_stored(
+    cli: Cli, store: Store
+) -> None:
+    result = cli("ingest", str(FIXTURES / "posts" / "unclosed_quote.csv"))
+    assert result.code == 0, result.stderr
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["LINE 2", "LINE 7"]
+    posts = stored(store)
+    assert sorted(posts) == ["2", "3", "4"]
+    assert (posts["2"].title, posts["2"].text) == ("标题二", "正文二")  # not fused into row 1
+    assert (posts["4"].platform, posts["4"].extra) == ("qa", {"platform_name": "知乎"})
