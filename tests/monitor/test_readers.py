@@ -91,3 +91,11 @@ def test_csv_long_cells_are_read() -> None:
     text = "长" * 200_000
     (record,) = read_csv(io.BytesIO(f"text\n{text}\n".encode()))
     assert record.obj == {"text": text}
+
+
+def test_integers_beyond_64_bits_keep_every_digit() -> None:
+    # orjson would read them as inexact floats; ordinary floats stay as they are.
+    data = b'{"id": 123456789012345678901234567890, "x": [1.5, {"y": 1e30}]}\n{"n": 2}\n'
+    records = list(read_jsonl(io.BytesIO(data)))
+    assert records[0].obj == {"id": 123456789012345678901234567890, "x": [1.5, {"y": 1e30}]}
+    assert records[1].obj == {"n": 2}

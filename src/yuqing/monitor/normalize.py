@@ -29,8 +29,8 @@ from yuqing.core.ids import derived_post_id
 from yuqing.core.textfold import fold
 from yuqing.monitor import htmltext, langdetect, timeparse, urls
 from yuqing.monitor.platforms import Choice, platform_of, tier_of
-from yuqing.monitor.posts import ENGAGEMENT_KEYS, KNOWN_FIELDS, Post
-from yuqing.monitor.repair import clean_json, clean_text, parse_count
+from yuqing.monitor.posts import ENGAGEMENT_KEYS, KNOWN_FIELDS, MEDIA_TIERS, PLATFORMS, Post
+from yuqing.monitor.repair import MAX_COUNT, clean_json, clean_text, parse_count
 
 _MAX_SHORT_FIELD = 4096  # ids, URLs, names, titles: longer is not a real value
 
@@ -56,9 +56,19 @@ def _string(obj: Mapping[str, Any], name: str, *, limit: int = _MAX_SHORT_FIELD)
     return text or None
 
 
+_NO_CHOICE = Choice(None, None)
+# A category as written, the common case: its answer without folding anything.
+_AS_WRITTEN = {name: Choice(name, None) for name in (*PLATFORMS, *MEDIA_TIERS)}
+
+
 def _choice(obj: Mapping[str, Any], name: str, of: Callable[[str], Choice]) -> Choice:
+    raw = obj.get(name)
+    if raw is None:
+        return _NO_CHOICE
+    if type(raw) is str and raw in _AS_WRITTEN:  # the common case first: every post
+        return _AS_WRITTEN[raw]
     value = _string(obj, name, limit=256)
-    return Choice(None, None) if value is None else of(value)
+    return _NO_CHOICE if value is None else of(value)
 
 
 def _engagement(obj: Mapping[str, Any]) -> dict[str, int]:
@@ -69,8 +79,12 @@ def _engagement(obj: Mapping[str, Any]) -> dict[str, int]:
         raise InvalidInput(_("field 'engagement' must be an object"))
     out: dict[str, int] = {}
     for key in ENGAGEMENT_KEYS:
+        n = value.get(key)
+        if type(n) is int and 0 <= n <= MAX_COUNT:  # the common case first: every post
+            out[key] = n
+            continue
         try:
-            n = parse_count(value.get(key))
+            n = parse_count(n)
         except ValueError:
             raise InvalidInput(
                 _("field 'engagement.{key}' must be a non-negative number").format(key=key)

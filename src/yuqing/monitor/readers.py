@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -38,14 +37,29 @@ def decode_line(raw: bytes) -> str:
         raise InvalidInput(_("invalid UTF-8 at byte {n}").format(n=exc.start + 1)) from None
 
 
-# orjson reads an integer beyond 64 bits (20 digits or more) as an inexact float, where
-# `json` keeps every digit: such a line takes the standard path.
-_LONG_INTEGER = re.compile(rb"\d{20}")
+_U64 = 2.0**64
 
 
-def fast_json(raw: bytes) -> bool:
-    """Whether orjson reads `raw` as `json` would (when it reads it at all)."""
-    return _LONG_INTEGER.search(raw) is None
+def exact_json(raw: bytes) -> Any:
+    """`raw` parsed by orjson (about twice as fast as `json`), as `json` would parse it.
+
+    orjson reads an integer beyond 64 bits as an inexact float where `json` keeps every
+    digit: a result holding a float that large is parsed again by `json` (a float written
+    as such, `1e30`, comes out the same). Raises `orjson.JSONDecodeError` as orjson does.
+    """
+    obj = orjson.loads(raw)
+    if type(obj) is dict or type(obj) is list:
+        stack: list[Any] = [obj]
+        while stack:  # a post is one flat object or two: a few microseconds
+            value = stack.pop()
+            for item in value.values() if type(value) is dict else value:
+                kind = type(item)
+                if kind is float:
+                    if not -_U64 < item < _U64:
+                        return json.loads(raw)
+                elif kind is dict or kind is list:
+                    stack.append(item)
+    return obj
 
 
 def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
@@ -56,12 +70,11 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
         # orjson parses valid UTF-8 JSON about twice as fast as `json`; anything it refuses
         # (bad UTF-8, a BOM, NaN, lone surrogates) takes the standard path, which accepts
         # what `json` accepts and words the error the same way as before.
-        if fast_json(raw):
-            try:
-                yield Record(number, obj=orjson.loads(raw))
-                continue
-            except orjson.JSONDecodeError:
-                pass
+        try:
+            yield Record(number, obj=exact_json(raw))
+            continue
+        except orjson.JSONDecodeError:
+            pass
         try:
             text = decode_line(raw)
             if number == 1:

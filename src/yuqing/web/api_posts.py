@@ -28,7 +28,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.i18n import N_, _
 from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import Pipeline, SourceDefaults
-from yuqing.monitor.readers import Record, fast_json
+from yuqing.monitor.readers import Record, exact_json
 from yuqing.monitor.schemas import PushRejection, PushResult
 from yuqing.web.deps import token_dep
 from yuqing.worker.scheduler import RELOAD_EVERY
@@ -109,12 +109,9 @@ class PushIntake:
 
 def _array_records(body: bytes) -> list[Record]:
     """The items of a JSON array (a single object counts as an array of one)."""
-    if fast_json(body):
-        try:
-            data: Any = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            data = _loads_standard(body)
-    else:
+    try:
+        data: Any = exact_json(body)
+    except orjson.JSONDecodeError:
         data = _loads_standard(body)
     if isinstance(data, dict):
         data = [data]
@@ -127,8 +124,8 @@ def _array_records(body: bytes) -> list[Record]:
 
 
 def _loads_standard(body: bytes) -> Any:
-    # What orjson refuses (a BOM, NaN) or would misread (an integer beyond 64 bits) takes
-    # the standard path, which also words the error.
+    # What orjson refuses (a BOM, NaN, lone surrogates) takes the standard path, which
+    # also words the error.
     try:
         return json.loads(body.decode("utf-8").removeprefix("\ufeff"))
     except UnicodeDecodeError as exc:
