@@ -149,7 +149,12 @@ def test_source_add_list_remove(cli: Cli) -> None:
     assert bad.code != 0 and "kind" in bad.stderr
     bad_tier = cli("source", "add", "y", "--kind", "rss", "--url", "https://e.com", "--tier", "god")
     assert bad_tier.code != 0 and "tier 只能是 central, " in bad_tier.stderr
-    (row,) = [json.loads(line) for line in cli("source", "list", "--json").stdout.splitlines()]
+    usual = ("--platform", "新浪微博", "--tier", "央媒")  # the usual names map, as in posts
+    assert cli("source", "add", "wb", "--kind", "rss", "--url", "https://e.com/r", *usual).code == 0
+    rows = [json.loads(line) for line in cli("source", "list", "--json").stdout.splitlines()]
+    row, weibo = sorted(rows, key=lambda r: r["name"])
+    assert (weibo["platform"], weibo["media_tier"]) == ("microblog", "central")
+    assert cli("source", "remove", "wb").code == 0
     assert row["name"] == "county-news" and row["media_tier"] == "municipal"
     assert row["interval_s"] == 600 and row["last_success_at"] is None
     assert cli("source", "remove", "county-news").code == 0

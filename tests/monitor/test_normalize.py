@@ -63,9 +63,37 @@ def test_unknown_fields_are_kept_as_extra() -> None:
             "field 'text' must be a string, not int",
         ),
         (
-            {"text": "a", "platform": "tv"},
-            "字段 'platform' 只能是 news, portal, ",
-            "field 'platform' must be one of news, portal, ",
+            {"text": "a", "published_at": "0000-01-01T00:00:00"},
+            "字段 'published_at' 不是时间：'0000-01-01T00:00:00'",
+            "field 'published_at' is not a time: '0000-01-01T00:00:00'",
+        ),
+        (
+            {"text": "a", "published_at": "9999-12-31T23:59:59-05:00"},
+            "字段 'published_at' 不是合理的时间（年份 9999）：",
+            "field 'published_at' is not a plausible time (year 9999): ",
+        ),
+        (
+            {"text": "a", "engagement": {"likes": float("nan")}},
+            "字段 'engagement.likes' 必须是非负数",
+            "field 'engagement.likes' must be a non-negative number",
+        ),
+        (
+            {
+                "text": "a",
+                "meta": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["deep"]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+            },
+            "附加字段嵌套超过 32 层",
+            "extra fields nest deeper than 32 levels",
+        ),
+        (
+            {"text": "a", "meta": {"notes": ["x" * 1000, "y" * 100]}},
+            "附加字段的文本过多",
+            "extra fields hold too much text",
+        ),
+        (
+            {"text": "a", "title": "长" * 5000},
+            "字段 'title' 超过 4096 个字符",
+            "field 'title' is longer than 4096 characters",
         ),
         (
             {"text": "a", "published_at": "yesterday"},
@@ -101,7 +129,7 @@ def test_bad_records_get_one_clear_reason(obj: object, chinese: str, english: st
 
 def test_nul_bytes_and_lone_surrogates_are_cleaned() -> None:
     post = parse({"text": "a\x00b\ud800c"})
-    assert post.text == "ab?c"
+    assert post.text == "ab\ufffdc"
     post.text.encode("utf-8")
 
 
@@ -144,3 +172,132 @@ def test_counts_and_choices_are_normalized_the_same_on_every_path() -> None:
     for bad in (True, float("nan"), -(2**63)):
         with pytest.raises(InvalidInput):
             parse({"text": "a", "engagement": {"likes": bad}})
+
+
+def test_values_no_store_can_keep_are_repaired_in_every_field() -> None:
+    # The records of issue 11: NUL and lone surrogates in any field, nested in extra
+    # metadata and in its keys; NaN and Infinity have no JSON form (PostgreSQL refuses them).
+    post = parse(
+        {
+            "text": "正文\ud800",
+            "title": "标\x00题\udc00",
+            "author": "作\x00者",
+            "foo": "a\x00b",
+            "\udc80key": "v",
+            "meta": {"k\x00": ["\ud83d", {"z": "\x00"}], "n": float("nan"), "big": 10**30},
+            "inf": float("inf"),
+        }
+    )
+    assert (post.text, post.title, post.author) == ("正文\ufffd", "标题\ufffd", "作者")
+    assert post.extra == {
+        "foo": "ab",
+        "\ufffdkey": "v",
+        "meta": {"k": ["\ufffd", {"z": ""}], "n": None, "big": str(10**30)},
+        "inf": None,
+    }
+
+
+def test_a_url_that_does_not_parse_is_kept_aside_not_fatal() -> None:
+    for bad in ("http://[::1", "http://example.com:99999/x"):
+        post = parse({"text": "a", "url": bad})
+        assert post.url is None
+        assert post.extra == {"url_invalid": bad}
+        assert post.id == parse({"text": "a"}).id  # derived from the content, as without URL
+
+
+def test_counts_beyond_the_store_are_capped_and_written_counts_are_read() -> None:
+    post = parse(
+        {
+            "text": "a",
+            "engagement": {
+                "likes": float("inf"),
+                "views": "10万+",
+                "reposts": "1,234",
+                "comments": "",
+            },
+        }
+    )
+    assert post.engagement == {"reposts": 1234, "likes": 2**62, "views": 100_000}
+    assert parse({"text": "a", "engagement": {"likes": "1.2万"}}).engagement == {"likes": 12_000}
+    assert parse({"text": "a", "engagement": {"likes": "3K"}}).engagement == {"likes": 3_000}
+    for bad in ("many", "-3", float("-inf")):
+        with pytest.raises(InvalidInput, match=r"engagement\.likes"):
+            parse({"text": "a", "engagement": {"likes": bad}})
+
+
+@pytest.mark.parametrize(
+    ("written", "platform"),
+    [
+        ("微博", "microblog"),
+        ("weibo", "microblog"),
+        ("Sina Weibo", "microblog"),
+        ("ＷＥＩＢＯ", "microblog"),
+        ("小紅書", "microblog"),
+        ("Twitter", "microblog"),
+        ("Facebook", "microblog"),
+        ("抖音", "video"),
+        ("douyin", "video"),
+        ("快手", "video"),
+        ("B站", "video"),
+        ("bilibili", "video"),
+        ("YouTube", "video"),
+        ("贴吧", "forum"),
+        ("tieba", "forum"),
+        ("论坛", "forum"),
+        ("知乎", "qa"),
+        ("zhihu", "qa"),
+        ("公众号", "wechat"),
+        ("微信", "wechat"),
+        ("头条", "portal"),
+        ("今日头条", "portal"),
+        ("toutiao", "portal"),
+        ("百家号", "portal"),
+        ("网易号", "portal"),
+        ("新闻", "news"),
+        ("政务网站", "news"),
+        ("领导留言板", "board"),
+        ("某某APP", "other"),
+    ],
+)
+def test_usual_platform_names_map_to_categories_and_keep_the_name(
+    written: str, platform: str
+) -> None:
+    post = parse({"text": "a", "platform": written})
+    assert post.platform == platform
+    assert post.extra == {"platform_name": written}
+
+
+def test_a_category_name_is_taken_as_it_is() -> None:
+    post = parse({"text": "a", "platform": "Microblog", "media_tier": "LOCAL"})
+    assert (post.platform, post.media_tier, post.extra) == ("microblog", "local", {})
+
+
+@pytest.mark.parametrize(
+    ("written", "tier"),
+    [
+        ("中央", "central"),
+        ("央媒", "central"),
+        ("省级", "provincial"),
+        ("市级", "municipal"),
+        ("县级", "local"),
+        ("区县", "local"),
+        ("自媒体", "self"),
+        ("不知道", None),
+    ],
+)
+def test_media_tier_synonyms_map_and_an_unknown_tier_is_dropped_with_its_name(
+    written: str, tier: str | None
+) -> None:
+    post = parse({"text": "a", "media_tier": written}, media_tier="provincial")
+    # An unknown tier says nothing: the source's own tier, if any, applies.
+    assert post.media_tier == (tier or "provincial")
+    assert post.extra == {"media_tier_name": written}
+
+
+def test_times_out_of_range_are_refused_not_fatal() -> None:
+    for value in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-05:00", "1899-12-31"):
+        with pytest.raises(InvalidInput, match="published_at"):
+            parse({"text": "a", "published_at": value})
+    for value in ("²", "9" * 400):
+        with pytest.raises(InvalidInput, match="published_at"):
+            parse({"text": "a", "published_at": value})

@@ -1,5 +1,6 @@
 import io
 
+from tests.conftest import FIXTURES
 from yuqing.monitor.readers import read_csv, read_jsonl
 
 
@@ -45,3 +46,56 @@ def test_csv_multiline_cell_keeps_the_start_line() -> None:
     data = b'text,title\n"line one\nline two",a\nx,b\n'
     records = list(read_csv(io.BytesIO(data)))
     assert [r.line for r in records] == [2, 4]
+
+
+def test_csv_with_an_unclosed_quote_names_the_row_and_reads_the_rows_it_swallowed() -> None:
+    """Issue 11: rows after an unclosed quote were fused silently into one post."""
+    data = (FIXTURES / "posts" / "unclosed_quote.csv").read_bytes()
+    records = list(read_csv(io.BytesIO(data)))
+    assert [(r.line, r.error is None) for r in records] == [
+        (2, False),
+        (3, True),
+        (4, True),
+        (5, True),  # a quoted cell over two lines that closes cleanly: text with a break
+        (7, False),
+    ]
+    assert records[0].error == (
+        "未闭合的引号：从本行开始的带引号单元格一直延续到第 4 行；本行已跳过，之后的各行按行读取"
+    )
+    assert [r.obj["id"] for r in records[1:4]] == ["2", "3", "4"]
+    assert records[3].obj["text"] == "第一段\n第二段"
+    assert records[4].error == "CSV 格式有误：unexpected end of data"
+
+
+def test_csv_row_over_lines_with_the_wrong_number_of_cells_is_refused() -> None:
+    # The quote closes cleanly but a line too late: the row has fewer cells than the header.
+    data = b'id,title,text\n1,"a,b\n2,c,d"\n3,e,f\n'
+    records = list(read_csv(io.BytesIO(data)))
+    assert [(r.line, r.error is None) for r in records] == [(2, False), (3, True), (4, True)]
+    assert records[0].error is not None and "第 3 行" in records[0].error
+    assert records[2].obj == {"id": "3", "title": "e", "text": "f"}
+
+
+def test_csv_line_that_does_not_decode_costs_that_row_only() -> None:
+    head = f"title,text\n标题,{'长' * 30_000}\n".encode()  # UTF-8, judged by the first 64 KiB
+    data = head + b"bad,\xff\xfe\n" + "好,正文二\n".encode()
+    records = list(read_csv(io.BytesIO(data)))
+    assert [(r.line, r.error) for r in records] == [
+        (2, None),
+        (3, "无法将此行按 UTF-8 解码（第 5 字节）"),
+        (4, None),
+    ]
+
+
+def test_csv_long_cells_are_read() -> None:
+    text = "长" * 200_000
+    (record,) = read_csv(io.BytesIO(f"text\n{text}\n".encode()))
+    assert record.obj == {"text": text}
+
+
+def test_integers_beyond_64_bits_keep_every_digit() -> None:
+    # orjson would read them as inexact floats; ordinary floats stay as they are.
+    data = b'{"id": 123456789012345678901234567890, "x": [1.5, {"y": 1e30}]}\n{"n": 2}\n'
+    records = list(read_jsonl(io.BytesIO(data)))
+    assert records[0].obj == {"id": 123456789012345678901234567890, "x": [1.5, {"y": 1e30}]}
+    assert records[1].obj == {"n": 2}

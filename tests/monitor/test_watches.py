@@ -148,6 +148,15 @@ def test_bad_files_in_english(text: str, message: str) -> None:
         load_watch_text(text, filename="w.yaml")
 
 
+def test_aliases_expanding_beyond_a_sane_size_are_refused() -> None:
+    laughs = "x:\n  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    for previous, anchor in zip("abcdefgh", "bcdefghi", strict=True):
+        laughs += f"  - &{anchor} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
+    laughs += "watches:\n  - name: w\n    subject: *i\n"
+    with pytest.raises(InvalidInput, match=r"^w\.yaml:10: YAML 别名展开后超过 100000 个节点"):
+        load_watch_text(laughs, filename="w.yaml")
+
+
 def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"无法读取 .*missing\.yaml"):
         load_watch_file(tmp_path / "missing.yaml")

@@ -149,3 +149,10 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
     gbk = tmp_path / "gbk.yaml"
     gbk.write_bytes("organization: 测试".encode("gbk"))
     assert check_plan(gbk) == [f"{gbk}:1: not UTF-8 text; expected a UTF-8 YAML file"]
+
+
+def test_billion_laughs_is_refused_at_once() -> None:
+    """Issue 11: nine anchors of nine aliases each took minutes and gigabytes."""
+    path = PLANS / "billion_laughs.yaml"
+    (problem,) = check_plan(path)
+    assert problem.startswith(f"{path}:8: YAML aliases expand to more than 100000 nodes")

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import Store
+from tests.conftest import FIXTURES, Store
 from yuqing.analysis.models import EventPost
 from yuqing.analysis.steps import ClusterStep
 from yuqing.core.clock import FrozenClock
@@ -32,6 +32,7 @@ from yuqing.worker.live import build_pipeline
 TOKEN = "push-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSONL = {**AUTH, "Content-Type": "application/x-ndjson"}
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 @contextmanager
@@ -214,3 +215,24 @@ def test_a_pipeline_of_its_own_reloads_watches(
     )
     assert (answer.json()["matched"], answer.json()["stored"]) == (1, 1)
     assert stored_ids(store) == {"p1", "p3"}
+
+
+def test_bad_values_cost_only_their_own_records(api: httpx.Client, store: Store) -> None:
+    """Issue 11: a record with `1e400`, `http://[::1`, NUL or lone surrogates gave a
+    plain-text 500 and lost the good records of the push."""
+    lines = FIXTURES.joinpath("posts", "bad_values.jsonl").read_bytes().splitlines()
+    array = api.post(
+        "/api/v1/posts", content=b"[" + b",".join(lines) + b"]", headers={**AUTH, **JSON_TYPE}
+    )
+    assert array.status_code == 200, array.text
+    answer = array.json()
+    assert (answer["read"], answer["stored"], answer["rejected"]) == (21, 14, 7)
+    assert [r["line"] for r in answer["rejections"]] == [8, 9, 11, 12, 13, 16, 19]
+    assert answer["rejections"][-1]["reason"] == "字段 'title' 超过 4096 个字符"
+    assert len(stored_ids(store)) == 14
+    with Session(store.engine) as session:
+        v05 = session.scalars(select(StoredPost).where(StoredPost.post_id == "v05")).one()
+        assert v05.title == "标题\ufffd"
+    # The same records as JSON Lines: the same answer, all duplicates now.
+    again = api.post("/api/v1/posts", content=b"\n".join(lines), headers=JSONL).json()
+    assert (again["read"], again["duplicates"], again["rejected"]) == (21, 14, 7)

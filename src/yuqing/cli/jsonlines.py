@@ -70,12 +70,16 @@ def run_stream(
 ) -> int:
     """Read posts, let `annotate` add fields to each batch, write the originals back with them.
 
-    Returns the number of rejected lines. Posts are written in input order.
+    Returns the number of rejected lines. Posts are written in input order, each as it
+    came with the repairs ingest makes (`monitor/repair.py`: text without NUL, lone
+    surrogates as U+FFFD, NaN and Infinity as null), so the output is always valid UTF-8
+    JSON.
     """
     # Here, not at the top: every command imports this module (stream commands register
     # at start), and normalization's imports cost `yuqing --help` a fifth of its time.
     from yuqing.monitor.normalize import parse_post
     from yuqing.monitor.readers import read_jsonl
+    from yuqing.monitor.repair import clean_json
 
     settings = load_settings()
     clock = clock or SystemClock()
@@ -107,7 +111,8 @@ def run_stream(
                 report(record.line, str(exc))
                 rejected += 1
                 continue
-            batch.append((record.obj, post))
+            # Checked by `parse_post` already: no limit on its size is left to apply.
+            batch.append((clean_json(record.obj, max_chars=sys.maxsize), post))
             if len(batch) >= BATCH:
                 flush()
         if batch:

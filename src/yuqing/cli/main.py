@@ -92,6 +92,16 @@ def run() -> None:
             raise
         from yuqing.core.i18n import _
 
-        error = _("internal error: {kind}: {error}").format(kind=type(exc).__name__, error=exc)
+        error = _("internal error: {kind}: {error}").format(
+            kind=type(exc).__name__, error=_one_line(exc)
+        )
         print(f"yuqing: {error}", file=sys.stderr)
         sys.exit(70)
+
+
+def _one_line(exc: Exception) -> str:
+    """The error in one line; a database error without its SQL and parameters."""
+    # SQLAlchemy's statement errors print the statement and every parameter (whole posts
+    # of a batch): the driver's own error (`.orig`) says what went wrong.
+    orig = getattr(exc, "orig", None) if hasattr(exc, "statement") else None
+    return " ".join(str(orig if orig is not None else exc).split())[:500]

@@ -2,12 +2,24 @@
 
 Everything here treats its input as hostile: wrong types, NUL bytes, lone surrogates,
 huge texts and HTML with scripts get a one-line reason (`InvalidInput`) or are made safe.
+What is repaired and what is refused (`monitor/repair.py` has the rules for text, extra
+fields and counts, `monitor/platforms.py` those for platform and media tier):
+
+- `title`, `author`, `source`, `id`, `lang`, `url`: text repaired; longer than their
+  limit (4096 characters; 256 for author and source, 512 for id, 32 for lang) refused.
+- `text`: larger than the post limit (1 MiB) refused.
+- `url`: a link that does not parse (`http://[::1`, a port past 65535) is no link: the
+  post is kept without `url`, the value as written kept as `url_invalid`.
+- `published_at`: a time that does not parse, or whose year is outside 1900–2100, is
+  refused (an invented date would misplace the post in its event and its alerts).
+- `engagement`: counts capped, parsed from text, refused when negative or NaN.
+- `platform`, `media_tier`: never refused; see `monitor/platforms.py`.
+- Unknown fields: kept as extra metadata, repaired; refused when absurdly deep or large.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,26 +28,11 @@ from yuqing.core.i18n import _
 from yuqing.core.ids import derived_post_id
 from yuqing.core.textfold import fold
 from yuqing.monitor import htmltext, langdetect, timeparse, urls
+from yuqing.monitor.platforms import Choice, platform_of, tier_of
 from yuqing.monitor.posts import ENGAGEMENT_KEYS, KNOWN_FIELDS, MEDIA_TIERS, PLATFORMS, Post
+from yuqing.monitor.repair import MAX_COUNT, clean_json, clean_text, parse_count
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Control characters or lone surrogates: one scan finds out whether there is work to do.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _MAX_SHORT_FIELD = 4096  # ids, URLs, names, titles: longer is not a real value
-_MAX_COUNT = 2**62  # engagement counts are capped: they must fit the store's BIGINT
-
-
-def clean_text(value: str) -> str:
-    """Drop NUL and other control characters and lone surrogates; keep newlines and tabs."""
-    if _UNSAFE.search(value) is None:  # the common case: nothing to drop
-        return value
-    if _CONTROL.search(value):
-        value = _CONTROL.sub("", value)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
 
 
 def _string(obj: Mapping[str, Any], name: str, *, limit: int = _MAX_SHORT_FIELD) -> str | None:
@@ -59,21 +56,19 @@ def _string(obj: Mapping[str, Any], name: str, *, limit: int = _MAX_SHORT_FIELD)
     return text or None
 
 
-def _choice(obj: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
+_NO_CHOICE = Choice(None, None)
+# A category as written, the common case: its answer without folding anything.
+_AS_WRITTEN = {name: Choice(name, None) for name in (*PLATFORMS, *MEDIA_TIERS)}
+
+
+def _choice(obj: Mapping[str, Any], name: str, of: Callable[[str], Choice]) -> Choice:
     raw = obj.get(name)
-    if raw is None or (type(raw) is str and raw in allowed):  # the common case: done
-        return raw
-    value = _string(obj, name)
-    if value is None:
-        return None
-    value = value.lower()
-    if value not in allowed:
-        raise InvalidInput(
-            _("field '{name}' must be one of {options}, not {value!r}").format(
-                name=name, options=", ".join(allowed), value=value
-            )
-        )
-    return value
+    if raw is None:
+        return _NO_CHOICE
+    if type(raw) is str and raw in _AS_WRITTEN:  # the common case first: every post
+        return _AS_WRITTEN[raw]
+    value = _string(obj, name, limit=256)
+    return _NO_CHOICE if value is None else of(value)
 
 
 def _engagement(obj: Mapping[str, Any]) -> dict[str, int]:
@@ -85,17 +80,39 @@ def _engagement(obj: Mapping[str, Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for key in ENGAGEMENT_KEYS:
         n = value.get(key)
-        if n is None:
-            continue
-        if type(n) is int and 0 <= n <= _MAX_COUNT:  # the common case first: every post
+        if type(n) is int and 0 <= n <= MAX_COUNT:  # the common case first: every post
             out[key] = n
             continue
-        if isinstance(n, bool) or not isinstance(n, int | float) or n < 0 or n != n:
+        try:
+            n = parse_count(n)
+        except ValueError:
             raise InvalidInput(
                 _("field 'engagement.{key}' must be a non-negative number").format(key=key)
-            )
-        out[key] = min(int(n), _MAX_COUNT)
+            ) from None
+        if n is not None:
+            out[key] = n
     return out
+
+
+def _url(obj: Mapping[str, Any], extra: dict[str, Any]) -> str | None:
+    url = _string(obj, "url")
+    if url is None:
+        return None
+    try:
+        return urls.canonical_url(url)
+    except ValueError:
+        # Not a link (an unclosed IPv6 bracket, a port past 65535): which page it meant
+        # is unknown, so the post goes on without one and the value is kept as written.
+        extra.setdefault("url_invalid", url)
+        return None
+
+
+def _extra(obj: Mapping[str, Any], max_post_bytes: int) -> dict[str, Any]:
+    fields = {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
+    if not fields:  # the common case: nothing to repair
+        return fields
+    cleaned: dict[str, Any] = clean_json(fields, max_chars=max_post_bytes)
+    return cleaned
 
 
 def parse_post(
@@ -143,9 +160,8 @@ def parse_post(
     if not text and not title:
         raise InvalidInput(_("post has neither 'text' nor 'title'"))
 
-    url = _string(obj, "url")
-    if url is not None:
-        url = urls.canonical_url(url)
+    extra = _extra(obj, max_post_bytes)
+    url = _url(obj, extra)
     published_raw = obj.get("published_at")
     published_at = (
         received_at
@@ -155,6 +171,12 @@ def parse_post(
     lang = _string(obj, "lang", limit=32)
     own_id = _string(obj, "id", limit=512)
     folded = fold(f"{title}\n{text}" if title else text)
+    own_platform = _choice(obj, "platform", platform_of)
+    if own_platform.name is not None:
+        extra.setdefault("platform_name", own_platform.name)
+    own_tier = _choice(obj, "media_tier", tier_of)
+    if own_tier.name is not None:
+        extra.setdefault("media_tier_name", own_tier.name)
     return Post(
         id=own_id or derived_post_id(url=url, content=folded),
         has_own_id=own_id is not None,
@@ -164,13 +186,13 @@ def parse_post(
         folded=folded,
         url=url,
         source=_string(obj, "source", limit=256) or source or "",
-        platform=_choice(obj, "platform", PLATFORMS) or platform,
-        media_tier=_choice(obj, "media_tier", MEDIA_TIERS) or media_tier,
+        platform=own_platform.value or platform,
+        media_tier=own_tier.value or media_tier,
         author=_string(obj, "author", limit=256),
         published_at=published_at,
         received_at=received_at,
         lang=lang.lower() if lang else langdetect.detect(folded),
         engagement=_engagement(obj),
-        extra={k: v for k, v in obj.items() if k not in KNOWN_FIELDS},
+        extra=extra,
         line=line,
     )

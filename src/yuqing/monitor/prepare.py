@@ -152,6 +152,14 @@ class Preparer:
             )
         except InvalidInput as exc:
             return Rejected(record.line, exc.message)
+        except (ValueError, OverflowError, TypeError, RecursionError) as exc:
+            # CONTRACTS "Post": no value ever stops a run. Normalizing refuses every bad
+            # value it knows with its own reason; one it does not know costs its record
+            # only, named by Python's own wording.
+            reason = _("cannot read this post: {kind}: {error}").format(
+                kind=type(exc).__name__, error=str(exc)[:200]
+            )
+            return Rejected(record.line, reason)
         info = self.sources.get(post.source)
         if info is not None:
             post.platform = post.platform or info.platform

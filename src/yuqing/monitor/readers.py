@@ -7,7 +7,6 @@ Each record is parsed on its own and carries its line number; a bad line becomes
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import orjson
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.monitor.posts import ENGAGEMENT_KEYS
+from yuqing.monitor.repair import parse_count
 
 
 @dataclass(slots=True)
@@ -37,16 +37,41 @@ def decode_line(raw: bytes) -> str:
         raise InvalidInput(_("invalid UTF-8 at byte {n}").format(n=exc.start + 1)) from None
 
 
+_U64 = 2.0**64
+
+
+def exact_json(raw: bytes) -> Any:
+    """`raw` parsed by orjson (about twice as fast as `json`), as `json` would parse it.
+
+    orjson reads an integer beyond 64 bits as an inexact float where `json` keeps every
+    digit: a result holding a float that large is parsed again by `json` (a float written
+    as such, `1e30`, comes out the same). Raises `orjson.JSONDecodeError` as orjson does.
+    """
+    obj = orjson.loads(raw)
+    if type(obj) is dict or type(obj) is list:
+        stack: list[Any] = [obj]
+        while stack:  # a post is one flat object or two: a few microseconds
+            value = stack.pop()
+            for item in value.values() if type(value) is dict else value:
+                kind = type(item)
+                if kind is float:
+                    if not -_U64 < item < _U64:
+                        return json.loads(raw)
+                elif kind is dict or kind is list:
+                    stack.append(item)
+    return obj
+
+
 def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
     """Parsed JSON objects of a JSON Lines byte stream, one `Record` a non-blank line."""
     for number, raw in enumerate(stream, start=start):
         if not raw.strip():
             continue
         # orjson parses valid UTF-8 JSON about twice as fast as `json`; anything it refuses
-        # (bad UTF-8, a BOM, NaN, lone surrogates, huge integers) takes the standard path,
-        # which accepts what `json` accepts and words the error the same way as before.
+        # (bad UTF-8, a BOM, NaN, lone surrogates) takes the standard path, which accepts
+        # what `json` accepts and words the error the same way as before.
         try:
-            yield Record(number, obj=orjson.loads(raw))
+            yield Record(number, obj=exact_json(raw))
             continue
         except orjson.JSONDecodeError:
             pass
@@ -62,32 +87,30 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
             yield Record(number, error=_("not valid JSON: {error}").format(error=exc))
 
 
-def _decode_csv(stream: IO[bytes]) -> IO[str]:
-    """Text of a CSV byte stream: UTF-8 (with or without BOM), else GB18030 (Excel in China)."""
-    head = stream.read(64 * 1024)
+CSV_CELL_LIMIT = 16 * 1024 * 1024  # characters
+
+
+def _csv_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (Excel in China), judged by the head."""
     try:
         head.decode("utf-8")
-        encoding = "utf-8-sig"
+        return "utf-8"
     except UnicodeDecodeError as exc:
         # A multi-byte character cut by the 64 KiB boundary is still UTF-8.
-        encoding = "utf-8-sig" if exc.start >= len(head) - 3 else "gb18030"
-    rest = stream.read()
-    return io.TextIOWrapper(io.BytesIO(head + rest), encoding=encoding, errors="strict", newline="")
+        return "utf-8" if exc.start >= len(head) - 3 else "gb18030"
 
 
-def _csv_object(row: dict[str | None, str | list[str] | None]) -> dict[str, Any]:
+def _csv_object(row: dict[str, str]) -> dict[str, Any]:
     obj: dict[str, Any] = {}
     engagement: dict[str, Any] = {}
     for key, value in row.items():
-        if key is None or value is None or isinstance(value, list):
-            continue  # cells beyond the header: nowhere to put them
         name = key.strip()
         if value == "" or not name:
             continue
         bare = name.removeprefix("engagement.")
         if bare in ENGAGEMENT_KEYS:
             try:
-                engagement[bare] = int(float(value))
+                engagement[bare] = parse_count(value)
             except ValueError:
                 raise InvalidInput(
                     _("column '{name}' must be a number, not {value!r}").format(
@@ -101,27 +124,104 @@ def _csv_object(row: dict[str | None, str | list[str] | None]) -> dict[str, Any]
     return obj
 
 
+class _Lines:
+    """The lines of a file for `csv.reader`, with a position that can be moved back."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.pos = 0  # index of the next line handed out
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines):
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
+
+
+def _csv_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
+    """The text lines of a CSV file, and why each line that does not decode does not."""
+    encoding = _csv_encoding(data[: 64 * 1024])
+    lines: list[str] = []
+    bad: dict[int, str] = {}
+    # Only CR and LF end lines (bytes.splitlines), as for `csv`; neither byte is ever
+    # part of a GB18030 character.
+    for index, raw in enumerate(data.splitlines(keepends=True)):
+        try:
+            lines.append(raw.decode(encoding))
+        except UnicodeDecodeError as exc:
+            bad[index] = _("cannot decode this line as {encoding} (byte {n})").format(
+                encoding=encoding.upper(), n=exc.start + 1
+            )
+            lines.append(raw.decode(encoding, "replace"))
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
+    return lines, bad
+
+
 def read_csv(stream: IO[bytes]) -> Iterator[Record]:
-    """Records of a CSV file with a header row; the header is line 1."""
+    """Records of a CSV file with a header row; the header is line 1.
+
+    A quote that is never closed would swallow the rows after it into one cell. A row is
+    taken as a quote left open, refused with its line, and the lines after it read again
+    as rows, when its quoted cell runs over lines and then the file ends, or the closing
+    quote is not followed by a comma or the end of the line, or the row does not have the
+    header's number of cells. A quoted cell over several lines that ends cleanly in a
+    row of the right size is text with line breaks, and is taken.
+    """
+    lines, bad = _csv_lines(stream.read())
+    # `csv` refuses cells over 128 KiB; a post's text may be larger (YUQING_MAX_POST_BYTES
+    # refuses it later, with its own reason).
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_CELL_LIMIT))
+    source = _Lines(lines)
+    reader = csv.reader(source, strict=True)
     try:
-        text = _decode_csv(stream)
-        reader = csv.DictReader(text)
-        if not reader.fieldnames:
-            return
-    except (UnicodeDecodeError, csv.Error) as exc:
+        header = next(reader, None)
+    except csv.Error as exc:
         raise InvalidInput(_("cannot read CSV: {error}").format(error=exc)) from None
-    start = reader.line_num + 1
+    if header is None:
+        return
+    if 0 in bad:
+        raise InvalidInput(_("cannot read CSV: {error}").format(error=bad[0]))
+    names = [name.strip() for name in header]
     while True:
+        start = source.pos
         try:
             row = next(reader)
         except StopIteration:
             return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield Record(start, error=_("bad CSV: {error}").format(error=exc))
-            start = reader.line_num + 1
+        except csv.Error as exc:
+            yield _broken_row(source, start, str(exc))
+            continue
+        if not row:
+            continue  # a blank line
+        spanned = range(start, source.pos)
+        if len(spanned) > 1 and len(row) != len(names):
+            yield _broken_row(source, start, None)
+            continue
+        decode_error = next((bad[i] for i in spanned if i in bad), None)
+        if decode_error is not None:
+            yield Record(start + 1, error=decode_error)
             continue
         try:
-            yield Record(start, obj=_csv_object(row))
+            yield Record(start + 1, obj=_csv_object(dict(zip(names, row, strict=False))))
         except InvalidInput as exc:
-            yield Record(start, error=exc.message)
-        start = reader.line_num + 1
+            yield Record(start + 1, error=exc.message)
+
+
+def _broken_row(source: _Lines, start: int, error: str | None) -> Record:
+    """The refusal of a row that does not parse; reading goes on at the line after it."""
+    end = source.pos
+    if end - start <= 1:
+        return Record(start + 1, error=_("bad CSV: {error}").format(error=error))
+    # A quote left open: the lines it swallowed are rows of their own.
+    source.pos = start + 1
+    return Record(
+        start + 1,
+        error=_(
+            "unclosed quote: the quoted cell that opens on this line runs on to line {end}; "
+            "this row is skipped and the lines after it are read as rows"
+        ).format(end=end),
+    )

@@ -12,19 +12,29 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.core.i18n import _
 from yuqing.monitor import models
+from yuqing.monitor.platforms import platform_of, tier_of
 from yuqing.monitor.posts import MEDIA_TIERS, PLATFORMS
 from yuqing.monitor.schemas import SourceCreate, SourceUpdate
 from yuqing.monitor.watches import Watch, parse_watch, watch_spec
 
 
-def _check_choice(value: str | None, allowed: tuple[str, ...], what: str) -> None:
-    # `what` is the option's name as written (platform, tier): not translated.
-    if value is not None and value not in allowed:
+def _category(value: str | None, what: str) -> str | None:
+    """A source's platform or tier as its category: the usual names map as in posts
+    (`微博` is microblog, `央媒` central); an unknown one is refused, since a person is
+    configuring the source and can say which category it is."""
+    if value is None:
+        return None
+    choice = platform_of(value) if what == "platform" else tier_of(value)
+    known = choice.value is not None and not (choice.value == "other" and choice.name)
+    if not known:
+        allowed = PLATFORMS if what == "platform" else MEDIA_TIERS
+        # `what` is the option's name as written (platform, tier): not translated.
         raise InvalidInput(
             _("{what} must be one of {options}, not {value!r}").format(
                 what=what, options=", ".join(allowed), value=value
             )
         )
+    return choice.value
 
 
 def _check_url(kind: str, url: str) -> None:
@@ -34,8 +44,12 @@ def _check_url(kind: str, url: str) -> None:
 
 def create_source(*, session: Session, clock: Clock, source_in: SourceCreate) -> models.Source:
     """Add a source; its first poll is due at once."""
-    _check_choice(source_in.platform, PLATFORMS, "platform")
-    _check_choice(source_in.media_tier, MEDIA_TIERS, "tier")
+    source_in = source_in.model_copy(
+        update={
+            "platform": _category(source_in.platform, "platform"),
+            "media_tier": _category(source_in.media_tier, "tier"),
+        }
+    )
     _check_url(source_in.kind, source_in.url)
     if session.scalar(select(models.Source.id).where(models.Source.name == source_in.name)):
         raise Conflict(_("a source named {name!r} exists already").format(name=source_in.name))
@@ -60,8 +74,9 @@ def update_source(
     """Change a source; a new URL or interval makes its next poll due at once."""
     source = get_source_or_raise(session=session, name=name)
     changes = source_in.model_dump(exclude_none=True)
-    _check_choice(changes.get("platform"), PLATFORMS, "platform")
-    _check_choice(changes.get("media_tier"), MEDIA_TIERS, "tier")
+    for key, what in (("platform", "platform"), ("media_tier", "tier")):
+        if key in changes:
+            changes[key] = _category(changes[key], what)
     if "url" in changes:
         _check_url(source.kind, changes["url"])
         if changes["url"] != source.url:

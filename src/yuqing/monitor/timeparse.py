@@ -1,7 +1,8 @@
 """Times from outside: ISO 8601, RFC 2822 (feeds) and common Chinese forms.
 
 CONTRACTS: a time without an offset means Asia/Shanghai (or the configured zone).
-Results are aware UTC.
+Results are aware UTC, with a year from 1900 to 2100: anything else is a typo or a
+placeholder (`0000-01-01`, `9999-12-31`), and would misplace a post among recent ones.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _CHINESE = re.compile(
 )
 # Unix seconds between 2000 and 2100; milliseconds are recognised by their size.
 _EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800
+_FIRST_YEAR, _LAST_YEAR = 1900, 2100
 
 
 @lru_cache(maxsize=16)
@@ -74,13 +76,19 @@ def _parse_text(value: str, default_tz: str, field: str) -> datetime:
         else:
             try:
                 parsed = parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
+            except (TypeError, ValueError, IndexError, OverflowError):
                 parsed = None
     if parsed is None:
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             return _from_epoch(float(text), field)
         raise InvalidInput(
             _("field '{field}' is not a time: {value!r}").format(field=field, value=text[:60])
+        )
+    if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
+        raise InvalidInput(
+            _("field '{field}' is not a plausible time (year {year}): {value!r}").format(
+                field=field, year=parsed.year, value=text[:60]
+            )
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone(default_tz))

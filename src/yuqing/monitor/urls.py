@@ -45,7 +45,10 @@ def _is_tracking(name: str) -> bool:
 
 
 def canonical_url(url: str, *, base: str | None = None) -> str:
-    """Absolute URL with lower-case scheme and host, no fragment, no tracking parameters."""
+    """Absolute URL with lower-case scheme and host, no fragment, no tracking parameters.
+
+    Raises `ValueError` when `url` does not parse (`http://[::1`, a port past 65535).
+    """
     url = url.strip()
     if base:
         url = urljoin(base, url)

@@ -26,6 +26,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
 from yuqing.core.i18n import _
+from yuqing.core.yamlguard import alias_problem
 from yuqing.monitor.rules import GROUPS, Rule, compile_rule, group_rule
 from yuqing.monitor.rules.direct import compile_text_test
 from yuqing.monitor.rules.evaluate import TermTable
@@ -134,6 +135,9 @@ def _load_yaml(text: str, filename: str) -> Any:
     # Round-trip mode keeps line numbers (`.lc`) and refuses duplicate keys.
     yaml = YAML(typ="rt")
     try:
+        bomb = alias_problem(yaml.compose(text))
+        if bomb is not None:
+            raise InvalidInput(bomb.message, where=f"{filename}:{bomb.line}")
         return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -21,6 +21,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from yuqing.core.errors import PlanError
 from yuqing.core.i18n import _
+from yuqing.core.yamlguard import alias_problem
 from yuqing.plan.references import Path as DataPath
 from yuqing.plan.references import check_references
 from yuqing.plan.schema import Plan
@@ -55,8 +56,12 @@ def _yaml() -> YAML:
 def _duplicate_keys(node: Node | None, file: str) -> list[PlanProblem]:
     found: list[PlanProblem] = []
     stack = [node] if node is not None else []
+    seen: set[int] = set()  # an anchor's node is checked once, however often it is used
     while stack:
         current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, MappingNode):
             first_line: dict[str, int] = {}
             for key, value in current.value:
@@ -165,7 +170,11 @@ def parse_plan(text: str, *, file: str = "plan.yaml") -> tuple[Plan | None, list
     """Check a plan's text; the plan when it is valid, and every problem found."""
     yaml = _yaml()
     try:
-        problems = _duplicate_keys(yaml.compose(text), file)
+        root = yaml.compose(text)
+        bomb = alias_problem(root)
+        if bomb is not None:
+            return None, [PlanProblem(bomb.line, bomb.message, file)]
+        problems = _duplicate_keys(root, file)
         data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

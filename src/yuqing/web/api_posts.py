@@ -28,7 +28,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.i18n import N_, _
 from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import Pipeline, SourceDefaults
-from yuqing.monitor.readers import Record
+from yuqing.monitor.readers import Record, exact_json
 from yuqing.monitor.schemas import PushRejection, PushResult
 from yuqing.web.deps import token_dep
 from yuqing.web.errors import AUTH_RESPONSES
@@ -112,23 +112,9 @@ class PushIntake:
 def _array_records(body: bytes) -> list[Record]:
     """The items of a JSON array (a single object counts as an array of one)."""
     try:
-        data: Any = orjson.loads(body)
+        data: Any = exact_json(body)
     except orjson.JSONDecodeError:
-        # What orjson refuses (a BOM, NaN, huge integers) takes the standard path, which
-        # also words the error.
-        try:
-            data = json.loads(body.decode("utf-8").removeprefix("\ufeff"))
-        except UnicodeDecodeError as exc:
-            raise HTTPException(
-                400, _("the body is not UTF-8 (byte {n})").format(n=exc.start + 1)
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            detail = (
-                _("not valid JSON: {error} (JSON Lines? send Content-Type: application/x-ndjson)")
-                if "Extra data" in str(exc)
-                else _("not valid JSON: {error}")
-            )
-            raise HTTPException(400, detail.format(error=exc)) from None
+        data = _loads_standard(body)
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -137,6 +123,24 @@ def _array_records(body: bytes) -> list[Record]:
             _("the body must be a JSON array of posts, not {type}").format(type=_json_type(data)),
         )
     return [Record(number, obj=item) for number, item in enumerate(data, start=1)]
+
+
+def _loads_standard(body: bytes) -> Any:
+    # What orjson refuses (a BOM, NaN, lone surrogates) takes the standard path, which
+    # also words the error.
+    try:
+        return json.loads(body.decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError as exc:
+        raise HTTPException(
+            400, _("the body is not UTF-8 (byte {n})").format(n=exc.start + 1)
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        detail = (
+            _("not valid JSON: {error} (JSON Lines? send Content-Type: application/x-ndjson)")
+            if "Extra data" in str(exc)
+            else _("not valid JSON: {error}")
+        )
+        raise HTTPException(400, detail.format(error=exc)) from None
 
 
 _JSON_TYPES = {

@@ -1,0 +1,105 @@
+"""Issue 11: one bad value never stops a run or costs the good posts around it.
+
+`bad_values.jsonl` holds the records that stopped `yuqing ingest` (OverflowError on
+`1e400`, ValueError on `http://[::1`, PostgreSQL refusing NUL, NaN and lone surrogates in
+JSON) beside the other edges: each is repaired where its meaning is certain, or its line
+is refused with a reason, and every other line is stored, on both stores.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import FIXTURES, Cli, Store
+from yuqing.monitor.models import StoredPost
+
+BAD_VALUES = FIXTURES / "posts" / "bad_values.jsonl"
+REFUSED = {
+    8: "字段 'engagement.likes' 必须是非负数",
+    9: "字段 'engagement.likes' 必须是非负数",
+    11: "字段 'published_at' 不是时间：'0000-01-01T00:00:00'",
+    12: "字段 'published_at' 不是时间：'99999-01-01'",
+    13: "字段 'published_at' 不是合理的时间（年份 1）：'0001-01-01T00:00:00+08:00'",
+    16: "附加字段嵌套超过 32 层",
+    19: "字段 'title' 超过 4096 个字符",
+}
+
+
+def stored(store: Store) -> dict[str, StoredPost]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(StoredPost)).all()
+    return {row.post_id: row for row in rows}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_every_good_line_is_stored_and_each_bad_one_named(
+    cli: Cli, store: Store, workers: str
+) -> None:
+    run = Cli({**cli.env, "YUQING_WORKERS": workers})
+    result = run("ingest", str(BAD_VALUES))
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "read": 21,
+        "accepted": 14,
+        "duplicates": 0,
+        "copies": 0,
+        "rejected": 7,
+        "matched": 0,
+        "stored": 14,
+    }
+    assert result.stderr.splitlines() == [f"LINE {n}: {why}" for n, why in REFUSED.items()]
+    posts = stored(store)
+    assert sorted(posts) == [f"v{n:02}" for n in range(1, 22) if n not in REFUSED]
+    assert posts["v02"].engagement == {"likes": 2**62}
+    assert (posts["v03"].url, posts["v03"].extra) == (None, {"url_invalid": "http://[::1"})
+    assert posts["v04"].extra == {"foo": "ab"}
+    v05 = posts["v05"]
+    assert (v05.text, v05.title, v05.author) == ("正文有孤立代理\ufffd", "标题\ufffd", "作者")
+    assert posts["v06"].extra == {"meta": {"k": ["\ufffd", {"z": ""}], "n": None}}
+    assert posts["v07"].engagement == {"views": 2**62}
+    assert posts["v07"].extra == {"big": "99999999999999999999999999"}
+    assert (posts["v10"].engagement, posts["v10"].extra) == ({"reposts": 2**62}, {"score": None})
+    v14, v15 = posts["v14"], posts["v15"]
+    assert (v14.platform, v14.media_tier) == ("microblog", "central")
+    assert v14.extra == {"platform_name": "微博", "media_tier_name": "央媒"}
+    assert (v15.platform, v15.media_tier) == ("other", None)
+    assert v15.extra == {"platform_name": "某某圈", "media_tier_name": "不知道"}
+    assert posts["v17"].extra == {"url_invalid": "http://example.com:99999/x"}
+    assert posts["v18"].extra == {"\ufffd": "v"}
+    assert posts["v20"].engagement == {"likes": 1234, "views": 100_000}
+
+
+@pytest.mark.parametrize(
+    "command", [["match", "--rule", "食堂"], ["classify"], ["dedup"], ["cluster"]]
+)
+def test_stream_commands_take_every_line_and_write_valid_utf8_json(
+    cli: Cli, command: list[str]
+) -> None:
+    data = BAD_VALUES.read_bytes()
+    result = cli(*command, input=data)
+    assert result.code == 0, result.stderr
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == [
+        f"LINE {n}" for n in REFUSED
+    ]
+    out: list[dict[str, Any]] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [p["id"] for p in out] == [f"v{n:02}" for n in range(1, 22) if n not in REFUSED]
+    by_id = {p["id"]: p for p in out}
+    assert by_id["v05"]["title"] == "标题\ufffd"
+    assert by_id["v06"]["meta"] == {"k": ["\ufffd", {"z": ""}], "n": None}
+    assert by_id["v03"]["url"] == "http://[::1"  # the input as it came, repaired only
+
+
+def test_a_csv_row_with_an_unclosed_quote_is_named_and_the_rows_after_it_stored(
+    cli: Cli, store: Store
+) -> None:
+    result = cli("ingest", str(FIXTURES / "posts" / "unclosed_quote.csv"))
+    assert result.code == 0, result.stderr
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["LINE 2", "LINE 7"]
+    posts = stored(store)
+    assert sorted(posts) == ["2", "3", "4"]
+    assert (posts["2"].title, posts["2"].text) == ("标题二", "正文二")  # not fused into row 1
+    assert (posts["4"].platform, posts["4"].extra) == ("qa", {"platform_name": "知乎"})
