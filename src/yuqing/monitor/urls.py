@@ -67,3 +67,14 @@ def canonical_url(url: str, *, base: str | None = None) -> str:
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
     ]
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", urlencode(query), ""))
+
+
+def link_url(href: str, *, base: str | None = None) -> str | None:
+    """`canonical_url` of a link found in a page or feed, or None when it does not parse.
+
+    One malformed link (`http://[::1`) must cost that link, never the poll of its source.
+    """
+    try:
+        return canonical_url(href, base=base)
+    except ValueError:
+        return None

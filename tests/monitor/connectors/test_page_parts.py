@@ -86,3 +86,21 @@ def test_day_only_metadata_takes_the_byline_time():
         tree, text=visible_text(tree), headline="社区食堂的民生账", timezone="Asia/Shanghai"
     )
     assert found == "2026-03-02T23:50:00+00:00"
+
+
+def test_a_malformed_link_in_a_page_is_skipped():
+    from yuqing.monitor.connectors.listpage import page_layout
+    from yuqing.monitor.connectors.web import article_links
+
+    html = (
+        "<html><body><ul>"
+        '<li><a href="http://[::1">县医院门诊楼改造完工，新门诊楼今日正式启用</a></li>'
+        '<li><a href="/2026/0302/2.html">明德一中第二十届运动会今日开幕</a></li>'
+        '<li><a href="https://x.example:99999/3.html">县城新增停车位三百个</a></li>'
+        "</ul></body></html>"
+    )
+    base = "https://news.mingde.example/list.html"
+    assert article_links(html, base=base, options={"link_selector": "li a"}) == [
+        "https://news.mingde.example/2026/0302/2.html"
+    ]
+    assert "http://[::1" not in page_layout(html, base=base).links

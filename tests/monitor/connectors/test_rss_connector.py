@@ -187,3 +187,12 @@ def test_a_feed_longer_than_the_seen_window_is_not_fetched_again(server, http, c
     assert len(first.items) == 600
     stored = Cursor.from_json(first.cursor.to_json())
     assert poll(spec, http, clock, cursor=stored).items == []
+
+
+def test_a_malformed_link_costs_only_that_link(server, http, clock, spec_for):
+    """`http://[::1` or a port past 65535 in one item never fails the poll of the feed."""
+    server.serve("/bad_link.xml", "feeds/bad_link.xml", "application/rss+xml")
+    fetched = poll(spec_for("rss", "/bad_link.xml"), http, clock)
+    assert [item["id"] for item in fetched.items] == ["md-1", "md-2", "md-3"]
+    assert fetched.items[0]["url"] == "http://[::1"  # normalization keeps it aside
+    assert fetched.items[1]["url"] == "https://news.mingde.example/2026/0302/2.html"

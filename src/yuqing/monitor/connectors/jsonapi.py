@@ -19,7 +19,7 @@ from yuqing.core.errors import InvalidInput, SourceParseError
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, dotted, item_key
 from yuqing.monitor.timeparse import parse_time
-from yuqing.monitor.urls import canonical_url
+from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
     from yuqing.monitor.fetching import SafeClient
@@ -68,7 +68,8 @@ def map_item(
             except InvalidInput:
                 continue  # the pipeline uses the arrival time instead
         elif (text := _scalar(value)) is not None:
-            post[name] = canonical_url(text, base=base) if name == "url" else text
+            # A url that does not parse goes on as written: normalization keeps it aside.
+            post[name] = (link_url(text, base=base) or text) if name == "url" else text
     if engagement:
         post["engagement"] = engagement
     return post

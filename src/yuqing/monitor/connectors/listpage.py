@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from yuqing.monitor.connectors.pagedate import ITEM_MAX_CHARS, json_ld
-from yuqing.monitor.urls import canonical_url
+from yuqing.monitor.urls import canonical_url, link_url
 
 _ARTICLE_PATH = re.compile(r"\d{4,}|\.(?:s?html?|shtm|php|aspx?)$", re.I)
 _NOT_ARTICLE = re.compile(r"/(?:index|list|default|tag|tags|category|search|login)\b[^/]*$", re.I)
@@ -167,7 +167,9 @@ def page_layout(html: str, *, base: str) -> PageLayout:
         href = anchor.attributes.get("href") or ""
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        url = canonical_url(href, base=base)
+        url = link_url(href, base=base)
+        if url is None:
+            continue
         text = anchor.text(strip=True) or ""
         if url in links or not looks_like_article_link(url, text, page):
             continue

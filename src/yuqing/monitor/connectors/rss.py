@@ -13,7 +13,7 @@ from yuqing.core.errors import SourceParseError
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.connectors.charset import decode_body
-from yuqing.monitor.urls import canonical_url
+from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
     from yuqing.monitor.fetching import Response, SafeClient
@@ -67,7 +67,8 @@ def _entry_item(entry: Any, *, base: str) -> dict[str, Any]:
         item["id"] = str(own_id)
     link = entry.get("link")
     if link:
-        item["url"] = canonical_url(str(link), base=base)
+        # A link that does not parse goes on as written: normalization keeps it aside.
+        item["url"] = link_url(str(link), base=base) or str(link)
     title = entry.get("title")
     if title:
         item["title"] = str(title)

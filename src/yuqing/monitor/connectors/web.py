@@ -20,7 +20,7 @@ from yuqing.core.i18n import _
 from yuqing.monitor.connectors.article import extract_post, without_leading_junk
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec
 from yuqing.monitor.connectors.listpage import looks_like_article_link, page_layout, site_of
-from yuqing.monitor.urls import canonical_url
+from yuqing.monitor.urls import canonical_url, link_url
 
 if TYPE_CHECKING:
     from yuqing.monitor.fetching import Response, SafeClient
@@ -52,8 +52,10 @@ def article_links(html: str, *, base: str, options: dict[str, Any]) -> list[str]
         href = anchor.attributes.get("href")
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        url = canonical_url(href, base=base)
-        if not url.startswith(("http://", "https://")) or url == page or url in links:
+        url = link_url(href, base=base)
+        if url is None or url == page or url in links:
+            continue
+        if not url.startswith(("http://", "https://")):
             continue
         if not chosen:
             if looks_like_article_link(url, anchor.text(strip=True), page):
@@ -70,7 +72,7 @@ def _next_page(html: str, *, base: str, selector: str | None) -> str | None:
 
     node = LexborHTMLParser(html).css_first(selector)
     href = node.attributes.get("href") if node is not None else None
-    return canonical_url(href, base=base) if href else None
+    return link_url(href, base=base) if href else None
 
 
 def fetched_from_page(
