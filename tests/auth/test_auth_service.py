@@ -271,3 +271,40 @@ def test_audit_entries_keep_who_when_what(session: Session, clock: FrozenClock) 
     assert [e.action for e in entries] == ["user.created"]
     assert entries[0].at == clock.now() and entries[0].prev_hash == "0" * 64
     assert entries[0].after["role"] == "monitor" and "password" not in str(entries[0].after)
+
+
+def test_demo_users_are_one_per_role_and_made_once(session: Session, clock: FrozenClock) -> None:
+    from yuqing.auth.schemas import ROLES
+
+    assert service.create_demo_users(session=session, clock=clock) == list(ROLES)
+    assert service.create_demo_users(session=session, clock=clock) == []
+    session.commit()
+    signed = _sign_in(session, clock, name="department", password="yuqing-demo")
+    assert service.read_user(signed.user).department == "logistics"
+
+
+def test_acknowledging_an_alert_is_audited(session: Session, clock: FrozenClock) -> None:
+    from yuqing.alerts import service as alerts_service
+    from yuqing.alerts.routing import RoutePlan
+    from yuqing.analysis.models import Event
+
+    session.add(Event(id="ev-1", partition="", title="t", keywords=[], first_source="s",
+                      first_at=clock.now(), last_at=clock.now(), posts=1, copies=0, negative=0,
+                      positive=0, reposts=0, comments=0, likes=0, views=0, sites=1, heat=0.0,
+                      updated_at=clock.now(), extra={}))  # fmt: skip
+    session.flush()
+    alert = alerts_service.raise_alert(session=session, clock=clock, event_id="ev-1", level="II",
+                                       level_rank=2, title="t", text="x", route=RoutePlan(recipients=[]))  # fmt: skip
+    assert alert is not None
+    alerts_service.acknowledge(
+        session=session, clock=clock, alert_id=alert.id, by="李老师", actor="office"
+    )
+    session.commit()
+    entry = service.get_audit_entries(session=session)[0]
+    assert (entry.actor, entry.action, entry.target) == (
+        "office",
+        "alert.acknowledged",
+        f"alert:{alert.id}",
+    )
+    assert entry.after == {"acknowledged": True, "by": "李老师", "level": "II", "event": "ev-1"}
+    assert service.verify(session=session).problem is None

@@ -29,6 +29,7 @@ __all__ = [
     "Verified",
     "actor_of",
     "authenticate_token",
+    "create_demo_users",
     "create_department",
     "create_token",
     "create_user",
@@ -272,6 +273,40 @@ def actor_of(user: User, *, token_id: int | None = None, csrf_token: str | None 
         token_id=token_id,
         csrf_token=csrf_token,
     )
+
+
+DEMO_PASSWORD = "yuqing-demo"  # noqa: S105  # CONTRACTS: the demo logins, printed by `yuqing demo`
+DEMO_DEPARTMENT = ("logistics", "后勤处")  # the school scenario's canteen is theirs
+
+
+def create_demo_users(*, session: Session, clock: Clock) -> list[str]:
+    """One user per role, named after it, password `yuqing-demo` (a demo home only)."""
+    made: list[str] = []
+    password = hash_password(DEMO_PASSWORD)  # one hash for all: argon2 is slow on purpose
+    for role in ROLES:
+        if get_user(session=session, name=role) is not None:
+            continue
+        department = None
+        if role == "department":
+            name, display = DEMO_DEPARTMENT
+            if session.scalar(select(Department).where(Department.name == name)) is None:
+                create_department(
+                    session=session, clock=clock, actor="demo", name=name, display_name=display
+                )
+            department = name
+        user = create_user(
+            session=session,
+            clock=clock,
+            actor="demo",
+            name=role,
+            role=role,
+            password=None,
+            department=department,
+        )
+        user.password_hash = password
+        made.append(role)
+    session.flush()
+    return made
 
 
 # --- signing in and out --------------------------------------------------------------

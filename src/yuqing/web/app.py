@@ -33,7 +33,7 @@ from yuqing.db.engine import make_sessionmaker
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.web import api_posts, dashboard, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
-from yuqing.web.deps import SessionDep, require_role
+from yuqing.web.deps import CurrentUser, SessionDep, require_role
 from yuqing.web.pages import render
 from yuqing.web.security import SecurityHeaders, csrf_protect
 
@@ -188,10 +188,10 @@ def create_app(
         tags=["alerts"],
         dependencies=[Depends(require_role(*ALERT_ACKNOWLEDGERS))],
     )
-    def ack_alert(alert_id: int, body: AckIn, session: SessionDep) -> AlertRead:
+    def ack_alert(alert_id: int, body: AckIn, session: SessionDep, user: CurrentUser) -> AlertRead:
         """Acknowledge an alert: reminders and escalation stop."""
         alert = alerts_service.acknowledge(
-            session=session, clock=clock, alert_id=alert_id, by=body.by
+            session=session, clock=clock, alert_id=alert_id, by=body.by, actor=user.name
         )
         return AlertRead.of(alert)
 
