@@ -16,7 +16,7 @@ from tests.web.conftest import PASSWORD, SERVICE_TOKEN, add_user, csrf_of, make_
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.routing import Recipient, RoutePlan
 from yuqing.analysis.models import Event
-from yuqing.auth import service
+from yuqing.auth import service, sessions
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import AuthSettings, Settings
 from yuqing.web.security import CSP
@@ -86,12 +86,26 @@ def test_a_good_login_goes_to_the_dashboard_and_logout_ends_it(
     home = client.get("/")
     assert home.status_code == 200 and "舆情总览" in home.text and "舆情信息员" in home.text
     assert client.get("/login").headers["location"] == "/"  # signed in already
+    again = client.post(
+        "/login",
+        data={"username": "monitor", "password": PASSWORD, "csrf_token": csrf_of(home.text)},
+    )
+    assert again.status_code == 303  # a new session replaces the browser's old one
+    with Session(store.engine) as session:
+        user = service.get_user_or_raise(session=session, name="monitor")
+        assert sessions.count_for(session=session, user_id=user.id) == 1
+    home = client.get("/")
     csrf = csrf_of(home.text)
     assert client.post("/logout", data={"csrf_token": csrf}).headers["location"] == "/login"
     assert client.get("/").headers["location"] == "/login"
     with Session(store.engine) as session:
         actions = [e.action for e in service.get_audit_entries(session=session)]
-    assert actions[:2] == ["logout", "login"]
+    assert actions[:4] == [
+        "logout",
+        "logout",
+        "login",
+        "login",
+    ]  # the old session ends after the new one starts
 
 
 def test_a_bad_login_does_not_say_which_field(client: TestClient, users: list[str]) -> None:

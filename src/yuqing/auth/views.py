@@ -60,6 +60,11 @@ def login(
             )
         except LoginRefused as refused:
             error = refused
+        else:
+            # Signing in again from a signed-in browser replaces its session.
+            previous = request.cookies.get(SESSION_COOKIE, "")
+            if previous:
+                service.sign_out(session=session, clock=clock, session_id=previous)
     if error is not None:
         status = 429 if error.locked_until is not None else 401
         context = {"message": error.message, "username": username[:100]}
