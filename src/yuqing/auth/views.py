@@ -20,7 +20,7 @@ from yuqing.db.engine import session_scope
 from yuqing.web.authn import SESSION_COOKIE
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.pages import render
-from yuqing.web.security import actor_of, csrf_protect
+from yuqing.web.security import csrf_protect, request_actor
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -32,7 +32,7 @@ def _address(request: Request) -> str:
 @router.get("/login", response_class=HTMLResponse, tags=["pages"])
 def login_form(request: Request) -> Response:
     """The sign-in form (a signed-in user goes on to the dashboard)."""
-    if actor_of(request) is not None:
+    if request_actor(request) is not None:
         return RedirectResponse("/", status_code=303)
     return render(request, "auth/login.html", {"message": None, "username": ""})
 

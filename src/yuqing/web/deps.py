@@ -29,7 +29,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Forbidden, TooManyRequests, Unauthenticated
 from yuqing.core.i18n import _
 from yuqing.db.engine import session_scope
-from yuqing.web.security import actor_of
+from yuqing.web.security import request_actor
 
 
 def session_dep(request: Request) -> Iterator[Session]:
@@ -45,7 +45,7 @@ def clock_dep(request: Request) -> Clock:
 
 def current_user(request: Request) -> Actor:
     """The signed-in user or token holder; anonymous requests are refused (401 / to /login)."""
-    actor = actor_of(request)
+    actor = request_actor(request)
     if actor is None:
         raise Unauthenticated(_("a valid API token is needed (Authorization: Bearer …)"))
     retry_after: float = getattr(request.state, "retry_after", 0.0)

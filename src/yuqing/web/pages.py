@@ -21,7 +21,7 @@ from yuqing.auth.schemas import LANGUAGES
 from yuqing.core.i18n import _, use_locale
 from yuqing.web.i18n import install_i18n
 from yuqing.web.navigation import ROLE_LABELS, menu
-from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, actor_of, csrf_token
+from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, request_actor
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates"), str(PACKAGE / "auth" / "templates")]
@@ -56,7 +56,7 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """The page `template` for this request's user, in their language."""
-    actor = actor_of(request)
+    actor = request_actor(request)
     token = csrf_token(request)
     values = {
         "user": actor,

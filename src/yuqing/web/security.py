@@ -73,7 +73,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def actor_of(request: Request) -> Actor | None:
+def request_actor(request: Request) -> Actor | None:
     """The actor the auth middleware found for this request (web/authn.py), if any."""
     actor = getattr(request.state, "actor", None)
     return actor if isinstance(actor, Actor) else None
@@ -81,7 +81,7 @@ def actor_of(request: Request) -> Actor | None:
 
 def csrf_token(request: Request) -> str:
     """The token this request's forms must carry (made and remembered when new)."""
-    actor = actor_of(request)
+    actor = request_actor(request)
     if actor is not None and actor.csrf_token:
         return actor.csrf_token
     known = request.cookies.get(CSRF_COOKIE, "")
@@ -98,7 +98,7 @@ async def csrf_protect(request: Request) -> None:
     """Dependency of every page router: a state-changing request needs its CSRF token."""
     if request.method not in UNSAFE_METHODS:
         return
-    actor = actor_of(request)
+    actor = request_actor(request)
     expected = (
         actor.csrf_token
         if actor is not None and actor.csrf_token
