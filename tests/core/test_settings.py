@@ -36,3 +36,24 @@ def test_push_body_cap_from_environment(tmp_path: Path) -> None:
     assert settings.max_push_bytes == 4096
     with pytest.raises(InvalidInput, match="YUQING_MAX_PUSH_BYTES 必须是正数，不能是 0"):
         load_settings({"YUQING_HOME": str(tmp_path), "YUQING_MAX_PUSH_BYTES": "0"})
+
+
+def test_sign_in_policy_has_defaults_and_reads_the_environment(tmp_path: Path) -> None:
+    defaults = load_settings({"YUQING_HOME": str(tmp_path)}).auth
+    assert (defaults.session_idle_minutes, defaults.session_max_hours) == (30, 12)
+    assert (defaults.login_max_failures, defaults.login_lockout_seconds) == (5, 60)
+    tuned = load_settings(
+        {
+            "YUQING_HOME": str(tmp_path),
+            "YUQING_SESSION_IDLE_MINUTES": "10",
+            "YUQING_LOGIN_MAX_FAILURES": "3",
+            "YUQING_API_RATE_PER_MINUTE": "600",
+        }
+    ).auth
+    assert (tuned.session_idle_minutes, tuned.login_max_failures, tuned.api_rate_per_minute) == (
+        10,
+        3,
+        600,
+    )
+    with pytest.raises(InvalidInput, match="YUQING_SESSION_MAX_HOURS"):
+        load_settings({"YUQING_HOME": str(tmp_path), "YUQING_SESSION_MAX_HOURS": "0"})

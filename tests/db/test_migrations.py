@@ -20,3 +20,5 @@ def test_upgrade_is_idempotent_and_creates_tables(store: Store) -> None:
     assert migrate.current_revision(store.engine) == migrate.HEAD
     tables = set(inspect(store.engine).get_table_names())
     assert {"sources", "watches", "posts", "post_watches", "post_search"} <= tables
+    accounts = {"departments", "users", "login_sessions", "login_throttles", "api_tokens"}
+    assert accounts | {"audit_entries", "audit_head"} <= tables

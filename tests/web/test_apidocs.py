@@ -15,7 +15,7 @@ from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_engine
 from yuqing.db.migrate import upgrade
-from yuqing.web.apidocs import STATIC_DIR
+from yuqing.web.app import STATIC as STATIC_DIR
 from yuqing.web.app import create_app
 
 

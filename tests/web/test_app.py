@@ -12,6 +12,7 @@ import uvicorn
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
+from tests.web.conftest import csrf_of
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.routing import Recipient, RoutePlan
 from yuqing.analysis.models import Event
@@ -75,9 +76,11 @@ def test_the_link_page_escapes_and_acknowledges(app: httpx.Client, alert: tuple[
     assert page.status_code == 200
     assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
     assert "确认收到" in page.text
-    done = app.post(f"/ack/{token}", data={"by": "李老师"})
+    csrf = csrf_of(page.text)  # the link page sets its CSRF cookie, the form repeats it
+    assert app.post(f"/ack/{token}", data={"by": "李老师"}).status_code == 403
+    done = app.post(f"/ack/{token}", data={"by": "李老师", "csrf_token": csrf})
     assert done.status_code == 200 and "已由 link:李老师" in done.text
-    again = app.post(f"/ack/{token}", data={"by": "别人"})
+    again = app.post(f"/ack/{token}", data={"by": "别人", "csrf_token": csrf})
     assert "已由 link:李老师" in again.text  # the first acknowledgement stands
     assert app.get("/ack/not-a-token").status_code == 404
 

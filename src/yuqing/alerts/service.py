@@ -110,8 +110,12 @@ def acknowledge(
     by: str,
     alert_id: int | None = None,
     token: str | None = None,
+    actor: str | None = None,
 ) -> Alert:
-    """Record who acknowledged an alert (by id in the UI/CLI, or by the link's token)."""
+    """Record who acknowledged an alert (by id in the UI/CLI, or by the link's token).
+
+    The audit trail names `actor` (who is signed in or holds the token), else `by`.
+    """
     if token is not None:
         alert = session.scalar(select(Alert).where(Alert.ack_token == token))
         if alert is None:
@@ -129,6 +133,18 @@ def acknowledge(
     alert.acknowledged_at, alert.acknowledged_by = clock.now(), by
     alert.next_check_at = None
     session.flush()
+    # Imported here: the pipeline imports this module, and needs no accounts to run.
+    from yuqing.auth import service as audit
+
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor or by,
+        action="alert.acknowledged",
+        target=f"alert:{alert.id}",
+        before={"acknowledged": False},
+        after={"acknowledged": True, "by": by, "level": alert.level, "event": alert.event_id},
+    )
     return alert
 
 

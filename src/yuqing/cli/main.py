@@ -17,6 +17,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer  # after the setting above
 
+from yuqing.auth import cli as auth_cli
 from yuqing.cli import (
     alerts,
     classify,
@@ -72,6 +73,7 @@ app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")
 app.add_typer(events.app, name="events")
 app.add_typer(alerts.app, name="alerts")
+auth_cli.register(app)
 
 
 def run() -> None:

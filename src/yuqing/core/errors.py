@@ -2,7 +2,8 @@
 
 ```
 YuQingError
-├── NotFound · Conflict (wrong stage, not approved) · Forbidden ── Unauthenticated
+├── NotFound · Conflict (wrong stage, not approved) · TooManyRequests (.retry_after)
+├── Forbidden ── Unauthenticated ── LoginRefused (.locked_until)
 ├── InvalidInput (.where = "plan.yaml:12") ── RuleSyntaxError, PlanError
 ├── SourceError ── SourceUnavailable (hard: back off), SourceParseError (soft: warn, go on)
 └── ChannelError (the outbox retries)
@@ -13,6 +14,8 @@ and the CLI entry point.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class YuQingError(Exception):
@@ -48,6 +51,25 @@ class Unauthenticated(Forbidden):
     """No valid credentials were given (an API token, a login)."""
 
     http_status = 401
+
+
+class LoginRefused(Unauthenticated):
+    """A sign-in refused: wrong name or password (never saying which), or locked out."""
+
+    def __init__(self, message: str, *, locked_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+class TooManyRequests(YuQingError):
+    """A client went over its rate limit; it may try again after `retry_after` seconds."""
+
+    http_status = 429
+    exit_code = 7
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class InvalidInput(YuQingError):

@@ -1,11 +1,12 @@
 """Settings from the environment (CONTRACTS: YUQING_HOME, YUQING_DB, YUQING_MAX_POST_BYTES;
-YUQING_MAX_PUSH_BYTES caps a push API request)."""
+YUQING_MAX_PUSH_BYTES caps a push API request; the YUQING_SESSION_*, YUQING_LOGIN_* and
+YUQING_API_RATE_PER_MINUTE settings govern sign-in, docs/web.md)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from yuqing.core.errors import InvalidInput
@@ -14,6 +15,25 @@ from yuqing.core.i18n import _
 DEFAULT_MAX_POST_BYTES = 1024 * 1024  # CONTRACTS: a post text over 1 MiB is rejected
 DEFAULT_MAX_PUSH_BYTES = 16 * 1024 * 1024  # a push API request body at most (413 above)
 DEFAULT_TIMEZONE = "Asia/Shanghai"  # CONTRACTS: naive time means Asia/Shanghai
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Sign-in policy (docs/web.md): session lifetimes, lockout, API token rate limit."""
+
+    # A browser left alone this long signs out (an office PC left unlocked) ...
+    session_idle_minutes: int = 30
+    # ... and no session lives longer than a working day, however busy.
+    session_max_hours: int = 12
+    # Failures in a row before a name is locked; an address is shared by a whole office
+    # behind one NAT, so it gets more room before it is locked.
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    # The first lock lasts this long and doubles with each further failure, up to the cap.
+    login_lockout_seconds: int = 60
+    login_lockout_max_seconds: int = 3600
+    # Requests per minute one API token may make (a burst of as many is allowed).
+    api_rate_per_minute: int = 120
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,7 @@ class Settings:
     # fixtures on 127.0.0.1. Sources get the same per source with `--internal`.
     allow_internal_fetch: bool = False
     user_agent: str = "YuQing/0.1 (+public-opinion monitoring; respects robots.txt)"
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     @property
     def is_sqlite(self) -> bool:
@@ -67,4 +88,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_push_bytes=_int_env(env, "YUQING_MAX_PUSH_BYTES", DEFAULT_MAX_PUSH_BYTES),
         timezone=env.get("YUQING_TIMEZONE", DEFAULT_TIMEZONE),
         allow_internal_fetch=env.get("YUQING_ALLOW_INTERNAL_FETCH", "") in {"1", "true", "yes"},
+        auth=_auth_settings(env),
+    )
+
+
+def _auth_settings(env: Mapping[str, str]) -> AuthSettings:
+    base = AuthSettings()
+    return AuthSettings(
+        session_idle_minutes=_int_env(
+            env, "YUQING_SESSION_IDLE_MINUTES", base.session_idle_minutes
+        ),
+        session_max_hours=_int_env(env, "YUQING_SESSION_MAX_HOURS", base.session_max_hours),
+        login_max_failures=_int_env(env, "YUQING_LOGIN_MAX_FAILURES", base.login_max_failures),
+        login_max_failures_per_address=_int_env(
+            env, "YUQING_LOGIN_MAX_FAILURES_PER_ADDRESS", base.login_max_failures_per_address
+        ),
+        login_lockout_seconds=_int_env(
+            env, "YUQING_LOGIN_LOCKOUT_SECONDS", base.login_lockout_seconds
+        ),
+        login_lockout_max_seconds=_int_env(
+            env, "YUQING_LOGIN_LOCKOUT_MAX_SECONDS", base.login_lockout_max_seconds
+        ),
+        api_rate_per_minute=_int_env(env, "YUQING_API_RATE_PER_MINUTE", base.api_rate_per_minute),
     )

@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from yuqing.auth import service as auth_service
+from yuqing.auth.schemas import ROLES
 from yuqing.core.clock import Clock
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
@@ -45,7 +47,14 @@ def run_demo(
             source_name="examples/plans/school.yaml",
         )  # fmt: skip
         echo(_("plan: {summary}").format(summary=plan_service.parse(version).summary()))
+        # CONTRACTS: one sign-in per role, named after it; only ever in a demo home.
+        auth_service.create_demo_users(session=session, clock=clock)
         session.commit()
+    echo(
+        _("logins: {names} (password {password})").format(
+            names=", ".join(ROLES), password=auth_service.DEMO_PASSWORD
+        )
+    )
     pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
     summary = pipeline.run(
         read_jsonl(io.BytesIO(_data("scenario.jsonl"))),

@@ -24,13 +24,14 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from yuqing.auth.schemas import Role
 from yuqing.core.clock import Clock
 from yuqing.core.i18n import N_, _
 from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import Pipeline, SourceDefaults
 from yuqing.monitor.readers import Record, exact_json
 from yuqing.monitor.schemas import PushRejection, PushResult
-from yuqing.web.deps import token_dep
+from yuqing.web.deps import require_role
 from yuqing.web.errors import AUTH_RESPONSES
 from yuqing.web.params import PlainStr
 from yuqing.worker.scheduler import RELOAD_EVERY
@@ -49,7 +50,11 @@ LINES_TYPES = frozenset(
 )
 Kind = Literal["array", "lines", "sniff"]
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(token_dep)], responses=AUTH_RESPONSES)
+# Scripts push with a service token (YUQING_API_TOKENS, acting as admin) or a user's token.
+PUSHERS: tuple[Role, ...] = ("admin", "office", "monitor")
+router = APIRouter(
+    prefix="/api/v1", dependencies=[Depends(require_role(*PUSHERS))], responses=AUTH_RESPONSES
+)
 
 
 class PushIntake:

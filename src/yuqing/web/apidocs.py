@@ -10,21 +10,16 @@ ReDoc is not served.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-STATIC_DIR = Path(__file__).parent / "static"
 STATIC_URL = "/static"
 DOCS_URL = "/api/v1/docs"
 
 
 def install(app: FastAPI, *, templates: Jinja2Templates) -> None:
-    """Serve the package's static files under /static and the docs page on `DOCS_URL`."""
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    """Serve the docs page on `DOCS_URL`; the app serves the package's files under /static."""
 
     @app.get(DOCS_URL, response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:

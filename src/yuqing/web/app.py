@@ -1,8 +1,10 @@
-"""The web application: health, the alert acknowledgement page and the alerts API.
+"""The web application: sign-in, the pages, the alert acknowledgement page and the API.
 
 The app is built around one store; services are called with a session and the clock.
-Errors of ours map to their HTTP status in one handler (STYLE §3). Post content and alert
-text are hostile input: Jinja2 escapes everything it renders.
+Errors of ours map to their HTTP status in one handler (web/error_pages.py, STYLE §3). Post
+content and alert text are hostile input: Jinja2 escapes everything it renders. Who may
+do what: web/authn.py finds the actor, web/deps.py checks roles, web/security.py adds
+the headers and checks CSRF tokens (docs/web.md).
 """
 
 from __future__ import annotations
@@ -16,29 +18,43 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import Alert
+from yuqing.auth import views as auth_views
+from yuqing.auth.schemas import Role
 from yuqing.core.clock import Clock
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
 from yuqing.monitor.pipeline import Pipeline
-from yuqing.web import api_posts, apidocs, errors
-from yuqing.web.deps import SessionDep, token_dep
-from yuqing.web.i18n import install_i18n
+from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
+from yuqing.web.authn import Authenticator, AuthMiddleware
+from yuqing.web.deps import CurrentUser, SessionDep, require_role
+from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.params import PlainStr, without_control
+from yuqing.web.security import SecurityHeaders, csrf_protect
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-install_i18n(TEMPLATES.env)  # pages speak through the catalogs (zh_CN first, en)
+STATIC = Path(__file__).parent / "static"
 MAX_ALERTS = 1000  # one page of `GET /api/v1/alerts`
 MAX_ID = 2**63 - 1  # the store's BIGINT: a larger id cannot exist, and PostgreSQL refuses it
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Who may read alerts and acknowledge them through the API (a department user will,
+# once alerts carry the department they are routed to).
+ALERT_READERS: tuple[Role, ...] = (
+    "admin",
+    "office",
+    "leader",
+    "monitor",
+    "spokesperson",
+    "auditor",
+)
+ALERT_ACKNOWLEDGERS: tuple[Role, ...] = ("admin", "office", "leader", "monitor")
 
 
 class AlertRead(BaseModel):
@@ -90,7 +106,8 @@ def create_app(
     api_tokens: list[str],
     pipeline: Pipeline | None = None,
 ) -> FastAPI:
-    """The app over one store; `api_tokens` are the bearer tokens the API accepts.
+    """The app over one store; `api_tokens` are the service tokens (`YUQING_API_TOKENS`)
+    the API accepts beside users' own tokens.
 
     Pushed posts go through `pipeline` (the worker's, shared), else one built on first use.
     """
@@ -105,8 +122,24 @@ def create_app(
 
     app.state.sessions = make_sessionmaker(engine)
     app.state.api_tokens = list(api_tokens)
-
+    app.state.clock = clock
+    app.state.settings = settings
+    # JSON errors for the API first; then the pages' handler takes our own errors over,
+    # answering HTML (or the 303 to /login) for pages and one-line JSON for the API.
     errors.install(app)
+    error_pages.install(app)
+    # Added last runs first: headers wrap every answer, errors and redirects included.
+    app.add_middleware(
+        AuthMiddleware,
+        authenticator=Authenticator(
+            sessions=app.state.sessions,
+            clock=clock,
+            policy=settings.auth,
+            service_tokens=api_tokens,
+        ),
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     apidocs.install(app, templates=TEMPLATES)
 
     @app.get("/healthz", tags=["health"])
@@ -126,17 +159,21 @@ def create_app(
             if alert.acknowledged_at
             else ""
         )
-        return TEMPLATES.TemplateResponse(
+        return render(
             request, "ack.html", {"alert": alert, "acknowledged_local": local}, status_code=status
         )
 
-    @app.get("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
+    # The acknowledgement link works without signing in: its token is the credential
+    # (ARCHITECTURE "Alerts never get lost": a recipient may have no account).
+    links = APIRouter(dependencies=[Depends(csrf_protect)])
+
+    @links.get("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
     def ack_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
         """The page an alert's link opens: the alert, and a button to acknowledge it."""
         alert = _by_token(session, token)
         return _ack_page(request, alert)
 
-    @app.post("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
+    @links.post("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
     def ack_by_link(
         token: str, request: Request, session: SessionDep, by: Annotated[str, Form()] = ""
     ) -> HTMLResponse:
@@ -148,11 +185,9 @@ def create_app(
             alert = alerts_service.acknowledge(session=session, clock=clock, token=token, by=who)
         return _ack_page(request, alert)
 
-    api = APIRouter(
-        prefix="/api/v1", dependencies=[Depends(token_dep)], responses=errors.AUTH_RESPONSES
-    )
+    api = APIRouter(prefix="/api/v1", responses=errors.AUTH_RESPONSES)
 
-    @api.get("/alerts", tags=["alerts"])
+    @api.get("/alerts", tags=["alerts"], dependencies=[Depends(require_role(*ALERT_READERS))])
     def read_alerts(
         session: SessionDep,
         open_only: bool = False,
@@ -162,16 +197,26 @@ def create_app(
         alerts = alerts_service.get_all(session=session, open_only=open_only, limit=limit)
         return AlertList(data=[AlertRead.of(a) for a in alerts], count=len(alerts))
 
-    @api.post("/alerts/{alert_id}/ack", tags=["alerts"])
+    @api.post(
+        "/alerts/{alert_id}/ack",
+        tags=["alerts"],
+        dependencies=[Depends(require_role(*ALERT_ACKNOWLEDGERS))],
+    )
     def ack_alert(
-        alert_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], body: AckIn, session: SessionDep
+        alert_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+        body: AckIn,
+        session: SessionDep,
+        user: CurrentUser,
     ) -> AlertRead:
         """Acknowledge an alert: reminders and escalation stop."""
         alert = alerts_service.acknowledge(
-            session=session, clock=clock, alert_id=alert_id, by=body.by
+            session=session, clock=clock, alert_id=alert_id, by=body.by, actor=user.name
         )
         return AlertRead.of(alert)
 
+    app.include_router(links)
+    app.include_router(auth_views.router)
+    app.include_router(dashboard.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app

@@ -1,17 +1,35 @@
-"""Request dependencies: a session per request and the API token check."""
+"""Request dependencies (STYLE §2): a session per request, who is asking, role checks.
+
+```python
+@router.get("/plan")
+def read_plan(user: Annotated[Actor, Depends(require_role("admin", "office"))]) -> ...
+
+@router.get("/events/{event_id}")
+def read_event(event_id: str, user: CurrentUser, session: SessionDep) -> ...:
+    event = ...
+    scope_of(user).check(event_department)  # 403 outside the user's department
+```
+
+An anonymous visitor is sent to /login (303) by pages and gets 401 JSON from the API; a
+signed-in user without the role or the department gets 403 (an HTML page or JSON).
+web/error_pages.py turns these errors into answers; web/authn.py found the actor.
+"""
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from yuqing.core.errors import Unauthenticated
+from yuqing.auth.schemas import ROLES, Actor, Role
+from yuqing.core.clock import Clock
+from yuqing.core.errors import Forbidden, TooManyRequests, Unauthenticated
 from yuqing.core.i18n import _
 from yuqing.db.engine import session_scope
+from yuqing.web.security import request_actor
 
 
 def session_dep(request: Request) -> Iterator[Session]:
@@ -20,18 +38,79 @@ def session_dep(request: Request) -> Iterator[Session]:
         yield session
 
 
-def token_dep(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """The API needs `Authorization: Bearer <token>` with a configured token."""
-    supplied = (authorization or "").removeprefix("Bearer ").strip()
-    tokens: list[str] = request.app.state.api_tokens
-    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500),
-    # and a header may carry any byte.
-    given = supplied.encode("utf-8", "surrogateescape")
-    if not supplied or not any(hmac.compare_digest(given, t.encode()) for t in tokens):
+def clock_dep(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def current_user(request: Request) -> Actor:
+    """The signed-in user or token holder; anonymous requests are refused (401 / to /login)."""
+    actor = request_actor(request)
+    if actor is None:
         raise Unauthenticated(_("a valid API token is needed (Authorization: Bearer …)"))
+    retry_after: float = getattr(request.state, "retry_after", 0.0)
+    if retry_after > 0:
+        raise TooManyRequests(
+            _("too many requests with this API token: try again in {seconds} s").format(
+                seconds=max(1, round(retry_after))
+            ),
+            retry_after=retry_after,
+        )
+    return actor
 
 
 # scope="function": commit before the response is sent. With the default ("request") the
 # client hears 200 before the commit, so its next request can read the old state (a
 # second acknowledgement accepted), and a failed commit would never reach it.
 SessionDep = Annotated[Session, Depends(session_dep, scope="function")]
+ClockDep = Annotated[Clock, Depends(clock_dep)]
+CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency that lets only `roles` through (403 for the others), giving the actor."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {sorted(unknown)}")  # a programming error
+
+    def check(user: CurrentUser) -> Actor:
+        if user.role not in roles:
+            raise Forbidden(_("your role may not do this"))
+        return user
+
+    check.roles = roles  # type: ignore[attr-defined]  # read by the authorization test
+    return check
+
+
+@dataclass(frozen=True)
+class DepartmentScope:
+    """What part of the organization a user sees: `department` None means all of it."""
+
+    department: str | None
+
+    def allows(self, department: str | None) -> bool:
+        """Whether something routed to `department` (None: to nobody in particular) is seen."""
+        return self.department is None or department == self.department
+
+    def check(self, department: str | None) -> None:
+        """403 unless `department` is in scope."""
+        if not self.allows(department):
+            raise Forbidden(_("this belongs to another department"))
+
+
+# PRODUCT §1: a department (谁主管谁负责) sees what is routed to it; the other roles see all.
+SCOPED_ROLES = frozenset({"department"})
+
+
+def scope_of(user: Actor) -> DepartmentScope:
+    """The department scope of `user` (a department user without a department sees none)."""
+    if user.role in SCOPED_ROLES:
+        return DepartmentScope(user.department or "\x00none")
+    return DepartmentScope(None)
+
+
+def department_scope(user: CurrentUser) -> DepartmentScope:
+    return scope_of(user)
+
+
+Scope = Annotated[DepartmentScope, Depends(department_scope)]

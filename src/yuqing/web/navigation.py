@@ -1,0 +1,64 @@
+"""The pages of CONTRACTS "Web pages and accounts", who may open each, and the menu.
+
+One table serves the menu (a user sees the pages their role opens) and the pages' own
+checks: a page's route uses `Depends(page_roles("/feed"))`, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from yuqing.auth.schemas import ROLES, Actor, Role
+from yuqing.core.i18n import N_
+
+ALL: tuple[Role, ...] = ROLES  # type: ignore[assignment]  # ROLES holds the Literal's values
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    label: str  # an N_() msgid, translated where shown
+    roles: tuple[Role, ...]
+
+
+PAGES: tuple[Page, ...] = (
+    Page("/", N_("Dashboard"), ALL),
+    Page("/feed", N_("Live feed"), ("admin", "office", "leader", "monitor")),
+    Page("/events", N_("Events"), ALL),
+    Page(
+        "/alerts",
+        N_("Alerts"),
+        ("admin", "office", "leader", "monitor", "department", "spokesperson"),
+    ),
+    Page("/search", N_("Search"), ("admin", "office", "leader", "monitor")),
+    Page("/plan", N_("Plan"), ("admin", "office", "leader", "auditor")),
+    Page("/admin/users", N_("Users"), ("admin",)),
+    Page("/admin/sources", N_("Sources"), ("admin",)),
+    Page("/admin/watches", N_("Watches"), ("admin", "office")),
+    Page("/audit", N_("Audit trail"), ("admin", "auditor")),
+)
+_BY_PATH = {page.path: page for page in PAGES}
+
+# PRODUCT §1's names of the roles, as people read them.
+ROLE_LABELS: dict[str, str] = {
+    "admin": N_("Administrator"),
+    "office": N_("Office"),
+    "leader": N_("Leader"),
+    "monitor": N_("Monitor"),
+    "department": N_("Department"),
+    "spokesperson": N_("Spokesperson"),
+    "auditor": N_("Auditor"),
+}
+
+
+def menu(user: Actor) -> list[Page]:
+    """The pages `user` may open, in menu order."""
+    return [page for page in PAGES if user.role in page.roles]
+
+
+def page_roles(path: str) -> Callable[[Actor], Actor]:
+    """The role check of the page at `path` (a dependency, as `require_role`)."""
+    from yuqing.web.deps import require_role
+
+    return require_role(*_BY_PATH[path].roles)

@@ -1,0 +1,80 @@
+"""Rendering HTML pages: one Jinja2 environment (autoescaped) over the templates of
+web/ and of each context, in the reader's language, with what every page needs.
+
+Each page template extends `base.html` and fills `title` and `content`; the layout adds
+the menu for the signed-in user, the sign-out and language forms (with their CSRF
+token), and the vendored scripts. Views call `render(request, "x.html", {...})`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from yuqing.auth.schemas import LANGUAGES
+from yuqing.core.i18n import _, use_locale
+from yuqing.web.i18n import install_i18n
+from yuqing.web.navigation import ROLE_LABELS, menu
+from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, request_actor
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates"), str(PACKAGE / "auth" / "templates")]
+
+TEMPLATES = Jinja2Templates(directory=TEMPLATE_DIRS)  # autoescape on for .html
+install_i18n(TEMPLATES.env)  # pages speak through the catalogs (zh_CN first, en)
+LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
+
+
+def localtime(moment: datetime | None, zone: ZoneInfo | str = "Asia/Shanghai") -> str:
+    """`moment` as people read it: minutes, in the plan's time zone (`zone`)."""
+    if moment is None:
+        return "-"
+    place = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    return moment.astimezone(place).strftime("%Y-%m-%d %H:%M")
+
+
+def role_label(role: str) -> str:
+    """A role's name in the language in force (`admin` → 管理员)."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+TEMPLATES.env.filters["localtime"] = localtime
+TEMPLATES.env.globals["role_label"] = role_label
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page `template` for this request's user, in their language."""
+    actor = request_actor(request)
+    token = csrf_token(request)
+    values = {
+        "user": actor,
+        "menu": menu(actor) if actor else [],
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": token,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "current_path": request.url.path,
+        **(context or {}),
+    }
+    with use_locale(actor.language if actor else None):
+        response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    if getattr(request.state, "new_csrf", None) == token:
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+    return response

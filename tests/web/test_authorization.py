@@ -1,0 +1,169 @@
+"""Every route, as anonymous, with a wrong role and from a wrong department.
+
+The table below lists each route with the roles that may use it and, for routes that
+show one department's things, a department that may and one that may not. A route
+missing from the table (and not in PUBLIC) fails `test_every_route_is_in_the_table`:
+add a row when you add a route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from tests.web.conftest import csrf_of
+from yuqing.auth import service
+from yuqing.auth.schemas import ROLES
+from yuqing.core.clock import FrozenClock
+
+ALL = frozenset(ROLES)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as requested (ids filled in)
+    template: str  # as registered
+    roles: frozenset[str]
+    # For department-scoped routes: the path of something routed to department "edu",
+    # which user "department2" (department "health") must not reach.
+    other_department: str | None = None
+    json: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+def route(
+    method: str,
+    path: str,
+    roles: frozenset[str] | tuple[str, ...],
+    template: str | None = None,
+    **kw: Any,
+) -> Route:
+    return Route(method, path, template or path, frozenset(roles), **kw)
+
+
+ROUTES: list[Route] = [
+    route("GET", "/", ALL),
+    route("POST", "/account/language", ALL, form={"language": "en"}),
+    route(
+        "GET", "/api/v1/alerts", ("admin", "office", "leader", "monitor", "spokesperson", "auditor")
+    ),
+    route(
+        "POST",
+        "/api/v1/alerts/1/ack",
+        ("admin", "office", "leader", "monitor"),
+        template="/api/v1/alerts/{alert_id}/ack",
+        json={"by": "x"},
+    ),
+    route("POST", "/api/v1/posts", ("admin", "office", "monitor"), json=[]),
+]
+# Open to anonymous visitors on purpose: signing in, health checks, the API's description,
+# the acknowledgement link (its token is the credential), the assets.
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/healthz"),
+    ("GET", "/ack/{token}"),
+    ("POST", "/ack/{token}"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"),
+    ("GET", "/docs/oauth2-redirect"),  # FastAPI adds it beside the docs page
+}
+
+
+def test_every_route_is_in_the_table(app: FastAPI) -> None:
+    listed = {(r.method, r.template) for r in ROUTES} | PUBLIC
+    registered = {
+        (method, r.path)
+        for r in app.routes
+        if isinstance(r, APIRoute) or hasattr(r, "methods")
+        for method in (getattr(r, "methods", None) or ())
+        if method != "HEAD"
+    }
+    assert registered - listed == set(), "routes without a row in ROUTES (or PUBLIC)"
+
+
+def _call(
+    client: TestClient, entry: Route, *, csrf: str | None, headers: dict[str, str] | None = None
+) -> Any:
+    if entry.is_api:
+        return client.request(entry.method, entry.path, json=entry.json, headers=headers or {})
+    if entry.method == "GET":
+        return client.get(entry.path)
+    return client.post(entry.path, data={**entry.form, "csrf_token": csrf or ""})
+
+
+def _token(store: Store, clock: FrozenClock, user: str) -> dict[str, str]:
+    with Session(store.engine) as session:
+        raw, _row = service.create_token(session=session, clock=clock, actor="test", user_name=user)
+        session.commit()
+    return {"Authorization": f"Bearer {raw}"}
+
+
+@pytest.mark.parametrize("entry", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_anonymous_visitors_are_sent_to_login_or_refused(client: TestClient, entry: Route) -> None:
+    csrf = csrf_of(client.get("/login").text)  # a real form would carry one
+    answer = _call(client, entry, csrf=csrf)
+    if entry.is_api:
+        assert answer.status_code == 401 and answer.json()["detail"]
+        assert answer.headers["www-authenticate"] == "Bearer"
+    else:
+        assert (answer.status_code, answer.headers.get("location")) == (303, "/login")
+
+
+@pytest.mark.parametrize(
+    "entry", [r for r in ROUTES if r.roles != ALL], ids=lambda r: f"{r.method} {r.path}"
+)
+def test_a_wrong_role_is_refused(
+    entry: Route,
+    signed_in: Callable[[str], tuple[TestClient, str]],
+    store: Store,
+    clock: FrozenClock,
+) -> None:
+    wrong = next(role for role in ROLES if role not in entry.roles)
+    client, csrf = signed_in(wrong)
+    headers = _token(store, clock, wrong) if entry.is_api else None
+    answer = _call(client, entry, csrf=csrf, headers=headers)
+    assert answer.status_code == 403
+    if entry.is_api:
+        assert answer.json() == {"detail": "你的角色无权进行此操作"}
+    else:
+        assert (
+            "text/html" in answer.headers["content-type"]
+            and "你的角色无权进行此操作" in answer.text
+        )
+    right = sorted(entry.roles)[0]
+    client, csrf = signed_in(right)
+    headers = _token(store, clock, right) if entry.is_api else None
+    assert _call(client, entry, csrf=csrf, headers=headers).status_code not in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "entry", [r for r in ROUTES if r.other_department], ids=lambda r: f"{r.method} {r.path}"
+)
+def test_a_wrong_department_is_refused(
+    entry: Route, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    client, csrf = signed_in("department2")
+    assert entry.other_department is not None
+    answer = _call(client, replace_path(entry, entry.other_department), csrf=csrf)
+    assert answer.status_code == 403
+
+
+def replace_path(entry: Route, path: str) -> Route:
+    from dataclasses import replace
+
+    return replace(entry, path=path)

@@ -1,0 +1,39 @@
+"""Role and department checks as dependencies (no store needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from yuqing.auth.schemas import Actor
+from yuqing.core.errors import Forbidden
+from yuqing.web.deps import require_role, scope_of
+from yuqing.web.navigation import PAGES, menu
+
+
+def _actor(role: str, department: str | None = None) -> Actor:
+    return Actor(name=role, display_name="", role=role, department=department)  # type: ignore[arg-type]
+
+
+def test_a_department_user_sees_only_their_department() -> None:
+    scope = scope_of(_actor("department", "edu"))
+    assert scope.allows("edu") and not scope.allows("health") and not scope.allows(None)
+    with pytest.raises(Forbidden, match="其他部门"):
+        scope.check("health")
+    assert not scope_of(_actor("department")).allows(None)  # no department: nothing
+    for role in ("admin", "office", "leader", "monitor", "spokesperson", "auditor"):
+        assert scope_of(_actor(role)).allows("health") and scope_of(_actor(role)).allows(None)
+
+
+def test_require_role_lets_only_its_roles_through() -> None:
+    check = require_role("admin", "auditor")
+    assert check(_actor("auditor")).name == "auditor"
+    with pytest.raises(Forbidden):
+        check(_actor("monitor"))
+    with pytest.raises(ValueError, match="boss"):
+        require_role("boss")  # type: ignore[arg-type]
+
+
+def test_the_menu_follows_the_pages_table() -> None:
+    assert [p.path for p in menu(_actor("admin"))] == [p.path for p in PAGES]
+    assert [p.path for p in menu(_actor("department", "edu"))] == ["/", "/events", "/alerts"]
+    assert [p.path for p in menu(_actor("auditor"))] == ["/", "/events", "/plan", "/audit"]
