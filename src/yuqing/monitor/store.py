@@ -117,7 +117,13 @@ def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
     ]
     if links:
         conn.execute(insert(cast(Table, PostWatch.__table__)), links)
-    search.index_posts(conn, [(pk, p.post.folded) for pk, p in zip(pks, pending, strict=True)])
+    search.index_texts(
+        conn,
+        [
+            (pk, p.post.derived.get(search.INDEX_TEXT_KEY) or search.index_text(p.post.folded))
+            for pk, p in zip(pks, pending, strict=True)
+        ],
+    )
     copies: dict[int, int] = {}
     for p in pending:
         if p.original_pk is not None:
