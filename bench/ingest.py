@@ -57,8 +57,9 @@ def baseline(posts_file: Path, db: Path) -> float:
     return time.perf_counter() - start
 
 
-def run(*args: str, env: dict[str, str]) -> tuple[str, float]:
-    """stdout of `yuqing ARGS` and the peak RSS in MB of it or any process it waited for."""
+def run(*args: str, env: dict[str, str]) -> tuple[str, float, float]:
+    """stdout of `yuqing ARGS`, the peak RSS in MB of it or any process it waited for, and
+    the CPU seconds of them all (on a shared machine wall time also counts others' work)."""
     with subprocess.Popen(
         [sys.executable, "-m", "yuqing", *args], env=env, stdout=subprocess.PIPE, text=True
     ) as child:
@@ -69,7 +70,7 @@ def run(*args: str, env: dict[str, str]) -> tuple[str, float]:
         child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise subprocess.CalledProcessError(child.returncode, args)
-    return out, usage.ru_maxrss / 1024
+    return out, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
@@ -84,7 +85,7 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
         run("init", env=env)
         run("watch", "import", str(watch_file), env=env)
         start = time.perf_counter()
-        out, peak_mb = run("ingest", str(posts_file), env=env)
+        out, peak_mb, cpu_s = run("ingest", str(posts_file), env=env)
         pipe_s = time.perf_counter() - start
         # The baseline runs after the children: a child forked from a process holding a
         # million rows would count the parent's pages in its own peak RSS.
@@ -95,7 +96,8 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
     lines = [
         f"posts {posts}, watches {watches}, {share}, summary {summary}",
         f"raw baseline   {raw_rate:10.0f} posts/s ({raw_s:.2f} s)",
-        f"yuqing ingest  {pipe_rate:10.0f} posts/s ({pipe_s:.2f} s)",
+        f"yuqing ingest  {pipe_rate:10.0f} posts/s ({pipe_s:.2f} s; CPU {cpu_s:.1f} s, "
+        f"{cpu_s / posts * 1e6:.0f} µs a post, workers included)",
     ]
     if match_share >= 1.0:
         lines.append(
