@@ -383,3 +383,15 @@ def test_top_terms_orders_by_weight_then_word() -> None:
         expected = [w for w, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))][:k]
         assert top_terms(vec, k) == expected
     assert top_terms({"b": 0.5, "a": 0.5, "c": 0.9}, 2) == ["c", "a"]
+
+
+def test_document_frequencies_over_the_cap_keep_the_most_frequent_words() -> None:
+    from yuqing.analysis.events.vectorize import DocumentFrequency
+
+    df = DocumentFrequency(max_terms=8)
+    for n in range(1, 10):
+        # Word "w{k}" is in the documents from the k-th on: earlier words are more frequent.
+        df.learn([f"w{k}" for k in range(n)])
+    # The ninth word went over the cap: the 6 most frequent words are kept, decayed.
+    assert list(df.df) == [f"w{k}" for k in range(6)]
+    assert df.df["w0"] < 9.0
