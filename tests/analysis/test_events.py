@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
 from yuqing.analysis.events.evaluate import bcubed, cluster_file, nmi, scores
 from yuqing.analysis.events.tokenize import tokens
 from yuqing.analysis.events.vectorize import top_terms
+from yuqing.analysis.steps import ClusterStep
 from yuqing.cli.cluster import register
 from yuqing.core.textfold import fold
 from yuqing.monitor.normalize import parse_post
@@ -160,6 +162,35 @@ def test_snapshot_restore_gives_identical_later_assignments() -> None:
     two.restore(data)
     assert [one.assign(p) for p in tail] == [two.assign(p) for p in tail]
     assert one.snapshot() == two.snapshot()
+
+
+def test_snapshot_in_pieces_is_the_whole_json() -> None:
+    one = OnlineClusterer()
+    for post in interleave(stream(BOSTON, "b"), stream(FLOOD_ZH, "f")):
+        one.assign(post, partition="org-a" if post.id.startswith("b") else "")
+    whole = one.snapshot()
+    # However small the pieces, they join into the same JSON, keys in the same order.
+    assert b"".join(one.snapshot_parts(items=1)) == whole
+    assert b"".join(one.snapshot_parts(items=3)) == whole
+    state = json.loads(whole)
+    assert list(state) == ["version", "config", "df", "live", "index", "post_event",
+                           "repeats", "aliases", "manual", "retired", "seq", "watermark"]  # fmt: skip
+    assert set(state["index"]) == {"org-a", ""}
+    assert len(state["post_event"]) == len(BOSTON) + len(FLOOD_ZH)
+
+
+def test_cluster_checkpoint_is_compressed_json_and_plain_json_still_restores() -> None:
+    step = ClusterStep()
+    for post in stream(SCHOOL_ZH, "s"):
+        step.clusterer.assign(post)
+    plain = step.clusterer.snapshot()
+    data = step.snapshot()
+    assert len(data) < len(plain)
+    assert zlib.decompress(data) == plain
+    for saved in (data, plain):  # checkpoints from before compression are plain JSON
+        other = ClusterStep()
+        other.restore(saved)
+        assert other.clusterer.snapshot() == plain
 
 
 def test_manual_merge_and_split_are_kept() -> None:
@@ -352,3 +383,15 @@ def test_top_terms_orders_by_weight_then_word() -> None:
         expected = [w for w, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))][:k]
         assert top_terms(vec, k) == expected
     assert top_terms({"b": 0.5, "a": 0.5, "c": 0.9}, 2) == ["c", "a"]
+
+
+def test_document_frequencies_over_the_cap_keep_the_most_frequent_words() -> None:
+    from yuqing.analysis.events.vectorize import DocumentFrequency
+
+    df = DocumentFrequency(max_terms=8)
+    for n in range(1, 10):
+        # Word "w{k}" is in the documents from the k-th on: earlier words are more frequent.
+        df.learn([f"w{k}" for k in range(n)])
+    # The ninth word went over the cap: the 6 most frequent words are kept, decayed.
+    assert list(df.df) == [f"w{k}" for k in range(6)]
+    assert df.df["w0"] < 9.0

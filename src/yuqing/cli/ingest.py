@@ -30,9 +30,11 @@ def ingest(
         from yuqing.cli.context import alert_sender, app_context
         from yuqing.cli.jsonlines import dumps
         from yuqing.core.errors import InvalidInput
+        from yuqing.core.gctune import tune_for_streaming
         from yuqing.core.i18n import ngettext
         from yuqing.worker.live import build_pipeline
 
+        tune_for_streaming()
         ctx = app_context()
         with alert_sender(ctx) as send:
             # Restoring the clusterer and the copy table waits until the first input's

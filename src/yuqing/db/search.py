@@ -13,8 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
+if TYPE_CHECKING:
+    # Only for annotations: the front's worker processes compute `index_text` without
+    # loading SQLAlchemy.
+    from sqlalchemy import Connection
+
+# Where the front leaves a kept post's `index_text` (`Post.derived`), so the pipeline's
+# own process, the busy one, only writes it.
+INDEX_TEXT_KEY = "search_tokens"
 
 # Ideographs, kana and hangul are indexed as bigrams; other letters and digits as words.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -99,19 +107,28 @@ def render(query: Query, dialect: str) -> str | None:
     return "(" + or_op.join(p for p in parts if p is not None) + ")"
 
 
+def index_text(folded: str) -> str:
+    """The index tokens of folded text, space-separated (no token holds white space)."""
+    return " ".join(tokens(folded))
+
+
 def index_posts(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
     """Add (post pk, folded text) pairs to the index, in one statement."""
+    index_texts(conn, [(pk, index_text(folded)) for pk, folded in rows])
+
+
+def index_texts(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
+    """Add (post pk, `index_text`) pairs to the index, in one statement."""
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(
-            "INSERT INTO post_search(rowid, tokens) VALUES (?, ?)",
-            [(pk, " ".join(tokens(folded))) for pk, folded in rows],
-        )
+        conn.exec_driver_sql("INSERT INTO post_search(rowid, tokens) VALUES (?, ?)", list(rows))
     else:
+        from sqlalchemy import text
+
         conn.execute(
             text("INSERT INTO post_search(post_pk, vector) VALUES (:pk, array_to_tsvector(:t))"),
-            [{"pk": pk, "t": sorted(set(tokens(folded)))} for pk, folded in rows],
+            [{"pk": pk, "t": sorted(set(joined.split()))} for pk, joined in rows],
         )
 
 

@@ -14,7 +14,6 @@ Later issues plug classify and cluster in as `Step`s over the kept posts of each
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,7 +50,6 @@ FRONT_CHUNK = 500  # records prepared together (enrichers see the kept ones at o
 BATCH = 4000  # records a transaction: fewer commits, still a fraction of a second each
 NO_DEFAULTS = SourceDefaults()
 WARM_ORIGINALS = 50_000  # recent originals whose signatures a new pipeline remembers
-PK_CACHE = 200_000
 
 
 class StepFn(Protocol):
@@ -117,7 +115,6 @@ class Pipeline:
     _preparer: Preparer = field(init=False)
     organizations: dict[str, str] = field(init=False, default_factory=dict)  # watch → org
     _dedup: Deduplicator = field(init=False)
-    _pks: OrderedDict[str, int] = field(init=False, default_factory=OrderedDict)
     # Per configured source: [seen, kept] since the counts were last saved.
     _counts: dict[str, list[int]] = field(init=False, default_factory=dict)
 
@@ -187,22 +184,15 @@ class Pipeline:
         """Remember the newest stored originals, so copies are found across restarts."""
         with session_scope(self.sessions) as session:
             recent = session.execute(
-                select(models.StoredPost.post_id, models.StoredPost.pk, models.StoredPost.dedup_sig)
+                select(models.StoredPost.post_id, models.StoredPost.dedup_sig)
                 .where(models.StoredPost.duplicate_of_pk.is_(None))
                 .order_by(models.StoredPost.pk.desc())
                 .limit(WARM_ORIGINALS)
             ).all()
         self._dedup = Deduplicator()
-        for post_id, pk, signature in reversed(recent):
+        for post_id, signature in reversed(recent):
             if signature is not None:
                 self._dedup.remember(post_id, signature)
-            self._remember_pk(post_id, pk)
-
-    def _remember_pk(self, post_id: str, pk: int) -> None:
-        if post_id not in self._pks:
-            self._pks[post_id] = pk
-            if len(self._pks) > PK_CACHE:
-                self._pks.popitem(last=False)
 
     def run(
         self,
@@ -309,8 +299,6 @@ class Pipeline:
             originals = [p for p in pending if p.post.duplicate_of is None]
             copies = [p for p in pending if p.post.duplicate_of is not None]
             written = list(zip(originals, store.write_posts(conn, originals), strict=True))
-            for item_, pk in written:
-                self._remember_pk(item_.post.id, pk)
             self._link_copies(conn, copies)
             written += zip(copies, store.write_posts(conn, copies), strict=True)
             stored = [(item_.post, pk) for item_, pk in written]
@@ -327,13 +315,13 @@ class Pipeline:
         return store.Pending(post, key, None, signature)
 
     def _link_copies(self, conn: Connection, copies: list[store.Pending]) -> None:
-        missing = [
-            p.post.duplicate_of or "" for p in copies if p.post.duplicate_of not in self._pks
-        ]
-        for post_id, pk in (store.original_pks(conn, missing) if missing else {}).items():
-            self._remember_pk(post_id, pk)
+        # Asked of the store (indexed, one statement a batch), not kept in memory: copies
+        # are few, and a table of the last 200,000 originals' keys cost 29 MB.
+        if not copies:
+            return
+        pks = store.original_pks(conn, [p.post.duplicate_of or "" for p in copies])
         for item in copies:
-            item.original_pk = self._pks.get(item.post.duplicate_of or "")
+            item.original_pk = pks.get(item.post.duplicate_of or "")
 
     def _save_source_counts(self) -> None:
         if not self._counts:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
+from yuqing.db.search import INDEX_TEXT_KEY, index_text
 from yuqing.monitor.dedup import Deduplicator
 from yuqing.monitor.keys import Keys, keys_of
 from yuqing.monitor.normalize import parse_post
@@ -97,8 +98,10 @@ class Preparer:
         if kept:
             # The dedup sketch depends on the post alone: worked out here, so only the
             # decision (which needs every earlier post) is left to the pipeline's process.
+            # So do the search index's tokens: that process only writes them.
             for post in kept:
                 Deduplicator.sketch(post)
+                post.derived[INDEX_TEXT_KEY] = index_text(post.folded)
             for enricher in self.enrichers:
                 enricher.enrich(kept)
         return items

@@ -43,12 +43,12 @@ def stored_keys(conn: Connection, keys: Sequence[Keys]) -> set[str]:
 
 
 def original_pks(conn: Connection, post_ids: Sequence[str]) -> dict[str, int]:
-    """pk of the first stored post with each public id."""
+    """pk of the first stored original (no copy) with each public id."""
     out: dict[str, int] = {}
     for chunk in _chunks(list(dict.fromkeys(post_ids))):
         rows = conn.execute(
             select(StoredPost.post_id, StoredPost.pk)
-            .where(StoredPost.post_id.in_(chunk))
+            .where(StoredPost.post_id.in_(chunk), StoredPost.duplicate_of.is_(None))
             .order_by(StoredPost.pk.desc())
         )
         for post_id, pk in rows:
@@ -117,7 +117,13 @@ def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
     ]
     if links:
         conn.execute(insert(cast(Table, PostWatch.__table__)), links)
-    search.index_posts(conn, [(pk, p.post.folded) for pk, p in zip(pks, pending, strict=True)])
+    search.index_texts(
+        conn,
+        [
+            (pk, p.post.derived.get(search.INDEX_TEXT_KEY) or search.index_text(p.post.folded))
+            for pk, p in zip(pks, pending, strict=True)
+        ],
+    )
     copies: dict[int, int] = {}
     for p in pending:
         if p.original_pk is not None:

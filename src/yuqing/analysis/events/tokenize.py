@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from yuqing.core.postmarks import EMOTICON, LINK, MENTION_WORD
+
 # Where `EventWordsStep` leaves a post's words (`Post.derived`), joined by spaces: no word
 # holds whitespace, and one string crosses from a worker process several times faster
 # than a list of short ones.
@@ -22,10 +24,7 @@ WORDS_KEY = "event_words"
 # would take seconds for no gain in grouping.
 MAX_CHARS = 4000
 
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|cn|net|org|ly|co)/\S*")
-# Mentions: Latin handles and Weibo nick names (CJK, digits, '-', '_', '·').
-_MENTION = re.compile(r"@[\w\-·]+")
-_EMOTICON = re.compile(r"\[[^\[\]\s]{1,8}\]")
+_URL = re.compile(LINK + r"|\b[a-z0-9.-]+\.(?:com|cn|net|org|ly|co)/\S*")
 _HTML_ENTITY = re.compile(r"&(?:[a-z]{2,8}|#\d{1,6});")
 _WEIBO_TAG = re.compile(r"#([^#\s]{1,30})#")
 # Any script's words (Latin, Cyrillic, Greek, Arabic, kana…); Chinese runs inside one are
@@ -102,8 +101,8 @@ def tokens(folded: str) -> list[str]:
     """The clustering words of a folded text, in order (hashtags twice)."""
     text = folded[:MAX_CHARS]
     text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _EMOTICON.sub(" ", text)
+    text = MENTION_WORD.sub(" ", text)
+    text = EMOTICON.sub(" ", text)
     text = _HTML_ENTITY.sub(" ", text)
     out: list[str] = []
     for tag in _WEIBO_TAG.findall(text):

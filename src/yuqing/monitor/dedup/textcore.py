@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from yuqing.core.postmarks import EMOTICON, LINK, MENTION_NAME
 from yuqing.core.textfold import fold
 
 # Below this many core characters a text is "short": only exact equality makes it a copy,
@@ -30,11 +31,7 @@ _CHAIN = re.compile(r"(?://\s*@|\brt\s+@)[^\s:/@]{1,30}\s*:")
 # Each pattern starts with a literal or a character class, so `re` scans for it fast.
 _REPOST_PREFIX = re.compile(r"\s*(?:【\s*)?转(?:发|载|自)(?:\s*】)?\s*:?|\s*repost(?:ed)?\s*:?")
 _CHROME = re.compile(r"转发微博|分享图片|网页链接|展开全文|收起全文|查看图片|原图|via\s+@\S+")
-_URL = re.compile(r"https?://\S+|www\.\S+|t\.cn/\S+")
-# An @mention ends at white space or punctuation; names are at most 30 characters.
-_MENTION = re.compile(r"@[^\s@:,，。!?！？、;；()（）\[\]【】]{1,30}")
-# Weibo emoticon tags such as [哈哈] or [允悲].
-_EMOTICON = re.compile(r"\[[^\[\]\s]{1,8}\]")
+_URL = re.compile(LINK + r"|t\.cn/\S+")
 # Reprint lines: who edited, where it came from. They change between reprints of a story.
 # Three patterns, not one alternation: each alone keeps `re`'s fast first-character scan.
 _BOILERPLATE = (
@@ -68,9 +65,9 @@ def _clean(text: str) -> str:
     if "/" in text or "www." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
-        text = _MENTION.sub(" ", text)
+        text = MENTION_NAME.sub(" ", text)
     if "[" in text:
-        text = _EMOTICON.sub(" ", text)
+        text = EMOTICON.sub(" ", text)
     text = _CHROME.sub(" ", text)
     prefix = _REPOST_PREFIX.match(text)
     if prefix is not None and prefix.end():
