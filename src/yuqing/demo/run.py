@@ -1,117 +1,89 @@
-"""Run the bundled demo scenario through the live pipeline and report what it found.
+"""Set up a demo home and say what the replay raises as it goes.
 
-The same `Pipeline` as `yuqing ingest` runs on a fresh store; nothing here is a second
-copy of it. The web UI issue replaces the report with the live server.
+The demo runs the same `Pipeline`, app and worker as `yuqing serve`; nothing here is a
+second copy of them. This module loads what a new office would load first (the demo
+watches, an example plan, the sign-ins) and reports alerts as the scenario raises them.
 """
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from yuqing.alerts import service as alerts_service
 from yuqing.core.clock import Clock
 from yuqing.core.i18n import _
-from yuqing.core.settings import Settings
+from yuqing.demo.accounts import create_demo_users
+from yuqing.demo.replay import ScenarioPost
 from yuqing.monitor import service
-from yuqing.monitor.models import PostWatch, StoredPost
-from yuqing.monitor.readers import read_jsonl
+from yuqing.monitor.models import StoredPost
 from yuqing.monitor.schemas import IngestSummary
-from yuqing.monitor.views_text import post_line
 from yuqing.monitor.watches import load_watch_text
 from yuqing.plan import service as plan_service
 from yuqing.plan.examples import example_plan_text
-from yuqing.worker.live import build_pipeline
+
+EXAMPLE_PLAN = "school"  # the scenario's story is a school's
 
 
-def _data(name: str) -> bytes:
-    return resources.files("yuqing.demo").joinpath(name).read_bytes()
-
-
-def run_demo(
-    *, engine: Engine, clock: Clock, settings: Settings, echo: Callable[[str], None]
-) -> IngestSummary:
-    """Load the demo watches, replay the scenario, print what each watch found."""
-    watches = load_watch_text(_data("watches.yaml").decode("utf-8"), filename="demo/watches.yaml")
+def prepare(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> list[str] | None:
+    """Load the demo watches and the example plan, make the demo users; their names or None."""
+    text = resources.files("yuqing.demo").joinpath("watches.yaml").read_text("utf-8")
+    watches = load_watch_text(text, filename="demo/watches.yaml")
     with Session(engine) as session:
         service.upsert_watches(session=session, clock=clock, watches=watches)
         version = plan_service.load(
-            session=session, clock=clock, author="demo", text=example_plan_text("school"),
-            source_name="examples/plans/school.yaml",
-        )  # fmt: skip
+            session=session,
+            clock=clock,
+            author="demo",
+            text=example_plan_text(EXAMPLE_PLAN),
+            source_name=f"examples/plans/{EXAMPLE_PLAN}.yaml",
+        )
         echo(_("plan: {summary}").format(summary=plan_service.parse(version).summary()))
+        logins = create_demo_users(session=session, clock=clock)
         session.commit()
-    pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
-    summary = pipeline.run(
-        read_jsonl(io.BytesIO(_data("scenario.jsonl"))),
-        on_reject=lambda line, reason: echo(
-            "  " + _("rejected line {line}: {reason}").format(line=line, reason=reason)
-        ),
-    )
-    echo(_("summary: {summary}").format(summary=json.dumps(summary.to_json())))
+    return logins
+
+
+def replayed_before(
+    *, engine: Engine, posts: Sequence[ScenarioPost]
+) -> tuple[set[str], datetime | None]:
+    """Ids of the scenario posts the store holds already, and the newest one's time."""
+    ids = [p.post["id"] for p in posts]
     with Session(engine) as session:
-        for watch in watches:
-            rows = session.scalars(
-                select(StoredPost)
-                .join(PostWatch, PostWatch.post_pk == StoredPost.pk)
-                .where(PostWatch.watch == watch.name)
-                .where(StoredPost.duplicate_of_pk.is_(None))
-                .order_by(StoredPost.published_at)
-            ).all()
-            copies = session.scalar(
-                select(func.count())
-                .select_from(StoredPost)
-                .join(PostWatch, PostWatch.post_pk == StoredPost.pk)
-                .where(PostWatch.watch == watch.name)
-                .where(StoredPost.duplicate_of_pk.is_not(None))
-            )
-            found = _("Watch {name}: {posts} posts, {copies} copies").format(
-                name=watch.name, posts=len(rows), copies=copies
-            )
-            echo("\n" + found)
-            for row in rows:
-                echo("  " + post_line(row, settings.timezone))
-    _report_levels(engine, settings, echo)
-    return summary
+        found = set(
+            session.scalars(select(StoredPost.post_id).where(StoredPost.post_id.in_(ids))).all()
+        )
+        newest = session.scalar(
+            select(func.max(StoredPost.published_at)).where(StoredPost.post_id.in_(ids))
+        )
+    return found, newest
 
 
-def _report_levels(engine: Engine, settings: Settings, echo: Callable[[str], None]) -> None:
-    """Events with the level the plan proposes, its reasons, and the alerts raised."""
-    from yuqing.alerts.models import Alert, LevelDecision
-    from yuqing.analysis.models import Event
+class AlertReporter:
+    """After each replayed batch, one line per alert it raised, at scenario time."""
 
-    with Session(engine) as session:
-        echo("\n" + _("Events, hottest first:"))
-        events = session.scalars(select(Event).order_by(Event.heat.desc()).limit(5)).all()
-        for event in events:
-            decision = session.scalars(
-                select(LevelDecision).where(
-                    LevelDecision.event_id == event.id, LevelDecision.status == "proposed"
-                )
-            ).first()
-            level = (
-                _("proposed level {level}").format(level=decision.proposed_level)
-                if decision
-                else _("no level")
-            )
-            line = _("heat {heat}  {posts} posts  {level}  {title}").format(
-                heat=f"{event.heat:5.1f}", posts=f"{event.posts:3d}", level=level,
-                title=event.title[:50],
-            )  # fmt: skip
-            echo("  " + line)
-            if decision:
-                reasons = json.dumps(decision.reasons, ensure_ascii=False)
-                echo("      " + _("because {reasons}").format(reasons=reasons))
-        alerts = session.scalars(select(Alert)).all()
-        raised = _("Alerts raised: {n} (sent by `yuqing worker` once channels are set)")
-        echo("\n" + raised.format(n=len(alerts)))
-        for alert in alerts:
-            echo(f"  {alert.title}")
+    def __init__(self, *, engine: Engine, timezone: str, echo: Callable[[str], None]) -> None:
+        from zoneinfo import ZoneInfo
+
+        self.engine = engine
+        self.zone = ZoneInfo(timezone)
+        self.echo = echo
+        with Session(engine) as session:
+            latest = alerts_service.get_all(session=session, limit=1)
+        self.seen = latest[0].id if latest else 0
+
+    def __call__(self, now: datetime, _batch: IngestSummary) -> None:
+        with Session(self.engine) as session:
+            new = [a for a in alerts_service.get_all(session=session, limit=50) if a.id > self.seen]
+        for alert in sorted(new, key=lambda a: a.id):
+            self.seen = alert.id
+            when = now.astimezone(self.zone).strftime("%m-%d %H:%M")
+            self.echo(_("{time} alert: {title}").format(time=when, title=alert.title))
 
 
 def demo_home(base: Path) -> Path:
