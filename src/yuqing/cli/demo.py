@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 DEFAULT_SPEED = 360.0  # one scenario hour in ten seconds: the story's first day in 4 minutes
+WORKER_PAUSE = 0.25  # real seconds the worker waits between rounds at the least
 
 
 def demo(
@@ -21,7 +22,7 @@ def demo(
     import threading
     import webbrowser
     from dataclasses import replace
-    from datetime import timedelta
+    from datetime import datetime, timedelta
     from pathlib import Path
     from types import FrameType
 
@@ -32,7 +33,8 @@ def demo(
     from yuqing.core.errors import InvalidInput
     from yuqing.core.i18n import _
     from yuqing.demo.replay import Replay, load_scenario, remaining
-    from yuqing.demo.run import AlertReporter, demo_home, prepare, replayed_before
+    from yuqing.demo.run import AlertReporter, Progress, demo_home, prepare
+    from yuqing.monitor.schemas import IngestSummary
     from yuqing.web.app import create_app
     from yuqing.web.server import ServerThread, api_tokens_from_env, start_worker
     from yuqing.worker.live import build_pipeline
@@ -51,12 +53,12 @@ def demo(
     engine, settings = ctx.engine, ctx.settings
     typer.echo(_("YuQing demo — store {url}").format(url=settings.db_url))
     scenario = load_scenario()
-    stored, newest = replayed_before(engine=engine, posts=scenario)
+    before = Progress.read(settings.home)
     # Scenario time runs ahead of real time: a demo home that was replayed before goes on
-    # from its newest post, so its clock never goes back.
+    # from where its clock stopped, so that its time never goes back.
     start = ctx.clock.now()
-    if newest is not None and newest >= start:
-        start = newest + timedelta(seconds=1)
+    if before.at is not None and before.at >= start:
+        start = before.at + timedelta(seconds=1)
     clock = AcceleratedClock(start, speed)
     logins = prepare(engine=engine, clock=clock, echo=typer.echo)
     pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
@@ -74,6 +76,8 @@ def demo(
     previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     http = httpx.Client(trust_env=False)
     threads: list[threading.Thread] = []
+    replay: Replay | None = None
+    failed = False
     try:
         threads.append(
             start_worker(
@@ -83,13 +87,15 @@ def demo(
                 http=http,
                 stop=stop,
                 daemon=False,
+                # A quarter of a real second, at whatever pace the clock runs now.
+                min_wait=lambda: WORKER_PAUSE * clock.factor,
             )
         )
         if server.start(stop):
             _announce(server.url, logins, len(tokens))
             if not no_browser:
                 webbrowser.open(server.url)
-            todo = remaining(scenario, stored)
+            todo = remaining(scenario, before.fed)
             if todo:
                 typer.echo(
                     _(
@@ -99,15 +105,18 @@ def demo(
                 )
             else:
                 typer.echo(_("this home holds the whole demo scenario already: serving it"))
-            replay = Replay(
-                pipeline=pipeline,
-                posts=todo,
-                stop=stop,
-                on_batch=AlertReporter(engine=engine, timezone=settings.timezone, echo=typer.echo),
-            )
+            report = AlertReporter(engine=engine, timezone=settings.timezone, echo=typer.echo)
+            running = replay = Replay(pipeline=pipeline, posts=todo, stop=stop)
+
+            def on_batch(now: datetime, batch: IngestSummary) -> None:
+                # Saved after each batch: a demo stopped at any point resumes from here.
+                Progress(before.fed + running.fed, now).write(settings.home)
+                report(now, batch)
+
+            running.on_batch = on_batch
 
             def replay_then_idle() -> None:
-                summary = replay.run()
+                summary = running.run()
                 clock.set_factor(1.0)  # the story is told: time goes on at its real pace
                 if not stop.is_set() and todo:
                     typer.echo(
@@ -120,16 +129,23 @@ def demo(
             threads[-1].start()
             while not stop.wait(0.5):
                 if not server.thread.is_alive():
-                    break  # the server died: it said why on stderr
+                    failed = True  # the server died: uvicorn said why on stderr
+                    break
+        elif not stop.is_set():
+            failed = True  # it did not start: uvicorn said why on stderr
     finally:
         stop.set()
         for thread in threads:
             thread.join()
         server.stop()
         pipeline.checkpoint(force=True)  # the next demo in this home resumes these events
+        if replay is not None:
+            Progress(before.fed + replay.fed, clock.now()).write(settings.home)
         http.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if failed:
+        raise typer.Exit(1)
     typer.echo(_("demo stopped"))
 
 

@@ -45,12 +45,12 @@ def load_scenario() -> list[ScenarioPost]:
     return sorted(posts, key=lambda p: p.offset)
 
 
-def remaining(posts: Sequence[ScenarioPost], stored_ids: set[str]) -> list[ScenarioPost]:
-    """The posts a store does not hold yet, moved earlier so the first comes at once.
+def remaining(posts: Sequence[ScenarioPost], fed: int) -> list[ScenarioPost]:
+    """The posts after the first `fed`, moved earlier so that the first comes at once.
 
     A replay cut short goes on where it stopped, and a finished one is not repeated.
     """
-    left = [p for p in posts if p.post["id"] not in stored_ids]
+    left = list(posts[fed:])
     if not left:
         return []
     shift = left[0].offset

@@ -7,27 +7,30 @@ watches, an example plan, the sign-ins) and reports alerts as the scenario raise
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
 from yuqing.core.clock import Clock
+from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.demo.accounts import create_demo_users
-from yuqing.demo.replay import ScenarioPost
 from yuqing.monitor import service
-from yuqing.monitor.models import StoredPost
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.monitor.watches import load_watch_text
 from yuqing.plan import service as plan_service
 from yuqing.plan.examples import example_plan_text
 
 EXAMPLE_PLAN = "school"  # the scenario's story is a school's
+PROGRESS_FILE = "demo-progress.json"
 
 
 def prepare(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> list[str] | None:
@@ -49,19 +52,34 @@ def prepare(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> lis
     return logins
 
 
-def replayed_before(
-    *, engine: Engine, posts: Sequence[ScenarioPost]
-) -> tuple[set[str], datetime | None]:
-    """Ids of the scenario posts the store holds already, and the newest one's time."""
-    ids = [p.post["id"] for p in posts]
-    with Session(engine) as session:
-        found = set(
-            session.scalars(select(StoredPost.post_id).where(StoredPost.post_id.in_(ids))).all()
-        )
-        newest = session.scalar(
-            select(func.max(StoredPost.published_at)).where(StoredPost.post_id.in_(ids))
-        )
-    return found, newest
+@dataclass(frozen=True)
+class Progress:
+    """How far a home's replay got: posts handed to the pipeline, and its clock then.
+
+    Kept in a file of the home, since posts no watch matches leave no trace in the store.
+    """
+
+    fed: int = 0
+    at: datetime | None = None
+
+    @classmethod
+    def read(cls, home: Path) -> Progress:
+        try:
+            saved = json.loads((home / PROGRESS_FILE).read_text("utf-8"))
+            return cls(int(saved["fed"]), datetime.fromisoformat(saved["at"]))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            message = _("{path}: unreadable demo progress ({error}); delete it to start over")
+            raise InvalidInput(message.format(path=home / PROGRESS_FILE, error=exc)) from None
+
+    def write(self, home: Path) -> None:
+        """Saved whole or not at all (a new file replaces the old one)."""
+        target = home / PROGRESS_FILE
+        temporary = target.with_suffix(".tmp")
+        at = self.at.isoformat() if self.at else None
+        temporary.write_text(json.dumps({"fed": self.fed, "at": at}), "utf-8")
+        os.replace(temporary, target)
 
 
 class AlertReporter:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 import httpx
 import uvicorn
@@ -38,13 +39,23 @@ def start_worker(
     http: httpx.Client,
     stop: threading.Event,
     daemon: bool = True,
+    min_wait: Callable[[], float] = lambda: 1.0,
 ) -> threading.Thread:
-    """The worker loop (poll, deliver, remind, escalate) in a thread until `stop` is set."""
+    """The worker loop (poll, deliver, remind, escalate) in a thread until `stop` is set.
+
+    `min_wait`: clock seconds between its rounds at the least (`run_scheduler`).
+    """
     send = make_sender(settings=load_channel_settings(settings.home), clock=clock, http=http)
     safe = SafeClient.from_settings(http, settings=settings, clock=clock)
     worker = threading.Thread(
         target=run_scheduler,
-        kwargs={"pipeline": pipeline, "http": safe, "send": send, "stop": stop},
+        kwargs={
+            "pipeline": pipeline,
+            "http": safe,
+            "send": send,
+            "stop": stop,
+            "min_wait": min_wait,
+        },
         daemon=daemon,
         name="yuqing-worker",
     )
