@@ -81,7 +81,10 @@ class Replay:
         start = clock.now()
         while self.fed < len(self.posts) and not self.stop.is_set():
             now = clock.now()
-            due = [p for p in self.posts[self.fed :] if start + p.offset <= now]
+            end = self.fed
+            while end < len(self.posts) and start + self.posts[end].offset <= now:
+                end += 1
+            due = self.posts[self.fed : end]
             if due:
                 # All that came due while the last batch ran go in one batch, as a poll does.
                 records = [Record(self.fed + n + 1, obj=p.dated(start)) for n, p in enumerate(due)]
