@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 180.0  # seconds a line may take on a loaded machine (the model loads first)
@@ -58,9 +59,9 @@ class Demo:
             if found:
                 return found
 
-    def interrupt(self) -> tuple[int, str]:
-        """Ctrl-C; the exit status and what it wrote on stderr."""
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, sig: int = signal.SIGINT) -> tuple[int, str]:
+        """Ctrl-C (or `sig`); the exit status and what it wrote on stderr."""
+        self.proc.send_signal(sig)
         code = self.proc.wait(timeout=WAIT)
         assert self.proc.stderr is not None
         return code, self.proc.stderr.read()
@@ -81,7 +82,8 @@ def demo(home: Path, *args: str) -> Iterator[Demo]:
                 pipe.close()
 
 
-def test_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serves_and_stops_cleanly(tmp_path: Path, sig: int) -> None:
     with demo(tmp_path / "home") as run:
         url = run.wait_for(r"serving on (http://127\.0\.0\.1:\d+)").group(1)
         run.wait_for(r"accounts come with the web UI|sign in as admin, office")
@@ -91,7 +93,7 @@ def test_serves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             assert http.get("/api/v1/alerts").status_code == 401
             answer = http.get("/api/v1/alerts", headers={"Authorization": "Bearer tok1"})
             assert answer.status_code == 200  # YUQING_API_TOKENS, as `yuqing serve` takes it
-        code, err = run.interrupt()
+        code, err = run.interrupt(sig)
     assert code == 0, err
     assert "Traceback" not in err
     run.wait_for(r"^demo stopped$")  # the replay, worker and server have ended
