@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import Alert, LevelDecision
 from yuqing.analysis.models import Event, EventPost
-from yuqing.cli.demo import DEFAULT_SPEED
 from yuqing.core.clock import FrozenClock
 from yuqing.core.errors import InvalidInput
 from yuqing.core.settings import Settings
+from yuqing.demo import DEFAULT_SPEED
 from yuqing.demo.replay import Replay, ScenarioPost, load_scenario, remaining
 from yuqing.demo.run import PROGRESS_FILE, Progress, prepare
 from yuqing.monitor.models import StoredPost
