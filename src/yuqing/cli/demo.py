@@ -1,23 +1,34 @@
-"""`yuqing demo`: the bundled scenario through the live pipeline on a fresh store."""
+"""`yuqing demo`: the service on a demo home, with the scenario replayed on a fast clock."""
 
 from __future__ import annotations
 
 import typer
 
+from yuqing.demo import DEFAULT_SPEED
+
 
 def demo(
-    port: int = typer.Option(8000, "--port", help="Port of the web UI (when it exists)."),
+    port: int = typer.Option(8000, "--port", help="Port to serve on (0: any free port)."),
+    host: str = typer.Option("127.0.0.1", "--host"),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+    speed: float = typer.Option(
+        DEFAULT_SPEED, "--speed", help="Scenario seconds per real second while replaying."
+    ),
 ) -> None:
-    """Create a fresh demo home, load the demo watches and replay the demo scenario."""
+    """Serve a demo home and replay the demo scenario into it live, until Ctrl-C."""
     import os
     from dataclasses import replace
     from pathlib import Path
 
     from yuqing.cli.context import AppContext, app_context
+    from yuqing.core.errors import InvalidInput
     from yuqing.core.i18n import _
-    from yuqing.demo.run import demo_home, run_demo
+    from yuqing.demo.live import run_live_demo
+    from yuqing.demo.run import demo_home
 
+    if not speed > 0 or speed > 100_000:
+        message = _("--speed must be above 0 and at most 100000, not {speed}")
+        raise InvalidInput(message.format(speed=speed))
     ctx = app_context()
     if "YUQING_HOME" not in os.environ:
         home = demo_home(Path(ctx.settings.home) / "demos")
@@ -26,17 +37,19 @@ def demo(
             clock=ctx.clock,
         )
     typer.echo(_("YuQing demo — store {url}").format(url=ctx.settings.db_url))
-    run_demo(engine=ctx.engine, clock=ctx.clock, settings=ctx.settings, echo=typer.echo)
-    home = ctx.settings.home
-    try_ = _("Try:")
-    pages = _("(API and acknowledgement pages)")
-    typer.echo(
-        f"\n{try_}\n  YUQING_HOME={home} yuqing search 食堂\n"
-        f"  YUQING_HOME={home} yuqing events list\n"
-        f"  YUQING_HOME={home} yuqing alerts list\n"
-        f"  YUQING_HOME={home} yuqing serve --port {port}   {pages}"
+    served = run_live_demo(
+        engine=ctx.engine,
+        settings=ctx.settings,
+        real=ctx.clock,
+        host=host,
+        port=port,
+        speed=speed,
+        open_browser=not no_browser,
+        echo=typer.echo,
     )
-    del no_browser  # part of the CONTRACTS signature; the web UI comes with its issue
+    if not served:
+        raise typer.Exit(1)
+    typer.echo(_("demo stopped"))
 
 
 def register(app: typer.Typer) -> None:

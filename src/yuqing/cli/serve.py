@@ -13,22 +13,19 @@ def serve(
     ),
 ) -> None:
     """Serve the API under /api/v1 and the pages; poll and deliver alerts in the background."""
-    import os
     import threading
 
     import httpx
     import uvicorn
 
-    from yuqing.alerts.sending import load_channel_settings, make_sender
     from yuqing.cli.context import app_context
     from yuqing.core.i18n import _
-    from yuqing.monitor.fetching import SafeClient
     from yuqing.web.app import create_app
+    from yuqing.web.server import api_tokens_from_env, start_worker
     from yuqing.worker.live import build_pipeline
-    from yuqing.worker.scheduler import run_scheduler
 
     ctx = app_context()
-    tokens = [t.strip() for t in os.environ.get("YUQING_API_TOKENS", "").split(",") if t.strip()]
+    tokens = api_tokens_from_env()
     # One pipeline for the worker loop and the push API (it locks itself); with
     # --no-worker the API builds its own on the first push.
     pipeline = (
@@ -46,17 +43,9 @@ def serve(
     stop = threading.Event()
     client = httpx.Client(trust_env=False)
     if pipeline is not None:
-        send = make_sender(
-            settings=load_channel_settings(ctx.settings.home), clock=ctx.clock, http=client
+        start_worker(
+            pipeline=pipeline, settings=ctx.settings, clock=ctx.clock, http=client, stop=stop
         )
-        http = SafeClient.from_settings(client, settings=ctx.settings, clock=ctx.clock)
-        worker = threading.Thread(
-            target=run_scheduler,
-            kwargs={"pipeline": pipeline, "http": http, "send": send, "stop": stop},
-            daemon=True,
-            name="yuqing-worker",
-        )
-        worker.start()
     typer.echo(
         _("YuQing serving on {url} (API tokens configured: {tokens})").format(
             url=f"http://{host}:{port}", tokens=len(tokens)

@@ -30,6 +30,10 @@ class Clock(Protocol):
         """Wait; a frozen clock advances instead of waiting."""
         ...
 
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        """Wait like `sleep`, but return at once when `stop` is set; True when it is."""
+        ...
+
 
 def _require_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
@@ -50,6 +54,9 @@ class SystemClock:
         if seconds > 0:
             time.sleep(seconds)
 
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        return stop.wait(max(seconds, 0.0))
+
 
 class FrozenClock:
     """A clock that moves only when told to; `sleep` advances it."""
@@ -69,6 +76,12 @@ class FrozenClock:
         if seconds > 0:
             self.advance(timedelta(seconds=seconds))
 
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        if stop.is_set():
+            return True
+        self.sleep(seconds)
+        return stop.is_set()
+
     def advance(self, delta: timedelta) -> None:
         if delta < timedelta(0):
             raise ValueError("a clock does not go back")
@@ -83,25 +96,51 @@ class FrozenClock:
 
 
 class AcceleratedClock:
-    """Scenario time that runs `factor` times faster than real time from `start`."""
+    """Scenario time that runs `factor` times faster than real time from `start`.
+
+    The factor may change while it runs (`set_factor`): a demo replays a story fast,
+    then goes on at the pace of real time. Time never jumps when it does.
+    """
 
     def __init__(self, start: datetime, factor: float, *, real: Clock | None = None) -> None:
-        if factor <= 0:
-            raise ValueError("factor must be positive")
-        self._start = _require_aware(start)
-        self._factor = factor
         self._real = real or SystemClock()
+        self._lock = threading.Lock()
+        self._start = _require_aware(start)
+        self._elapsed = 0.0  # scenario seconds before the current factor took over
         self._real_origin = self._real.monotonic()
+        self._factor = _positive(factor)
+
+    @property
+    def factor(self) -> float:
+        return self._factor
+
+    def set_factor(self, factor: float) -> None:
+        """From now on run `factor` times faster than real time."""
+        factor = _positive(factor)
+        with self._lock:
+            real = self._real.monotonic()
+            self._elapsed += (real - self._real_origin) * self._factor
+            self._real_origin = real
+            self._factor = factor
 
     def now(self) -> datetime:
-        elapsed = (self._real.monotonic() - self._real_origin) * self._factor
-        return self._start + timedelta(seconds=elapsed)
+        return self._start + timedelta(seconds=self.monotonic())
 
     def monotonic(self) -> float:
-        return (self._real.monotonic() - self._real_origin) * self._factor
+        with self._lock:
+            return self._elapsed + (self._real.monotonic() - self._real_origin) * self._factor
 
     def sleep(self, seconds: float) -> None:
         self._real.sleep(seconds / self._factor)
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        return self._real.wait(seconds / self._factor, stop)
+
+
+def _positive(factor: float) -> float:
+    if not factor > 0:  # also refuses NaN
+        raise ValueError("factor must be positive")
+    return factor
 
 
 def utc(moment: datetime) -> datetime:

@@ -1,126 +1,107 @@
-"""Run the bundled demo scenario through the live pipeline and report what it found.
+"""Set up a demo home and say what the replay raises as it goes.
 
-The same `Pipeline` as `yuqing ingest` runs on a fresh store; nothing here is a second
-copy of it. The web UI issue replaces the report with the live server.
+The demo runs the same `Pipeline`, app and worker as `yuqing serve`; nothing here is a
+second copy of them. This module loads what a new office would load first (the demo
+watches, an example plan, the sign-ins) and reports alerts as the scenario raises them.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import os
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from yuqing.auth import service as auth_service
-from yuqing.auth.schemas import ROLES
+from yuqing.alerts import service as alerts_service
 from yuqing.core.clock import Clock
+from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
-from yuqing.core.settings import Settings
+from yuqing.demo.accounts import create_demo_users
 from yuqing.monitor import service
-from yuqing.monitor.models import PostWatch, StoredPost
-from yuqing.monitor.readers import read_jsonl
 from yuqing.monitor.schemas import IngestSummary
-from yuqing.monitor.views_text import post_line
 from yuqing.monitor.watches import load_watch_text
 from yuqing.plan import service as plan_service
 from yuqing.plan.examples import example_plan_text
-from yuqing.worker.live import build_pipeline
+
+EXAMPLE_PLAN = "school"  # the scenario's story is a school's
+PROGRESS_FILE = "demo-progress.json"
 
 
-def _data(name: str) -> bytes:
-    return resources.files("yuqing.demo").joinpath(name).read_bytes()
-
-
-def run_demo(
-    *, engine: Engine, clock: Clock, settings: Settings, echo: Callable[[str], None]
-) -> IngestSummary:
-    """Load the demo watches, replay the scenario, print what each watch found."""
-    watches = load_watch_text(_data("watches.yaml").decode("utf-8"), filename="demo/watches.yaml")
+def prepare(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> list[str]:
+    """Load the demo watches and the example plan, make the demo users; their names."""
+    text = resources.files("yuqing.demo").joinpath("watches.yaml").read_text("utf-8")
+    watches = load_watch_text(text, filename="demo/watches.yaml")
     with Session(engine) as session:
         service.upsert_watches(session=session, clock=clock, watches=watches)
         version = plan_service.load(
-            session=session, clock=clock, author="demo", text=example_plan_text("school"),
-            source_name="examples/plans/school.yaml",
-        )  # fmt: skip
-        echo(_("plan: {summary}").format(summary=plan_service.parse(version).summary()))
-        # CONTRACTS: one sign-in per role, named after it; only ever in a demo home.
-        auth_service.create_demo_users(session=session, clock=clock)
-        session.commit()
-    echo(
-        _("logins: {names} (password {password})").format(
-            names=", ".join(ROLES), password=auth_service.DEMO_PASSWORD
+            session=session,
+            clock=clock,
+            author="demo",
+            text=example_plan_text(EXAMPLE_PLAN),
+            source_name=f"examples/plans/{EXAMPLE_PLAN}.yaml",
         )
-    )
-    pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
-    summary = pipeline.run(
-        read_jsonl(io.BytesIO(_data("scenario.jsonl"))),
-        on_reject=lambda line, reason: echo(
-            "  " + _("rejected line {line}: {reason}").format(line=line, reason=reason)
-        ),
-    )
-    echo(_("summary: {summary}").format(summary=json.dumps(summary.to_json())))
-    with Session(engine) as session:
-        for watch in watches:
-            rows = session.scalars(
-                select(StoredPost)
-                .join(PostWatch, PostWatch.post_pk == StoredPost.pk)
-                .where(PostWatch.watch == watch.name)
-                .where(StoredPost.duplicate_of_pk.is_(None))
-                .order_by(StoredPost.published_at)
-            ).all()
-            copies = session.scalar(
-                select(func.count())
-                .select_from(StoredPost)
-                .join(PostWatch, PostWatch.post_pk == StoredPost.pk)
-                .where(PostWatch.watch == watch.name)
-                .where(StoredPost.duplicate_of_pk.is_not(None))
-            )
-            found = _("Watch {name}: {posts} posts, {copies} copies").format(
-                name=watch.name, posts=len(rows), copies=copies
-            )
-            echo("\n" + found)
-            for row in rows:
-                echo("  " + post_line(row, settings.timezone))
-    _report_levels(engine, settings, echo)
-    return summary
+        echo(_("plan: {summary}").format(summary=plan_service.parse(version).summary()))
+        logins = create_demo_users(session=session, clock=clock)
+        session.commit()
+    return logins
 
 
-def _report_levels(engine: Engine, settings: Settings, echo: Callable[[str], None]) -> None:
-    """Events with the level the plan proposes, its reasons, and the alerts raised."""
-    from yuqing.alerts.models import Alert, LevelDecision
-    from yuqing.analysis.models import Event
+@dataclass(frozen=True)
+class Progress:
+    """How far a home's replay got: posts handed to the pipeline, and its clock then.
 
-    with Session(engine) as session:
-        echo("\n" + _("Events, hottest first:"))
-        events = session.scalars(select(Event).order_by(Event.heat.desc()).limit(5)).all()
-        for event in events:
-            decision = session.scalars(
-                select(LevelDecision).where(
-                    LevelDecision.event_id == event.id, LevelDecision.status == "proposed"
-                )
-            ).first()
-            level = (
-                _("proposed level {level}").format(level=decision.proposed_level)
-                if decision
-                else _("no level")
-            )
-            line = _("heat {heat}  {posts} posts  {level}  {title}").format(
-                heat=f"{event.heat:5.1f}", posts=f"{event.posts:3d}", level=level,
-                title=event.title[:50],
-            )  # fmt: skip
-            echo("  " + line)
-            if decision:
-                reasons = json.dumps(decision.reasons, ensure_ascii=False)
-                echo("      " + _("because {reasons}").format(reasons=reasons))
-        alerts = session.scalars(select(Alert)).all()
-        raised = _("Alerts raised: {n} (sent by `yuqing worker` once channels are set)")
-        echo("\n" + raised.format(n=len(alerts)))
-        for alert in alerts:
-            echo(f"  {alert.title}")
+    Kept in a file of the home, since posts no watch matches leave no trace in the store.
+    """
+
+    fed: int = 0
+    at: datetime | None = None
+
+    @classmethod
+    def read(cls, home: Path) -> Progress:
+        try:
+            saved = json.loads((home / PROGRESS_FILE).read_text("utf-8"))
+            return cls(int(saved["fed"]), datetime.fromisoformat(saved["at"]))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            message = _("{path}: unreadable demo progress ({error}); delete it to start over")
+            raise InvalidInput(message.format(path=home / PROGRESS_FILE, error=exc)) from None
+
+    def write(self, home: Path) -> None:
+        """Saved whole or not at all (a new file replaces the old one)."""
+        target = home / PROGRESS_FILE
+        temporary = target.with_suffix(".tmp")
+        at = self.at.isoformat() if self.at else None
+        temporary.write_text(json.dumps({"fed": self.fed, "at": at}), "utf-8")
+        os.replace(temporary, target)
+
+
+class AlertReporter:
+    """After each replayed batch, one line per alert it raised, at scenario time."""
+
+    def __init__(self, *, engine: Engine, timezone: str, echo: Callable[[str], None]) -> None:
+        from zoneinfo import ZoneInfo
+
+        self.engine = engine
+        self.zone = ZoneInfo(timezone)
+        self.echo = echo
+        with Session(engine) as session:
+            latest = alerts_service.get_all(session=session, limit=1)
+        self.seen = latest[0].id if latest else 0
+
+    def __call__(self, now: datetime, _batch: IngestSummary) -> None:
+        with Session(self.engine) as session:
+            new = [a for a in alerts_service.get_all(session=session, limit=50) if a.id > self.seen]
+        for alert in sorted(new, key=lambda a: a.id):
+            self.seen = alert.id
+            when = now.astimezone(self.zone).strftime("%m-%d %H:%M")
+            self.echo(_("{time} alert: {title}").format(time=when, title=alert.title))
 
 
 def demo_home(base: Path) -> Path:

@@ -41,11 +41,14 @@ def run_scheduler(
     on_result: Callable[[PollResult], None] | None = None,
     max_rounds: int | None = None,
     send: SendFn | None = None,
+    min_wait: Callable[[], float] = lambda: 1.0,
 ) -> int:
     """Poll due sources, send alerts, sleep until the next is due, repeat; returns rounds.
 
     With `send`, each round also reminds, escalates and delivers alerts; then the loop
     wakes at least every `ALERT_TICK`, since a level I alert must not wait for a feed.
+    `min_wait` gives the clock seconds it waits between rounds at the least: on a fast
+    clock (a demo) two scenario seconds are a few milliseconds, too short to spin on.
     """
     clock = pipeline.clock
     rounds = 0
@@ -67,5 +70,9 @@ def run_scheduler(
         wait = IDLE if due is None else min(max(due - now, timedelta(0)), IDLE)
         if send is not None:
             wait = min(wait, ALERT_TICK)
-        clock.sleep(max(wait.total_seconds(), 1.0))
+        pause = max(wait.total_seconds(), min_wait())
+        if stop is None:
+            clock.sleep(pause)
+        elif clock.wait(pause, stop):
+            break
     return rounds
