@@ -160,7 +160,7 @@ def test_classify_command(tmp_path: Path) -> None:
     assert rows[0]["extra"] == 1
     assert rows[0]["sentiment"]["label"] == "negative"
     assert rows[1]["sentiment"]["label"] == "positive"
-    assert rows[2]["sentiment"] == {"label": "neutral", "score": 0.0}
+    assert rows[2]["sentiment"] == {"label": "neutral", "score": 0.0, "confidence": 1.0}
     assert "LINE 4" in result.stderr
 
 

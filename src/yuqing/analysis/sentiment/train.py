@@ -25,7 +25,7 @@ import argparse
 import json
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from yuqing.analysis.sentiment import corpora, features
+from yuqing.analysis.sentiment import calibrate, corpora, evaluate, features, splits
 from yuqing.analysis.sentiment.corpora import Example
-from yuqing.analysis.sentiment.model import MODEL_FILE, LinearPart, SentimentModel
+from yuqing.analysis.sentiment.model import MODEL_FILE, Calibration, LinearPart, SentimentModel
 
 SEED = 20240601
 # Inverse regularisation strengths of the logistic regressions.
@@ -48,11 +48,18 @@ MIN_DF = 2
 # Extra weight for the small Weibo set (1.8k rows against 73k reviews, and the only
 # Chinese neutral examples) and for user corrections.
 SOURCE_WEIGHT = {"smp2020_ewect": 6.0, "corrections": 4.0}
-REVIEW_SOURCES = frozenset({"chnsenticorp", "online_shopping_10_cats", "waimai_10k"})
-ZH_SOURCES = REVIEW_SOURCES | {"smp2020_ewect"}
-# In the neutral detector all reviews together weigh this much of the Weibo posts: they
-# are all polar, and they keep review-like text from being called neutral.
-REVIEWS_IN_NEUTRAL = 1.0
+REVIEW_SOURCES = splits.REVIEW_SOURCES
+EN_SOURCES = frozenset({"tweeteval"})
+# Chinese sources whose annotators could say "neutral" (the others are all polar).
+NEUTRAL_SOURCES = frozenset(
+    {"smp2020_ewect", "smp2020_usual", "smp2020_virus", "smp2020_eval", "nlpcc2014", "corrections"}
+)
+# In the neutral detector all texts of polar-only corpora (reviews, weibo_senti_100k)
+# together weigh this much of the annotated Weibo posts: they keep opinionated text from
+# being called neutral.
+POLAR_IN_NEUTRAL = 1.0
+# A polarity head trained on social posts only, used for every domain but reviews.
+MICROBLOG_HEAD = True
 NEAR_COPY_CHARS = 12
 MAX_ITER = 500
 # lbfgs stopping tolerance. The polarity model is fitted to a tight tolerance: at sklearn's
@@ -203,7 +210,8 @@ def split_languages(
     zh_raw, en_raw = _csr(x.zh, features.ZH_BUCKETS), _csr(x.en, features.EN_BUCKETS)
     zh_mask = np.array(
         [
-            ex.source in ZH_SOURCES or (ex.source == "corrections" and share >= 0.5)
+            (ex.source not in EN_SOURCES and ex.source != "corrections")
+            or (ex.source == "corrections" and share >= 0.5)
             for ex, share in zip(examples, np.nan_to_num(x.zh_share).tolist(), strict=True)
         ],
         dtype=bool,
@@ -276,29 +284,42 @@ def _logreg(x: Any, y: Any, w: Any, c: float, tol: float = TOL) -> Any:
     return clf
 
 
+def _polarity(data: LangData, x: Any, idx: npt.NDArray[np.int64]) -> Any:
+    """A positive-vs-negative logistic regression on rows `idx` (all polar)."""
+    y = np.array([data.examples[int(i)].label for i in idx])
+    return _logreg(
+        x[idx],
+        y == corpora.POSITIVE,
+        sample_weights([data.examples[int(i)] for i in idx]),
+        C_ZH_POLARITY,
+        TOL_POLARITY,
+    )
+
+
 def fit_zh(data: LangData) -> LinearPart:
-    """The two-stage Chinese model: polarity logit and neutral logit (see model.py)."""
+    """The Chinese model (see model.py): a polarity logit for reviews, a neutral logit,
+    and a polarity logit for social posts (the microblog head)."""
     n_buckets = features.ZH_BUCKETS
     examples = data.examples
     idf = idf_of(data.raw, n_buckets)
     x = design(data, idf)
     y = np.array([ex.label for ex in examples])
-    coef = np.zeros((n_buckets + features.N_ZH_DENSE, 2), dtype=np.float32)
-    intercept = np.array([0.0, -30.0], dtype=np.float32)
-    polar = np.flatnonzero(y != corpora.NEUTRAL)
-    pol = _logreg(
-        x[polar],
-        y[polar] == corpora.POSITIVE,
-        sample_weights([examples[int(i)] for i in polar]),
-        C_ZH_POLARITY,
-        TOL_POLARITY,
-    )
+    coef = np.zeros((n_buckets + features.N_ZH_DENSE, 3), dtype=np.float32)
+    intercept = np.array([0.0, -30.0, 0.0], dtype=np.float32)
+    polar = y != corpora.NEUTRAL
+    pol = _polarity(data, x, np.flatnonzero(polar))
     coef[:, 0], intercept[0] = pol.coef_[0], pol.intercept_[0]
+    social = np.array([ex.source not in REVIEW_SOURCES for ex in examples])
+    if (polar & social).any() and MICROBLOG_HEAD:
+        head = _polarity(data, x, np.flatnonzero(polar & social))
+        coef[:, 2], intercept[2] = head.coef_[0], head.intercept_[0]
+    else:
+        coef[:, 2], intercept[2] = coef[:, 0], intercept[0]
     if (y == corpora.NEUTRAL).any():
-        # Weibo (and corrections) say what is neutral; reviews are all polar.
-        weibo = np.array([ex.source not in REVIEW_SOURCES for ex in examples])
+        # Annotated Weibo (and corrections) say what is neutral; the rest is all polar.
+        annotated = np.array([ex.source in NEUTRAL_SOURCES for ex in examples])
         w = sample_weights(examples)
-        w[~weibo] *= REVIEWS_IN_NEUTRAL * w[weibo].sum() / max(w[~weibo].sum(), 1e-9)
+        w[~annotated] *= POLAR_IN_NEUTRAL * w[annotated].sum() / max(w[~annotated].sum(), 1e-9)
         neu = _logreg(x, y == corpora.NEUTRAL, w, C_ZH_NEUTRAL)
         coef[:, 1], intercept[1] = neu.coef_[0], neu.intercept_[0]
     coef[:n_buckets][idf == 0] = 0.0
@@ -320,104 +341,111 @@ def fit_en(data: LangData) -> LinearPart:
     return LinearPart(idf, coef[:n_buckets], coef[n_buckets:], intercept)
 
 
-# -- measuring --------------------------------------------------------------------------
+# -- calibration and measuring ------------------------------------------------------------
 
 
-def macro_recall(y: npt.NDArray[np.int64], pred: npt.NDArray[np.int64]) -> float:
-    return float(np.mean([np.mean(pred[y == k] == k) for k in np.unique(y)]))
+def domains_of(examples: Sequence[Example]) -> list[str]:
+    return [splits.domain_of(ex.source) for ex in examples]
 
 
-def macro_f1(y: npt.NDArray[np.int64], pred: npt.NDArray[np.int64]) -> float:
-    scores = []
-    for k in np.unique(y):
-        tp = np.sum((pred == k) & (y == k))
-        prec = tp / max(1, np.sum(pred == k))
-        rec = tp / max(1, np.sum(y == k))
-        scores.append(0.0 if tp == 0 else 2 * prec * rec / (prec + rec))
-    return float(np.mean(scores))
+def calibrate_model(model: SentimentModel, calib: Sequence[Example]) -> Calibration:
+    """Fit the calibration on the calibration part (held out from the fit)."""
+    zh = [ex for ex in calib if ex.source not in EN_SOURCES]
+    en = [ex for ex in calib if ex.source in EN_SOURCES]
+    x_zh = model.featurize([ex.text for ex in zh])
+    keep = np.flatnonzero(np.diff(x_zh.zh.indptr) > 0)
+    zh_logits = model.zh_logits(x_zh, domains_of(zh), calibrated=False)[keep]
+    zh = [zh[int(i)] for i in keep]
+    x_en = model.featurize([ex.text for ex in en])
+    keep = np.flatnonzero(np.diff(x_en.en.indptr) > 0)
+    en_logits = model.en_logits(x_en, calibrated=False)[keep]
+    en = [en[int(i)] for i in keep]
+    is_review = np.array([ex.source in REVIEW_SOURCES for ex in zh], dtype=bool)
+    return calibrate.fit(zh_logits, zh, is_review, en_logits, en)
 
 
-def score_three_way(
-    model: SentimentModel, proba: npt.NDArray[np.float64], y: npt.NDArray[np.int64]
-) -> dict[str, float]:
-    pred = model.label_ids(proba)
-    return {
-        "n": len(y),
-        "accuracy": round(float(np.mean(pred == y)), 4),
-        "macro_recall": round(macro_recall(y, pred), 4),
-        "macro_f1": round(macro_f1(y, pred), 4),
-    }
+def measure(model: SentimentModel, dev: dict[str, list[Example]]) -> dict[str, Any]:
+    """Dev figures of the model, and the calibration error (ECE) without and with it."""
+    figures: dict[str, Any] = evaluate.score(
+        dev, evaluate.model_proba_fn(model), evaluate.model_label_fn(model)
+    )
+    for name, examples in dev.items():
+        x = model.featurize(evaluate.texts_of(name, examples))
+        domain = evaluate.DOMAIN_OF_SET[name]
+        y = np.array([ex.label for ex in examples], dtype=np.int64)
+        eces = []
+        for calibrated in (False, True):
+            p = model.proba_of(x, domain, calibrated=calibrated)
+            if name in evaluate.BINARY:  # how sure of the polarity, given it is polar
+                polar = p[:, [0, 2]] / np.maximum(p[:, [0, 2]].sum(axis=1, keepdims=True), 1e-12)
+                eces.append(evaluate.ece(polar, (y == corpora.POSITIVE).astype(np.int64)))
+            else:
+                eces.append(evaluate.ece(p, y))
+        figures[name]["ece_raw"] = round(eces[0], 4)
+        figures[name]["ece_calibrated"] = round(eces[1], 4)
+    return figures
 
 
-def score_binary(
-    model: SentimentModel, proba: npt.NDArray[np.float64], y: npt.NDArray[np.int64]
-) -> dict[str, float]:
-    """Binary corpora: the sign of the score, and the strict label (neutral counts wrong)."""
-    polarity = np.where(proba[:, 2] > proba[:, 0], 2, 0)
-    pred = model.label_ids(proba)
-    return {
-        "n": len(y),
-        "accuracy_sign": round(float(np.mean(polarity == y)), 4),
-        "accuracy_label": round(float(np.mean(pred == y)), 4),
-        "neutral_share": round(float(np.mean(pred == 1)), 4),
-    }
+# -- building ---------------------------------------------------------------------------
 
 
-def evaluate_smp_cv(
-    sets: dict[str, list[Example]],
-    corrections: list[Example],
-    tables: features.Tables,
-    en_part: LinearPart,
-    folds: int = 5,
+def build(
+    data: Path,
+    out: Path,
+    *,
+    corrections: Path | None = None,
+    lexicon: Path | None = None,
+    evaluate_dev: bool = True,
+    on_progress: Callable[[str], None] = log,
 ) -> dict[str, Any]:
-    """Stratified k-fold on SMP2020 (3 classes), emoticon tags removed from scored texts."""
-    rest, _ = split_languages(training_pool(sets, corrections, drop=("smp2020",)), tables)
-    smp = sets["smp2020"]
-    rng = np.random.default_rng(SEED)
-    fold_of = np.empty(len(smp), dtype=np.int64)
-    for label in range(3):
-        idx = np.flatnonzero([ex.label == label for ex in smp])
-        rng.shuffle(idx)
-        fold_of[idx] = np.arange(len(idx)) % folds
-    smp_zh, _ = split_languages(smp, tables)
-    index = {id(ex): i for i, ex in enumerate(smp)}
-    kept_fold = np.array([fold_of[index[id(ex)]] for ex in smp_zh.examples])
-    y_all = np.array([ex.label for ex in smp])
-    proba = np.zeros((len(smp), 3))
-    for f in range(folds):
-        train = rest.plus(smp_zh.subset(np.flatnonzero(kept_fold != f)))
-        model = SentimentModel(zh=fit_zh(train), en=en_part, tables=tables)
-        test_idx = np.flatnonzero(fold_of == f)
-        texts = [features.strip_emoticon_tags(smp[i].text) for i in test_idx]
-        proba[test_idx] = model.predict_proba_many(texts)
-        log(f"smp2020 fold {f}: done")
-    return {"proba": proba, "y": y_all}
+    """Train, calibrate and save `out/model.npz` from shared/data (and corrections).
+
+    Returns the model's metadata: what it was trained on, its calibration and (unless
+    `evaluate_dev` is off) its dev figures.
+    """
+    tables = build_tables(lexicon)
+    features.warm_up()
+    fixes = list(corpora.read_corrections(corrections)) if corrections else []
+    parts = splits.split(splits.read_all(data), fixes)
+    on_progress(
+        f"training on {len(parts.train)} deduplicated texts, calibrating on "
+        f"{len(parts.calib)}; dev copies removed: {parts.removed}"
+    )
+    zh, en = split_languages(parts.train, tables)
+    on_progress(f"featurized: {len(zh.examples)} Chinese, {len(en.examples)} English")
+    en_part = fit_en(en)
+    on_progress("English model: done")
+    zh_part = fit_zh(zh)
+    on_progress("Chinese model: done")
+    model = SentimentModel(zh=zh_part, en=en_part, tables=tables)
+    model.calibration = calibrate_model(model, parts.calib)
+    on_progress(f"calibration: {model.calibration.as_json()}")
+    sources: dict[str, int] = {}
+    for ex in parts.train:
+        sources[ex.source] = sources.get(ex.source, 0) + 1
+    model.meta = {
+        "trained_on": dict(sorted(sources.items())),
+        "calibrated_on": len(parts.calib),
+        "dev_copies_removed": parts.removed,
+        "seed": SEED,
+        "C": {"zh_polarity": C_ZH_POLARITY, "zh_neutral": C_ZH_NEUTRAL, "en": C_EN},
+        "buckets": {"zh": features.ZH_BUCKETS, "en": features.EN_BUCKETS},
+        "lexicon": "VADER 3.3.2 (C.J. Hutto, MIT licence)",
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / MODEL_FILE
+    model.save(path)
+    if evaluate_dev:
+        # Scored as saved (float16), so the figures are those of the shipped file.
+        model.meta["dev"] = measure(SentimentModel.load(path), parts.dev)
+        model.save(path)
+    return model.meta
 
 
-def evaluate_zero_shot(
-    sets: dict[str, list[Example]],
-    corrections: list[Example],
-    tables: features.Tables,
-    en_part: LinearPart,
-    name: str,
-) -> tuple[SentimentModel, list[Example]]:
-    """A model trained without corpus `name` at all, for hold-out-by-source figures."""
-    zh, _ = split_languages(training_pool(sets, corrections, drop=(name,)), tables)
-    return SentimentModel(zh=fit_zh(zh), en=en_part, tables=tables), sets[name]
+def file_hash(path: Path) -> str:
+    import hashlib
 
-
-def report(model: SentimentModel, sets: dict[str, list[Example]]) -> dict[str, Any]:
-    dev = dev_set(sets)
-    val = sets["tweeteval_val"]
-    out: dict[str, Any] = {}
-    proba = model.predict_proba_many([ex.text for ex in dev])
-    out["chnsenticorp_dev"] = score_binary(model, proba, np.array([ex.label for ex in dev]))
-    proba = model.predict_proba_many([ex.text for ex in val])
-    out["tweeteval_val"] = score_three_way(model, proba, np.array([ex.label for ex in val]))
-    return out
-
-
-# -- command ----------------------------------------------------------------------------
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -426,72 +454,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for model.npz")
     parser.add_argument("--corrections", type=Path, help="JSON Lines of user corrections")
     parser.add_argument("--lexicon", type=Path, help="vader_lexicon.txt (default: the package)")
-    parser.add_argument("--no-eval", action="store_true", help="skip the held-out runs")
-    parser.add_argument("--metrics", type=Path, help="write the figures as JSON here")
+    parser.add_argument("--no-eval", action="store_true", help="skip the dev figures")
     args = parser.parse_args(argv)
-
-    tables = build_tables(args.lexicon)
-    features.warm_up()
-    sets = load(args.data)
-    corrections = list(corpora.read_corrections(args.corrections)) if args.corrections else []
-    pool = training_pool(sets, corrections)
-    log(f"training on {len(pool)} deduplicated texts")
-    zh, en = split_languages(pool, tables)
-    log(f"featurized: {len(zh.examples)} Chinese, {len(en.examples)} English")
-    en_part = fit_en(en)
-    log("English model: done")
-    metrics: dict[str, Any] = {}
-    if not args.no_eval:
-        cv = evaluate_smp_cv(sets, corrections, tables, en_part)
-        # Only the decision rule of this model is used: it turns probabilities into labels.
-        blank = LinearPart(
-            np.ones(features.ZH_BUCKETS),
-            np.zeros((features.ZH_BUCKETS, 2)),
-            np.zeros((features.N_ZH_DENSE, 2)),
-            np.zeros(2),
-        )
-        model0 = SentimentModel(zh=blank, en=en_part, tables=tables)
-        metrics["smp2020_cv_no_tags"] = score_three_way(model0, cv["proba"], cv["y"])
-        # How the neutral margin trades polarity for neutral on Weibo (out-of-fold).
-        sweep = {}
-        for margin in (0.0, 0.1, 0.2, 0.3, 0.4):
-            model0.neutral_margin = margin
-            sweep[str(margin)] = score_three_way(model0, cv["proba"], cv["y"])
-        metrics["smp2020_cv_margin_sweep"] = sweep
-        zero, smp = evaluate_zero_shot(sets, corrections, tables, en_part, "smp2020")
-        texts = [features.strip_emoticon_tags(ex.text) for ex in smp]
-        metrics["smp2020_unseen_source_no_tags"] = score_three_way(
-            zero, zero.predict_proba_many(texts), np.array([ex.label for ex in smp])
-        )
-        zero, waimai = evaluate_zero_shot(sets, corrections, tables, en_part, "waimai")
-        metrics["waimai_unseen_source"] = score_binary(
-            zero,
-            zero.predict_proba_many([ex.text for ex in waimai]),
-            np.array([ex.label for ex in waimai]),
-        )
-        log(json.dumps(metrics, indent=1))
-
-    model = SentimentModel(zh=fit_zh(zh), en=en_part, tables=tables)
-    sources: dict[str, int] = {}
-    for ex in pool:
-        sources[ex.source] = sources.get(ex.source, 0) + 1
-    model.meta = {
-        "trained_on": sources,
-        "seed": SEED,
-        "C": {"zh_polarity": C_ZH_POLARITY, "zh_neutral": C_ZH_NEUTRAL, "en": C_EN},
-        "buckets": {"zh": features.ZH_BUCKETS, "en": features.EN_BUCKETS},
-        "lexicon": "VADER 3.3.2 (C.J. Hutto, MIT licence)",
-    }
-    metrics.update(report(model, sets))
-    model.meta["metrics"] = metrics
-    args.out.mkdir(parents=True, exist_ok=True)
-    model.save(args.out / MODEL_FILE)
-    # Score the model as saved (float16), so the figures are those of the shipped file.
-    saved = SentimentModel.load(args.out / MODEL_FILE)
-    metrics.update(report(saved, sets))
-    log(json.dumps(metrics, indent=1))
-    if args.metrics:
-        args.metrics.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+    meta = build(
+        args.data,
+        args.out,
+        corrections=args.corrections,
+        lexicon=args.lexicon,
+        evaluate_dev=not args.no_eval,
+    )
+    print(json.dumps(meta, indent=1, ensure_ascii=False))  # noqa: T201
+    print(f"sha256 {file_hash(args.out / MODEL_FILE)}")  # noqa: T201
     return 0
 
 
