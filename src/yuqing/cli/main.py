@@ -25,6 +25,7 @@ from yuqing.cli import (
     events,
     fetch,
     ingest,
+    model_cmds,
     monitor_cmds,
     plan,
     serve,
@@ -72,6 +73,7 @@ app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")
 app.add_typer(events.app, name="events")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(model_cmds.app, name="model")
 
 
 def run() -> None:

@@ -26,6 +26,9 @@ from yuqing.analysis.sentiment.model import Calibration, zh_proba
 
 F64 = npt.NDArray[np.float64]
 EPS = 1e-12
+# Fewer held-out texts than this for a row: its calibration stays the identity.
+MIN_TEXTS = 100
+IDENTITY = (1.0, 0.0, 1.0, 0.0)
 THREE_CLASS_SOURCES = frozenset(
     {"smp2020_usual", "smp2020_virus", "smp2020_eval", "nlpcc2014", "corrections"}
 )
@@ -98,9 +101,13 @@ def fit(
     """The calibration of uncalibrated logits of the calibration part (see module doc)."""
     social = np.flatnonzero(~zh_is_review)
     reviews = np.flatnonzero(zh_is_review)
-    microblog = fit_zh_row(zh_logits[social], [zh_examples[int(i)] for i in social], None)
-    review = fit_zh_row(
-        zh_logits[reviews], [zh_examples[int(i)] for i in reviews], (microblog[2], microblog[3])
-    )
-    en = fit_en(en_logits, en_examples) if len(en_examples) else (1.0, 0.0, 0.0, 0.0)
+    microblog = IDENTITY
+    if len(social) >= MIN_TEXTS:
+        microblog = fit_zh_row(zh_logits[social], [zh_examples[int(i)] for i in social], None)
+    review = (1.0, 0.0, microblog[2], microblog[3])
+    if len(reviews) >= MIN_TEXTS:
+        review = fit_zh_row(
+            zh_logits[reviews], [zh_examples[int(i)] for i in reviews], (review[2], review[3])
+        )
+    en = fit_en(en_logits, en_examples) if len(en_examples) >= MIN_TEXTS else IDENTITY
     return Calibration({"review": review, "microblog": microblog}, en)

@@ -149,23 +149,30 @@ def read_tweeteval(folder: Path, split: str) -> Iterator[Example]:
             yield Example(decode_tweet(text), int(label), "tweeteval")
 
 
-def read_corrections(path: Path) -> Iterator[Example]:
+def read_corrections(path: Path, on_skip: Callable[[str], None] | None = None) -> Iterator[Example]:
     """User corrections, JSON Lines of {"text": ..., "label": "negative"|"neutral"|"positive"}.
 
-    Lines that are not such an object are skipped: a correction file grows by hand and by
-    the UI, and one bad line must not stop a rebuild.
+    Lines that are not such an object are skipped, each reported to `on_skip` as
+    `FILE:LINE: why`: a correction file grows by hand and by the web pages, and one bad
+    line must not stop a rebuild.
     """
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
             try:
                 item = json.loads(line)
             except ValueError:
-                continue
-            if not isinstance(item, dict):
-                continue
-            text, label = item.get("text"), item.get("label")
+                item = None
+            text = item.get("text") if isinstance(item, dict) else None
+            label = item.get("label") if isinstance(item, dict) else None
             if isinstance(text, str) and text.strip() and label in LABEL_IDS:
                 yield Example(text, LABEL_IDS[label], "corrections")
+            elif on_skip is not None:
+                on_skip(
+                    f'{path}:{number}: skipped: not {{"text": ..., "label": ...}} '
+                    "with a label negative, neutral or positive"
+                )
 
 
 def deduplicate(

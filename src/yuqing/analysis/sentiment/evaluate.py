@@ -91,6 +91,8 @@ def score(
     """The figures of one model on every dev set (see the module docstring)."""
     out: dict[str, dict[str, float]] = {}
     for name, examples in dev.items():
+        if not examples:
+            continue
         y = np.array([ex.label for ex in examples], dtype=np.int64)
         proba = proba_fn(texts_of(name, examples), name)
         if name in BINARY:
