@@ -312,6 +312,19 @@ def measure(model: SentimentModel, dev: dict[str, list[Example]]) -> dict[str, A
     figures: dict[str, Any] = evaluate.score(
         dev, evaluate.model_proba_fn(model), evaluate.model_label_fn(model)
     )
+    # Ablations at no cost: the same heads before calibration, and the social sets read by
+    # the general polarity head (trained on reviews and posts) instead of the microblog one.
+    ablations: dict[str, Any] = {
+        "uncalibrated": lambda texts, name: model.proba_of(
+            model.featurize(texts), evaluate.DOMAIN_OF_SET[name], calibrated=False
+        ),
+        "general_head_uncalibrated": lambda texts, name: model.proba_of(
+            model.featurize(texts), "review", calibrated=False
+        ),
+    }
+    for label, fn in ablations.items():
+        for name, scores in evaluate.score(dev, fn, evaluate.model_label_fn(model)).items():
+            figures[name][label] = {k: v for k, v in scores.items() if k != "n"}
     for name, examples in dev.items():
         if not examples:
             continue
