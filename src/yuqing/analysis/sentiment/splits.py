@@ -219,7 +219,10 @@ def split(sets: dict[str, list[Example]], corrections: Sequence[Example] = ()) -
             if ex.source == "tweeteval"
             else copies.why(ex.text)
         )
-        if why is not None:
+        if why is not None and ex.source == "corrections":
+            # A person's label always trains; the dev figures then include a seen text.
+            removed["corrections_copying_dev_kept"] += 1
+        elif why is not None:
             removed[f"dev_copy_{why}"] += 1
             continue
         (out.calib if part.get(id(ex)) == "calib" else out.train).append(ex)
