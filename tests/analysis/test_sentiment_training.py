@@ -12,7 +12,12 @@ from typer.testing import CliRunner
 from tests.analysis.tiny_corpus import write_tiny_corpus
 from yuqing.analysis.sentiment import calibrate, evaluate, splits
 from yuqing.analysis.sentiment.corpora import Example
-from yuqing.analysis.sentiment.model import MODEL_FILE, SentimentModel, get_model
+from yuqing.analysis.sentiment.model import (
+    MODEL_FILE,
+    SentimentModel,
+    domain_of_platform,
+    get_model,
+)
 from yuqing.cli.main import app
 from yuqing.core.errors import InvalidInput
 
@@ -136,3 +141,21 @@ def test_shipped_model_gives_a_calibrated_confidence_per_post() -> None:
     assert results[0].label == "negative"
     assert results[3].confidence == 1.0  # nothing to say: surely neutral
     assert model.classify_many(texts[:1], "review")[0].label == "negative"
+
+
+def test_platforms_pick_the_head_of_their_domain() -> None:
+    assert [domain_of_platform(p) for p in ("microblog", None, "other", "news", "forum")] == [
+        "microblog",
+        "microblog",
+        "microblog",
+        "news",
+        "forum",
+    ]
+    model = get_model()
+    texts = ["这家医院的服务态度太差了，排队三个小时", "新校区明天正式启用"]
+    general = model.predict_proba_many(texts, "review")
+    assert np.allclose(model.predict_proba_many(texts, "news"), general)
+    assert np.allclose(model.predict_proba_many(texts, ["forum", "forum"]), general)
+    assert not np.allclose(model.predict_proba_many(texts, "microblog"), general)
+    with pytest.raises(ValueError, match="one domain per text"):
+        model.predict_proba_many(texts, ["news"])
