@@ -40,7 +40,8 @@ def test_model_loads_from_package_quickly() -> None:
     elapsed = perf_counter() - start
     # Reported, not asserted: timing belongs in bench/; the budget is 2 s.
     print(f"sentiment model load: {elapsed:.2f} s")
-    assert loaded.zh.coef.shape == (features.ZH_BUCKETS, 2)
+    assert loaded.zh.coef.shape == (features.ZH_BUCKETS, 3)  # general, neutral, microblog
+    assert set(loaded.calibration.zh) == {"review", "microblog"}
     assert loaded.en.coef.shape == (features.EN_BUCKETS, 3)
     assert loaded.meta["trained_on"]
     assert loaded.tables.lexicon.valence  # VADER's lexicon ships inside the file
@@ -160,7 +161,7 @@ def test_classify_command(tmp_path: Path) -> None:
     assert rows[0]["extra"] == 1
     assert rows[0]["sentiment"]["label"] == "negative"
     assert rows[1]["sentiment"]["label"] == "positive"
-    assert rows[2]["sentiment"] == {"label": "neutral", "score": 0.0}
+    assert rows[2]["sentiment"] == {"label": "neutral", "score": 0.0, "confidence": 1.0}
     assert "LINE 4" in result.stderr
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from yuqing.analysis.events.model import EventSummary
 from yuqing.analysis.heat import WINDOW, heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
+from yuqing.analysis.sentiment.confidence import counted_label, default_min_confidence
 from yuqing.db.base import Base
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import MEDIA_TIERS, Post
@@ -327,6 +328,7 @@ def _apply(
     *,
     known: _Known,
 ) -> None:
+    min_confidence = default_min_confidence()
     hours: dict[datetime, list[int]] = defaultdict(lambda: [0, 0, 0])
     sites: dict[str, tuple[Post, int, int]] = {}
     # Totals are summed in plain variables and set on the ORM row once: every attribute
@@ -336,7 +338,7 @@ def _apply(
     first_at, first_pk, first_source = event.first_at, event.first_post_pk, event.first_source
     last_at, top_tier = event.last_at, event.top_tier
     for post, pk in posts:
-        label = (post.annotations.get("sentiment") or {}).get("label")
+        label = counted_label(post.annotations.get("sentiment"), min_confidence)
         engagement = post.engagement
         reach = reach_of(
             reposts=engagement.get("reposts", 0),

@@ -34,7 +34,8 @@ def warm_front() -> None:
 
 
 class ClassifyStep:
-    """Adds `sentiment` {label, score} to each post (the tone of the post itself).
+    """Adds `sentiment` {label, score, confidence} to each post (the tone of the post
+    itself), read as the kind of text its platform publishes.
 
     Stateless, so the pipeline runs it with the front, in worker processes for big inputs.
     """
@@ -44,11 +45,12 @@ class ClassifyStep:
     def enrich(self, posts: list[Post]) -> None:
         if not posts:
             return
-        from yuqing.analysis.sentiment.model import get_model
+        from yuqing.analysis.sentiment.model import domain_of_platform, get_model
 
-        for post, result in zip(
-            posts, get_model().classify_many([sentiment_text(p) for p in posts]), strict=True
-        ):
+        results = get_model().classify_many(
+            [sentiment_text(p) for p in posts], [domain_of_platform(p.platform) for p in posts]
+        )
+        for post, result in zip(posts, results, strict=True):
             post.annotations["sentiment"] = result.as_dict()
 
 

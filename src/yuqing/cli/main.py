@@ -26,6 +26,7 @@ from yuqing.cli import (
     events,
     fetch,
     ingest,
+    model_cmds,
     monitor_cmds,
     plan,
     serve,
@@ -74,6 +75,7 @@ app.add_typer(watches.app, name="watch")
 app.add_typer(events.app, name="events")
 app.add_typer(alerts.app, name="alerts")
 auth_cli.register(app)
+app.add_typer(model_cmds.app, name="model")
 
 
 def run() -> None:

@@ -1,6 +1,8 @@
 """Settings from the environment (CONTRACTS: YUQING_HOME, YUQING_DB, YUQING_MAX_POST_BYTES;
 YUQING_MAX_PUSH_BYTES caps a push API request; the YUQING_SESSION_*, YUQING_LOGIN_* and
-YUQING_API_RATE_PER_MINUTE settings govern sign-in, docs/web.md)."""
+YUQING_API_RATE_PER_MINUTE settings govern sign-in, docs/web.md;
+YUQING_SENTIMENT_MIN_CONFIDENCE: the confidence a post's sentiment needs to count in its
+events' tone)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ class Settings:
     allow_internal_fetch: bool = False
     user_agent: str = "YuQing/0.1 (+public-opinion monitoring; respects robots.txt)"
     auth: AuthSettings = field(default_factory=AuthSettings)
+    # Posts whose sentiment confidence is below this count as neither negative nor
+    # positive in their events' tone (docs/sentiment.md, Calibration); 0 counts all.
+    sentiment_min_confidence: float = 0.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,6 +81,21 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _share_env(env: Mapping[str, str], name: str) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise InvalidInput(
+            _("{name} must be a number from 0 to 1, not {value!r}").format(name=name, value=raw)
+        )
+    return value
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read settings from the environment (or the mapping given)."""
     env = os.environ if environ is None else environ
@@ -88,6 +108,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_push_bytes=_int_env(env, "YUQING_MAX_PUSH_BYTES", DEFAULT_MAX_PUSH_BYTES),
         timezone=env.get("YUQING_TIMEZONE", DEFAULT_TIMEZONE),
         allow_internal_fetch=env.get("YUQING_ALLOW_INTERNAL_FETCH", "") in {"1", "true", "yes"},
+        sentiment_min_confidence=_share_env(env, "YUQING_SENTIMENT_MIN_CONFIDENCE"),
         auth=_auth_settings(env),
     )
 

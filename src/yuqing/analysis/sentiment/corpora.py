@@ -10,7 +10,7 @@ import csv
 import html
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,11 +78,58 @@ def read_online_shopping(path: Path) -> Iterator[Example]:
                 yield Example(text, _binary(row["label"]), "online_shopping_10_cats")
 
 
-def read_smp2020(path: Path) -> Iterator[Example]:
+def read_smp2020(path: Path, source: str = "smp2020_ewect") -> Iterator[Example]:
+    """SMP2020-EWECT JSON (one list of {"id", "content", "label"}): eval, usual or virus."""
     for item in json.loads(path.read_text(encoding="utf-8")):
         label = SMP_LABELS.get(item["label"])
         if label is not None and item["content"].strip():
-            yield Example(item["content"], label, "smp2020_ewect")
+            yield Example(item["content"], label, source)
+
+
+_TAG = re.compile(r"\[[^\]]+\]")
+
+
+def strip_tags(text: str) -> str:
+    """The text without Weibo emoticon tags such as `[哈哈]` (the weibo_senti README's rule)."""
+    return _TAG.sub("", text)
+
+
+def read_weibo_senti(path: Path) -> Iterator[Example]:
+    """weibo_senti_100k (`label,review`), labels made from emoticons: so the `[...]` tags
+    are stripped (its README), and a post left empty carries no signal."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = strip_tags(row["review"] or "")
+            if text.strip():
+                yield Example(text, _binary(row["label"]), "weibo_senti_100k")
+
+
+# NLPCC 2014 README: like, happiness → positive; anger, disgust, sadness, fear → negative;
+# none (no emotion expressed) → neutral; surprise has no polarity and is left out.
+NLPCC_LABELS = {
+    "like": POSITIVE,
+    "happiness": POSITIVE,
+    "anger": NEGATIVE,
+    "disgust": NEGATIVE,
+    "sadness": NEGATIVE,
+    "fear": NEGATIVE,
+    "none": NEUTRAL,
+}
+
+
+def read_nlpcc(path: Path) -> Iterator[Example]:
+    """NLPCC 2014 Weibo emotion XML: a weibo's sentences joined, labelled by emotion-type1.
+
+    A public corpus read at build time only; expat does not fetch external entities.
+    """
+    from xml.etree import ElementTree
+
+    root = ElementTree.parse(path).getroot()  # noqa: S314 - trusted build-time corpus
+    for weibo in root.iter("weibo"):
+        label = NLPCC_LABELS.get(weibo.get("emotion-type1", ""))
+        text = "".join(s.text or "" for s in weibo.iter("sentence"))
+        if label is not None and text.strip():
+            yield Example(text, label, "nlpcc2014")
 
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -102,26 +149,35 @@ def read_tweeteval(folder: Path, split: str) -> Iterator[Example]:
             yield Example(decode_tweet(text), int(label), "tweeteval")
 
 
-def read_corrections(path: Path) -> Iterator[Example]:
+def read_corrections(path: Path, on_skip: Callable[[str], None] | None = None) -> Iterator[Example]:
     """User corrections, JSON Lines of {"text": ..., "label": "negative"|"neutral"|"positive"}.
 
-    Lines that are not such an object are skipped: a correction file grows by hand and by
-    the UI, and one bad line must not stop a rebuild.
+    Lines that are not such an object are skipped, each reported to `on_skip` as
+    `FILE:LINE: why`: a correction file grows by hand and by the web pages, and one bad
+    line must not stop a rebuild.
     """
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
             try:
                 item = json.loads(line)
             except ValueError:
-                continue
-            if not isinstance(item, dict):
-                continue
-            text, label = item.get("text"), item.get("label")
+                item = None
+            text = item.get("text") if isinstance(item, dict) else None
+            label = item.get("label") if isinstance(item, dict) else None
             if isinstance(text, str) and text.strip() and label in LABEL_IDS:
                 yield Example(text, LABEL_IDS[label], "corrections")
+            elif on_skip is not None:
+                on_skip(
+                    f'{path}:{number}: skipped: not {{"text": ..., "label": ...}} '
+                    "with a label negative, neutral or positive"
+                )
 
 
-def deduplicate(examples: Iterable[Example]) -> list[Example]:
+def deduplicate(
+    examples: Iterable[Example], key: Callable[[str], str] = dedup_key
+) -> list[Example]:
     """First occurrence of each text wins; texts seen with conflicting labels are dropped.
 
     Corrections are read last but override: a user's label beats the corpus label.
@@ -129,19 +185,19 @@ def deduplicate(examples: Iterable[Example]) -> list[Example]:
     kept: dict[str, Example] = {}
     conflicted: set[str] = set()
     for ex in examples:
-        key = dedup_key(ex.text)
-        if not key:
+        key_ = key(ex.text)
+        if not key_:
             continue
         if ex.source == "corrections":
-            kept[key] = ex
-            conflicted.discard(key)
+            kept[key_] = ex
+            conflicted.discard(key_)
             continue
-        if key in conflicted:
+        if key_ in conflicted:
             continue
-        old = kept.get(key)
+        old = kept.get(key_)
         if old is None:
-            kept[key] = ex
+            kept[key_] = ex
         elif old.label != ex.label and old.source != "corrections":
-            del kept[key]
-            conflicted.add(key)
+            del kept[key_]
+            conflicted.add(key_)
     return list(kept.values())

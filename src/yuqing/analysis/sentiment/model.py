@@ -41,7 +41,70 @@ from yuqing.analysis.sentiment import features
 Label = Literal["negative", "neutral", "positive"]
 LABELS: tuple[Label, Label, Label] = ("negative", "neutral", "positive")
 MODEL_FILE = "model.npz"
-FORMAT = 3
+FORMAT = 4
+
+# Kinds of text (CONTRACTS Post `platform` → `domain_of_platform`). The Chinese model has a
+# general polarity head (reviews and posts) and one for microblog posts, each with its
+# own calibration; news and forum posts have no labelled data of their own and are read
+# by the general head (`_calibration_row`).
+Domain = Literal["review", "microblog", "news", "forum"]
+DOMAINS: tuple[Domain, ...] = ("review", "microblog", "news", "forum")
+DEFAULT_DOMAIN: Domain = "microblog"
+# One domain for a whole batch, one per text, or None (the default domain).
+Domains = str | Sequence[str] | None
+_PLATFORM_DOMAIN: dict[str, Domain] = {
+    "news": "news",
+    "portal": "news",
+    "forum": "forum",
+    "board": "forum",
+    "qa": "forum",
+    "review": "review",
+}
+
+
+def domain_of_platform(platform: str | None) -> Domain:
+    """The domain a post's platform reads as (microblog for social and unknown ones)."""
+    return _PLATFORM_DOMAIN.get(platform or "", DEFAULT_DOMAIN)
+
+
+def _calibration_row(domain: str) -> str:
+    """Which head and calibration a domain uses: microblog posts the microblog head;
+    reviews, and news and forum posts (no labelled data of their own), the general head
+    trained on reviews and posts together: on text unlike Weibo it is the safer one (on
+    ChnSentiCorp dev the microblog head labels 0.71 right, the general one 0.83)."""
+    return "microblog" if domain == "microblog" else "review"
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Affine maps of the logits fitted on held-out data (minimum log-loss).
+
+    Chinese, per calibration row (review, microblog): polarity and neutral logits become
+    a·z + b each (Platt scaling of the two heads). English: logits / T + b (temperature
+    scaling with class offsets). Identity by default.
+    """
+
+    zh: dict[str, tuple[float, float, float, float]]
+    en: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+
+    @classmethod
+    def identity(cls) -> Calibration:
+        return cls({"review": (1.0, 0.0, 1.0, 0.0), "microblog": (1.0, 0.0, 1.0, 0.0)})
+
+    def as_json(self) -> dict[str, Any]:
+        return {"zh": {k: list(v) for k, v in self.zh.items()}, "en": list(self.en)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Calibration:
+        if not data:
+            return cls.identity()
+        zh = {str(k): _four(v) for k, v in data["zh"].items()}
+        return cls(zh, _four(data["en"]))
+
+
+def _four(v: Any) -> tuple[float, float, float, float]:
+    a, b, c, d = (float(x) for x in v)
+    return (a, b, c, d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +113,11 @@ class Sentiment:
 
     label: Label
     score: float
+    # Calibrated probability that the label is right (see docs/sentiment.md, Calibration).
+    confidence: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "score": self.score}
+        return {"label": self.label, "score": self.score, "confidence": self.confidence}
 
 
 class LinearPart:
@@ -125,6 +190,7 @@ def _softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 def zh_proba(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """(negative, neutral, positive) from the Chinese (polarity, neutral) logits."""
+
     p_pos = _sigmoid(logits[:, 0])
     p_neu = _sigmoid(logits[:, 1])
     return np.stack([(1 - p_neu) * (1 - p_pos), p_neu, (1 - p_neu) * p_pos], axis=1)
@@ -140,10 +206,13 @@ class SentimentModel:
         en: LinearPart,
         tables: features.Tables,
         neutral_margin: float = 0.0,
+        calibration: Calibration | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
-        if zh.coef.shape != (features.ZH_BUCKETS, 2) or zh.dense_coef.shape[0] != (
-            features.N_ZH_DENSE
+        if (
+            zh.coef.shape[0] != features.ZH_BUCKETS
+            or zh.n_logits not in (2, 3)
+            or zh.dense_coef.shape[0] != features.N_ZH_DENSE
         ):
             raise ValueError("the Chinese model does not match the featurizer's dimensions")
         if en.coef.shape != (features.EN_BUCKETS, 3) or en.dense_coef.shape[0] != (
@@ -154,6 +223,7 @@ class SentimentModel:
         self.en = en
         self.tables = tables
         self.neutral_margin = float(neutral_margin)
+        self.calibration = calibration or Calibration.identity()
         self.meta = meta or {}
 
     @classmethod
@@ -162,7 +232,8 @@ class SentimentModel:
         source = resources.files(__package__).joinpath("data", MODEL_FILE) if path is None else path
         with source.open("rb") as fh, np.load(fh, allow_pickle=False) as a:
             meta = json.loads(str(a["meta"]))
-            if meta.get("format") != FORMAT:
+            # Format 3 (two Chinese logits, no calibration) reads as an uncalibrated 4.
+            if meta.get("format") not in (3, FORMAT):
                 raise ValueError(f"sentiment model format {meta.get('format')}, not {FORMAT}")
             words = str(a["lexicon_words"]).split("\n")
             values = a["lexicon_values"].astype(float).tolist()
@@ -175,6 +246,7 @@ class SentimentModel:
                 en=LinearPart.from_arrays(a, "en_"),
                 tables=tables,
                 neutral_margin=float(meta.get("neutral_margin", 0.0)),
+                calibration=Calibration.from_json(meta.get("calibration")),
                 meta=meta,
             )
         # Part of loading: rjieba reads its dictionary once, not inside the first batch.
@@ -183,7 +255,12 @@ class SentimentModel:
 
     def save(self, path: Path) -> None:
         """Write the model as compressed float16 arrays (halves the size; scores move < 1e-3)."""
-        meta = {**self.meta, "neutral_margin": self.neutral_margin, "format": FORMAT}
+        meta = {
+            **self.meta,
+            "neutral_margin": self.neutral_margin,
+            "calibration": self.calibration.as_json(),
+            "format": FORMAT,
+        }
         valence = self.tables.lexicon.valence
         words = sorted(valence)
         arrays: dict[str, Any] = {
@@ -194,17 +271,49 @@ class SentimentModel:
             "lexicon_values": np.array([valence[w] for w in words], dtype=np.float32),
             "meta": np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
         }
-        np.savez_compressed(path, **arrays)
+        _save_npz(path, arrays)
 
     # -- batch API -------------------------------------------------------------------
 
     def featurize(self, texts: Sequence[str]) -> features.Featurized:
         return features.featurize(texts, self.tables)
 
-    def proba_of(self, x: features.Featurized) -> npt.NDArray[np.float64]:
+    def zh_logits(
+        self, x: features.Featurized, domains: Domains = None, *, calibrated: bool = True
+    ) -> npt.NDArray[np.float64]:
+        """The Chinese (polarity, neutral) logits: the polarity head of each text's
+        domain, then that domain's calibration."""
+        raw = self.zh.logits(x.zh, x.zh_dense)
+        rows = _domain_rows(domains, len(raw))
+        logits = raw[:, :2].copy()
+        if self.zh.n_logits == 3:
+            social = rows != "review"
+            logits[social, 0] = raw[social, 2]
+        if calibrated:
+            for row in ("review", "microblog"):
+                sel = rows == "review" if row == "review" else rows != "review"
+                if sel.any():
+                    a, b, c, d = self.calibration.zh.get(row, (1.0, 0.0, 1.0, 0.0))
+                    logits[sel, 0] = a * logits[sel, 0] + b
+                    logits[sel, 1] = c * logits[sel, 1] + d
+        return logits
+
+    def en_logits(
+        self, x: features.Featurized, *, calibrated: bool = True
+    ) -> npt.NDArray[np.float64]:
+        logits = self.en.logits(x.en, x.en_dense)
+        if calibrated:
+            t, *offsets = self.calibration.en
+            logits = logits / t + np.array(offsets)
+        return logits
+
+    def proba_of(
+        self, x: features.Featurized, domains: Domains = None, *, calibrated: bool = True
+    ) -> npt.NDArray[np.float64]:
         """Class probabilities (negative, neutral, positive) of featurized texts.
 
-        A text without Chinese or Latin words (empty, emoji-only, markup-only) gets exactly
+        `domains`: one domain for all texts, one per text, or None (microblog). A text
+        without Chinese or Latin words (empty, emoji-only, markup-only) gets exactly
         neutral: nothing can be said about it.
         """
         share = x.zh_share
@@ -212,16 +321,19 @@ class SentimentModel:
         proba = np.zeros((len(share), 3), dtype=np.float64)
         zh_w = np.where(known, share, 0.0)
         if (zh_w > 0).any():
-            proba += zh_w[:, None] * zh_proba(self.zh.logits(x.zh, x.zh_dense))
+            logits = self.zh_logits(x, domains, calibrated=calibrated)
+            proba += zh_w[:, None] * zh_proba(logits)
         if (zh_w < 1)[known].any():
             en_w = np.where(known, 1.0 - zh_w, 0.0)
-            proba += en_w[:, None] * _softmax(self.en.logits(x.en, x.en_dense))
+            proba += en_w[:, None] * _softmax(self.en_logits(x, calibrated=calibrated))
         proba[~known] = (0.0, 1.0, 0.0)
         return proba
 
-    def predict_proba_many(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+    def predict_proba_many(
+        self, texts: Sequence[str], domain: Domains = None
+    ) -> npt.NDArray[np.float64]:
         """Class probabilities for each text, columns in `LABELS` order."""
-        return self.proba_of(self.featurize(texts))
+        return self.proba_of(self.featurize(texts), domain)
 
     def label_ids(self, proba: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         """0/1/2 (`LABELS` order) per row: the most probable class, neutral when the
@@ -234,18 +346,23 @@ class SentimentModel:
         return out
 
     def decide(self, proba: npt.NDArray[np.float64]) -> list[Sentiment]:
-        """Label and score: polarity is P(pos) − P(neg); weak polarity is neutral."""
+        """Label, score and confidence: polarity is P(pos) − P(neg); weak polarity is
+        neutral; confidence is the calibrated probability of the label given."""
         score = np.round(np.clip(proba[:, 2] - proba[:, 0], -1.0, 1.0), 4) + 0.0
         ids = self.label_ids(proba)
-        return [Sentiment(LABELS[i], s) for i, s in zip(ids.tolist(), score.tolist(), strict=True)]
+        conf = np.round(proba[np.arange(len(ids)), ids], 4) + 0.0
+        return [
+            Sentiment(LABELS[i], s, c)
+            for i, s, c in zip(ids.tolist(), score.tolist(), conf.tolist(), strict=True)
+        ]
 
-    def classify_many(self, texts: Sequence[str]) -> list[Sentiment]:
-        """Label and score of each text."""
-        return self.decide(self.predict_proba_many(texts))
+    def classify_many(self, texts: Sequence[str], domain: Domains = None) -> list[Sentiment]:
+        """Label, score and confidence of each text (`domain`: see `proba_of`)."""
+        return self.decide(self.predict_proba_many(texts, domain))
 
-    def predict_many(self, texts: Sequence[str]) -> list[Label]:
+    def predict_many(self, texts: Sequence[str], domain: Domains = None) -> list[Label]:
         """The label of each text."""
-        return [s.label for s in self.classify_many(texts)]
+        return [s.label for s in self.classify_many(texts, domain)]
 
     # -- river's one-at-a-time API ---------------------------------------------------
 
@@ -261,6 +378,34 @@ class SentimentModel:
     def classify_one(self, x: str) -> Sentiment:
         """Label and score of one text."""
         return self.classify_many([x])[0]
+
+
+def _save_npz(path: Path, arrays: dict[str, Any]) -> None:
+    """`np.savez_compressed` with fixed entry dates, so the same arrays give the same
+    bytes (numpy stamps each entry with the current time): a build's hash says whether
+    two builds made the same model. Written next to `path`, then renamed over it."""
+    import io
+    import os
+    import zipfile
+
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, value in arrays.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asanyarray(value), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buf.getvalue())
+    os.replace(tmp, path)
+
+
+def _domain_rows(domains: Domains, n: int) -> npt.NDArray[np.str_]:
+    """One calibration row name per text ("review" or "microblog")."""
+    if domains is None or isinstance(domains, str):
+        return np.full(n, _calibration_row(domains or DEFAULT_DOMAIN))
+    if len(domains) != n:
+        raise ValueError("one domain per text")
+    return np.array([_calibration_row(d) for d in domains])
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,161 @@
+"""`yuqing model train`, the dev/train split and the calibration of the sentiment model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tests.analysis.tiny_corpus import write_tiny_corpus
+from yuqing.analysis.sentiment import calibrate, evaluate, splits
+from yuqing.analysis.sentiment.corpora import Example
+from yuqing.analysis.sentiment.model import (
+    MODEL_FILE,
+    SentimentModel,
+    domain_of_platform,
+    get_model,
+)
+from yuqing.cli.main import app
+from yuqing.core.errors import InvalidInput
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_corpus(tmp_path_factory.mktemp("shared") / "data")
+
+
+def _train(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["model", "train", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_model_train_builds_evaluates_and_takes_corrections(corpus: Path, tmp_path: Path) -> None:
+    fixes = tmp_path / "corrections.jsonl"
+    fixes.write_text(
+        '{"text": "今天下午三点开会，请大家准时参加", "label": "neutral"}\n{"text": "no label"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "model"
+    code, stdout, stderr = _train(
+        "--data", str(corpus), "--out", str(out), "--corrections", str(fixes)
+    )
+    assert code == 0, stderr
+    meta = json.loads(stdout[: stdout.rindex("\nsha256 ")])
+    assert meta["trained_on"]["corrections"] == 1
+    assert f"{fixes}:2: skipped" in stderr
+    assert set(meta["dev"]) == set(splits.DEV_SETS)
+    assert meta["dev"]["chnsenticorp_dev"]["accuracy"] >= 0.9
+    assert 0.0 <= meta["dev"]["nlpcc_dev"]["ece_calibrated"] <= 1.0
+    model = SentimentModel.load(out / MODEL_FILE)
+    reviews = ["价格贵得离谱，大家千万别买", "味道非常棒，强烈推荐大家"]
+    assert model.predict_many(reviews, "review") == [
+        "negative",
+        "positive",
+    ]
+    assert model.predict_one("the show was amazing best ever") == "positive"
+    assert model.meta["dev"] == meta["dev"]
+
+
+def test_model_train_is_reproducible(corpus: Path, tmp_path: Path) -> None:
+    hashes = []
+    for name in ("a", "b"):
+        code, stdout, stderr = _train(
+            "--data", str(corpus), "--out", str(tmp_path / name), "--no-eval"
+        )
+        assert code == 0, stderr
+        hashes.append(stdout.strip().splitlines()[-1].split()[1])
+    assert hashes[0] == hashes[1]
+    assert (tmp_path / "a" / MODEL_FILE).read_bytes() == (tmp_path / "b" / MODEL_FILE).read_bytes()
+
+
+def test_model_train_names_a_missing_data_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["model", "train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path)]
+    )
+    assert isinstance(result.exception, InvalidInput)
+    assert "nowhere" in str(result.exception)
+    assert not (tmp_path / MODEL_FILE).exists()
+
+
+def test_no_dev_text_or_near_copy_is_trained_on(corpus: Path) -> None:
+    sets = splits.read_all(corpus)
+    extra = sets["chnsenticorp_dev"][0].text
+    # A near copy (one character changed) and an exact copy with an emoticon tag.
+    sets["waimai"] += [
+        Example(extra[:-1] + "啊", 1, "waimai_10k"),
+        Example(extra + "[哈哈]", 1, "waimai_10k"),
+    ]
+    parts = splits.split(sets)
+    dev_keys = {splits.key_of(ex.text) for exs in parts.dev.values() for ex in exs}
+    copies = splits.NearCopies(ex.text for exs in parts.dev.values() for ex in exs)
+    for ex in parts.train + parts.calib:
+        assert splits.key_of(ex.text) not in dev_keys
+        assert copies.why(ex.text) is None, ex.text
+    assert parts.removed["dev_copy_exact"] >= 1
+    assert all(parts.dev[name] for name in splits.DEV_SETS)
+
+
+def _overconfident(n: int, seed: int) -> tuple[np.ndarray, list[Example]]:
+    """Logits three times too large: the truth is σ(z/3) for polarity and neutral."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, 2.0, size=(n, 2))
+    p_pos, p_neu = 1 / (1 + np.exp(-z[:, 0])), 1 / (1 + np.exp(-z[:, 1]))
+    neutral = rng.random(n) < p_neu
+    positive = rng.random(n) < p_pos
+    labels = np.where(neutral, 1, np.where(positive, 2, 0))
+    examples = [Example("", int(y), "smp2020_usual") for y in labels]
+    return 3.0 * z, examples
+
+
+def test_calibration_fixes_overconfident_logits() -> None:
+    logits, examples = _overconfident(4000, 1)
+    row = calibrate.fit_zh_row(logits, examples, None)
+    assert row[0] == pytest.approx(1 / 3, abs=0.06)
+    assert row[2] == pytest.approx(1 / 3, abs=0.06)
+    test_logits, test_examples = _overconfident(4000, 2)
+    y = np.array([ex.label for ex in test_examples])
+    from yuqing.analysis.sentiment.model import zh_proba
+
+    before = evaluate.ece(zh_proba(test_logits), y)
+    a, b, c, d = row
+    after = evaluate.ece(
+        zh_proba(np.stack([a * test_logits[:, 0] + b, c * test_logits[:, 1] + d], axis=1)), y
+    )
+    assert after < before / 2
+    assert after < 0.03
+
+
+def test_shipped_model_gives_a_calibrated_confidence_per_post() -> None:
+    model = get_model()
+    texts = ["服务态度太差了，再也不来了", "今天下午三点在三楼会议室开会", "太开心了！", ""]
+    proba = model.predict_proba_many(texts)
+    results = model.classify_many(texts)
+    for p, r in zip(proba, results, strict=True):
+        assert r.confidence == pytest.approx(
+            p[("negative", "neutral", "positive").index(r.label)], abs=1e-4
+        )
+        assert 1 / 3 - 1e-4 <= r.confidence <= 1.0
+    assert results[0].label == "negative"
+    assert results[3].confidence == 1.0  # nothing to say: surely neutral
+    assert model.classify_many(texts[:1], "review")[0].label == "negative"
+
+
+def test_platforms_pick_the_head_of_their_domain() -> None:
+    assert [domain_of_platform(p) for p in ("microblog", None, "other", "news", "forum")] == [
+        "microblog",
+        "microblog",
+        "microblog",
+        "news",
+        "forum",
+    ]
+    model = get_model()
+    texts = ["这家医院的服务态度太差了，排队三个小时", "新校区明天正式启用"]
+    general = model.predict_proba_many(texts, "review")
+    assert np.allclose(model.predict_proba_many(texts, "news"), general)
+    assert np.allclose(model.predict_proba_many(texts, ["forum", "forum"]), general)
+    assert not np.allclose(model.predict_proba_many(texts, "microblog"), general)
+    with pytest.raises(ValueError, match="one domain per text"):
+        model.predict_proba_many(texts, ["news"])
