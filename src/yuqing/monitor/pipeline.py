@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
+from yuqing.core.undo import UndoLog
 from yuqing.db import checkpoints
 from yuqing.db.engine import make_sessionmaker, session_scope
 from yuqing.monitor import models, service, store
@@ -45,7 +46,7 @@ from yuqing.monitor.schemas import IngestSummary
 if TYPE_CHECKING:
     from yuqing.monitor.parallel import FrontPool
 
-__all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step"]
+__all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step", "Transactional"]
 
 FRONT_CHUNK = 500  # records prepared together (enrichers see the kept ones at once)
 BATCH = 4000  # records a transaction: fewer commits, still a fraction of a second each
@@ -91,6 +92,21 @@ class Checkpointed(Protocol):
     def restore(self, data: bytes) -> None: ...
 
 
+class Transactional(Protocol):
+    """A step that keeps memory across batches (events, alerts raised): what it learns
+    from a batch follows the batch's transaction, so a batch that is not stored leaves
+    no trace in it."""
+
+    def begin(self) -> None:
+        """Before the batch."""
+
+    def commit(self) -> None:
+        """The batch is stored: keep what it changed."""
+
+    def rollback(self) -> None:
+        """The batch's transaction failed: put the memory back as it was at `begin`."""
+
+
 RejectFn = Callable[[int, str], None]
 
 
@@ -107,6 +123,7 @@ class Pipeline:
     # Called after each batch is committed (e.g. send the alerts it raised right away).
     after_commit: Sequence[Callable[[], None]] = ()
     stateful: Sequence[Checkpointed] = ()
+    transactional: Sequence[Transactional] = ()
     # Called in `reload` with a session: steps read what people changed meanwhile.
     reload_hooks: Sequence[Callable[[Session], None]] = ()
     checkpoint_every: float = 60.0  # seconds of clock time between checkpoints
@@ -120,6 +137,7 @@ class Pipeline:
     _pks: OrderedDict[str, int] = field(init=False, default_factory=OrderedDict)
     # Per configured source: [seen, kept] since the counts were last saved.
     _counts: dict[str, list[int]] = field(init=False, default_factory=dict)
+    _undo: UndoLog | None = field(init=False, default=None)  # the open batch's
 
     def __post_init__(self) -> None:
         self.sessions = make_sessionmaker(self.engine)
@@ -200,9 +218,13 @@ class Pipeline:
 
     def _remember_pk(self, post_id: str, pk: int) -> None:
         if post_id not in self._pks:
+            if self._undo is not None:
+                self._undo.save(self._pks, post_id)
             self._pks[post_id] = pk
             if len(self._pks) > PK_CACHE:
-                self._pks.popitem(last=False)
+                old = self._pks.popitem(last=False)
+                if self._undo is not None:
+                    self._undo.evicted(self._pks, *old)
 
     def run(
         self,
@@ -283,6 +305,44 @@ class Pipeline:
         return summary
 
     def _run_batch(self, batch: list[Prepared], summary: IngestSummary) -> None:
+        # One transaction a batch, and what the steps learn from it goes with it: a batch
+        # that is not stored leaves no copy link, event, title or alert behind.
+        self._begin()
+        try:
+            copies, stored = self._store_batch(batch, summary)
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit()
+        for hook in self.after_commit:
+            hook()
+        summary.copies += copies
+        summary.stored += stored
+
+    def _begin(self) -> None:
+        self._undo = UndoLog()
+        counts = {name: list(seen_kept) for name, seen_kept in self._counts.items()}
+        self._undo.add(lambda: setattr(self, "_counts", counts))
+        self._dedup.begin()
+        for step in self.transactional:
+            step.begin()
+
+    def _commit(self) -> None:
+        self._undo = None
+        self._dedup.commit()
+        for step in self.transactional:
+            step.commit()
+
+    def _rollback(self) -> None:
+        if self._undo is not None:
+            self._undo.rollback()
+            self._undo = None
+        self._dedup.rollback()
+        for step in self.transactional:
+            step.rollback()
+
+    def _store_batch(self, batch: list[Prepared], summary: IngestSummary) -> tuple[int, int]:
+        """Store a batch in one transaction; returns (copies, stored)."""
         sources = self._preparer.sources
         with self.engine.begin() as conn:
             known = store.stored_keys(conn, [item.keys for item in batch])
@@ -316,10 +376,7 @@ class Pipeline:
             stored = [(item_.post, pk) for item_, pk in written]
             for after in self.after_store:
                 after.fn(conn, stored, now=now)
-        for hook in self.after_commit:
-            hook()
-        summary.copies += len(copies)
-        summary.stored += len(pending)
+        return len(copies), len(pending)
 
     def _mark_copy(self, post: Post, key: Keys) -> store.Pending:
         post.duplicate_of = self._dedup.check_and_add(post)
