@@ -232,10 +232,18 @@ class Pipeline:
         *,
         defaults: SourceDefaults = NO_DEFAULTS,
         on_reject: RejectFn | None = None,
+        check_only: bool = False,
     ) -> IngestSummary:
-        """Run records through the pipeline; returns the CONTRACTS summary."""
+        """Run records through the pipeline; returns the CONTRACTS summary.
+
+        With `check_only`, only the front runs (normalize, keys, watches): rejected
+        records are reported and counted, nothing is stored and no state changes.
+        """
+        items = self._prepare_serially(records, defaults)
+        if check_only:
+            return _count(items, on_reject)
         self._load_state()
-        return self._consume(self._prepare_serially(records, defaults), on_reject)
+        return self._consume(items, on_reject)
 
     def _prepare_serially(
         self, records: Iterable[Record], defaults: SourceDefaults
@@ -260,20 +268,29 @@ class Pipeline:
         defaults: SourceDefaults = NO_DEFAULTS,
         on_reject: RejectFn | None = None,
         workers: int | FrontPool = 1,
+        check_only: bool = False,
     ) -> IngestSummary:
         """Run a JSON Lines byte stream; with a `FrontPool`, or `workers` > 1, the front
-        runs in worker processes."""
+        runs in worker processes. `check_only` as in `run`."""
         if isinstance(workers, int):
             if workers <= 1:
-                return self.run(read_jsonl(stream), defaults=defaults, on_reject=on_reject)
+                return self.run(
+                    read_jsonl(stream), defaults=defaults, on_reject=on_reject,
+                    check_only=check_only,
+                )  # fmt: skip
             from yuqing.monitor.parallel import FrontPool
 
             with FrontPool(workers) as pool:
-                return self.run_jsonl(stream, defaults=defaults, on_reject=on_reject, workers=pool)
+                return self.run_jsonl(
+                    stream, defaults=defaults, on_reject=on_reject, workers=pool,
+                    check_only=check_only,
+                )  # fmt: skip
         # The pool starts on its first chunks at once; the state is restored meanwhile.
         items = workers.prepare(
             stream, preparer=self._preparer, defaults=defaults, now=self._times()
         )
+        if check_only:
+            return _count(items, on_reject)
         self._load_state()
         return self._consume(items, on_reject)
 
@@ -402,3 +419,18 @@ class Pipeline:
                     row.items_seen += seen
                     row.items_kept += kept
         self._counts.clear()
+
+
+def _count(items: Iterable[Prepared | Rejected], on_reject: RejectFn | None) -> IngestSummary:
+    """The summary of the front alone: what would be read, rejected, matched."""
+    summary = IngestSummary()
+    for item in items:
+        summary.read += 1
+        if isinstance(item, Rejected):
+            summary.rejected += 1
+            if on_reject is not None:
+                on_reject(item.line, item.reason)
+        else:
+            summary.accepted += 1
+            summary.matched += item.matched
+    return summary
