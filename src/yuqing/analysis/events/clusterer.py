@@ -412,8 +412,7 @@ class OnlineClusterer:
         journal = self._journal
         if journal is not None:
             journal.event(event)
-            for word in (*event.indexed, *new):
-                journal.posting(event.partition, word, index)
+            journal.postings_of(event.partition, (*event.indexed, *new), index)
         for word in set(event.indexed) - set(new):
             self._drop_posting(index, word, event.id)
         for word in new:
@@ -428,8 +427,7 @@ class OnlineClusterer:
         journal = self._journal
         if journal is not None:
             journal.event(event)
-            for word in event.indexed:
-                journal.posting(event.partition, word, index)
+            journal.postings_of(event.partition, event.indexed, index)
         for word in event.indexed:
             self._drop_posting(index, word, event.id)
         event.indexed = []

@@ -9,6 +9,7 @@ are logged change by change (`UndoLog`).
 from __future__ import annotations
 
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -31,7 +32,8 @@ class Journal:
         self.seq = clusterer._seq
         self.watermark: datetime | None = clusterer._watermark
         self.events: dict[int, Event] = {}  # id() of a live event -> its copy
-        self.postings: dict[tuple[str, str], dict[str, None] | None] = {}
+        # partition -> word -> the events listed under it (None: no list).
+        self.postings: dict[str, dict[str, dict[str, None] | None]] = {}
         self.links = UndoLog()  # post → event and repeat tables
         self.aliases: dict[str, str] | None = None
         self.manual: set[str] | None = None
@@ -48,12 +50,15 @@ class Journal:
                 watches=set(event.watches),
             )
 
-    def posting(self, partition: str, word: str, index: dict[str, dict[str, None]]) -> None:
-        """Call before the events listed under `word` change."""
-        key = (partition, word)
-        if key not in self.postings:
+    def postings_of(
+        self, partition: str, words: Iterable[str], index: dict[str, dict[str, None]]
+    ) -> None:
+        """Call before the events listed under `words` change."""
+        saved = self.postings.setdefault(partition, {})
+        # Set operations in C: this runs for every post that joins an event.
+        for word in set(words).difference(saved):
             postings = index.get(word)
-            self.postings[key] = None if postings is None else dict(postings)
+            saved[word] = None if postings is None else dict(postings)
 
     def rollback(self, clusterer: OnlineClusterer) -> None:
         """Put `clusterer` back as it was when the batch began."""
@@ -62,12 +67,13 @@ class Journal:
             (key, self.events.get(id(event), event)) for key, event in self.live
         )
         index = clusterer._index
-        for (partition, word), postings in self.postings.items():
+        for partition, saved in self.postings.items():
             words = index.setdefault(partition, {})
-            if postings is None:
-                words.pop(word, None)
-            else:
-                words[word] = postings
+            for word, postings in saved.items():
+                if postings is None:
+                    words.pop(word, None)
+                else:
+                    words[word] = postings
         for partition in set(index) - self.partitions:
             del index[partition]
         if self.aliases is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from yuqing.core.errors import InvalidInput
@@ -75,6 +75,9 @@ class Deduplicator:
         self._copies: dict[int, str] = {}
         # While a batch is open (`begin`): how to undo what it changed.
         self._undo: UndoLog | None = None
+        # The first value the open batch found for each key it changed (None: absent).
+        self._old_exact: dict[int, int | None] = {}
+        self._old_index: dict[int, int | list[int] | None] = {}
         self._batch_serial = 0
         self._batch_ring = 0
         self._dropped_copies: list[tuple[int, str]] = []
@@ -120,12 +123,14 @@ class Deduplicator:
     def begin(self) -> None:
         """Start a batch: what it adds can be taken back by `rollback`."""
         self._undo = UndoLog()
+        self._old_exact, self._old_index = {}, {}
         self._batch_serial, self._batch_ring = self._serial, len(self._ids)
         self._dropped_copies = []
 
     def commit(self) -> None:
         """The batch is stored: keep what it added."""
         self._undo = None
+        self._old_exact, self._old_index = {}, {}
         self._dropped_copies = []
 
     def rollback(self) -> None:
@@ -134,6 +139,9 @@ class Deduplicator:
             return
         self._undo.rollback()
         self._undo = None
+        _put_back(self._exact, self._old_exact)
+        _put_back(self._index, self._old_index)
+        self._old_exact, self._old_index = {}, {}
         self._serial = self._batch_serial
         del self._ids[self._batch_ring :], self._signatures[self._batch_ring :]
         if self._dropped_copies:
@@ -263,13 +271,11 @@ class Deduplicator:
             self._signatures.append(sketch.encode())
         self._serial += 1
         if undo is not None:
-            undo.save(self._exact, sketch.exact)
+            self._save(sketch.exact, sketch.mins[:INDEX_KEYS])
         self._exact[sketch.exact] = serial
         if sketch.short:
             return
         for value in sketch.mins[:INDEX_KEYS]:
-            if undo is not None:
-                undo.save(self._index, value)
             hit = self._index.get(value)
             if hit is None:
                 self._index[value] = serial  # the common case: no list object
@@ -282,14 +288,11 @@ class Deduplicator:
 
     def _forget(self, serial: int) -> None:
         old = unpack(self._signatures[serial % self.capacity])
-        undo = self._undo
+        if self._undo is not None:
+            self._save(old.exact, old.mins[:INDEX_KEYS])
         if self._exact.get(old.exact) == serial:
-            if undo is not None:
-                undo.save(self._exact, old.exact)
             del self._exact[old.exact]
         for value in old.mins[:INDEX_KEYS]:
-            if undo is not None:
-                undo.save(self._index, value)
             hit = self._index.get(value)
             if hit == serial:
                 del self._index[value]
@@ -297,6 +300,16 @@ class Deduplicator:
                 hit.remove(serial)
                 if len(hit) == 1:
                     self._index[value] = hit[0]
+
+    def _save(self, exact: int, mins: Sequence[int]) -> None:
+        """Keep the values the open batch found under these keys, before it changes them."""
+        if exact not in self._old_exact:
+            self._old_exact[exact] = self._exact.get(exact)
+        old, index = self._old_index, self._index
+        for value in mins:
+            if value not in old:
+                hit = index.get(value)
+                old[value] = list(hit) if isinstance(hit, list) else hit
 
     def _slot_setter(self, slot: int) -> Callable[[], None]:
         """Puts the ring's `slot` back as it is now."""
@@ -333,3 +346,11 @@ def _pairs(value: Any, name: str) -> Iterator[tuple[str, str]]:
         ):
             raise InvalidInput(_("dedup snapshot '{name}' has a malformed entry").format(name=name))
         yield item[0], item[1]
+
+
+def _put_back(table: dict[int, Any], old: dict[int, Any]) -> None:
+    for key, value in old.items():
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
