@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -191,6 +192,34 @@ def test_cluster_checkpoint_is_compressed_json_and_plain_json_still_restores() -
         other = ClusterStep()
         other.restore(saved)
         assert other.clusterer.snapshot() == plain
+
+
+def test_rollback_forgets_a_batch_and_later_assignments_are_unchanged() -> None:
+    # Small tables: the batch retires events and pushes old links out.
+    config = ClusterConfig(max_live=4, memory_posts=6)
+    posts = interleave(stream(BOSTON, "b"), stream(FLOOD_ZH, "f"), stream(SCHOOL_ZH, "s"))
+    head, batch = posts[:4], posts[4:]
+    one = OnlineClusterer(config)
+    for post in head:
+        one.assign(post)
+    before = one.snapshot()
+    one.begin()
+    assigned = [one.assign(p) for p in batch]
+    one.merge(assigned[0].event_id, assigned[-1].event_id)
+    one.split(assigned[1].event_id, [batch[1]])
+    for i in range(6):
+        one.assign(make_post(f"n{i}", f"unique{i}word story{i}x", T0 + timedelta(days=20)))
+    one.rollback()
+    assert orjson.loads(one.snapshot()) == orjson.loads(before)
+    two = OnlineClusterer(config)
+    two.restore(before)
+    assert [one.assign(p) for p in batch] == [two.assign(p) for p in batch]
+    # A committed batch stays.
+    one.begin()
+    one.assign(make_post("k1", "Explosions at the Boston Marathon finish line", T0))
+    one.commit()
+    one.rollback()
+    assert one.snapshot() != two.snapshot()
 
 
 def test_manual_merge_and_split_are_kept() -> None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
-from tests.conftest import FIXTURES, Cli
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tests.conftest import FIXTURES, Cli, Store
+from yuqing.alerts.models import Alert
+from yuqing.analysis.models import Event
 from yuqing.db.migrate import HEAD
+from yuqing.monitor.models import StoredPost
 
 WATCH_FILE = FIXTURES / "watches.yaml"
 POSTS_FILE = FIXTURES / "posts" / "school_canteen.jsonl"
@@ -99,11 +106,59 @@ def test_strict_and_unreadable_inputs_fail(cli: Cli, tmp_path: Path) -> None:
     strict = cli("ingest", "--strict", str(bad))
     assert strict.code != 0
     assert summary(strict.stdout)["rejected"] == 1
-    assert strict.stderr.splitlines()[-1] == "yuqing: 使用 --strict 时有 1 行被拒收"
+    assert strict.stderr.splitlines()[-1] == "yuqing: 使用 --strict 时有 1 行被拒收，未存储任何内容"
     missing = cli("ingest", str(tmp_path / "nope.jsonl"))
     assert missing.code != 0
     assert missing.stderr.startswith("yuqing: 无法读取")
     assert "Traceback" not in missing.stderr
+
+
+def test_strict_is_all_or_nothing(cli: Cli, store: Store, tmp_path: Path) -> None:
+    from tests.alerts.test_alerting_flow import PLAN
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN.format(webhook="https://hooks.test/x"), encoding="utf-8")
+    assert cli("plan", "load", str(plan)).code == 0
+    assert cli("watch", "import", str(WATCH_FILE)).code == 0
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "g1", "text": "某学校食堂整改通报"}\n', encoding="utf-8")
+
+    def stored() -> tuple[int, int, int]:
+        with Session(store.engine) as session:
+            return cast(
+                tuple[int, int, int],
+                tuple(
+                    session.scalar(select(func.count()).select_from(table))
+                    for table in (StoredPost, Event, Alert)
+                ),
+            )
+
+    # The fixture's line 6 is not JSON: with --strict, none of its good lines is stored,
+    # nor those of another file of the same command, in one process or in workers.
+    for workers in ("1", "2"):
+        run = Cli({**cli.env, "YUQING_WORKERS": workers})
+        strict = run("ingest", "--strict", str(good), str(POSTS_FILE))
+        assert strict.code != 0
+        assert summary(strict.stdout) == {
+            "read": 9, "accepted": 8, "duplicates": 0, "copies": 0, "rejected": 1,
+            "matched": 7, "stored": 0,
+        }  # fmt: skip
+        assert strict.stderr.startswith("LINE 6: 不是有效的 JSON：")
+        assert (
+            strict.stderr.splitlines()[-1]
+            == "yuqing: 使用 --strict 时有 1 行被拒收，未存储任何内容"
+        )
+        assert stored() == (0, 0, 0)
+    piped = cli("ingest", "--strict", input=POSTS_FILE.read_bytes())
+    assert piped.code != 0 and summary(piped.stdout)["stored"] == 0
+    assert stored() == (0, 0, 0)
+    # Without a rejected line, --strict stores as usual (stdin read twice from its copy).
+    assert summary(cli("ingest", "--strict", input=good.read_bytes()).stdout)["stored"] == 1
+    # A later run without --strict stores the good lines; the story raises its alert then.
+    result = cli("ingest", str(POSTS_FILE))
+    assert result.code == 0 and summary(result.stdout)["stored"] == 5
+    posts, events, alerts = stored()
+    assert posts == 6 and events >= 1 and alerts >= 1
 
 
 def test_oversized_post_is_rejected(cli: Cli) -> None:

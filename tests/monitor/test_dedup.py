@@ -398,3 +398,24 @@ def test_long_posts_are_handled_by_their_beginning() -> None:
     assert dedup.check_and_add(make_post("long", article)) is None
     assert dedup.check_and_add(make_post("cut", article[: len(article) // 2])) == "long"
     assert dedup.check_and_add(make_post("other", CANTEEN_OTHER_OUTLET * 50)) is None
+
+
+def test_rollback_forgets_a_batch_even_past_capacity() -> None:
+    # Capacity 3: the batch overwrites ring slots, forgets originals and copies for room.
+    dedup = Deduplicator(capacity=3)
+    for post in stream_posts()[:4]:
+        dedup.check_and_add(post)
+    before = dedup.snapshot()
+    decisions = [dedup.check(p) for p in LATER]
+    dedup.begin()
+    for post in [*stream_posts()[4:], *LATER]:
+        dedup.check_and_add(post)
+    dedup.rollback()
+    assert dedup.snapshot() == before
+    assert [dedup.check(p) for p in LATER] == decisions
+    # A committed batch is kept.
+    dedup.begin()
+    dedup.check_and_add(LATER[4])
+    dedup.commit()
+    dedup.rollback()  # nothing open: changes nothing
+    assert dedup.check(make_post("z", LATER[4].text)) == "q5"

@@ -108,6 +108,17 @@ class GradeStep:
     def __init__(self, active_plan: ActivePlan) -> None:
         self.active_plan = active_plan
         self.raised = 0  # alerts raised since the owner last reset it (fast-path dispatch)
+        self._raised_before = 0
+
+    # A batch's transaction: alerts of a batch that was not stored do not exist.
+    def begin(self) -> None:
+        self._raised_before = self.raised
+
+    def commit(self) -> None:
+        pass
+
+    def rollback(self) -> None:
+        self.raised = self._raised_before
 
     def __call__(self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
         current = self.active_plan()

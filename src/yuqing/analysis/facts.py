@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from yuqing.analysis.events.model import EventSummary
+from yuqing.analysis.events.model import EventSummary, make_title
 from yuqing.analysis.heat import WINDOW, heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.analysis.sentiment.confidence import counted_label, default_min_confidence
@@ -53,6 +53,43 @@ def site_of(post: Post) -> str:
 
 def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
+
+
+# Where an event keeps the rank of the post its title comes from (`title_rank`).
+TITLE_FROM = "title_from"
+TitleRank = tuple[bool, bool, int, float, int]
+
+
+def title_rank(post: Post, pk: int) -> TitleRank:
+    """How well a post stands for its event, best first: an original before a copy (a
+    copy repeats someone else's words), a post with a headline before one without, a
+    higher media tier, the earlier report, then the earlier stored."""
+    return (
+        post.duplicate_of is not None,
+        not post.title.strip(),
+        tier_rank(post.media_tier),
+        post.published_at.timestamp(),
+        pk,
+    )
+
+
+def retitle(event: Event | NewEvent, posts: Iterable[tuple[Post, int]]) -> None:
+    """Title `event` after its most representative own post among its current title's
+    post and `posts` (its headline, else a short lead of its text)."""
+    best = min(((title_rank(p, pk), p) for p, pk in posts), key=_rank, default=None)
+    if best is None:
+        return
+    rank, post = best
+    held = event.extra.get(TITLE_FROM)
+    if held is not None and tuple(held) <= rank:
+        return
+    event.title = make_title(post.title, post.text)
+    # A new dict: the JSON column sees the change.
+    event.extra = {**event.extra, TITLE_FROM: list(rank)}
+
+
+def _rank(item: tuple[TitleRank, Post]) -> TitleRank:
+    return item[0]
 
 
 def event_ids_of(post: Post) -> list[str]:
@@ -160,14 +197,16 @@ def update_facts(
             event = _new_event(event_id, posts, now, partition=info.partition if info else "")
         touched[event_id] = event
         _apply(event, posts, now, known=known)
+        retitle(event, posts)
         new_members += (
             {"event_id": event.id, "post_pk": pk, "joined_at": now, "manual": False}
             for _, pk in posts
         )
-        if info is not None:
+        # Only the live event of this very id: after the clusterer merged it into another,
+        # the summary is the other event's (its words, not this event's).
+        if info is not None and info.event_id == event_id:
             # Features such as character bigrams are marked with "_": not words to show.
             event.keywords = [k for k in info.keywords if not k.startswith("_")]
-            event.title = info.title or event.title
     created = [e for e in touched.values() if isinstance(e, NewEvent)]
     _update_heat(session, list(touched.values()), now, known=known)
     session.flush()
@@ -270,13 +309,11 @@ class NewEvent:
     sites: int = 0
     top_tier: str | None = None
     heat: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
-        """The `events` row (no merge target, no extra facts yet)."""
-        return {name: getattr(self, name) for name in self.__slots__} | {
-            "merged_into": None,
-            "extra": {},
-        }
+        """The `events` row (no merge target yet)."""
+        return {name: getattr(self, name) for name in self.__slots__} | {"merged_into": None}
 
 
 def _new_event(
@@ -286,7 +323,7 @@ def _new_event(
     return NewEvent(
         id=event_id,
         partition=partition,
-        title=first_post.title or first_post.text[:80],
+        title="",  # `retitle` names it after its posts
         first_post_pk=first_pk,
         first_source=site_of(first_post),
         first_at=first_post.published_at,
@@ -416,6 +453,9 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
         .order_by(StoredPost.published_at)
     )
     members = [(post_from_row(row), row.pk) for row in rows]
+    # Its members changed: the title is chosen again among them alone.
+    event.extra = {k: v for k, v in event.extra.items() if k != TITLE_FROM}
+    retitle(event, members)
     if members:
         event.first_at = members[0][0].published_at
         event.first_post_pk = members[0][1]

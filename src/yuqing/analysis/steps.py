@@ -105,6 +105,16 @@ class ClusterStep:
         and the two events are never merged automatically (applying one twice is a no-op)."""
         self.clusterer.split(event_id, posts, partition=partition, new_id=new_id)
 
+    # A batch's transaction: the live events follow it (`Pipeline.transactional`).
+    def begin(self) -> None:
+        self.clusterer.begin()
+
+    def commit(self) -> None:
+        self.clusterer.commit()
+
+    def rollback(self) -> None:
+        self.clusterer.rollback()
+
     def snapshot(self) -> bytes:
         # Compressed piece by piece as the JSON comes: the whole JSON never exists in
         # memory, and the store takes and copies a blob less than half its size.

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import typer
 
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 def ingest(
     files: list[Path] = typer.Argument(None, help="JSON Lines or .csv files; stdin when none."),
     source: str = typer.Option("", "--source", help="Source name for posts that name none."),
-    strict: bool = typer.Option(False, "--strict", help="Any rejected line is an error."),
+    strict: bool = typer.Option(
+        False, "--strict", help="All or nothing: a rejected line is an error, nothing stored."
+    ),
 ) -> None:
     """Run posts through the pipeline and store what is kept; prints a JSON summary."""
     paths: list[Path | None] = list(files) if files else [None]
@@ -47,13 +49,16 @@ def ingest(
                 defer_state=pool is not None,
             )
             inputs = [(p, pool if w > 1 else None) for p, w in zip(paths, workers, strict=True)]
-            total = _ingest_all(pipeline, inputs, source)
+            if strict:
+                total = _ingest_strictly(pipeline, inputs, source)
+            else:
+                total = _ingest_all(pipeline, inputs, source)
     sys.stdout.write(dumps(total.to_json()) + "\n")
     if strict and total.rejected:
         raise InvalidInput(
             ngettext(
-                "{n} rejected line with --strict",
-                "{n} rejected lines with --strict",
+                "{n} rejected line with --strict: nothing was stored",
+                "{n} rejected lines with --strict: nothing was stored",
                 total.rejected,
             ).format(n=total.rejected)
         )
@@ -72,10 +77,32 @@ def _front_pool(workers: int) -> Iterator[FrontPool | None]:
         yield pool
 
 
-def _ingest_all(
+def _ingest_strictly(
     pipeline: Pipeline, inputs: list[tuple[Path | None, FrontPool | None]], source: str
 ) -> IngestSummary:
-    from yuqing.cli.jsonlines import open_input
+    """All or nothing: every input is read and checked before any of it is stored (stdin
+    is kept in a temporary file for the second reading); with a rejected line, nothing
+    is stored, no event changes and no alert is raised."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryFile() as stdin:
+        if any(_is_stdin(path) for path, _pool in inputs):
+            shutil.copyfileobj(sys.stdin.buffer, stdin)
+        checked = _ingest_all(pipeline, inputs, source, check_only=True, stdin=stdin)
+        if checked.rejected:
+            return checked
+        return _ingest_all(pipeline, inputs, source, stdin=stdin)
+
+
+def _ingest_all(
+    pipeline: Pipeline,
+    inputs: list[tuple[Path | None, FrontPool | None]],
+    source: str,
+    *,
+    check_only: bool = False,
+    stdin: IO[bytes] | None = None,
+) -> IngestSummary:
     from yuqing.monitor.pipeline import SourceDefaults
     from yuqing.monitor.readers import read_csv
     from yuqing.monitor.schemas import IngestSummary
@@ -85,15 +112,35 @@ def _ingest_all(
         suffix = f" ({path})" if len(inputs) > 1 else ""
         defaults = SourceDefaults(source=source)
         on_reject = functools.partial(_report_in, suffix=suffix)
-        with open_input(path) as stream:
+        with _open(path, stdin) as stream:
             if path is not None and path.suffix.lower() == ".csv":
-                summary = pipeline.run(read_csv(stream), defaults=defaults, on_reject=on_reject)
+                summary = pipeline.run(
+                    read_csv(stream), defaults=defaults, on_reject=on_reject, check_only=check_only
+                )
             else:
                 summary = pipeline.run_jsonl(
-                    stream, defaults=defaults, on_reject=on_reject, workers=pool or 1
-                )
+                    stream, defaults=defaults, on_reject=on_reject, workers=pool or 1,
+                    check_only=check_only,
+                )  # fmt: skip
             total.add(summary)
     return total
+
+
+def _is_stdin(path: Path | None) -> bool:
+    return path is None or str(path) == "-"
+
+
+@contextmanager
+def _open(path: Path | None, stdin: IO[bytes] | None) -> Iterator[IO[bytes]]:
+    """The input at `path`; stdin from its copy when one was made (read from the start)."""
+    from yuqing.cli.jsonlines import open_input
+
+    if stdin is not None and _is_stdin(path):
+        stdin.seek(0)
+        yield stdin
+        return
+    with open_input(path) as stream:
+        yield stream
 
 
 PARALLEL_BYTES = 8 * 1024 * 1024  # below this, starting worker processes costs more than it saves

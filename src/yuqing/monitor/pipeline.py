@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
+from yuqing.core.undo import UndoLog
 from yuqing.db import checkpoints
 from yuqing.db.engine import make_sessionmaker, session_scope
 from yuqing.monitor import models, service, store
@@ -44,7 +45,7 @@ from yuqing.monitor.schemas import IngestSummary
 if TYPE_CHECKING:
     from yuqing.monitor.parallel import FrontPool
 
-__all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step"]
+__all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step", "Transactional"]
 
 FRONT_CHUNK = 500  # records prepared together (enrichers see the kept ones at once)
 BATCH = 4000  # records a transaction: fewer commits, still a fraction of a second each
@@ -89,6 +90,21 @@ class Checkpointed(Protocol):
     def restore(self, data: bytes) -> None: ...
 
 
+class Transactional(Protocol):
+    """A step that keeps memory across batches (events, alerts raised): what it learns
+    from a batch follows the batch's transaction, so a batch that is not stored leaves
+    no trace in it."""
+
+    def begin(self) -> None:
+        """Before the batch."""
+
+    def commit(self) -> None:
+        """The batch is stored: keep what it changed."""
+
+    def rollback(self) -> None:
+        """The batch's transaction failed: put the memory back as it was at `begin`."""
+
+
 RejectFn = Callable[[int, str], None]
 
 
@@ -105,6 +121,7 @@ class Pipeline:
     # Called after each batch is committed (e.g. send the alerts it raised right away).
     after_commit: Sequence[Callable[[], None]] = ()
     stateful: Sequence[Checkpointed] = ()
+    transactional: Sequence[Transactional] = ()
     # Called in `reload` with a session: steps read what people changed meanwhile.
     reload_hooks: Sequence[Callable[[Session], None]] = ()
     checkpoint_every: float = 60.0  # seconds of clock time between checkpoints
@@ -117,6 +134,7 @@ class Pipeline:
     _dedup: Deduplicator = field(init=False)
     # Per configured source: [seen, kept] since the counts were last saved.
     _counts: dict[str, list[int]] = field(init=False, default_factory=dict)
+    _undo: UndoLog | None = field(init=False, default=None)  # the open batch's
 
     def __post_init__(self) -> None:
         self.sessions = make_sessionmaker(self.engine)
@@ -200,10 +218,18 @@ class Pipeline:
         *,
         defaults: SourceDefaults = NO_DEFAULTS,
         on_reject: RejectFn | None = None,
+        check_only: bool = False,
     ) -> IngestSummary:
-        """Run records through the pipeline; returns the CONTRACTS summary."""
+        """Run records through the pipeline; returns the CONTRACTS summary.
+
+        With `check_only`, only the front runs (normalize, keys, watches): rejected
+        records are reported and counted, nothing is stored and no state changes.
+        """
+        items = self._prepare_serially(records, defaults)
+        if check_only:
+            return _count(items, on_reject)
         self._load_state()
-        return self._consume(self._prepare_serially(records, defaults), on_reject)
+        return self._consume(items, on_reject)
 
     def _prepare_serially(
         self, records: Iterable[Record], defaults: SourceDefaults
@@ -228,20 +254,29 @@ class Pipeline:
         defaults: SourceDefaults = NO_DEFAULTS,
         on_reject: RejectFn | None = None,
         workers: int | FrontPool = 1,
+        check_only: bool = False,
     ) -> IngestSummary:
         """Run a JSON Lines byte stream; with a `FrontPool`, or `workers` > 1, the front
-        runs in worker processes."""
+        runs in worker processes. `check_only` as in `run`."""
         if isinstance(workers, int):
             if workers <= 1:
-                return self.run(read_jsonl(stream), defaults=defaults, on_reject=on_reject)
+                return self.run(
+                    read_jsonl(stream), defaults=defaults, on_reject=on_reject,
+                    check_only=check_only,
+                )  # fmt: skip
             from yuqing.monitor.parallel import FrontPool
 
             with FrontPool(workers) as pool:
-                return self.run_jsonl(stream, defaults=defaults, on_reject=on_reject, workers=pool)
+                return self.run_jsonl(
+                    stream, defaults=defaults, on_reject=on_reject, workers=pool,
+                    check_only=check_only,
+                )  # fmt: skip
         # The pool starts on its first chunks at once; the state is restored meanwhile.
         items = workers.prepare(
             stream, preparer=self._preparer, defaults=defaults, now=self._times()
         )
+        if check_only:
+            return _count(items, on_reject)
         self._load_state()
         return self._consume(items, on_reject)
 
@@ -273,6 +308,44 @@ class Pipeline:
         return summary
 
     def _run_batch(self, batch: list[Prepared], summary: IngestSummary) -> None:
+        # One transaction a batch, and what the steps learn from it goes with it: a batch
+        # that is not stored leaves no copy link, event, title or alert behind.
+        self._begin()
+        try:
+            copies, stored = self._store_batch(batch, summary)
+        except BaseException:
+            self._rollback()
+            raise
+        self._commit()
+        for hook in self.after_commit:
+            hook()
+        summary.copies += copies
+        summary.stored += stored
+
+    def _begin(self) -> None:
+        self._undo = UndoLog()
+        counts = {name: list(seen_kept) for name, seen_kept in self._counts.items()}
+        self._undo.add(lambda: setattr(self, "_counts", counts))
+        self._dedup.begin()
+        for step in self.transactional:
+            step.begin()
+
+    def _commit(self) -> None:
+        self._undo = None
+        self._dedup.commit()
+        for step in self.transactional:
+            step.commit()
+
+    def _rollback(self) -> None:
+        if self._undo is not None:
+            self._undo.rollback()
+            self._undo = None
+        self._dedup.rollback()
+        for step in self.transactional:
+            step.rollback()
+
+    def _store_batch(self, batch: list[Prepared], summary: IngestSummary) -> tuple[int, int]:
+        """Store a batch in one transaction; returns (copies, stored)."""
         sources = self._preparer.sources
         with self.engine.begin() as conn:
             known = store.stored_keys(conn, [item.keys for item in batch])
@@ -304,10 +377,7 @@ class Pipeline:
             stored = [(item_.post, pk) for item_, pk in written]
             for after in self.after_store:
                 after.fn(conn, stored, now=now)
-        for hook in self.after_commit:
-            hook()
-        summary.copies += len(copies)
-        summary.stored += len(pending)
+        return len(copies), len(pending)
 
     def _mark_copy(self, post: Post, key: Keys) -> store.Pending:
         post.duplicate_of = self._dedup.check_and_add(post)
@@ -333,3 +403,18 @@ class Pipeline:
                     row.items_seen += seen
                     row.items_kept += kept
         self._counts.clear()
+
+
+def _count(items: Iterable[Prepared | Rejected], on_reject: RejectFn | None) -> IngestSummary:
+    """The summary of the front alone: what would be read, rejected, matched."""
+    summary = IngestSummary()
+    for item in items:
+        summary.read += 1
+        if isinstance(item, Rejected):
+            summary.rejected += 1
+            if on_reject is not None:
+                on_reject(item.line, item.reason)
+        else:
+            summary.accepted += 1
+            summary.matched += item.matched
+    return summary

@@ -116,6 +116,7 @@ def build_pipeline(
         steps=[Step(cluster.step_id, cluster)],
         after_store=[AfterStore("facts", record_facts), AfterStore(grade.step_id, grade)],
         stateful=[cluster],
+        transactional=[cluster, grade],
         reload_hooks=[follow_merges, follow_splits, read_plan],
         after_commit=[deliver_new_alerts],
         defer_state=defer_state,

@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from yuqing.analysis.events.journal import Journal
 from yuqing.analysis.events.model import Assignment, Event, EventSummary, make_title
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
 from yuqing.analysis.events.vectorize import DocumentFrequency, Vector, tfidf, top_terms
@@ -84,6 +85,7 @@ class OnlineClusterer:
         self._cache: tuple[str, str, list[str], Vector] | None = None
         self._runner_up: str | None = None  # second-best event of the last decision
         self._manual: set[str] = set()  # events a person split: never merged automatically
+        self._journal: Journal | None = None  # while a batch is open: how to undo it
 
     # -- river API ---------------------------------------------------------------------
 
@@ -132,6 +134,24 @@ class OnlineClusterer:
         if event.cosine(other.centroid) / other.norm >= self.config.merge_threshold:
             self.merge(event_id, other_id)
 
+    # -- batches -------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Start a batch: `rollback` puts the state back as it is now."""
+        self._journal = Journal(self)
+
+    def commit(self) -> None:
+        """Keep what the batch changed."""
+        self._journal = None
+        self.df.commit()
+
+    def rollback(self) -> None:
+        """Forget the batch: its posts were not stored (no event, link or word of theirs
+        stays)."""
+        journal, self._journal = self._journal, None
+        if journal is not None:
+            journal.rollback(self)
+
     # -- manual decisions ----------------------------------------------------------------
 
     def merge(self, keep_id: str, other_id: str) -> None:
@@ -139,11 +159,18 @@ class OnlineClusterer:
         keep_id, other_id = self.resolve(keep_id), self.resolve(other_id)
         if keep_id == other_id:
             return
+        journal = self._journal
+        if journal is not None and journal.aliases is None:
+            journal.aliases = dict(self._aliases)
         self._aliases[other_id] = keep_id
         other = self._live.pop(other_id, None)
         keep = self._live.get(keep_id)
         if other is None:
             return
+        if journal is not None:
+            journal.event(other)
+            if keep is not None:
+                journal.event(keep)
         self._unindex(other)
         if keep is None:
             # The kept event has retired: the merged one lives on under its id.
@@ -180,6 +207,12 @@ class OnlineClusterer:
             raise ValueError("a split needs at least one post")
         first = min(moved, key=self._time)
         new_id = new_id or self._new_id(first, partition)
+        journal = self._journal
+        if journal is not None:
+            if journal.manual is None:
+                journal.manual = set(self._manual)
+            if source is not None:
+                journal.event(source)
         target = self._open(new_id, first, partition, self._time(first))
         for post in moved:
             words, vec = self._features(post)
@@ -334,6 +367,8 @@ class OnlineClusterer:
         return event
 
     def _join(self, event: Event, post: Post, words: list[str], vec: Vector, now: datetime) -> None:
+        if self._journal is not None:
+            self._journal.event(event)
         event.size += 1
         event.watches.update(post.watches)
         event.heat = self._heat_at(event, now) + 1.0
@@ -356,10 +391,15 @@ class OnlineClusterer:
         self._bounded_put(self._post_event, f"{partition}\x1f{post.id}", event_id)
 
     def _bounded_put(self, table: OrderedDict[str, str], key: str, value: str) -> None:
+        journal = self._journal
+        if journal is not None:
+            journal.links.save(table, key)
         table[key] = value
         table.move_to_end(key)
         if len(table) > self.config.memory_posts:
-            table.popitem(last=False)
+            old_key, old_value = table.popitem(last=False)
+            if journal is not None:
+                journal.links.evicted(table, old_key, old_value)
 
     @staticmethod
     def _repeat_key(partition: str, words: list[str]) -> str:
@@ -369,6 +409,10 @@ class OnlineClusterer:
     def _reindex(self, event: Event) -> None:
         index = self._index.setdefault(event.partition, {})
         new = top_terms(event.centroid, self.config.index_terms)
+        journal = self._journal
+        if journal is not None:
+            journal.event(event)
+            journal.postings_of(event.partition, (*event.indexed, *new), index)
         for word in set(event.indexed) - set(new):
             self._drop_posting(index, word, event.id)
         for word in new:
@@ -380,6 +424,10 @@ class OnlineClusterer:
 
     def _unindex(self, event: Event) -> None:
         index = self._index.get(event.partition, {})
+        journal = self._journal
+        if journal is not None:
+            journal.event(event)
+            journal.postings_of(event.partition, event.indexed, index)
         for word in event.indexed:
             self._drop_posting(index, word, event.id)
         event.indexed = []
@@ -402,6 +450,9 @@ class OnlineClusterer:
                 break
             self._live.popitem(last=False)
             self._unindex(oldest)
+            journal = self._journal
+            if journal is not None and journal.retired is None:
+                journal.retired = self._retired.copy()
             self._retired.append(oldest.summary())
 
     # -- snapshot ------------------------------------------------------------------------
@@ -464,6 +515,7 @@ class OnlineClusterer:
         wm = state["watermark"]
         self._watermark = datetime.fromisoformat(wm) if wm else None
         self._cache = None
+        self._journal = None
 
 
 def _json_pieces(values: Iterable[Any], size: int, *, as_object: bool = False) -> Iterator[bytes]:

@@ -31,6 +31,29 @@ class DocumentFrequency:
         self.n_docs = 0.0
         self.df: dict[str, float] = {}
         self._since_decay = 0
+        # While a batch is open: (n_docs, since_decay, the table, its words' old counts).
+        self._batch: tuple[float, int, dict[str, float], dict[str, float | None]] | None = None
+
+    def begin(self) -> None:
+        """Start a batch: `rollback` forgets the documents learnt from here on."""
+        self._batch = (self.n_docs, self._since_decay, self.df, {})
+
+    def commit(self) -> None:
+        """Keep what the batch learnt."""
+        self._batch = None
+
+    def rollback(self) -> None:
+        """Forget what the batch learnt: the counts are those of when it began."""
+        if self._batch is None:
+            return
+        self.n_docs, self._since_decay, self.df, old = self._batch
+        self._batch = None
+        # A decay during the batch made a new table: the old one only needs its counts back.
+        for word, count in old.items():
+            if count is None:
+                del self.df[word]
+            else:
+                self.df[word] = count
 
     def idf(self, word: str) -> float:
         """Smoothed inverse document frequency of `word` (≥ 1)."""
@@ -41,7 +64,14 @@ class DocumentFrequency:
         """Count one document's distinct words."""
         self.n_docs += 1.0
         df = self.df
-        for w in set(words):
+        distinct = set(words)
+        batch = self._batch
+        if batch is not None and batch[2] is df:
+            old, get = batch[3], df.get
+            for w in distinct:
+                if w not in old:
+                    old[w] = get(w)
+        for w in distinct:
             df[w] = df.get(w, 0.0) + 1.0
         self._since_decay += 1
         # Decay in steps, not per document: one pass over the table every 1,000 posts.

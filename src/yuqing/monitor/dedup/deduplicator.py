@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
+from yuqing.core.undo import UndoLog
 from yuqing.monitor.dedup.sketch import Likeness, Sketch, decode, likeness, sketch_of, unpack
 from yuqing.monitor.dedup.textcore import core_of
 from yuqing.monitor.posts import Post
@@ -72,6 +73,14 @@ class Deduplicator:
         # Exact hashes of copies -> their original's id, so a repost of an edited copy
         # still points at the first post. Bounded like the ring, oldest first out.
         self._copies: dict[int, str] = {}
+        # While a batch is open (`begin`): how to undo what it changed.
+        self._undo: UndoLog | None = None
+        # The first value the open batch found for each key it changed (None: absent).
+        self._old_exact: dict[int, int | None] = {}
+        self._old_index: dict[int, int | list[int] | None] = {}
+        self._batch_serial = 0
+        self._batch_ring = 0
+        self._dropped_copies: list[tuple[int, str]] = []
 
     # -- decisions -------------------------------------------------------------------
 
@@ -108,6 +117,37 @@ class Deduplicator:
     def remember(self, post_id: str, signature: bytes, *, duplicate_of: str | None = None) -> None:
         """Remember a post from its stored signature, as `add` would have."""
         self._add(post_id, decode(signature), duplicate_of)
+
+    # -- batches ---------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Start a batch: what it adds can be taken back by `rollback`."""
+        self._undo = UndoLog()
+        self._old_exact, self._old_index = {}, {}
+        self._batch_serial, self._batch_ring = self._serial, len(self._ids)
+        self._dropped_copies = []
+
+    def commit(self) -> None:
+        """The batch is stored: keep what it added."""
+        self._undo = None
+        self._old_exact, self._old_index = {}, {}
+        self._dropped_copies = []
+
+    def rollback(self) -> None:
+        """The batch was not stored: forget it, as if it never came."""
+        if self._undo is None:
+            return
+        self._undo.rollback()
+        self._undo = None
+        _put_back(self._exact, self._old_exact)
+        _put_back(self._index, self._old_index)
+        self._old_exact, self._old_index = {}, {}
+        self._serial = self._batch_serial
+        del self._ids[self._batch_ring :], self._signatures[self._batch_ring :]
+        if self._dropped_copies:
+            # Copies forgotten for room were the oldest: they go first again.
+            self._copies = dict(reversed(self._dropped_copies)) | self._copies
+            self._dropped_copies = []
 
     # -- state -----------------------------------------------------------------------
 
@@ -218,14 +258,20 @@ class Deduplicator:
             return  # the first post of a text stays its original
         serial = self._serial
         slot = serial % self.capacity
+        undo = self._undo
         if serial >= self.capacity:
             self._forget(serial - self.capacity)
+            if undo is not None and slot < self._batch_ring:
+                # A slot the batch found filled (later ones go when it is rolled back).
+                undo.add(self._slot_setter(slot))
             self._ids[slot] = post_id
             self._signatures[slot] = sketch.encode()
         else:
             self._ids.append(post_id)
             self._signatures.append(sketch.encode())
         self._serial += 1
+        if undo is not None:
+            self._save(sketch.exact, sketch.mins[:INDEX_KEYS])
         self._exact[sketch.exact] = serial
         if sketch.short:
             return
@@ -242,6 +288,8 @@ class Deduplicator:
 
     def _forget(self, serial: int) -> None:
         old = unpack(self._signatures[serial % self.capacity])
+        if self._undo is not None:
+            self._save(old.exact, old.mins[:INDEX_KEYS])
         if self._exact.get(old.exact) == serial:
             del self._exact[old.exact]
         for value in old.mins[:INDEX_KEYS]:
@@ -253,13 +301,37 @@ class Deduplicator:
                 if len(hit) == 1:
                     self._index[value] = hit[0]
 
+    def _save(self, exact: int, mins: Sequence[int]) -> None:
+        """Keep the values the open batch found under these keys, before it changes them."""
+        if exact not in self._old_exact:
+            self._old_exact[exact] = self._exact.get(exact)
+        old, index = self._old_index, self._index
+        for value in mins:
+            if value not in old:
+                hit = index.get(value)
+                old[value] = list(hit) if isinstance(hit, list) else hit
+
+    def _slot_setter(self, slot: int) -> Callable[[], None]:
+        """Puts the ring's `slot` back as it is now."""
+        post_id, signature = self._ids[slot], self._signatures[slot]
+
+        def put_back() -> None:
+            self._ids[slot], self._signatures[slot] = post_id, signature
+
+        return put_back
+
     def _remember_copy(self, exact: int, root: str) -> None:
         if not isinstance(root, str):
             raise InvalidInput(_("dedup snapshot has a bad copy root"))
+        if self._undo is not None:
+            self._undo.save(self._copies, exact)
         self._copies.pop(exact, None)
         self._copies[exact] = root
         while len(self._copies) > self.capacity:
-            del self._copies[next(iter(self._copies))]
+            oldest = next(iter(self._copies))
+            if self._undo is not None:
+                self._dropped_copies.append((oldest, self._copies[oldest]))
+            del self._copies[oldest]
 
 
 def _pairs(value: Any, name: str) -> Iterator[tuple[str, str]]:
@@ -274,3 +346,11 @@ def _pairs(value: Any, name: str) -> Iterator[tuple[str, str]]:
         ):
             raise InvalidInput(_("dedup snapshot '{name}' has a malformed entry").format(name=name))
         yield item[0], item[1]
+
+
+def _put_back(table: dict[int, Any], old: dict[int, Any]) -> None:
+    for key, value in old.items():
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value

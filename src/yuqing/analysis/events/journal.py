@@ -1,0 +1,89 @@
+"""What one batch changed in a live clusterer, to put back when the batch is not stored.
+
+Copy-on-write: an event, an index posting list, the alias table… is saved the first
+time the batch changes it, so the cost follows what the batch touches; a snapshot of
+10,000 live events per batch would cost more than the batch. The post and repeat links
+are logged change by change (`UndoLog`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from yuqing.analysis.events.model import Event, EventSummary
+from yuqing.core.undo import UndoLog
+
+if TYPE_CHECKING:
+    from yuqing.analysis.events.clusterer import OnlineClusterer
+
+
+class Journal:
+    """The state a clusterer had when a batch began, saved as the batch changes it."""
+
+    def __init__(self, clusterer: OnlineClusterer) -> None:
+        # Live events in their order of activity (the events themselves are saved
+        # before they change: `event`).
+        self.live: list[tuple[str, Event]] = list(clusterer._live.items())
+        self.partitions = set(clusterer._index)
+        self.seq = clusterer._seq
+        self.watermark: datetime | None = clusterer._watermark
+        self.events: dict[int, Event] = {}  # id() of a live event -> its copy
+        # partition -> word -> the events listed under it (None: no list).
+        self.postings: dict[str, dict[str, dict[str, None] | None]] = {}
+        self.links = UndoLog()  # post → event and repeat tables
+        self.aliases: dict[str, str] | None = None
+        self.manual: set[str] | None = None
+        self.retired: deque[EventSummary] | None = None
+        clusterer.df.begin()
+
+    def event(self, event: Event) -> None:
+        """Call before `event` changes."""
+        if id(event) not in self.events:
+            self.events[id(event)] = replace(
+                event,
+                centroid=dict(event.centroid),
+                indexed=list(event.indexed),
+                watches=set(event.watches),
+            )
+
+    def postings_of(
+        self, partition: str, words: Iterable[str], index: dict[str, dict[str, None]]
+    ) -> None:
+        """Call before the events listed under `words` change."""
+        saved = self.postings.setdefault(partition, {})
+        # Set operations in C: this runs for every post that joins an event.
+        for word in set(words).difference(saved):
+            postings = index.get(word)
+            saved[word] = None if postings is None else dict(postings)
+
+    def rollback(self, clusterer: OnlineClusterer) -> None:
+        """Put `clusterer` back as it was when the batch began."""
+        self.links.rollback()
+        clusterer._live = OrderedDict(
+            (key, self.events.get(id(event), event)) for key, event in self.live
+        )
+        index = clusterer._index
+        for partition, saved in self.postings.items():
+            words = index.setdefault(partition, {})
+            for word, postings in saved.items():
+                if postings is None:
+                    words.pop(word, None)
+                else:
+                    words[word] = postings
+        for partition in set(index) - self.partitions:
+            del index[partition]
+        if self.aliases is not None:
+            clusterer._aliases = self.aliases
+        if self.manual is not None:
+            clusterer._manual = self.manual
+        if self.retired is not None:
+            clusterer._retired = self.retired
+        clusterer._seq, clusterer._watermark = self.seq, self.watermark
+        clusterer.df.rollback()
+        # Vectors computed with the batch's document frequencies.
+        clusterer._cache = None
+        clusterer._runner_up = None
