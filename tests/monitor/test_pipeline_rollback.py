@@ -129,7 +129,6 @@ def test_a_failed_batch_leaves_no_trace(
     # The memory is as it was before the batch: events, words, links, copies.
     assert orjson.loads(clusterer(pipeline).snapshot()) == events_before
     assert pipeline._dedup.snapshot() == dedup_before
-    assert set(pipeline._pks) == {"p1"}
     push(pipeline, clock, LATER)
     seen = outcome(store.engine)
 
