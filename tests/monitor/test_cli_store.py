@@ -230,3 +230,13 @@ def test_bad_rule_in_search_is_one_line(cli: Cli) -> None:
     assert result.code != 0
     assert result.stderr.startswith("yuqing: column")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_overlong_source_name_is_one_line_and_stores_nothing(cli, store) -> None:
+    line = '{"id": "a1", "text": "明德一中食堂饭菜有异味"}\n'
+    for name in ("s" * 257, "bad\x07name"):
+        result = cli("ingest", "--source", name, input=line)
+        assert result.code != 0
+        assert result.stderr.strip().count("\n") == 0
+        assert "--source" in result.stderr
+    assert cli("search", "食堂", "--json").stdout.strip() == ""

@@ -25,6 +25,7 @@ def ingest(
     ),
 ) -> None:
     """Run posts through the pipeline and store what is kept; prints a JSON summary."""
+    _check_source_name(source)
     paths: list[Path | None] = list(files) if files else [None]
     workers = [_workers_for(path) for path in paths]
     # Worker processes start first: their start-up overlaps this process's own.
@@ -176,3 +177,13 @@ def _report_in(line: int, reason: str, *, suffix: str) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
+
+
+def _check_source_name(source: str) -> None:
+    """`--source` names every post that names none: it must fit where a post's own does."""
+    from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import _
+
+    # 256: the limit of a post's `source` (docs/formats.md); controls: PostgreSQL refuses NUL.
+    if len(source) > 256 or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in source):
+        raise InvalidInput(_("--source must be at most 256 characters, without control characters"))
