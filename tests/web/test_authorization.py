@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.conftest import csrf_of
+from tests.web.pages_data import EVENT, OTHER, fill
 from yuqing.auth import service
 from yuqing.auth.schemas import ROLES
 from yuqing.core.clock import FrozenClock
@@ -68,7 +69,18 @@ ROUTES: list[Route] = [
         json={"by": "x"},
     ),
     route("POST", "/api/v1/posts", ("admin", "office", "monitor"), json=[]),
-]
+    route("GET", "/events", ALL),
+    route("GET", f"/events/{EVENT}", ALL, template="/events/{event_id}",
+          other_department=f"/events/{EVENT}"),
+    route("GET", f"/events/{EVENT}/series.json", ALL, template="/events/{event_id}/series.json",
+          other_department=f"/events/{EVENT}/series.json"),
+    route("POST", f"/events/{EVENT}/level", ("leader", "office"),
+          template="/events/{event_id}/level", form={"action": "confirm"}),
+    route("POST", f"/events/{EVENT}/merge", ("admin", "office", "leader", "monitor"),
+          template="/events/{event_id}/merge", form={"other_id": OTHER}),
+    route("POST", f"/events/{EVENT}/split", ("admin", "office", "leader", "monitor"),
+          template="/events/{event_id}/split", form={"post_ids": "p3"}),
+]  # fmt: skip
 # Open to anonymous visitors on purpose: signing in, health checks, the API's description,
 # the acknowledgement link (its token is the credential), the assets.
 PUBLIC = {
@@ -155,8 +167,12 @@ def test_a_wrong_role_is_refused(
     "entry", [r for r in ROUTES if r.other_department], ids=lambda r: f"{r.method} {r.path}"
 )
 def test_a_wrong_department_is_refused(
-    entry: Route, signed_in: Callable[[str], tuple[TestClient, str]]
+    entry: Route,
+    signed_in: Callable[[str], tuple[TestClient, str]],
+    store: Store,
+    clock: FrozenClock,
 ) -> None:
+    fill(store, clock)  # events routed to "edu" and to nobody
     client, csrf = signed_in("department2")
     assert entry.other_department is not None
     answer = _call(client, replace_path(entry, entry.other_department), csrf=csrf)

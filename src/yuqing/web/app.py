@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import Alert
+from yuqing.analysis import views as event_views
 from yuqing.auth import views as auth_views
 from yuqing.auth.schemas import Role
 from yuqing.core.clock import Clock
@@ -198,6 +199,7 @@ def create_app(
     app.include_router(links)
     app.include_router(auth_views.router)
     app.include_router(dashboard.router)
+    app.include_router(event_views.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
