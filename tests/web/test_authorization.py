@@ -26,6 +26,7 @@ from yuqing.auth.schemas import ROLES
 from yuqing.core.clock import FrozenClock
 
 ALL = frozenset(ROLES)
+FEED = ("admin", "office", "leader", "monitor")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ ROUTES: list[Route] = [
         json={"by": "x"},
     ),
     route("POST", "/api/v1/posts", ("admin", "office", "monitor"), json=[]),
+    route("GET", "/feed", FEED),
+    route("GET", "/feed/stream?polls=1", FEED, template="/feed/stream"),
+    route("POST", "/feed/1/review", FEED, template="/feed/{pk}/review", form={"verdict": "confirmed"}),
+    route("POST", "/feed/1/tag", FEED, template="/feed/{pk}/tag", form={"tag": "x"}),
+    route("POST", "/feed/1/sentiment", FEED, template="/feed/{pk}/sentiment", form={"label": "neutral"}),
     route("GET", "/events", ALL),
     route("GET", f"/events/{EVENT}", ALL, template="/events/{event_id}",
           other_department=f"/events/{EVENT}"),

@@ -31,6 +31,7 @@ from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
+from yuqing.monitor import views as feed_views
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.web import api_posts, dashboard, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
@@ -200,6 +201,7 @@ def create_app(
     app.include_router(auth_views.router)
     app.include_router(dashboard.router)
     app.include_router(event_views.router)
+    app.include_router(feed_views.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
