@@ -70,6 +70,8 @@ ROUTES: list[Route] = [
         json={"by": "x"},
     ),
     route("POST", "/api/v1/posts", ("admin", "office", "monitor"), json=[]),
+    route("GET", "/dashboard/volume.json", ALL),
+    route("GET", "/dashboard/stream?polls=1", ALL, template="/dashboard/stream"),
     route("GET", "/feed", FEED),
     route("GET", "/feed/stream?polls=1", FEED, template="/feed/stream"),
     route("POST", "/feed/1/review", FEED, template="/feed/{pk}/review", form={"verdict": "confirmed"}),

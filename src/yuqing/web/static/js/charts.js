@@ -7,8 +7,9 @@
     fetch(element.dataset.series, { credentials: "same-origin" })
       .then(function (answer) { return answer.json(); })
       .then(function (data) {
+        if (element.dataset.part) { data = data[element.dataset.part]; }
         var labels = (data.hours || data.labels || []).map(function (h) {
-          return h.replace("T", " ").slice(5, 16);
+          return h.length > 16 ? h.replace("T", " ").slice(5, 16) : h;
         });
         var series = [{ name: element.dataset.postsLabel, type: "bar", data: data.posts || [] }];
         var axes = [{ type: "value", name: element.dataset.postsLabel }];
@@ -17,13 +18,15 @@
           series.push({ name: element.dataset.negativeLabel, type: "line", yAxisIndex: 1,
                         data: data.negative_share });
         }
-        var chart = window.echarts.init(element);
+        var chart = element.chart || window.echarts.init(element);
         chart.setOption({
           tooltip: { trigger: "axis" }, legend: {}, grid: { left: 48, right: 48, bottom: 32 },
           xAxis: { type: "category", data: labels }, yAxis: axes, series: series
         });
-        window.addEventListener("resize", function () { chart.resize(); });
-        element.chart = chart;
+        if (!element.chart) {
+          window.addEventListener("resize", function () { chart.resize(); });
+          element.chart = chart;
+        }
       });
   }
   document.addEventListener("DOMContentLoaded", function () {
