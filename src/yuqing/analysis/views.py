@@ -84,7 +84,8 @@ def read_event(
     event = _event_in_scope(session, event_id, scope)
     plan = plan_service.get_active_plan(session=session)
     facts = service.facts(session=session, event=event, now=clock.now())
-    representatives = facts["representative_posts"]
+    # The first post is often also the most engaged: each post once.
+    representatives = list({r["id"]: r for r in facts["representative_posts"]}.values())
     context = {
         "event": event,
         "facts": facts,

@@ -33,10 +33,12 @@ install_i18n(TEMPLATES.env)  # pages speak through the catalogs (zh_CN first, en
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
 
-def localtime(moment: datetime | None, zone: ZoneInfo | str = "Asia/Shanghai") -> str:
-    """`moment` as people read it: minutes, in the plan's time zone (`zone`)."""
-    if moment is None:
+def localtime(moment: datetime | str | None, zone: ZoneInfo | str = "Asia/Shanghai") -> str:
+    """`moment` (or its ISO text) as people read it: minutes, in the plan's time zone."""
+    if moment is None or moment == "":
         return "-"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     place = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     return moment.astimezone(place).strftime("%Y-%m-%d %H:%M")
 
