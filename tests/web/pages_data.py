@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
+from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import LevelDecision
+from yuqing.alerts.routing import Recipient, RoutePlan
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.core.clock import FrozenClock
 from yuqing.monitor.models import StoredPost
@@ -78,4 +80,10 @@ def fill(store: Store, clock: FrozenClock) -> None:
             reasons=[{"criterion": "min_negative_share", "negative_share": 1.0, "needed": 0.5},
                      {"criterion": "min_tier", "reached": "municipal", "needed": "municipal"}],
         ))  # fmt: skip
+        route = RoutePlan(recipients=[Recipient("clerk", "李老师", "email", "clerk@example.cn")])
+        alerts_service.raise_alert(
+            session=session, clock=clock, event_id=EVENT, level="II", level_rank=2,
+            title="【重大】某中学食堂饭菜发霉", route=route,
+            text="依据：负面占比 100%，超过预案规定的 50%",
+        )  # fmt: skip
         session.commit()

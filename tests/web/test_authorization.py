@@ -27,6 +27,7 @@ from yuqing.core.clock import FrozenClock
 
 ALL = frozenset(ROLES)
 FEED = ("admin", "office", "leader", "monitor")
+ALERTS = ("admin", "office", "leader", "monitor", "department", "spokesperson")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ ROUTES: list[Route] = [
     route("POST", "/feed/1/review", FEED, template="/feed/{pk}/review", form={"verdict": "confirmed"}),
     route("POST", "/feed/1/tag", FEED, template="/feed/{pk}/tag", form={"tag": "x"}),
     route("POST", "/feed/1/sentiment", FEED, template="/feed/{pk}/sentiment", form={"label": "neutral"}),
+    route("GET", "/alerts", ALERTS),
+    route("POST", "/alerts/1/ack", ("admin", "office", "leader", "monitor", "department"),
+          template="/alerts/{alert_id}/ack"),
     route("GET", "/events", ALL),
     route("GET", f"/events/{EVENT}", ALL, template="/events/{event_id}",
           other_department=f"/events/{EVENT}"),
