@@ -13,6 +13,8 @@ from yuqing.alerts.models import LevelDecision
 from yuqing.alerts.routing import Recipient, RoutePlan
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.core.clock import FrozenClock
+from yuqing.core.textfold import fold
+from yuqing.db.search import index_posts
 from yuqing.monitor.models import StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.examples import example_plan_text
@@ -27,7 +29,7 @@ def _post(
 ) -> StoredPost:
     return StoredPost(
         uid=f"uid-{post_id}", post_id=post_id, source=pk_source, title=title, text=text,
-        folded=text.lower(), published_at=at, received_at=at, content_key=post_id[:40],
+        folded=fold(f"{title}\n{text}"), published_at=at, received_at=at, content_key=post_id[:40],
         media_tier=kw.pop("media_tier", "local"), platform=kw.pop("platform", "forum"),
         sentiment_label=kw.pop("sentiment_label", "negative"), watches=["canteen"], **kw,
     )  # fmt: skip
@@ -62,6 +64,7 @@ def fill(store: Store, clock: FrozenClock) -> None:
                 updated_at=now, extra={"department": department} if department else {},
             ))  # fmt: skip
         session.flush()
+        index_posts(session.connection(), [(p.pk, p.folded) for p in (first, hostile, copy)])
         for post in (first, hostile, copy):
             session.add(EventPost(event_id=EVENT, post_pk=post.pk, joined_at=now))
         hour = now.replace(minute=0, second=0, microsecond=0)

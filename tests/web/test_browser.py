@@ -160,6 +160,26 @@ def test_a_leader_confirms_a_proposed_level(open_page: Callable[..., Page]) -> N
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_an_admin_edits_a_watch_and_sees_the_column_of_a_syntax_error(
+    open_page: Callable[..., Page],
+) -> None:
+    page = open_page()
+    sign_in(page, "admin")
+    page.goto("/admin/watches")
+    page.fill("#watch-name", "食堂")
+    page.fill("#watch-rule", "食堂 AND (发霉 OR")
+    error = page.locator("#rule-check [role=alert]")
+    error.wait_for()  # checked as typed (htmx), no submit
+    assert "第 14 列" in error.inner_text()
+    shoot(page, "watches")
+    page.fill("#watch-rule", "食堂 AND (发霉 OR 变质)")
+    page.locator("#rule-check .ok").wait_for()
+    assert "食堂饭菜发霉" in page.inner_text("#rule-check")
+    page.get_by_role("button", name="保存监测方案").click()
+    page.wait_for_selector("td >> text=食堂 AND (发霉 OR 变质)")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_a_department_user_is_refused_another_departments_event(
     open_page: Callable[..., Page],
 ) -> None:
@@ -170,6 +190,7 @@ def test_a_department_user_is_refused_another_departments_event(
     assert "此事项属于其他部门" in page.inner_text("main") or answer.status == 403
     assert page.goto(f"/events/{OTHER}").status == 403  # routed to nobody: not theirs
     assert page.goto("/feed").status == 403
+    assert page.goto("/admin/watches").status == 403
 
 
 def test_a_post_without_its_csrf_token_is_refused(open_page: Callable[..., Page]) -> None:

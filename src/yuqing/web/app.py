@@ -32,6 +32,7 @@ from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
+from yuqing.monitor import rule_views
 from yuqing.monitor import views as feed_views
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.plan import service as plan_service
@@ -213,6 +214,7 @@ def create_app(
     app.include_router(event_views.router)
     app.include_router(feed_views.router)
     app.include_router(alert_views.router)
+    app.include_router(rule_views.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
