@@ -25,6 +25,7 @@ from yuqing.alerts import service as alerts_service
 from yuqing.alerts import views as alert_views
 from yuqing.alerts.models import Alert
 from yuqing.analysis import views as event_views
+from yuqing.auth import audit_views
 from yuqing.auth import views as auth_views
 from yuqing.auth.schemas import Role
 from yuqing.core.clock import Clock
@@ -32,7 +33,7 @@ from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
-from yuqing.monitor import rule_views
+from yuqing.monitor import rule_views, source_views
 from yuqing.monitor import views as feed_views
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.plan import service as plan_service
@@ -215,6 +216,8 @@ def create_app(
     app.include_router(feed_views.router)
     app.include_router(alert_views.router)
     app.include_router(rule_views.router)
+    app.include_router(source_views.router)
+    app.include_router(audit_views.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
