@@ -92,6 +92,8 @@ ROUTES: list[Route] = [
     route("POST", "/admin/sources/x/enabled", ("admin",), template="/admin/sources/{name}/enabled",
           form={"enabled": "false"}),
     route("GET", "/audit", ("admin", "auditor")),
+    route("GET", "/plan", ("admin", "office", "leader", "auditor")),
+    route("POST", "/plan", ("admin", "office")),
     route("GET", "/events", ALL),
     route("GET", f"/events/{EVENT}", ALL, template="/events/{event_id}",
           other_department=f"/events/{EVENT}"),

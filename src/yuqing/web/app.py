@@ -37,6 +37,7 @@ from yuqing.monitor import rule_views, source_views
 from yuqing.monitor import views as feed_views
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.plan import service as plan_service
+from yuqing.plan import views as plan_views
 from yuqing.plan.wording import level_name
 from yuqing.web import api_posts, dashboard, error_pages
 from yuqing.web.authn import Authenticator, AuthMiddleware
@@ -218,6 +219,7 @@ def create_app(
     app.include_router(rule_views.router)
     app.include_router(source_views.router)
     app.include_router(audit_views.router)
+    app.include_router(plan_views.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
