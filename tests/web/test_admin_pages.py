@@ -41,3 +41,26 @@ def test_an_admin_adds_and_pauses_a_source_and_the_trail_shows_it(
     auditor, _ = signed_in("auditor")
     assert auditor.get("/audit").status_code == 200
     assert auditor.get("/admin/sources").status_code == 403
+
+
+def test_an_admin_manages_users_departments_and_tokens(signed_in: SignIn, store: Store) -> None:
+    client, csrf = signed_in("admin")
+    assert (
+        client.post("/admin/departments", data={"name": "water", "csrf_token": csrf}).status_code
+        == 303
+    )
+    added = client.post("/admin/users", data={"name": "zhao", "role": "department", "department": "water",
+                                              "password": "a long password", "csrf_token": csrf})  # fmt: skip
+    assert added.status_code == 303
+    changed = client.post(
+        "/admin/users/zhao", data={"role": "monitor", "disabled": "true", "csrf_token": csrf}
+    )
+    assert changed.status_code == 303
+    made = client.post(
+        "/admin/tokens", data={"user_name": "monitor", "name": "爬虫", "csrf_token": csrf}
+    )
+    assert made.status_code == 200 and "只显示这一次" in made.text
+    page = client.get("/admin/users").text
+    assert "zhao" in page and "爬虫" in page and "yq_" in made.text and "只显示这一次" not in page
+    trail = client.get("/audit").text
+    assert "user.created" in trail and "token.created" in trail

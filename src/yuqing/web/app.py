@@ -25,7 +25,7 @@ from yuqing.alerts import service as alerts_service
 from yuqing.alerts import views as alert_views
 from yuqing.alerts.models import Alert
 from yuqing.analysis import views as event_views
-from yuqing.auth import audit_views
+from yuqing.auth import admin_views, audit_views
 from yuqing.auth import views as auth_views
 from yuqing.auth.schemas import Role
 from yuqing.core.clock import Clock
@@ -219,6 +219,7 @@ def create_app(
     app.include_router(rule_views.router)
     app.include_router(source_views.router)
     app.include_router(audit_views.router)
+    app.include_router(admin_views.router)
     app.include_router(plan_views.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
