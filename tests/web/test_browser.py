@@ -230,8 +230,12 @@ def test_the_dashboard_updates_live_and_the_main_pages_fit_a_phone(
         phone = open_page(width)
         sign_in(phone, "office")
         for path, name in (("/", "dashboard"), ("/feed", "feed"), ("/events", "events"),
-                           (f"/events/{EVENT}", "event")):  # fmt: skip
+                           (f"/events/{EVENT}", "event"), ("/alerts", "alerts"),
+                           ("/search?q=食堂", "search"), ("/plan", "plan"),
+                           ("/admin/watches", "watches")):  # fmt: skip
             phone.goto(path)
+            if phone.locator("[data-series]").count():
+                phone.wait_for_selector("[data-series] canvas")  # charts drawn before the shot
             # Nothing wider than the screen: long strings wrap, tables scroll in their box.
             assert phone.evaluate("document.documentElement.scrollWidth") <= width + 1, path
             shoot(phone, name)
