@@ -36,4 +36,9 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/yuqing-test.log
   for _ in $(seq 1 30); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi
-echo "services: PostgreSQL and Redis are up"
+# The browser journeys (tests/web/test_browser.py) drive Debian's Chromium headless
+# (`playwright install` downloads nothing here) and need CJK fonts for the pages' text.
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+  apt_install chromium fonts-noto-cjk
+fi
+echo "services: PostgreSQL, Redis and Chromium are ready"

@@ -20,11 +20,14 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.conftest import csrf_of
+from tests.web.pages_data import EVENT, OTHER, fill
 from yuqing.auth import service
 from yuqing.auth.schemas import ROLES
 from yuqing.core.clock import FrozenClock
 
 ALL = frozenset(ROLES)
+FEED = ("admin", "office", "leader", "monitor")
+ALERTS = ("admin", "office", "leader", "monitor", "department", "spokesperson")
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,49 @@ ROUTES: list[Route] = [
         json={"by": "x"},
     ),
     route("POST", "/api/v1/posts", ("admin", "office", "monitor"), json=[]),
-]
+    route("GET", "/dashboard/volume.json", ALL),
+    route("GET", "/dashboard/stream?polls=1", ALL, template="/dashboard/stream"),
+    route("GET", "/feed", FEED),
+    route("GET", "/feed/stream?polls=1", FEED, template="/feed/stream"),
+    route("POST", "/feed/1/review", FEED, template="/feed/{pk}/review", form={"verdict": "confirmed"}),
+    route("POST", "/feed/1/tag", FEED, template="/feed/{pk}/tag", form={"tag": "x"}),
+    route("POST", "/feed/1/sentiment", FEED, template="/feed/{pk}/sentiment", form={"label": "neutral"}),
+    route("GET", "/alerts", ALERTS),
+    route("POST", "/alerts/1/ack", ("admin", "office", "leader", "monitor", "department"),
+          template="/alerts/{alert_id}/ack"),
+    route("GET", "/search?q=食堂", FEED, template="/search"),
+    route("GET", "/search.csv?q=食堂", FEED, template="/search.csv"),
+    route("GET", "/admin/watches", ("admin", "office")),
+    route("GET", "/admin/watches/check?rule=a", ("admin", "office"), template="/admin/watches/check"),
+    route("POST", "/admin/watches", ("admin", "office"), form={"name": "w", "rule": "食堂"}),
+    route("GET", "/admin/sources", ("admin",)),
+    route("POST", "/admin/sources", ("admin",),
+          form={"name": "县论坛", "kind": "rss", "url": "http://127.0.0.1:9/feed"}),
+    route("POST", "/admin/sources/x/enabled", ("admin",), template="/admin/sources/{name}/enabled",
+          form={"enabled": "false"}),
+    route("GET", "/audit", ("admin", "auditor")),
+    route("GET", "/admin/users", ("admin",)),
+    route("POST", "/admin/users", ("admin",),
+          form={"name": "new", "role": "monitor", "password": "a long password"}),
+    route("POST", "/admin/users/monitor", ("admin",), template="/admin/users/{name}",
+          form={"role": "monitor"}),
+    route("POST", "/admin/departments", ("admin",), form={"name": "water"}),
+    route("POST", "/admin/tokens", ("admin",), form={"user_name": "monitor"}),
+    route("POST", "/admin/tokens/999/revoke", ("admin",), template="/admin/tokens/{token_id}/revoke"),
+    route("GET", "/plan", ("admin", "office", "leader", "auditor")),
+    route("POST", "/plan", ("admin", "office")),
+    route("GET", "/events", ALL),
+    route("GET", f"/events/{EVENT}", ALL, template="/events/{event_id}",
+          other_department=f"/events/{EVENT}"),
+    route("GET", f"/events/{EVENT}/series.json", ALL, template="/events/{event_id}/series.json",
+          other_department=f"/events/{EVENT}/series.json"),
+    route("POST", f"/events/{EVENT}/level", ("leader", "office"),
+          template="/events/{event_id}/level", form={"action": "confirm"}),
+    route("POST", f"/events/{EVENT}/merge", ("admin", "office", "leader", "monitor"),
+          template="/events/{event_id}/merge", form={"other_id": OTHER}),
+    route("POST", f"/events/{EVENT}/split", ("admin", "office", "leader", "monitor"),
+          template="/events/{event_id}/split", form={"post_ids": "p3"}),
+]  # fmt: skip
 # Open to anonymous visitors on purpose: signing in, health checks, the API's description,
 # the acknowledgement link (its token is the credential), the assets.
 PUBLIC = {
@@ -155,8 +200,12 @@ def test_a_wrong_role_is_refused(
     "entry", [r for r in ROUTES if r.other_department], ids=lambda r: f"{r.method} {r.path}"
 )
 def test_a_wrong_department_is_refused(
-    entry: Route, signed_in: Callable[[str], tuple[TestClient, str]]
+    entry: Route,
+    signed_in: Callable[[str], tuple[TestClient, str]],
+    store: Store,
+    clock: FrozenClock,
 ) -> None:
+    fill(store, clock)  # events routed to "edu" and to nobody
     client, csrf = signed_in("department2")
     assert entry.other_department is not None
     answer = _call(client, replace_path(entry, entry.other_department), csrf=csrf)

@@ -25,8 +25,16 @@ _DECIDED = {
 }
 
 
-def may_decide(plan: Plan, person_id: str, level_id: str) -> bool:
-    """Whether the person holds a role that decides on `level_id` under the plan."""
+def may_decide(plan: Plan, person_id: str, level_id: str, *, role: str | None = None) -> bool:
+    """Whether the person holds a role that decides on `level_id` under the plan.
+
+    `role` is the role of a signed-in user (web/deps.py): a `leader` or `office` account,
+    or one whose role the level's approval chain names, decides without being listed
+    among the plan's people.
+    """
+    chain_roles = {step.role for step in plan.approvals.get(level_id, []) if step.role}
+    if role is not None and role in set(DECIDING_ROLES) | chain_roles:
+        return True
     try:
         person = plan.person(person_id)
     except (KeyError, LookupError, InvalidInput):
@@ -62,6 +70,7 @@ def decide(
     action: str,
     level: str | None = None,
     reason: str | None = None,
+    role: str | None = None,
 ) -> LevelDecision:
     """Confirm, change or dismiss the proposed level of an event."""
     decision = current(session=session, event_id=event_id)
@@ -80,7 +89,7 @@ def decide(
             raise InvalidInput(_("unknown level {level!r} for this plan").format(level=level))
         if not reason:
             raise InvalidInput(_("changing a proposed level needs a reason"))
-    if not may_decide(plan, by, target or decision.proposed_level):
+    if not may_decide(plan, by, target or decision.proposed_level, role=role):
         raise Forbidden(
             _("{by!r} holds no role that decides this level under the plan").format(by=by)
         )

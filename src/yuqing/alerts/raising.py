@@ -25,11 +25,12 @@ from yuqing.alerts.plan_routes import route_for
 from yuqing.analysis.facts import event_ids_of
 from yuqing.analysis.models import Event, EventHour, EventSite
 from yuqing.core.clock import FrozenClock
-from yuqing.core.i18n import _, pgettext
+from yuqing.core.i18n import _
 from yuqing.monitor.posts import Post
 from yuqing.plan.deadlines import WorkCalendar, deadline
 from yuqing.plan.grading import EventFacts, Proposal, domains_in, propose
 from yuqing.plan.schema import Plan
+from yuqing.plan.wording import reasons_text, tier_name
 
 MAINSTREAM_TIERS = ("central", "provincial", "municipal")
 ActivePlan = Callable[[], tuple[Plan, int] | None]  # the plan in force and its version
@@ -69,21 +70,20 @@ def _message(plan: Plan, event: Event, proposal: Proposal, now: datetime) -> tup
     level = proposal.level
     zone = ZoneInfo(plan.organization.timezone)
     first = event.first_at.astimezone(zone)
-    # TRANSLATORS: joins the reasons of a proposed level ("；" in Chinese).
-    separator = pgettext("list separator", "; ")
     lines = [
         _("Event: {title}").format(title=event.title[:120]),
         _("Proposed level: {level} (to be confirmed by someone entitled to decide)").format(
             level=level.name
         ),
-        _("Grounds: {reasons}").format(
-            reasons=separator.join(_reason_text(r) for r in proposal.reasons)
-        ),
+        _("Grounds: {reasons}").format(reasons=reasons_text(proposal.reasons, plan)),
         _("First seen: {source}, {time}").format(
             source=event.first_source, time=f"{first:%m-%d %H:%M}"
         ),
         _("{posts} posts ({copies} copies) on {sites} sites, top media tier {tier}").format(
-            posts=event.posts, copies=event.copies, sites=event.sites, tier=event.top_tier or "-"
+            posts=event.posts,
+            copies=event.copies,
+            sites=event.sites,
+            tier=tier_name(event.top_tier),
         ),
     ]
     limits = plan.deadlines.get(level.id)
@@ -92,12 +92,6 @@ def _message(plan: Plan, event: Event, proposal: Proposal, now: datetime) -> tup
         local = due.astimezone(zone)
         lines.append(_("Report due by {time}").format(time=f"{local:%m-%d %H:%M}"))
     return bracketed(level.name, event.title[:60]), "\n".join(lines)
-
-
-def _reason_text(reason: dict[str, object]) -> str:
-    name = reason.get("criterion")
-    numbers = ", ".join(f"{k}={v}" for k, v in reason.items() if k != "criterion")
-    return f"{name}({numbers})" if numbers else str(name)
 
 
 class GradeStep:

@@ -117,3 +117,20 @@ class EventSplit(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_event_splits_event_id", "event_id"),)
+
+
+class SentimentCorrection(Base):
+    """A person's sentiment label for a post (the feed's correction), with the text it
+    was given for: training (analysis/sentiment) reads these rows as labelled examples."""
+
+    __tablename__ = "sentiment_corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    post_pk: Mapped[int] = mapped_column(BigId, ForeignKey("posts.pk", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    predicted: Mapped[str | None] = mapped_column(String(8))  # the model's label before
+    label: Mapped[str] = mapped_column(String(8))  # negative | neutral | positive
+    corrected_by: Mapped[str] = mapped_column(String(200))
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_sentiment_corrections_post_pk", "post_pk"),)

@@ -24,7 +24,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
+from yuqing.alerts import views as alert_views
 from yuqing.alerts.models import Alert
+from yuqing.analysis import views as event_views
+from yuqing.auth import admin_views, audit_views
 from yuqing.auth import views as auth_views
 from yuqing.auth.schemas import Role
 from yuqing.core.clock import Clock
@@ -32,7 +35,12 @@ from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
+from yuqing.monitor import rule_views, source_views
+from yuqing.monitor import views as feed_views
 from yuqing.monitor.pipeline import Pipeline
+from yuqing.plan import service as plan_service
+from yuqing.plan import views as plan_views
+from yuqing.plan.wording import level_name
 from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
@@ -152,15 +160,22 @@ def create_app(
             tx.rollback()
         return {"ok": True}
 
-    def _ack_page(request: Request, alert: Alert, status: int = 200) -> HTMLResponse:
+    def _ack_page(
+        request: Request, session: Session, alert: Alert, status: int = 200
+    ) -> HTMLResponse:
         zone = ZoneInfo(settings.timezone)
         local = (
             alert.acknowledged_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
             if alert.acknowledged_at
             else ""
         )
+        plan = plan_service.get_active_plan(session=session)
+        level = level_name(plan, alert.level)  # the plan's name (二级), never its id
         return render(
-            request, "ack.html", {"alert": alert, "acknowledged_local": local}, status_code=status
+            request,
+            "ack.html",
+            {"alert": alert, "acknowledged_local": local, "level": level},
+            status_code=status,
         )
 
     # The acknowledgement link works without signing in: its token is the credential
@@ -171,7 +186,7 @@ def create_app(
     def ack_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
         """The page an alert's link opens: the alert, and a button to acknowledge it."""
         alert = _by_token(session, token)
-        return _ack_page(request, alert)
+        return _ack_page(request, session, alert)
 
     @links.post("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
     def ack_by_link(
@@ -183,7 +198,7 @@ def create_app(
             by = without_control(by).strip()
             who = f"link:{by[:100]}" if by else "link"
             alert = alerts_service.acknowledge(session=session, clock=clock, token=token, by=who)
-        return _ack_page(request, alert)
+        return _ack_page(request, session, alert)
 
     api = APIRouter(prefix="/api/v1", responses=errors.AUTH_RESPONSES)
 
@@ -217,6 +232,14 @@ def create_app(
     app.include_router(links)
     app.include_router(auth_views.router)
     app.include_router(dashboard.router)
+    app.include_router(event_views.router)
+    app.include_router(feed_views.router)
+    app.include_router(alert_views.router)
+    app.include_router(rule_views.router)
+    app.include_router(source_views.router)
+    app.include_router(audit_views.router)
+    app.include_router(admin_views.router)
+    app.include_router(plan_views.router)
     app.include_router(api)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app

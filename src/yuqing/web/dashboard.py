@@ -1,34 +1,68 @@
-"""The dashboard `/`: the figures a person checks first, read from the store.
+"""The dashboard `/`: the figures a person checks first, read from the store, kept live.
 
-A first version: how many events and posts, the events active lately with their heat,
-and the alerts nobody has acknowledged. The pages engineer adds charts and the live
-updates (issue 12). A department user sees only what is routed to their department;
-events carry no department yet, so their dashboard lists their open alerts' count only.
+Events by proposed and confirmed level (the plan's names), the hottest events with heat
+and negative share, volume over the last 24 hours and 7 days (a chart over
+`/dashboard/volume.json`), deadlines due soon (alerts waiting for acknowledgement),
+unacknowledged alerts and failing sources. `/dashboard/stream` (server-sent events)
+sends the panel again whenever what it shows changed, so the page updates without a
+reload. A department user sees only what is routed to their department.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yuqing.alerts.models import Alert
+from yuqing.alerts.models import Alert, LevelDecision
+from yuqing.analysis import pages as event_pages
 from yuqing.analysis.models import Event
 from yuqing.auth.schemas import Actor
-from yuqing.monitor.models import StoredPost
+from yuqing.core.i18n import use_locale
+from yuqing.db.engine import session_scope
+from yuqing.monitor.models import Source, StoredPost
+from yuqing.plan import service as plan_service
+from yuqing.plan.wording import level_name
 from yuqing.web.deps import ClockDep, SessionDep, scope_of
 from yuqing.web.navigation import page_roles
-from yuqing.web.pages import render
+from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 RECENT = timedelta(hours=24)
+DUE_SOON = timedelta(hours=24)
 LISTED = 10
+POLL_SECONDS = 2.0
+STREAM_POLLS = 150  # 5 minutes; the EventSource then reconnects
+Viewer = Annotated[Actor, Depends(page_roles("/"))]
+
+
+def _levels(session: Session, plan: Any) -> dict[str, list[tuple[str, int]]]:
+    """How many standing events each level has, proposed and decided (plan names)."""
+    rows = session.execute(
+        select(LevelDecision.event_id, LevelDecision.status, LevelDecision.proposed_level,
+               LevelDecision.level)
+        .join(Event, Event.id == LevelDecision.event_id)
+        .where(LevelDecision.status != "superseded", Event.merged_into.is_(None))
+        .order_by(LevelDecision.id)
+    ).all()  # fmt: skip
+    latest = {event_id: (status, proposed, level) for event_id, status, proposed, level in rows}
+    proposed: Counter[str] = Counter()
+    confirmed: Counter[str] = Counter()
+    for status, proposed_level, level in latest.values():
+        if status == "proposed":
+            proposed[level_name(plan, proposed_level)] += 1
+        elif status in ("confirmed", "changed") and level:
+            confirmed[level_name(plan, level)] += 1
+    return {"proposed": sorted(proposed.items()), "confirmed": sorted(confirmed.items())}
 
 
 def summary(*, session: Session, now: datetime) -> dict[str, Any]:
@@ -36,6 +70,11 @@ def summary(*, session: Session, now: datetime) -> dict[str, Any]:
     since = now - RECENT
     count = func.count()
     live = Event.merged_into.is_(None)
+    plan = plan_service.get_active_plan(session=session)
+    open_alert = Alert.acknowledged_at.is_(None)
+    hot = session.scalars(
+        select(Event).where(live, Event.last_at >= since).order_by(Event.heat.desc()).limit(LISTED)
+    ).all()
     return {
         "events": session.scalar(select(count).select_from(Event).where(live)) or 0,
         "events_recent": session.scalar(
@@ -46,34 +85,135 @@ def summary(*, session: Session, now: datetime) -> dict[str, Any]:
             select(count).select_from(StoredPost).where(StoredPost.published_at >= since)
         )
         or 0,
-        "hot_events": session.scalars(
-            select(Event)
-            .where(live, Event.last_at >= since)
-            .order_by(Event.heat.desc())
-            .limit(LISTED)
-        ).all(),
-        "open_alerts": session.scalar(
-            select(count).select_from(Alert).where(Alert.acknowledged_at.is_(None))
-        )
-        or 0,
+        "hot_events": hot,
+        "open_alerts": session.scalar(select(count).select_from(Alert).where(open_alert)) or 0,
         "latest_open_alerts": session.scalars(
+            select(Alert).where(open_alert).order_by(Alert.created_at.desc()).limit(LISTED)
+        ).all(),
+        "due_soon": session.scalars(
             select(Alert)
-            .where(Alert.acknowledged_at.is_(None))
-            .order_by(Alert.created_at.desc())
+            .where(open_alert, Alert.ack_due_at.is_not(None), Alert.ack_due_at <= now + DUE_SOON)
+            .order_by(Alert.ack_due_at)
             .limit(LISTED)
         ).all(),
+        "failing_sources": session.scalars(
+            select(Source)
+            .where(Source.enabled.is_(True), Source.consecutive_failures > 0)
+            .order_by(Source.consecutive_failures.desc())
+            .limit(LISTED)
+        ).all(),
+        "levels": _levels(session, plan),
+        "level_names": {lvl.id: lvl.name for lvl in plan.levels} if plan else {},
     }
+
+
+def fingerprint(*, session: Session) -> tuple[Any, ...]:
+    """Cheap figures that change whenever the dashboard's would (index reads only)."""
+    return (
+        session.scalar(select(func.max(StoredPost.pk))),
+        session.scalar(select(func.max(Event.updated_at))),
+        session.scalar(select(func.max(Alert.id))),
+        session.scalar(
+            select(func.count()).select_from(Alert).where(Alert.acknowledged_at.is_(None))
+        ),
+        session.scalar(select(func.max(LevelDecision.decided_at))),
+        session.scalar(select(func.max(LevelDecision.id))),
+        session.scalar(select(func.sum(Source.consecutive_failures))),
+    )
+
+
+def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """Posts published per hour over the last 24 hours and per day over the last 7 days
+    (local days of the plan's zone): one indexed count per bucket, so it stays fast on a
+    large store and reads the same on SQLite and PostgreSQL."""
+
+    def count(start: datetime, end: datetime) -> int:
+        return session.scalar(
+            select(func.count()).select_from(StoredPost)
+            .where(StoredPost.published_at >= start, StoredPost.published_at < end)
+        ) or 0  # fmt: skip
+
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    hours = [hour - timedelta(hours=h) for h in range(23, -1, -1)]
+    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    days = [today - timedelta(days=d) for d in range(6, -1, -1)]
+    return {
+        "hours": {
+            "labels": [h.astimezone(zone).strftime("%H:%M") for h in hours],
+            "posts": [count(h, h + timedelta(hours=1)) for h in hours],
+        },
+        "days": {
+            "labels": [d.strftime("%m-%d") for d in days],
+            "posts": [count(d, d + timedelta(days=1)) for d in days],
+        },
+    }
+
+
+def _context(request: Request, user: Actor, session: Session, now: datetime) -> dict[str, Any]:
+    scope = scope_of(user)
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    if scope.department is not None:
+        mine = event_pages.listed(session=session, department=scope.department, limit=LISTED)
+        return {"figures": None, "mine": mine, "zone": zone}
+    return {"figures": summary(session=session, now=now), "zone": zone}
 
 
 @router.get("/", response_class=HTMLResponse, tags=["pages"])
 def read_dashboard(
-    request: Request,
-    user: Annotated[Actor, Depends(page_roles("/"))],
-    session: SessionDep,
-    clock: ClockDep,
+    request: Request, user: Viewer, session: SessionDep, clock: ClockDep
 ) -> HTMLResponse:
     """The dashboard."""
-    scoped = scope_of(user).department is not None
-    figures = None if scoped else summary(session=session, now=clock.now())
+    return render(request, "dashboard.html", _context(request, user, session, clock.now()))
+
+
+@router.get("/dashboard/volume.json", tags=["pages"])
+def read_volume(
+    request: Request, user: Viewer, session: SessionDep, clock: ClockDep
+) -> JSONResponse:
+    """Posts per hour (24 h) and per day (7 days), for the dashboard's charts."""
+    if scope_of(user).department is not None:
+        return JSONResponse(
+            {"hours": {"labels": [], "posts": []}, "days": {"labels": [], "posts": []}}
+        )
     zone = ZoneInfo(request.app.state.settings.timezone)
-    return render(request, "dashboard.html", {"figures": figures, "zone": zone})
+    return JSONResponse(volume(session=session, now=clock.now(), zone=zone))
+
+
+@router.get("/dashboard/stream", tags=["pages"])
+async def stream_dashboard(
+    request: Request,
+    user: Viewer,
+    polls: Annotated[int, Query(ge=1, le=STREAM_POLLS)] = STREAM_POLLS,
+) -> StreamingResponse:
+    """Server-sent events: the dashboard's panel again each time its figures change."""
+    sessions = request.app.state.sessions
+    clock = request.app.state.clock
+    template = TEMPLATES.env.get_template("dashboard_panel.html")
+
+    def panel(seen: tuple[Any, ...] | None) -> tuple[tuple[Any, ...], str | None]:
+        with session_scope(sessions) as session:
+            now_seen = fingerprint(session=session)
+            if now_seen == seen:
+                return now_seen, None
+            context = _context(request, user, session, clock.now())
+            with use_locale(user.language):
+                return now_seen, template.render(user=user, **context)
+
+    async def events() -> AsyncIterator[str]:
+        seen: tuple[Any, ...] | None = None
+        yield "retry: 3000\n\n"
+        for poll in range(polls):
+            if await request.is_disconnected():
+                return
+            seen_now, html = await asyncio.to_thread(panel, seen)
+            if html is not None and poll > 0:  # the page itself holds the first
+                data = "\n".join(f"data: {line}" for line in html.splitlines())
+                yield f"event: panel\n{data}\n\n"
+            elif poll > 0:
+                yield ": idle\n\n"
+            seen = seen_now
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )

@@ -24,17 +24,22 @@ from yuqing.web.navigation import ROLE_LABELS, menu
 from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, request_actor
 
 PACKAGE = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates"), str(PACKAGE / "auth" / "templates")]
+TEMPLATE_DIRS = [
+    str(PACKAGE / context / "templates")
+    for context in ("web", "auth", "analysis", "monitor", "alerts", "plan")
+]
 
 TEMPLATES = Jinja2Templates(directory=TEMPLATE_DIRS)  # autoescape on for .html
 install_i18n(TEMPLATES.env)  # pages speak through the catalogs (zh_CN first, en)
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
 
-def localtime(moment: datetime | None, zone: ZoneInfo | str = "Asia/Shanghai") -> str:
-    """`moment` as people read it: minutes, in the plan's time zone (`zone`)."""
-    if moment is None:
+def localtime(moment: datetime | str | None, zone: ZoneInfo | str = "Asia/Shanghai") -> str:
+    """`moment` (or its ISO text) as people read it: minutes, in the plan's time zone."""
+    if moment is None or moment == "":
         return "-"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     place = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     return moment.astimezone(place).strftime("%Y-%m-%d %H:%M")
 

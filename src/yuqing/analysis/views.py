@@ -1,0 +1,185 @@
+"""The event pages: `/events` (standing events, hottest first) and `/events/{id}` (its
+figures, chart, spread path, representative posts with their copies, the proposed level
+with its reasons as sentences), and the decisions on it: confirm, change (with a
+reason) or dismiss the level, merge another event into it, split posts out of it.
+
+Every decision goes to the audit trail in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from yuqing.alerts import levels
+from yuqing.analysis import pages as reading
+from yuqing.analysis import service
+from yuqing.auth.audit import record
+from yuqing.auth.schemas import Actor, Role
+from yuqing.core.errors import InvalidInput
+from yuqing.core.i18n import _
+from yuqing.plan import service as plan_service
+from yuqing.plan.schema import Plan
+from yuqing.plan.wording import level_name, percent, tier_name
+from yuqing.web.deps import ClockDep, Scope, SessionDep, require_role
+from yuqing.web.navigation import page_roles
+from yuqing.web.pages import render
+from yuqing.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+# Who decides on a level (alerts/levels.py: the plan's deciding roles) and who may
+# merge or split events (the people who watch them every day).
+DECIDERS: tuple[Role, ...] = ("leader", "office")
+EDITORS: tuple[Role, ...] = ("admin", "office", "leader", "monitor")
+Reader = Annotated[Actor, Depends(page_roles("/events"))]
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(request.app.state.settings.timezone)
+
+
+def _event_in_scope(session: Any, event_id: str, scope: Any) -> Any:
+    event = service.get_or_raise(session=session, event_id=event_id)
+    scope.check(reading.department_of(event))
+    return event
+
+
+@router.get("/events", response_class=HTMLResponse, tags=["pages"])
+def read_events(request: Request, user: Reader, session: SessionDep, scope: Scope) -> HTMLResponse:
+    """Standing events, hottest first, with their level by the plan's name."""
+    events = reading.listed(session=session, department=scope.department)
+    plan = plan_service.get_active_plan(session=session)
+    decisions = reading.levels_by_event(session=session, event_ids=[e.id for e in events])
+    rows = [
+        {
+            "event": e,
+            "negative": percent(e.negative / e.posts) if e.posts else "-",
+            "tier": tier_name(e.top_tier),
+            "proposed": level_name(plan, decisions[e.id].proposed_level)
+            if e.id in decisions
+            else None,
+            "status": decisions[e.id].status if e.id in decisions else None,
+            "level": level_name(plan, decisions[e.id].level)
+            if e.id in decisions and decisions[e.id].level
+            else None,
+        }
+        for e in events
+    ]
+    return render(request, "analysis/events.html", {"rows": rows, "zone": _zone(request)})
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse, tags=["pages"])
+def read_event(
+    event_id: str,
+    request: Request,
+    user: Reader,
+    session: SessionDep,
+    clock: ClockDep,
+    scope: Scope,
+) -> HTMLResponse:
+    """One event: figures, spread, posts and copies, the level and the decisions."""
+    event = _event_in_scope(session, event_id, scope)
+    plan = plan_service.get_active_plan(session=session)
+    facts = service.facts(session=session, event=event, now=clock.now())
+    # The first post is often also the most engaged: each post once.
+    representatives = list({r["id"]: r for r in facts["representative_posts"]}.values())
+    context = {
+        "event": event,
+        "facts": facts,
+        "negative": percent(facts["negative_share"]),
+        "tier": tier_name(event.top_tier),
+        "spread": facts["spread_path"],
+        "representatives": representatives,
+        "copies": reading.copies_of(session=session, post_ids=[r["id"] for r in representatives]),
+        "level": reading.level_of(session=session, event_id=event.id, plan=plan),
+        "plan_levels": [(lvl.id, lvl.name) for lvl in plan.levels] if plan else [],
+        "may_decide": user.role in DECIDERS,
+        "may_edit": user.role in EDITORS,
+        "zone": _zone(request),
+        "tier_name": tier_name,
+    }
+    return render(request, "analysis/event.html", context)
+
+
+@router.get("/events/{event_id}/series.json", tags=["pages"])
+def read_event_series(
+    event_id: str, user: Reader, session: SessionDep, scope: Scope
+) -> JSONResponse:
+    """Hourly volume and negative share, for the event page's chart."""
+    _event_in_scope(session, event_id, scope)
+    return JSONResponse(reading.series(session=session, event_id=event_id))
+
+
+def _plan_or_refuse(session: Any) -> Plan:
+    plan = plan_service.get_active_plan(session=session)
+    if plan is None:
+        raise InvalidInput(_("no plan is loaded (yuqing plan load FILE)"))
+    return plan
+
+
+@router.post("/events/{event_id}/level", tags=["pages"])
+def decide_level(
+    event_id: str,
+    user: Annotated[Actor, Depends(require_role(*DECIDERS))],
+    session: SessionDep,
+    clock: ClockDep,
+    scope: Scope,
+    action: Annotated[str, Form()],
+    level: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Confirm, change (with a reason) or dismiss the proposed level."""
+    _event_in_scope(session, event_id, scope)
+    plan = _plan_or_refuse(session)
+    before = levels.current(session=session, event_id=event_id)
+    was = {"status": before.status, "proposed_level": before.proposed_level}
+    decision = levels.decide(
+        session=session, clock=clock, plan=plan, event_id=event_id, by=user.name,
+        action=action, level=level or None, reason=reason.strip() or None, role=user.role,
+    )  # fmt: skip
+    record(
+        session=session, clock=clock, actor=user.name, action=f"level.{decision.status}",
+        target=f"event:{event_id}", before=was,
+        after={"status": decision.status, "level": decision.level, "reason": decision.reason},
+    )  # fmt: skip
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+
+@router.post("/events/{event_id}/merge", tags=["pages"])
+def merge_event(
+    event_id: str,
+    user: Annotated[Actor, Depends(require_role(*EDITORS))],
+    session: SessionDep,
+    clock: ClockDep,
+    other_id: Annotated[str, Form()],
+) -> RedirectResponse:
+    """Merge another event into this one."""
+    service.merge(session=session, clock=clock, keep_id=event_id, other_id=other_id.strip())
+    record(
+        session=session, clock=clock, actor=user.name, action="event.merged",
+        target=f"event:{event_id}", after={"merged": other_id.strip()},
+    )  # fmt: skip
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+
+@router.post("/events/{event_id}/split", tags=["pages"])
+def split_event(
+    event_id: str,
+    user: Annotated[Actor, Depends(require_role(*EDITORS))],
+    session: SessionDep,
+    clock: ClockDep,
+    post_ids: Annotated[list[str], Form()],
+) -> RedirectResponse:
+    """Move the chosen posts out of this event into a new one."""
+    decision = service.split(
+        session=session, clock=clock, event_id=event_id, post_ids=post_ids, by=user.name
+    )
+    record(
+        session=session, clock=clock, actor=user.name, action="event.split",
+        target=f"event:{event_id}",
+        after={"new_event": decision.new_event_id, "posts": list(post_ids)},
+    )  # fmt: skip
+    return RedirectResponse(f"/events/{decision.new_event_id}", status_code=303)

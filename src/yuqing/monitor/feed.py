@@ -1,0 +1,144 @@
+"""What the live feed reads and writes: kept posts with filters, newer than a pk, and a
+monitor's review of a post (confirmed or dismissed, tags, a sentiment correction)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from yuqing.alerts.models import LevelDecision
+from yuqing.analysis.models import EventPost, SentimentCorrection
+from yuqing.analysis.sentiment.model import LABELS
+from yuqing.core.clock import Clock
+from yuqing.core.errors import InvalidInput, NotFound
+from yuqing.core.i18n import N_, _
+from yuqing.monitor.models import PostWatch, StoredPost
+from yuqing.monitor.posts import MEDIA_TIERS
+
+# The sentiments as the feed names them (translated where shown).
+SENTIMENT_NAMES = {
+    "negative": N_("negative"),
+    "neutral": N_("neutral"),
+    "positive": N_("positive"),
+    "unknown": N_("unknown"),
+}
+SHOWN = 50
+REVIEWS = ("confirmed", "dismissed")
+MAX_TAG = 40
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """The feed's filters; empty strings mean "any"."""
+
+    watch: str = ""
+    source: str = ""
+    tier: str = ""
+    sentiment: str = ""
+    level: str = ""
+
+    def query(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+def _filtered(stmt: Select[Any], f: FeedFilter) -> Select[Any]:
+    if f.watch:
+        stmt = stmt.where(
+            StoredPost.pk.in_(select(PostWatch.post_pk).where(PostWatch.watch == f.watch))
+        )
+    if f.source:
+        stmt = stmt.where(StoredPost.source == f.source)
+    if f.tier:
+        if f.tier not in MEDIA_TIERS:
+            raise InvalidInput(_("unknown media tier {tier!r}").format(tier=f.tier))
+        stmt = stmt.where(StoredPost.media_tier == f.tier)
+    if f.sentiment:
+        stmt = stmt.where(StoredPost.sentiment_label == f.sentiment)
+    if f.level:
+        in_level = (
+            select(EventPost.post_pk)
+            .join(LevelDecision, LevelDecision.event_id == EventPost.event_id)
+            .where(
+                LevelDecision.status != "superseded",
+                (LevelDecision.level == f.level)
+                | (
+                    (LevelDecision.status == "proposed") & (LevelDecision.proposed_level == f.level)
+                ),
+            )
+        )
+        stmt = stmt.where(StoredPost.pk.in_(in_level))
+    return stmt
+
+
+def latest(
+    *, session: Session, f: FeedFilter, after: int = 0, limit: int = SHOWN
+) -> list[StoredPost]:
+    """Kept posts newest first (by arrival); only those after pk `after` when given."""
+    stmt = _filtered(select(StoredPost), f)
+    if after:
+        stmt = stmt.where(StoredPost.pk > after)
+    return list(session.scalars(stmt.order_by(StoredPost.pk.desc()).limit(limit)).all())
+
+
+def sources(*, session: Session) -> list[str]:
+    return [s for s in session.scalars(select(StoredPost.source).distinct().limit(200)) if s]
+
+
+def watches(*, session: Session) -> list[str]:
+    return list(session.scalars(select(PostWatch.watch).distinct().limit(200)))
+
+
+def _post(session: Session, pk: int) -> StoredPost:
+    post = session.get(StoredPost, pk)
+    if post is None:
+        raise NotFound(_("no post {pk}").format(pk=pk))
+    return post
+
+
+def review(*, session: Session, clock: Clock, pk: int, by: str, verdict: str) -> tuple[Any, Any]:
+    """Confirm or dismiss a post; gives (before, after) for the audit trail."""
+    if verdict not in REVIEWS:
+        raise InvalidInput(
+            _("a review is confirmed or dismissed, not {verdict!r}").format(verdict=verdict)
+        )
+    post = _post(session, pk)
+    before = post.annotations.get("review")
+    after = {"verdict": verdict, "by": by, "at": clock.now().isoformat()}
+    post.annotations = {**post.annotations, "review": after}
+    return before, after
+
+
+def tag(*, session: Session, pk: int, tag: str) -> tuple[list[str], list[str]]:
+    """Add a tag to a post; gives the tags before and after."""
+    cleaned = " ".join(tag.split())
+    if not cleaned or len(cleaned) > MAX_TAG:
+        raise InvalidInput(_("a tag has 1 to {n} characters").format(n=MAX_TAG))
+    post = _post(session, pk)
+    before = list(post.annotations.get("tags", []))
+    after = before if cleaned in before else [*before, cleaned]
+    post.annotations = {**post.annotations, "tags": after}
+    return before, after
+
+
+def correct_sentiment(
+    *, session: Session, clock: Clock, pk: int, by: str, label: str
+) -> SentimentCorrection:
+    """Store a person's sentiment for a post (a row training reads) and show it from now on."""
+    if label not in LABELS:
+        raise InvalidInput(
+            _("sentiment must be one of {labels}, not {label!r}").format(
+                labels=", ".join(LABELS), label=label
+            )
+        )
+    post = _post(session, pk)
+    correction = SentimentCorrection(
+        post_pk=post.pk, text=f"{post.title}\n{post.text}".strip(), predicted=post.sentiment_label,
+        label=label, corrected_by=by, corrected_at=clock.now(),
+    )  # fmt: skip
+    session.add(correction)
+    post.sentiment_label = label
+    session.flush()
+    return correction

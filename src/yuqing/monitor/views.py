@@ -1,0 +1,166 @@
+"""The live feed `/feed`: kept posts as they arrive (server-sent events), with filters,
+and a monitor's review of each post: confirm or dismiss, tag, correct its sentiment.
+
+The stream sends each new post as its rendered list item (escaped by Jinja2, as on the
+page), so the page's script only inserts what the server wrote. Every review goes to the
+audit trail in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+
+from yuqing.auth.audit import record
+from yuqing.auth.schemas import Actor
+from yuqing.core.i18n import use_locale
+from yuqing.db.engine import session_scope
+from yuqing.monitor import feed
+from yuqing.monitor.models import StoredPost
+from yuqing.plan.wording import tier_name
+from yuqing.web.deps import ClockDep, SessionDep
+from yuqing.web.navigation import page_roles
+from yuqing.web.pages import TEMPLATES, render
+from yuqing.web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+Monitor = Annotated[Actor, Depends(page_roles("/feed"))]
+POLL_SECONDS = 0.5  # how often the stream looks for new posts (issue 12: seen within 1 s)
+STREAM_POLLS = 600
+
+
+def _filter(
+    watch: str = "", source: str = "", tier: str = "", sentiment: str = "", level: str = ""
+) -> feed.FeedFilter:
+    return feed.FeedFilter(watch=watch, source=source, tier=tier, sentiment=sentiment, level=level)
+
+
+Filter = Annotated[feed.FeedFilter, Depends(_filter)]
+
+
+def _row_context(request: Request, user: Actor) -> dict[str, object]:
+    return {
+        "zone": ZoneInfo(request.app.state.settings.timezone),
+        "tier_name": tier_name,
+        "csrf_field": "csrf_token",
+        "csrf_token": user.csrf_token,
+        "labels": ("negative", "neutral", "positive"),
+    }
+
+
+@router.get("/feed", response_class=HTMLResponse, tags=["pages"])
+def read_feed(request: Request, user: Monitor, session: SessionDep, f: Filter) -> HTMLResponse:
+    """The latest kept posts with the filters, and the live stream of new ones."""
+    posts = feed.latest(session=session, f=f)
+    return render(
+        request,
+        "monitor/feed.html",
+        {
+            **_row_context(request, user),
+            "posts": posts,
+            "filters": f,
+            "after": posts[0].pk if posts else 0,
+            "sources": feed.sources(session=session),
+            "watches": feed.watches(session=session),
+            "tiers": ("central", "provincial", "municipal", "local", "self"),
+        },
+    )
+
+
+@router.get("/feed/stream", tags=["pages"])
+async def stream_feed(
+    request: Request,
+    user: Monitor,
+    f: Filter,
+    after: Annotated[int, Query(ge=0)] = 0,
+    polls: Annotated[int, Query(ge=1, le=STREAM_POLLS)] = STREAM_POLLS,
+) -> StreamingResponse:
+    """Server-sent events: each new kept post (matching the filters) as an `<li>`.
+
+    The stream ends after `polls` looks (5 minutes); the browser's EventSource then
+    reconnects with `Last-Event-ID`, so it goes on from the last post it got.
+    """
+    resumed = request.headers.get("last-event-id", "")
+    if resumed.isdigit():
+        after = max(after, int(resumed))
+    sessions = request.app.state.sessions
+    template = TEMPLATES.env.get_template("monitor/post_row.html")
+    context = _row_context(request, user)
+
+    def newer(last: int) -> list[StoredPost]:
+        with session_scope(sessions) as session:
+            posts = feed.latest(session=session, f=f, after=last, limit=20)
+            session.expunge_all()
+            return posts
+
+    async def events() -> AsyncIterator[str]:
+        last = after
+        yield "retry: 2000\n\n"
+        for _poll in range(polls):
+            if await request.is_disconnected():
+                return
+            posts = await asyncio.to_thread(newer, last)
+            for post in reversed(posts):
+                with use_locale(user.language):
+                    html = template.render(post=post, **context)
+                data = "\n".join(f"data: {line}" for line in html.splitlines())
+                yield f"id: {post.pk}\nevent: post\n{data}\n\n"
+                last = max(last, post.pk)
+            if not posts:
+                yield ": idle\n\n"  # keeps proxies from closing a quiet stream
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+def _back(request: Request) -> RedirectResponse:
+    referer = request.headers.get("referer", "")
+    path = "/feed"
+    if referer.startswith(str(request.base_url)):
+        path = "/" + referer[len(str(request.base_url)) :]
+    return RedirectResponse(path if path.startswith("/feed") else "/feed", status_code=303)
+
+
+@router.post("/feed/{pk}/review", tags=["pages"])
+def review_post(
+    pk: int, request: Request, user: Monitor, session: SessionDep, clock: ClockDep,
+    verdict: Annotated[str, Form()],
+) -> RedirectResponse:  # fmt: skip
+    """Confirm a post as relevant, or dismiss it."""
+    before, after = feed.review(session=session, clock=clock, pk=pk, by=user.name, verdict=verdict)
+    record(session=session, clock=clock, actor=user.name, action=f"post.{verdict}",
+           target=f"post:{pk}", before=before, after=after)  # fmt: skip
+    return _back(request)
+
+
+@router.post("/feed/{pk}/tag", tags=["pages"])
+def tag_post(
+    pk: int, request: Request, user: Monitor, session: SessionDep, clock: ClockDep,
+    tag: Annotated[str, Form()],
+) -> RedirectResponse:  # fmt: skip
+    """Add a tag to a post."""
+    before, after = feed.tag(session=session, pk=pk, tag=tag)
+    record(session=session, clock=clock, actor=user.name, action="post.tagged",
+           target=f"post:{pk}", before=before, after=after)  # fmt: skip
+    return _back(request)
+
+
+@router.post("/feed/{pk}/sentiment", tags=["pages"])
+def correct_sentiment(
+    pk: int, request: Request, user: Monitor, session: SessionDep, clock: ClockDep,
+    label: Annotated[str, Form()],
+) -> RedirectResponse:  # fmt: skip
+    """Correct a post's sentiment (kept for the next sentiment model)."""
+    correction = feed.correct_sentiment(
+        session=session, clock=clock, pk=pk, by=user.name, label=label
+    )
+    record(session=session, clock=clock, actor=user.name, action="post.sentiment_corrected",
+           target=f"post:{pk}", before=correction.predicted, after=correction.label)  # fmt: skip
+    return _back(request)

@@ -1,0 +1,242 @@
+"""Browser journeys: Debian's Chromium (headless) through Playwright against a real
+uvicorn server on 127.0.0.1 (issue 12). One browser and one server for the module, so
+the journeys stay fast; each journey opens its own browser context (its own cookies).
+
+Screenshots of the main pages, desktop (1280 wide) and phone (390 wide), go to
+`test-output/screenshots/` for review (docs/web.md shows a few of them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Store
+from tests.web.conftest import PASSWORD, SERVICE_TOKEN, add_user
+from tests.web.pages_data import EVENT, OTHER, fill
+from tests.web.test_api_posts import serving
+from yuqing.core.clock import FrozenClock
+from yuqing.core.settings import Settings
+from yuqing.db.engine import make_engine
+from yuqing.db.migrate import upgrade
+from yuqing.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+
+Page = Any  # playwright's Page (imported lazily above)
+WAIT_MS = 5000
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, httpx.Client]]:
+    """The app over a filled SQLite store under uvicorn: its URL and an API client."""
+    from datetime import UTC, datetime
+
+    home = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{home / 'yuqing.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    store = Store("sqlite", url, engine)
+    clock = FrozenClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    for name, role, department in (
+        ("monitor", "monitor", None), ("leader", "leader", None), ("admin", "admin", None),
+        ("office", "office", None), ("department2", "department", "health"),
+        ("locked", "monitor", None),
+    ):  # fmt: skip
+        add_user(store, clock, name, role, department)
+    fill(store, clock)
+    web = create_app(engine=engine, clock=clock, settings=Settings(home=home, db_url=url),
+                     api_tokens=[SERVICE_TOKEN])  # fmt: skip
+    with serving(web) as client:
+        yield str(client.base_url), client
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any, site: tuple[str, httpx.Client]) -> Iterator[Callable[..., Page]]:
+    """A new page (own cookies) at the site, 1280 wide unless told; console errors kept."""
+    contexts: list[Any] = []
+
+    def make(width: int = 1280) -> Page:
+        context = browser.new_context(base_url=site[0], viewport={"width": width, "height": 900},
+                                      locale="zh-CN")  # fmt: skip
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.errors = []  # type: ignore[attr-defined]
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        # Scripts that fail, and assets that do not load (a 403 page is a page, not an error).
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error" and "Failed to load" not in m.text and page.errors.append(m.text)
+            ),
+        )
+        page.on(
+            "response",
+            lambda r: (
+                r.status == 404 and "/static/" in r.url and page.errors.append(f"404 {r.url}")
+            ),
+        )
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+def push(client: httpx.Client, post_id: str, text: str) -> None:
+    body = {"id": post_id, "source": "县论坛", "title": text[:30], "text": text,
+            "published_at": "2026-03-02T08:30:00+08:00"}  # fmt: skip
+    answer = client.post("/api/v1/posts", json=[body],
+                         headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["stored"] == 1, answer.text
+
+
+def test_a_monitor_sees_a_post_arrive_live_and_confirms_it(
+    open_page: Callable[..., Page], site: tuple[str, httpx.Client]
+) -> None:
+    page = open_page()
+    sign_in(page, "monitor")
+    page.goto("/feed")
+    page.wait_for_selector("#feed li.post")
+    push(site[1], "live-1", "明德县第一中学门口施工，家长接送不便")
+    item = page.locator("#feed li.new", has_text="明德县第一中学门口施工")
+    item.wait_for()  # arrived over the stream, no reload
+    shoot(page, "feed")
+    item.get_by_role("button", name="确认").click()
+    page.wait_for_url(re.compile(r"/feed"))
+    assert "已确认" in page.locator("#feed li.post", has_text="明德县第一中学门口施工").inner_text()
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_hostile_post_text_shows_as_text_and_runs_nothing(open_page: Callable[..., Page]) -> None:
+    page = open_page()
+    sign_in(page, "monitor")
+    page.goto("/feed")
+    assert "<script>window.pwned=1</script>" in page.locator("#feed").inner_text()
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert page.locator("#feed img").count() == 0
+
+
+def test_a_leader_confirms_a_proposed_level(open_page: Callable[..., Page]) -> None:
+    page = open_page()
+    sign_in(page, "leader")
+    page.goto(f"/events/{EVENT}")
+    assert "负面占比 100%，超过预案规定的 50%" in page.inner_text("main")
+    page.wait_for_selector("#event-chart canvas")  # ECharts drew the series
+    shoot(page, "event")
+    page.get_by_role("button", name="确认重大").click()
+    page.wait_for_selector("text=级别：重大，由 leader 决定")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_admin_edits_a_watch_and_sees_the_column_of_a_syntax_error(
+    open_page: Callable[..., Page],
+) -> None:
+    page = open_page()
+    sign_in(page, "admin")
+    page.goto("/admin/watches")
+    page.fill("#watch-name", "食堂")
+    page.fill("#watch-rule", "食堂 AND (发霉 OR")
+    error = page.locator("#rule-check [role=alert]")
+    error.wait_for()  # checked as typed (htmx), no submit
+    assert "第 14 列" in error.inner_text()
+    shoot(page, "watches")
+    page.fill("#watch-rule", "食堂 AND (发霉 OR 变质)")
+    page.locator("#rule-check .ok").wait_for()
+    assert "食堂饭菜发霉" in page.inner_text("#rule-check")
+    page.get_by_role("button", name="保存监测方案").click()
+    page.wait_for_selector("td >> text=食堂 AND (发霉 OR 变质)")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_department_user_is_refused_another_departments_event(
+    open_page: Callable[..., Page],
+) -> None:
+    page = open_page()
+    sign_in(page, "department2")
+    answer = page.goto(f"/events/{EVENT}")
+    assert answer is not None and answer.status == 403
+    assert "此事项属于其他部门" in page.inner_text("main") or answer.status == 403
+    assert page.goto(f"/events/{OTHER}").status == 403  # routed to nobody: not theirs
+    assert page.goto("/feed").status == 403
+    assert page.goto("/admin/watches").status == 403
+
+
+def test_a_post_without_its_csrf_token_is_refused(open_page: Callable[..., Page]) -> None:
+    page = open_page()
+    sign_in(page, "monitor")
+    page.goto("/feed")
+    refused = page.request.post("/feed/1/review", form={"verdict": "dismissed"})
+    assert refused.status == 403
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    accepted = page.request.post("/feed/1/review", form={"verdict": "dismissed", "csrf_token": token},
+                                 max_redirects=0)  # fmt: skip
+    assert accepted.status == 303
+
+
+def test_a_locked_out_user_cannot_sign_in(open_page: Callable[..., Page]) -> None:
+    page = open_page()
+    for _ in range(5):
+        sign_in(page, "locked", "wrong password")
+    sign_in(page, "locked")  # the right password, during the lock
+    assert "登录失败次数过多" in page.inner_text("main")
+    assert page.url.endswith("/login")
+
+
+def test_the_dashboard_updates_live_and_the_main_pages_fit_a_phone(
+    open_page: Callable[..., Page], site: tuple[str, httpx.Client]
+) -> None:
+    page = open_page()
+    sign_in(page, "office")
+    page.goto("/")
+    page.wait_for_selector("[data-part=hours] canvas")
+    before = page.inner_text("#dashboard-panel")
+    push(site[1], "live-2", "明德县第二中学食堂饭菜发霉，家长质疑")
+    page.wait_for_selector("#dashboard-panel[data-updated]", timeout=10_000)
+    assert page.inner_text("#dashboard-panel") != before
+    shoot(page, "dashboard")
+    for width in (1280, 390):
+        phone = open_page(width)
+        sign_in(phone, "office")
+        for path, name in (("/", "dashboard"), ("/feed", "feed"), ("/events", "events"),
+                           (f"/events/{EVENT}", "event"), ("/alerts", "alerts"),
+                           ("/search?q=食堂", "search"), ("/plan", "plan"),
+                           ("/admin/watches", "watches")):  # fmt: skip
+            phone.goto(path)
+            if phone.locator("[data-series]").count():
+                phone.wait_for_selector("[data-series] canvas")  # charts drawn before the shot
+            # Nothing wider than the screen: long strings wrap, tables scroll in their box.
+            assert phone.evaluate("document.documentElement.scrollWidth") <= width + 1, path
+            shoot(phone, name)
+        assert phone.errors == []  # type: ignore[attr-defined]

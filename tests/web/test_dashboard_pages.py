@@ -1,0 +1,47 @@
+"""The dashboard: levels by the plan's names, volume, due alerts, failing sources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from tests.web.pages_data import fill
+from yuqing.core.clock import FrozenClock
+from yuqing.monitor.models import Source
+
+SignIn = Callable[[str], tuple[TestClient, str]]
+
+
+def test_the_dashboard_shows_levels_volume_and_failing_sources(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    fill(store, clock)
+    with Session(store.engine) as session:
+        session.add(Source(name="县论坛", kind="rss", url="http://127.0.0.1:1/x", created_at=clock.now(),
+                           consecutive_failures=3, last_error="connection refused",
+                           last_error_at=clock.now()))  # fmt: skip
+        session.commit()
+    client, _csrf = signed_in("office")
+    page = client.get("/").text
+    assert "建议级别（待确认）" in page and '<span class="level">重大</span> 1' in page
+    assert "县论坛" in page and "连续失败 3 次" in page and "connection refused" in page
+    volume = client.get("/dashboard/volume.json").json()
+    assert len(volume["hours"]["posts"]) == 24 and sum(volume["hours"]["posts"]) == 3
+    assert len(volume["days"]["posts"]) == 7 and sum(volume["days"]["posts"]) == 3
+    stream = client.get("/dashboard/stream", params={"polls": 1})
+    assert stream.headers["content-type"].startswith("text/event-stream")
+
+
+def test_a_department_user_sees_their_events_only(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    fill(store, clock)
+    clock.advance(timedelta(minutes=1))
+    client, _csrf = signed_in("department")
+    page = client.get("/").text
+    assert "某中学食堂饭菜发霉" in page and "道路施工扰民" not in page
+    assert client.get("/dashboard/volume.json").json()["hours"]["posts"] == []

@@ -1,0 +1,94 @@
+"""The event pages: the list, an event with its level in words, and the decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from tests.web.pages_data import EVENT, HOSTILE, OTHER, fill
+from yuqing.alerts.models import LevelDecision
+from yuqing.auth.models import AuditEntry
+from yuqing.core.clock import FrozenClock
+
+SignIn = Callable[[str], tuple[TestClient, str]]
+
+
+@pytest.fixture
+def data(store: Store, clock: FrozenClock) -> None:
+    fill(store, clock)
+
+
+def test_the_list_names_levels_as_the_plan_does(data: None, signed_in: SignIn) -> None:
+    client, _csrf = signed_in("monitor")
+    page = client.get("/events")
+    assert page.status_code == 200
+    assert "某中学食堂饭菜发霉" in page.text and "道路施工扰民" in page.text
+    assert "重大" in page.text and ">II<" not in page.text
+
+
+def test_a_department_user_lists_only_their_events(data: None, signed_in: SignIn) -> None:
+    client, _csrf = signed_in("department")
+    page = client.get("/events").text
+    assert "某中学食堂饭菜发霉" in page and "道路施工扰民" not in page
+    assert client.get(f"/events/{OTHER}").status_code == 403
+
+
+def test_the_event_page_says_its_reasons_in_sentences(data: None, signed_in: SignIn) -> None:
+    client, _csrf = signed_in("leader")
+    page = client.get(f"/events/{EVENT}").text
+    assert "负面占比 100%，超过预案规定的 50%" in page
+    assert "min_negative_share" not in page and "negative_share=" not in page
+    assert "重大" in page
+    assert "news.example.cn" in page  # the copy of the first post
+    # Hostile post content is escaped, never markup.
+    assert HOSTILE not in page
+    series = client.get(f"/events/{EVENT}/series.json").json()
+    assert series["posts"] == [1, 1, 1] and series["negative_share"] == [1.0, 1.0, 1.0]
+
+
+def test_a_leader_confirms_the_proposed_level_and_it_is_audited(
+    data: None, signed_in: SignIn, store: Store
+) -> None:
+    client, csrf = signed_in("leader")
+    answer = client.post(f"/events/{EVENT}/level", data={"action": "confirm", "csrf_token": csrf})
+    assert answer.status_code == 303
+    with Session(store.engine) as session:
+        decision = session.scalars(select(LevelDecision)).one()
+        assert (decision.status, decision.level, decision.decided_by) == (
+            "confirmed",
+            "II",
+            "leader",
+        )
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        assert entry is not None and (entry.action, entry.target) == (
+            "level.confirmed",
+            f"event:{EVENT}",
+        )
+    assert "级别：重大，由 leader 决定" in client.get(f"/events/{EVENT}").text
+
+
+def test_changing_a_level_needs_a_reason(data: None, signed_in: SignIn) -> None:
+    client, csrf = signed_in("office")
+    answer = client.post(
+        f"/events/{EVENT}/level", data={"action": "change", "level": "III", "csrf_token": csrf}
+    )
+    assert answer.status_code == 400 or answer.status_code == 422
+    answer = client.post(
+        f"/events/{EVENT}/level",
+        data={"action": "change", "level": "III", "reason": "已澄清", "csrf_token": csrf},
+    )
+    assert answer.status_code == 303
+    assert "已澄清" in client.get(f"/events/{EVENT}").text
+
+
+def test_a_monitor_may_not_decide(data: None, signed_in: SignIn) -> None:
+    client, csrf = signed_in("monitor")
+    page = client.get(f"/events/{EVENT}").text
+    assert 'value="confirm"' not in page
+    answer = client.post(f"/events/{EVENT}/level", data={"action": "confirm", "csrf_token": csrf})
+    assert answer.status_code == 403

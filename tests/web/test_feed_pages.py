@@ -1,0 +1,79 @@
+"""The live feed: posts with filters, the stream, and a monitor's review of a post."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from tests.web.pages_data import HOSTILE, fill
+from yuqing.analysis.models import SentimentCorrection
+from yuqing.auth.models import AuditEntry
+from yuqing.core.clock import FrozenClock
+from yuqing.monitor.models import StoredPost
+
+SignIn = Callable[[str], tuple[TestClient, str]]
+
+
+@pytest.fixture
+def data(store: Store, clock: FrozenClock) -> None:
+    fill(store, clock)
+
+
+def _pk(store: Store, post_id: str) -> int:
+    with Session(store.engine) as session:
+        return session.scalars(select(StoredPost.pk).where(StoredPost.post_id == post_id)).one()
+
+
+def test_the_feed_lists_posts_escaped_and_filters_them(data: None, signed_in: SignIn) -> None:
+    client, _csrf = signed_in("monitor")
+    page = client.get("/feed").text
+    assert "食堂饭菜发霉" in page and HOSTILE not in page
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+    only_news = client.get("/feed", params={"tier": "municipal"}).text
+    assert "news.example.cn ·" in only_news and "weibo.example.cn ·" not in only_news
+    assert client.get("/feed", params={"tier": "nowhere"}).status_code == 422
+
+
+def test_the_stream_sends_newer_posts_as_list_items(
+    data: None, signed_in: SignIn, store: Store
+) -> None:
+    client, _csrf = signed_in("monitor")
+    first = _pk(store, "p1")
+    answer = client.get("/feed/stream", params={"after": first, "polls": 1})
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    assert "event: post" in answer.text and f"id: {_pk(store, 'p3')}" in answer.text
+    assert f'id="post-{first}"' not in answer.text
+    assert "<script>" not in answer.text  # the hostile post is escaped in the stream too
+
+
+def test_a_monitor_reviews_tags_and_corrects_a_post(
+    data: None, signed_in: SignIn, store: Store
+) -> None:
+    client, csrf = signed_in("monitor")
+    pk = _pk(store, "p1")
+    for path, form in (
+        ("review", {"verdict": "confirmed"}),
+        ("tag", {"tag": "食品安全"}),
+        ("sentiment", {"label": "neutral"}),
+    ):
+        answer = client.post(f"/feed/{pk}/{path}", data={**form, "csrf_token": csrf})
+        assert answer.status_code == 303, answer.text
+    with Session(store.engine) as session:
+        post = session.get(StoredPost, pk)
+        assert post is not None
+        assert post.annotations["review"]["verdict"] == "confirmed"
+        assert post.annotations["tags"] == ["食品安全"]
+        assert post.sentiment_label == "neutral"
+        correction = session.scalars(select(SentimentCorrection)).one()
+        assert (correction.predicted, correction.label, correction.corrected_by) == (
+            "negative", "neutral", "monitor",
+        )  # fmt: skip
+        actions = session.scalars(select(AuditEntry.action)).all()
+        assert {"post.confirmed", "post.tagged", "post.sentiment_corrected"} <= set(actions)
+    answer = client.post(f"/feed/{pk}/sentiment", data={"label": "angry", "csrf_token": csrf})
+    assert answer.status_code == 422

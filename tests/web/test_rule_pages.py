@@ -1,0 +1,53 @@
+"""Search with the rule language and the watch editor's live check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from tests.web.pages_data import fill
+from yuqing.auth.models import AuditEntry
+from yuqing.core.clock import FrozenClock
+from yuqing.monitor.models import Watch
+
+SignIn = Callable[[str], tuple[TestClient, str]]
+
+
+def test_search_highlights_hits_and_exports_csv(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    fill(store, clock)
+    client, _csrf = signed_in("monitor")
+    page = client.get("/search", params={"q": "食堂 AND 发霉"}).text
+    assert "<mark>食堂</mark>" in page and "找到" in page
+    bad = client.get("/search", params={"q": "食堂 AND ("}).text
+    assert "第 9 列" in bad  # the end of the rule, where a term was expected
+    export = client.get("/search.csv", params={"q": "发霉"})
+    assert export.headers["content-type"].startswith("text/csv")
+    lines = export.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("id,source") and len(lines) == 3  # p1 and its copy p3
+
+
+def test_the_watch_editor_checks_the_rule_and_saves_it(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    fill(store, clock)
+    client, csrf = signed_in("office")
+    check = client.get("/admin/watches/check", params={"rule": "食堂 OR"}).text
+    assert "第 6 列" in check and 'role="alert"' in check
+    good = client.get("/admin/watches/check", params={"rule": "食堂"}).text
+    assert "规则有效" in good and "<mark>食堂</mark>" in good
+    refused = client.post(
+        "/admin/watches", data={"name": "饮食", "rule": "食堂 OR", "csrf_token": csrf}
+    )
+    assert refused.status_code == 422 and "第 6 列" in refused.text
+    saved = client.post("/admin/watches", data={"name": "饮食", "rule": "食堂", "csrf_token": csrf})
+    assert saved.status_code == 303
+    with Session(store.engine) as session:
+        assert session.scalars(select(Watch.rule).where(Watch.name == "饮食")).one() == "食堂"
+        assert "watch.saved" in session.scalars(select(AuditEntry.action)).all()
+    assert "饮食" in client.get("/admin/watches").text
