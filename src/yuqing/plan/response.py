@@ -42,5 +42,3 @@ class ResponseRules(PlanModel):
     confidential_roles: list[Id] = Field(default_factory=lambda: ["leader"])
     # A reminder goes out this long before each deadline; escalation when it passes.
     remind_before: Duration = timedelta(minutes=15)
-
-
