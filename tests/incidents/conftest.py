@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
+from tests.web.conftest import app, client  # noqa: F401 - pytest fixtures of the API tests
 from yuqing.analysis.models import Event, EventPost
 from yuqing.auth import service as auth_service
 from yuqing.auth.schemas import Actor
@@ -103,8 +104,9 @@ def add_event(session: Session, clock: FrozenClock, event_id: str = "ev-1", post
 
 
 @pytest.fixture(params=PLANS)
-def world(request: pytest.FixtureRequest, store: Store) -> Iterator[World]:
-    clock = FrozenClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # Monday 09:00 in Shanghai
+def world(request: pytest.FixtureRequest, store: Store, clock: FrozenClock) -> Iterator[World]:
+    """An example plan loaded; the clock is Monday 2026-03-02 09:00 in Shanghai."""
+    assert clock.now() == datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     with Session(store.engine) as session:
         plan_service.load(
             session=session,

@@ -30,6 +30,7 @@ from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
+from yuqing.incidents import api as incidents_api
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.web import api_posts, dashboard, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
@@ -199,6 +200,7 @@ def create_app(
     app.include_router(auth_views.router)
     app.include_router(dashboard.router)
     app.include_router(api)
+    app.include_router(incidents_api.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 
