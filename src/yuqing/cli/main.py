@@ -36,6 +36,7 @@ from yuqing.cli import (
     worker,
 )
 from yuqing.core.errors import YuQingError
+from yuqing.incidents import cli as incidents_cli
 
 app = typer.Typer(
     name="yuqing",
@@ -74,6 +75,7 @@ app.add_typer(watches.app, name="watch")
 app.add_typer(events.app, name="events")
 app.add_typer(alerts.app, name="alerts")
 auth_cli.register(app)
+incidents_cli.register(app)
 
 
 def run() -> None:
