@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
-from tests.web.conftest import app, client  # noqa: F401 - pytest fixtures of the API tests
+from tests.web.conftest import app, client, signed_in, users  # noqa: F401 - fixtures
 from yuqing.analysis.models import Event, EventPost
 from yuqing.auth import service as auth_service
 from yuqing.auth.schemas import Actor

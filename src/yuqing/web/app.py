@@ -31,6 +31,7 @@ from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_sessionmaker
 from yuqing.incidents import api as incidents_api
+from yuqing.incidents import views as incidents_views
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.web import api_posts, dashboard, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
@@ -201,6 +202,7 @@ def create_app(
     app.include_router(dashboard.router)
     app.include_router(api)
     app.include_router(incidents_api.router)
+    app.include_router(incidents_views.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 

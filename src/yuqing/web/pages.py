@@ -24,7 +24,11 @@ from yuqing.web.navigation import ROLE_LABELS, menu
 from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, request_actor
 
 PACKAGE = Path(__file__).resolve().parent.parent
-TEMPLATE_DIRS = [str(PACKAGE / "web" / "templates"), str(PACKAGE / "auth" / "templates")]
+TEMPLATE_DIRS = [
+    str(PACKAGE / "web" / "templates"),
+    str(PACKAGE / "auth" / "templates"),
+    str(PACKAGE / "incidents" / "templates"),
+]
 
 TEMPLATES = Jinja2Templates(directory=TEMPLATE_DIRS)  # autoescape on for .html
 install_i18n(TEMPLATES.env)  # pages speak through the catalogs (zh_CN first, en)
