@@ -16,6 +16,7 @@ from yuqing.analysis.models import Event, EventPost
 from yuqing.auth import service as auth_service
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import FrozenClock
+from yuqing.core.i18n import use_locale
 from yuqing.monitor.models import StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.examples import example_plan_text
@@ -42,6 +43,7 @@ class World:
                 name=name,
                 role=role,
                 password=None,
+                language="en",
                 department=department,
             )
             self.actors[name] = auth_service.actor_of(user)
@@ -101,6 +103,13 @@ def add_event(session: Session, clock: FrozenClock, event_id: str = "ev-1", post
         session.add(EventPost(event_id=event_id, post_pk=post.pk, joined_at=now))
     session.flush()
     return event_id
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages in English, so tests read them the way the code writes them."""
+    with use_locale("en"):
+        yield
 
 
 @pytest.fixture(params=PLANS)

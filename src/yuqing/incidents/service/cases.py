@@ -87,7 +87,11 @@ def archive(*, session: Session, clock: Clock, incident: Incident, plan: Plan) -
     posts = _posts(session, incident.id)
     document = {
         "incident": _row(incident),
-        "plan": {"version": incident.plan_version, "organization": plan.organization.name},
+        "plan": {
+            "version": incident.plan_version,
+            "organization": plan.organization.name,
+            "confidential_roles": list(plan.response.confidential_roles),
+        },
         "events": [e["event_id"] for e in _rows(session, IncidentEvent, incident.id)],
         "posts": posts,
         "log": _rows(session, IncidentLog, incident.id),
@@ -115,17 +119,26 @@ def archive(*, session: Session, clock: Clock, incident: Incident, plan: Plan) -
     return case
 
 
+def _may_read(actor: Actor, case: Case) -> bool:
+    """A confidential case stays visible to the people it named and the plan's roles."""
+    incident = case.document["incident"]
+    if not incident.get("confidential"):
+        return True
+    named = {incident["owner"], incident["opened_by"], *incident.get("readers", [])}
+    return actor.name in named or actor.role in case.document["plan"].get("confidential_roles", [])
+
+
 def search(*, session: Session, actor: Actor, query: str = "", limit: int = 50) -> list[Case]:
     require_role(actor, READERS, _("reading the case library"))
-    stmt = select(Case).order_by(Case.archived_at.desc()).limit(limit)
+    stmt = select(Case).order_by(Case.archived_at.desc())
     for word in fold(query).split():
         stmt = stmt.where(Case.search_text.contains(word, autoescape=True))
-    return list(session.scalars(stmt))
+    return [case for case in session.scalars(stmt) if _may_read(actor, case)][:limit]
 
 
 def get_or_raise(*, session: Session, actor: Actor, incident_id: int) -> Case:
     require_role(actor, READERS, _("reading the case library"))
     case = session.get(Case, incident_id)
-    if case is None:
+    if case is None or not _may_read(actor, case):
         raise NotFound(_("no case {id} in the case library").format(id=incident_id))
     return case
