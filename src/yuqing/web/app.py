@@ -1,7 +1,7 @@
 """The web application: sign-in, the pages, the alert acknowledgement page and the API.
 
 The app is built around one store; services are called with a session and the clock.
-Errors of ours map to their HTTP status in one handler (web/errors.py, STYLE §3). Post
+Errors of ours map to their HTTP status in one handler (web/error_pages.py, STYLE §3). Post
 content and alert text are hostile input: Jinja2 escapes everything it renders. Who may
 do what: web/authn.py finds the actor, web/deps.py checks roles, web/security.py adds
 the headers and checks CSRF tokens (docs/web.md).
@@ -33,7 +33,7 @@ from yuqing.db.engine import make_sessionmaker
 from yuqing.incidents import api as incidents_api
 from yuqing.incidents import views as incidents_views
 from yuqing.monitor.pipeline import Pipeline
-from yuqing.web import api_posts, dashboard, errors
+from yuqing.web import api_posts, dashboard, error_pages
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
 from yuqing.web.pages import render
@@ -130,7 +130,7 @@ def create_app(
         ),
     )
     app.add_middleware(SecurityHeaders)
-    errors.install(app)
+    error_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["health"])

@@ -12,7 +12,7 @@ def read_event(event_id: str, user: CurrentUser, session: SessionDep) -> ...:
 
 An anonymous visitor is sent to /login (303) by pages and gets 401 JSON from the API; a
 signed-in user without the role or the department gets 403 (an HTML page or JSON).
-web/errors.py turns these errors into answers; web/authn.py found the actor.
+web/error_pages.py turns these errors into answers; web/authn.py found the actor.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Our errors as answers (STYLE §3: `http_status` is read here and in the CLI only).
 
-The API (/api/…) answers JSON `{"detail": "…"}`: 401 without a valid token, 403 for a
+Pages and the API refuse differently, so the answer depends on the path. The API
+(/api/…) answers JSON `{"detail": "…"}`: 401 without a valid token, 403 for a
 role or department that may not, 429 over a token's rate limit (with Retry-After).
 Pages answer HTML: an anonymous visitor is sent to /login (303), other errors get the
 error page with their status.
