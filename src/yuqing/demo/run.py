@@ -86,6 +86,9 @@ def run_demo(
             for row in rows:
                 echo("  " + post_line(row, settings.timezone))
     _report_levels(engine, settings, echo)
+    from yuqing.incidents.demo import open_demo_incident
+
+    open_demo_incident(engine=engine, clock=clock, echo=echo)
     return summary
 
 
