@@ -77,8 +77,9 @@ def confirm_level(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Incident:
-    """Confirm (or change) the level; drafts and clocks for what the plan requires that
-    are not running yet. A change to a more severe level re-opens the stricter clocks."""
+    """Confirm (or change) the level: drafts and clocks for the reports the plan requires
+    at that level that have no clock yet. A report kind already clocked keeps its clock
+    (a rise to a stricter level adds the kinds the new level asks for, and no more)."""
     incident, plan = get_changeable(
         session,
         actor,
