@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 
 from yuqing.incidents import service
-from yuqing.incidents.models import Statement
-from yuqing.incidents.service import clocks, reading, statements
+from yuqing.incidents.models import DeadlineClock, Statement
+from yuqing.incidents.service import reading, statements
 from yuqing.incidents.service.access import get_visible
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.pages import render
@@ -48,14 +49,13 @@ def read_incidents_page(
         limit=500,
     )
     now = clock.now()
-    late = {
-        i.id
-        for i in found
-        if any(
-            c.state == "running" and c.due_at < now
-            for c in clocks.get_all(session=session, incident_id=i.id)
+    late = set(
+        session.scalars(
+            select(DeadlineClock.incident_id).where(
+                DeadlineClock.state == "running", DeadlineClock.due_at < now
+            )
         )
-    }
+    )
     if overdue:
         found = [i for i in found if i.id in late]
     filters = {

@@ -25,6 +25,7 @@ from yuqing.incidents.service.access import (
     require_role,
 )
 from yuqing.plan import service as plan_service
+from yuqing.plan.schema import Plan
 
 TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
 
@@ -203,8 +204,11 @@ def get_all(
     if department:
         query = query.where(Incident.lead_department == department)
     found: list[Incident] = []
+    plans: dict[int, Plan] = {}  # one read of each plan version, however many incidents
     for incident in session.scalars(query):
-        if may_see(actor, incident, plan_of(session, incident)):
+        if incident.plan_version not in plans:
+            plans[incident.plan_version] = plan_of(session, incident)
+        if may_see(actor, incident, plans[incident.plan_version]):
             found.append(incident)
             if len(found) >= limit:
                 break
