@@ -28,7 +28,7 @@ LEVEL_DECIDERS: frozenset[str] = frozenset({"admin", "office", "leader"})
 
 
 @lru_cache(maxsize=16)
-def _parsed(version: int, yaml_text: str) -> Plan:
+def parsed_plan(version: int, yaml_text: str) -> Plan:
     from yuqing.plan.loading import load_plan_text
 
     return load_plan_text(yaml_text, file=f"plan v{version}")
@@ -37,7 +37,7 @@ def _parsed(version: int, yaml_text: str) -> Plan:
 def plan_of(session: Session, incident: Incident) -> Plan:
     """The plan version the incident was opened under (a later plan does not change it)."""
     stored = plan_service.get_or_raise(session=session, version=incident.plan_version)
-    return _parsed(stored.version, stored.yaml_text)
+    return parsed_plan(stored.version, stored.yaml_text)
 
 
 def may_see(actor: Actor, incident: Incident, plan: Plan) -> bool:

@@ -20,6 +20,7 @@ from yuqing.incidents.service.access import (
     OPENERS,
     get_changeable,
     may_see,
+    parsed_plan,
     plan_of,
     record,
     require_role,
@@ -92,7 +93,7 @@ def open_incident(
         raise InvalidInput(_("an incident needs a title"), where="title")
     if actor.role == "department":
         lead_department = actor.department  # a department opens cases of its own only
-    plan = plan_service.parse(stored)
+    plan = parsed_plan(stored.version, stored.yaml_text)  # parsed once per version
     if domain is not None and domain not in {d.id for d in plan.sensitive_domains}:
         raise InvalidInput(
             _("unknown sensitive domain {value!r} in the plan").format(value=domain),
