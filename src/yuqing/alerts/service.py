@@ -53,6 +53,21 @@ def _deliveries(
     return len(seen)
 
 
+def add_deliveries(
+    session: Session,
+    alert: Alert,
+    recipients: Sequence[Recipient],
+    *,
+    purpose: str,
+    round_no: int,
+    not_before: datetime,
+) -> int:
+    """Messages about `alert` (an incident's deadline reminders) through the outbox."""
+    return _deliveries(
+        session, alert, recipients, purpose=purpose, round_no=round_no, not_before=not_before
+    )
+
+
 def raise_alert(
     *,
     session: Session,

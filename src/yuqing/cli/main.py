@@ -37,6 +37,7 @@ from yuqing.cli import (
     worker,
 )
 from yuqing.core.errors import YuQingError
+from yuqing.incidents import cli as incidents_cli
 
 app = typer.Typer(
     name="yuqing",
@@ -76,6 +77,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(alerts.app, name="alerts")
 auth_cli.register(app)
 app.add_typer(model_cmds.app, name="model")
+incidents_cli.register(app)
 
 
 def run() -> None:

@@ -24,6 +24,7 @@ from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.demo import WORKER_PAUSE
 from yuqing.demo.accounts import DEMO_PASSWORD
+from yuqing.incidents.demo import open_demo_incident
 from yuqing.demo.replay import Replay, load_scenario, remaining
 from yuqing.demo.run import AlertReporter, Progress, prepare
 from yuqing.monitor.schemas import IngestSummary
@@ -87,10 +88,15 @@ def run_live_demo(
     stop = replay.stop
     report = AlertReporter(engine=engine, timezone=settings.timezone, echo=echo)
 
+    incident_open = False
+
     def on_batch(now: datetime, batch: IngestSummary) -> None:
+        nonlocal incident_open
         # Saved after each batch: a demo stopped at any point resumes from here.
         Progress(before.fed + replay.fed, now).write(settings.home)
         report(now, batch)
+        if not incident_open:  # the monitor opens a case as soon as a level is proposed
+            incident_open = open_demo_incident(engine=engine, clock=clock, echo=echo)
 
     def replay_then_idle() -> None:
         summary = replay.run()

@@ -67,12 +67,17 @@ class Stage(PlanModel):
 
     id: Id
     name: Text
+    # A stage that may be passed over (e.g. guidance when nothing needs guiding);
+    # moving past a required stage that was never entered is refused.
+    required: bool = True
 
 
 class ApprovalStep(PlanModel):
     """Who must approve a statement at this step: a person, or a role (within a unit)."""
 
     name: str | None = None  # e.g. 一审 / 二审 / 三审
+    # 三审三校: a proofread (校) is a step like a review (审), kept apart in the record.
+    kind: Literal["review", "proofread"] = "review"
     role: Id | None = None
     unit: Id | None = None
     person: Id | None = None

@@ -275,6 +275,31 @@ class _Checker:
                     )
 
 
+def _response(checker: _Checker) -> None:
+    """`response.reports`: known levels, and only kinds whose deadline the level sets."""
+    from yuqing.plan.response import REPORT_DEADLINES
+
+    plan = checker.plan
+    for level_id, kinds in plan.response.reports.items():
+        if level_id not in checker.levels:
+            checker.add(
+                ("response", "reports", level_id),
+                _unknown(pgettext("plan item", "level"), level_id, checker.levels),
+            )
+            continue
+        limits = plan.deadlines.get(level_id)
+        for index, kind in enumerate(kinds):
+            if kind == "closing":
+                continue  # counted from the end of the response, which has no deadline here
+            if limits is None or not getattr(limits, REPORT_DEADLINES[kind]):
+                checker.add(
+                    ("response", "reports", level_id, index),
+                    _("report kind {kind!r} needs deadlines.{level}.{field}").format(
+                        kind=kind, level=level_id, field=REPORT_DEADLINES[kind]
+                    ),
+                )
+
+
 def check_references(plan: Plan) -> list[Problem]:
     """Every cross-section problem of a plan whose sections each validated."""
     checker = _Checker(plan)
@@ -284,4 +309,5 @@ def check_references(plan: Plan) -> list[Problem]:
     checker.approvals_and_routes()
     checker.duty()
     checker.deadlines()
+    _response(checker)
     return checker.problems

@@ -21,6 +21,7 @@ from yuqing.plan.handling import (
     Stage,
 )
 from yuqing.plan.org import DEFAULT_ROLES, Body, Organization, Person, Review, Unit
+from yuqing.plan.response import ResponseRules
 from yuqing.plan.timing import Duty, KeyDate, LevelDeadlines
 
 __all__ = ["DEFAULT_ROLES", "Plan"]
@@ -45,6 +46,7 @@ class Plan(PlanModel):
     approvals: dict[Id, list[ApprovalStep]]
     routes: dict[Id, Route]
     duty: Duty
+    response: ResponseRules = ResponseRules()
 
     @property
     def roles(self) -> tuple[str, ...]:

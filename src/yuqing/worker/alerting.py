@@ -1,4 +1,5 @@
-"""One round of alert work: reminders and escalation, then the due deliveries."""
+"""One round of alert work: reminders and escalation (of alerts and of incident
+deadlines), then the due deliveries."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from yuqing.alerts.plan_routes import route_for
 from yuqing.alerts.routing import RoutePlan
 from yuqing.core.clock import Clock
 from yuqing.db.engine import session_scope
+from yuqing.incidents.service.clocks import check as check_deadlines
 from yuqing.plan import service as plan_service
 
 
@@ -27,5 +29,7 @@ def alert_round(
             return route_for(plan, alert.level) if plan is not None else None
 
         reminded = alerts_service.run_reminders(session=session, clock=clock, route_for=routes)
+        # Incident deadlines remind and escalate through the same outbox, sent just below.
+        check_deadlines(session=session, clock=clock)
     sent = dispatch_due(sessions=sessions, clock=clock, send=send)
     return reminded, sent

@@ -1,0 +1,437 @@
+"""`/api/v1/incidents…`: the whole life of an incident as JSON (docs/api.md).
+
+Routes parse, call one service function and answer; the service checks role, department,
+confidentiality and the version; web/errors.py turns its errors into 4xx answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from yuqing.core.errors import NotFound
+from yuqing.core.i18n import _
+from yuqing.incidents import service
+from yuqing.incidents.models import CorrectiveAction, Report, Statement, Task
+from yuqing.incidents.schemas import (
+    ActionIn,
+    ActionRead,
+    CaseList,
+    CaseRead,
+    CorrectiveIn,
+    EndIn,
+    EventsIn,
+    FactSheetIn,
+    HandoverIn,
+    IncidentCreate,
+    IncidentDetail,
+    IncidentList,
+    IncidentRead,
+    LevelIn,
+    PublishIn,
+    ReportIn,
+    ReportRead,
+    ReportUpdate,
+    ReviewIn,
+    StageIn,
+    StatementIn,
+    StatementRead,
+    StatementReviewIn,
+    TaskIn,
+    TaskRead,
+    Versioned,
+)
+from yuqing.incidents.service import cases, reading
+from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+
+def _owned(session: SessionDep, model: Any, row_id: int, incident_id: int) -> None:
+    """A sub-resource addressed under an incident must belong to it."""
+    row = session.get(model, row_id)
+    if row is None or row.incident_id != incident_id:
+        raise NotFound(
+            _("no {what} {id} in incident {incident}").format(
+                what=model.__tablename__, id=row_id, incident=incident_id
+            )
+        )
+
+
+@router.get("")
+def read_incidents(
+    session: SessionDep,
+    user: CurrentUser,
+    status: str | None = None,
+    level: str | None = None,
+    stage: str | None = None,
+    department: str | None = None,
+    limit: int = 100,
+) -> IncidentList:
+    """Incidents the user may see, newest first."""
+    found = service.get_all(
+        session=session,
+        actor=user,
+        status=status,
+        level=level,
+        stage=stage,
+        department=department,
+        limit=min(limit, 1000),
+    )
+    return IncidentList(data=[IncidentRead.model_validate(i) for i in found], count=len(found))
+
+
+@router.post("", status_code=201)
+def create_incident(
+    body: IncidentCreate, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Open an incident from events, an alert or a tip; the user is its first receiver."""
+    incident = service.open_incident(session=session, clock=clock, actor=user, **body.model_dump())
+    return IncidentRead.model_validate(incident)
+
+
+@router.get("/my-work")
+def read_my_work(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """What waits for the user: hand-overs, approvals, tasks, report drafts."""
+    work = reading.my_work(session=session, actor=user)
+    return {
+        "handovers": [IncidentRead.model_validate(i) for i in work.handovers],
+        "approvals": [StatementRead.model_validate(s) for s in work.approvals],
+        "tasks": [TaskRead.model_validate(t) for t in work.tasks],
+        "reports": [ReportRead.model_validate(r) for r in work.reports],
+    }
+
+
+@router.get("/cases")
+def read_cases(session: SessionDep, user: CurrentUser, q: str = "", limit: int = 50) -> CaseList:
+    """The case library, searched by words of title, category, review and posts."""
+    found = cases.search(session=session, actor=user, query=q, limit=min(limit, 500))
+    return CaseList(data=[CaseRead.model_validate(c) for c in found], count=len(found))
+
+
+@router.get("/cases/{incident_id}")
+def read_case(incident_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """One case as its JSON document (the export)."""
+    document: dict[str, Any] = cases.get_or_raise(
+        session=session, actor=user, incident_id=incident_id
+    ).document
+    return document
+
+
+@router.get("/{incident_id}")
+def read_incident(incident_id: int, session: SessionDep, user: CurrentUser) -> IncidentDetail:
+    """The incident with its deadlines, reports, tasks, statements, actions and log."""
+    return reading.get_detail(session=session, actor=user, incident_id=incident_id)
+
+
+@router.post("/{incident_id}/events")
+def add_events(
+    incident_id: int, body: EventsIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Merge more events into the incident."""
+    return IncidentRead.model_validate(
+        service.add_events(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/level/proposal")
+def propose_level(
+    incident_id: int, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Propose a level (recorded; only a confirmation starts deadlines)."""
+    return IncidentRead.model_validate(
+        service.propose_level(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/level")
+def confirm_level(
+    incident_id: int, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Confirm the level: the report drafts the plan requires appear with their clocks."""
+    return IncidentRead.model_validate(
+        service.confirm_level(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/stage")
+def move_stage(
+    incident_id: int, body: StageIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Move to another stage of the plan (a skipped required stage is refused: 409)."""
+    return IncidentRead.model_validate(
+        service.move_stage(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/handover")
+def hand_over(
+    incident_id: int, body: HandoverIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Offer the case to the next owner."""
+    return IncidentRead.model_validate(
+        service.hand_over(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/handover/accept")
+def accept_handover(
+    incident_id: int, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Accept the case offered to the user: they own it from now on."""
+    return IncidentRead.model_validate(
+        service.accept_handover(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/tasks", status_code=201)
+def add_task(
+    incident_id: int, body: TaskIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> TaskRead:
+    """A task with its owner, due time and track (offline / online / other)."""
+    return TaskRead.model_validate(
+        service.add_task(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/tasks/{task_id}/done")
+def complete_task(
+    incident_id: int,
+    task_id: int,
+    body: Versioned,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+) -> TaskRead:
+    _owned(session, Task, task_id, incident_id)
+    return TaskRead.model_validate(
+        service.complete_task(
+            session=session, clock=clock, actor=user, task_id=task_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/reports", status_code=201)
+def create_report(
+    incident_id: int, body: ReportIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> ReportRead:
+    """A new prefilled report (a progress report may correct an earlier one)."""
+    return ReportRead.model_validate(
+        service.create_report(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.patch("/{incident_id}/reports/{report_id}")
+def update_report(
+    incident_id: int,
+    report_id: int,
+    body: ReportUpdate,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+) -> ReportRead:
+    """Edit fields of a draft (a submitted report: 409, revise it)."""
+    _owned(session, Report, report_id, incident_id)
+    return ReportRead.model_validate(
+        service.update_report(
+            session=session, clock=clock, actor=user, report_id=report_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/reports/{report_id}/revision", status_code=201)
+def revise_report(
+    incident_id: int,
+    report_id: int,
+    body: Versioned,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+) -> ReportRead:
+    """A new draft revision of a submitted report."""
+    _owned(session, Report, report_id, incident_id)
+    return ReportRead.model_validate(
+        service.revise_report(
+            session=session, clock=clock, actor=user, report_id=report_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/reports/{report_id}/submit")
+def submit_report(
+    incident_id: int,
+    report_id: int,
+    body: Versioned,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+) -> ReportRead:
+    """Submit a draft; its deadline is recorded met or missed (minutes late)."""
+    _owned(session, Report, report_id, incident_id)
+    return ReportRead.model_validate(
+        service.submit_report(
+            session=session, clock=clock, actor=user, report_id=report_id, **body.model_dump()
+        )
+    )
+
+
+@router.put("/{incident_id}/fact-sheet")
+def update_fact_sheet(
+    incident_id: int, body: FactSheetIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> dict[str, Any]:
+    """The one set of facts, figures and wording statements reference."""
+    sheet = service.update_fact_sheet(
+        session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+    )
+    return {
+        "facts": sheet.facts,
+        "figures": sheet.figures,
+        "wording": sheet.wording,
+        "revision": sheet.revision,
+    }
+
+
+@router.post("/{incident_id}/statements", status_code=201)
+def draft_statement(
+    incident_id: int, body: StatementIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> StatementRead:
+    """A statement (or a new revision of one) into review by the level's chain."""
+    return StatementRead.model_validate(
+        service.draft_statement(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/statements/{statement_id}/reviews")
+def review_statement(
+    incident_id: int,
+    statement_id: int,
+    body: StatementReviewIn,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+) -> StatementRead:
+    """Approve or reject at the next step of the chain, or comment."""
+    _owned(session, Statement, statement_id, incident_id)
+    return StatementRead.model_validate(
+        service.review_statement(
+            session=session, clock=clock, actor=user, statement_id=statement_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/statements/{statement_id}/publish")
+def publish_statement(
+    incident_id: int,
+    statement_id: int,
+    body: PublishIn,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+) -> StatementRead:
+    """Record an approved statement as published (409 without its approvals)."""
+    _owned(session, Statement, statement_id, incident_id)
+    return StatementRead.model_validate(
+        service.publish_statement(
+            session=session, clock=clock, actor=user, statement_id=statement_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/actions", status_code=201)
+def record_action(
+    incident_id: int, body: ActionIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> ActionRead:
+    """An official reply, press conference, correction request or police referral."""
+    return ActionRead.model_validate(
+        service.record_action(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/end")
+def end_response(
+    incident_id: int, body: EndIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """The recorded decision that ends the response (the plan's `response.end_by`)."""
+    return IncidentRead.model_validate(
+        service.end_response(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.put("/{incident_id}/review")
+def write_review(
+    incident_id: int, body: ReviewIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Summary, what worked, what failed, the closing evaluation."""
+    review = service.write_review(
+        session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+    )
+    return {
+        "summary": review.summary,
+        "worked": review.worked,
+        "failed": review.failed,
+        "evaluation": review.evaluation,
+        "written_by": review.written_by,
+    }
+
+
+@router.post("/{incident_id}/corrective-actions", status_code=201)
+def add_corrective_action(
+    incident_id: int, body: CorrectiveIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> dict[str, Any]:
+    """整改: a corrective action with its owner and deadline."""
+    row = service.add_corrective_action(
+        session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+    )
+    return {
+        "id": row.id,
+        "title": row.title,
+        "owner": row.owner,
+        "due_at": row.due_at.isoformat(),
+        "status": row.status,
+    }
+
+
+@router.post("/{incident_id}/corrective-actions/{action_id}/done")
+def complete_corrective_action(
+    incident_id: int, action_id: int, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> dict[str, Any]:
+    _owned(session, CorrectiveAction, action_id, incident_id)
+    row = service.complete_corrective_action(
+        session=session, clock=clock, actor=user, action_id=action_id
+    )
+    return {"id": row.id, "status": row.status}
+
+
+@router.post("/{incident_id}/close")
+def close_incident(
+    incident_id: int, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Close an ended incident into the case library (review and closing report first)."""
+    return IncidentRead.model_validate(
+        service.close_incident(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )

@@ -1,0 +1,57 @@
+"""The demo's incident: the hottest event with a proposed level opened as a case by the
+demo monitor and its level confirmed by the demo leader, so a newcomer sees the report
+drafts and their deadlines (docs/incidents.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from yuqing.alerts.models import LevelDecision
+from yuqing.analysis.models import Event
+from yuqing.auth import service as auth_service
+from yuqing.core.clock import Clock
+from yuqing.core.i18n import _
+from yuqing.incidents import service
+from yuqing.incidents.models import Incident
+from yuqing.incidents.service import clocks
+
+
+def open_demo_incident(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> bool:
+    """Open the demo's case once an event has a proposed level; whether one is open now."""
+    with Session(engine) as session:
+        if session.scalar(select(Incident.id).limit(1)) is not None:
+            return True  # opened before (a demo resumed in its home)
+        found = session.execute(
+            select(Event, LevelDecision.proposed_level)
+            .join(LevelDecision, LevelDecision.event_id == Event.id)
+            .order_by(Event.heat.desc())
+            .limit(1)
+        ).first()
+        if found is None:
+            return False
+        event, level = found
+        monitor = auth_service.actor_of(
+            auth_service.get_user_or_raise(session=session, name="monitor")
+        )
+        leader = auth_service.actor_of(
+            auth_service.get_user_or_raise(session=session, name="leader")
+        )
+        incident = service.open_incident(
+            session=session, clock=clock, actor=monitor, event_ids=[event.id]
+        )
+        service.confirm_level(
+            session=session, clock=clock, actor=leader, incident_id=incident.id, level=level
+        )
+        echo(
+            "\n"
+            + _("Incident {id} opened from the hottest event, level {level} confirmed:").format(
+                id=incident.id, level=level
+            )
+        )
+        for row in clocks.get_all(session=session, incident_id=incident.id):
+            echo(f"  {row.name} #{row.number}  {row.due_at.isoformat()}  ({row.source})")
+        session.commit()
+    return True

@@ -1,0 +1,196 @@
+"""The plan's deadlines running for one incident: started, met or missed (minutes late),
+and reminders before / escalation after through the alert outbox.
+
+Every due time comes from `plan.deadlines` (STYLE §5): counted from discovery, on the
+plan's calendar; progress reports at the plan's times of day.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuqing.alerts import service as alerts_service
+from yuqing.alerts.models import Alert
+from yuqing.alerts.plan_routes import route_for
+from yuqing.core.clock import Clock
+from yuqing.incidents.models import DeadlineClock, Incident, IncidentEvent
+from yuqing.incidents.service.access import plan_of, record
+from yuqing.plan.deadlines import WorkCalendar, deadline, next_fixed_time
+from yuqing.plan.response import REPORT_DEADLINES
+from yuqing.plan.schema import Plan
+
+ANSWER = "answer"  # the first public answer (first_answer_within), met by a publication
+
+
+def report_clock(kind: str) -> str:
+    return f"report:{kind}"
+
+
+def due_for(plan: Plan, incident: Incident, kind: str, after: datetime) -> tuple[datetime, str]:
+    """When a report of `kind` (or the first answer) is due for the incident's level, and
+    where the plan says so. `after` is when the clock starts for progress reports and the
+    closing report; the others count from discovery."""
+    assert incident.level is not None
+    limits = plan.deadlines[incident.level]
+    calendar = WorkCalendar.for_plan(plan)
+    field = "first_answer_within" if kind == ANSWER else REPORT_DEADLINES[kind]
+    source = f"deadlines.{incident.level}.{field}"
+    if kind == "progress":
+        return next_fixed_time(after, limits.progress_reports_at, calendar), source
+    rule = getattr(limits, field)
+    start = after if kind == "closing" else incident.discovered_at
+    return deadline(start, rule, calendar), source
+
+
+def has_deadline(plan: Plan, level: str, kind: str) -> bool:
+    limits = plan.deadlines.get(level)
+    if limits is None:
+        return False
+    field = "first_answer_within" if kind == ANSWER else REPORT_DEADLINES[kind]
+    return bool(getattr(limits, field))
+
+
+def start(
+    session: Session,
+    incident: Incident,
+    name: str,
+    number: int,
+    source: str,
+    started_at: datetime,
+    due_at: datetime,
+) -> DeadlineClock:
+    running = DeadlineClock(
+        incident_id=incident.id,
+        name=name,
+        number=number,
+        source=source,
+        started_at=started_at,
+        due_at=due_at,
+        state="running",
+    )
+    session.add(running)
+    session.flush()
+    return running
+
+
+def get_all(*, session: Session, incident_id: int) -> list[DeadlineClock]:
+    return list(
+        session.scalars(
+            select(DeadlineClock)
+            .where(DeadlineClock.incident_id == incident_id)
+            .order_by(DeadlineClock.due_at, DeadlineClock.id)
+        )
+    )
+
+
+def find(session: Session, incident_id: int, name: str, number: int = 1) -> DeadlineClock | None:
+    return session.scalar(
+        select(DeadlineClock).where(
+            DeadlineClock.incident_id == incident_id,
+            DeadlineClock.name == name,
+            DeadlineClock.number == number,
+        )
+    )
+
+
+def finish(clock_row: DeadlineClock, at: datetime) -> None:
+    """Met when done by its due time, else missed with the whole minutes it was late."""
+    if clock_row.state != "running":
+        return
+    clock_row.done_at = at
+    late = (at - clock_row.due_at).total_seconds()
+    if late <= 0:
+        clock_row.state, clock_row.late_minutes = "met", 0
+    else:
+        clock_row.state, clock_row.late_minutes = "missed", math.ceil(late / 60)
+
+
+def cancel_running(session: Session, incident_id: int, name: str) -> None:
+    for row in session.scalars(
+        select(DeadlineClock).where(
+            DeadlineClock.incident_id == incident_id,
+            DeadlineClock.name == name,
+            DeadlineClock.state == "running",
+        )
+    ):
+        row.state = "cancelled"
+
+
+def _alert_of(session: Session, incident: Incident) -> Alert | None:
+    """The alert the outbox hangs the incident's reminders on: its own, or its events'."""
+    if incident.alert_id is not None:
+        return session.get(Alert, incident.alert_id)
+    return session.scalar(
+        select(Alert)
+        .join(IncidentEvent, IncidentEvent.event_id == Alert.event_id)
+        .where(IncidentEvent.incident_id == incident.id)
+        .order_by(Alert.level_rank, Alert.id)
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class Checked:
+    reminded: int
+    escalated: int
+    deliveries: int
+
+
+def check(*, session: Session, clock: Clock) -> Checked:
+    """Remind `response.remind_before` each running deadline and escalate once it passed.
+
+    Each clock reminds once and escalates once (the times are recorded on it). Messages go
+    through the alert outbox to the level's route (escalation to its `escalate_to`) when
+    the incident has an alert to hang them on; either way the incident's log says so.
+    """
+    now = clock.now()
+    reminded = escalated = sent = 0
+    rows = session.scalars(
+        select(DeadlineClock)
+        .where(DeadlineClock.state == "running")
+        .order_by(DeadlineClock.due_at, DeadlineClock.id)
+    ).all()
+    for row in rows:
+        incident = session.get(Incident, row.incident_id)
+        if incident is None or incident.level is None or incident.status == "closed":
+            continue
+        plan = plan_of(session, incident)
+        purpose = None
+        if now >= row.due_at and row.escalated_at is None:
+            purpose, row.escalated_at = "escalation", now
+            row.reminded_at = row.reminded_at or now
+            escalated += 1
+        elif now >= row.due_at - plan.response.remind_before and row.reminded_at is None:
+            purpose, row.reminded_at = "reminder", now
+            reminded += 1
+        if purpose is None:
+            continue
+        route = route_for(plan, incident.level, now)
+        alert = _alert_of(session, incident)
+        if route is not None and alert is not None:
+            people = route.recipients
+            if purpose == "escalation" and route.escalation:
+                people = route.escalation[0]
+            sent += alerts_service.add_deliveries(
+                session,
+                alert,
+                people,
+                purpose=f"deadline-{purpose[:3]}",
+                round_no=row.id,
+                not_before=now,
+            )
+        record(
+            session,
+            clock,
+            incident,
+            "system",
+            f"deadline_{purpose}",
+            after=f"{row.name}#{row.number}",
+            reason=f"{row.source} due {row.due_at.isoformat()}",
+        )
+    return Checked(reminded, escalated, sent)

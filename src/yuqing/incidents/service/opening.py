@@ -1,0 +1,216 @@
+"""Opening an incident from events, from an alert, or from a tip; listing and reading."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yuqing.alerts.models import Alert
+from yuqing.analysis.models import Event
+from yuqing.auth.schemas import Actor
+from yuqing.core.clock import Clock, utc
+from yuqing.core.errors import InvalidInput, NotFound
+from yuqing.core.i18n import _
+from yuqing.incidents.models import Incident, IncidentEvent
+from yuqing.incidents.service.access import (
+    HANDLERS,
+    OPENERS,
+    get_changeable,
+    may_see,
+    parsed_plan,
+    plan_of,
+    record,
+    require_role,
+)
+from yuqing.plan import service as plan_service
+from yuqing.plan.schema import Plan
+
+TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
+
+
+def _events(session: Session, event_ids: Sequence[str]) -> list[Event]:
+    found = []
+    for event_id in dict.fromkeys(event_ids):
+        event = session.get(Event, event_id)
+        if event is None:
+            raise NotFound(_("no event {id}").format(id=event_id))
+        found.append(event)
+    return found
+
+
+def open_incident(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    event_ids: Sequence[str] = (),
+    alert_id: int | None = None,
+    tip_channel: str | None = None,
+    tip_text: str | None = None,
+    title: str | None = None,
+    category: str = "",
+    domain: str | None = None,
+    confidential: bool = False,
+    readers: Sequence[str] = (),
+    lead_department: str | None = None,
+    helpers: Sequence[str] = (),
+    discovered_at: datetime | None = None,
+) -> Incident:
+    """A new incident owned by its first receiver (`actor`), at the plan's first stage.
+
+    Exactly one origin: events, an alert (its event comes along), or a tip (phone,
+    letter or in person, with what was said)."""
+    require_role(actor, OPENERS, _("opening an incident"))
+    origins = [bool(event_ids), alert_id is not None, tip_channel is not None]
+    if sum(origins) != 1:
+        raise InvalidInput(_("open an incident from events, from an alert or from a tip: one"))
+    stored = plan_service.get_active(session=session)
+    if stored is None:
+        raise InvalidInput(_("no plan is loaded: load one first (yuqing plan load FILE)"))
+    proposed = None
+    alert = None
+    if alert_id is not None:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise NotFound(_("no alert {id}").format(id=alert_id))
+        event_ids, proposed = [alert.event_id], alert.level
+    if tip_channel is not None:
+        if tip_channel not in TIP_CHANNELS:
+            raise InvalidInput(
+                _("unknown tip channel {value!r}; expected one of {known}").format(
+                    value=tip_channel, known=", ".join(TIP_CHANNELS)
+                ),
+                where="tip_channel",
+            )
+        if not (tip_text or "").strip():
+            raise InvalidInput(_("a tip needs what was reported"), where="tip_text")
+    events = _events(session, event_ids)
+    title = (title or "").strip() or (events[0].title if events else (tip_text or "")[:80])
+    if not title:
+        raise InvalidInput(_("an incident needs a title"), where="title")
+    if actor.role == "department":
+        lead_department = actor.department  # a department opens cases of its own only
+    plan = parsed_plan(stored.version, stored.yaml_text)  # parsed once per version
+    if domain is not None and domain not in {d.id for d in plan.sensitive_domains}:
+        raise InvalidInput(
+            _("unknown sensitive domain {value!r} in the plan").format(value=domain),
+            where="domain",
+        )
+    now = clock.now()
+    origin = "alert" if alert is not None else "event" if events else "tip"
+    incident = Incident(
+        title=title.strip(),
+        origin=origin,
+        tip_channel=tip_channel,
+        tip_text=(tip_text or "").strip() or None,
+        alert_id=alert_id,
+        category=category,
+        domain=domain,
+        confidential=confidential,
+        readers=list(dict.fromkeys(readers)),
+        lead_department=lead_department or actor.department,
+        helpers=list(dict.fromkeys(helpers)),
+        plan_version=stored.version,
+        proposed_level=proposed,
+        level=None,
+        stage=plan.stages[0].id,
+        entered_stages=[plan.stages[0].id],
+        owner=actor.name,
+        handover_to=None,
+        status="open",
+        discovered_at=utc(discovered_at)
+        if discovered_at
+        else (alert.created_at if alert is not None else now),
+        opened_at=now,
+        opened_by=actor.name,
+        updated_at=now,
+        version=1,
+    )
+    session.add(incident)
+    session.flush()
+    for event in events:
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id, event_id=event.id, added_at=now, added_by=actor.name
+            )
+        )
+    record(session, clock, incident, actor.name, "opened", after=origin, reason=title)
+    return incident
+
+
+def add_events(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    incident_id: int,
+    event_ids: Sequence[str],
+    expected_version: int | None = None,
+) -> Incident:
+    """Merge more events into the incident (one case for several events)."""
+    incident, _plan = get_changeable(
+        session, actor, incident_id, expected_version, roles=HANDLERS, what=_("adding events")
+    )
+    have = set(
+        session.scalars(
+            select(IncidentEvent.event_id).where(IncidentEvent.incident_id == incident.id)
+        )
+    )
+    added = [e.id for e in _events(session, event_ids) if e.id not in have]
+    for event_id in added:
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id,
+                event_id=event_id,
+                added_at=clock.now(),
+                added_by=actor.name,
+            )
+        )
+    if added:
+        record(session, clock, incident, actor.name, "events_added", after=",".join(added))
+    return incident
+
+
+def get_event_ids(*, session: Session, incident_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(IncidentEvent.event_id)
+            .where(IncidentEvent.incident_id == incident_id)
+            .order_by(IncidentEvent.added_at, IncidentEvent.event_id)
+        )
+    )
+
+
+def get_all(
+    *,
+    session: Session,
+    actor: Actor,
+    status: str | None = None,
+    level: str | None = None,
+    stage: str | None = None,
+    department: str | None = None,
+    limit: int = 100,
+) -> list[Incident]:
+    """Incidents the actor may see, newest first, filtered as asked."""
+    query = select(Incident).order_by(Incident.opened_at.desc(), Incident.id.desc())
+    if status:
+        query = query.where(Incident.status == status)
+    if level:
+        query = query.where(Incident.level == level)
+    if stage:
+        query = query.where(Incident.stage == stage)
+    if department:
+        query = query.where(Incident.lead_department == department)
+    found: list[Incident] = []
+    plans: dict[int, Plan] = {}  # one read of each plan version, however many incidents
+    for incident in session.scalars(query):
+        if incident.plan_version not in plans:
+            plans[incident.plan_version] = plan_of(session, incident)
+        if may_see(actor, incident, plans[incident.plan_version]):
+            found.append(incident)
+            if len(found) >= limit:
+                break
+    return found
