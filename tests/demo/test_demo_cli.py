@@ -102,6 +102,8 @@ def test_serves_and_stops_cleanly(tmp_path: Path, sig: int) -> None:
 def test_a_second_demo_in_the_same_home_serves_what_the_first_stored(tmp_path: Path) -> None:
     home = tmp_path / "home"
     with demo(home, "--speed", "100000") as first:
+        # The monitor opens a case as soon as a level is proposed; the leader confirms it.
+        first.wait_for(r"Incident \d+ opened from the hottest event")
         first.wait_for(r"scenario replayed \((\d+) posts stored\)")
         code, err = first.interrupt()
     assert code == 0, err
@@ -110,7 +112,10 @@ def test_a_second_demo_in_the_same_home_serves_what_the_first_stored(tmp_path: P
         second.wait_for(r"holds the whole demo scenario already")
         with httpx.Client(base_url=url, trust_env=False) as http:
             alerts = http.get("/api/v1/alerts", headers={"Authorization": "Bearer tok1"}).json()
+            incidents = http.get("/api/v1/incidents", headers={"Authorization": "Bearer tok1"})
         assert alerts["count"] > 0
+        assert incidents.status_code == 200, incidents.text
+        assert incidents.json()["count"] == 1  # opened once, not again on resuming
         code, err = second.interrupt()
     assert code == 0, err
     assert "Traceback" not in err

@@ -24,9 +24,9 @@ from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.demo import WORKER_PAUSE
 from yuqing.demo.accounts import DEMO_PASSWORD
-from yuqing.incidents.demo import open_demo_incident
 from yuqing.demo.replay import Replay, load_scenario, remaining
 from yuqing.demo.run import AlertReporter, Progress, prepare
+from yuqing.incidents.demo import open_demo_incident
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.web.app import create_app
 from yuqing.web.server import ServerThread, api_tokens_from_env, start_worker
