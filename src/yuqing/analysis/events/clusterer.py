@@ -63,7 +63,8 @@ class ClusterConfig:
     max_candidates: int = 12  # events scored exactly per post, by shared word weight
     vector_terms: int = 40  # words kept per post vector
     repeat_min_words: int = 3  # shorter posts are too generic to call repeats
-    memory_posts: int = 200_000  # post → event links kept for copies and repeats
+    # Post → event links kept for copies and repeats; 100,000 as the dedup capacity.
+    memory_posts: int = 100_000
     retired_kept: int = 10_000  # retired summaries waiting to be drained
 
 

@@ -52,7 +52,9 @@ def is_copy(like: Likeness) -> bool:
 class Deduplicator:
     """Online exact and near-duplicate detection with bounded memory."""
 
-    def __init__(self, *, capacity: int = 200_000) -> None:
+    # 100,000 originals: weeks of kept posts for a county office, and with the clusterer's
+    # `memory_posts` what keeps a fully matched 1M-post ingest under 500 MB (bench/RESULTS.md).
+    def __init__(self, *, capacity: int = 100_000) -> None:
         if not 1 <= capacity <= MAX_CAPACITY:
             raise InvalidInput(
                 _("dedup capacity must be 1..{limit}, not {value}").format(
