@@ -36,6 +36,7 @@ from yuqing.cli import (
     worker,
 )
 from yuqing.core.errors import YuQingError
+from yuqing.reports import cli as reports_cli
 
 app = typer.Typer(
     name="yuqing",
@@ -73,6 +74,7 @@ app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")
 app.add_typer(events.app, name="events")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(reports_cli.app, name="report")
 auth_cli.register(app)
 
 
