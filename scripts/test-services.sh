@@ -36,4 +36,13 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/yuqing-test.log
   for _ in $(seq 1 30); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.2; done
 fi
-echo "services: PostgreSQL and Redis are up"
+# Reports (docs/reports.md): weasyprint prints PDF through pango; charts and PDFs use the
+# Noto CJK fonts; the tests read PDFs back with poppler's pdftotext, pdffonts, pdftoppm.
+report_packages=()
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || report_packages+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -q 'Noto Sans CJK' || report_packages+=(fonts-noto-cjk fontconfig)
+command -v pdffonts >/dev/null 2>&1 || report_packages+=(poppler-utils)
+if [ "${#report_packages[@]}" -gt 0 ]; then
+  apt_install "${report_packages[@]}"
+fi
+echo "services: PostgreSQL and Redis are up; report fonts and libraries present"
