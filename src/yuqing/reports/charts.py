@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from yuqing.core.i18n import _
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from yuqing.reports.figures import Figures
@@ -31,11 +32,18 @@ class Chart:
 
 def draw_all(figures: Figures) -> list[Chart]:
     """Volume by day, tone by day and posts by media tier, as PNG images."""
-    return [
-        Chart("volume", _("Posts by day"), _volume(figures)),
-        Chart("sentiment", _("Sentiment by day"), _sentiment(figures)),
-        Chart("tiers", _("Posts by media tier"), _tiers(figures)),
-    ]
+    drawn = []
+    for name, title, draw in (
+        ("volume", _("Posts by day"), _volume),
+        ("sentiment", _("Sentiment by day"), _sentiment),
+        ("tiers", _("Posts by media tier"), _tiers),
+    ):
+        fig = _new()
+        ax = fig.add_subplot()
+        ax.set_title(title, fontsize=10)
+        draw(figures, ax)
+        drawn.append(Chart(name, title, _png(fig)))
+    return drawn
 
 
 def _new() -> Figure:
@@ -55,22 +63,24 @@ def _png(fig: Figure) -> bytes:
     return out.getvalue()
 
 
+def _daily_axis(ax: Axes) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # posts come whole
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+
+
 def _days(figures: Figures) -> list[str]:
     return [row["day"][5:] for row in figures.sentiment_by_day]  # MM-DD
 
 
-def _volume(figures: Figures) -> bytes:
-    fig = _new()
-    ax = fig.add_subplot()
+def _volume(figures: Figures, ax: Axes) -> None:
     ax.bar(_days(figures), [row["posts"] for row in figures.sentiment_by_day], color="#2c6fbb")
     ax.set_ylabel(_("posts"))
-    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-    return _png(fig)
+    _daily_axis(ax)
 
 
-def _sentiment(figures: Figures) -> bytes:
-    fig = _new()
-    ax = fig.add_subplot()
+def _sentiment(figures: Figures, ax: Axes) -> None:
     days = _days(figures)
     bottom = [0] * len(days)
     for label, name in (
@@ -82,17 +92,16 @@ def _sentiment(figures: Figures) -> bytes:
         ax.bar(days, values, bottom=bottom, color=COLOURS[label], label=name)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.legend(fontsize=7)
-    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-    return _png(fig)
+    _daily_axis(ax)
 
 
-def _tiers(figures: Figures) -> bytes:
+def _tiers(figures: Figures, ax: Axes) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     from yuqing.reports.labels import tier_name
 
-    fig = _new()
-    ax = fig.add_subplot()
     tiers = figures.posts_by_tier or {}
     ax.barh([tier_name(t) for t in tiers], list(tiers.values()), color="#8e44ad")
     ax.set_xlabel(_("posts"))
     ax.invert_yaxis()
-    return _png(fig)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # posts come whole
