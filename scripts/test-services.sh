@@ -38,7 +38,14 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 # The browser journeys (tests/web/test_browser.py) drive Debian's Chromium headless
 # (`playwright install` downloads nothing here) and need CJK fonts for the pages' text.
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
-  apt_install chromium fonts-noto-cjk
+# Reports (docs/reports.md): weasyprint prints PDF through pango; charts and PDFs use the
+# Noto CJK fonts; the tests read PDFs back with poppler's pdftotext, pdffonts, pdftoppm.
+system_packages=()
+[ -x /usr/bin/chromium ] || system_packages+=(chromium)
+ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || system_packages+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || system_packages+=(fonts-noto-cjk fontconfig)
+command -v pdffonts >/dev/null 2>&1 || system_packages+=(poppler-utils)
+if [ "${#system_packages[@]}" -gt 0 ]; then
+  apt_install "${system_packages[@]}"
 fi
-echo "services: PostgreSQL, Redis and Chromium are ready"
+echo "services: PostgreSQL and Redis are up; Chromium, report fonts and libraries present"

@@ -38,6 +38,7 @@ from yuqing.cli import (
 )
 from yuqing.core.errors import YuQingError
 from yuqing.incidents import cli as incidents_cli
+from yuqing.reports import cli as reports_cli
 
 app = typer.Typer(
     name="yuqing",
@@ -75,6 +76,7 @@ app.add_typer(sources.app, name="source")
 app.add_typer(watches.app, name="watch")
 app.add_typer(events.app, name="events")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(reports_cli.app, name="report")
 auth_cli.register(app)
 app.add_typer(model_cmds.app, name="model")
 incidents_cli.register(app)

@@ -1,0 +1,40 @@
+"""Names people read for the closed sets a report shows (media tiers, tones, kinds)."""
+
+from __future__ import annotations
+
+from yuqing.core.i18n import N_, _
+
+_TIERS = {
+    "central": N_("central media"),
+    "provincial": N_("provincial media"),
+    "municipal": N_("municipal media"),
+    "local": N_("local media"),
+    "self": N_("self-media"),
+    "unknown": N_("unknown"),
+}
+_KINDS = {
+    "daily": N_("Daily public-opinion briefing"),
+    "weekly": N_("Weekly public-opinion briefing"),
+    "monthly": N_("Monthly public-opinion report"),
+    "bulletin": N_("Online public-opinion bulletin"),
+}
+_LEVEL_STATUS = {
+    "proposed": N_("proposed"),
+    "confirmed": N_("confirmed"),
+    "changed": N_("changed by a person"),
+}
+
+
+def tier_name(tier: str | None) -> str:
+    """A media tier as people say it; an unknown value as it was stored."""
+    key = tier or "unknown"
+    return _(_TIERS[key]) if key in _TIERS else key
+
+
+def kind_title(kind: str) -> str:
+    """The title of a report of `kind`."""
+    return _(_KINDS[kind])
+
+
+def level_status_name(status: str | None) -> str:
+    return _(_LEVEL_STATUS[status]) if status in _LEVEL_STATUS else ""

@@ -1,0 +1,46 @@
+"""A report as one HTML page (Jinja2, autoescaped: post titles are hostile); the PDF is
+printed from the same page."""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from yuqing.reports import document
+from yuqing.reports.charts import Chart
+from yuqing.reports.document import DocumentInfo
+from yuqing.reports.figures import Figures
+from yuqing.reports.labels import level_status_name, tier_name
+from yuqing.web.i18n import install_i18n
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+    )
+    install_i18n(env)
+    env.globals.update(tier_name=tier_name, level_status_name=level_status_name)
+    return env
+
+
+def render(figures: Figures, doc: DocumentInfo, charts: list[Chart]) -> str:
+    """The report page, charts inlined as data URIs so the file stands alone."""
+    template = _environment().get_template("reports/report.html")
+    return template.render(
+        f=figures,
+        doc=doc,
+        title=document.title(figures),
+        period=document.period_text(figures),
+        summary=document.summary(figures),
+        charts=[
+            {"title": c.title, "data": base64.b64encode(c.png).decode("ascii")} for c in charts
+        ],
+    )
