@@ -44,8 +44,9 @@ from yuqing.incidents.schemas import (
 )
 from yuqing.incidents.service import cases, reading
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
+from yuqing.web.errors import AUTH_RESPONSES
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
 
 
 def _owned(session: SessionDep, model: Any, row_id: int, incident_id: int) -> None:
