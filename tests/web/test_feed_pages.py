@@ -37,6 +37,8 @@ def test_the_feed_lists_posts_escaped_and_filters_them(data: None, signed_in: Si
     only_news = client.get("/feed", params={"tier": "municipal"}).text
     assert "news.example.cn ·" in only_news and "weibo.example.cn ·" not in only_news
     assert client.get("/feed", params={"tier": "nowhere"}).status_code == 422
+    # Levels are offered by the plan's names, never by their ids.
+    assert '<option value="II">重大</option>' in page and '<input id="f-level"' not in page
 
 
 def test_the_stream_sends_newer_posts_as_list_items(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from sqlalchemy.orm import Session
 
 from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor
@@ -22,6 +23,7 @@ from yuqing.core.i18n import use_locale
 from yuqing.db.engine import session_scope
 from yuqing.monitor import feed
 from yuqing.monitor.models import StoredPost
+from yuqing.plan import service as plan_service
 from yuqing.plan.wording import tier_name
 from yuqing.web.deps import ClockDep, SessionDep
 from yuqing.web.navigation import page_roles
@@ -41,6 +43,12 @@ def _filter(
 
 
 Filter = Annotated[feed.FeedFilter, Depends(_filter)]
+
+
+def _level_choices(session: Session) -> list[tuple[str, str]]:
+    """The active plan's levels as (id, the plan's name): people filter by 二级, not L2."""
+    plan = plan_service.get_active_plan(session=session)
+    return [(level.id, level.name) for level in plan.levels] if plan is not None else []
 
 
 def _row_context(request: Request, user: Actor) -> dict[str, object]:
@@ -68,6 +76,7 @@ def read_feed(request: Request, user: Monitor, session: SessionDep, f: Filter) -
             "sources": feed.sources(session=session),
             "watches": feed.watches(session=session),
             "tiers": ("central", "provincial", "municipal", "local", "self"),
+            "levels": _level_choices(session),
         },
     )
 
