@@ -20,7 +20,7 @@
         }
         var chart = element.chart || window.echarts.init(element);
         chart.setOption({
-          tooltip: { trigger: "axis" }, legend: {}, grid: { left: 48, right: 48, bottom: 32 },
+          tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 48, right: 48, top: 40, bottom: 32 },
           xAxis: { type: "category", data: labels }, yAxis: axes, series: series
         });
         if (!element.chart) {
