@@ -96,7 +96,9 @@ def run_live_demo(
         Progress(before.fed + replay.fed, now).write(settings.home)
         report(now, batch)
         if not incident_open:  # the monitor opens a case as soon as a level is proposed
-            incident_open = open_demo_incident(engine=engine, clock=clock, echo=echo)
+            incident_open = open_demo_incident(
+                engine=engine, clock=clock, timezone=settings.timezone, echo=echo
+            )
 
     def replay_then_idle() -> None:
         summary = replay.run()

@@ -5,6 +5,7 @@ drafts and their deadlines (docs/incidents.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -17,9 +18,13 @@ from yuqing.core.i18n import _
 from yuqing.incidents import service
 from yuqing.incidents.models import Incident
 from yuqing.incidents.service import clocks
+from yuqing.plan import service as plan_service
+from yuqing.plan.wording import level_name
 
 
-def open_demo_incident(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> bool:
+def open_demo_incident(
+    *, engine: Engine, clock: Clock, timezone: str, echo: Callable[[str], None]
+) -> bool:
     """Open the demo's case once an event has a proposed level; whether one is open now."""
     with Session(engine) as session:
         if session.scalar(select(Incident.id).limit(1)) is not None:
@@ -45,13 +50,16 @@ def open_demo_incident(*, engine: Engine, clock: Clock, echo: Callable[[str], No
         service.confirm_level(
             session=session, clock=clock, actor=leader, incident_id=incident.id, level=level
         )
+        plan = plan_service.get_active_plan(session=session)
+        zone = ZoneInfo(timezone)
         echo(
             "\n"
             + _("Incident {id} opened from the hottest event, level {level} confirmed:").format(
-                id=incident.id, level=level
+                id=incident.id, level=level_name(plan, level)
             )
         )
         for row in clocks.get_all(session=session, incident_id=incident.id):
-            echo(f"  {row.name} #{row.number}  {row.due_at.isoformat()}  ({row.source})")
+            due = row.due_at.astimezone(zone).strftime("%m-%d %H:%M")
+            echo(f"  {row.name} #{row.number}  {due}  ({row.source})")
         session.commit()
     return True
