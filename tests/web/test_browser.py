@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,12 @@ Page = Any  # playwright's Page (imported lazily above)
 WAIT_MS = 5000
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, httpx.Client]]:
-    """The app over a filled SQLite store under uvicorn: its URL and an API client."""
+@contextmanager
+def seeded_site(home: Path) -> Iterator[tuple[str, httpx.Client, Store, FrozenClock]]:
+    """The app over a filled SQLite store under uvicorn: its URL, an API client, and the
+    store and clock (for journeys that set more up through the services)."""
     from datetime import UTC, datetime
 
-    home = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{home / 'yuqing.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -56,8 +57,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, httpx.
     web = create_app(engine=engine, clock=clock, settings=Settings(home=home, db_url=url),
                      api_tokens=[SERVICE_TOKEN])  # fmt: skip
     with serving(web) as client:
-        yield str(client.base_url), client
+        yield str(client.base_url), client, store, clock
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, httpx.Client]]:
+    """The seeded site's URL and API client."""
+    with seeded_site(tmp_path_factory.mktemp("browser")) as (url, client, _store, _clock):
+        yield url, client
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from yuqing.incidents import service
 from yuqing.incidents.models import DeadlineClock, Statement
 from yuqing.incidents.service import reading, statements
-from yuqing.incidents.service.access import get_visible
+from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, get_visible
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -79,7 +79,7 @@ def read_incident_page(
     """One incident: stage, owner, deadlines counting down, tasks, reports, statements
     with their approval state, actions, and its log."""
     detail = reading.get_detail(session=session, actor=user, incident_id=incident_id)
-    _incident, plan = get_visible(session, user, incident_id)
+    incident, plan = get_visible(session, user, incident_id)
     now = clock.now()
     chains = {}
     for statement in detail.statements:
@@ -100,7 +100,16 @@ def read_incident_page(
     return render(
         request,
         "incidents/incident.html",
-        {"d": detail, "chains": chains, "left": left, "stages": stages, "zone": _zone(request)},
+        {
+            "d": detail,
+            "chains": chains,
+            "left": left,
+            "stages": stages,
+            "zone": _zone(request),
+            # Controls shown to whom the service lets act (it checks again on submit).
+            "may_decide": user.role in LEVEL_DECIDERS,
+            "may_publish": user.role in HANDLERS or user.name == incident.owner,
+        },
     )
 
 
@@ -126,6 +135,44 @@ def review_statement_form(
         decision=decision,
         comment=comment,
     )
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/level", tags=["pages"])
+def confirm_level_form(
+    incident_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    level: Annotated[str, Form()],
+) -> RedirectResponse:
+    """Confirm the proposed level from the page; the service checks who may decide and
+    starts the report drafts and deadlines the plan asks for at that level."""
+    service.confirm_level(
+        session=session, clock=clock, actor=user, incident_id=incident_id, level=level
+    )
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/statements/{statement_id}/publish", tags=["pages"])
+def publish_statement_form(
+    incident_id: int,
+    statement_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    channel: Annotated[str, Form()] = "",
+    link: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Record a statement as published; one without its approvals is refused with the
+    service's reason (how many approvals it has, whose step is next)."""
+    row = session.get(Statement, statement_id)
+    if row is None or row.incident_id != incident_id:
+        get_visible(session, user, -1)  # answers "not found" the same way
+    service.publish_statement(
+        session=session, clock=clock, actor=user, statement_id=statement_id, channel=channel,
+        link=link,
+    )  # fmt: skip
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 

@@ -1,0 +1,152 @@
+"""The browser journey of an incident (issue 13): Debian's Chromium through Playwright
+against the seeded site of tests/web/test_browser.py (county plan, an event whose alert
+proposes level II, users per role), plus the people of the plan's level II chain.
+
+The monitor's incident is opened through the service (the event page has no such button
+yet); everything after that happens in the pages: the leader confirms the level and sees
+the report drafts counting down, publishing an unapproved statement is refused with the
+reason, the two approvers find it in "my work" and the second approves from a phone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from tests.web.conftest import add_user
+from tests.web.pages_data import EVENT
+from tests.web.test_browser import (  # noqa: F401 - fixtures
+    Page,
+    browser,
+    open_page,
+    seeded_site,
+    shoot,
+    sign_in,
+)
+from yuqing.alerts.models import Alert
+from yuqing.auth import service as auth_service
+from yuqing.auth.schemas import Actor
+from yuqing.core.clock import FrozenClock
+from yuqing.incidents import service
+
+# Level II of the county plan: 一审 by the office (unit office), 二审 by li_min.
+FIRST, SECOND = "zhao_hong", "li_min"
+STATEMENT = "关于某中学食堂饭菜发霉的情况通报：已成立工作组核查。"
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, httpx.Client, Store, FrozenClock]]:
+    with seeded_site(tmp_path_factory.mktemp("incident-browser")) as seeded:
+        _url, _client, store, clock = seeded
+        add_user(store, clock, FIRST, "office", "office")
+        add_user(store, clock, SECOND, "leader")
+        add_user(store, clock, "spokes", "spokesperson")
+        yield seeded
+
+
+@pytest.fixture(scope="module")
+def site(seeded: tuple[str, httpx.Client, Store, FrozenClock]) -> tuple[str, httpx.Client]:
+    return seeded[0], seeded[1]
+
+
+def _actor(session: Session, name: str) -> Actor:
+    return auth_service.actor_of(auth_service.get_user_or_raise(session=session, name=name))
+
+
+def _open_from_the_alert(store: Store, clock: FrozenClock) -> int:
+    """The monitor opens the case from the event's alert (which proposes level II)."""
+    with Session(store.engine) as session:
+        alert_id = session.scalar(select(Alert.id).where(Alert.event_id == EVENT))
+        incident = service.open_incident(
+            session=session, clock=clock, actor=_actor(session, "monitor"), alert_id=alert_id
+        )
+        session.commit()
+        return incident.id
+
+
+def _draft(store: Store, clock: FrozenClock, incident_id: int) -> None:
+    with Session(store.engine) as session:
+        service.draft_statement(session=session, clock=clock, actor=_actor(session, "spokes"),
+                                incident_id=incident_id, text=STATEMENT)  # fmt: skip
+        session.commit()
+
+
+def _approve_from(page: Page, number: int) -> None:
+    """From "my work", to the incident, and approve the statement waiting there."""
+    page.goto("/my-work")
+    waiting = page.locator("section[aria-labelledby=approvals-heading]")
+    assert f"#{number}" in waiting.inner_text() and "食堂饭菜发霉" in waiting.inner_text()
+    waiting.get_by_role("link", name=f"#{number}").click()
+    page.wait_for_url(re.compile(rf"/incidents/{number}$"))
+    page.get_by_role("button", name="批准").click()
+    page.wait_for_url(re.compile(rf"/incidents/{number}$"))
+
+
+def test_an_incident_from_level_to_an_approved_statement(
+    open_page: Callable[..., Page],  # noqa: F811 - the imported fixture
+    seeded: tuple[str, httpx.Client, Store, FrozenClock],
+) -> None:
+    _url, _client, store, clock = seeded
+    number = _open_from_the_alert(store, clock)
+
+    leader = open_page()
+    sign_in(leader, "leader")
+    leader.goto("/incidents")
+    assert "某中学食堂饭菜发霉" in leader.inner_text("main")
+    shoot(leader, "incidents")
+    leader.get_by_role("link", name="某中学食堂饭菜发霉").click()
+    leader.wait_for_url(re.compile(rf"/incidents/{number}$"))
+    assert "建议 II" in leader.inner_text("dl.figures")
+    leader.get_by_role("button", name="确认级别 II").click()
+    leader.wait_for_url(re.compile(rf"/incidents/{number}$"))
+    figures = leader.inner_text("dl.figures")
+    assert "II" in figures and "建议" not in figures
+    assert leader.get_by_role("button", name="确认级别 II").count() == 0
+    # The report drafts the plan asks for at level II, with their clocks running.
+    deadlines = leader.inner_text("section[aria-labelledby=deadlines-heading]")
+    assert re.search(r"剩余 \d+ 分钟", deadlines), deadlines
+    assert "deadlines.II." in deadlines  # each clock names its source in the plan
+    assert "initial" in leader.inner_text("section[aria-labelledby=reports-heading]")
+
+    _draft(store, clock, number)
+    spokes = open_page()
+    sign_in(spokes, "spokes")
+    spokes.goto(f"/incidents/{number}")
+    assert "0 / 2" in spokes.inner_text("section[aria-labelledby=statements-heading]")
+    spokes.fill("input[name=channel]", "官方微博")
+    spokes.get_by_role("button", name="标记为已发布").click()
+    refusal = spokes.inner_text("main")
+    assert "尚未批准" in refusal and "不能发布" in refusal and "一审" in refusal, refusal
+    spokes.goto(f"/incidents/{number}")
+    state = spokes.inner_text("section[aria-labelledby=statements-heading] article p >> nth=0")
+    assert "in_review" in state and "已审批 0 / 2" in state, state  # nothing changed
+
+    first = open_page()
+    sign_in(first, FIRST)
+    _approve_from(first, number)
+    assert "1 / 2" in first.inner_text("section[aria-labelledby=statements-heading]")
+
+    phone = open_page(390)
+    sign_in(phone, SECOND)
+    phone.goto("/my-work")
+    shoot(phone, "my-work")
+    _approve_from(phone, number)
+    statements = phone.inner_text("section[aria-labelledby=statements-heading]")
+    assert "2 / 2" in statements and "approved" in statements, statements
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    shoot(phone, "incident")
+    phone.goto("/my-work")
+    assert "#" not in phone.inner_text("section[aria-labelledby=approvals-heading]")
+
+    leader.goto(f"/incidents/{number}")
+    shoot(leader, "incident")
+    for page in (leader, spokes, first, phone):
+        assert page.errors == []  # type: ignore[attr-defined]
