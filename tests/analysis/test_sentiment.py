@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from time import perf_counter
@@ -16,7 +15,6 @@ import typer
 from typer.testing import CliRunner
 
 from yuqing.analysis.sentiment import corpora, features
-from yuqing.analysis.sentiment.corrections import record_correction
 from yuqing.analysis.sentiment.model import LABELS, SentimentModel, get_model
 from yuqing.cli import classify
 from yuqing.core.textfold import fold
@@ -125,13 +123,13 @@ def test_saved_model_round_trip(model: SentimentModel, tmp_path: Path) -> None:
     assert np.allclose(again.predict_proba_many(texts), model.predict_proba_many(texts), atol=2e-3)
 
 
-def test_corrections_are_stored_and_read_back(tmp_path: Path) -> None:
+def test_corrections_are_read_back_skipping_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "corrections.jsonl"
-    at = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-    record_correction(path=path, text="某地发生交通事故", label="neutral", at=at, post_id="p1")
-    record_correction(path=path, text="太好了", label="positive", at=at)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write("not json\n")
+    path.write_text(
+        '{"text": "某地发生交通事故", "label": "neutral", "post_id": "p1"}\n'
+        '{"text": "太好了", "label": "positive"}\nnot json\n',
+        encoding="utf-8",
+    )
     read = list(corpora.read_corrections(path))
     assert [(ex.text, ex.label) for ex in read] == [("某地发生交通事故", 1), ("太好了", 2)]
     # A user's label beats a corpus label for the same text.

@@ -12,6 +12,8 @@ from datetime import datetime
 
 from yuqing.analysis.events.clusterer import OnlineClusterer
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
+from yuqing.analysis.llm.classify import Classifier
+from yuqing.core.llm_settings import LLMSettings
 from yuqing.monitor.posts import Post
 
 NO_ORGANIZATION = ""
@@ -42,12 +44,15 @@ class ClassifyStep:
 
     step_id = "classify"
 
+    def __init__(self, llm: LLMSettings | None = None) -> None:
+        self.classifier = Classifier(llm)
+
     def enrich(self, posts: list[Post]) -> None:
         if not posts:
             return
-        from yuqing.analysis.sentiment.model import domain_of_platform, get_model
+        from yuqing.analysis.sentiment.model import domain_of_platform
 
-        results = get_model().classify_many(
+        results = self.classifier.classify_many(
             [sentiment_text(p) for p in posts], [domain_of_platform(p.platform) for p in posts]
         )
         for post, result in zip(posts, results, strict=True):

@@ -13,11 +13,13 @@ from yuqing.cli.streams import InputOpt, OutputOpt
 def classify(input_path: Path | None = InputOpt, output_path: Path | None = OutputOpt) -> None:
     """Label each post negative, neutral or positive, with a polarity score in [-1, 1]."""
     # Imported here so `yuqing --help` does not load numpy and the model.
-    from yuqing.analysis.sentiment.model import domain_of_platform, get_model
+    from yuqing.analysis.llm.classify import Classifier
+    from yuqing.analysis.sentiment.model import domain_of_platform
     from yuqing.cli.jsonlines import run_stream
+    from yuqing.core.settings import load_settings
     from yuqing.monitor.posts import Post
 
-    model = get_model()
+    model = Classifier(load_settings().llm)  # the endpoint in front when one is configured
 
     def annotate(posts: list[Post]) -> None:
         # Title and text together: a headline often carries the tone of a short post.

@@ -45,10 +45,14 @@ def train(
     lexicon: Path | None = typer.Option(
         None, "--lexicon", help="VADER's vader_lexicon.txt (default: the current model's)."
     ),
+    from_store: bool = typer.Option(
+        False, "--from-store", help="Add the corrections people made in the store's feed."
+    ),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the dev figures."),
 ) -> None:
     """Retrain the sentiment model (reproducible) and print its evaluation."""
     import sys
+    import tempfile
 
     from yuqing.analysis.sentiment import train as training
     from yuqing.analysis.sentiment.model import MODEL_FILE
@@ -63,13 +67,46 @@ def train(
     if corrections is not None and not corrections.is_file():
         raise InvalidInput(_("corrections file not found: {path}").format(path=corrections))
     target = out or default_out()
-    meta = training.build(
-        folder,
-        target,
-        corrections=corrections,
-        lexicon=lexicon,
-        evaluate_dev=not no_eval,
-        on_progress=lambda line: print(line, file=sys.stderr, flush=True),
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        if from_store:
+            corrections = _store_corrections(Path(scratch), also=corrections)
+        meta = training.build(
+            folder,
+            target,
+            corrections=corrections,
+            lexicon=lexicon,
+            evaluate_dev=not no_eval,
+            on_progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
     typer.echo(json.dumps(meta, indent=1, ensure_ascii=False))
     typer.echo(f"sha256 {training.file_hash(target / MODEL_FILE)}  {target / MODEL_FILE}")
+
+
+@app.command("corrections")
+def corrections_cmd(
+    output: Path = typer.Option(..., "-o", "--output", help="JSON Lines file to write."),
+) -> None:
+    """Write the sentiment corrections people made in the feed, for `model train`."""
+    from yuqing.analysis.sentiment.corrections import write_corrections
+    from yuqing.cli.context import app_context
+
+    with app_context().sessions() as session:
+        count = write_corrections(session, output)
+    typer.echo(_("{count} corrections written to {path}").format(count=count, path=output))
+
+
+def _store_corrections(folder: Path, *, also: Path | None) -> Path:
+    """The store's corrections as one file in `folder`, after those of `also` (a file's
+    line for the same text loses to the store's, which a person made later)."""
+    from yuqing.analysis.sentiment.corrections import write_corrections
+    from yuqing.cli.context import app_context
+
+    path = folder / "corrections.jsonl"
+    with app_context().sessions() as session:
+        write_corrections(session, path)
+    if also is not None:
+        first = also.read_text(encoding="utf-8", errors="replace")
+        if first and not first.endswith("\n"):
+            first += "\n"
+        path.write_text(first + path.read_text(encoding="utf-8"), encoding="utf-8")
+    return path

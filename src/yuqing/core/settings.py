@@ -13,6 +13,7 @@ from pathlib import Path
 
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
+from yuqing.core.llm_settings import LLMSettings, load_llm_settings
 
 DEFAULT_MAX_POST_BYTES = 1024 * 1024  # CONTRACTS: a post text over 1 MiB is rejected
 DEFAULT_MAX_PUSH_BYTES = 16 * 1024 * 1024  # a push API request body at most (413 above)
@@ -53,6 +54,8 @@ class Settings:
     # Posts whose sentiment confidence is below this count as neither negative nor
     # positive in their events' tone (docs/sentiment.md, Calibration); 0 counts all.
     sentiment_min_confidence: float = 0.0
+    # The organization's own model server (docs/llm.md); None: off, the default.
+    llm: LLMSettings | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,6 +113,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         allow_internal_fetch=env.get("YUQING_ALLOW_INTERNAL_FETCH", "") in {"1", "true", "yes"},
         sentiment_min_confidence=_share_env(env, "YUQING_SENTIMENT_MIN_CONFIDENCE"),
         auth=_auth_settings(env),
+        llm=load_llm_settings(env),
     )
 
 

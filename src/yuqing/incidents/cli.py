@@ -613,3 +613,29 @@ def case_export(incident_id: int, user: str | None = AS) -> None:
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="incident")
+
+
+@statement_app.command("propose")
+def statement_propose(incident_id: int, user: str | None = AS) -> None:
+    """Ask the organization's own model (YUQING_LLM_URL) for a statement's text, checked
+    against the fact sheet and the posts; a person edits it, then `statement draft`."""
+    from yuqing.analysis.llm.client import EndpointError
+    from yuqing.cli.context import app_context
+    from yuqing.core.errors import InvalidInput, YuQingError
+    from yuqing.core.i18n import _
+    from yuqing.incidents.service.proposals import propose_statement
+
+    llm = app_context().settings.llm
+    if llm is None:
+        raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
+
+    def work(session: Session, clock: Clock, actor: Actor) -> dict[str, object]:
+        try:
+            proposal = propose_statement(
+                session=session, clock=clock, actor=actor, incident_id=incident_id, llm=llm
+            )
+        except EndpointError as exc:
+            raise YuQingError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
+        return proposal.as_json()
+
+    _run(user, work)

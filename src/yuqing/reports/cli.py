@@ -64,3 +64,40 @@ def generate(
     )
     service.write_atomically(output, service.render(figures, doc, chosen))
     typer.echo(str(output))
+
+
+@app.command("draft")
+def draft(
+    kind: str = typer.Argument(..., help="daily, weekly, monthly or bulletin."),
+    start: str | None = typer.Option(None, "--from", help="Start (ISO 8601; naive: plan zone)."),
+    end: str | None = typer.Option(None, "--to", help="End, exclusive (ISO 8601)."),
+    watch: str | None = typer.Option(None, "--watch", help="Only the posts of this watch."),
+) -> None:
+    """Ask the organization's own model (YUQING_LLM_URL) for a summary paragraph of the
+    report, checked against the store; prints it as JSON for a person to edit."""
+    import json
+
+    from yuqing.analysis.llm.client import EndpointError
+    from yuqing.cli.context import app_context
+    from yuqing.core.errors import InvalidInput, YuQingError
+    from yuqing.core.i18n import _
+    from yuqing.db.engine import session_scope
+    from yuqing.monitor.timeparse import parse_time
+    from yuqing.reports import service
+    from yuqing.reports.draft import draft_summary
+
+    ctx = app_context()
+    if ctx.settings.llm is None:
+        raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
+    when = [
+        parse_time(v, field=name) if v else None for v, name in ((start, "--from"), (end, "--to"))
+    ]
+    with session_scope(ctx.sessions) as session:
+        figures, _doc = service.compute(
+            session=session, clock=ctx.clock, kind=kind, start=when[0], end=when[1], watch=watch
+        )
+        try:
+            proposal = draft_summary(session, figures, ctx.settings.llm)
+        except EndpointError as exc:
+            raise YuQingError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
+    typer.echo(json.dumps(proposal.as_json(), ensure_ascii=False, indent=1))

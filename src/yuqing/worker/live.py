@@ -74,7 +74,7 @@ def build_pipeline(
     `defer_state`, the steps' state is restored just before the first batch
     (`Pipeline.defer_state`).
     """
-    classify = ClassifyStep()
+    classify = ClassifyStep(settings.llm)
     cluster = ClusterStep()
     active: list[tuple[Plan, int]] = []  # the plan in force, read again on every reload
     grade = GradeStep(lambda: active[0] if active else None)

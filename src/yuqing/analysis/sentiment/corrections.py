@@ -1,55 +1,59 @@
-"""User corrections of sentiment labels, kept for the next model build.
+"""People's sentiment corrections, from the store to the next model build.
 
-A correction is one JSON line `{"text": ..., "label": ..., "post_id": ..., "by": ...,
-"at": ...}` appended to `sentiment_corrections.jsonl` under YUQING_HOME. The training
-script reads the same file with `--corrections FILE` (only `text` and `label` matter
-there); a user's label overrides a corpus label for the same text.
+The live feed stores each correction as a `sentiment_corrections` row (monitor/feed.py).
+A build reads JSON Lines `{"text", "label", "post_id", "by", "at"}` (only `text` and
+`label` matter there): `yuqing model corrections -o FILE` writes them from a store, and
+`yuqing model train --from-store` does the same on the way into training. The file is
+the hand-off between a running install and a build machine, reviewable and editable
+before a rebuild.
 
-JSON Lines rather than a table: the file is the hand-off between a running install and
-a build machine, it can be reviewed and edited before a rebuild, and appending one line
-never rewrites earlier ones.
+When a post was corrected more than once, the latest correction is the one that counts.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from datetime import datetime
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from yuqing.analysis.sentiment.model import LABELS, Label
-from yuqing.core.errors import InvalidInput
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-FILE_NAME = "sentiment_corrections.jsonl"
-
-
-def default_path(home: Path) -> Path:
-    """Where an install keeps its corrections: `YUQING_HOME/sentiment_corrections.jsonl`."""
-    return home / FILE_NAME
+from yuqing.analysis.models import SentimentCorrection
+from yuqing.monitor.models import StoredPost
 
 
-def record_correction(
-    *,
-    path: Path,
-    text: str,
-    label: Label,
-    at: datetime,
-    post_id: str | None = None,
-    by: str | None = None,
-) -> None:
-    """Append one correction; `at` comes from the caller's Clock."""
-    if label not in LABELS:
-        raise InvalidInput(f"label must be one of {', '.join(LABELS)}, not {label!r}")
-    if not text.strip():
-        raise InvalidInput("a correction needs the text it corrects")
-    line = json.dumps(
-        {"text": text, "label": label, "post_id": post_id, "by": by, "at": at.isoformat()},
-        ensure_ascii=False,
+def latest_corrections(session: Session) -> Iterator[dict[str, Any]]:
+    """One line per corrected post, its latest label, oldest post first."""
+    rows = session.execute(
+        select(SentimentCorrection, StoredPost.post_id)
+        .join(StoredPost, StoredPost.pk == SentimentCorrection.post_pk)
+        .order_by(SentimentCorrection.post_pk, SentimentCorrection.id.desc())
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # One write of a whole line in append mode: concurrent writers never interleave
-    # inside a line on POSIX for lines of this size, and a crash loses at most this one.
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    last_pk: int | None = None
+    for correction, post_id in rows:
+        if correction.post_pk == last_pk:
+            continue  # an earlier correction of the same post: the latest one counts
+        last_pk = correction.post_pk
+        yield {
+            "text": correction.text,
+            "label": correction.label,
+            "post_id": post_id,
+            "by": correction.corrected_by,
+            "at": correction.corrected_at.isoformat(),
+        }
+
+
+def write_corrections(session: Session, path: Path) -> int:
+    """Write the store's corrections to `path` as JSON Lines; how many were written.
+
+    Written next to `path` and renamed over it, so a failed export leaves no half file."""
+    tmp = path.with_name(path.name + ".tmp")
+    count = 0
+    with tmp.open("w", encoding="utf-8") as fh:
+        for line in latest_corrections(session):
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+            count += 1
+    tmp.replace(path)
+    return count

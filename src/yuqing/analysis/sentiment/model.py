@@ -115,9 +115,19 @@ class Sentiment:
     score: float
     # Calibrated probability that the label is right (see docs/sentiment.md, Calibration).
     confidence: float = 1.0
+    # Which model gave the label, recorded only when an endpoint may label posts
+    # (docs/llm.md): `endpoint:NAME` or the shipped model's name.
+    model: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "score": self.score, "confidence": self.confidence}
+        out: dict[str, Any] = {
+            "label": self.label,
+            "score": self.score,
+            "confidence": self.confidence,
+        }
+        if self.model is not None:
+            out["model"] = self.model
+        return out
 
 
 class LinearPart:
