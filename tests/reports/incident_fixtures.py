@@ -98,6 +98,6 @@ def open_reported_incident(store: Store, clock: FrozenClock) -> IncidentCase:
         return IncidentCase(incident.id, store, monitor, leader, office)
 
 
-@pytest.fixture
-def incident_case(store: Store, clock: FrozenClock) -> IncidentCase:
+@pytest.fixture(name="incident_case")
+def incident_case_fixture(store: Store, clock: FrozenClock) -> IncidentCase:
     return open_reported_incident(store, clock)

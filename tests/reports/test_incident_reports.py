@@ -14,8 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import Cli, Store
-from tests.reports.incident_fixtures import EDITED_CAUSE, IncidentCase, incident_case  # noqa: F401
+from tests.conftest import Cli
+from tests.reports.incident_fixtures import (  # noqa: F401 - the fixture
+    EDITED_CAUSE,
+    IncidentCase,
+    incident_case_fixture,
+)
 from tests.reports.test_reports_service import OUTPUT, docx_text, fonts_embedded, pdf_text
 from yuqing.analysis.models import EventPost
 from yuqing.auth.schemas import Actor
@@ -57,7 +61,10 @@ def test_every_incident_kind_holds_the_stores_figures(
     store = incident_case.store
     with Session(store.engine) as session:
         figures = incident_kinds.compute(
-            session=session, actor=incident_case.office, kind=kind, incident_id=incident_case.incident
+            session=session,
+            actor=incident_case.office,
+            kind=kind,
+            incident_id=incident_case.incident,
         )
         posts, negative, sites = store_totals(session, incident_case.incident)
         assert session.scalar(select(func.count()).select_from(StoredPost)) == posts

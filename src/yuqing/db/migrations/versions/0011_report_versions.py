@@ -43,9 +43,7 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_versions")),
     )
-    op.create_index(
-        "ix_report_versions_incident", "report_versions", ["incident_id"], unique=False
-    )
+    op.create_index("ix_report_versions_incident", "report_versions", ["incident_id"], unique=False)
     op.create_index(
         "ix_report_versions_kind_period",
         "report_versions",
