@@ -4,8 +4,8 @@ its hash in the audit trail), correct with a new version, download; and who may 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import docx
@@ -147,6 +147,8 @@ def test_a_period_report_is_stored_with_its_period(
         assert answer.status_code in (404, 422) and message in answer.json()["detail"], payload
     with Session(store.engine) as session:
         assert len(session.scalars(select(ReportVersion)).all()) == 1  # nothing half-made
+    again = office("POST", "/api/v1/reports", json={"kind": "daily", **DAY})
+    assert again.json()["version"] == 2  # the same period and scope: its next version
 
 
 def test_the_pages_generate_edit_sign_and_correct(
