@@ -178,6 +178,8 @@ def test_the_pages_generate_edit_sign_and_correct(
     assert "<script>x" not in preview.text
     csp = preview.headers["content-security-policy"]
     assert "script-src" not in csp and "default-src 'none'" in csp
+    assert preview.headers["x-frame-options"] == "DENY"
+    assert preview.headers["x-content-type-options"] == "nosniff"
     assert office.get(f"{page_path}/download/pdf").content.startswith(b"%PDF")
 
     leader, leader_csrf = signed_in("leader")
