@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-app = typer.Typer(help="Reports and briefings (日报, 周报, 月报, 网上舆情).", no_args_is_help=True)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+app = typer.Typer(
+    help="Reports and briefings (日报, 周报, 月报, 网上舆情, 专报, 快报, incident reports).",
+    no_args_is_help=True,
+)
 
 
 @app.command("generate")
 def generate(
-    kind: str = typer.Argument(..., help="daily, weekly, monthly or bulletin."),
+    kind: str = typer.Argument(
+        ..., help="daily, weekly, monthly, bulletin; special, flash, initial, progress, closing."
+    ),
     output: Path = typer.Option(..., "-o", "--output", help="The file to write."),
     fmt: str = typer.Option("json", "--format", help="json, html, docx or pdf."),
     start: str | None = typer.Option(None, "--from", help="Start (ISO 8601; naive: plan zone)."),
     end: str | None = typer.Option(None, "--to", help="End, exclusive (ISO 8601)."),
     watch: str | None = typer.Option(None, "--watch", help="Only the posts of this watch."),
-    incident: str | None = typer.Option(None, "--incident", help="For incident reports."),
+    incident: int | None = typer.Option(None, "--incident", help="The incident (ID) reported on."),
+    user: str | None = typer.Option(
+        None, "--user", help="Incident reports: read the incident as this user (default: admin)."
+    ),
     doc_number: str | None = typer.Option(None, "--doc-number", help="文号 under the header."),
     mark: str | None = typer.Option(None, "--mark", help="Confidentiality mark (密级)."),
     organization: str | None = typer.Option(None, "--org", help="Header (default: the plan's)."),
@@ -26,19 +39,17 @@ def generate(
     issued: str | None = typer.Option(None, "--date", help="Date under the signature."),
 ) -> None:
     """Generate a report of the period that ended last (or --from/--to) and write it."""
-    from dataclasses import replace
-
     from yuqing.cli.context import app_context
     from yuqing.core.errors import InvalidInput
     from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor.timeparse import parse_time
     from yuqing.reports import service
+    from yuqing.reports.incident_kinds import check_incident_kind
     from yuqing.reports.periods import check_kind
 
     check_kind(kind)
-    if incident is not None:
-        raise InvalidInput(_("--incident is not available for period reports"))
+    check_incident_kind(kind, incident)
     chosen = service.check_format(fmt)
     when = [
         parse_time(v, field=name) if v else None for v, name in ((start, "--from"), (end, "--to"))
@@ -49,19 +60,21 @@ def generate(
         raise InvalidInput(
             _("--date: expected YYYY-MM-DD, got {value!r}").format(value=issued)
         ) from None
+    header = {"doc_number": doc_number, "mark": mark, "signature": signature, "issued": issued_on}
     ctx = app_context()
+    if incident is not None:
+        if start or end or watch:
+            raise InvalidInput(_("--from, --to and --watch are for period reports"))
+        with session_scope(ctx.sessions) as session:
+            data = _incident_report(session, kind, incident, user, chosen, organization, header)
+        service.write_atomically(output, data)
+        typer.echo(str(output))
+        return
     with session_scope(ctx.sessions) as session:
         figures, doc = service.compute(
             session=session, clock=ctx.clock, kind=kind, start=when[0], end=when[1], watch=watch
         )
-    doc = replace(
-        doc,
-        organization=organization or doc.organization,
-        doc_number=doc_number,
-        mark=mark,
-        signature=signature,
-        issued=issued_on,
-    )
+    doc = replace(doc, organization=organization or doc.organization, **header)  # type: ignore[arg-type]
     service.write_atomically(output, service.render(figures, doc, chosen))
     typer.echo(str(output))
 
@@ -85,7 +98,11 @@ def draft(
     from yuqing.monitor.timeparse import parse_time
     from yuqing.reports import service
     from yuqing.reports.draft import draft_summary
+    from yuqing.reports.incident_kinds import check_incident_kind
+    from yuqing.reports.periods import check_kind
 
+    check_kind(kind)
+    check_incident_kind(kind, None)  # drafts are of period reports, for now
     ctx = app_context()
     if ctx.settings.llm is None:
         raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
@@ -101,3 +118,33 @@ def draft(
         except EndpointError as exc:
             raise YuQingError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
     typer.echo(json.dumps(proposal.as_json(), ensure_ascii=False, indent=1))
+
+
+def _incident_report(
+    session: Session,
+    kind: str,
+    incident: int,
+    user: str | None,
+    fmt: str,
+    organization: str | None,
+    header: dict[str, Any],
+) -> bytes:
+    """One incident's report, read as `user` (or as an administrator: the server's operator)."""
+    from yuqing.auth import service as auth_service
+    from yuqing.auth.schemas import Actor
+    from yuqing.incidents.models import Incident
+    from yuqing.incidents.service.access import plan_of
+    from yuqing.reports import incident_kinds, incident_render
+    from yuqing.reports.document import DocumentInfo
+
+    actor = (
+        auth_service.actor_of(auth_service.get_user_or_raise(session=session, name=user))
+        if user
+        else Actor(name="cli", display_name="cli", role="admin")
+    )
+    figures = incident_kinds.compute(session=session, actor=actor, kind=kind, incident_id=incident)
+    row = session.get(Incident, incident)
+    assert row is not None  # compute found it
+    doc = DocumentInfo(organization=organization or plan_of(session, row).organization.name)
+    doc = replace(doc, **header)
+    return incident_render.render(figures, figures.fields, doc, fmt)

@@ -17,6 +17,8 @@ class DocumentInfo:
     mark: str | None = None  # confidentiality mark, e.g. 内部 or 秘密★1年
     signature: str | None = None  # the signing office or person
     issued: date | None = None  # the date under the signature
+    summary: str | None = None  # the opening paragraph as a person edited it
+    remarks: str | None = None  # a closing paragraph a person added
 
 
 def title(figures: Figures) -> str:

@@ -34,14 +34,8 @@ class Period:
 
 
 def check_kind(kind: str) -> None:
-    """Refuse a kind CONTRACTS does not name, and the incident kinds (not built yet)."""
-    if kind in INCIDENT_KINDS:
-        raise InvalidInput(
-            _(
-                "report kind '{kind}' needs --incident and incidents, which are not available yet"
-            ).format(kind=kind)
-        )
-    if kind not in PERIOD_KINDS:
+    """Refuse a kind CONTRACTS does not name."""
+    if kind not in KINDS:
         raise InvalidInput(
             _("unknown report kind '{kind}' (expected one of: {kinds})").format(
                 kind=kind, kinds=", ".join(KINDS)

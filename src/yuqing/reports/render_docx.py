@@ -40,7 +40,7 @@ def render(figures: Figures, doc: DocumentInfo, charts: list[Chart]) -> bytes:
     out.add_heading(document.title(figures), level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     out.add_paragraph(document.period_text(figures)).alignment = WD_ALIGN_PARAGRAPH.CENTER
     out.add_heading(_("Summary"), level=1)
-    out.add_paragraph(document.summary(figures))
+    out.add_paragraph(document.summary(figures) if doc.summary is None else doc.summary)
     rows = [
         [_("Posts"), str(figures.posts)],
         [_("Negative share"), _percent(figures.negative_share)],
@@ -86,6 +86,9 @@ def render(figures: Figures, doc: DocumentInfo, charts: list[Chart]) -> bytes:
         _table(
             out, [_("Site"), _("Posts")], [[r["site"], str(r["posts"])] for r in figures.top_sites]
         )
+    if doc.remarks:
+        out.add_heading(_("Remarks"), level=1)
+        out.add_paragraph(doc.remarks)
     for line in (doc.signature, doc.issued.isoformat() if doc.issued else None):
         if line:
             out.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT

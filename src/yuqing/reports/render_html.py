@@ -39,7 +39,7 @@ def render(figures: Figures, doc: DocumentInfo, charts: list[Chart]) -> str:
         doc=doc,
         title=document.title(figures),
         period=document.period_text(figures),
-        summary=document.summary(figures),
+        summary=document.summary(figures) if doc.summary is None else doc.summary,
         charts=[
             {"title": c.title, "data": base64.b64encode(c.png).decode("ascii")} for c in charts
         ],

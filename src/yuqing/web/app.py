@@ -43,6 +43,8 @@ from yuqing.monitor.pipeline import Pipeline
 from yuqing.plan import service as plan_service
 from yuqing.plan import views as plan_views
 from yuqing.plan.wording import level_name
+from yuqing.reports import api as reports_api
+from yuqing.reports import views as reports_views
 from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
@@ -245,6 +247,8 @@ def create_app(
     app.include_router(api)
     app.include_router(incidents_api.router)
     app.include_router(incidents_views.router)
+    app.include_router(reports_api.router)
+    app.include_router(reports_views.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 

@@ -33,6 +33,7 @@ from yuqing.incidents.models import (
 from yuqing.incidents.service.access import require_role
 from yuqing.monitor.models import StoredPost
 from yuqing.plan.schema import Plan
+from yuqing.reports.models import ReportVersion
 
 READERS: frozenset[str] = frozenset({"admin", "office", "leader", "auditor", "spokesperson"})
 POST_FIELDS = ("pk", "source", "url", "title", "text", "author", "platform", "media_tier")
@@ -102,6 +103,15 @@ def archive(*, session: Session, clock: Clock, incident: Incident, plan: Plan) -
         "actions": _rows(session, Action, incident.id),
         "review": _row(review) if review else None,
         "corrective_actions": _rows(session, CorrectiveAction, incident.id),
+        # The signed report versions, whole: what was signed stays with the case.
+        "signed_reports": [
+            _row(r)
+            for r in session.scalars(
+                select(ReportVersion)
+                .where(ReportVersion.incident_id == incident.id, ReportVersion.status == "signed")
+                .order_by(ReportVersion.id)
+            )
+        ],
     }
     words = [incident.title, incident.category, review.summary if review else ""]
     words += [p["title"] or p["text"][:200] for p in posts]

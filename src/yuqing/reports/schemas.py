@@ -1,0 +1,62 @@
+"""The API's shapes of stored report versions (STYLE §2's ladder)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReportCreate(BaseModel):
+    """What to generate: a period kind with its period and watch, or an incident kind."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    kind: str
+    start: str | None = Field(default=None, alias="from", description="ISO 8601; naive: plan zone")
+    end: str | None = Field(default=None, alias="to", description="exclusive, ISO 8601")
+    watch: str | None = None
+    incident: int | None = None
+    header: dict[str, Any] = Field(
+        default_factory=dict,
+        description="organization, doc_number (文号), mark (密级), signature, issued (YYYY-MM-DD)",
+    )
+
+
+class ReportUpdate(BaseModel):
+    """Edited text sections of a draft (summary and remarks, or an incident report's
+    content, cause, scope, harm, measures, trend and next_steps)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sections: dict[str, str]
+
+
+class ReportVersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    incident_id: int | None
+    period_start: datetime | None
+    period_end: datetime | None
+    watch: str | None
+    version: int
+    title: str
+    status: str
+    corrects: int | None
+    sections: dict[str, str]
+    header: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    edited_by: str
+    signed_at: datetime | None
+    signed_by: str | None
+    content_hash: str | None
+
+
+class ReportVersionList(BaseModel):
+    data: list[ReportVersionRead]
+    count: int

@@ -1,0 +1,386 @@
+"""Stored reports: generate a version, edit its text sections while it is a draft, sign it.
+
+Signing freezes a version: its content hash (SHA-256 over the canonical JSON of what
+the documents are drawn from) goes into the hash-chained audit trail, and nothing of it
+changes again. A correction is a new draft version that names the signed one.
+
+Who may do what (PRODUCT §1): the office, leaders and administrators write reports,
+leaders and administrators sign them (a leading group approves), auditors read them.
+An incident report is seen only by those who may see its incident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from yuqing.auth import audit
+from yuqing.auth.schemas import Actor
+from yuqing.core.clock import Clock
+from yuqing.core.errors import Conflict, InvalidInput, NotFound
+from yuqing.core.i18n import _
+from yuqing.incidents.service.access import get_visible, require_role
+from yuqing.reports import incident_kinds, incident_render, service
+from yuqing.reports.document import DocumentInfo, summary, title
+from yuqing.reports.figures import EventFigures, Figures
+from yuqing.reports.models import ReportVersion
+from yuqing.reports.periods import INCIDENT_KINDS, check_kind
+
+READERS: frozenset[str] = frozenset({"admin", "office", "leader", "auditor"})
+WRITERS: frozenset[str] = frozenset({"admin", "office", "leader"})
+SIGNERS: frozenset[str] = frozenset({"admin", "leader"})
+PERIOD_SECTIONS = ("summary", "remarks")  # the texts people edit in a period report
+SECTION_LIMIT = 20_000  # characters of one section: a report, not a dump
+HEADER_KEYS = ("organization", "doc_number", "mark", "signature", "issued")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a report covers: one incident, or a period and its watch."""
+
+    kind: str
+    incident: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    watch: str | None = None
+
+
+def section_names(kind: str) -> tuple[str, ...]:
+    return incident_kinds.TEXT_FIELDS if kind in INCIDENT_KINDS else PERIOD_SECTIONS
+
+
+def create(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    subject: Subject,
+    header: dict[str, Any] | None = None,
+) -> ReportVersion:
+    """Generate a report from the store and keep it as a new draft version."""
+    require_role(actor, WRITERS, _("writing a report"))
+    check_kind(subject.kind)
+    incident_kinds.check_incident_kind(subject.kind, subject.incident)
+    header = _checked_header(header or {})
+    if subject.incident is not None:
+        figures = incident_kinds.compute(
+            session=session, actor=actor, kind=subject.kind, incident_id=subject.incident
+        )
+        data = figures.to_json()
+        sections = {name: figures.fields[name] for name in incident_kinds.TEXT_FIELDS}
+        name = incident_render.kind_title(subject.kind) + f" · {figures.title}"
+        start = end = None
+        plan = get_visible(session, actor, subject.incident)[1]
+        header.setdefault("organization", plan.organization.name)
+    else:
+        period_figures, doc = service.compute(
+            session=session,
+            clock=clock,
+            kind=subject.kind,
+            start=subject.start,
+            end=subject.end,
+            watch=subject.watch,
+        )
+        data = period_figures.to_json()
+        sections = {"summary": summary(period_figures), "remarks": ""}
+        name = title(period_figures) + f" · {period_figures.start[:10]}"
+        start = datetime.fromisoformat(period_figures.start)
+        end = datetime.fromisoformat(period_figures.end)
+        header.setdefault("organization", doc.organization)
+    now = clock.now()
+    version = ReportVersion(
+        kind=subject.kind,
+        incident_id=subject.incident,
+        period_start=start,
+        period_end=end,
+        watch=subject.watch,
+        version=_next_version(session, subject.kind, subject.incident, start, end, subject.watch),
+        title=name,
+        figures=data,
+        sections=sections,
+        header=header,
+        status="draft",
+        created_at=now,
+        created_by=actor.name,
+        updated_at=now,
+        edited_by=actor.name,
+    )
+    session.add(version)
+    session.flush()
+    _audit(session, clock, actor, "report.generated", version, after={"version": version.version})
+    return version
+
+
+def _next_version(
+    session: Session,
+    kind: str,
+    incident: int | None,
+    start: datetime | None,
+    end: datetime | None,
+    watch: str | None,
+) -> int:
+    query = select(func.max(ReportVersion.version)).where(ReportVersion.kind == kind)
+    for column, value in (
+        (ReportVersion.incident_id, incident),
+        (ReportVersion.period_start, start),
+        (ReportVersion.period_end, end),
+        (ReportVersion.watch, watch),
+    ):
+        query = query.where(column.is_(None) if value is None else column == value)
+    return int(session.scalar(query) or 0) + 1
+
+
+def _checked_header(header: dict[str, Any]) -> dict[str, Any]:
+    """Only the header's known keys, as text; the date as YYYY-MM-DD."""
+    unknown = sorted(set(header) - set(HEADER_KEYS))
+    if unknown:
+        raise InvalidInput(
+            _("unknown header field {name!r}; expected some of {known}").format(
+                name=unknown[0], known=", ".join(HEADER_KEYS)
+            ),
+            where=f"header.{unknown[0]}",
+        )
+    out = {k: str(v).strip() for k, v in header.items() if v not in (None, "")}
+    if "issued" in out:
+        try:
+            date.fromisoformat(out["issued"])
+        except ValueError:
+            raise InvalidInput(
+                _("--date: expected YYYY-MM-DD, got {value!r}").format(value=out["issued"]),
+                where="header.issued",
+            ) from None
+    return out
+
+
+def get_or_raise(*, session: Session, actor: Actor, report_id: int) -> ReportVersion:
+    """A version the actor may read; one of an incident they may not see reads as missing."""
+    require_role(actor, READERS, _("reading reports"))
+    version = session.get(ReportVersion, report_id)
+    if version is None:
+        raise NotFound(_("no report {id}").format(id=report_id))
+    if version.incident_id is not None:
+        try:
+            get_visible(session, actor, version.incident_id)
+        except NotFound:
+            raise NotFound(_("no report {id}").format(id=report_id)) from None
+    return version
+
+
+def get_all(
+    *,
+    session: Session,
+    actor: Actor,
+    kind: str | None = None,
+    incident: int | None = None,
+    limit: int = 100,
+) -> list[ReportVersion]:
+    """Versions the actor may read, newest first."""
+    require_role(actor, READERS, _("reading reports"))
+    query = select(ReportVersion).order_by(ReportVersion.created_at.desc(), ReportVersion.id.desc())
+    if kind:
+        query = query.where(ReportVersion.kind == kind)
+    if incident is not None:
+        query = query.where(ReportVersion.incident_id == incident)
+    found = []
+    seen: dict[int, bool] = {}
+    for version in session.scalars(query.limit(max(1, min(limit, 1000)) * 2)):
+        if version.incident_id is not None:
+            if version.incident_id not in seen:
+                seen[version.incident_id] = _may_see(session, actor, version.incident_id)
+            if not seen[version.incident_id]:
+                continue
+        found.append(version)
+    return found[:limit]
+
+
+def _may_see(session: Session, actor: Actor, incident_id: int) -> bool:
+    try:
+        get_visible(session, actor, incident_id)
+    except NotFound:
+        return False
+    return True
+
+
+def update_sections(
+    *, session: Session, clock: Clock, actor: Actor, report_id: int, sections: dict[str, Any]
+) -> ReportVersion:
+    """Change text sections of a draft; a signed version is refused (correct it instead)."""
+    require_role(actor, WRITERS, _("editing a report"))
+    version = get_or_raise(session=session, actor=actor, report_id=report_id)
+    known = section_names(version.kind)
+    unknown = sorted(set(sections) - set(known))
+    if unknown:
+        raise InvalidInput(
+            _("unknown report section {name!r}; expected some of {known}").format(
+                name=unknown[0], known=", ".join(known)
+            ),
+            where=f"sections.{unknown[0]}",
+        )
+    for name, text in sections.items():
+        if not isinstance(text, str) or len(text) > SECTION_LIMIT:
+            raise InvalidInput(
+                _("section {name!r}: expected text of at most {limit} characters").format(
+                    name=name, limit=SECTION_LIMIT
+                ),
+                where=f"sections.{name}",
+            )
+    _check_draft(version)
+    before = {k: version.sections.get(k, "") for k in sections}
+    version.sections = {
+        **version.sections,
+        **{k: v.replace("\r\n", "\n") for k, v in sections.items()},
+    }
+    version.updated_at, version.edited_by = clock.now(), actor.name
+    session.flush()
+    _audit(session, clock, actor, "report.edited", version, before=before, after=dict(sections))
+    return version
+
+
+def _check_draft(version: ReportVersion) -> None:
+    if version.status != "draft":
+        raise Conflict(
+            _("report {id} is signed and never changes: correct it with a new version").format(
+                id=version.id
+            )
+        )
+
+
+def content_hash(version: ReportVersion) -> str:
+    """SHA-256 over the canonical JSON of everything the documents are drawn from."""
+    content = {
+        "id": version.id,
+        "kind": version.kind,
+        "version": version.version,
+        "incident": version.incident_id,
+        "figures": version.figures,
+        "sections": version.sections,
+        "header": version.header,
+    }
+    return hashlib.sha256(audit.canonical(content)).hexdigest()
+
+
+def sign(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> ReportVersion:
+    """Sign a draft: it is frozen and its content hash enters the audit trail."""
+    require_role(actor, SIGNERS, _("signing a report"))
+    version = get_or_raise(session=session, actor=actor, report_id=report_id)
+    _check_draft(version)
+    version.status = "signed"
+    version.signed_at, version.signed_by = clock.now(), actor.name
+    version.content_hash = content_hash(version)
+    session.flush()
+    _audit(
+        session,
+        clock,
+        actor,
+        "report.signed",
+        version,
+        after={"version": version.version, "content_hash": version.content_hash},
+    )
+    return version
+
+
+def correct(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> ReportVersion:
+    """A new draft version of a signed one, its content copied; the signed one stays."""
+    require_role(actor, WRITERS, _("correcting a report"))
+    signed = get_or_raise(session=session, actor=actor, report_id=report_id)
+    if signed.status != "signed":
+        raise Conflict(_("report {id} is still a draft: edit it").format(id=signed.id))
+    now = clock.now()
+    version = ReportVersion(
+        kind=signed.kind,
+        incident_id=signed.incident_id,
+        period_start=signed.period_start,
+        period_end=signed.period_end,
+        watch=signed.watch,
+        version=_next_version(
+            session,
+            signed.kind,
+            signed.incident_id,
+            signed.period_start,
+            signed.period_end,
+            signed.watch,
+        ),
+        title=signed.title,
+        figures=dict(signed.figures),
+        sections=dict(signed.sections),
+        header=dict(signed.header),
+        status="draft",
+        corrects=signed.id,
+        created_at=now,
+        created_by=actor.name,
+        updated_at=now,
+        edited_by=actor.name,
+    )
+    session.add(version)
+    session.flush()
+    _audit(session, clock, actor, "report.corrected", version, after={"corrects": signed.id})
+    return version
+
+
+def _audit(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    action: str,
+    version: ReportVersion,
+    *,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    audit.record(
+        session=session,
+        clock=clock,
+        actor=actor.name,
+        action=action,
+        target=f"report:{version.id}",
+        before=before,
+        after=after,
+    )
+
+
+def document_info(version: ReportVersion) -> DocumentInfo:
+    header = version.header
+    issued = header.get("issued")
+    return DocumentInfo(
+        organization=header.get("organization"),
+        doc_number=header.get("doc_number"),
+        mark=header.get("mark"),
+        signature=header.get("signature"),
+        issued=date.fromisoformat(issued) if issued else None,
+        summary=version.sections.get("summary"),
+        remarks=version.sections.get("remarks"),
+    )
+
+
+def render(version: ReportVersion, fmt: service.Format) -> bytes:
+    """The stored version as a document: drawn from what it holds, not from the store."""
+    if fmt == "json":
+        content = {**version.figures, "sections": version.sections, "version": version.version}
+        return json.dumps(content, ensure_ascii=False, indent=2).encode() + b"\n"
+    doc = document_info(version)
+    if version.kind in INCIDENT_KINDS:
+        figures = incident_kinds.IncidentFigures.from_json(version.figures)
+        return incident_render.render(figures, version.sections, doc, fmt)
+    return service.render(period_figures_from_json(version.figures), doc, fmt)
+
+
+def period_figures_from_json(data: dict[str, Any]) -> Figures:
+    values = {k: v for k, v in data.items() if k not in ("from", "to")}
+    values["top_events"] = [EventFigures(**e) for e in data.get("top_events", [])]
+    return Figures(start=data["from"], end=data["to"], **values)
+
+
+def filename(version: ReportVersion, fmt: str) -> str:
+    """An ASCII file name for downloads: kind, subject, version."""
+    subject = (
+        f"incident-{version.incident_id}"
+        if version.incident_id is not None
+        else (version.period_start.date().isoformat() if version.period_start else "report")
+    )
+    return f"{version.kind}-{subject}-v{version.version}.{fmt}"
