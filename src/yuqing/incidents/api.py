@@ -34,6 +34,7 @@ from yuqing.incidents.schemas import (
     ReportRead,
     ReportUpdate,
     ReviewIn,
+    SplitIn,
     StageIn,
     StatementIn,
     StatementRead,
@@ -121,9 +122,12 @@ def read_case(incident_id: int, session: SessionDep, user: CurrentUser) -> dict[
 
 
 @router.get("/{incident_id}")
-def read_incident(incident_id: int, session: SessionDep, user: CurrentUser) -> IncidentDetail:
-    """The incident with its deadlines, reports, tasks, statements, actions and log."""
-    return reading.get_detail(session=session, actor=user, incident_id=incident_id)
+def read_incident(
+    incident_id: int, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentDetail:
+    """The incident with its deadlines, reports, tasks, statements, actions and log, and
+    its events measured before and after each published statement."""
+    return reading.get_detail(session=session, clock=clock, actor=user, incident_id=incident_id)
 
 
 @router.post("/{incident_id}/events")
@@ -133,6 +137,18 @@ def add_events(
     """Merge more events into the incident."""
     return IncidentRead.model_validate(
         service.add_events(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/split", status_code=201)
+def split_incident(
+    incident_id: int, body: SplitIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Move some events into a new incident, which is the answer; both log the split."""
+    return IncidentRead.model_validate(
+        service.split_incident(
             session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
         )
     )

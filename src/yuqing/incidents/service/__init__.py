@@ -22,7 +22,7 @@ from yuqing.incidents.service.handling import (
     move_stage,
 )
 from yuqing.incidents.service.levels import confirm_level, propose_level
-from yuqing.incidents.service.opening import add_events, get_all, open_incident
+from yuqing.incidents.service.opening import add_events, get_all, open_incident, split_incident
 from yuqing.incidents.service.reports import (
     create_report,
     revise_report,
@@ -58,6 +58,7 @@ __all__ = [
     "record_action",
     "review_statement",
     "revise_report",
+    "split_incident",
     "submit_report",
     "update_fact_sheet",
     "update_report",

@@ -4,13 +4,14 @@ requires for it and starts their deadline clocks."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
-from yuqing.incidents.models import Incident
+from yuqing.incidents.models import Incident, Report
 from yuqing.incidents.service import clocks, reports
 from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, get_changeable, record
 from yuqing.plan.schema import Plan
@@ -67,6 +68,54 @@ def required_reports(plan: Plan, level: str) -> list[str]:
     return [k for k in kinds if k != "closing" and clocks.has_deadline(plan, level, k)]
 
 
+def _is_rise(plan: Plan, before: str | None, after: str) -> bool:
+    """Whether `after` is more severe than the confirmed level `before`."""
+    if before is None or before == after:
+        return False
+    return plan.level(after).rank < plan.level(before).rank  # rank 1 is the most severe
+
+
+# Fields people write (the rest is prefilled): a restarted report keeps what they wrote.
+WRITTEN_FIELDS: tuple[str, ...] = ("cause", "harm", "measures", "trend", "next_steps")
+
+
+def _restart(session: Session, clock: Clock, incident: Incident, plan: Plan, kind: str) -> None:
+    """A rise of level: the kind's running clock is cancelled (kept, with the log's word
+    why) and a new draft for the new level starts its clock from now. An unsubmitted
+    draft of the old level gives the new one what people wrote and goes; submitted
+    reports stay as they are."""
+    now = clock.now()
+    name = clocks.report_clock(kind)
+    written: dict[str, str] = {}
+    for old in session.scalars(
+        select(Report).where(
+            Report.incident_id == incident.id, Report.kind == kind, Report.status == "draft"
+        )
+    ):
+        written.update({k: v for k, v in old.fields.items() if k in WRITTEN_FIELDS and v})
+        session.delete(old)
+    clocks.cancel_running(session, incident.id, name)
+    report = reports.draft(session, clock, incident, plan, kind, "system")
+    report.fields = {**report.fields, **written}
+    due, source = clocks.due_for(plan, incident, kind, now, restart=True)
+    clocks.start(session, incident, name, report.number, source, now, due)
+
+
+def _restart_answer(session: Session, clock: Clock, incident: Incident, plan: Plan) -> None:
+    """The first answer, not given yet, is due by the new level's rule from now."""
+    now = clock.now()
+    running = clocks.find_running(session, incident.id, clocks.ANSWER)
+    if running is None:
+        if clocks.find(session, incident.id, clocks.ANSWER) is not None:
+            return  # answered (or cancelled) already: a rise does not ask for it again
+        number = 1
+    else:
+        running.state = "cancelled"
+        number = clocks.next_number(session, incident.id, clocks.ANSWER)
+    due, source = clocks.due_for(plan, incident, clocks.ANSWER, now, restart=True)
+    clocks.start(session, incident, clocks.ANSWER, number, source, now, due)
+
+
 def confirm_level(
     *,
     session: Session,
@@ -78,8 +127,13 @@ def confirm_level(
     expected_version: int | None = None,
 ) -> Incident:
     """Confirm (or change) the level: drafts and clocks for the reports the plan requires
-    at that level that have no clock yet. A report kind already clocked keeps its clock
-    (a rise to a stricter level adds the kinds the new level asks for, and no more)."""
+    at that level.
+
+    First confirmation (or a lower level): only kinds without a clock get one, counted
+    from discovery. A rise to a more severe level (it re-ignited) restarts, from now, the
+    clocks of every report the new level requires and its first answer if not given yet:
+    new drafts for the new level, the old clocks kept as cancelled, submitted reports kept.
+    """
     incident, plan = get_changeable(
         session,
         actor,
@@ -90,9 +144,13 @@ def confirm_level(
     )
     _known(plan, level)
     before = incident.level
+    rise = _is_rise(plan, before, level)
     incident.level = level
     now = clock.now()
     for kind in required_reports(plan, level):
+        if rise:
+            _restart(session, clock, incident, plan, kind)
+            continue
         name = clocks.report_clock(kind)
         if any(
             c.name == name and c.state != "cancelled"
@@ -102,17 +160,18 @@ def confirm_level(
         report = reports.draft(session, clock, incident, plan, kind, "system")
         due, source = clocks.due_for(plan, incident, kind, now)
         clocks.start(session, incident, name, report.number, source, incident.discovered_at, due)
-    if clocks.has_deadline(plan, level, clocks.ANSWER) and not clocks.find(
-        session, incident.id, clocks.ANSWER
-    ):
-        due, source = clocks.due_for(plan, incident, clocks.ANSWER, now)
-        clocks.start(session, incident, clocks.ANSWER, 1, source, incident.discovered_at, due)
+    if clocks.has_deadline(plan, level, clocks.ANSWER):
+        if rise:
+            _restart_answer(session, clock, incident, plan)
+        elif not clocks.find(session, incident.id, clocks.ANSWER):
+            due, source = clocks.due_for(plan, incident, clocks.ANSWER, now)
+            clocks.start(session, incident, clocks.ANSWER, 1, source, incident.discovered_at, due)
     record(
         session,
         clock,
         incident,
         actor.name,
-        "level_confirmed",
+        "level_raised" if rise else "level_confirmed",
         before=before,
         after=level,
         reason=reason,
