@@ -71,14 +71,22 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=int, default=1000, help="posts a second")
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="of ingest; 0: skip")
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--threshold", type=int, default=30)
     parser.add_argument("--poll", type=float, default=0.05, help="the responder's interval")
-    args = parser.parse_args()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    run(parser.parse_args())
+
+
+def run(args: argparse.Namespace) -> None:
+    """The feeder, the dispatcher and the responder for `args.seconds`; prints the times."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
