@@ -5,6 +5,7 @@ against each example plan, on both stores."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -14,7 +15,9 @@ from sqlalchemy.orm import Session
 from tests.conftest import Cli, Store
 from tests.incidents.conftest import World, add_event
 from tests.incidents.test_api import BASE, _tokens
+from tests.web.conftest import _password_hash
 from yuqing.analysis.models import EventPost, EventSite
+from yuqing.auth.models import User
 from yuqing.core.clock import FrozenClock
 from yuqing.incidents import service
 from yuqing.incidents.models import DeadlineClock, IncidentLog, Report
@@ -159,7 +162,7 @@ def test_a_rise_of_level_restarts_the_clocks_and_keeps_what_was_written(world: W
 
 
 def test_measures_before_and_after_a_statement_and_a_higher_level_after_it_reignites(
-    world: World, client: TestClient
+    world: World, client: TestClient, signed_in: Callable[[str], tuple[TestClient, str]]
 ) -> None:
     w = world
     low, high = w.plan.levels_by_severity()[-1].id, w.most_severe
@@ -209,6 +212,12 @@ def test_measures_before_and_after_a_statement_and_a_higher_level_after_it_reign
     assert (measured["before"]["sites"], measured["after"]["sites"]) == (1, 2)
     assert measured["after"]["new_sites"] == 1
     assert measured["trend"] == "re-ignited"
+    boss = w.session.scalars(select(User).where(User.name == "boss")).one()
+    boss.password_hash = _password_hash()
+    w.session.commit()  # and no read on this session while the page answers (SQLite)
+    browser, _csrf = signed_in("boss")
+    page = browser.get(f"/incidents/{incident['id']}").text
+    assert 'id="measures-heading"' in page and "3 → 4" in page and "re-ignited" in page
 
     raised = client.post(
         f"{url}/level", json={"level": high, "reason": "再次升温"}, headers=as_["boss"]
