@@ -80,8 +80,8 @@ WRITTEN_FIELDS: tuple[str, ...] = ("cause", "harm", "measures", "trend", "next_s
 
 
 def _restart(session: Session, clock: Clock, incident: Incident, plan: Plan, kind: str) -> None:
-    """A rise of level: the kind's running clock is cancelled (kept, with the log's word
-    why) and a new draft for the new level starts its clock from now. An unsubmitted
+    """A rise of level: the kind's running clock is cancelled (the row stays; the log
+    says why) and a new draft for the new level starts its clock from now. An unsubmitted
     draft of the old level gives the new one what people wrote and goes; submitted
     reports stay as they are."""
     now = clock.now()
