@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -252,3 +252,57 @@ def test_merge_and_split_from_the_command_line(cli: Cli, store: Store, clock: Fr
     new = json.loads(split.stdout)
     shown = json.loads(cli("incident", "show", str(new["id"]), "--as", "zhao").stdout)
     assert shown["event_ids"] == ["ev-2"] and shown["log"][-1]["kind"] == "split_from"
+
+
+def test_an_ended_response_reopens_at_a_higher_level_with_its_clocks_restarted(
+    world: World, client: TestClient
+) -> None:
+    w = world
+    low, high = w.plan.levels_by_severity()[-1].id, w.most_severe
+    event_id = add_event(w.session, w.clock)
+    as_ = _tokens(w)
+    incident = client.post(BASE, json={"event_ids": [event_id]}, headers=as_["boss"]).json()
+    url = f"{BASE}/{incident['id']}"
+    early = client.post(f"{url}/reopen", json={"level": high, "reason": "x"}, headers=as_["boss"])
+    assert early.status_code == 409 and "only an ended response" in early.json()["detail"]
+    client.post(f"{url}/level", json={"level": low}, headers=as_["boss"])
+    for track in ("offline", "online"):
+        task = client.post(
+            f"{url}/tasks", json={"title": track, "owner": "boss", "track": track},
+            headers=as_["boss"],
+        ).json()  # fmt: skip
+        client.post(f"{url}/tasks/{task['id']}/done", json={}, headers=as_["boss"])
+    ended = client.post(f"{url}/end", json={"reason": "平息"}, headers=as_["boss"])
+    assert ended.json()["status"] == "ended", ended.text
+    version = ended.json()["version"]
+
+    w.clock.advance(timedelta(days=1))
+    refusals = [
+        ("boss", {"level": low, "reason": "再次升温"}, 409, "more severe"),
+        ("boss", {"level": high, "reason": " "}, 422, "needs the reason"),
+        ("monitor1", {"level": high, "reason": "再次升温"}, 403, "monitor1"),
+    ]
+    for who, body, status, words in refusals:
+        answer = client.post(f"{url}/reopen", json=body, headers=as_[who])
+        assert answer.status_code == status and words in answer.json()["detail"], answer.text
+    assert client.get(url, headers=as_["boss"]).json()["incident"]["version"] == version
+
+    reopened = client.post(
+        f"{url}/reopen",
+        json={"level": high, "reason": "再次升温", "expected_version": version},
+        headers=as_["boss"],
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["status"], reopened.json()["level"]) == ("open", high)
+    detail = client.get(url, headers=as_["boss"]).json()
+    closing = [d for d in detail["deadlines"] if d["name"] == "report:closing"]
+    assert all(d["state"] == "cancelled" for d in closing)
+    assert not [r for r in detail["reports"] if r["kind"] == "closing" and r["status"] == "draft"]
+    running = [d for d in detail["deadlines"] if d["state"] == "running"]
+    now = w.clock.now()
+    assert running and all(
+        d["source"].startswith(f"deadlines.{high}.")
+        and datetime.fromisoformat(d["started_at"]) == now
+        for d in running
+    )
+    assert [e["kind"] for e in detail["log"]][-2:] == ["reopened", "level_raised"]

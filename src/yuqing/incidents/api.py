@@ -30,6 +30,7 @@ from yuqing.incidents.schemas import (
     IncidentRead,
     LevelIn,
     PublishIn,
+    ReopenIn,
     ReportIn,
     ReportRead,
     ReportUpdate,
@@ -173,6 +174,18 @@ def confirm_level(
     """Confirm the level: the report drafts the plan requires appear with their clocks."""
     return IncidentRead.model_validate(
         service.confirm_level(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/reopen")
+def reopen(
+    incident_id: int, body: ReopenIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Re-open an ended response at a more severe level: the plan's clocks restart."""
+    return IncidentRead.model_validate(
+        service.reopen(
             session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
         )
     )

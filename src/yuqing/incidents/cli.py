@@ -199,6 +199,34 @@ def level_cmd(
     )
 
 
+@app.command("reopen")
+def reopen_cmd(
+    incident_id: int,
+    level: str,
+    reason: str = typer.Option(..., "--reason", help="Why (it re-ignited …)."),
+    user: str | None = AS,
+    version: int | None = VERSION,
+) -> None:
+    """Re-open an ended response at a more severe level; the plan's clocks restart."""
+    from yuqing.incidents import service
+    from yuqing.incidents.schemas import IncidentRead
+
+    _run(
+        user,
+        lambda s, c, a: IncidentRead.model_validate(
+            service.reopen(
+                session=s,
+                clock=c,
+                actor=a,
+                incident_id=incident_id,
+                level=level,
+                reason=reason,
+                expected_version=version,
+            )
+        ),
+    )
+
+
 @app.command("stage")
 def stage_cmd(
     incident_id: int,

@@ -191,6 +191,11 @@ class LevelIn(Versioned):
     reason: str = ""
 
 
+class ReopenIn(Versioned):
+    level: str = Field(description="More severe than the level the response ended at.")
+    reason: str
+
+
 class StageIn(Versioned):
     stage: str
     reason: str = ""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
-from yuqing.core.errors import InvalidInput
+from yuqing.core.errors import Conflict, InvalidInput
 from yuqing.core.i18n import _
 from yuqing.incidents.models import Incident, Report
 from yuqing.incidents.service import clocks, reports
@@ -116,33 +116,16 @@ def _restart_answer(session: Session, clock: Clock, incident: Incident, plan: Pl
     clocks.start(session, incident, clocks.ANSWER, number, source, now, due)
 
 
-def confirm_level(
-    *,
+def _apply(
     session: Session,
     clock: Clock,
     actor: Actor,
-    incident_id: int,
+    incident: Incident,
+    plan: Plan,
     level: str,
-    reason: str = "",
-    expected_version: int | None = None,
-) -> Incident:
-    """Confirm (or change) the level: drafts and clocks for the reports the plan requires
-    at that level.
-
-    First confirmation (or a lower level): only kinds without a clock get one, counted
-    from discovery. A rise to a more severe level (it re-ignited) restarts, from now, the
-    clocks of every report the new level requires and its first answer if not given yet:
-    new drafts for the new level, the old clocks kept as cancelled, submitted reports kept.
-    """
-    incident, plan = get_changeable(
-        session,
-        actor,
-        incident_id,
-        expected_version,
-        roles=LEVEL_DECIDERS,
-        what=_("confirming a level"),
-    )
-    _known(plan, level)
+    reason: str,
+) -> None:
+    """Set the confirmed level and start (or, on a rise, restart) the plan's clocks."""
     before = incident.level
     rise = _is_rise(plan, before, level)
     incident.level = level
@@ -176,4 +159,93 @@ def confirm_level(
         after=level,
         reason=reason,
     )
+
+
+def confirm_level(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    incident_id: int,
+    level: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    """Confirm (or change) the level: drafts and clocks for the reports the plan requires
+    at that level.
+
+    First confirmation (or a lower level): only kinds without a clock get one, counted
+    from discovery. A rise to a more severe level (it re-ignited) restarts, from now, the
+    clocks of every report the new level requires and its first answer if not given yet:
+    new drafts for the new level, the old clocks kept as cancelled, submitted reports kept.
+    """
+    incident, plan = get_changeable(
+        session,
+        actor,
+        incident_id,
+        expected_version,
+        roles=LEVEL_DECIDERS,
+        what=_("confirming a level"),
+    )
+    _known(plan, level)
+    _apply(session, clock, actor, incident, plan, level, reason)
+    return incident
+
+
+def reopen(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    incident_id: int,
+    level: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> Incident:
+    """Re-open an ended response at a more severe level (it re-ignited after the end).
+
+    The incident is open again; the closing report's clock is cancelled and its unwritten
+    draft goes (ending again drafts a new one); the new level restarts the plan's clocks
+    from now as a rise does. A closed incident is in the case library and stays there:
+    open a new incident from its events instead."""
+    incident, plan = get_changeable(
+        session,
+        actor,
+        incident_id,
+        expected_version,
+        roles=LEVEL_DECIDERS,
+        what=_("re-opening an incident"),
+        open_only=False,
+    )
+    _known(plan, level)
+    if incident.status != "ended":
+        raise Conflict(
+            _("incident {id} is {status}: only an ended response can be re-opened").format(
+                id=incident.id, status=incident.status
+            )
+        )
+    if not reason.strip():
+        raise InvalidInput(_("re-opening needs the reason"), where="reason")
+    if incident.level is not None and not _is_rise(plan, incident.level, level):
+        raise Conflict(
+            _("re-opening takes a level more severe than {level}").format(level=incident.level)
+        )
+    clocks.cancel_running(session, incident.id, clocks.report_clock("closing"))
+    for draft in session.scalars(
+        select(Report).where(
+            Report.incident_id == incident.id, Report.kind == "closing", Report.status == "draft"
+        )
+    ):
+        session.delete(draft)
+    ended = f"{incident.ended_at.isoformat() if incident.ended_at else ''} {incident.ended_by}"
+    incident.status, incident.ended_at, incident.ended_by, incident.end_reason = (
+        "open",
+        None,
+        None,
+        None,
+    )
+    record(
+        session, clock, incident, actor.name, "reopened", before=ended, after="open", reason=reason
+    )
+    _apply(session, clock, actor, incident, plan, level, reason)
     return incident
