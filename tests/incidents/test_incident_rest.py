@@ -231,7 +231,9 @@ def test_measures_before_and_after_a_statement_and_a_higher_level_after_it_reign
     assert "/api/v1/incidents/{incident_id}/split" in page_schema["paths"]
 
 
-def test_merge_and_split_from_the_command_line(cli: Cli, store: Store, clock: FrozenClock) -> None:
+def test_merge_split_and_reopen_from_the_command_line(
+    cli: Cli, store: Store, clock: FrozenClock
+) -> None:
     with Session(store.engine) as session:
         for event_id in ("ev-1", "ev-2"):
             add_event(session, clock, event_id)
@@ -252,6 +254,8 @@ def test_merge_and_split_from_the_command_line(cli: Cli, store: Store, clock: Fr
     new = json.loads(split.stdout)
     shown = json.loads(cli("incident", "show", str(new["id"]), "--as", "zhao").stdout)
     assert shown["event_ids"] == ["ev-2"] and shown["log"][-1]["kind"] == "split_from"
+    monitor = cli("incident", "reopen", number, "I", "--reason", "再次升温", "--as", "zhao")
+    assert monitor.code != 0 and "重新启动事件处置需要以下角色之一" in monitor.stderr
 
 
 def test_an_ended_response_reopens_at_a_higher_level_with_its_clocks_restarted(
