@@ -1,17 +1,19 @@
-"""Incident speed: a confirmed level's report drafts, and the incident page with 1,000
-open incidents (issue 13).
+"""Incident speed (issue 13): at 1,000 posts/s of ingest, the post that crosses a level
+to its alert and to a prefilled initial-report draft (bench/incident_ingest.py, p99 of
+both); then a confirmed level's report drafts, and the incident page with 1,000 open
+incidents.
 
 On a fresh SQLite store with the county bureau's plan: `--incidents` incidents are
 opened from events of 30 posts each; for every one the time of `confirm_level` (the
 prefilled drafts of the plan's reports and their clocks, in one transaction, committed)
 is measured; then the incident page (`GET /incidents/{id}`, signed in) and the API's
-`GET /api/v1/incidents/{id}` are timed on random incidents while all of them are open.
+`GET /api/v1/incidents/{id}` are timed on random incidents while all of them are open,
+each with a published statement whose before / after measures the page shows.
 Target: drafts within 1 s (p99); the page's answer time is printed.
 
-Not measured here: the ingest at 1,000 posts/s around it (bench/alerts.py measures the
-post-to-alert part of that path).
+    python bench/incidents.py [--incidents 1000] [--requests 200] [--seconds 20] [--rate 1000]
 
-    python bench/incidents.py [--incidents 1000] [--requests 200]
+`--seconds 0` skips the ingest part; `bench/incident_ingest.py` runs it alone.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import incident_ingest  # noqa: E402  (the ingest part, runnable alone)
 from tests.incidents.conftest import add_event  # noqa: E402  (the same event fixture)
 
 from yuqing.auth import service as auth_service  # noqa: E402
@@ -39,6 +43,7 @@ from yuqing.core.settings import Settings  # noqa: E402
 from yuqing.db.engine import make_engine  # noqa: E402
 from yuqing.db.migrate import upgrade  # noqa: E402
 from yuqing.incidents import service  # noqa: E402
+from yuqing.incidents.models import Statement  # noqa: E402
 from yuqing.plan import service as plan_service  # noqa: E402
 from yuqing.plan.examples import example_plan_text  # noqa: E402
 from yuqing.web.app import create_app  # noqa: E402
@@ -56,7 +61,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200)
+    incident_ingest.add_arguments(parser)
     args = parser.parse_args()
+    if args.seconds > 0:
+        incident_ingest.run(args)
     home = Path(tempfile.mkdtemp(prefix="yuqing-bench-incidents-"))
     engine = make_engine(f"sqlite:///{home / 'yuqing.db'}")
     upgrade(engine)
@@ -97,6 +105,17 @@ def main() -> None:
             )
             session.commit()
             drafts.append(time.perf_counter() - start)
+            # A published statement, so the page measures the event before and after it
+            # (written straight in: the approval chain is not what is timed here).
+            session.add(
+                Statement(
+                    incident_id=incident.id, number=1, text="情况通报", level="I",
+                    status="published", author="bench", created_at=clock.now(),
+                    channel="微博", published_at=clock.now() - timedelta(minutes=20),
+                    published_text="情况通报", published_by="bench",
+                )
+            )  # fmt: skip
+            session.commit()
         clock.advance(timedelta(seconds=1))
     print(
         f"confirm_level → prefilled drafts committed, {len(drafts)} incidents: "

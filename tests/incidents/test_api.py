@@ -3,7 +3,7 @@ stores: every person with their own API token."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -124,3 +124,47 @@ def test_a_case_through_the_api(world: World, client: TestClient) -> None:
     assert len(case["posts"]) == 3
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/incidents/{incident_id}/statements/{statement_id}/publish" in schema["paths"]
+
+
+def test_late_and_refused_through_the_api_change_nothing(world: World, client: TestClient) -> None:
+    """A late report is recorded late with its minutes; approving one's own statement and
+    ending with an open task are refused with their reason, the version unchanged."""
+    w = world
+    event_id = add_event(w.session, w.clock)
+    as_ = _tokens(w)
+    first = w.approvers(w.most_severe)[0]
+    incident = client.post(BASE, json={"event_ids": [event_id]}, headers=as_["boss"]).json()
+    url = f"{BASE}/{incident['id']}"
+    client.post(f"{url}/level", json={"level": w.most_severe}, headers=as_["boss"])
+    detail = client.get(url, headers=as_["boss"]).json()
+    initial = next(r for r in detail["reports"] if r["kind"] == "initial")
+    clock = next(d for d in detail["deadlines"] if d["name"] == "report:initial")
+    due = datetime.fromisoformat(clock["due_at"])
+    w.clock.set(due + timedelta(minutes=41, seconds=5))
+    late = client.post(f"{url}/reports/{initial['id']}/submit", json={}, headers=as_["boss"])
+    assert late.status_code == 200, late.text
+    after = client.get(url, headers=as_["boss"]).json()
+    clock = next(d for d in after["deadlines"] if d["id"] == clock["id"])
+    assert (clock["state"], clock["late_minutes"]) == ("missed", 42)
+    assert "missed, 42 min late" in after["log"][-1]["after"]
+
+    version = after["incident"]["version"]
+    own = client.post(f"{url}/statements", json={"text": "初稿"}, headers=as_[first.name]).json()
+    version += 1  # drafting is a change
+    refused = client.post(
+        f"{url}/statements/{own['id']}/reviews",
+        json={"decision": "approve"},
+        headers=as_[first.name],
+    )
+    assert refused.status_code == 403 and "own statement" in refused.json()["detail"]
+    task = client.post(
+        f"{url}/tasks", json={"title": "核实", "owner": "boss", "track": "offline"},
+        headers=as_["boss"],
+    ).json()  # fmt: skip
+    version += 1
+    ended = client.post(f"{url}/end", json={"reason": "结束"}, headers=as_["boss"])
+    assert ended.status_code == 409 and "still open" in ended.json()["detail"]
+    now = client.get(url, headers=as_["boss"]).json()
+    assert now["incident"]["version"] == version and now["incident"]["status"] == "open"
+    assert [t["status"] for t in now["tasks"] if t["id"] == task["id"]] == ["open"]
+    assert [s["status"] for s in now["statements"]] == ["in_review"]

@@ -30,10 +30,12 @@ from yuqing.incidents.schemas import (
     IncidentRead,
     LevelIn,
     PublishIn,
+    ReopenIn,
     ReportIn,
     ReportRead,
     ReportUpdate,
     ReviewIn,
+    SplitIn,
     StageIn,
     StatementIn,
     StatementRead,
@@ -121,9 +123,12 @@ def read_case(incident_id: int, session: SessionDep, user: CurrentUser) -> dict[
 
 
 @router.get("/{incident_id}")
-def read_incident(incident_id: int, session: SessionDep, user: CurrentUser) -> IncidentDetail:
-    """The incident with its deadlines, reports, tasks, statements, actions and log."""
-    return reading.get_detail(session=session, actor=user, incident_id=incident_id)
+def read_incident(
+    incident_id: int, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentDetail:
+    """The incident with its deadlines, reports, tasks, statements, actions and log, and
+    its events measured before and after each published statement."""
+    return reading.get_detail(session=session, clock=clock, actor=user, incident_id=incident_id)
 
 
 @router.post("/{incident_id}/events")
@@ -133,6 +138,18 @@ def add_events(
     """Merge more events into the incident."""
     return IncidentRead.model_validate(
         service.add_events(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/split", status_code=201)
+def split_incident(
+    incident_id: int, body: SplitIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Move some events into a new incident, which is the answer; both log the split."""
+    return IncidentRead.model_validate(
+        service.split_incident(
             session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
         )
     )
@@ -157,6 +174,18 @@ def confirm_level(
     """Confirm the level: the report drafts the plan requires appear with their clocks."""
     return IncidentRead.model_validate(
         service.confirm_level(
+            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+        )
+    )
+
+
+@router.post("/{incident_id}/reopen")
+def reopen(
+    incident_id: int, body: ReopenIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+) -> IncidentRead:
+    """Re-open an ended response at a more severe level: the plan's clocks restart."""
+    return IncidentRead.model_validate(
+        service.reopen(
             session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
         )
     )

@@ -36,6 +36,8 @@ app.add_typer(case_app, name="case")
 AS = typer.Option(None, "--as", help="Act as this user (default: $YUQING_USER).")
 # Lists as options: module-level, so no call sits in a default (B008).
 EVENTS = typer.Option([], "--event", help="An event id (repeat for several).")
+MERGED = typer.Option(..., "--event", help="An event id to merge in (repeat for several).")
+MOVED = typer.Option(..., "--event", help="An event to move to the new incident (repeat).")
 READERS = typer.Option([], "--reader", help="Who may see a confidential one.")
 HELPERS = typer.Option([], "--helper", help="A helping department.")
 FIELDS = typer.Option(..., "--set", help="FIELD=VALUE (repeat).")
@@ -161,7 +163,10 @@ def show_cmd(incident_id: int, user: str | None = AS) -> None:
     actions and its log."""
     from yuqing.incidents.service import reading
 
-    _run(user, lambda s, c, a: reading.get_detail(session=s, actor=a, incident_id=incident_id))
+    _run(
+        user,
+        lambda s, c, a: reading.get_detail(session=s, clock=c, actor=a, incident_id=incident_id),
+    )
 
 
 @app.command("level")
@@ -182,6 +187,34 @@ def level_cmd(
         user,
         lambda s, c, a: IncidentRead.model_validate(
             act(
+                session=s,
+                clock=c,
+                actor=a,
+                incident_id=incident_id,
+                level=level,
+                reason=reason,
+                expected_version=version,
+            )
+        ),
+    )
+
+
+@app.command("reopen")
+def reopen_cmd(
+    incident_id: int,
+    level: str,
+    reason: str = typer.Option(..., "--reason", help="Why (it re-ignited …)."),
+    user: str | None = AS,
+    version: int | None = VERSION,
+) -> None:
+    """Re-open an ended response at a more severe level; the plan's clocks restart."""
+    from yuqing.incidents import service
+    from yuqing.incidents.schemas import IncidentRead
+
+    _run(
+        user,
+        lambda s, c, a: IncidentRead.model_validate(
+            service.reopen(
                 session=s,
                 clock=c,
                 actor=a,
@@ -260,6 +293,62 @@ def accept_cmd(incident_id: int, user: str | None = AS) -> None:
         user,
         lambda s, c, a: IncidentRead.model_validate(
             service.accept_handover(session=s, clock=c, actor=a, incident_id=incident_id)
+        ),
+    )
+
+
+@app.command("merge")
+def merge_cmd(
+    incident_id: int,
+    events: list[str] = MERGED,
+    user: str | None = AS,
+    version: int | None = VERSION,
+) -> None:
+    """Merge more events into the incident (one case for several events)."""
+    from yuqing.incidents import service
+    from yuqing.incidents.schemas import IncidentRead
+
+    _run(
+        user,
+        lambda s, c, a: IncidentRead.model_validate(
+            service.add_events(
+                session=s,
+                clock=c,
+                actor=a,
+                incident_id=incident_id,
+                event_ids=events,
+                expected_version=version,
+            )
+        ),
+    )
+
+
+@app.command("split")
+def split_cmd(
+    incident_id: int,
+    events: list[str] = MOVED,
+    reason: str = typer.Option(..., "--reason", help="Why they are another case."),
+    title: str | None = typer.Option(None, "--title", help="The new incident's title."),
+    user: str | None = AS,
+    version: int | None = VERSION,
+) -> None:
+    """Split events out into a new incident (you are its first receiver)."""
+    from yuqing.incidents import service
+    from yuqing.incidents.schemas import IncidentRead
+
+    _run(
+        user,
+        lambda s, c, a: IncidentRead.model_validate(
+            service.split_incident(
+                session=s,
+                clock=c,
+                actor=a,
+                incident_id=incident_id,
+                event_ids=events,
+                title=title,
+                reason=reason,
+                expected_version=version,
+            )
         ),
     )
 

@@ -148,6 +148,30 @@ class LogRead(BaseModel):
     reason: str
 
 
+class WindowMeasures(BaseModel):
+    """The incident's events' posts published in [start, end)."""
+
+    start: datetime
+    end: datetime
+    posts: int = 0
+    negative: int = 0
+    negative_share: float = Field(0.0, description="negative / posts, 0 when no posts")
+    sites: int = Field(0, description="Distinct sources posting in the window.")
+    new_sites: int = Field(0, description="Sites the events reached first in the window.")
+
+
+class StatementMeasures(BaseModel):
+    """The event before and after a published statement, windows of equal length."""
+
+    statement_id: int
+    number: int
+    published_at: datetime
+    window_minutes: int = Field(description="Each side's length: time since, at most 24 h.")
+    before: WindowMeasures
+    after: WindowMeasures
+    trend: str = Field(description="calmed, re-ignited, mixed, quiet or too early")
+
+
 class IncidentDetail(BaseModel):
     incident: IncidentRead
     event_ids: list[str]
@@ -157,11 +181,19 @@ class IncidentDetail(BaseModel):
     statements: list[StatementRead]
     actions: list[ActionRead]
     log: list[LogRead]
+    measures: list[StatementMeasures] = Field(
+        default_factory=list, description="The events before and after each published statement."
+    )
 
 
 class LevelIn(Versioned):
     level: str
     reason: str = ""
+
+
+class ReopenIn(Versioned):
+    level: str = Field(description="More severe than the level the response ended at.")
+    reason: str
 
 
 class StageIn(Versioned):
@@ -176,6 +208,12 @@ class HandoverIn(Versioned):
 
 class EventsIn(Versioned):
     event_ids: list[str] = Field(min_length=1)
+
+
+class SplitIn(Versioned):
+    event_ids: list[str] = Field(min_length=1, description="The events to move out.")
+    title: str | None = Field(None, description="The new incident's title (default: the event's).")
+    reason: str = Field(description="Why they are another case (recorded on both).")
 
 
 class TaskIn(Versioned):

@@ -78,7 +78,7 @@ def read_incident_page(
 ) -> HTMLResponse:
     """One incident: stage, owner, deadlines counting down, tasks, reports, statements
     with their approval state, actions, and its log."""
-    detail = reading.get_detail(session=session, actor=user, incident_id=incident_id)
+    detail = reading.get_detail(session=session, clock=clock, actor=user, incident_id=incident_id)
     incident, plan = get_visible(session, user, incident_id)
     now = clock.now()
     chains = {}

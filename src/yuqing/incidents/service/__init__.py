@@ -21,8 +21,8 @@ from yuqing.incidents.service.handling import (
     hand_over,
     move_stage,
 )
-from yuqing.incidents.service.levels import confirm_level, propose_level
-from yuqing.incidents.service.opening import add_events, get_all, open_incident
+from yuqing.incidents.service.levels import confirm_level, propose_level, reopen
+from yuqing.incidents.service.opening import add_events, get_all, open_incident, split_incident
 from yuqing.incidents.service.reports import (
     create_report,
     revise_report,
@@ -56,8 +56,10 @@ __all__ = [
     "propose_level",
     "publish_statement",
     "record_action",
+    "reopen",
     "review_statement",
     "revise_report",
+    "split_incident",
     "submit_report",
     "update_fact_sheet",
     "update_report",

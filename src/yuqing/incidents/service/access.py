@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from yuqing.auth import audit
@@ -137,7 +138,10 @@ def record(
         before=before,
         after=after,
     )
-    incident.updated_at = now  # an UPDATE even when nothing else changed: the version rises
+    incident.updated_at = now
+    # An UPDATE even when nothing else changed (and the clock did not move): the version
+    # rises with every recorded change, so a writer holding the old one is refused.
+    flag_modified(incident, "updated_at")
     try:
         session.flush()
     except StaleDataError:

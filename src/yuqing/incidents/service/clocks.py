@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
@@ -31,10 +31,13 @@ def report_clock(kind: str) -> str:
     return f"report:{kind}"
 
 
-def due_for(plan: Plan, incident: Incident, kind: str, after: datetime) -> tuple[datetime, str]:
+def due_for(
+    plan: Plan, incident: Incident, kind: str, after: datetime, *, restart: bool = False
+) -> tuple[datetime, str]:
     """When a report of `kind` (or the first answer) is due for the incident's level, and
-    where the plan says so. `after` is when the clock starts for progress reports and the
-    closing report; the others count from discovery."""
+    where the plan says so. `after` is when the clock starts for progress reports, the
+    closing report and every clock a rise of level restarts (`restart`); the others count
+    from discovery."""
     assert incident.level is not None
     limits = plan.deadlines[incident.level]
     calendar = WorkCalendar.for_plan(plan)
@@ -43,7 +46,7 @@ def due_for(plan: Plan, incident: Incident, kind: str, after: datetime) -> tuple
     if kind == "progress":
         return next_fixed_time(after, limits.progress_reports_at, calendar), source
     rule = getattr(limits, field)
-    start = after if kind == "closing" else incident.discovered_at
+    start = after if restart or kind == "closing" else incident.discovered_at
     return deadline(start, rule, calendar), source
 
 
@@ -96,6 +99,29 @@ def find(session: Session, incident_id: int, name: str, number: int = 1) -> Dead
             DeadlineClock.number == number,
         )
     )
+
+
+def find_running(session: Session, incident_id: int, name: str) -> DeadlineClock | None:
+    """The running clock of that name (after a rise of level, the restarted one)."""
+    return session.scalar(
+        select(DeadlineClock)
+        .where(
+            DeadlineClock.incident_id == incident_id,
+            DeadlineClock.name == name,
+            DeadlineClock.state == "running",
+        )
+        .order_by(DeadlineClock.number.desc())
+        .limit(1)
+    )
+
+
+def next_number(session: Session, incident_id: int, name: str) -> int:
+    top = session.scalar(
+        select(func.max(DeadlineClock.number)).where(
+            DeadlineClock.incident_id == incident_id, DeadlineClock.name == name
+        )
+    )
+    return (top or 0) + 1
 
 
 def finish(clock_row: DeadlineClock, at: datetime) -> None:

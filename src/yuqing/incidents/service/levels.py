@@ -4,13 +4,14 @@ requires for it and starts their deadline clocks."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
-from yuqing.core.errors import InvalidInput
+from yuqing.core.errors import Conflict, InvalidInput
 from yuqing.core.i18n import _
-from yuqing.incidents.models import Incident
+from yuqing.incidents.models import Incident, Report
 from yuqing.incidents.service import clocks, reports
 from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, get_changeable, record
 from yuqing.plan.schema import Plan
@@ -67,6 +68,99 @@ def required_reports(plan: Plan, level: str) -> list[str]:
     return [k for k in kinds if k != "closing" and clocks.has_deadline(plan, level, k)]
 
 
+def _is_rise(plan: Plan, before: str | None, after: str) -> bool:
+    """Whether `after` is more severe than the confirmed level `before`."""
+    if before is None or before == after:
+        return False
+    return plan.level(after).rank < plan.level(before).rank  # rank 1 is the most severe
+
+
+# Fields people write (the rest is prefilled): a restarted report keeps what they wrote.
+WRITTEN_FIELDS: tuple[str, ...] = ("cause", "harm", "measures", "trend", "next_steps")
+
+
+def _restart(session: Session, clock: Clock, incident: Incident, plan: Plan, kind: str) -> None:
+    """A rise of level: the kind's running clock is cancelled (the row stays; the log
+    says why) and a new draft for the new level starts its clock from now. An unsubmitted
+    draft of the old level gives the new one what people wrote and goes; submitted
+    reports stay as they are."""
+    now = clock.now()
+    name = clocks.report_clock(kind)
+    written: dict[str, str] = {}
+    for old in session.scalars(
+        select(Report).where(
+            Report.incident_id == incident.id, Report.kind == kind, Report.status == "draft"
+        )
+    ):
+        written.update({k: v for k, v in old.fields.items() if k in WRITTEN_FIELDS and v})
+        session.delete(old)
+    clocks.cancel_running(session, incident.id, name)
+    report = reports.draft(session, clock, incident, plan, kind, "system")
+    report.fields = {**report.fields, **written}
+    due, source = clocks.due_for(plan, incident, kind, now, restart=True)
+    clocks.start(session, incident, name, report.number, source, now, due)
+
+
+def _restart_answer(session: Session, clock: Clock, incident: Incident, plan: Plan) -> None:
+    """The first answer, not given yet, is due by the new level's rule from now."""
+    now = clock.now()
+    running = clocks.find_running(session, incident.id, clocks.ANSWER)
+    if running is None:
+        if clocks.find(session, incident.id, clocks.ANSWER) is not None:
+            return  # answered (or cancelled) already: a rise does not ask for it again
+        number = 1
+    else:
+        running.state = "cancelled"
+        number = clocks.next_number(session, incident.id, clocks.ANSWER)
+    due, source = clocks.due_for(plan, incident, clocks.ANSWER, now, restart=True)
+    clocks.start(session, incident, clocks.ANSWER, number, source, now, due)
+
+
+def _apply(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    incident: Incident,
+    plan: Plan,
+    level: str,
+    reason: str,
+) -> None:
+    """Set the confirmed level and start (or, on a rise, restart) the plan's clocks."""
+    before = incident.level
+    rise = _is_rise(plan, before, level)
+    incident.level = level
+    now = clock.now()
+    for kind in required_reports(plan, level):
+        if rise:
+            _restart(session, clock, incident, plan, kind)
+            continue
+        name = clocks.report_clock(kind)
+        if any(
+            c.name == name and c.state != "cancelled"
+            for c in clocks.get_all(session=session, incident_id=incident.id)
+        ):
+            continue
+        report = reports.draft(session, clock, incident, plan, kind, "system")
+        due, source = clocks.due_for(plan, incident, kind, now)
+        clocks.start(session, incident, name, report.number, source, incident.discovered_at, due)
+    if clocks.has_deadline(plan, level, clocks.ANSWER):
+        if rise:
+            _restart_answer(session, clock, incident, plan)
+        elif not clocks.find(session, incident.id, clocks.ANSWER):
+            due, source = clocks.due_for(plan, incident, clocks.ANSWER, now)
+            clocks.start(session, incident, clocks.ANSWER, 1, source, incident.discovered_at, due)
+    record(
+        session,
+        clock,
+        incident,
+        actor.name,
+        "level_raised" if rise else "level_confirmed",
+        before=before,
+        after=level,
+        reason=reason,
+    )
+
+
 def confirm_level(
     *,
     session: Session,
@@ -78,8 +172,13 @@ def confirm_level(
     expected_version: int | None = None,
 ) -> Incident:
     """Confirm (or change) the level: drafts and clocks for the reports the plan requires
-    at that level that have no clock yet. A report kind already clocked keeps its clock
-    (a rise to a stricter level adds the kinds the new level asks for, and no more)."""
+    at that level.
+
+    First confirmation (or a lower level): only kinds without a clock get one, counted
+    from discovery. A rise to a more severe level (it re-ignited) restarts, from now, the
+    clocks of every report the new level requires and its first answer if not given yet:
+    new drafts for the new level, the old clocks kept as cancelled, submitted reports kept.
+    """
     incident, plan = get_changeable(
         session,
         actor,
@@ -89,32 +188,64 @@ def confirm_level(
         what=_("confirming a level"),
     )
     _known(plan, level)
-    before = incident.level
-    incident.level = level
-    now = clock.now()
-    for kind in required_reports(plan, level):
-        name = clocks.report_clock(kind)
-        if any(
-            c.name == name and c.state != "cancelled"
-            for c in clocks.get_all(session=session, incident_id=incident.id)
-        ):
-            continue
-        report = reports.draft(session, clock, incident, plan, kind, "system")
-        due, source = clocks.due_for(plan, incident, kind, now)
-        clocks.start(session, incident, name, report.number, source, incident.discovered_at, due)
-    if clocks.has_deadline(plan, level, clocks.ANSWER) and not clocks.find(
-        session, incident.id, clocks.ANSWER
-    ):
-        due, source = clocks.due_for(plan, incident, clocks.ANSWER, now)
-        clocks.start(session, incident, clocks.ANSWER, 1, source, incident.discovered_at, due)
-    record(
+    _apply(session, clock, actor, incident, plan, level, reason)
+    return incident
+
+
+def reopen(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    incident_id: int,
+    level: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> Incident:
+    """Re-open an ended response at a more severe level (it re-ignited after the end).
+
+    The incident is open again; the closing report's clock is cancelled and its unwritten
+    draft goes (ending again drafts a new one); the new level restarts the plan's clocks
+    from now as a rise does. A closed incident is in the case library and stays there:
+    open a new incident from its events instead."""
+    incident, plan = get_changeable(
         session,
-        clock,
-        incident,
-        actor.name,
-        "level_confirmed",
-        before=before,
-        after=level,
-        reason=reason,
+        actor,
+        incident_id,
+        expected_version,
+        roles=LEVEL_DECIDERS,
+        what=_("re-opening an incident"),
+        open_only=False,
     )
+    _known(plan, level)
+    if incident.status != "ended":
+        raise Conflict(
+            _("incident {id} is {status}: only an ended response can be re-opened").format(
+                id=incident.id, status=incident.status
+            )
+        )
+    if not reason.strip():
+        raise InvalidInput(_("re-opening needs the reason"), where="reason")
+    if incident.level is not None and not _is_rise(plan, incident.level, level):
+        raise Conflict(
+            _("re-opening takes a level more severe than {level}").format(level=incident.level)
+        )
+    clocks.cancel_running(session, incident.id, clocks.report_clock("closing"))
+    for draft in session.scalars(
+        select(Report).where(
+            Report.incident_id == incident.id, Report.kind == "closing", Report.status == "draft"
+        )
+    ):
+        session.delete(draft)
+    ended = f"{incident.ended_at.isoformat() if incident.ended_at else ''} {incident.ended_by}"
+    incident.status, incident.ended_at, incident.ended_by, incident.end_reason = (
+        "open",
+        None,
+        None,
+        None,
+    )
+    record(
+        session, clock, incident, actor.name, "reopened", before=ended, after="open", reason=reason
+    )
+    _apply(session, clock, actor, incident, plan, level, reason)
     return incident

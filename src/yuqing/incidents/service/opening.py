@@ -174,6 +174,109 @@ def add_events(
     return incident
 
 
+def split_incident(
+    *,
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    incident_id: int,
+    event_ids: Sequence[str],
+    title: str | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    """Move some of the incident's events into a new incident (they turned out to be
+    another case). The new one starts at the plan's first stage under the same plan,
+    owned by whoever split it (its first receiver), with the old level as its proposal:
+    its own deadlines start only when a level is confirmed for it. At least one event
+    stays; both incidents log the split."""
+    incident, plan = get_changeable(
+        session, actor, incident_id, expected_version, roles=HANDLERS, what=_("splitting")
+    )
+    if not reason.strip():
+        raise InvalidInput(_("splitting an incident needs a reason"), where="reason")
+    wanted = list(dict.fromkeys(event_ids))
+    if not wanted:
+        raise InvalidInput(_("name the events to split out"), where="event_ids")
+    links = {
+        link.event_id: link
+        for link in session.scalars(
+            select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+        )
+    }
+    for event_id in wanted:
+        if event_id not in links:
+            raise InvalidInput(
+                _("event {id} is not in incident {incident}").format(
+                    id=event_id, incident=incident.id
+                ),
+                where="event_ids",
+            )
+    if len(wanted) == len(links):
+        raise InvalidInput(
+            _("an incident keeps at least one event: split out fewer than all of them"),
+            where="event_ids",
+        )
+    moved = _events(session, wanted)
+    title = (title or "").strip() or moved[0].title or incident.title
+    now = clock.now()
+    new = Incident(
+        title=title,
+        origin="event",
+        tip_channel=None,
+        tip_text=None,
+        alert_id=None,
+        category=incident.category,
+        domain=incident.domain,
+        confidential=incident.confidential,
+        readers=list(incident.readers),
+        lead_department=incident.lead_department,
+        helpers=list(incident.helpers),
+        plan_version=incident.plan_version,
+        proposed_level=incident.level or incident.proposed_level,
+        level=None,
+        stage=plan.stages[0].id,
+        entered_stages=[plan.stages[0].id],
+        owner=actor.name,
+        handover_to=None,
+        status="open",
+        discovered_at=incident.discovered_at,
+        opened_at=now,
+        opened_by=actor.name,
+        updated_at=now,
+        version=1,
+    )
+    session.add(new)
+    session.flush()
+    for event_id in wanted:
+        session.delete(links[event_id])
+        session.add(
+            IncidentEvent(incident_id=new.id, event_id=event_id, added_at=now, added_by=actor.name)
+        )
+    joined = ",".join(wanted)
+    record(
+        session,
+        clock,
+        incident,
+        actor.name,
+        "split_out",
+        before=joined,
+        after=f"incident:{new.id}",
+        reason=reason.strip(),
+    )
+    record(
+        session,
+        clock,
+        new,
+        actor.name,
+        "split_from",
+        before=f"incident:{incident.id}",
+        after=joined,
+        reason=reason.strip(),
+    )
+    return new
+
+
 def get_event_ids(*, session: Session, incident_id: int) -> list[str]:
     return list(
         session.scalars(

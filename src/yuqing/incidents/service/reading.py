@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.auth.schemas import Actor
+from yuqing.core.clock import Clock
 from yuqing.incidents.models import Action, Incident, IncidentLog, Report, Statement, Task
 from yuqing.incidents.schemas import (
     ActionRead,
@@ -19,12 +20,13 @@ from yuqing.incidents.schemas import (
     StatementRead,
     TaskRead,
 )
-from yuqing.incidents.service import clocks, handling, opening, reports, statements
+from yuqing.incidents.service import clocks, handling, measures, opening, reports, statements
 from yuqing.incidents.service.access import get_visible, may_see, plan_of
 
 
-def get_detail(*, session: Session, actor: Actor, incident_id: int) -> IncidentDetail:
+def get_detail(*, session: Session, clock: Clock, actor: Actor, incident_id: int) -> IncidentDetail:
     incident, _plan = get_visible(session, actor, incident_id)
+    said = statements.get_all(session=session, incident_id=incident.id)
     log = session.scalars(
         select(IncidentLog)
         .where(IncidentLog.incident_id == incident.id)
@@ -48,12 +50,12 @@ def get_detail(*, session: Session, actor: Actor, incident_id: int) -> IncidentD
             TaskRead.model_validate(t)
             for t in handling.get_tasks(session=session, incident_id=incident.id)
         ],
-        statements=[
-            StatementRead.model_validate(s)
-            for s in statements.get_all(session=session, incident_id=incident.id)
-        ],
+        statements=[StatementRead.model_validate(s) for s in said],
         actions=[ActionRead.model_validate(a) for a in actions],
         log=[LogRead.model_validate(e) for e in log],
+        measures=measures.measure(
+            session=session, incident_id=incident.id, statements=said, now=clock.now()
+        ),
     )
 
 

@@ -284,7 +284,7 @@ def publish_statement(
     statement.status, statement.channel, statement.link = "published", channel.strip(), link
     statement.published_at, statement.published_by = when, actor.name
     statement.published_text = text if text is not None else statement.text
-    answer = clocks.find(session, incident.id, clocks.ANSWER)
+    answer = clocks.find_running(session, incident.id, clocks.ANSWER)
     if answer is not None:
         clocks.finish(answer, when)
     record(

@@ -1,0 +1,198 @@
+"""The incident path under ingest: at 1,000 posts/s, from the post that crosses a level
+to its alert and to a prefilled initial-report draft (issue 13), p99 of both.
+
+A feeder pushes posts through the live pipeline at `--rate` posts a second (in 20
+batches a second, as bench/alerts.py does) into `--events` events that start one after
+another over the run, so the crossings are spread over it and each meets full load. The
+plan proposes level III when an event reaches `--threshold` posts. A dispatcher thread
+sends the alerts to a webhook receiver on 127.0.0.1 (as `yuqing worker` does); a
+responder thread stands in for the duty officer who acts at once: every `--poll`
+seconds it opens an incident from each new alert and confirms the proposed level, which
+drafts the plan's initial report, prefilled, with its clock. Times are measured from
+handing the crossing post's batch to the pipeline to the alert's arrival at the webhook
+and to the draft's commit; the responder's polling interval is part of the second.
+
+    python bench/incident_ingest.py [--rate 1000] [--seconds 20] [--events 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from alerts import Receiver, _created, _handed_in, story  # the webhook and the posts
+from yuqing.alerts.models import Alert
+from yuqing.alerts.sending import ChannelSettings, make_sender
+from yuqing.auth import service as auth_service
+from yuqing.core.clock import SystemClock
+from yuqing.core.settings import Settings
+from yuqing.db.engine import make_engine
+from yuqing.db.migrate import upgrade
+from yuqing.incidents import service
+from yuqing.incidents.models import Report
+from yuqing.monitor.readers import Record
+from yuqing.plan import service as plan_service
+from yuqing.worker.alerting import alert_round
+from yuqing.worker.live import build_pipeline
+from yuqing.worker.scheduler import ALERT_TICK
+
+PLAN = """
+organization: {{name: 明德县教育局, kind: bureau}}
+units: [{{id: office, name: 办公室, kind: office}}]
+people:
+  - id: duty
+    name: 值班员
+    unit: office
+    roles: [monitor, leader]
+    contacts: {{webhook: "{hook}"}}
+levels: [{{id: III, name: 较大, rank: 1}}]
+grading: {{III: {{min_posts: {threshold}}}}}
+deadlines: {{III: {{report_within: 1 h}}}}
+stages: [{{id: verify, name: 核实}}]
+approvals: {{III: [{{role: leader}}]}}
+routes: {{III: {{recipients: [{{role: monitor}}], channels: [webhook], ack_within: 30 min}}}}
+duty: {{shifts: [{{name: 全天, start: "00:00", end: "00:00", people: [duty]}}]}}
+"""
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rate", type=int, default=1000, help="posts a second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="of ingest; 0: skip")
+    parser.add_argument("--events", type=int, default=40)
+    parser.add_argument("--threshold", type=int, default=30)
+    parser.add_argument("--poll", type=float, default=0.05, help="the responder's interval")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    run(parser.parse_args())
+
+
+def run(args: argparse.Namespace) -> None:
+    """The feeder, the dispatcher and the responder for `args.seconds`; prints the times."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    clock = SystemClock()
+    drafted: dict[int, float] = {}  # alert id → wall time its initial draft was committed
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'incidents.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        with Session(engine) as session:
+            plan_service.load(
+                session=session, clock=clock, author="bench",
+                text=PLAN.format(hook=hook, threshold=args.threshold),
+            )  # fmt: skip
+            duty = auth_service.actor_of(
+                auth_service.create_user(
+                    session=session, clock=clock, actor="bench", name="duty", role="leader",
+                    password=None,
+                )
+            )  # fmt: skip
+            session.commit()
+        stop = threading.Event()
+        http = httpx.Client(trust_env=False, timeout=5)
+        send = make_sender(
+            settings=ChannelSettings(secrets={hook: "bench-secret"}), clock=clock, http=http
+        )
+        pipeline = build_pipeline(
+            engine=engine, clock=clock, settings=Settings(home=Path(tmp), db_url=url), send=send
+        )
+
+        def dispatcher() -> None:
+            while not stop.is_set():
+                alert_round(sessions=pipeline.sessions, clock=clock, send=send)
+                stop.wait(ALERT_TICK.total_seconds())  # as `yuqing worker` does
+
+        def responder() -> None:
+            """The duty officer: an incident from each new alert, its level confirmed."""
+            while not stop.is_set():
+                with Session(engine) as session:
+                    new = session.scalars(
+                        select(Alert).where(Alert.id.not_in(list(drafted) or [0]))
+                    ).all()
+                    for alert in new:
+                        incident = service.open_incident(
+                            session=session, clock=clock, actor=duty, alert_id=alert.id
+                        )
+                        service.confirm_level(
+                            session=session, clock=clock, actor=duty,
+                            incident_id=incident.id, level=alert.level,
+                        )  # fmt: skip
+                        kinds = session.scalars(
+                            select(Report.kind).where(Report.incident_id == incident.id)
+                        ).all()
+                        assert "initial" in kinds, kinds
+                        session.commit()
+                        drafted[alert.id] = time.time()
+                stop.wait(args.poll)
+
+        threads = [threading.Thread(target=f, daemon=True) for f in (dispatcher, responder)]
+        for thread in threads:
+            thread.start()
+        batches: list[tuple[float, float]] = []  # (handed in, processed) wall times
+        batch = max(1, args.rate // 20)
+        total = int(args.rate * args.seconds)
+        # Event e starts at post e * total / (events + 1): crossings spread over the run.
+        starts = [e * total // (args.events + 1) for e in range(args.events)]
+        start = time.perf_counter()
+        n = 0
+        while n < total:
+            records = []
+            for _ in range(batch):
+                live = [e for e, s in enumerate(starts) if s <= n]
+                e = live[n % len(live)]
+                records.append(Record(n, obj={"id": f"b{n}", "source": f"site{n % 17}",
+                                              "text": story(e, n)}))  # fmt: skip
+                n += 1
+            handed = time.time()
+            pipeline.run(records)
+            batches.append((handed, time.time()))
+            ahead = start + n / args.rate - time.perf_counter()
+            if ahead > 0:
+                time.sleep(ahead)
+        elapsed = time.perf_counter() - start
+        created = _created(engine)
+        wait_until = time.perf_counter() + 10
+        while time.perf_counter() < wait_until and (
+            len(drafted) < len(created) or len(Receiver.arrivals) < len(created)
+        ):
+            time.sleep(0.05)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        http.close()
+    server.shutdown()
+    handed_in = {alert_id: _handed_in(batches, at) for alert_id, at in created.items()}
+    to_alert = [Receiver.arrivals[a] - h for a, h in handed_in.items() if a in Receiver.arrivals]
+    to_draft = [drafted[a] - h for a, h in handed_in.items() if a in drafted]
+    print(f"ingest {total / elapsed:.0f} posts/s (asked {args.rate}) over {elapsed:.1f} s")
+    print(f"alerts raised {len(created)}, at the webhook {len(to_alert)}, drafted {len(to_draft)}")
+    for label, values in (("→ alert at the webhook", to_alert), ("→ initial draft", to_draft)):
+        if values:
+            print(
+                f"crossing post handed in {label}: median {statistics.median(values):.3f} s, "
+                f"p99 {_pct(values, 0.99):.3f} s, max {max(values):.3f} s"
+            )
+
+
+if __name__ == "__main__":
+    main()
