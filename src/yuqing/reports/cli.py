@@ -7,7 +7,10 @@ from pathlib import Path
 
 import typer
 
+from yuqing.reports.template_cli import app as template_app
+
 app = typer.Typer(help="Reports and briefings (日报, 周报, 月报, 网上舆情).", no_args_is_help=True)
+app.add_typer(template_app, name="template")
 
 
 @app.command("generate")
@@ -33,7 +36,7 @@ def generate(
     from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor.timeparse import parse_time
-    from yuqing.reports import service
+    from yuqing.reports import service, templates_store
     from yuqing.reports.periods import check_kind
 
     check_kind(kind)
@@ -54,6 +57,7 @@ def generate(
         figures, doc = service.compute(
             session=session, clock=ctx.clock, kind=kind, start=when[0], end=when[1], watch=watch
         )
+        template = templates_store.active_source(session=session, kind=kind)
     doc = replace(
         doc,
         organization=organization or doc.organization,
@@ -62,5 +66,5 @@ def generate(
         signature=signature,
         issued=issued_on,
     )
-    service.write_atomically(output, service.render(figures, doc, chosen))
+    service.write_atomically(output, service.render(figures, doc, chosen, template=template))
     typer.echo(str(output))
