@@ -14,10 +14,8 @@ def worker() -> None:
     from yuqing.cli.jsonlines import dumps
     from yuqing.core.i18n import _
     from yuqing.monitor.fetching import SafeClient
-    from yuqing.reports.schedules.channels import ReportSender
-    from yuqing.reports.schedules.outbox import sender_fn
     from yuqing.worker.live import build_pipeline
-    from yuqing.worker.reporting import report_round
+    from yuqing.worker.reporting import report_hook
     from yuqing.worker.scheduler import run_scheduler
 
     ctx = app_context()
@@ -26,16 +24,9 @@ def worker() -> None:
     with httpx.Client(trust_env=False) as client:
         http = SafeClient.from_settings(client, settings=ctx.settings, clock=ctx.clock)
         send = make_sender(settings=channels, clock=ctx.clock, http=client)
-        report_sender = ReportSender(settings=channels, clock=ctx.clock, http=client)
-
-        def reports() -> None:
-            report_round(
-                sessions=pipeline.sessions,
-                clock=ctx.clock,
-                send=sender_fn(report_sender),
-                link_base=report_sender.link_base(),
-            )
-
+        reports = report_hook(
+            sessions=pipeline.sessions, clock=ctx.clock, settings=channels, http=client
+        )
         typer.echo(_("worker started: polling sources and delivering alerts (Ctrl-C stops)"))
         try:
             run_scheduler(
