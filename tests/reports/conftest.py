@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import FIXTURES, ROOT, Store
+from tests.fakes.fixtures import robots, smtp_server  # noqa: F401 - pytest fixtures
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 from yuqing.monitor import service as monitor_service

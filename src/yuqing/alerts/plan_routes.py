@@ -59,6 +59,13 @@ def _recipients(plan: Plan, people: list[Person], channels: Sequence[str]) -> li
     return out
 
 
+def reach(
+    plan: Plan, recipients: list[handling.Recipient], channels: Sequence[str]
+) -> list[Recipient]:
+    """The plan's people, roles and units on `channels`, as the routes address them."""
+    return _recipients(plan, _people(plan, recipients), channels)
+
+
 def route_for(plan: Plan, level_id: str, at: datetime | None = None) -> RoutePlan | None:
     """The outbox's route for alerts of `level_id`, or None when the plan routes none.
 

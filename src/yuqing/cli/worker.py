@@ -6,7 +6,7 @@ import typer
 
 
 def worker() -> None:
-    """Poll sources on their intervals and deliver, remind and escalate alerts, until stopped."""
+    """Poll sources, deliver, remind and escalate alerts, send scheduled reports, until stopped."""
     import httpx
 
     from yuqing.alerts.sending import load_channel_settings, make_sender
@@ -15,6 +15,7 @@ def worker() -> None:
     from yuqing.core.i18n import _
     from yuqing.monitor.fetching import SafeClient
     from yuqing.worker.live import build_pipeline
+    from yuqing.worker.reporting import report_hook
     from yuqing.worker.scheduler import run_scheduler
 
     ctx = app_context()
@@ -23,6 +24,9 @@ def worker() -> None:
     with httpx.Client(trust_env=False) as client:
         http = SafeClient.from_settings(client, settings=ctx.settings, clock=ctx.clock)
         send = make_sender(settings=channels, clock=ctx.clock, http=client)
+        reports = report_hook(
+            sessions=pipeline.sessions, clock=ctx.clock, settings=channels, http=client
+        )
         typer.echo(_("worker started: polling sources and delivering alerts (Ctrl-C stops)"))
         try:
             run_scheduler(
@@ -30,6 +34,7 @@ def worker() -> None:
                 http=http,
                 send=send,
                 on_result=lambda r: typer.echo(dumps(r.to_json())),
+                reports=reports,
             )
         finally:
             pipeline.checkpoint(force=True)

@@ -123,6 +123,8 @@ def run_live_demo(
                     daemon=False,
                     # A quarter of a real second, at whatever pace the clock runs now.
                     min_wait=lambda: WORKER_PAUSE * clock.factor,
+                    # A scenario of hours on a fast clock: no briefings to print meanwhile.
+                    reports=False,
                 )
             )
             if server.start(stop):

@@ -300,6 +300,19 @@ def _response(checker: _Checker) -> None:
                 )
 
 
+def _report_schedules(checker: _Checker) -> None:
+    """`report_schedules`: distinct ids, and recipients the plan knows who reach someone."""
+    schedules = checker.plan.report_schedules
+    checker.problems.extend(
+        _duplicates(
+            "report_schedules", [s.id for s in schedules], pgettext("plan item", "report schedule")
+        )
+    )
+    for index, schedule in enumerate(schedules):
+        for r_index, recipient in enumerate(schedule.recipients):
+            checker._target(("report_schedules", index, "recipients", r_index), recipient)
+
+
 def check_references(plan: Plan) -> list[Problem]:
     """Every cross-section problem of a plan whose sections each validated."""
     checker = _Checker(plan)
@@ -310,4 +323,5 @@ def check_references(plan: Plan) -> list[Problem]:
     checker.duty()
     checker.deadlines()
     _response(checker)
+    _report_schedules(checker)
     return checker.problems

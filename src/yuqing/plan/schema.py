@@ -21,6 +21,7 @@ from yuqing.plan.handling import (
     Stage,
 )
 from yuqing.plan.org import DEFAULT_ROLES, Body, Organization, Person, Review, Unit
+from yuqing.plan.report_schedules import ReportSchedule
 from yuqing.plan.response import ResponseRules
 from yuqing.plan.timing import Duty, KeyDate, LevelDeadlines
 
@@ -47,6 +48,7 @@ class Plan(PlanModel):
     routes: dict[Id, Route]
     duty: Duty
     response: ResponseRules = ResponseRules()
+    report_schedules: list[ReportSchedule] = Field(default_factory=list)
 
     @property
     def roles(self) -> tuple[str, ...]:

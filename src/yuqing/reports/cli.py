@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from yuqing.reports.template_cli import app as template_app
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ app = typer.Typer(
     help="Reports and briefings (日报, 周报, 月报, 网上舆情, 专报, 快报, incident reports).",
     no_args_is_help=True,
 )
+app.add_typer(template_app, name="template")
 
 
 @app.command("generate")
@@ -44,7 +47,7 @@ def generate(
     from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor.timeparse import parse_time
-    from yuqing.reports import service
+    from yuqing.reports import service, templates_store
     from yuqing.reports.incident_kinds import check_incident_kind
     from yuqing.reports.periods import check_kind
 
@@ -74,8 +77,9 @@ def generate(
         figures, doc = service.compute(
             session=session, clock=ctx.clock, kind=kind, start=when[0], end=when[1], watch=watch
         )
+        template = templates_store.active_source(session=session, kind=kind)
     doc = replace(doc, organization=organization or doc.organization, **header)  # type: ignore[arg-type]
-    service.write_atomically(output, service.render(figures, doc, chosen))
+    service.write_atomically(output, service.render(figures, doc, chosen, template=template))
     typer.echo(str(output))
 
 

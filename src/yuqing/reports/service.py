@@ -44,8 +44,13 @@ def compute(
     return figures, DocumentInfo(organization=plan.organization.name if plan else None)
 
 
-def render(figures: Figures, doc: DocumentInfo, fmt: Format) -> bytes:
-    """The report in `fmt`; charts are drawn only for the formats that show them."""
+def render(
+    figures: Figures, doc: DocumentInfo, fmt: Format, *, template: str | None = None
+) -> bytes:
+    """The report in `fmt`; charts are drawn only for the formats that show them.
+
+    `template` (an administrator's stored one) shapes the HTML and the PDF printed from it.
+    """
     if fmt == "json":
         return json.dumps(figures.to_json(), ensure_ascii=False, indent=2).encode() + b"\n"
     from yuqing.reports import charts, render_docx, render_html, render_pdf
@@ -53,7 +58,7 @@ def render(figures: Figures, doc: DocumentInfo, fmt: Format) -> bytes:
     drawn = charts.draw_all(figures) if figures.posts else []
     if fmt == "docx":
         return render_docx.render(figures, doc, drawn)
-    html = render_html.render(figures, doc, drawn)
+    html = render_html.render(figures, doc, drawn, template)
     return html.encode() if fmt == "html" else render_pdf.render(html)
 
 

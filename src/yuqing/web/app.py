@@ -43,6 +43,7 @@ from yuqing.monitor.pipeline import Pipeline
 from yuqing.plan import service as plan_service
 from yuqing.plan import views as plan_views
 from yuqing.plan.wording import level_name
+from yuqing.reports import admin_views as report_admin_views
 from yuqing.reports import api as reports_api
 from yuqing.reports import views as reports_views
 from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
@@ -244,6 +245,7 @@ def create_app(
     app.include_router(audit_views.router)
     app.include_router(admin_views.router)
     app.include_router(plan_views.router)
+    app.include_router(report_admin_views.router)
     app.include_router(api)
     app.include_router(incidents_api.router)
     app.include_router(incidents_views.router)

@@ -37,6 +37,7 @@ PAGES: tuple[Page, ...] = (
     Page("/admin/users", N_("Users"), ("admin",)),
     Page("/admin/sources", N_("Sources"), ("admin",)),
     Page("/admin/watches", N_("Watches"), ("admin", "office")),
+    Page("/admin/report-templates", N_("Report templates"), ("admin",)),
     Page("/audit", N_("Audit trail"), ("admin", "auditor")),
 )
 _BY_PATH = {page.path: page for page in PAGES}

@@ -23,6 +23,7 @@ from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.monitor.fetching import SafeClient
 from yuqing.monitor.pipeline import Pipeline
+from yuqing.worker.reporting import report_hook
 from yuqing.worker.scheduler import run_scheduler
 
 
@@ -40,12 +41,21 @@ def start_worker(
     stop: threading.Event,
     daemon: bool = True,
     min_wait: Callable[[], float] = lambda: 1.0,
+    reports: bool = True,
 ) -> threading.Thread:
-    """The worker loop (poll, deliver, remind, escalate) in a thread until `stop` is set.
+    """The worker loop (poll, deliver, remind, escalate, scheduled reports) in a thread
+    until `stop` is set.
 
     `min_wait`: clock seconds between its rounds at the least (`run_scheduler`).
+    `reports`: whether it generates and sends the plan's scheduled reports.
     """
-    send = make_sender(settings=load_channel_settings(settings.home), clock=clock, http=http)
+    channels = load_channel_settings(settings.home)
+    send = make_sender(settings=channels, clock=clock, http=http)
+    hook = (
+        report_hook(sessions=pipeline.sessions, clock=clock, settings=channels, http=http)
+        if reports
+        else None
+    )
     safe = SafeClient.from_settings(http, settings=settings, clock=clock)
     worker = threading.Thread(
         target=run_scheduler,
@@ -55,6 +65,7 @@ def start_worker(
             "send": send,
             "stop": stop,
             "min_wait": min_wait,
+            "reports": hook,
         },
         daemon=daemon,
         name="yuqing-worker",

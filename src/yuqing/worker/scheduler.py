@@ -42,11 +42,13 @@ def run_scheduler(
     max_rounds: int | None = None,
     send: SendFn | None = None,
     min_wait: Callable[[], float] = lambda: 1.0,
+    reports: Callable[[], object] | None = None,
 ) -> int:
     """Poll due sources, send alerts, sleep until the next is due, repeat; returns rounds.
 
     With `send`, each round also reminds, escalates and delivers alerts; then the loop
     wakes at least every `ALERT_TICK`, since a level I alert must not wait for a feed.
+    `reports` (the worker's `report_round`) runs each round after the alerts.
     `min_wait` gives the clock seconds it waits between rounds at the least: on a fast
     clock (a demo) two scenario seconds are a few milliseconds, too short to spin on.
     """
@@ -64,6 +66,8 @@ def run_scheduler(
         pipeline.checkpoint()
         if send is not None:
             alert_round(sessions=pipeline.sessions, clock=clock, send=send)
+        if reports is not None:
+            reports()
         rounds += 1
         due = next_due(pipeline)
         now = clock.now()
