@@ -98,6 +98,7 @@ ROUTES: list[Route] = [
           form={"name": "县论坛", "kind": "rss", "url": "http://127.0.0.1:9/feed"}),
     route("POST", "/admin/sources/x/enabled", ("admin",), template="/admin/sources/{name}/enabled",
           form={"enabled": "false"}),
+    route("POST", "/admin/sources/x/test", ("admin",), template="/admin/sources/{name}/test"),
     route("GET", "/audit", ("admin", "auditor")),
     route("GET", "/admin/users", ("admin",)),
     route("POST", "/admin/users", ("admin",),
