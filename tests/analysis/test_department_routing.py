@@ -41,9 +41,7 @@ def _post(post_id: str, text: str, at: str) -> dict[str, object]:
 
 def _departments(store: Store) -> dict[str, frozenset[str]]:
     with Session(store.engine) as session:
-        return {
-            e.title: departments_of(e) for e in session.scalars(select(Event)).all()
-        }
+        return {e.title: departments_of(e) for e in session.scalars(select(Event)).all()}
 
 
 def test_an_event_takes_the_departments_of_its_watches(

@@ -41,9 +41,10 @@ def test_a_source_is_tried_once_and_nothing_is_stored(
     feed_server.serve("/rss", "feeds/rss2_news.xml", "application/rss+xml")
     _add(store, clock, "江城日报", feed_server.url("/rss"), internal=True)
     client, csrf = signed_in("admin")
-    assert "/admin/sources/%E6%B1%9F%E5%9F%8E%E6%97%A5%E6%8A%A5/test" in client.get(
-        "/admin/sources"
-    ).text
+    assert (
+        "/admin/sources/%E6%B1%9F%E5%9F%8E%E6%97%A5%E6%8A%A5/test"
+        in client.get("/admin/sources").text
+    )
     answer = client.post("/admin/sources/江城日报/test", data={"csrf_token": csrf})
     assert answer.status_code == 200, answer.text
     assert "3 条" in answer.text and "市一中食堂出现学生集体腹泻" in answer.text

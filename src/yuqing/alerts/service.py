@@ -108,7 +108,8 @@ def raise_alert(
     now = clock.now()
     alert = Alert(
         event_id=event_id, level=level, level_rank=level_rank, title=title, text=text,
-        texts={lang: list(pair) for lang, pair in (texts or {}).items()} or None, created_at=now, ack_token=new_token(24),
+        texts={lang: list(pair) for lang, pair in (texts or {}).items()} or None,
+        created_at=now, ack_token=new_token(24),
         ack_due_at=now + route.ack_within if route.ack_within else None,
         reminders=0, escalation_step=0,
         next_check_at=now + route.ack_within if route.ack_within else None,

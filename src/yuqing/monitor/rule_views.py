@@ -23,8 +23,8 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from yuqing.auth.audit import record
-from yuqing.auth.service import get_all_departments
 from yuqing.auth.schemas import Actor
+from yuqing.auth.service import get_all_departments
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
 from yuqing.monitor import service
 from yuqing.monitor.models import StoredPost

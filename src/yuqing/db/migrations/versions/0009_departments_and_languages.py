@@ -21,9 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("watches") as batch:
-        batch.add_column(
-            sa.Column("department", sa.String(100), nullable=False, server_default="")
-        )
+        batch.add_column(sa.Column("department", sa.String(100), nullable=False, server_default=""))
     with op.batch_alter_table("alerts") as batch:
         batch.add_column(sa.Column("texts", Json, nullable=True))
     with op.batch_alter_table("deliveries") as batch:
