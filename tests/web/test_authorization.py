@@ -279,3 +279,25 @@ def test_a_department_reaches_only_its_own_incidents(
     # An event routed to nobody is no department's to open a case on.
     other = edu.post("/api/v1/incidents", json={"event_ids": [OTHER]}, headers=as_edu)
     assert other.status_code == 403
+
+
+def test_the_plan_may_let_department_users_see_every_event(
+    signed_in: Callable[[str], tuple[TestClient, str]], store: Store, clock: FrozenClock
+) -> None:
+    from yuqing.plan import service as plan_service
+    from yuqing.plan.examples import example_plan_text
+
+    fill(store, clock)
+    client, _csrf = signed_in("department2")  # department "health"
+    assert client.get(f"/events/{EVENT}").status_code == 403
+    assert "某中学食堂饭菜发霉" not in client.get("/events").text
+    text = example_plan_text("county_bureau").replace(
+        "response:", "response:\n  departments_see_all: true", 1
+    )
+    with Session(store.engine) as session:
+        plan_service.load(session=session, clock=clock, author="test", text=text,
+                          source_name="plan.yaml")  # fmt: skip
+        session.commit()
+    assert client.get(f"/events/{EVENT}").status_code == 200
+    assert "某中学食堂饭菜发霉" in client.get("/events").text
+    assert "某中学食堂饭菜发霉" in client.get("/alerts").text
