@@ -78,7 +78,7 @@ def test_empty_watch_list_is_no_watches() -> None:
         ),
         (
             "watches:\n  - name: a\n    rule: x\n    level: high\n",
-            r"^w\.yaml:4: 未知的字段 'level'（可用：event, exclude, name, ",
+            r"^w\.yaml:4: 未知的字段 'level'（可用：department, event, exclude, name, ",
         ),
         ("watches:\n  - name: a\n", r"^w\.yaml:2: 监测方案 'a'：缺少 'rule'（或分组 subject, "),
         ("watches:\n  - rule: x\n", r"^w\.yaml:2: 'name' 必须是非空字符串$"),

@@ -34,3 +34,22 @@ def test_alerts_are_listed_with_deliveries_and_acknowledged(
     other, other_csrf = signed_in("department2")
     assert "某中学食堂饭菜发霉" not in other.get("/alerts").text
     assert other.post(f"/alerts/{alert_id}/ack", data={"csrf_token": other_csrf}).status_code == 403
+
+
+def test_an_alert_reads_in_the_readers_language(
+    signed_in: Callable[[str], tuple[TestClient, str]], store: Store, clock: FrozenClock
+) -> None:
+    fill(store, clock)
+    with Session(store.engine) as session:
+        alert = session.scalars(select(Alert)).one()
+        alert.texts = {"zh_CN": [alert.title, alert.text],
+                       "en": ["[Major] Mouldy food in a school canteen", "Grounds: 100% negative"]}  # fmt: skip
+        token = alert.ack_token
+        session.commit()
+    client, csrf = signed_in("monitor")
+    assert "依据：负面占比 100%" in client.get("/alerts").text
+    client.post("/account/language", data={"language": "en", "csrf_token": csrf})
+    page = client.get("/alerts").text
+    assert "Grounds: 100% negative" in page and "依据" not in page
+    # The acknowledgement link has no reader: the deployment's language.
+    assert "依据：负面占比 100%" in TestClient(client.app).get(f"/ack/{token}").text

@@ -4,6 +4,12 @@ The table below lists each route with the roles that may use it and, for routes 
 show one department's things, a department that may and one that may not. A route
 missing from the table (and not in PUBLIC) fails `test_every_route_is_in_the_table`:
 add a row when you add a route.
+
+The incident routes check role, department and confidentiality in the incidents service
+(incidents/service/access.py), not in a route dependency: their rows say so
+(`in_service`), they are refused to anonymous visitors here, a wrong department is
+refused below (`test_a_department_reaches_only_its_own_incidents`), and the roles of each
+step are tested in tests/incidents.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -41,6 +47,7 @@ class Route:
     other_department: str | None = None
     json: Any = None
     form: dict[str, str] = field(default_factory=dict)
+    in_service: bool = False  # role checked by the service the route calls (see above)
 
     @property
     def is_api(self) -> bool:
@@ -91,6 +98,7 @@ ROUTES: list[Route] = [
           form={"name": "县论坛", "kind": "rss", "url": "http://127.0.0.1:9/feed"}),
     route("POST", "/admin/sources/x/enabled", ("admin",), template="/admin/sources/{name}/enabled",
           form={"enabled": "false"}),
+    route("POST", "/admin/sources/x/test", ("admin",), template="/admin/sources/{name}/test"),
     route("GET", "/audit", ("admin", "auditor")),
     route("GET", "/admin/users", ("admin",)),
     route("POST", "/admin/users", ("admin",),
@@ -118,6 +126,31 @@ ROUTES: list[Route] = [
           template="/events/{event_id}/merge", form={"other_id": OTHER}),
     route("POST", f"/events/{EVENT}/split", ("admin", "office", "leader", "monitor"),
           template="/events/{event_id}/split", form={"post_ids": "p3"}),
+    *(
+        route(method, path.replace("{incident_id}", "1").replace("{statement_id}", "1")
+              .replace("{report_id}", "1").replace("{task_id}", "1").replace("{action_id}", "1"),
+              ALL, template=path, in_service=True, json={}, form={})
+        for method, path in (
+            ("GET", "/incidents"), ("GET", "/incidents/{incident_id}"), ("GET", "/my-work"),
+            ("POST", "/incidents/{incident_id}/level"),
+            ("POST", "/incidents/{incident_id}/statements/{statement_id}/publish"),
+            ("POST", "/incidents/{incident_id}/statements/{statement_id}/review"),
+            ("GET", "/api/v1/incidents"), ("POST", "/api/v1/incidents"),
+            ("GET", "/api/v1/incidents/cases"), ("GET", "/api/v1/incidents/cases/{incident_id}"),
+            ("GET", "/api/v1/incidents/my-work"), ("GET", "/api/v1/incidents/{incident_id}"),
+            *(("POST", f"/api/v1/incidents/{{incident_id}}/{tail}") for tail in (
+                "actions", "close", "corrective-actions",
+                "corrective-actions/{action_id}/done", "end", "events", "handover",
+                "handover/accept", "level", "level/proposal", "reports",
+                "reports/{report_id}/revision", "reports/{report_id}/submit", "stage",
+                "statements", "statements/{statement_id}/publish",
+                "statements/{statement_id}/reviews", "tasks", "tasks/{task_id}/done",
+            )),
+            ("PATCH", "/api/v1/incidents/{incident_id}/reports/{report_id}"),
+            ("PUT", "/api/v1/incidents/{incident_id}/fact-sheet"),
+            ("PUT", "/api/v1/incidents/{incident_id}/review"),
+        )
+    ),
 ]  # fmt: skip
 # Open to anonymous visitors on purpose: signing in, health checks, the API's description,
 # the acknowledgement link (its token is the credential), the assets.
@@ -136,14 +169,16 @@ PUBLIC = {
 
 def test_every_route_is_in_the_table(app: FastAPI) -> None:
     listed = {(r.method, r.template) for r in ROUTES} | PUBLIC
+    # Through included routers too: FastAPI keeps those as one entry of `app.routes` each.
     registered = {
         (method, r.path)
-        for r in app.routes
-        if isinstance(r, APIRoute) or hasattr(r, "methods")
-        for method in (getattr(r, "methods", None) or ())
+        for r in iter_route_contexts(app.routes)
+        for method in (r.methods or ())
         if method != "HEAD"
     }
+    assert len(registered) > 60  # the walk found the routers' routes, not only the app's
     assert registered - listed == set(), "routes without a row in ROUTES (or PUBLIC)"
+    assert {(r.method, r.template) for r in ROUTES} - registered == set(), "rows of no route"
 
 
 def _call(
@@ -151,6 +186,8 @@ def _call(
 ) -> Any:
     if entry.is_api:
         return client.request(entry.method, entry.path, json=entry.json, headers=headers or {})
+    if entry.method != "GET" and entry.method != "POST":
+        raise AssertionError(f"a page answers GET and POST only, not {entry.method}")
     if entry.method == "GET":
         return client.get(entry.path)
     return client.post(entry.path, data={**entry.form, "csrf_token": csrf or ""})
@@ -175,7 +212,9 @@ def test_anonymous_visitors_are_sent_to_login_or_refused(client: TestClient, ent
 
 
 @pytest.mark.parametrize(
-    "entry", [r for r in ROUTES if r.roles != ALL], ids=lambda r: f"{r.method} {r.path}"
+    "entry",
+    [r for r in ROUTES if r.roles != ALL and not r.in_service],
+    ids=lambda r: f"{r.method} {r.path}",
 )
 def test_a_wrong_role_is_refused(
     entry: Route,
@@ -221,3 +260,49 @@ def replace_path(entry: Route, path: str) -> Route:
     from dataclasses import replace
 
     return replace(entry, path=path)
+
+
+def test_a_department_reaches_only_its_own_incidents(
+    signed_in: Callable[[str], tuple[TestClient, str]], store: Store, clock: FrozenClock
+) -> None:
+    fill(store, clock)  # EVENT is routed to "edu", OTHER to nobody
+    edu, _csrf = signed_in("department")
+    health, _csrf = signed_in("department2")
+    as_edu, as_health = _token(store, clock, "department"), _token(store, clock, "department2")
+    opened = edu.post("/api/v1/incidents", json={"event_ids": [EVENT]}, headers=as_edu)
+    assert opened.status_code == 201, opened.text
+    case = opened.json()["id"]
+    # Another department can neither open a case on edu's event nor see edu's case.
+    refused = health.post("/api/v1/incidents", json={"event_ids": [EVENT]}, headers=as_health)
+    assert refused.status_code == 403 and refused.json() == {"detail": "这属于其他部门"}
+    assert health.get(f"/api/v1/incidents/{case}", headers=as_health).status_code == 404
+    assert health.get(f"/incidents/{case}").status_code == 404
+    listed = health.get("/api/v1/incidents", headers=as_health).json()
+    assert case not in [item["id"] for item in listed["data"]]
+    assert edu.get(f"/api/v1/incidents/{case}", headers=as_edu).status_code == 200
+    assert edu.get(f"/incidents/{case}").status_code == 200
+    # An event routed to nobody is no department's to open a case on.
+    other = edu.post("/api/v1/incidents", json={"event_ids": [OTHER]}, headers=as_edu)
+    assert other.status_code == 403
+
+
+def test_the_plan_may_let_department_users_see_every_event(
+    signed_in: Callable[[str], tuple[TestClient, str]], store: Store, clock: FrozenClock
+) -> None:
+    from yuqing.plan import service as plan_service
+    from yuqing.plan.examples import example_plan_text
+
+    fill(store, clock)
+    client, _csrf = signed_in("department2")  # department "health"
+    assert client.get(f"/events/{EVENT}").status_code == 403
+    assert "某中学食堂饭菜发霉" not in client.get("/events").text
+    text = example_plan_text("county_bureau").replace(
+        "response:", "response:\n  departments_see_all: true", 1
+    )
+    with Session(store.engine) as session:
+        plan_service.load(session=session, clock=clock, author="test", text=text,
+                          source_name="plan.yaml")  # fmt: skip
+        session.commit()
+    assert client.get(f"/events/{EVENT}").status_code == 200
+    assert "某中学食堂饭菜发霉" in client.get("/events").text
+    assert "某中学食堂饭菜发霉" in client.get("/alerts").text

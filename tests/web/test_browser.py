@@ -190,17 +190,66 @@ def test_an_admin_edits_a_watch_and_sees_the_column_of_a_syntax_error(
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+ROUTING_WATCHES = """
+watches:
+  - {name: 食堂, rule: 食堂, department: edu}
+  - {name: 医院, rule: 县医院, department: health}
+"""
+
+
 def test_a_department_user_is_refused_another_departments_event(
-    open_page: Callable[..., Page],
+    browser: Any, tmp_path: Path
 ) -> None:
-    page = open_page()
-    sign_in(page, "department2")
-    answer = page.goto(f"/events/{EVENT}")
-    assert answer is not None and answer.status == 403
-    assert "此事项属于其他部门" in page.inner_text("main") or answer.status == 403
-    assert page.goto(f"/events/{OTHER}").status == 403  # routed to nobody: not theirs
-    assert page.goto("/feed").status == 403
-    assert page.goto("/admin/watches").status == 403
+    """Events routed by the live pipeline (the watches their posts matched name the
+    departments): the health department sees its event and is refused edu's."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from yuqing.analysis.models import Event
+    from yuqing.monitor import service as monitor_service
+    from yuqing.monitor.watches import load_watch_text
+
+    with seeded_site(tmp_path) as (url, client, store, clock):
+        with Session(store.engine) as session:
+            monitor_service.upsert_watches(session=session, clock=clock,
+                                           watches=load_watch_text(ROUTING_WATCHES, filename="w"))  # fmt: skip
+            session.commit()
+        posts = [
+            {"id": "c1", "source": "bbs.example.cn", "published_at": "2026-03-02T08:30:00+08:00",
+             "text": "明德一中食堂饭菜里吃出虫子，家长要求学校说明"},
+            {"id": "h1", "source": "weibo.example.cn", "published_at": "2026-03-02T08:40:00+08:00",
+             "text": "县医院急诊科深夜排队三小时无人接诊，患者家属不满"},
+        ]  # fmt: skip
+        pushed = client.post("/api/v1/posts", json=posts,
+                             headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})  # fmt: skip
+        assert pushed.status_code == 200 and pushed.json()["stored"] == 2, pushed.text
+        with Session(store.engine) as session:
+            routed = {
+                tuple(e.extra.get("departments") or ()): e
+                for e in session.scalars(select(Event)).all()
+                if e.extra.get("departments")
+            }
+        school, hospital = routed[("edu",)], routed[("health",)]
+        context = browser.new_context(base_url=url, locale="zh-CN")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            sign_in(page, "department2")  # department "health"
+            page.goto("/events")
+            listed = page.inner_text("main")
+            assert hospital.title in listed and school.title not in listed
+            page.get_by_role("link", name=hospital.title).first.click()
+            page.wait_for_url(f"**/events/{hospital.id}")
+            assert hospital.title in page.inner_text("main")
+            refused = page.goto(f"/events/{school.id}")
+            assert refused is not None and refused.status == 403
+            assert "这属于其他部门" in page.inner_text("main")
+            assert page.goto(f"/events/{EVENT}").status == 403  # routed to edu by hand
+            assert page.goto(f"/events/{OTHER}").status == 403  # routed to nobody: not theirs
+            assert page.goto("/feed").status == 403
+            assert page.goto("/admin/watches").status == 403
+        finally:
+            context.close()
 
 
 def test_a_post_without_its_csrf_token_is_refused(open_page: Callable[..., Page]) -> None:

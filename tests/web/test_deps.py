@@ -16,12 +16,15 @@ def _actor(role: str, department: str | None = None) -> Actor:
 
 def test_a_department_user_sees_only_their_department() -> None:
     scope = scope_of(_actor("department", "edu"))
-    assert scope.allows("edu") and not scope.allows("health") and not scope.allows(None)
+    assert scope.allows({"edu"}) and scope.allows({"health", "edu"})
+    assert not scope.allows({"health"}) and not scope.allows(set())
     with pytest.raises(Forbidden, match="其他部门"):
-        scope.check("health")
-    assert not scope_of(_actor("department")).allows(None)  # no department: nothing
+        scope.check({"health"})
+    assert not scope_of(_actor("department")).allows(set())  # no department: nothing
     for role in ("admin", "office", "leader", "monitor", "spokesperson", "auditor"):
-        assert scope_of(_actor(role)).allows("health") and scope_of(_actor(role)).allows(None)
+        assert scope_of(_actor(role)).allows({"health"}) and scope_of(_actor(role)).allows(set())
+    # The plan may let department users see every event.
+    assert scope_of(_actor("department", "edu"), see_all=True).allows({"health"})
 
 
 def test_require_role_lets_only_its_roles_through() -> None:

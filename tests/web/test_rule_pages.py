@@ -12,7 +12,9 @@ from tests.conftest import Store
 from tests.web.pages_data import fill
 from yuqing.auth.models import AuditEntry
 from yuqing.core.clock import FrozenClock
+from yuqing.monitor import service as monitor_service
 from yuqing.monitor.models import Watch
+from yuqing.monitor.watches import load_watch_text
 
 SignIn = Callable[[str], tuple[TestClient, str]]
 
@@ -51,3 +53,30 @@ def test_the_watch_editor_checks_the_rule_and_saves_it(
         assert session.scalars(select(Watch.rule).where(Watch.name == "饮食")).one() == "食堂"
         assert "watch.saved" in session.scalars(select(AuditEntry.action)).all()
     assert "饮食" in client.get("/admin/watches").text
+
+
+def test_the_watch_editor_routes_a_watch_to_a_department_and_keeps_its_sources(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    with Session(store.engine) as session:
+        monitor_service.upsert_watches(session=session, clock=clock, watches=load_watch_text(
+            "watches:\n  - {name: 饮食, rule: 食堂, sources: [微博], organization: 一中}\n",
+            filename="w.yaml"))  # fmt: skip
+        session.commit()
+    client, csrf = signed_in("office")
+    page = client.get("/admin/watches", params={"name": "饮食"}).text
+    assert 'name="department"' in page and '<option value="edu">' in page  # known ones
+    saved = client.post("/admin/watches", data={"name": "饮食", "rule": "食堂 发霉",
+                                                "department": " edu ", "csrf_token": csrf})  # fmt: skip
+    assert saved.status_code == 303
+    with Session(store.engine) as session:
+        row = session.scalars(select(Watch).where(Watch.name == "饮食")).one()
+        assert (row.rule, row.department, row.sources, row.organization) == (
+            "食堂 发霉", "edu", ["微博"], "一中"
+        )  # fmt: skip
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "watch.saved")).one()
+        assert entry.after == {"rule": "食堂 发霉", "department": "edu"}
+    assert "edu" in client.get("/admin/watches").text
+    too_long = client.post("/admin/watches", data={"name": "饮食", "rule": "食堂",
+                                                   "department": "x" * 101, "csrf_token": csrf})  # fmt: skip
+    assert too_long.status_code == 422

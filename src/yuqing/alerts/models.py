@@ -48,6 +48,9 @@ class Alert(Base):
     level_rank: Mapped[int] = mapped_column(Integer)  # 1 = most severe (plan order)
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+    # The message in each language ({"en": [title, text], …}); `title` and `text` are the
+    # deployment's language, and what an alert raised without translations says to all.
+    texts: Mapped[dict[str, list[str]] | None] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ack_token: Mapped[str] = mapped_column(String(64), unique=True)
     ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -74,6 +77,8 @@ class Delivery(Base):
     recipient: Mapped[str] = mapped_column(String(200))  # a person id, or a robot/body name
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(Text)  # e-mail, phone, webhook URL (no secrets)
+    # The recipient's language when they are a user (their setting); None: the default.
+    language: Mapped[str | None] = mapped_column(String(16))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     # pending → sending (leased) → sent | failed (retry later) | dead (given up)
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -100,3 +105,11 @@ class DeliveryAttempt(Base):
     ok: Mapped[bool] = mapped_column(default=False)
     retryable: Mapped[bool] = mapped_column(default=False)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+def message_in(alert: Alert, language: str | None) -> tuple[str, str]:
+    """The alert's title and text in `language`, else in the deployment's language."""
+    found = (alert.texts or {}).get(language or "")
+    if found and len(found) == 2:
+        return found[0], found[1]
+    return alert.title, alert.text

@@ -25,7 +25,7 @@ from yuqing.alerts.plan_routes import route_for
 from yuqing.analysis.facts import event_ids_of
 from yuqing.analysis.models import Event, EventHour, EventSite
 from yuqing.core.clock import FrozenClock
-from yuqing.core.i18n import _
+from yuqing.core.i18n import LOCALES, _, use_locale
 from yuqing.monitor.posts import Post
 from yuqing.plan.deadlines import WorkCalendar, deadline
 from yuqing.plan.grading import EventFacts, Proposal, domains_in, propose
@@ -193,6 +193,11 @@ class GradeStep:
         if route is None:
             return
         title, text = _message(plan, event, proposal, now)
+        # In every language too: each recipient who is a user reads their own.
+        texts = {}
+        for language in LOCALES:
+            with use_locale(language):
+                texts[language] = _message(plan, event, proposal, now)
         self.raised += 1
         service.raise_alert(
             session=session,
@@ -203,4 +208,5 @@ class GradeStep:
             title=title,
             text=text,
             route=route,
+            texts=texts,
         )

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from yuqing.alerts.channels import Message, Notifier, Target, get_notifier
 from yuqing.alerts.dispatcher import SendFn, Sent
-from yuqing.alerts.models import Alert, Delivery
+from yuqing.alerts.models import Alert, Delivery, message_in
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError, InvalidInput
-from yuqing.core.i18n import _
+from yuqing.core.i18n import _, current_locale, use_locale
 
 if TYPE_CHECKING:
     import httpx  # only annotations: `yuqing ingest` without channels never loads it
@@ -105,10 +105,17 @@ class Sender:
         return self._notifiers[kind]
 
     def __call__(self, delivery: Delivery, alert: Alert) -> Sent:
+        # The recipient's language (a user's setting), else the deployment's: the text,
+        # and the words the channel adds around it (labels, the acknowledge button).
+        with use_locale(delivery.language):
+            return self._send(delivery, alert)
+
+    def _send(self, delivery: Delivery, alert: Alert) -> Sent:
         base = self.settings.ack_base_url
+        title, text = message_in(alert, current_locale())
         message = Message(
-            title=alert.title,
-            text=alert.text,
+            title=title,
+            text=text,
             level=alert.level,
             event_id=alert.event_id,
             alert_id=alert.id,

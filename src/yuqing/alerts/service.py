@@ -6,7 +6,7 @@ are committed with the change that caused them (the transactional outbox).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import Alert, Delivery
 from yuqing.alerts.routing import Recipient, RoutePlan
+from yuqing.auth.models import User
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, NotFound
 from yuqing.core.i18n import _
@@ -29,7 +30,10 @@ def _deliveries(
     round_no: int,
     not_before: datetime,
 ) -> int:
-    """One delivery per recipient and channel; the key makes each one recognisable."""
+    """One delivery per recipient and channel; the key makes each one recognisable. A
+    recipient who is a user (a plan person's id is their account's name) gets the
+    message in their language; the others in the deployment's."""
+    languages = _languages(session, {r.id for r in recipients})
     seen: set[tuple[str, str]] = set()
     for r in recipients:
         if (r.channel, r.address) in seen:
@@ -43,6 +47,7 @@ def _deliveries(
                 recipient=r.id,
                 channel=r.channel,
                 address=r.address,
+                language=languages.get(r.id),
                 idempotency_key=key,
                 status="pending",
                 attempts=0,
@@ -51,6 +56,14 @@ def _deliveries(
         )
     session.flush()
     return len(seen)
+
+
+def _languages(session: Session, names: set[str]) -> dict[str, str]:
+    """The language setting of each of `names` that is a user's name."""
+    if not names:
+        return {}
+    rows = session.execute(select(User.name, User.language).where(User.name.in_(names)))
+    return {name: language for name, language in rows if language}
 
 
 def add_deliveries(
@@ -78,11 +91,14 @@ def raise_alert(
     title: str,
     text: str,
     route: RoutePlan,
+    texts: Mapping[str, tuple[str, str]] | None = None,
 ) -> Alert | None:
     """An alert for `event_id` at `level`, with its deliveries; None if one exists already.
 
     No storms: an event gets one alert per level; only a rise makes a new one. Quiet hours
     delay deliveries of low levels; the most severe level (rank 1) is never delayed.
+    `texts` holds the message in each language (its recipients get theirs); `title` and
+    `text` are the deployment language's.
     """
     existing = session.scalar(
         select(Alert.id).where(Alert.event_id == event_id, Alert.level_rank <= level_rank)
@@ -92,6 +108,7 @@ def raise_alert(
     now = clock.now()
     alert = Alert(
         event_id=event_id, level=level, level_rank=level_rank, title=title, text=text,
+        texts={lang: list(pair) for lang, pair in (texts or {}).items()} or None,
         created_at=now, ack_token=new_token(24),
         ack_due_at=now + route.ack_within if route.ack_within else None,
         reminders=0, escalation_step=0,

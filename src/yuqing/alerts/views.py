@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from yuqing.alerts import service
 from yuqing.alerts.models import Alert, Delivery, DeliveryAttempt
 from yuqing.analysis.models import Event
-from yuqing.analysis.pages import department_of
+from yuqing.analysis.pages import departments_of
 from yuqing.auth.schemas import Actor, Role
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
@@ -45,7 +45,7 @@ def _scoped(session: Session, alerts: list[Alert], department: str | None) -> li
     return [
         a
         for a in alerts
-        if a.event_id in events and department_of(events[a.event_id]) == department
+        if a.event_id in events and department in departments_of(events[a.event_id])
     ]
 
 
@@ -104,7 +104,7 @@ def acknowledge_alert(
     if alert is None:
         raise NotFound(_("no alert {alert_id}").format(alert_id=alert_id))
     event = session.get(Event, alert.event_id)
-    scope.check(department_of(event) if event else None)
+    scope.check(departments_of(event) if event else frozenset())
     if alert.acknowledged_at is None:
         service.acknowledge(session=session, clock=clock, alert_id=alert_id, by=user.name,
                             actor=user.name)  # fmt: skip

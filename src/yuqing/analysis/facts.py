@@ -8,7 +8,7 @@ source, spread path, highest tier), and the heat index. One transaction with the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -21,7 +21,7 @@ from yuqing.analysis.heat import WINDOW, heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.analysis.sentiment.confidence import counted_label, default_min_confidence
 from yuqing.db.base import Base
-from yuqing.monitor.models import StoredPost
+from yuqing.monitor.models import StoredPost, Watch
 from yuqing.monitor.posts import MEDIA_TIERS, Post
 from yuqing.monitor.store import post_from_row
 
@@ -155,10 +155,32 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def update_facts(
-    conn: Connection, stored: list[tuple[Post, int]], *, now: datetime, summary: SummaryFn
+# Where an event keeps the departments it is routed to (those of its posts' watches).
+DEPARTMENTS = "departments"
+
+
+def route(
+    event: Event | NewEvent, posts: Iterable[tuple[Post, int]], departments: Mapping[str, str]
 ) -> None:
-    """Fold a batch of stored posts into their events' facts."""
+    """Add to the event's departments those of the watches its `posts` matched: once
+    routed to a department, an event stays routed there (its people may be on it)."""
+    found = {departments[w] for post, _ in posts for w in post.watches if departments.get(w)}
+    held = set(event.extra.get(DEPARTMENTS) or ())
+    if found - held:
+        # A new dict: the JSON column sees the change.
+        event.extra = {**event.extra, DEPARTMENTS: sorted(held | found)}
+
+
+def update_facts(
+    conn: Connection,
+    stored: list[tuple[Post, int]],
+    *,
+    now: datetime,
+    summary: SummaryFn,
+    departments: Mapping[str, str] | None = None,
+) -> None:
+    """Fold a batch of stored posts into their events' facts; `departments` (watch name →
+    department) routes the events to the departments of the watches their posts matched."""
     batches: dict[str, list[tuple[Post, int]]] = defaultdict(list)
     for post, pk in stored:
         for event_id in event_ids_of(post):
@@ -198,6 +220,8 @@ def update_facts(
         touched[event_id] = event
         _apply(event, posts, now, known=known)
         retitle(event, posts)
+        if departments:
+            route(event, posts, departments)
         new_members += (
             {"event_id": event.id, "post_pk": pk, "joined_at": now, "manual": False}
             for _, pk in posts
@@ -437,6 +461,13 @@ def _apply(
     event.updated_at = now
 
 
+def watch_departments(session: Session) -> dict[str, str]:
+    """Watch name → the department its events are routed to (watches that route)."""
+    return dict(
+        session.execute(select(Watch.name, Watch.department).where(Watch.department != "")).all()
+    )
+
+
 def rebuild(session: Session, event: Event, *, now: datetime) -> None:
     """Recompute an event's facts from its member posts (after a person changed them)."""
     session.execute(delete(EventHour).where(EventHour.event_id == event.id))
@@ -456,6 +487,7 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
     # Its members changed: the title is chosen again among them alone.
     event.extra = {k: v for k, v in event.extra.items() if k != TITLE_FROM}
     retitle(event, members)
+    route(event, members, watch_departments(session))
     if members:
         event.first_at = members[0][0].published_at
         event.first_post_pk = members[0][1]

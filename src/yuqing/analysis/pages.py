@@ -20,11 +20,15 @@ from yuqing.plan.wording import level_name, reason_sentence
 COPIES_SHOWN = 5
 
 
-def department_of(event: Event) -> str | None:
-    """The department an event is routed to (`extra["department"]`, set by routing);
-    None while nobody routed it, which a department user does not see."""
-    value = event.extra.get("department") if event.extra else None
-    return str(value) if value else None
+def departments_of(event: Event) -> frozenset[str]:
+    """The departments an event is routed to (`extra["departments"]`, set from the
+    watches its posts matched, facts.route); none while nobody routed it, which a
+    department user does not see (unless the plan lets them see all)."""
+    extra = event.extra or {}
+    found = {str(d) for d in extra.get("departments") or () if d}
+    if extra.get("department"):  # one department, as stores written by hand still say
+        found.add(str(extra["department"]))
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -115,4 +119,4 @@ def listed(*, session: Session, department: str | None, limit: int = 100) -> lis
     events = service.get_all(session=session, limit=limit if department is None else 1000)
     if department is None:
         return list(events)
-    return [e for e in events if department_of(e) == department][:limit]
+    return [e for e in events if department in departments_of(e)][:limit]

@@ -43,7 +43,7 @@ def _zone(request: Request) -> ZoneInfo:
 
 def _event_in_scope(session: Any, event_id: str, scope: Any) -> Any:
     event = service.get_or_raise(session=session, event_id=event_id)
-    scope.check(reading.department_of(event))
+    scope.check(reading.departments_of(event))
     return event
 
 

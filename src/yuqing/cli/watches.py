@@ -48,8 +48,10 @@ def list_watches(json_out: bool = typer.Option(False, "--json", help="JSON Lines
     with session_scope(ctx.sessions) as session:
         rows = service.get_all_watch_rows(session=session)
         items = [
-            {"name": r.name, "rule": r.rule, "groups": r.groups, "sources": r.sources} for r in rows
-        ]
+            {"name": r.name, "rule": r.rule, "groups": r.groups, "sources": r.sources,
+             "department": r.department or None}
+            for r in rows
+        ]  # fmt: skip
     if json_out:
         for item in items:
             typer.echo(dumps({k: v for k, v in item.items() if v is not None}))
@@ -67,6 +69,8 @@ def list_watches(json_out: bool = typer.Option(False, "--json", help="JSON Lines
             if item["sources"]
             else ""
         )
+        if item["department"]:
+            scope += "\t" + _("department {name}").format(name=item["department"])
         typer.echo(f"{item['name']}\t{rule}{scope}")
 
 

@@ -60,6 +60,8 @@ class Watch(Base):
     groups: Mapped[dict[str, list[str]] | None] = mapped_column(Json)
     sources: Mapped[list[str] | None] = mapped_column(Json)
     organization: Mapped[str] = mapped_column(String(200), default="")
+    # Where the events of its posts are routed (a department's name; "" for nobody).
+    department: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -131,6 +131,8 @@ class Pipeline:
     defer_state: bool = False
     _preparer: Preparer = field(init=False)
     organizations: dict[str, str] = field(init=False, default_factory=dict)  # watch → org
+    # watch → the department its events are routed to (only watches that route)
+    departments: dict[str, str] = field(init=False, default_factory=dict)
     _dedup: Deduplicator = field(init=False)
     # Per configured source: [seen, kept] since the counts were last saved.
     _counts: dict[str, list[int]] = field(init=False, default_factory=dict)
@@ -197,6 +199,7 @@ class Pipeline:
             settings=self.settings, watches=watches, sources=sources, enrichers=self.enrichers
         )
         self.organizations = {w.name: w.organization for w in watches}
+        self.departments = {w.name: w.department for w in watches if w.department}
 
     def _warm_copies(self) -> None:
         """Remember the newest stored originals, so copies are found across restarts."""

@@ -24,16 +24,19 @@ from sqlalchemy.orm import Session
 
 from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor
+from yuqing.auth.service import get_all_departments
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
 from yuqing.monitor import service
 from yuqing.monitor.models import StoredPost
+from yuqing.monitor.models import Watch as WatchRow
 from yuqing.monitor.rules import Rule, compile_rule
 from yuqing.monitor.rules.nodes import And, Near, Node, Or, Term
 from yuqing.monitor.search import search_posts
-from yuqing.monitor.watches import Watch
+from yuqing.monitor.watches import MAX_DEPARTMENT, Watch
 from yuqing.web.deps import ClockDep, SessionDep
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
+from yuqing.web.params import without_control
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -153,11 +156,18 @@ def read_watches(
     """The watches, and the editor (of `name`, or of a new watch)."""
     rows = service.get_all_watch_rows(session=session)
     editing = next((w for w in rows if w.name == name), None)
-    rule = ""
+    rule = department = ""
     if editing is not None:
         rule = editing.rule or service.watch_from_row(editing).expr
+        department = editing.department
     return render(request, "monitor/watches.html",
-                  {"watches": rows, "name": name, "rule": rule})  # fmt: skip
+                  _editor(session, rows, name=name, rule=rule, department=department))  # fmt: skip
+
+
+def _editor(session: Session, rows: Sequence[WatchRow], **fields: object) -> dict[str, object]:
+    """The watches page's context: the list, the editor's fields, the known departments."""
+    departments = [d.name for d in get_all_departments(session=session)]
+    return {"watches": rows, "departments": departments, **fields}
 
 
 @router.get("/admin/watches/check", response_class=HTMLResponse, tags=["pages"])
@@ -190,21 +200,25 @@ def save_watch(
     request: Request, user: Editor, session: SessionDep, clock: ClockDep,
     name: Annotated[str, Form(min_length=1, max_length=200)],
     rule: Annotated[str, Form(min_length=1)],
+    department: Annotated[str, Form(max_length=MAX_DEPARTMENT)] = "",
 ) -> Response:  # fmt: skip
-    """Add or replace a watch; a rule that does not parse is shown again with its column."""
-    name = name.strip()
+    """Add or replace a watch; a rule that does not parse is shown again with its column.
+    A watch saved here keeps the sources and organization its file gave it."""
+    name, department = name.strip(), without_control(department).strip()
+    rows = service.get_all_watch_rows(session=session)
     try:
         compiled = compile_rule(rule)
     except RuleSyntaxError as exc:
-        rows = service.get_all_watch_rows(session=session)
         return render(request, "monitor/watches.html",
-                      {"watches": rows, "name": name, "rule": rule, "error": exc},
-                      status_code=422)  # fmt: skip
-    before = next(
-        (w.rule for w in service.get_all_watch_rows(session=session) if w.name == name), None
-    )
-    service.upsert_watches(session=session, clock=clock,
-                           watches=[Watch(name=name, rule=compiled, expr=rule)])  # fmt: skip
+                      _editor(session, rows, name=name, rule=rule, department=department,
+                              error=exc), status_code=422)  # fmt: skip
+    old = next((w for w in rows if w.name == name), None)
+    before = {"rule": old.rule, "department": old.department} if old else None
+    watch = Watch(name=name, rule=compiled, expr=rule, department=department,
+                  sources=frozenset(old.sources) if old and old.sources is not None else None,
+                  organization=old.organization if old else "")  # fmt: skip
+    service.upsert_watches(session=session, clock=clock, watches=[watch])
     record(session=session, clock=clock, actor=user.name, action="watch.saved",
-           target=f"watch:{name}", before=before, after=rule)  # fmt: skip
+           target=f"watch:{name}", before=before,
+           after={"rule": rule, "department": department})  # fmt: skip
     return RedirectResponse(f"/admin/watches?name={quote(name)}", status_code=303)

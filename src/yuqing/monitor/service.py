@@ -143,6 +143,7 @@ def upsert_watches(*, session: Session, clock: Clock, watches: Sequence[Watch]) 
         row.groups = watch.groups
         row.sources = sorted(watch.sources) if watch.sources is not None else None
         row.organization = watch.organization
+        row.department = watch.department
         row.updated_at = now
     session.flush()
     return added, replaced
@@ -166,6 +167,7 @@ def watch_from_row(row: models.Watch) -> Watch:
         groups=row.groups,
         sources=row.sources,
         organization=row.organization,
+        department=row.department,
     )
     return parse_watch(spec, where=_("watch {name!r}").format(name=row.name))
 

@@ -8,6 +8,7 @@
         subject: [市一院, 第一人民医院]
         event: [纠纷, 冲突]
         exclude: [招聘]
+        department: health          # optional: events of its posts are routed there
 
 `WatchMatcher` serves thousands of watches: one Aho-Corasick automaton over each watch's
 rarest required clause finds which watches a post can match, and only those are tested
@@ -32,7 +33,8 @@ from yuqing.monitor.rules.direct import compile_text_test
 from yuqing.monitor.rules.evaluate import TermTable
 from yuqing.monitor.rules.triggers import Triggers, watch_counts
 
-_FIELDS = frozenset({"name", "rule", "sources", "organization", *GROUPS})
+_FIELDS = frozenset({"name", "rule", "sources", "organization", "department", *GROUPS})
+MAX_DEPARTMENT = 100  # the length of a department's name in the store
 # A watch file is written by hand; past this it is something else.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
@@ -49,6 +51,8 @@ class Watch:
     groups: dict[str, list[str]] | None = None
     # Whose watch this is: events never mix posts of different organizations' watches.
     organization: str = ""
+    # The department (涉事部门) its events are routed to; "" routes them to nobody.
+    department: str = ""
 
 
 def watch_spec(
@@ -58,11 +62,14 @@ def watch_spec(
     groups: Mapping[str, list[str]] | None,
     sources: Iterable[str] | None,
     organization: str = "",
+    department: str = "",
 ) -> dict[str, Any]:
     """The watch-file item for a watch (what `parse_watch` reads back)."""
     spec: dict[str, Any] = {"name": name}
     if organization:
         spec["organization"] = organization
+    if department:
+        spec["department"] = department
     if groups is not None:
         spec.update(groups)
     else:
@@ -207,6 +214,7 @@ def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
             where=where("organization"),
         )
     organization = organization.strip()
+    department = _department(spec, name, where)
     if "rule" in spec:
         expr = spec["rule"]
         if not isinstance(expr, str):
@@ -219,7 +227,8 @@ def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
             # TRANSLATORS: {error} is a rule syntax error, `column N: what was expected`.
             message = _("watch {name!r}: rule {error}").format(name=name, error=exc)
             raise InvalidInput(message, where=where("rule")) from None
-        return Watch(name, rule, sources, expr=expr, groups=None, organization=organization)
+        return Watch(name, rule, sources, expr=expr, groups=None, organization=organization,
+                     department=department)  # fmt: skip
     if not has_groups:
         raise InvalidInput(
             _("watch {name!r}: missing 'rule' (or the groups {groups})").format(
@@ -238,7 +247,20 @@ def _parse_item(spec: Any, where: Callable[[str | None], str]) -> Watch:
     except InvalidInput as exc:
         message = _("watch {name!r}: {error}").format(name=name, error=exc)
         raise InvalidInput(message, where=where(None)) from None
-    return Watch(name, rule, sources, expr=rule.source, groups=groups, organization=organization)
+    return Watch(name, rule, sources, expr=rule.source, groups=groups,
+                 organization=organization, department=department)  # fmt: skip
+
+
+def _department(spec: Mapping[str, Any], name: str, where: Any) -> str:
+    value = spec.get("department") or ""
+    if not isinstance(value, str) or len(value.strip()) > MAX_DEPARTMENT:
+        raise InvalidInput(
+            _("watch {name!r}: 'department' must be a name of at most {n} characters").format(
+                name=name, n=MAX_DEPARTMENT
+            ),
+            where=where("department"),
+        )
+    return value.strip()
 
 
 def _terms(spec: Mapping[str, Any], group: str, name: str, where: Any) -> list[str]:

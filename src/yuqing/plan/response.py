@@ -40,5 +40,8 @@ class ResponseRules(PlanModel):
     end_by: list[Id] = Field(default_factory=lambda: ["leader"])
     # Roles that see confidential incidents besides the people each incident names.
     confidential_roles: list[Id] = Field(default_factory=lambda: ["leader"])
+    # Whether department users see every event (and its alerts), not only those routed
+    # to their department by the watches their posts matched.
+    departments_see_all: bool = False
     # A reminder goes out this long before each deadline; escalation when it passes.
     remind_before: Duration = timedelta(minutes=15)

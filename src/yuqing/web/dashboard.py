@@ -31,7 +31,7 @@ from yuqing.db.engine import session_scope
 from yuqing.monitor.models import Source, StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
-from yuqing.web.deps import ClockDep, SessionDep, scope_of
+from yuqing.web.deps import ClockDep, SessionDep, scope_in
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
@@ -150,7 +150,7 @@ def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]
 
 
 def _context(request: Request, user: Actor, session: Session, now: datetime) -> dict[str, Any]:
-    scope = scope_of(user)
+    scope = scope_in(session, user)
     zone = ZoneInfo(request.app.state.settings.timezone)
     if scope.department is not None:
         mine = event_pages.listed(session=session, department=scope.department, limit=LISTED)
@@ -171,7 +171,7 @@ def read_volume(
     request: Request, user: Viewer, session: SessionDep, clock: ClockDep
 ) -> JSONResponse:
     """Posts per hour (24 h) and per day (7 days), for the dashboard's charts."""
-    if scope_of(user).department is not None:
+    if scope_in(session, user).department is not None:
         return JSONResponse(
             {"hours": {"labels": [], "posts": []}, "days": {"labels": [], "posts": []}}
         )

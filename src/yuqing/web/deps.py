@@ -5,9 +5,9 @@
 def read_plan(user: Annotated[Actor, Depends(require_role("admin", "office"))]) -> ...
 
 @router.get("/events/{event_id}")
-def read_event(event_id: str, user: CurrentUser, session: SessionDep) -> ...:
+def read_event(event_id: str, session: SessionDep, scope: Scope) -> ...:
     event = ...
-    scope_of(user).check(event_department)  # 403 outside the user's department
+    scope.check(departments_of(event))  # 403 outside the user's department
 ```
 
 An anonymous visitor is sent to /login (303) by pages and gets 401 JSON from the API; a
@@ -17,8 +17,9 @@ web/error_pages.py turns these errors into answers; web/authn.py found the actor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -88,13 +89,14 @@ class DepartmentScope:
 
     department: str | None
 
-    def allows(self, department: str | None) -> bool:
-        """Whether something routed to `department` (None: to nobody in particular) is seen."""
-        return self.department is None or department == self.department
+    def allows(self, departments: Collection[str]) -> bool:
+        """Whether something routed to `departments` (none: to nobody in particular) is
+        seen."""
+        return self.department is None or self.department in departments
 
-    def check(self, department: str | None) -> None:
-        """403 unless `department` is in scope."""
-        if not self.allows(department):
+    def check(self, departments: Collection[str]) -> None:
+        """403 unless one of `departments` is in scope."""
+        if not self.allows(departments):
             raise Forbidden(_("this belongs to another department"))
 
 
@@ -102,15 +104,36 @@ class DepartmentScope:
 SCOPED_ROLES = frozenset({"department"})
 
 
-def scope_of(user: Actor) -> DepartmentScope:
-    """The department scope of `user` (a department user without a department sees none)."""
-    if user.role in SCOPED_ROLES:
+def scope_of(user: Actor, *, see_all: bool = False) -> DepartmentScope:
+    """The department scope of `user` (a department user without a department sees none);
+    `see_all` when the plan lets department users see every event."""
+    if user.role in SCOPED_ROLES and not see_all:
         return DepartmentScope(user.department or "\x00none")
     return DepartmentScope(None)
 
 
-def department_scope(user: CurrentUser) -> DepartmentScope:
-    return scope_of(user)
+def scope_in(session: Session, user: Actor) -> DepartmentScope:
+    """The scope of `user` under the plan in force (`response.departments_see_all`)."""
+    if user.role not in SCOPED_ROLES:
+        return DepartmentScope(None)
+    from yuqing.plan import service as plan_service
+
+    version = plan_service.get_active(session=session)
+    see_all = version is not None and _plan_lets_see_all(version.version, version.yaml_text)
+    return scope_of(user, see_all=see_all)
+
+
+@lru_cache(maxsize=8)
+def _plan_lets_see_all(version: int, yaml_text: str) -> bool:
+    # Parsed once per version: a department user's every request asks.
+    from yuqing.plan.loading import load_plan_text
+
+    plan = load_plan_text(yaml_text, file=f"plan v{version}")
+    return plan.response.departments_see_all
+
+
+def department_scope(user: CurrentUser, session: SessionDep) -> DepartmentScope:
+    return scope_in(session, user)
 
 
 Scope = Annotated[DepartmentScope, Depends(department_scope)]

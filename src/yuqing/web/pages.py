@@ -17,8 +17,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from yuqing.alerts.models import Alert, message_in
 from yuqing.auth.schemas import LANGUAGES
-from yuqing.core.i18n import _, use_locale
+from yuqing.core.i18n import _, current_locale, use_locale
 from yuqing.web.i18n import install_i18n
 from yuqing.web.navigation import ROLE_LABELS, menu
 from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, request_actor
@@ -51,6 +52,15 @@ def role_label(role: str) -> str:
 
 TEMPLATES.env.filters["localtime"] = localtime
 TEMPLATES.env.globals["role_label"] = role_label
+
+
+def alert_message(alert: Alert) -> tuple[str, str]:
+    """An alert's title and text in the reader's language (the page's), when it was
+    written in it; else in the deployment's."""
+    return message_in(alert, current_locale())
+
+
+TEMPLATES.env.filters["alert_message"] = alert_message
 
 
 def render(

@@ -101,7 +101,8 @@ def build_pipeline(
         active[:] = [(plan_service.parse(version), version.version)] if version else []
 
     def record_facts(conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
-        facts.update_facts(conn, stored, now=now, summary=cluster.clusterer.summary)
+        facts.update_facts(conn, stored, now=now, summary=cluster.clusterer.summary,
+                           departments=pipeline.departments)  # fmt: skip
 
     def deliver_new_alerts() -> None:
         if send is not None and grade.raised:

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import Alert
 from yuqing.analysis.models import Event
+from yuqing.analysis.pages import departments_of
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock, utc
-from yuqing.core.errors import InvalidInput, NotFound
+from yuqing.core.errors import Forbidden, InvalidInput, NotFound
 from yuqing.core.i18n import _
 from yuqing.incidents.models import Incident, IncidentEvent
 from yuqing.incidents.service.access import (
@@ -39,6 +40,16 @@ def _events(session: Session, event_ids: Sequence[str]) -> list[Event]:
             raise NotFound(_("no event {id}").format(id=event_id))
         found.append(event)
     return found
+
+
+def _check_scope(actor: Actor, events: Sequence[Event], plan: Plan) -> None:
+    """A department user works only on events routed to their department (docs/web.md,
+    "Department scope"), unless the plan lets department users see every event."""
+    if actor.role != "department" or plan.response.departments_see_all:
+        return
+    for event in events:
+        if actor.department not in departments_of(event):
+            raise Forbidden(_("this belongs to another department"))
 
 
 def open_incident(
@@ -94,6 +105,7 @@ def open_incident(
     if actor.role == "department":
         lead_department = actor.department  # a department opens cases of its own only
     plan = parsed_plan(stored.version, stored.yaml_text)  # parsed once per version
+    _check_scope(actor, events, plan)
     if domain is not None and domain not in {d.id for d in plan.sensitive_domains}:
         raise InvalidInput(
             _("unknown sensitive domain {value!r} in the plan").format(value=domain),
@@ -151,9 +163,10 @@ def add_events(
     expected_version: int | None = None,
 ) -> Incident:
     """Merge more events into the incident (one case for several events)."""
-    incident, _plan = get_changeable(
+    incident, plan = get_changeable(
         session, actor, incident_id, expected_version, roles=HANDLERS, what=_("adding events")
     )
+    _check_scope(actor, _events(session, event_ids), plan)
     have = set(
         session.scalars(
             select(IncidentEvent.event_id).where(IncidentEvent.incident_id == incident.id)

@@ -1,7 +1,7 @@
 """Report versions: generated reports, their edited drafts and signed, frozen versions.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from yuqing.db.base import BigId, Json, UTCDateTime
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
