@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
+from tests.reports.pages.test_report_pages import ROUTES as REPORT_ROUTES
 from tests.web.conftest import csrf_of
 from tests.web.pages_data import EVENT, OTHER, fill
 from yuqing.auth import service
@@ -142,7 +143,7 @@ ROUTES: list[Route] = [
                 "actions", "close", "corrective-actions",
                 "corrective-actions/{action_id}/done", "end", "events", "handover",
                 "handover/accept", "level", "level/proposal", "reports",
-                "reports/{report_id}/revision", "reports/{report_id}/submit", "stage",
+                "reopen", "reports/{report_id}/revision", "reports/{report_id}/submit", "split", "stage",
                 "statements", "statements/{statement_id}/publish",
                 "statements/{statement_id}/reviews", "tasks", "tasks/{task_id}/done",
             )),
@@ -167,6 +168,14 @@ PUBLIC = {
 }
 
 
+# Stored reports have their own table, with a wrong-role test per route:
+# tests/reports/pages/test_report_pages.py.
+REPORTS = {
+    (method, path.split("?")[0].replace("{id}", "{report_id}").replace("/json", "/{fmt}"))
+    for method, path, _roles, _kw in REPORT_ROUTES
+}
+
+
 def test_every_route_is_in_the_table(app: FastAPI) -> None:
     listed = {(r.method, r.template) for r in ROUTES} | PUBLIC
     # Through included routers too: FastAPI keeps those as one entry of `app.routes` each.
@@ -177,7 +186,8 @@ def test_every_route_is_in_the_table(app: FastAPI) -> None:
         if method != "HEAD"
     }
     assert len(registered) > 60  # the walk found the routers' routes, not only the app's
-    assert registered - listed == set(), "routes without a row in ROUTES (or PUBLIC)"
+    missing = registered - listed - REPORTS
+    assert missing == set(), f"routes without a row in ROUTES (or PUBLIC): {sorted(missing)}"
     assert {(r.method, r.template) for r in ROUTES} - registered == set(), "rows of no route"
 
 
