@@ -49,6 +49,7 @@ from yuqing.web.deps import CurrentUser, SessionDep, require_role
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.params import PlainStr, without_control
 from yuqing.web.security import SecurityHeaders, csrf_protect
+from yuqing.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
 MAX_ALERTS = 1000  # one page of `GET /api/v1/alerts`
@@ -149,6 +150,7 @@ def create_app(
         ),
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ServerTiming)  # outermost: the time covers sign-in and the headers
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     apidocs.install(app, templates=TEMPLATES)
 
