@@ -37,7 +37,7 @@ DAYS = 30
 EVENT_SHARE = 0.3  # posts that belong to an event
 BIG_EVENTS = 10  # a few stories with thousands of posts: their pages must stay bounded
 LEVELS = ("L1", "L2", "L3")
-PASSWORD = "bench-password-1"
+PASSWORD = "bench-password-1"  # noqa: S105 (the synthetic users')
 MARK = "bench-web.json"
 
 

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.alerts.models import Alert, LevelDecision
 from yuqing.analysis import pages as event_pages
@@ -32,6 +32,7 @@ from yuqing.monitor.models import Source, StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
 from yuqing.web.deps import ClockDep, SessionDep, scope_of
+from yuqing.web.live import SharedPoll
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
@@ -179,40 +180,60 @@ def read_volume(
     return JSONResponse(volume(session=session, now=clock.now(), zone=zone))
 
 
+def _fingerprint(sessions: sessionmaker[Session]) -> tuple[Any, ...]:
+    with session_scope(sessions) as session:
+        return fingerprint(session=session)
+
+
+def _dashboard_poll(app: FastAPI) -> SharedPoll:
+    """The process's one look at the dashboard's figures for all open dashboards."""
+    poll: SharedPoll | None = getattr(app.state, "dashboard_poll", None)
+    if poll is None:
+        sessions = app.state.sessions
+        poll = SharedPoll(lambda: _fingerprint(sessions), interval=POLL_SECONDS)
+        app.state.dashboard_poll = poll
+    return poll
+
+
 @router.get("/dashboard/stream", tags=["pages"])
 async def stream_dashboard(
     request: Request,
     user: Viewer,
     polls: Annotated[int, Query(ge=1, le=STREAM_POLLS)] = STREAM_POLLS,
 ) -> StreamingResponse:
-    """Server-sent events: the dashboard's panel again each time its figures change."""
+    """Server-sent events: the dashboard's panel again each time its figures change.
+
+    One poller per process watches the figures (web/live.py); a stream reads the store
+    for its viewer's panel only when they changed.
+    """
     sessions = request.app.state.sessions
     clock = request.app.state.clock
     template = TEMPLATES.env.get_template("dashboard_panel.html")
+    poll = _dashboard_poll(request.app)
 
-    def panel(seen: tuple[Any, ...] | None) -> tuple[tuple[Any, ...], str | None]:
+    def panel() -> str:
         with session_scope(sessions) as session:
-            now_seen = fingerprint(session=session)
-            if now_seen == seen:
-                return now_seen, None
             context = _context(request, user, session, clock.now())
             with use_locale(user.language):
-                return now_seen, template.render(user=user, **context)
+                return template.render(user=user, **context)
 
     async def events() -> AsyncIterator[str]:
-        seen: tuple[Any, ...] | None = None
         yield "retry: 3000\n\n"
-        for poll in range(polls):
-            if await request.is_disconnected():
-                return
-            seen_now, html = await asyncio.to_thread(panel, seen)
-            if html is not None and poll > 0:  # the page itself holds the first
-                data = "\n".join(f"data: {line}" for line in html.splitlines())
-                yield f"event: panel\n{data}\n\n"
-            elif poll > 0:
-                yield ": idle\n\n"
-            seen = seen_now
-            await asyncio.sleep(POLL_SECONDS)
+        async with poll.listening():
+            seen = poll.version  # the page itself holds the panel of now
+            for look in range(polls):
+                if await request.is_disconnected():
+                    return
+                if look == 0:
+                    continue
+                version = await poll.wait(seen, POLL_SECONDS)
+                if version != seen:
+                    seen = version
+                    html = await asyncio.to_thread(panel)
+                    data = "\n".join(f"data: {line}" for line in html.splitlines())
+                    yield f"event: panel\n{data}\n\n"
+                else:
+                    yield ": idle\n\n"
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
