@@ -29,41 +29,48 @@ class SharedPoll:
         self.reads = 0  # how many times the store was asked (tests and bench/web.py)
         self._listeners = 0
         self._changed = asyncio.Event()
+        self._ready = asyncio.Event()  # set once the running poller has read the version
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @contextlib.asynccontextmanager
     async def listening(self) -> AsyncIterator[SharedPoll]:
-        """While inside, the poller runs; `wait` tells of changes."""
+        """While inside, the poller runs; `version` has been read at least once."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new loop (a restarted server, a test's client)
             self._loop, self._task, self._listeners = loop, None, 0
-            self._changed = asyncio.Event()
         self._listeners += 1
-        if self._task is None or self._task.done():
-            self.version = await asyncio.to_thread(self._read)
-            self._task = loop.create_task(self._run())
         try:
+            if self._task is None or self._task.done():
+                # Made before any await, so listeners arriving meanwhile share this one.
+                self._changed, self._ready = asyncio.Event(), asyncio.Event()
+                self._task = loop.create_task(self._run())
+            await self._ready.wait()
             yield self
         finally:
             self._listeners -= 1
 
-    def _read(self) -> Hashable:
-        self.reads += 1
-        return self.read()
+    async def _look(self) -> bool:
+        """Read the version once; wake the listeners when it changed. False: it failed."""
+        try:
+            self.reads += 1
+            version = await asyncio.to_thread(self.read)
+        except Exception:  # a busy or briefly unreachable store: try again next time
+            log.warning("live streams: reading the store failed", exc_info=True)
+            return False
+        if version != self.version or not self._ready.is_set():
+            self.version = version
+            changed, self._changed = self._changed, asyncio.Event()
+            changed.set()
+        self._ready.set()
+        return True
 
     async def _run(self) -> None:
+        while not await self._look() and self._listeners > 0:
+            await asyncio.sleep(self.interval)
         while self._listeners > 0:
             await asyncio.sleep(self.interval)
-            try:
-                version = await asyncio.to_thread(self._read)
-            except Exception:  # a busy or briefly unreachable store: try again next time
-                log.warning("live streams: reading the store failed", exc_info=True)
-                continue
-            if version != self.version:
-                self.version = version
-                changed, self._changed = self._changed, asyncio.Event()
-                changed.set()
+            await self._look()
 
     async def wait(self, seen: Hashable, timeout: float) -> Hashable:
         """The version once it differs from `seen`, or after `timeout` seconds as it is."""
