@@ -24,7 +24,7 @@ from yuqing.core.i18n import _
 from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
 from yuqing.plan.wording import level_name, percent, tier_name
-from yuqing.web.deps import ClockDep, Scope, SessionDep, require_role
+from yuqing.web.deps import ClockDep, ReadSessionDep, Scope, SessionDep, require_role
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -48,7 +48,9 @@ def _event_in_scope(session: Any, event_id: str, scope: Any) -> Any:
 
 
 @router.get("/events", response_class=HTMLResponse, tags=["pages"])
-def read_events(request: Request, user: Reader, session: SessionDep, scope: Scope) -> HTMLResponse:
+def read_events(
+    request: Request, user: Reader, session: ReadSessionDep, scope: Scope
+) -> HTMLResponse:
     """Standing events, hottest first, with their level by the plan's name."""
     events = reading.listed(session=session, department=scope.department)
     plan = plan_service.get_active_plan(session=session)
@@ -76,7 +78,7 @@ def read_event(
     event_id: str,
     request: Request,
     user: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     scope: Scope,
 ) -> HTMLResponse:
@@ -106,7 +108,7 @@ def read_event(
 
 @router.get("/events/{event_id}/series.json", tags=["pages"])
 def read_event_series(
-    event_id: str, user: Reader, session: SessionDep, scope: Scope
+    event_id: str, user: Reader, session: ReadSessionDep, scope: Scope
 ) -> JSONResponse:
     """Hourly volume and negative share, for the event page's chart."""
     _event_in_scope(session, event_id, scope)

@@ -25,7 +25,7 @@ from yuqing.monitor import feed
 from yuqing.monitor.models import StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import tier_name
-from yuqing.web.deps import ClockDep, SessionDep
+from yuqing.web.deps import ClockDep, ReadSessionDep, SessionDep
 from yuqing.web.live import SharedPoll
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
@@ -64,7 +64,7 @@ def _row_context(request: Request, user: Actor) -> dict[str, object]:
 
 
 @router.get("/feed", response_class=HTMLResponse, tags=["pages"])
-def read_feed(request: Request, user: Monitor, session: SessionDep, f: Filter) -> HTMLResponse:
+def read_feed(request: Request, user: Monitor, session: ReadSessionDep, f: Filter) -> HTMLResponse:
     """The latest kept posts with the filters, and the live stream of new ones."""
     posts = feed.latest(session=session, f=f)
     return render(
@@ -92,7 +92,7 @@ def _feed_poll(app: FastAPI) -> SharedPoll:
     """The process's one look at the newest post for all open feeds (web/live.py)."""
     poll: SharedPoll | None = getattr(app.state, "feed_poll", None)
     if poll is None:
-        sessions = app.state.sessions
+        sessions = app.state.readers
         poll = SharedPoll(lambda: _newest_pk(sessions), interval=POLL_SECONDS)
         app.state.feed_poll = poll
     return poll
@@ -115,7 +115,7 @@ async def stream_feed(
     resumed = request.headers.get("last-event-id", "")
     if resumed.isdigit():
         after = max(after, int(resumed))
-    sessions = request.app.state.sessions
+    sessions = request.app.state.readers
     template = TEMPLATES.env.get_template("monitor/post_row.html")
     context = _row_context(request, user)
     poll = _feed_poll(request.app)

@@ -34,7 +34,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
-from yuqing.db.engine import make_sessionmaker
+from yuqing.db.engine import make_reader, make_sessionmaker
 from yuqing.incidents import api as incidents_api
 from yuqing.incidents import views as incidents_views
 from yuqing.monitor import rule_views, source_views
@@ -132,6 +132,7 @@ def create_app(
     )
 
     app.state.sessions = make_sessionmaker(engine)
+    app.state.readers = make_sessionmaker(make_reader(engine))  # pages that only read
     app.state.api_tokens = list(api_tokens)
     app.state.clock = clock
     app.state.settings = settings
@@ -144,6 +145,7 @@ def create_app(
         AuthMiddleware,
         authenticator=Authenticator(
             sessions=app.state.sessions,
+            readers=app.state.readers,
             clock=clock,
             policy=settings.auth,
             service_tokens=api_tokens,

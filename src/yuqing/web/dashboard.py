@@ -31,7 +31,7 @@ from yuqing.db.engine import session_scope
 from yuqing.monitor.models import Source, StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
-from yuqing.web.deps import ClockDep, SessionDep, scope_of
+from yuqing.web.deps import ClockDep, ReadSessionDep, scope_of
 from yuqing.web.live import SharedPoll
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
@@ -161,7 +161,7 @@ def _context(request: Request, user: Actor, session: Session, now: datetime) -> 
 
 @router.get("/", response_class=HTMLResponse, tags=["pages"])
 def read_dashboard(
-    request: Request, user: Viewer, session: SessionDep, clock: ClockDep
+    request: Request, user: Viewer, session: ReadSessionDep, clock: ClockDep
 ) -> HTMLResponse:
     """The dashboard."""
     return render(request, "dashboard.html", _context(request, user, session, clock.now()))
@@ -169,7 +169,7 @@ def read_dashboard(
 
 @router.get("/dashboard/volume.json", tags=["pages"])
 def read_volume(
-    request: Request, user: Viewer, session: SessionDep, clock: ClockDep
+    request: Request, user: Viewer, session: ReadSessionDep, clock: ClockDep
 ) -> JSONResponse:
     """Posts per hour (24 h) and per day (7 days), for the dashboard's charts."""
     if scope_of(user).department is not None:
@@ -189,7 +189,7 @@ def _dashboard_poll(app: FastAPI) -> SharedPoll:
     """The process's one look at the dashboard's figures for all open dashboards."""
     poll: SharedPoll | None = getattr(app.state, "dashboard_poll", None)
     if poll is None:
-        sessions = app.state.sessions
+        sessions = app.state.readers
         poll = SharedPoll(lambda: _fingerprint(sessions), interval=POLL_SECONDS)
         app.state.dashboard_poll = poll
     return poll
@@ -206,7 +206,7 @@ async def stream_dashboard(
     One poller per process watches the figures (web/live.py); a stream reads the store
     for its viewer's panel only when they changed.
     """
-    sessions = request.app.state.sessions
+    sessions = request.app.state.readers
     clock = request.app.state.clock
     template = TEMPLATES.env.get_template("dashboard_panel.html")
     poll = _dashboard_poll(request.app)
