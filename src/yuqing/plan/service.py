@@ -76,6 +76,14 @@ def get_active(*, session: Session) -> PlanVersion | None:
     return session.scalar(select(PlanVersion).where(PlanVersion.active))
 
 
+def active_key(*, session: Session) -> tuple[int, str] | None:
+    """The active version's number and digest (a cheap read: not its text)."""
+    row = session.execute(
+        select(PlanVersion.version, PlanVersion.sha256).where(PlanVersion.active)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def get_active_plan(*, session: Session) -> Plan | None:
     """The plan in force, parsed."""
     version = get_active(session=session)

@@ -26,13 +26,15 @@ from yuqing.alerts.models import Alert, LevelDecision
 from yuqing.analysis import pages as event_pages
 from yuqing.analysis.models import Event
 from yuqing.auth.schemas import Actor
-from yuqing.core.i18n import use_locale
+from yuqing.core.i18n import current_locale, use_locale
 from yuqing.db.engine import session_scope
+from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
 from yuqing.web.deps import ClockDep, ReadSessionDep, scope_of
 from yuqing.web.live import SharedPoll
+from yuqing.web.memo import Memo
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
@@ -113,6 +115,8 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
     return (
         session.scalar(select(func.max(StoredPost.pk))),
         session.scalar(select(func.max(Event.updated_at))),
+        # Changes made within one tick of a coarse clock still change these.
+        tuple(session.execute(select(func.count(Event.merged_into), func.sum(Event.posts))).one()),
         session.scalar(select(func.max(Alert.id))),
         session.scalar(
             select(func.count()).select_from(Alert).where(Alert.acknowledged_at.is_(None))
@@ -120,7 +124,28 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
         session.scalar(select(func.max(LevelDecision.decided_at))),
         session.scalar(select(func.max(LevelDecision.id))),
         session.scalar(select(func.sum(Source.consecutive_failures))),
+        session.scalar(select(func.count()).select_from(Source).where(Source.enabled.is_(True))),
+        plan_service.active_key(session=session),
     )
+
+
+def memo_of(app: FastAPI) -> Memo:
+    """The app's figures shared by all viewers (web/memo.py)."""
+    memo: Memo | None = getattr(app.state, "memo", None)
+    if memo is None:
+        memo = app.state.memo = Memo()
+    return memo
+
+
+def _minute(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def shared_summary(*, app: FastAPI, session: Session, now: datetime) -> dict[str, Any]:
+    """`summary`, computed once per change of the figures or minute, whoever asks."""
+    key = ("summary", fingerprint(session=session), _minute(now), current_locale())
+    figures: dict[str, Any] = memo_of(app).get(key, lambda: summary(session=session, now=now))
+    return figures
 
 
 def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
@@ -156,7 +181,8 @@ def _context(request: Request, user: Actor, session: Session, now: datetime) -> 
     if scope.department is not None:
         mine = event_pages.listed(session=session, department=scope.department, limit=LISTED)
         return {"figures": None, "mine": mine, "zone": zone}
-    return {"figures": summary(session=session, now=now), "zone": zone}
+    figures = shared_summary(app=request.app, session=session, now=now)
+    return {"figures": figures, "zone": zone}
 
 
 @router.get("/", response_class=HTMLResponse, tags=["pages"])
@@ -177,7 +203,11 @@ def read_volume(
             {"hours": {"labels": [], "posts": []}, "days": {"labels": [], "posts": []}}
         )
     zone = ZoneInfo(request.app.state.settings.timezone)
-    return JSONResponse(volume(session=session, now=clock.now(), zone=zone))
+    now = clock.now()
+    # Past hours' counts change only when posts arrive: once per new post or minute.
+    key = ("volume", newest_pk(session=session), _minute(now), zone.key)
+    figures = memo_of(request.app).get(key, lambda: volume(session=session, now=now, zone=zone))
+    return JSONResponse(figures)
 
 
 def _fingerprint(sessions: sessionmaker[Session]) -> tuple[Any, ...]:
