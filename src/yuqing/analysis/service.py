@@ -146,27 +146,33 @@ def _representatives(session: Session, event: Event) -> list[dict[str, Any]]:
     """The first post, the most engaged and the one from the highest tier.
 
     Reading is bounded (the first 500 posts): an event's page must not load millions.
+    The choice reads only the few columns it needs; the chosen posts are loaded whole.
     """
-    posts = session.scalars(
-        select(StoredPost)
+    rows = session.execute(
+        select(StoredPost.pk, StoredPost.published_at, StoredPost.duplicate_of_pk,
+               StoredPost.media_tier, StoredPost.engagement)
         .join(EventPost, EventPost.post_pk == StoredPost.pk)
         .where(EventPost.event_id == event.id)
         .order_by(StoredPost.published_at)
         .limit(500)
-    ).all()
-    if not posts:
+    ).all()  # fmt: skip
+    if not rows:
         return []
-    originals = [p for p in posts if p.duplicate_of_pk is None] or list(posts)
+    originals = [r for r in rows if r.duplicate_of_pk is None] or list(rows)
     chosen = {
-        "first": posts[0],
-        "most_engaged": max(originals, key=lambda p: sum((p.engagement or {}).values())),
+        "first": rows[0].pk,
+        "most_engaged": max(originals, key=lambda r: sum((r.engagement or {}).values())).pk,
         # A reprint by a higher tier is spread upward: it counts here, copy or not.
-        "highest_tier": min(posts, key=lambda p: (tier_rank(p.media_tier), p.published_at)),
+        "highest_tier": min(rows, key=lambda r: (tier_rank(r.media_tier), r.published_at)).pk,
+    }
+    posts = {
+        p.pk: p
+        for p in session.scalars(select(StoredPost).where(StoredPost.pk.in_(set(chosen.values()))))
     }
     return [
         {"why": why, "id": p.post_id, "source": p.source, "title": p.title,
          "text": p.text[:200], "url": p.url, "published_at": p.published_at.isoformat()}
-        for why, p in chosen.items()
+        for why, p in ((why, posts[pk]) for why, pk in chosen.items())
     ]  # fmt: skip
 
 

@@ -20,11 +20,12 @@ from yuqing.analysis import service
 from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor, Role
 from yuqing.core.errors import InvalidInput
-from yuqing.core.i18n import _
+from yuqing.core.i18n import _, current_locale
 from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
 from yuqing.plan.wording import level_name, percent, tier_name
-from yuqing.web.deps import ClockDep, Scope, SessionDep, require_role
+from yuqing.web import dashboard
+from yuqing.web.deps import ClockDep, ReadSessionDep, Scope, SessionDep, require_role
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -48,8 +49,17 @@ def _event_in_scope(session: Any, event_id: str, scope: Any) -> Any:
 
 
 @router.get("/events", response_class=HTMLResponse, tags=["pages"])
-def read_events(request: Request, user: Reader, session: SessionDep, scope: Scope) -> HTMLResponse:
+def read_events(
+    request: Request, user: Reader, session: ReadSessionDep, scope: Scope
+) -> HTMLResponse:
     """Standing events, hottest first, with their level by the plan's name."""
+    # The same list for everyone of a scope until the figures change (web/memo.py).
+    key = ("events", dashboard.fingerprint(session=session), scope.department, current_locale())
+    rows = dashboard.memo_of(request.app).get(key, lambda: _event_rows(session, scope))
+    return render(request, "analysis/events.html", {"rows": rows, "zone": _zone(request)})
+
+
+def _event_rows(session: Any, scope: Any) -> list[dict[str, Any]]:
     events = reading.listed(session=session, department=scope.department)
     plan = plan_service.get_active_plan(session=session)
     decisions = reading.levels_by_event(session=session, event_ids=[e.id for e in events])
@@ -68,7 +78,7 @@ def read_events(request: Request, user: Reader, session: SessionDep, scope: Scop
         }
         for e in events
     ]
-    return render(request, "analysis/events.html", {"rows": rows, "zone": _zone(request)})
+    return rows
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse, tags=["pages"])
@@ -76,14 +86,21 @@ def read_event(
     event_id: str,
     request: Request,
     user: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     scope: Scope,
 ) -> HTMLResponse:
     """One event: figures, spread, posts and copies, the level and the decisions."""
     event = _event_in_scope(session, event_id, scope)
     plan = plan_service.get_active_plan(session=session)
-    facts = service.facts(session=session, event=event, now=clock.now())
+    now = clock.now()
+    # Everyone opening a hot event reads the same facts: once per change of the event
+    # (its `updated_at` moves with every post and decision on it) or minute.
+    key = ("facts", event.id, event.updated_at, event.posts, event.negative, event.sites,
+           event.heat, now.replace(second=0, microsecond=0), current_locale())  # fmt: skip
+    facts = dashboard.memo_of(request.app).get(
+        key, lambda: service.facts(session=session, event=event, now=now)
+    )
     # The first post is often also the most engaged: each post once.
     representatives = list({r["id"]: r for r in facts["representative_posts"]}.values())
     context = {
@@ -106,7 +123,7 @@ def read_event(
 
 @router.get("/events/{event_id}/series.json", tags=["pages"])
 def read_event_series(
-    event_id: str, user: Reader, session: SessionDep, scope: Scope
+    event_id: str, user: Reader, session: ReadSessionDep, scope: Scope
 ) -> JSONResponse:
     """Hourly volume and negative share, for the event page's chart."""
     _event_in_scope(session, event_id, scope)

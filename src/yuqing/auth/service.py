@@ -418,10 +418,15 @@ def sign_in(
 
 
 def resolve_session(
-    *, session: Session, clock: Clock, policy: AuthSettings, session_id: str
+    *, session: Session, clock: Clock, policy: AuthSettings, session_id: str, may_write: bool = True
 ) -> Actor | None:
-    """The actor behind a session cookie, or None when it is unknown or has ended."""
-    found = sessions.resolve(session=session, clock=clock, policy=policy, raw_id=session_id)
+    """The actor behind a session cookie, or None when it is unknown or has ended.
+
+    With `may_write` False it raises `sessions.WriteNeeded` where it would change the store.
+    """
+    found = sessions.resolve(
+        session=session, clock=clock, policy=policy, raw_id=session_id, may_write=may_write
+    )
     if found is None:
         return None
     row, user = found

@@ -45,10 +45,17 @@ def _expired(row: LoginSession, now: datetime, policy: AuthSettings) -> bool:
     return idle or too_old
 
 
+class WriteNeeded(Exception):
+    """Resolving this session changes the store (it ended, or is due a touch)."""
+
+
 def resolve(
-    *, session: Session, clock: Clock, policy: AuthSettings, raw_id: str
+    *, session: Session, clock: Clock, policy: AuthSettings, raw_id: str, may_write: bool = True
 ) -> tuple[LoginSession, User] | None:
-    """The live session behind a cookie and its user, or None (an ended one is removed)."""
+    """The live session behind a cookie and its user, or None (an ended one is removed).
+
+    With `may_write` False (a read-only session) it raises WriteNeeded where it would write.
+    """
     if not raw_id or len(raw_id) > 200:
         return None
     row = session.get(LoginSession, digest(raw_id))
@@ -56,6 +63,9 @@ def resolve(
         return None
     now = clock.now()
     user = session.get(User, row.user_id)
+    ended = user is None or user.disabled or _expired(row, now, policy)
+    if not may_write and (ended or now - row.last_seen_at >= TOUCH_EVERY):
+        raise WriteNeeded
     if user is None or user.disabled or _expired(row, now, policy):
         session.delete(row)
         session.flush()

@@ -48,6 +48,28 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+def _reader_pragmas(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    dbapi_connection.execute("PRAGMA query_only=ON")  # a write here is a bug: refuse it
+
+
+def make_reader(engine: Engine) -> Engine:
+    """An engine beside `engine` for requests that only read (the pages people open most).
+
+    On SQLite every transaction of `engine` takes the write lock at BEGIN, so pages read
+    one at a time however many threads serve them. A reader's transactions begin
+    deferred (WAL lets any number of readers run beside the one writer, each on its own
+    snapshot) and may not write at all. PostgreSQL needs nothing of this: the engine
+    itself. An in-memory SQLite store cannot be opened twice: the engine itself too.
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    reader = create_engine(engine.url, connect_args={"timeout": 30})
+    event.listen(reader, "connect", _reader_pragmas)
+    event.listen(reader, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    return reader
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import LevelDecision
@@ -81,6 +81,11 @@ def latest(
     if after:
         stmt = stmt.where(StoredPost.pk > after)
     return list(session.scalars(stmt.order_by(StoredPost.pk.desc()).limit(limit)).all())
+
+
+def newest_pk(*, session: Session) -> int:
+    """The newest kept post's pk (0 in an empty store): one read of the primary key."""
+    return session.scalar(select(func.max(StoredPost.pk))) or 0
 
 
 def sources(*, session: Session) -> list[str]:

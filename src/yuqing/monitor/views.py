@@ -9,13 +9,13 @@ audit trail in the same transaction.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor
@@ -25,15 +25,17 @@ from yuqing.monitor import feed
 from yuqing.monitor.models import StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import tier_name
-from yuqing.web.deps import ClockDep, SessionDep
+from yuqing.web.deps import ClockDep, ReadSessionDep, SessionDep
+from yuqing.web.live import SharedPoll
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 Monitor = Annotated[Actor, Depends(page_roles("/feed"))]
-POLL_SECONDS = 0.5  # how often the stream looks for new posts (issue 12: seen within 1 s)
+POLL_SECONDS = 0.5  # how often the process looks for new posts (issue 12: seen within 1 s)
 STREAM_POLLS = 600
+STREAM_SECONDS = 300.0
 
 
 def _filter(
@@ -62,7 +64,7 @@ def _row_context(request: Request, user: Actor) -> dict[str, object]:
 
 
 @router.get("/feed", response_class=HTMLResponse, tags=["pages"])
-def read_feed(request: Request, user: Monitor, session: SessionDep, f: Filter) -> HTMLResponse:
+def read_feed(request: Request, user: Monitor, session: ReadSessionDep, f: Filter) -> HTMLResponse:
     """The latest kept posts with the filters, and the live stream of new ones."""
     posts = feed.latest(session=session, f=f)
     return render(
@@ -81,6 +83,21 @@ def read_feed(request: Request, user: Monitor, session: SessionDep, f: Filter) -
     )
 
 
+def _newest_pk(sessions: sessionmaker[Session]) -> int:
+    with session_scope(sessions) as session:
+        return feed.newest_pk(session=session)
+
+
+def _feed_poll(app: FastAPI) -> SharedPoll:
+    """The process's one look at the newest post for all open feeds (web/live.py)."""
+    poll: SharedPoll | None = getattr(app.state, "feed_poll", None)
+    if poll is None:
+        sessions = app.state.readers
+        poll = SharedPoll(lambda: _newest_pk(sessions), interval=POLL_SECONDS)
+        app.state.feed_poll = poll
+    return poll
+
+
 @router.get("/feed/stream", tags=["pages"])
 async def stream_feed(
     request: Request,
@@ -91,15 +108,17 @@ async def stream_feed(
 ) -> StreamingResponse:
     """Server-sent events: each new kept post (matching the filters) as an `<li>`.
 
-    The stream ends after `polls` looks (5 minutes); the browser's EventSource then
-    reconnects with `Last-Event-ID`, so it goes on from the last post it got.
+    The stream ends after `polls` looks (5 minutes at the most); the browser's
+    EventSource then reconnects with `Last-Event-ID`, so it goes on from the last post it
+    got. The store is asked for this viewer's posts only when a newer post was stored.
     """
     resumed = request.headers.get("last-event-id", "")
     if resumed.isdigit():
         after = max(after, int(resumed))
-    sessions = request.app.state.sessions
+    sessions = request.app.state.readers
     template = TEMPLATES.env.get_template("monitor/post_row.html")
     context = _row_context(request, user)
+    poll = _feed_poll(request.app)
 
     def newer(last: int) -> list[StoredPost]:
         with session_scope(sessions) as session:
@@ -110,19 +129,27 @@ async def stream_feed(
     async def events() -> AsyncIterator[str]:
         last = after
         yield "retry: 2000\n\n"
-        for _poll in range(polls):
-            if await request.is_disconnected():
-                return
-            posts = await asyncio.to_thread(newer, last)
-            for post in reversed(posts):
-                with use_locale(user.language):
-                    html = template.render(post=post, **context)
-                data = "\n".join(f"data: {line}" for line in html.splitlines())
-                yield f"id: {post.pk}\nevent: post\n{data}\n\n"
-                last = max(last, post.pk)
-            if not posts:
-                yield ": idle\n\n"  # keeps proxies from closing a quiet stream
-            await asyncio.sleep(POLL_SECONDS)
+        async with poll.listening():
+            ends = asyncio.get_running_loop().time() + STREAM_SECONDS
+            seen: Hashable = None  # the first look reads the store whatever the version
+            for look in range(polls):
+                if await request.is_disconnected():
+                    return
+                version = poll.version if look == 0 else await poll.wait(seen, POLL_SECONDS)
+                posts = await asyncio.to_thread(newer, last) if version != seen else []
+                seen = version
+                for post in reversed(posts):
+                    with use_locale(user.language):
+                        html = template.render(post=post, **context)
+                    data = "\n".join(f"data: {line}" for line in html.splitlines())
+                    yield f"id: {post.pk}\nevent: post\n{data}\n\n"
+                    last = max(last, post.pk)
+                if len(posts) == 20:
+                    seen = None  # more may be waiting: look again at once
+                elif not posts:
+                    yield ": idle\n\n"  # keeps proxies from closing a quiet stream
+                if asyncio.get_running_loop().time() > ends:
+                    return
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}

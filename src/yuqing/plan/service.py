@@ -76,6 +76,14 @@ def get_active(*, session: Session) -> PlanVersion | None:
     return session.scalar(select(PlanVersion).where(PlanVersion.active))
 
 
+def active_key(*, session: Session) -> tuple[int, str] | None:
+    """The active version's number and digest (a cheap read: not its text)."""
+    row = session.execute(
+        select(PlanVersion.version, PlanVersion.sha256).where(PlanVersion.active)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def get_active_plan(*, session: Session) -> Plan | None:
     """The plan in force, parsed."""
     version = get_active(session=session)
@@ -98,9 +106,23 @@ def get_all_versions(*, session: Session) -> list[PlanVersion]:
     return list(session.scalars(select(PlanVersion).order_by(PlanVersion.version)))
 
 
+# Parsed plans by (version, sha256 of its text). Parsing the YAML takes 0.1-0.2 s and
+# every page reads the plan; a stored version never changes and `Plan` is frozen, so one
+# parse per version and process serves them all.
+_PARSED: dict[tuple[int, str], Plan] = {}
+_PARSED_KEPT = 8
+
+
 def parse(version: PlanVersion) -> Plan:
     """A stored version's plan (it validated when it was loaded)."""
-    return load_plan_text(version.yaml_text, file=f"plan v{version.version}")
+    key = (version.version, version.sha256)
+    plan = _PARSED.get(key)
+    if plan is None:
+        plan = load_plan_text(version.yaml_text, file=f"plan v{version.version}")
+        if len(_PARSED) >= _PARSED_KEPT:
+            _PARSED.clear()
+        _PARSED[key] = plan
+    return plan
 
 
 def diff(old: PlanVersion, new: PlanVersion) -> str:

@@ -34,7 +34,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
-from yuqing.db.engine import make_sessionmaker
+from yuqing.db.engine import make_reader, make_sessionmaker
 from yuqing.incidents import api as incidents_api
 from yuqing.incidents import views as incidents_views
 from yuqing.monitor import rule_views, source_views
@@ -52,6 +52,7 @@ from yuqing.web.deps import CurrentUser, SessionDep, require_role
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.params import PlainStr, without_control
 from yuqing.web.security import SecurityHeaders, csrf_protect
+from yuqing.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
 MAX_ALERTS = 1000  # one page of `GET /api/v1/alerts`
@@ -134,6 +135,7 @@ def create_app(
     )
 
     app.state.sessions = make_sessionmaker(engine)
+    app.state.readers = make_sessionmaker(make_reader(engine))  # pages that only read
     app.state.api_tokens = list(api_tokens)
     app.state.clock = clock
     app.state.settings = settings
@@ -146,12 +148,14 @@ def create_app(
         AuthMiddleware,
         authenticator=Authenticator(
             sessions=app.state.sessions,
+            readers=app.state.readers,
             clock=clock,
             policy=settings.auth,
             service_tokens=api_tokens,
         ),
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ServerTiming)  # outermost: the time covers sign-in and the headers
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     apidocs.install(app, templates=TEMPLATES)
 

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yuqing.auth import service as auth_service
 from yuqing.auth.schemas import SERVICE_ACTOR, Actor
 from yuqing.auth.secrets import same
+from yuqing.auth.sessions import WriteNeeded
 from yuqing.auth.tokens import RateLimiter
 from yuqing.core.clock import Clock
 from yuqing.core.i18n import use_locale
@@ -50,11 +51,13 @@ class Authenticator:
         self,
         *,
         sessions: sessionmaker[Session],
+        readers: sessionmaker[Session] | None = None,
         clock: Clock,
         policy: AuthSettings,
         service_tokens: list[str],
     ) -> None:
         self.sessions = sessions
+        self.readers = readers or sessions
         self.clock = clock
         self.policy = policy
         self.service_tokens = list(service_tokens)
@@ -77,10 +80,19 @@ class Authenticator:
     def for_page(self, session_id: str) -> Found:
         if not session_id:
             return Found(None)
-        with session_scope(self.sessions) as session:
-            actor = auth_service.resolve_session(
-                session=session, clock=self.clock, policy=self.policy, session_id=session_id
-            )
+        # Most requests only read their session: on SQLite the writer's lock is left to
+        # the requests that change something (web/app.py, db/engine.py make_reader).
+        try:
+            with session_scope(self.readers) as session:
+                actor = auth_service.resolve_session(
+                    session=session, clock=self.clock, policy=self.policy,
+                    session_id=session_id, may_write=False,
+                )  # fmt: skip
+        except WriteNeeded:  # it ended, or is due a touch: once a minute at most
+            with session_scope(self.sessions) as session:
+                actor = auth_service.resolve_session(
+                    session=session, clock=self.clock, policy=self.policy, session_id=session_id
+                )
         return Found(actor)
 
 

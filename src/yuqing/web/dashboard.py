@@ -17,21 +17,24 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.alerts.models import Alert, LevelDecision
 from yuqing.analysis import pages as event_pages
 from yuqing.analysis.models import Event
 from yuqing.auth.schemas import Actor
-from yuqing.core.i18n import use_locale
+from yuqing.core.i18n import current_locale, use_locale
 from yuqing.db.engine import session_scope
+from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
-from yuqing.web.deps import ClockDep, SessionDep, scope_in
+from yuqing.web.deps import ClockDep, ReadSessionDep, scope_in
+from yuqing.web.live import SharedPoll
+from yuqing.web.memo import Memo
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
@@ -112,6 +115,8 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
     return (
         session.scalar(select(func.max(StoredPost.pk))),
         session.scalar(select(func.max(Event.updated_at))),
+        # Changes made within one tick of a coarse clock still change these.
+        tuple(session.execute(select(func.count(Event.merged_into), func.sum(Event.posts))).one()),
         session.scalar(select(func.max(Alert.id))),
         session.scalar(
             select(func.count()).select_from(Alert).where(Alert.acknowledged_at.is_(None))
@@ -119,7 +124,28 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
         session.scalar(select(func.max(LevelDecision.decided_at))),
         session.scalar(select(func.max(LevelDecision.id))),
         session.scalar(select(func.sum(Source.consecutive_failures))),
+        session.scalar(select(func.count()).select_from(Source).where(Source.enabled.is_(True))),
+        plan_service.active_key(session=session),
     )
+
+
+def memo_of(app: FastAPI) -> Memo:
+    """The app's figures shared by all viewers (web/memo.py)."""
+    memo: Memo | None = getattr(app.state, "memo", None)
+    if memo is None:
+        memo = app.state.memo = Memo()
+    return memo
+
+
+def _minute(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def shared_summary(*, app: FastAPI, session: Session, now: datetime) -> dict[str, Any]:
+    """`summary`, computed once per change of the figures or minute, whoever asks."""
+    key = ("summary", fingerprint(session=session), _minute(now), current_locale())
+    figures: dict[str, Any] = memo_of(app).get(key, lambda: summary(session=session, now=now))
+    return figures
 
 
 def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
@@ -155,12 +181,13 @@ def _context(request: Request, user: Actor, session: Session, now: datetime) -> 
     if scope.department is not None:
         mine = event_pages.listed(session=session, department=scope.department, limit=LISTED)
         return {"figures": None, "mine": mine, "zone": zone}
-    return {"figures": summary(session=session, now=now), "zone": zone}
+    figures = shared_summary(app=request.app, session=session, now=now)
+    return {"figures": figures, "zone": zone}
 
 
 @router.get("/", response_class=HTMLResponse, tags=["pages"])
 def read_dashboard(
-    request: Request, user: Viewer, session: SessionDep, clock: ClockDep
+    request: Request, user: Viewer, session: ReadSessionDep, clock: ClockDep
 ) -> HTMLResponse:
     """The dashboard."""
     return render(request, "dashboard.html", _context(request, user, session, clock.now()))
@@ -168,7 +195,7 @@ def read_dashboard(
 
 @router.get("/dashboard/volume.json", tags=["pages"])
 def read_volume(
-    request: Request, user: Viewer, session: SessionDep, clock: ClockDep
+    request: Request, user: Viewer, session: ReadSessionDep, clock: ClockDep
 ) -> JSONResponse:
     """Posts per hour (24 h) and per day (7 days), for the dashboard's charts."""
     if scope_in(session, user).department is not None:
@@ -176,7 +203,26 @@ def read_volume(
             {"hours": {"labels": [], "posts": []}, "days": {"labels": [], "posts": []}}
         )
     zone = ZoneInfo(request.app.state.settings.timezone)
-    return JSONResponse(volume(session=session, now=clock.now(), zone=zone))
+    now = clock.now()
+    # Past hours' counts change only when posts arrive: once per new post or minute.
+    key = ("volume", newest_pk(session=session), _minute(now), zone.key)
+    figures = memo_of(request.app).get(key, lambda: volume(session=session, now=now, zone=zone))
+    return JSONResponse(figures)
+
+
+def _fingerprint(sessions: sessionmaker[Session]) -> tuple[Any, ...]:
+    with session_scope(sessions) as session:
+        return fingerprint(session=session)
+
+
+def _dashboard_poll(app: FastAPI) -> SharedPoll:
+    """The process's one look at the dashboard's figures for all open dashboards."""
+    poll: SharedPoll | None = getattr(app.state, "dashboard_poll", None)
+    if poll is None:
+        sessions = app.state.readers
+        poll = SharedPoll(lambda: _fingerprint(sessions), interval=POLL_SECONDS)
+        app.state.dashboard_poll = poll
+    return poll
 
 
 @router.get("/dashboard/stream", tags=["pages"])
@@ -185,34 +231,39 @@ async def stream_dashboard(
     user: Viewer,
     polls: Annotated[int, Query(ge=1, le=STREAM_POLLS)] = STREAM_POLLS,
 ) -> StreamingResponse:
-    """Server-sent events: the dashboard's panel again each time its figures change."""
-    sessions = request.app.state.sessions
+    """Server-sent events: the dashboard's panel again each time its figures change.
+
+    One poller per process watches the figures (web/live.py); a stream reads the store
+    for its viewer's panel only when they changed.
+    """
+    sessions = request.app.state.readers
     clock = request.app.state.clock
     template = TEMPLATES.env.get_template("dashboard_panel.html")
+    poll = _dashboard_poll(request.app)
 
-    def panel(seen: tuple[Any, ...] | None) -> tuple[tuple[Any, ...], str | None]:
+    def panel() -> str:
         with session_scope(sessions) as session:
-            now_seen = fingerprint(session=session)
-            if now_seen == seen:
-                return now_seen, None
             context = _context(request, user, session, clock.now())
             with use_locale(user.language):
-                return now_seen, template.render(user=user, **context)
+                return template.render(user=user, **context)
 
     async def events() -> AsyncIterator[str]:
-        seen: tuple[Any, ...] | None = None
         yield "retry: 3000\n\n"
-        for poll in range(polls):
-            if await request.is_disconnected():
-                return
-            seen_now, html = await asyncio.to_thread(panel, seen)
-            if html is not None and poll > 0:  # the page itself holds the first
-                data = "\n".join(f"data: {line}" for line in html.splitlines())
-                yield f"event: panel\n{data}\n\n"
-            elif poll > 0:
-                yield ": idle\n\n"
-            seen = seen_now
-            await asyncio.sleep(POLL_SECONDS)
+        async with poll.listening():
+            seen = poll.version  # the page itself holds the panel of now
+            for look in range(polls):
+                if await request.is_disconnected():
+                    return
+                if look == 0:
+                    continue
+                version = await poll.wait(seen, POLL_SECONDS)
+                if version != seen:
+                    seen = version
+                    html = await asyncio.to_thread(panel)
+                    data = "\n".join(f"data: {line}" for line in html.splitlines())
+                    yield f"event: panel\n{data}\n\n"
+                else:
+                    yield ": idle\n\n"
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}

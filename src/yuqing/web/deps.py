@@ -39,6 +39,12 @@ def session_dep(request: Request) -> Iterator[Session]:
         yield session
 
 
+def read_session_dep(request: Request) -> Iterator[Session]:
+    """A read-only session for a page that only reads (db/engine.py `make_reader`)."""
+    with session_scope(request.app.state.readers) as session:
+        yield session
+
+
 def clock_dep(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
@@ -64,6 +70,7 @@ def current_user(request: Request) -> Actor:
 # client hears 200 before the commit, so its next request can read the old state (a
 # second acknowledgement accepted), and a failed commit would never reach it.
 SessionDep = Annotated[Session, Depends(session_dep, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(read_session_dep, scope="function")]
 ClockDep = Annotated[Clock, Depends(clock_dep)]
 CurrentUser = Annotated[Actor, Depends(current_user)]
 
@@ -132,7 +139,7 @@ def _plan_lets_see_all(version: int, yaml_text: str) -> bool:
     return plan.response.departments_see_all
 
 
-def department_scope(user: CurrentUser, session: SessionDep) -> DepartmentScope:
+def department_scope(user: CurrentUser, session: ReadSessionDep) -> DepartmentScope:
     return scope_in(session, user)
 
 

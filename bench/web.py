@@ -1,0 +1,296 @@
+"""Web speed on a large store (issue 12): pages, the live feed, 50 users at once.
+
+Targets, on 1,000,000 posts and 10,000 events: the dashboard, the events list and an
+event page answer in p95 <= 200 ms of server time; a post pushed through
+`POST /api/v1/posts` reaches a connected live feed within 1 s (p99); 50 signed-in users
+browsing at once keep p95 <= 500 ms.
+
+The store is built once per size under --home (bench/webstore.py) and reused. The real
+`yuqing serve` runs in a subprocess on 127.0.0.1 and a free port; real users sign in
+through the form. Server time is the app's `Server-Timing: app;dur=…` header (from the
+request reaching the app to its answer's headers); the baseline, measured in the same
+run, is the sign-in form, the cheapest page the app renders.
+
+    python bench/web.py --home /tmp/yuqing-web-bench [--posts 1000000 --events 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import webstore
+
+TOKEN = "bench-web-service-token"  # noqa: S105 (a throwaway server's)
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "YUQING_HOME": str(home), "YUQING_API_TOKENS": TOKEN}
+    env.pop("YUQING_DB", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "yuqing", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"yuqing serve exited with {server.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("yuqing serve did not answer within 60 s")
+
+
+def sign_in(client: httpx.Client, name: str) -> None:
+    form = client.get("/login")
+    match = CSRF.search(form.text)
+    assert match, "no CSRF field on /login"
+    data = {"username": name, "password": webstore.PASSWORD, "csrf_token": match.group(1)}
+    answer = client.post("/login", data=data)
+    assert answer.status_code == 303, (answer.status_code, answer.text[:300])
+
+
+def server_ms(answer: httpx.Response, client_s: float) -> float:
+    """The app's own time when it says it, else the time on the loopback."""
+    for part in answer.headers.get("server-timing", "").split(","):
+        name, _sep, rest = part.strip().partition(";dur=")
+        if name == "app" and rest:
+            return float(rest)
+    return client_s * 1000
+
+
+def timed_get(client: httpx.Client, path: str) -> float:
+    start = time.perf_counter()
+    answer = client.get(path)
+    took = time.perf_counter() - start
+    assert answer.status_code == 200, (path, answer.status_code, answer.text[:300])
+    return server_ms(answer, took)
+
+
+def pages(url: str, event_ids: list[str], repeat: int) -> dict[str, list[float]]:
+    anonymous = httpx.Client(base_url=url, timeout=30)
+    user = httpx.Client(base_url=url, timeout=30)
+    sign_in(user, "bench00")
+    paths = {
+        "baseline /login": (anonymous, lambda i: "/login"),
+        "/": (user, lambda i: "/"),
+        "/events": (user, lambda i: "/events"),
+        "/events/{hot}": (user, lambda i: f"/events/{event_ids[i % 5]}"),
+        "/events/{any}": (user, lambda i: f"/events/{event_ids[i % len(event_ids)]}"),
+        "/dashboard/volume.json": (user, lambda i: "/dashboard/volume.json"),
+        "/feed": (user, lambda i: "/feed"),
+    }
+    for client, path in paths.values():  # warm caches and connections once
+        timed_get(client, path(0))
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for i in range(repeat):
+        for name, (client, path) in paths.items():
+            times[name].append(timed_get(client, path(i)))
+    return times
+
+
+def feed_latency(url: str, pushes: int) -> list[float]:
+    """Seconds from starting a push to the post's arrival on an open live feed."""
+    watcher = httpx.Client(base_url=url, timeout=httpx.Timeout(30, read=60))
+    sign_in(watcher, "bench01")
+    api = httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"})
+    marker = f"webbench{int(time.time())}x"
+
+    def push(n: int) -> None:
+        body = [{
+            "id": f"{marker}{n}", "source": "bench-push", "platform": "forum",
+            "text": f"测试帖子 {marker}{n}y 学校门口", "published_at": "2026-12-06T08:00:00Z",
+        }]  # fmt: skip
+        answer = api.post("/api/v1/posts", json=body)
+        assert answer.status_code == 200, answer.text[:300]
+        assert answer.json()["stored"] == 1, answer.text[:300]
+
+    push(-1)  # the first push builds the server's pipeline: not what a post waits for
+    found = re.search(r"after=(\d+)", watcher.get("/feed").text)
+    newest = int(found.group(1)) if found else 0
+    sent: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    ready = threading.Event()
+
+    def listen() -> None:
+        pattern = re.compile(rf"{marker}(\d+)y")
+        with watcher.stream("GET", "/feed/stream", params={"after": newest}) as stream:
+            ready.set()
+            for line in stream.iter_lines():
+                for hit in pattern.finditer(line):
+                    seen.setdefault(int(hit.group(1)), time.perf_counter())
+                if len(seen) >= pushes:
+                    return
+
+    reader = threading.Thread(target=listen, daemon=True)
+    reader.start()
+    ready.wait(30)
+    time.sleep(1.0)
+    rnd = random.Random(5)
+    for n in range(pushes):
+        sent[n] = time.perf_counter()
+        push(n)
+        time.sleep(rnd.uniform(0.1, 0.6))  # arrivals fall anywhere in the poll interval
+    reader.join(timeout=10)
+    missing = [n for n in sent if n not in seen]
+    assert not missing, f"posts never reached the feed: {missing[:5]}"
+    return [seen[n] - sent[n] for n in sent]
+
+
+async def crowd(
+    url: str, users: int, seconds: float, event_ids: list[str]
+) -> tuple[list[float], list[float]]:
+    """Each user signed in with an open stream, browsing with ~1 s think time; the
+    seconds each page took at the client and the milliseconds the server says it took."""
+    latencies: list[float] = []
+    server: list[float] = []
+    by_page: dict[str, list[float]] = {}
+    clients = []
+    for i in range(users):
+        client = httpx.AsyncClient(base_url=url, timeout=60)
+        form = await client.get("/login")
+        match = CSRF.search(form.text)
+        assert match
+        data = {"username": f"bench{i:02d}", "password": webstore.PASSWORD,
+                "csrf_token": match.group(1)}  # fmt: skip
+        answer = await client.post("/login", data=data)
+        assert answer.status_code == 303, answer.status_code
+        clients.append(client)
+    stop = time.monotonic() + seconds
+
+    async def live(client: httpx.AsyncClient, path: str) -> None:
+        async with client.stream("GET", path) as stream:
+            async for _line in stream.aiter_lines():
+                if time.monotonic() > stop:
+                    return
+
+    async def browse(i: int, client: httpx.AsyncClient) -> None:
+        rnd = random.Random(i)
+        await asyncio.sleep(rnd.uniform(0, 1))
+        while time.monotonic() < stop:
+            path = rnd.choice(
+                ["/", "/events", f"/events/{rnd.choice(event_ids)}", "/feed",
+                 "/dashboard/volume.json", f"/events/{event_ids[0]}"]
+            )  # fmt: skip
+            start = time.perf_counter()
+            answer = await client.get(path)
+            took = time.perf_counter() - start
+            latencies.append(took)
+            server.append(server_ms(answer, took))
+            page = "/events/{id}" if path.startswith("/events/") else path
+            by_page.setdefault(page, []).append(took)
+            assert answer.status_code == 200, (path, answer.status_code)
+            await asyncio.sleep(rnd.uniform(0.5, 1.5))
+
+    streams = [
+        asyncio.create_task(live(c, "/dashboard/stream" if i % 2 else "/feed/stream"))
+        for i, c in enumerate(clients)
+    ]
+    await asyncio.gather(*(browse(i, c) for i, c in enumerate(clients)))
+    for task in streams:
+        task.cancel()
+    await asyncio.gather(*streams, return_exceptions=True)
+    for client in clients:
+        await client.aclose()
+    print("  client p95 by page: " + ", ".join(
+        f"{page} {pct(times, 95) * 1000:.0f} ms" for page, times in sorted(by_page.items())
+    ))  # fmt: skip
+    return latencies, server
+
+
+def hottest(path: Path) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        hot = [r[0] for r in db.execute("SELECT id FROM events ORDER BY heat DESC LIMIT 5")]
+        rest = [r[0] for r in db.execute("SELECT id FROM events ORDER BY random() LIMIT 200")]
+    return hot + rest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--home", type=Path, required=True, help="where the store is cached")
+    parser.add_argument("--posts", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=40, help="requests per page")
+    parser.add_argument("--pushes", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=20, help="of 50 users browsing")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    path, reused = webstore.build(args.home, posts=args.posts, events=args.events,
+                                  users=max(2, args.users))  # fmt: skip
+    if reused:
+        print(f"reused the store under {args.home}")
+    event_ids = hottest(path)
+    server, url = start_server(args.home)
+    figures: dict[str, object] = {"posts": args.posts, "events": args.events}
+    try:
+        times = pages(url, event_ids, args.repeat)
+        base = statistics.median(times["baseline /login"])
+        print(f"server time over {args.repeat} requests each (ms), ratio of p95 to baseline p50:")
+        for name, values in times.items():
+            p50, p95 = statistics.median(values), pct(values, 95)
+            figures[name] = {"p50": round(p50, 1), "p95": round(p95, 1)}
+            print(f"  {name:24s} p50 {p50:7.1f}  p95 {p95:7.1f}  ratio {p95 / base:6.1f}x")
+        latencies = feed_latency(url, args.pushes)
+        p50, p99 = statistics.median(latencies), pct(latencies, 99)
+        figures["feed"] = {"p50_s": round(p50, 3), "p99_s": round(p99, 3)}
+        print(f"live feed, {args.pushes} pushes: p50 {p50:.3f} s  p99 {p99:.3f} s (target 1 s)")
+        crowd_times, crowd_server = asyncio.run(crowd(url, args.users, args.seconds, event_ids))
+        c50, c95 = statistics.median(crowd_times) * 1000, pct(crowd_times, 95) * 1000
+        s50, s95 = statistics.median(crowd_server), pct(crowd_server, 95)
+        figures["crowd"] = {"requests": len(crowd_times), "p50": round(c50, 1),
+                            "p95": round(c95, 1), "server_p50": round(s50, 1),
+                            "server_p95": round(s95, 1)}  # fmt: skip
+        print(
+            f"{args.users} users for {args.seconds:.0f} s, {len(crowd_times)} requests: "
+            f"p50 {c50:.1f} ms  p95 {c95:.1f} ms (target 500 ms; client time, streams open); "
+            f"server time p50 {s50:.1f} ms  p95 {s95:.1f} ms"
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
