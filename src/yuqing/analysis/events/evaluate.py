@@ -3,11 +3,16 @@
 `python -m yuqing.analysis.events.evaluate FILE.jsonl` reads a stream with `gold_event`
 on each line, clusters it in arrival order (or reads `event_id` when the lines already
 carry it, e.g. the output of `yuqing cluster`) and prints the scores as JSON.
+
+`--link-replies 0.7` measures threads: ced_dev's `gold_event` is its source post, so the
+first post of each gold event is taken as the root and a fixed 70 % of the others (by a
+hash of their id) get `reply_to` naming it, as Weibo comments and reposts carry.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
+from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.core.clock import SystemClock
 from yuqing.monitor.normalize import parse_post
 
@@ -58,29 +64,50 @@ def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
     }
 
 
-def cluster_file(path: Path, config: ClusterConfig | None = None) -> tuple[list[str], list[str]]:
-    """Gold events and predicted event ids of a labelled stream, clustered in order."""
-    clusterer = OnlineClusterer(config)
+def linked(post_id: str, fraction: float) -> bool:
+    """Whether a reply keeps its `reply_to` at this linked fraction (fixed by its id)."""
+    digest = hashlib.blake2b(post_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < fraction
+
+
+def cluster_file(
+    path: Path, config: ClusterConfig | None = None, *, link_replies: float = 0.0
+) -> tuple[list[str], list[str]]:
+    """Gold events and predicted event ids of a labelled stream, clustered in order.
+
+    `link_replies`: the fraction of non-root posts given `reply_to` = their gold event's
+    first post (0: text only, as the stream comes).
+    """
+    waiter = ReplyWaiter(OnlineClusterer(config))
     now = SystemClock().now()
     gold: list[str] = []
-    predicted: list[str] = []
+    predicted: dict[int, str] = {}
+    roots: dict[str, str] = {}
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             obj: dict[str, Any] = json.loads(line)
-            gold.append(str(obj.pop("gold_event")))
+            event = str(obj.pop("gold_event"))
+            gold.append(event)
+            row = len(gold) - 1
             if "event_id" in obj:
-                predicted.append(str(obj["event_id"]))
+                predicted[row] = str(obj["event_id"])
                 continue
-            post = parse_post(obj, received_at=now, max_post_bytes=1 << 20, line=number)
+            root = roots.setdefault(event, str(obj.get("id")))
+            if (
+                link_replies > 0
+                and root != obj.get("id")
+                and linked(root + str(obj.get("id")), link_replies)
+            ):
+                obj["reply_to"] = root
+            post = parse_post(obj, received_at=now, max_post_bytes=1 << 20, line=row)
             partition = obj.get("partition")
-            predicted.append(
-                clusterer.assign(
-                    post, partition=partition if isinstance(partition, str) else ""
-                ).event_id
-            )
-    return gold, predicted
+            for one in waiter.push(post, partition=partition if isinstance(partition, str) else ""):
+                predicted[one.post.line or 0] = one.assignment.event_id
+    for one in waiter.flush():
+        predicted[one.post.line or 0] = one.assignment.event_id
+    return gold, [predicted[row] for row in range(len(gold))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,6 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--half-life-hours", type=float, default=None)
+    parser.add_argument(
+        "--link-replies",
+        type=float,
+        default=0.0,
+        help="fraction of replies given reply_to = their gold event's first post",
+    )
     args = parser.parse_args(argv)
     overrides: dict[str, float] = {}
     if args.threshold is not None:
@@ -97,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["half_life_hours"] = args.half_life_hours
     config = ClusterConfig(**overrides)  # type: ignore[arg-type]
     for path in args.files:
-        gold, predicted = cluster_file(path, config)
+        gold, predicted = cluster_file(path, config, link_replies=args.link_replies)
         result = {"file": path.name, **{k: round(v, 4) for k, v in scores(gold, predicted).items()}}
         sys.stdout.write(json.dumps(result) + "\n")
     return 0
