@@ -84,7 +84,7 @@ def cluster_file(
     predicted: dict[int, str] = {}
     roots: dict[str, str] = {}
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+        for line in handle:
             if not line.strip():
                 continue
             obj: dict[str, Any] = json.loads(line)
