@@ -49,6 +49,19 @@ def test_summary_names_the_keywords_in_order_and_stays_bounded() -> None:
     assert len(extra[summarize.POOL_KEY]) == summarize.POOL
     assert 2 <= len(extra[summarize.SUMMARY]) <= 3
     assert all(any(k in s for k in keywords) for s in extra[summarize.SUMMARY])
+    # The same sentence with or without its final mark, or in Traditional script, is one
+    # entry; each post that says it makes it more central.
+    said = summarize.update(
+        {},
+        [
+            post("s1", "关于我校学生就餐后身体不适情况的说明。", 1),
+            post("s2", "關於我校學生就餐後身體不適情況的說明", 2),
+        ],
+        ["说明", "就餐"],
+    )
+    assert said[summarize.POOL_KEY] == [
+        ["关于我校学生就餐后身体不适情况的说明。", said[summarize.POOL_KEY][0][1], 2]
+    ]
     # A hostile stored pool (wrong shapes) is ignored, never a crash.
     broken = summarize.update({summarize.POOL_KEY: [["x"], 3, None]}, [], keywords)
     assert broken[summarize.SUMMARY] == []

@@ -70,14 +70,32 @@ def linked(post_id: str, fraction: float) -> bool:
     return int.from_bytes(digest, "big") / 2**64 < fraction
 
 
+def in_half(event: str, events: Sequence[str], half: str | None) -> bool:
+    """Whether gold `event` is in the `half` ("tuning": even ranks of the events sorted by
+    SHA-256 of their name, "held-out": odd ranks; None: all)."""
+    if half is None:
+        return True
+    ranked = sorted(set(events), key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    return ranked.index(event) % 2 == (0 if half == "tuning" else 1)
+
+
 def cluster_file(
-    path: Path, config: ClusterConfig | None = None, *, link_replies: float = 0.0
+    path: Path,
+    config: ClusterConfig | None = None,
+    *,
+    link_replies: float = 0.0,
+    half: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """Gold events and predicted event ids of a labelled stream, clustered in order.
 
     `link_replies`: the fraction of non-root posts given `reply_to` = their gold event's
-    first post (0: text only, as the stream comes).
+    first post (0: text only, as the stream comes). `half`: only the posts of the
+    "tuning" or "held-out" half of the gold events (`in_half`), as a stream of its own.
     """
+    if half is not None:
+        with path.open(encoding="utf-8") as handle:
+            events = [str(json.loads(line)["gold_event"]) for line in handle if line.strip()]
+        keep = {e for e in set(events) if in_half(e, events, half)}
     waiter = ReplyWaiter(OnlineClusterer(config))
     now = SystemClock().now()
     gold: list[str] = []
@@ -89,6 +107,8 @@ def cluster_file(
                 continue
             obj: dict[str, Any] = json.loads(line)
             event = str(obj.pop("gold_event"))
+            if half is not None and event not in keep:
+                continue
             gold.append(event)
             row = len(gold) - 1
             if "event_id" in obj:
@@ -116,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--half-life-hours", type=float, default=None)
+    parser.add_argument("--threshold-cjk", type=float, default=None)
+    parser.add_argument("--half", choices=("tuning", "held-out"), default=None)
     parser.add_argument(
         "--link-replies",
         type=float,
@@ -126,12 +148,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides: dict[str, float] = {}
     if args.threshold is not None:
         overrides["threshold"] = args.threshold
+    if args.threshold_cjk is not None:
+        overrides["threshold_cjk"] = args.threshold_cjk
     if args.half_life_hours is not None:
         overrides["half_life_hours"] = args.half_life_hours
     config = ClusterConfig(**overrides)  # type: ignore[arg-type]
     for path in args.files:
-        gold, predicted = cluster_file(path, config, link_replies=args.link_replies)
-        result = {"file": path.name, **{k: round(v, 4) for k, v in scores(gold, predicted).items()}}
+        gold, predicted = cluster_file(path, config, link_replies=args.link_replies, half=args.half)
+        result = {
+            "file": path.name,
+            "half": args.half or "full",
+            **{k: round(v, 4) for k, v in scores(gold, predicted).items()},
+        }
         sys.stdout.write(json.dumps(result) + "\n")
     return 0
 
