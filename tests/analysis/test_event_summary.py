@@ -103,6 +103,9 @@ def test_stored_event_keeps_summary_and_reply_counts_toward_its_parent(
         assert event_of["r1"] == event_of["t1"] != event_of["x1"]
         stored_extra = {post_id: extra for post_id, _, extra in rows}
         assert stored_extra["r1"]["reply_to"] == "https://bbs.example.cn/thread-1"
+        # Each is classified on its own: the reply keeps its own label.
+        labels = dict(session.execute(select(StoredPost.post_id, StoredPost.sentiment_label)).all())
+        assert labels["r1"] is not None and labels["t1"] is not None
         event = session.get(Event, event_of["t1"])
         assert event is not None
         assert (event.posts, event.likes, event.comments) == (2, 7, 3)
