@@ -172,3 +172,19 @@ def test_a_watch_limits_the_report_to_its_posts(seeded: Store) -> None:
     assert (canteen.posts, hospital.posts) == (3, 1)
     assert every.posts == canteen.posts + hospital.posts
     assert canteen.watch == "canteen"
+
+
+def test_the_top_events_carry_their_summary_into_the_report(seeded: Store, tmp_path: Path) -> None:
+    now = KINDS["weekly"][0]
+    with Session(seeded.engine) as session:
+        figures, _doc = service.compute(session=session, clock=FrozenClock(now), kind="weekly")
+    top = figures.top_events[0]
+    assert top.summary  # kept with the event by the pipeline
+    assert figures.to_json()["top_events"][0]["summary"] == top.summary
+    html = service.render(figures, HEADER, "html").decode()
+    assert top.summary[0] in html
+    _document, text = docx_text(service.render(figures, HEADER, "docx"), tmp_path / "r.docx")
+    assert top.summary[0] in text
+    figures.top_events[0] = replace(top, summary=[HOSTILE_TITLE])
+    html = service.render(figures, HEADER, "html").decode()
+    assert "<script>" not in html

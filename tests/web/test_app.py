@@ -99,3 +99,27 @@ def test_the_api_needs_a_token_and_acknowledges(app: httpx.Client, alert: tuple[
     bad = app.post(f"/api/v1/alerts/{alert_id}/ack", json={"by": ""}, headers=auth)
     assert bad.status_code == 422
     assert app.get("/api/v1/alerts?open_only=true", headers=auth).json()["count"] == 0
+
+
+def test_the_events_api_lists_summaries_and_gives_facts(
+    app: httpx.Client, store: Store, clock: FrozenClock
+) -> None:
+    summary = ["明德一中食堂午饭吃出异物。", "县教育局已介入调查。"]
+    with Session(store.engine) as session:
+        session.add(Event(id="ev-s", partition="", title=HOSTILE, keywords=["食堂"], first_source="s",
+                          first_at=clock.now(), last_at=clock.now(), posts=2, copies=0, negative=1,
+                          positive=0, reposts=0, comments=0, likes=0, views=0, sites=1, heat=3.0,
+                          updated_at=clock.now(), extra={"summary": summary}))  # fmt: skip
+        session.commit()
+    assert app.get("/api/v1/events").status_code == 401
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    listed = app.get("/api/v1/events?limit=5", headers=auth).json()
+    assert listed["count"] == 1
+    assert listed["data"][0]["summary"] == summary
+    assert listed["data"][0]["title"] == HOSTILE  # JSON: escaping is the reader's job
+    one = app.get("/api/v1/events/ev-s", headers=auth).json()
+    assert (one["summary"], one["keywords"], one["posts"]) == (summary, ["食堂"], 2)
+    assert app.get("/api/v1/events/nowhere", headers=auth).status_code == 404
+    assert app.get("/api/v1/events?limit=0", headers=auth).status_code == 422
+    page = app.get("/events/ev-s")  # the page needs a login: only its status here
+    assert page.status_code in (200, 303, 401)

@@ -117,6 +117,9 @@ ROUTES: list[Route] = [
           template="/reports/files/{file_id}"),
     route("POST", "/plan", ("admin", "office")),
     route("GET", "/events", ALL),
+    route("GET", "/api/v1/events", ALL),
+    route("GET", f"/api/v1/events/{EVENT}", ALL, template="/api/v1/events/{event_id}",
+          other_department=f"/api/v1/events/{EVENT}"),
     route("GET", f"/events/{EVENT}", ALL, template="/events/{event_id}",
           other_department=f"/events/{EVENT}"),
     route("GET", f"/events/{EVENT}/series.json", ALL, template="/events/{event_id}/series.json",
@@ -262,7 +265,8 @@ def test_a_wrong_department_is_refused(
     fill(store, clock)  # events routed to "edu" and to nobody
     client, csrf = signed_in("department2")
     assert entry.other_department is not None
-    answer = _call(client, replace_path(entry, entry.other_department), csrf=csrf)
+    headers = _token(store, clock, "department2") if entry.is_api else None
+    answer = _call(client, replace_path(entry, entry.other_department), csrf=csrf, headers=headers)
     assert answer.status_code == 403
 
 

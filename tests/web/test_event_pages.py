@@ -92,3 +92,21 @@ def test_a_monitor_may_not_decide(data: None, signed_in: SignIn) -> None:
     assert 'value="confirm"' not in page
     answer = client.post(f"/events/{EVENT}/level", data={"action": "confirm", "csrf_token": csrf})
     assert answer.status_code == 403
+
+
+def test_the_summary_shows_in_the_list_the_event_page_and_the_dashboard(
+    data: None, store: Store, signed_in: SignIn
+) -> None:
+    from yuqing.analysis.models import Event
+
+    with Session(store.engine) as session:
+        event = session.get(Event, EVENT)
+        assert event is not None
+        event.extra = {**event.extra, "summary": ["食堂饭菜发霉，家长投诉。", HOSTILE]}
+        session.commit()
+    client, _csrf = signed_in("leader")
+    for path in ("/events", f"/events/{EVENT}", "/"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert "食堂饭菜发霉，家长投诉。" in page.text, path
+        assert HOSTILE not in page.text, path  # escaped, never markup

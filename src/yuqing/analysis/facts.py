@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from yuqing.analysis.events import summarize
 from yuqing.analysis.events.model import EventSummary, make_title
 from yuqing.analysis.heat import WINDOW, heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
@@ -231,6 +232,7 @@ def update_facts(
         if info is not None and info.event_id == event_id:
             # Features such as character bigrams are marked with "_": not words to show.
             event.keywords = [k for k in info.keywords if not k.startswith("_")]
+        event.extra = summarize.update(event.extra, (p for p, _ in posts), event.keywords)
     created = [e for e in touched.values() if isinstance(e, NewEvent)]
     _update_heat(session, list(touched.values()), now, known=known)
     session.flush()
@@ -485,9 +487,14 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
     )
     members = [(post_from_row(row), row.pk) for row in rows]
     # Its members changed: the title is chosen again among them alone.
-    event.extra = {k: v for k, v in event.extra.items() if k != TITLE_FROM}
+    event.extra = {
+        k: v for k, v in event.extra.items() if k not in (TITLE_FROM, summarize.POOL_KEY)
+    }
     retitle(event, members)
     route(event, members, watch_departments(session))
+
+    # Its sentences are chosen again among its members alone (the pool is bounded).
+    event.extra = summarize.update(event.extra, (p for p, _ in members), event.keywords)
     if members:
         event.first_at = members[0][0].published_at
         event.first_post_pk = members[0][1]

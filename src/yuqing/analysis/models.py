@@ -44,6 +44,13 @@ class Event(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     extra: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
+    @property
+    def summary(self) -> list[str]:
+        """Two or three of its own sentences naming its keywords (`events/summarize.py`)."""
+        from yuqing.analysis.events.summarize import summary_of
+
+        return summary_of(self.extra or {})
+
     __table_args__ = (
         Index("ix_events_last_at", "last_at"),
         Index("ix_events_partition_last_at", "partition", "last_at"),

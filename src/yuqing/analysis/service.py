@@ -88,6 +88,7 @@ def facts(*, session: Session, event: Event, now: datetime) -> dict[str, Any]:
         "organization": event.partition,
         "title": event.title,
         "keywords": event.keywords,
+        "summary": event.summary,
         "first_at": event.first_at.isoformat(),
         "last_at": event.last_at.isoformat(),
         "first_source": event.first_source,

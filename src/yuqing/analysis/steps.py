@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from yuqing.analysis.events.clusterer import OnlineClusterer
+from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
 from yuqing.analysis.llm.classify import Classifier
 from yuqing.core.llm_settings import LLMSettings
@@ -95,8 +96,19 @@ class ClusterStep:
         return sorted(orgs) or [NO_ORGANIZATION]
 
     def __call__(self, posts: list[Post], *, now: datetime) -> None:
+        # A reply whose parent comes later in the batch waits for it; every post is
+        # stored with its batch, so none waits beyond it (then: clustered by its text).
+        waiter = ReplyWaiter(self.clusterer)
+        partitions = {id(post): self.partitions(post) for post in posts}
+        placed: dict[tuple[int, str], str] = {}
         for post in posts:
-            ids = [self.clusterer.assign(post, partition=p).event_id for p in self.partitions(post)]
+            for partition in partitions[id(post)]:
+                for one in waiter.push(post, partition=partition):
+                    placed[id(one.post), one.partition] = one.assignment.event_id
+        for one in waiter.flush():
+            placed[id(one.post), one.partition] = one.assignment.event_id
+        for post in posts:
+            ids = [placed[id(post), p] for p in partitions[id(post)]]
             post.annotations["event_id"] = ids[0]
             if len(ids) > 1:
                 post.annotations["event_ids"] = ids

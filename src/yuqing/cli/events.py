@@ -40,6 +40,7 @@ def list_events(
                 "first_at": e.first_at.isoformat(),
                 "last_at": e.last_at.isoformat(),
                 "keywords": e.keywords,
+                "summary": e.summary,
             }
             for e in events
         ]

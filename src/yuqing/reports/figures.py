@@ -42,6 +42,8 @@ class EventFigures:
     top_tier: str | None
     level: str | None  # the plan's name of the level in force
     level_status: str | None  # proposed | confirmed | changed
+    # Two or three of the event's own sentences (kept with the event; may be empty).
+    summary: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -198,6 +200,7 @@ def _top_events(
             top_tier=events[event_id].top_tier,
             level=levels.get(event_id, (None, None))[0],
             level_status=levels.get(event_id, (None, None))[1],
+            summary=events[event_id].summary,
         )
         for event_id, (n, neg) in ranked
     ]

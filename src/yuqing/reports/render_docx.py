@@ -101,7 +101,8 @@ def _event_row(rank: int, event: EventFigures) -> list[str]:
     level = event.level and f"{event.level}（{level_status_name(event.level_status)}）"
     return [
         str(rank),
-        event.title,
+        # The summary under the title: what the event is about, in its own sentences.
+        event.title + ("\n" + "".join(event.summary) if event.summary else ""),
         str(event.posts),
         str(event.sites),
         tier_name(event.top_tier),

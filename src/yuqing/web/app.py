@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts import views as alert_views
 from yuqing.alerts.models import Alert
+from yuqing.analysis import api as events_api
 from yuqing.analysis import views as event_views
 from yuqing.auth import admin_views, audit_views
 from yuqing.auth import views as auth_views
@@ -252,6 +253,7 @@ def create_app(
     app.include_router(report_admin_views.router)
     app.include_router(api)
     app.include_router(incidents_api.router)
+    app.include_router(events_api.router)
     app.include_router(incidents_views.router)
     app.include_router(reports_api.router)
     app.include_router(reports_views.router)

@@ -2,8 +2,9 @@
 
 Single pass, from earlier posts only (river's `predict_one` before `learn_one`):
 
-1. A copy (dedup set `duplicate_of`) joins its original's event; a post with exactly the
-   same words as an earlier one in the same partition does too.
+1. A copy (dedup set `duplicate_of`) joins its original's event; a reply (`reply_to`
+   names the id or URL of a post seen before) joins its parent's event; a post with
+   exactly the same words as an earlier one in the same partition does too.
 2. Otherwise the post's TF-IDF vector is compared with the centroids of the live events
    found through an inverted index on each event's heaviest words, scored as cosine +
    `prior_weight` · ln(heat), heat being the event's posts decayed with a half-life (a
@@ -46,6 +47,9 @@ class ClusterConfig:
     """Parameters; the defaults were chosen on the dev streams (docs/events.md)."""
 
     threshold: float = 0.07  # score (cosine + activity prior) needed to join an event
+    # The same for a post with Chinese text: its character bigrams (`_明德`) make unrelated
+    # Chinese posts share more words than unrelated English ones, so the bar is higher.
+    threshold_cjk: float = 0.15
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
     half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
     prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
@@ -113,15 +117,20 @@ class OnlineClusterer:
             event_id = self._new_id(post, partition)
             self.learn_one(post, event_id, partition=partition)
             return Assignment(event_id, True, similarity, "new")
-        if reason == "copy" and event_id not in self._live:
-            # The original's event has retired: the copy still belongs to it (the store
-            # counts the spread), but there is no live centroid to update.
+        if reason in ("copy", "reply") and event_id not in self._live:
+            # The original's event has retired: the copy or reply still belongs to it (the
+            # store counts the spread), but there is no live centroid to update.
             self._remember(post, partition, event_id)
             return Assignment(event_id, False, similarity, reason)
         self.learn_one(post, event_id, partition=partition)
         if runner_up is not None:
             self._maybe_merge(event_id, runner_up)
         return Assignment(event_id, False, similarity, reason)
+
+    def event_of_post(self, ref: str, *, partition: str = "") -> str | None:
+        """The event of the post whose id or URL is `ref`, when this clusterer saw it."""
+        linked = self._post_event.get(f"{partition}\x1f{ref}")
+        return self.resolve(linked) if linked is not None else None
 
     def _maybe_merge(self, event_id: str, other_id: str) -> None:
         # A post close to two events that are close to each other: they are one story
@@ -278,6 +287,13 @@ class OnlineClusterer:
             linked = self._post_event.get(f"{partition}\x1f{copy_of}")
             if linked is not None:
                 return self.resolve(linked), 1.0, "copy"
+        parent = reply_parent(post)
+        if parent is not None:
+            # A comment or repost belongs to the story it answers, even when it names
+            # nothing of it ("太可怕了"): the link says more than any word overlap.
+            linked = self._post_event.get(f"{partition}\x1f{parent}")
+            if linked is not None:
+                return self.resolve(linked), 1.0, "reply"
         words, vec = self._features(post)
         if len(words) >= self.config.repeat_min_words:
             linked = self._repeats.get(self._repeat_key(partition, words))
@@ -286,8 +302,11 @@ class OnlineClusterer:
         if not vec:
             return None, 0.0, "new"
         ranked = self._nearest(vec, partition, self._time(post), watches=post.watches)
-        if ranked and ranked[0][0] >= self.config.threshold:
-            if len(ranked) > 1 and ranked[1][0] >= self.config.threshold:
+        threshold = self.config.threshold
+        if any(word.startswith("_") for word in vec):
+            threshold = max(threshold, self.config.threshold_cjk)
+        if ranked and ranked[0][0] >= threshold:
+            if len(ranked) > 1 and ranked[1][0] >= threshold:
                 self._runner_up = ranked[1][1].id
             return ranked[0][1].id, ranked[0][0], "similar"
         return None, ranked[0][0] if ranked else 0.0, "new"
@@ -390,6 +409,9 @@ class OnlineClusterer:
 
     def _remember(self, post: Post, partition: str, event_id: str) -> None:
         self._bounded_put(self._post_event, f"{partition}\x1f{post.id}", event_id)
+        if post.url and post.url != post.id:
+            # A reply may name its parent by URL (a forum thread's address).
+            self._bounded_put(self._post_event, f"{partition}\x1f{post.url}", event_id)
 
     def _bounded_put(self, table: OrderedDict[str, str], key: str, value: str) -> None:
         journal = self._journal
@@ -517,6 +539,18 @@ class OnlineClusterer:
         self._watermark = datetime.fromisoformat(wm) if wm else None
         self._cache = None
         self._journal = None
+
+
+def reply_parent(post: Post) -> str | None:
+    """The id or URL of the post `post` answers (CONTRACTS `reply_to`), if any."""
+    parent = post.extra.get("reply_to")
+    if isinstance(parent, int) and not isinstance(parent, bool):
+        parent = str(parent)  # a numeric Weibo id
+    if isinstance(parent, str):
+        parent = parent.strip()
+        if parent and parent != post.id and parent != post.url:
+            return parent
+    return None
 
 
 def _json_pieces(values: Iterable[Any], size: int, *, as_object: bool = False) -> Iterator[bytes]:

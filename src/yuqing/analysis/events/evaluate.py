@@ -3,11 +3,16 @@
 `python -m yuqing.analysis.events.evaluate FILE.jsonl` reads a stream with `gold_event`
 on each line, clusters it in arrival order (or reads `event_id` when the lines already
 carry it, e.g. the output of `yuqing cluster`) and prints the scores as JSON.
+
+`--link-replies 0.7` measures threads: ced_dev's `gold_event` is its source post, so the
+first post of each gold event is taken as the root and a fixed 70 % of the others (by a
+hash of their id) get `reply_to` naming it, as Weibo comments and reposts carry.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
+from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.core.clock import SystemClock
 from yuqing.monitor.normalize import parse_post
 
@@ -58,29 +64,70 @@ def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
     }
 
 
-def cluster_file(path: Path, config: ClusterConfig | None = None) -> tuple[list[str], list[str]]:
-    """Gold events and predicted event ids of a labelled stream, clustered in order."""
-    clusterer = OnlineClusterer(config)
+def linked(post_id: str, fraction: float) -> bool:
+    """Whether a reply keeps its `reply_to` at this linked fraction (fixed by its id)."""
+    digest = hashlib.blake2b(post_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < fraction
+
+
+def in_half(event: str, events: Sequence[str], half: str | None) -> bool:
+    """Whether gold `event` is in the `half` ("tuning": even ranks of the events sorted by
+    SHA-256 of their name, "held-out": odd ranks; None: all)."""
+    if half is None:
+        return True
+    ranked = sorted(set(events), key=lambda name: hashlib.sha256(name.encode()).hexdigest())
+    return ranked.index(event) % 2 == (0 if half == "tuning" else 1)
+
+
+def cluster_file(
+    path: Path,
+    config: ClusterConfig | None = None,
+    *,
+    link_replies: float = 0.0,
+    half: str | None = None,
+) -> tuple[list[str], list[str]]:
+    """Gold events and predicted event ids of a labelled stream, clustered in order.
+
+    `link_replies`: the fraction of non-root posts given `reply_to` = their gold event's
+    first post (0: text only, as the stream comes). `half`: only the posts of the
+    "tuning" or "held-out" half of the gold events (`in_half`), as a stream of its own.
+    """
+    if half is not None:
+        with path.open(encoding="utf-8") as handle:
+            events = [str(json.loads(line)["gold_event"]) for line in handle if line.strip()]
+        keep = {e for e in set(events) if in_half(e, events, half)}
+    waiter = ReplyWaiter(OnlineClusterer(config))
     now = SystemClock().now()
     gold: list[str] = []
-    predicted: list[str] = []
+    predicted: dict[int, str] = {}
+    roots: dict[str, str] = {}
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+        for line in handle:
             if not line.strip():
                 continue
             obj: dict[str, Any] = json.loads(line)
-            gold.append(str(obj.pop("gold_event")))
-            if "event_id" in obj:
-                predicted.append(str(obj["event_id"]))
+            event = str(obj.pop("gold_event"))
+            if half is not None and event not in keep:
                 continue
-            post = parse_post(obj, received_at=now, max_post_bytes=1 << 20, line=number)
+            gold.append(event)
+            row = len(gold) - 1
+            if "event_id" in obj:
+                predicted[row] = str(obj["event_id"])
+                continue
+            root = roots.setdefault(event, str(obj.get("id")))
+            if (
+                link_replies > 0
+                and root != obj.get("id")
+                and linked(root + str(obj.get("id")), link_replies)
+            ):
+                obj["reply_to"] = root
+            post = parse_post(obj, received_at=now, max_post_bytes=1 << 20, line=row)
             partition = obj.get("partition")
-            predicted.append(
-                clusterer.assign(
-                    post, partition=partition if isinstance(partition, str) else ""
-                ).event_id
-            )
-    return gold, predicted
+            for one in waiter.push(post, partition=partition if isinstance(partition, str) else ""):
+                predicted[one.post.line or 0] = one.assignment.event_id
+    for one in waiter.flush():
+        predicted[one.post.line or 0] = one.assignment.event_id
+    return gold, [predicted[row] for row in range(len(gold))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,16 +136,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--half-life-hours", type=float, default=None)
+    parser.add_argument("--threshold-cjk", type=float, default=None)
+    parser.add_argument("--half", choices=("tuning", "held-out"), default=None)
+    parser.add_argument(
+        "--link-replies",
+        type=float,
+        default=0.0,
+        help="fraction of replies given reply_to = their gold event's first post",
+    )
     args = parser.parse_args(argv)
     overrides: dict[str, float] = {}
     if args.threshold is not None:
         overrides["threshold"] = args.threshold
+    if args.threshold_cjk is not None:
+        overrides["threshold_cjk"] = args.threshold_cjk
     if args.half_life_hours is not None:
         overrides["half_life_hours"] = args.half_life_hours
     config = ClusterConfig(**overrides)  # type: ignore[arg-type]
     for path in args.files:
-        gold, predicted = cluster_file(path, config)
-        result = {"file": path.name, **{k: round(v, 4) for k, v in scores(gold, predicted).items()}}
+        gold, predicted = cluster_file(path, config, link_replies=args.link_replies, half=args.half)
+        result = {
+            "file": path.name,
+            "half": args.half or "full",
+            **{k: round(v, 4) for k, v in scores(gold, predicted).items()},
+        }
         sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

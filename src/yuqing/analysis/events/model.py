@@ -23,7 +23,9 @@ class Assignment:
     event_id: str
     is_new: bool
     similarity: float
-    reason: str  # "new", "similar", "copy" (dedup said so), "repeat" (same words)
+    # "new", "similar", "copy" (dedup said so), "reply" (its `reply_to` parent's event),
+    # "repeat" (same words)
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
