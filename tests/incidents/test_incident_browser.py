@@ -2,10 +2,11 @@
 against the seeded site of tests/web/test_browser.py (county plan, an event whose alert
 proposes level II, users per role), plus the people of the plan's level II chain.
 
-The monitor's incident is opened through the service (the event page has no such button
-yet); everything after that happens in the pages: the leader confirms the level and sees
-the report drafts counting down, publishing an unapproved statement is refused with the
-reason, the two approvers find it in "my work" and the second approves from a phone.
+The first journey opens its incident through the service, then works in the pages: the
+leader confirms the level and sees the report drafts counting down, publishing an
+unapproved statement is refused with the reason, the two approvers find it in "my work"
+and the second approves from a phone. The second is a whole level I case in the browser
+only, from the event page's button to the case library (test_incident_journey.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from yuqing.incidents import service
 
 # Level II of the county plan: 一审 by the office (unit office), 二审 by li_min.
 FIRST, SECOND = "zhao_hong", "li_min"
+# Level I adds 三审 by wang_jianguo, and a proofread (校) before each review by the office.
+THIRD = "wang_jianguo"
 STATEMENT = "关于某中学食堂饭菜发霉的情况通报：已成立工作组核查。"
 
 
@@ -49,6 +52,7 @@ def seeded(
         add_user(store, clock, FIRST, "office", "office")
         add_user(store, clock, SECOND, "leader")
         add_user(store, clock, "spokes", "spokesperson")
+        add_user(store, clock, THIRD, "leader")
         yield seeded
 
 
@@ -84,10 +88,10 @@ def _approve_from(page: Page, number: int) -> None:
     page.goto("/my-work")
     waiting = page.locator("section[aria-labelledby=approvals-heading]")
     assert f"#{number}" in waiting.inner_text() and "食堂饭菜发霉" in waiting.inner_text()
-    waiting.get_by_role("link", name=f"#{number}").click()
-    page.wait_for_url(re.compile(rf"/incidents/{number}$"))
+    waiting.get_by_role("link", name=f"#{number}").click()  # to the statement on the page
+    page.wait_for_url(re.compile(rf"/incidents/{number}#statement-\d+$"))
     page.get_by_role("button", name="批准").click()
-    page.wait_for_url(re.compile(rf"/incidents/{number}$"))
+    page.wait_for_url(re.compile(rf"/incidents/{number}(#.*)?$"))
 
 
 def test_an_incident_from_level_to_an_approved_statement(
@@ -121,8 +125,9 @@ def test_an_incident_from_level_to_an_approved_statement(
     sign_in(spokes, "spokes")
     spokes.goto(f"/incidents/{number}")
     assert "0 / 2" in spokes.inner_text("section[aria-labelledby=statements-heading]")
+    spokes.locator("summary", has_text="标记为已发布").click()
     spokes.fill("input[name=channel]", "官方微博")
-    spokes.get_by_role("button", name="标记为已发布").click()
+    spokes.get_by_role("button", name="标记为已发布", exact=True).click()
     refusal = spokes.inner_text("main")
     assert "尚未批准" in refusal and "不能发布" in refusal and "一审" in refusal, refusal
     spokes.goto(f"/incidents/{number}")

@@ -139,14 +139,15 @@ def confirm_level_form(
     session: SessionDep,
     clock: ClockDep,
     level: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
     version: Version = None,
 ) -> Response:
-    """Confirm the proposed level; the service checks who may decide and starts the
-    report drafts and deadlines the plan asks for at that level."""
+    """Confirm the proposed level or decide another; the service checks who may decide
+    and starts the report drafts and deadlines the plan asks for at that level."""
     return act(request, session=session, user=user, clock=clock, incident_id=incident_id,
                change=lambda: service.confirm_level(
                    session=session, clock=clock, actor=user, incident_id=incident_id,
-                   level=level, expected_version=version))  # fmt: skip
+                   level=level, reason=reason, expected_version=version))  # fmt: skip
 
 
 @router.post("/{incident_id}/stage")

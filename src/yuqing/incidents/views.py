@@ -149,6 +149,7 @@ def incident_page(
             "chains": _chains(session, plan, detail, user),
             "left": left,
             "stages": [(s.id, s.name, s.required) for s in plan.stages],
+            "levels": [(level.id, level.name) for level in plan.levels],
             "fact_sheet": session.get(FactSheet, incident.id),
             "review": session.get(IncidentReview, incident.id),
             "corrective": corrective,
