@@ -94,7 +94,7 @@ def test_a_level_i_case_from_the_event_page_to_the_case_library(
     leader.select_option("#stage", "handling")
     leader.get_by_role("button", name="进入此阶段").click()
     assert "不能跳过必经阶段 调查核实" in _refusal(leader)
-    shoot(leader, "incident-refused")
+    leader.screenshot(path=str(SCREENSHOTS / "incident-refused-1280.png"))  # the top: why
     leader.goto(f"/incidents/{number}")
     assert "监测" in leader.inner_text("dl.figures")  # nothing changed
     leader.locator("summary", has_text="变更阶段").click()
