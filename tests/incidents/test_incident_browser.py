@@ -2,7 +2,7 @@
 against the seeded site of tests/web/test_browser.py (county plan, an event whose alert
 proposes level II, users per role), plus the people of the plan's level II chain.
 
-The first journey opens its incident through the service, then works in the pages: the
+The first journey opens its incident from the alert page: the
 leader confirms the level and sees the report drafts counting down, publishing an
 unapproved statement is refused with the reason, the two approvers find it in "my work"
 and the second approves from a phone. The second is a whole level I case in the browser
@@ -16,12 +16,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.conftest import add_user
-from tests.web.pages_data import EVENT
 from tests.web.test_browser import (  # noqa: F401 - fixtures
     Page,
     browser,
@@ -30,7 +28,6 @@ from tests.web.test_browser import (  # noqa: F401 - fixtures
     shoot,
     sign_in,
 )
-from yuqing.alerts.models import Alert
 from yuqing.auth import service as auth_service
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import FrozenClock
@@ -65,15 +62,16 @@ def _actor(session: Session, name: str) -> Actor:
     return auth_service.actor_of(auth_service.get_user_or_raise(session=session, name=name))
 
 
-def _open_from_the_alert(store: Store, clock: FrozenClock) -> int:
-    """The monitor opens the case from the event's alert (which proposes level II)."""
-    with Session(store.engine) as session:
-        alert_id = session.scalar(select(Alert.id).where(Alert.event_id == EVENT))
-        incident = service.open_incident(
-            session=session, clock=clock, actor=_actor(session, "monitor"), alert_id=alert_id
-        )
-        session.commit()
-        return incident.id
+def _open_from_the_alert(page: Page) -> int:
+    """The monitor opens the case from the event's alert (which proposes level II), with
+    the alert page's button."""
+    sign_in(page, "monitor")
+    page.goto("/alerts")
+    alert = page.locator("article.alert", has_text="某中学食堂饭菜发霉").first
+    alert.get_by_role("button", name="立案处置").click()
+    page.wait_for_url(re.compile(r"/incidents/\d+$"))
+    assert "monitor" in page.inner_text("dl.figures")  # the first receiver
+    return int(page.url.rsplit("/", 1)[1])
 
 
 def _draft(store: Store, clock: FrozenClock, incident_id: int) -> None:
@@ -99,7 +97,8 @@ def test_an_incident_from_level_to_an_approved_statement(
     seeded: tuple[str, httpx.Client, Store, FrozenClock],
 ) -> None:
     _url, _client, store, clock = seeded
-    number = _open_from_the_alert(store, clock)
+    monitor = open_page()
+    number = _open_from_the_alert(monitor)
 
     leader = open_page()
     sign_in(leader, "leader")
@@ -153,5 +152,5 @@ def test_an_incident_from_level_to_an_approved_statement(
 
     leader.goto(f"/incidents/{number}")
     shoot(leader, "incident")
-    for page in (leader, spokes, first, phone):
+    for page in (monitor, leader, spokes, first, phone):
         assert page.errors == []  # type: ignore[attr-defined]

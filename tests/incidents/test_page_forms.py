@@ -225,3 +225,30 @@ def test_a_tip_by_phone_opens_a_case_from_the_list_page(world: World, signed_in:
     world.session.rollback()
     titles = world.session.scalars(select(Incident.title)).all()
     assert titles == ["家长来电反映食堂问题"]
+
+
+def test_a_published_link_that_is_not_http_is_shown_as_text(
+    world: World, signed_in: SignedIn
+) -> None:
+    """A statement's link comes from a person's form: only http(s) becomes a link."""
+    w = world
+    event_id, approvers = _ready(w)
+    boss, csrf = signed_in("boss")
+    number = int(_post(boss, csrf, "/incidents", event_ids=event_id).headers["location"]
+                 .rsplit("/", 1)[1])  # fmt: skip
+    _done(_post(boss, csrf, f"/incidents/{number}/level", level=w.most_severe), number)
+    spokes, spokes_csrf = signed_in("spokes")
+    _done(_post(spokes, spokes_csrf, f"/incidents/{number}/statements", text="通报"), number)
+    w.session.rollback()
+    statement_id = w.session.scalars(
+        select(Statement.id).where(Statement.incident_id == number)
+    ).one()
+    w.session.rollback()
+    for name in approvers:
+        client, client_csrf = signed_in(name)
+        _done(_post(client, client_csrf, f"/incidents/{number}/statements/{statement_id}/review",
+                    decision="approve"), number)  # fmt: skip
+    _done(_post(spokes, spokes_csrf, f"/incidents/{number}/statements/{statement_id}/publish",
+                channel="微博", link="javascript:alert(1)"), number)  # fmt: skip
+    page = spokes.get(f"/incidents/{number}").text
+    assert "javascript:alert(1)" in page and 'href="javascript:' not in page
