@@ -117,7 +117,7 @@ def test_an_incident_from_level_to_an_approved_statement(
     deadlines = leader.inner_text("section[aria-labelledby=deadlines-heading]")
     assert re.search(r"剩余 \d+ 分钟", deadlines), deadlines
     assert "deadlines.II." in deadlines  # each clock names its source in the plan
-    assert "initial" in leader.inner_text("section[aria-labelledby=reports-heading]")
+    assert "初次报告" in leader.inner_text("section[aria-labelledby=reports-heading]")
 
     _draft(store, clock, number)
     spokes = open_page()
@@ -131,7 +131,7 @@ def test_an_incident_from_level_to_an_approved_statement(
     assert "尚未批准" in refusal and "不能发布" in refusal and "一审" in refusal, refusal
     spokes.goto(f"/incidents/{number}")
     state = spokes.inner_text("section[aria-labelledby=statements-heading] article p >> nth=0")
-    assert "in_review" in state and "已审批 0 / 2" in state, state  # nothing changed
+    assert "审核中" in state and "已审批 0 / 2" in state, state  # nothing changed
 
     first = open_page()
     sign_in(first, FIRST)
@@ -144,7 +144,7 @@ def test_an_incident_from_level_to_an_approved_statement(
     shoot(phone, "my-work")
     _approve_from(phone, number)
     statements = phone.inner_text("section[aria-labelledby=statements-heading]")
-    assert "2 / 2" in statements and "approved" in statements, statements
+    assert "2 / 2" in statements and "已批准" in statements, statements
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     shoot(phone, "incident")
     phone.goto("/my-work")

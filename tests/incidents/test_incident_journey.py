@@ -46,7 +46,7 @@ def _submit_every_draft(page: Page, number: int) -> int:
     """Open each report draft from the incident page, keep its prefilled fields, add the
     cause, and submit it. Returns how many."""
     page.goto(f"/incidents/{number}")
-    reports = page.locator("section[aria-labelledby=reports-heading] li", has_text="draft")
+    reports = page.locator("section[aria-labelledby=reports-heading] li", has_text="草稿")
     links = [reports.nth(n).locator("a").get_attribute("href") for n in range(reports.count())]
     for href in links:
         assert href is not None
@@ -130,7 +130,7 @@ def test_a_level_i_case_from_the_event_page_to_the_case_library(
         office.fill("#task-due", "2026-03-02T18:00")
         office.get_by_role("button", name="添加该任务").click()
         _at_incident(office, number)
-    assert "online" in office.inner_text("section[aria-labelledby=tasks-heading]")
+    assert "[线上]" in office.inner_text("section[aria-labelledby=tasks-heading]")
 
     # Every report level I asks for, prefilled, edited and submitted within its clock.
     clock.advance(timedelta(minutes=20))
@@ -177,7 +177,7 @@ def test_a_level_i_case_from_the_event_page_to_the_case_library(
     phone.get_by_role("button", name="批准", exact=True).click()  # 三审, from the phone
     _at_incident(phone, number)
     statements = phone.inner_text("section[aria-labelledby=statements-heading]")
-    assert "approved" in statements and "6 / 6" in statements, statements
+    assert "已批准" in statements and "6 / 6" in statements, statements
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     shoot(phone, "incident-approved")
 

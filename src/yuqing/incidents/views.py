@@ -29,12 +29,14 @@ from yuqing.incidents.service import clocks, reading, statements
 from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, OPENERS, get_visible
 from yuqing.incidents.service.closing import ACTION_KINDS
 from yuqing.incidents.service.handling import TRACKS
+from yuqing.incidents.wording import label
 from yuqing.plan.response import REPORT_KINDS
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
-from yuqing.web.pages import render
+from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+TEMPLATES.env.globals["label"] = label  # statuses, kinds and lines in words
 
 TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
 
