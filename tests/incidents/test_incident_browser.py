@@ -2,10 +2,11 @@
 against the seeded site of tests/web/test_browser.py (county plan, an event whose alert
 proposes level II, users per role), plus the people of the plan's level II chain.
 
-The monitor's incident is opened through the service (the event page has no such button
-yet); everything after that happens in the pages: the leader confirms the level and sees
-the report drafts counting down, publishing an unapproved statement is refused with the
-reason, the two approvers find it in "my work" and the second approves from a phone.
+The first journey opens its incident from the alert page: the
+leader confirms the level and sees the report drafts counting down, publishing an
+unapproved statement is refused with the reason, the two approvers find it in "my work"
+and the second approves from a phone. The second is a whole level I case in the browser
+only, from the event page's button to the case library (test_incident_journey.py).
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.conftest import add_user
-from tests.web.pages_data import EVENT
 from tests.web.test_browser import (  # noqa: F401 - fixtures
     Page,
     browser,
@@ -29,7 +28,6 @@ from tests.web.test_browser import (  # noqa: F401 - fixtures
     shoot,
     sign_in,
 )
-from yuqing.alerts.models import Alert
 from yuqing.auth import service as auth_service
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import FrozenClock
@@ -37,6 +35,8 @@ from yuqing.incidents import service
 
 # Level II of the county plan: 一审 by the office (unit office), 二审 by li_min.
 FIRST, SECOND = "zhao_hong", "li_min"
+# Level I adds 三审 by wang_jianguo, and a proofread (校) before each review by the office.
+THIRD = "wang_jianguo"
 STATEMENT = "关于某中学食堂饭菜发霉的情况通报：已成立工作组核查。"
 
 
@@ -49,6 +49,7 @@ def seeded(
         add_user(store, clock, FIRST, "office", "office")
         add_user(store, clock, SECOND, "leader")
         add_user(store, clock, "spokes", "spokesperson")
+        add_user(store, clock, THIRD, "leader")
         yield seeded
 
 
@@ -61,15 +62,16 @@ def _actor(session: Session, name: str) -> Actor:
     return auth_service.actor_of(auth_service.get_user_or_raise(session=session, name=name))
 
 
-def _open_from_the_alert(store: Store, clock: FrozenClock) -> int:
-    """The monitor opens the case from the event's alert (which proposes level II)."""
-    with Session(store.engine) as session:
-        alert_id = session.scalar(select(Alert.id).where(Alert.event_id == EVENT))
-        incident = service.open_incident(
-            session=session, clock=clock, actor=_actor(session, "monitor"), alert_id=alert_id
-        )
-        session.commit()
-        return incident.id
+def _open_from_the_alert(page: Page) -> int:
+    """The monitor opens the case from the event's alert (which proposes level II), with
+    the alert page's button."""
+    sign_in(page, "monitor")
+    page.goto("/alerts")
+    alert = page.locator("article.alert", has_text="某中学食堂饭菜发霉").first
+    alert.get_by_role("button", name="立案处置").click()
+    page.wait_for_url(re.compile(r"/incidents/\d+$"))
+    assert "monitor" in page.inner_text("dl.figures")  # the first receiver
+    return int(page.url.rsplit("/", 1)[1])
 
 
 def _draft(store: Store, clock: FrozenClock, incident_id: int) -> None:
@@ -84,10 +86,10 @@ def _approve_from(page: Page, number: int) -> None:
     page.goto("/my-work")
     waiting = page.locator("section[aria-labelledby=approvals-heading]")
     assert f"#{number}" in waiting.inner_text() and "食堂饭菜发霉" in waiting.inner_text()
-    waiting.get_by_role("link", name=f"#{number}").click()
-    page.wait_for_url(re.compile(rf"/incidents/{number}$"))
+    waiting.get_by_role("link", name=f"#{number}").click()  # to the statement on the page
+    page.wait_for_url(re.compile(rf"/incidents/{number}#statement-\d+$"))
     page.get_by_role("button", name="批准").click()
-    page.wait_for_url(re.compile(rf"/incidents/{number}$"))
+    page.wait_for_url(re.compile(rf"/incidents/{number}(#.*)?$"))
 
 
 def test_an_incident_from_level_to_an_approved_statement(
@@ -95,7 +97,8 @@ def test_an_incident_from_level_to_an_approved_statement(
     seeded: tuple[str, httpx.Client, Store, FrozenClock],
 ) -> None:
     _url, _client, store, clock = seeded
-    number = _open_from_the_alert(store, clock)
+    monitor = open_page()
+    number = _open_from_the_alert(monitor)
 
     leader = open_page()
     sign_in(leader, "leader")
@@ -114,20 +117,21 @@ def test_an_incident_from_level_to_an_approved_statement(
     deadlines = leader.inner_text("section[aria-labelledby=deadlines-heading]")
     assert re.search(r"剩余 \d+ 分钟", deadlines), deadlines
     assert "deadlines.II." in deadlines  # each clock names its source in the plan
-    assert "initial" in leader.inner_text("section[aria-labelledby=reports-heading]")
+    assert "初次报告" in leader.inner_text("section[aria-labelledby=reports-heading]")
 
     _draft(store, clock, number)
     spokes = open_page()
     sign_in(spokes, "spokes")
     spokes.goto(f"/incidents/{number}")
     assert "0 / 2" in spokes.inner_text("section[aria-labelledby=statements-heading]")
+    spokes.locator("summary", has_text="标记为已发布").click()
     spokes.fill("input[name=channel]", "官方微博")
-    spokes.get_by_role("button", name="标记为已发布").click()
+    spokes.get_by_role("button", name="标记为已发布", exact=True).click()
     refusal = spokes.inner_text("main")
     assert "尚未批准" in refusal and "不能发布" in refusal and "一审" in refusal, refusal
     spokes.goto(f"/incidents/{number}")
     state = spokes.inner_text("section[aria-labelledby=statements-heading] article p >> nth=0")
-    assert "in_review" in state and "已审批 0 / 2" in state, state  # nothing changed
+    assert "审核中" in state and "已审批 0 / 2" in state, state  # nothing changed
 
     first = open_page()
     sign_in(first, FIRST)
@@ -140,7 +144,7 @@ def test_an_incident_from_level_to_an_approved_statement(
     shoot(phone, "my-work")
     _approve_from(phone, number)
     statements = phone.inner_text("section[aria-labelledby=statements-heading]")
-    assert "2 / 2" in statements and "approved" in statements, statements
+    assert "2 / 2" in statements and "已批准" in statements, statements
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     shoot(phone, "incident")
     phone.goto("/my-work")
@@ -148,5 +152,5 @@ def test_an_incident_from_level_to_an_approved_statement(
 
     leader.goto(f"/incidents/{number}")
     shoot(leader, "incident")
-    for page in (leader, spokes, first, phone):
+    for page in (monitor, leader, spokes, first, phone):
         assert page.errors == []  # type: ignore[attr-defined]

@@ -38,7 +38,13 @@ def test_require_role_lets_only_its_roles_through() -> None:
 
 def test_the_menu_follows_the_pages_table() -> None:
     assert [p.path for p in menu(_actor("admin"))] == [p.path for p in PAGES]
-    assert [p.path for p in menu(_actor("department", "edu"))] == ["/", "/events", "/alerts"]
+    assert [p.path for p in menu(_actor("department", "edu"))] == [
+        "/",
+        "/events",
+        "/alerts",
+        "/incidents",
+        "/my-work",
+    ]
     assert [p.path for p in menu(_actor("auditor"))] == [
         "/",
         "/events",

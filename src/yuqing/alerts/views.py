@@ -23,6 +23,7 @@ from yuqing.analysis.pages import departments_of
 from yuqing.auth.schemas import Actor, Role
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
+from yuqing.incidents.service.access import OPENERS
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
 from yuqing.web.deps import ClockDep, Scope, SessionDep, require_role
@@ -86,6 +87,7 @@ def read_alerts(
         "levels": {a.id: level_name(plan, a.level) for a in alerts},
         "deliveries": deliveries_of(session, [a.id for a in alerts]),
         "may_ack": user.role in ACKNOWLEDGERS,
+        "may_open": user.role in OPENERS,
         "open_only": open_only,
         "zone": ZoneInfo(request.app.state.settings.timezone),
     })  # fmt: skip

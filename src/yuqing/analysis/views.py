@@ -21,6 +21,7 @@ from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor, Role
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _, current_locale
+from yuqing.incidents import views as incident_views
 from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
 from yuqing.plan.wording import level_name, percent, tier_name
@@ -115,6 +116,7 @@ def read_event(
         "plan_levels": [(lvl.id, lvl.name) for lvl in plan.levels] if plan else [],
         "may_decide": user.role in DECIDERS,
         "may_edit": user.role in EDITORS,
+        "incidents": incident_views.for_event(session, user, event.id),
         "zone": _zone(request),
         "tier_name": tier_name,
     }

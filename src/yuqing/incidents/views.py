@@ -1,28 +1,47 @@
-"""The incident pages: the list, one incident, and "my work" (usable from a phone: a
-leader approves a statement there). Views read through the service, which checks role,
-department and confidentiality; forms carry the CSRF token."""
+"""The incident pages: the list (with the form for a tip), one incident with a control for
+every step of its life, and "my work" (usable from a phone: a leader approves a statement
+there). Views read through the service, which checks role, department and
+confidentiality; the controls post to incidents/forms.py, and a refusal comes back as this
+page with its reason on top."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from yuqing.auth.schemas import Actor
+from yuqing.core.clock import Clock
 from yuqing.incidents import service
-from yuqing.incidents.models import DeadlineClock, Statement
-from yuqing.incidents.service import reading, statements
-from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, get_visible
+from yuqing.incidents.models import (
+    CorrectiveAction,
+    DeadlineClock,
+    FactSheet,
+    IncidentEvent,
+    IncidentReview,
+    Statement,
+)
+from yuqing.incidents.service import clocks, reading, statements
+from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, OPENERS, get_visible
+from yuqing.incidents.service.closing import ACTION_KINDS
+from yuqing.incidents.service.handling import TRACKS
+from yuqing.incidents.wording import label
+from yuqing.plan.response import REPORT_KINDS
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
-from yuqing.web.pages import render
+from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+TEMPLATES.env.globals["label"] = label  # statuses, kinds and lines in words
+
+TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
 
 
-def _zone(request: Request) -> ZoneInfo:
+def zone_of(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
 
 
@@ -68,7 +87,85 @@ def read_incidents_page(
     return render(
         request,
         "incidents/list.html",
-        {"incidents": found, "late": late, "filters": filters, "zone": _zone(request)},
+        {
+            "incidents": found,
+            "late": late,
+            "filters": filters,
+            "zone": zone_of(request),
+            "may_open": user.role in OPENERS,
+            "tip_channels": TIP_CHANNELS,
+        },
+    )
+
+
+def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, dict[str, Any]]:
+    """Each statement's approval chain: its steps, how many are done, whether the next
+    one is the user's, and every review and comment kept."""
+    chains = {}
+    for statement in detail.statements:
+        row = session.get(Statement, statement.id)
+        assert row is not None
+        steps = statements.chain(plan, row)
+        reviews = statements.approvals(session, row.id)
+        done = [r for r in reviews if r.decision == "approve"]
+        waiting = steps[len(done)] if len(done) < len(steps) else None
+        chains[statement.id] = {
+            "steps": steps,
+            "done": len(done),
+            "next": waiting,
+            "reviews": reviews,
+            "mine": waiting is not None
+            and row.status == "in_review"
+            and statements.may_take(plan, waiting, user),
+        }
+    return chains
+
+
+def incident_page(
+    request: Request,
+    *,
+    session: Session,
+    user: Actor,
+    clock: Clock,
+    incident_id: int,
+    refusal: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The incident page, with `refusal` on top when a control was refused."""
+    detail = reading.get_detail(session=session, clock=clock, actor=user, incident_id=incident_id)
+    incident, plan = get_visible(session, user, incident_id)
+    now = clock.now()
+    left = {d.id: int((d.due_at - now).total_seconds() // 60) for d in detail.deadlines}
+    corrective = session.scalars(
+        select(CorrectiveAction)
+        .where(CorrectiveAction.incident_id == incident.id)
+        .order_by(CorrectiveAction.id)
+    ).all()
+    handler = user.role in HANDLERS or user.name == incident.owner
+    return render(
+        request,
+        "incidents/incident.html",
+        {
+            "d": detail,
+            "refusal": refusal,
+            "chains": _chains(session, plan, detail, user),
+            "left": left,
+            "stages": [(s.id, s.name, s.required) for s in plan.stages],
+            "levels": [(level.id, level.name) for level in plan.levels],
+            "fact_sheet": session.get(FactSheet, incident.id),
+            "review": session.get(IncidentReview, incident.id),
+            "corrective": corrective,
+            "zone": zone_of(request),
+            "tracks": TRACKS,
+            "action_kinds": ACTION_KINDS,
+            "report_kinds": REPORT_KINDS,
+            # Controls shown to whom the service lets act (it checks again on submit).
+            "may_decide": user.role in LEVEL_DECIDERS,
+            "may_publish": handler,
+            "may_handle": handler,
+            "may_end": user.role in plan.response.end_by,
+        },
+        status_code=status_code,
     )
 
 
@@ -77,107 +174,36 @@ def read_incident_page(
     incident_id: int, request: Request, user: CurrentUser, session: SessionDep, clock: ClockDep
 ) -> HTMLResponse:
     """One incident: stage, owner, deadlines counting down, tasks, reports, statements
-    with their approval state, actions, and its log."""
-    detail = reading.get_detail(session=session, clock=clock, actor=user, incident_id=incident_id)
-    incident, plan = get_visible(session, user, incident_id)
-    now = clock.now()
-    chains = {}
-    for statement in detail.statements:
-        row = session.get(Statement, statement.id)
-        assert row is not None
-        steps = statements.chain(plan, row)
-        done = [r for r in statements.approvals(session, row.id) if r.decision == "approve"]
-        waiting = steps[len(done)] if len(done) < len(steps) else None
-        chains[statement.id] = {
-            "steps": steps,
-            "done": len(done),
-            "mine": waiting is not None
-            and row.status == "in_review"
-            and statements.may_take(plan, waiting, user),
-        }
-    left = {d.id: int((d.due_at - now).total_seconds() // 60) for d in detail.deadlines}
-    stages = [(s.id, s.name) for s in plan.stages]
-    return render(
-        request,
-        "incidents/incident.html",
-        {
-            "d": detail,
-            "chains": chains,
-            "left": left,
-            "stages": stages,
-            "zone": _zone(request),
-            # Controls shown to whom the service lets act (it checks again on submit).
-            "may_decide": user.role in LEVEL_DECIDERS,
-            "may_publish": user.role in HANDLERS or user.name == incident.owner,
-        },
-    )
-
-
-@router.post("/incidents/{incident_id}/statements/{statement_id}/review", tags=["pages"])
-def review_statement_form(
-    incident_id: int,
-    statement_id: int,
-    user: CurrentUser,
-    session: SessionDep,
-    clock: ClockDep,
-    decision: Annotated[str, Form()],
-    comment: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    """Approve, reject or comment from the page (a phone will do)."""
-    row = session.get(Statement, statement_id)
-    if row is None or row.incident_id != incident_id:
-        get_visible(session, user, -1)  # answers "not found" the same way
-    service.review_statement(
-        session=session,
-        clock=clock,
-        actor=user,
-        statement_id=statement_id,
-        decision=decision,
-        comment=comment,
-    )
-    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
-
-
-@router.post("/incidents/{incident_id}/level", tags=["pages"])
-def confirm_level_form(
-    incident_id: int,
-    user: CurrentUser,
-    session: SessionDep,
-    clock: ClockDep,
-    level: Annotated[str, Form()],
-) -> RedirectResponse:
-    """Confirm the proposed level from the page; the service checks who may decide and
-    starts the report drafts and deadlines the plan asks for at that level."""
-    service.confirm_level(
-        session=session, clock=clock, actor=user, incident_id=incident_id, level=level
-    )
-    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
-
-
-@router.post("/incidents/{incident_id}/statements/{statement_id}/publish", tags=["pages"])
-def publish_statement_form(
-    incident_id: int,
-    statement_id: int,
-    user: CurrentUser,
-    session: SessionDep,
-    clock: ClockDep,
-    channel: Annotated[str, Form()] = "",
-    link: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    """Record a statement as published; one without its approvals is refused with the
-    service's reason (how many approvals it has, whose step is next)."""
-    row = session.get(Statement, statement_id)
-    if row is None or row.incident_id != incident_id:
-        get_visible(session, user, -1)  # answers "not found" the same way
-    service.publish_statement(
-        session=session, clock=clock, actor=user, statement_id=statement_id, channel=channel,
-        link=link,
-    )  # fmt: skip
-    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+    with their approval state, actions, the end and review, and its log."""
+    return incident_page(request, session=session, user=user, clock=clock, incident_id=incident_id)
 
 
 @router.get("/my-work", response_class=HTMLResponse, tags=["pages"])
 def read_my_work_page(request: Request, user: CurrentUser, session: SessionDep) -> HTMLResponse:
     """What waits for me: hand-overs, approvals, tasks, reports due."""
     work = reading.my_work(session=session, actor=user)
-    return render(request, "incidents/my_work.html", {"work": work, "zone": _zone(request)})
+    due = {}
+    for report in work.reports:
+        running = clocks.find(
+            session, report.incident_id, clocks.report_clock(report.kind), report.number
+        )
+        if running is not None and running.state == "running":
+            due[report.id] = running.due_at
+    return render(
+        request, "incidents/my_work.html", {"work": work, "due": due, "zone": zone_of(request)}
+    )
+
+
+def for_event(session: Session, user: Actor, event_id: str) -> dict[str, Any]:
+    """What the event's page shows of incidents: those the event is in, the open ones it
+    could be added to, and whether the user may open one (all among those they may see)."""
+    visible = service.get_all(session=session, actor=user, status="open", limit=200)
+    holding = set(
+        session.scalars(select(IncidentEvent.incident_id).where(IncidentEvent.event_id == event_id))
+    )
+    mine = [i for i in service.get_all(session=session, actor=user, limit=200) if i.id in holding]
+    return {
+        "of_event": mine,
+        "open": [i for i in visible if i.id not in holding],
+        "may_open": user.role in OPENERS,
+    }

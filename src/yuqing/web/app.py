@@ -37,6 +37,8 @@ from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_reader, make_sessionmaker
 from yuqing.incidents import api as incidents_api
+from yuqing.incidents import drafting_views as incident_drafting_views
+from yuqing.incidents import forms as incident_forms
 from yuqing.incidents import views as incidents_views
 from yuqing.monitor import rule_views, source_views
 from yuqing.monitor import views as feed_views
@@ -257,6 +259,8 @@ def create_app(
     app.include_router(incidents_views.router)
     app.include_router(reports_api.router)
     app.include_router(reports_views.router)
+    app.include_router(incident_forms.router)
+    app.include_router(incident_drafting_views.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 

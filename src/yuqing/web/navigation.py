@@ -31,6 +31,17 @@ PAGES: tuple[Page, ...] = (
         N_("Alerts"),
         ("admin", "office", "leader", "monitor", "department", "spokesperson"),
     ),
+    # Incidents: everyone who opens or works on one (the service hides what they may not see).
+    Page(
+        "/incidents",
+        N_("Incidents"),
+        ("admin", "office", "leader", "monitor", "department", "spokesperson"),
+    ),
+    Page(
+        "/my-work",
+        N_("My work"),
+        ("admin", "office", "leader", "monitor", "department", "spokesperson"),
+    ),
     Page("/search", N_("Search"), ("admin", "office", "leader", "monitor")),
     Page("/plan", N_("Plan"), ("admin", "office", "leader", "auditor")),
     Page("/reports", N_("Reports"), ("admin", "office", "leader", "auditor")),

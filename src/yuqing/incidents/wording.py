@@ -1,0 +1,58 @@
+"""The words pages show for an incident's codes (statuses, report kinds, task lines,
+action kinds): the stored code stays English, people read it in their language."""
+
+from __future__ import annotations
+
+from yuqing.core.i18n import N_, _
+
+LABELS: dict[str, str] = {
+    # incidents
+    "open": N_("open"),
+    "ended": N_("ended"),
+    "closed": N_("closed"),
+    # reports and statements
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
+    "in_review": N_("in review"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "published": N_("published"),
+    "superseded": N_("superseded"),
+    # tasks and deadlines
+    "done": N_("done"),
+    "running": N_("running"),
+    "met": N_("met"),
+    "missed": N_("missed"),
+    "cancelled": N_("cancelled"),
+    # report kinds
+    "initial": N_("initial report"),
+    "flash": N_("flash report"),
+    "progress": N_("progress report"),
+    "special": N_("special report"),
+    "closing": N_("closing report"),
+    # the two lines of double handling
+    "offline": N_("offline"),
+    "online": N_("online"),
+    "other": N_("other"),
+    # actions
+    "official_reply": N_("official reply"),
+    "press_conference": N_("press conference"),
+    "interview": N_("interview"),
+    "correction_request": N_("correction request"),
+    "police_referral": N_("police referral"),
+    # how a tip came
+    "phone": N_("phone"),
+    "letter": N_("letter"),
+    "in_person": N_("in person"),
+    # review decisions
+    "approve": N_("approve"),
+    "reject": N_("reject"),
+    "comment": N_("comment"),
+}
+
+
+def label(code: str | None) -> str:
+    """`code` in the language in force (an unknown code as it is)."""
+    if not code:
+        return "-"
+    return _(LABELS[code]) if code in LABELS else code

@@ -1,0 +1,254 @@
+"""The incident page's controls, form by form, through the pages only (TestClient):
+a whole case from the event's button to the case library against each example plan on
+both stores, and the refusals (a skipped stage, publishing without approval, ending with
+an open task, a stale version) shown on the page with nothing changed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.incidents.conftest import World, add_event
+from tests.web.conftest import _password_hash
+from yuqing.auth.models import User
+from yuqing.incidents.models import Case, CorrectiveAction, Incident, Report, Statement, Task
+
+SignedIn = Callable[[str], tuple[TestClient, str]]
+
+
+def _ready(w: World) -> tuple[str, list[str]]:
+    """An event, and passwords for the plan's users and the approvers of its most severe
+    level (one per step)."""
+    event_id = add_event(w.session, w.clock)
+    approvers = [a.name for a in w.approvers(w.most_severe)]
+    w.add("spokes2", "spokesperson")
+    names = {"boss", "monitor1", "spokes", "spokes2", "duty_office", *approvers}
+    for user in w.session.scalars(select(User).where(User.name.in_(names))):
+        user.password_hash = _password_hash()
+    w.session.commit()  # and no read on it while the pages write: SQLite would lock them out
+    return event_id, approvers
+
+
+def _version(page: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def _post(client: TestClient, csrf: str, path: str, **data: str) -> httpx.Response:
+    return client.post(path, data={"csrf_token": csrf, **data})
+
+
+def _done(answer: httpx.Response, number: int) -> None:
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"].startswith(f"/incidents/{number}"), answer.headers
+
+
+def test_a_whole_case_through_the_page_controls(world: World, signed_in: SignedIn) -> None:
+    w = world
+    event_id, approvers = _ready(w)
+    level, stages = w.most_severe, list(w.plan.stages)
+    boss, csrf = signed_in("boss")
+
+    # From the event's page: open an incident (the boss is its first receiver).
+    event_page = boss.get(f"/events/{event_id}").text
+    assert 'action="/incidents"' in event_page and f'value="{event_id}"' in event_page
+    opened = _post(boss, csrf, "/incidents", event_ids=event_id)
+    assert opened.status_code == 303, opened.text
+    number = int(opened.headers["location"].rsplit("/", 1)[1])
+    assert f"/incidents/{number}" in boss.get(f"/events/{event_id}").text
+    page = boss.get(f"/incidents/{number}").text
+    _done(_post(boss, csrf, f"/incidents/{number}/level", level=level, version=_version(page)),
+          number)  # fmt: skip
+
+    # A stage change that skips a required stage is refused with the stage's name.
+    here = 0
+    skipped = next((s for s in stages[1:-1] if s.required), None)
+    if skipped is not None:
+        beyond = stages[stages.index(skipped) + 1]
+        refused = _post(boss, csrf, f"/incidents/{number}/stage", stage=beyond.id)
+        assert refused.status_code == 409 and "cannot skip the required stage" in refused.text
+        assert skipped.name in refused.text and 'role="alert"' in refused.text
+    _done(_post(boss, csrf, f"/incidents/{number}/stage", stage=stages[here + 1].id,
+                reason="核实中"), number)  # fmt: skip
+
+    # Hand over to the office, who accepts from "my work".
+    _done(_post(boss, csrf, f"/incidents/{number}/handover", to="duty_office"), number)
+    office, office_csrf = signed_in("duty_office")
+    assert f"/incidents/{number}" in office.get("/my-work").text
+    assert "Accept the hand-over" in office.get(f"/incidents/{number}").text
+    _done(_post(office, office_csrf, f"/incidents/{number}/handover/accept"), number)
+
+    # Double handling: one task on each line; ending with one open is refused.
+    _done(_post(office, office_csrf, f"/incidents/{number}/tasks", title="食堂整顿",
+                owner="duty_office", track="offline", due="2026-03-02T18:00"), number)  # fmt: skip
+    _done(_post(office, office_csrf, f"/incidents/{number}/tasks", title="网上回应",
+                owner="spokes", track="online"), number)  # fmt: skip
+    bad_due = _post(office, office_csrf, f"/incidents/{number}/tasks", title="x", owner="spokes",
+                    due="tomorrow")  # fmt: skip
+    assert bad_due.status_code == 422 and "due" in bad_due.text and "tomorrow" in bad_due.text
+    w.session.rollback()
+    tasks = w.session.scalars(select(Task).where(Task.incident_id == number)).all()
+    assert [(t.track, t.status) for t in tasks] == [("offline", "open"), ("online", "open")]
+    task_ids = [t.id for t in tasks]
+    w.session.rollback()
+    _done(_post(office, office_csrf, f"/incidents/{number}/tasks/{task_ids[0]}/done"), number)
+    still_open = _post(boss, csrf, f"/incidents/{number}/end", reason="平息")
+    assert still_open.status_code == 409 and "still open" in still_open.text
+
+    # The initial report: its draft prefilled from the event, edited, submitted.
+    w.session.rollback()
+    initial = w.session.scalar(
+        select(Report).where(Report.incident_id == number, Report.kind == "initial")
+    )
+    assert initial is not None
+    initial_id = initial.id
+    w.session.rollback()
+    report_page = office.get(f"/incidents/{number}/reports/{initial_id}").text
+    assert "某校食堂饭菜变质引发家长质疑" in report_page and 'name="cause"' in report_page
+    _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}", cause="进货把关不严",
+          version=_version(report_page), then="save")  # fmt: skip
+    submitted = _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}",
+                      cause="进货把关不严", then="submit")  # fmt: skip
+    assert submitted.status_code == 303, submitted.text
+    in_place = _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}", cause="改")
+    assert in_place.status_code == 409 and "never edited in place" in in_place.text
+    revised = _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}/revision")
+    assert revised.status_code == 303 and "/reports/" in revised.headers["location"]
+    progress = _post(office, office_csrf, f"/incidents/{number}/reports", kind="progress")
+    assert progress.status_code == 303 and "/reports/" in progress.headers["location"]
+
+    # Fact sheet, a statement, publishing refused until the whole chain has approved.
+    _done(_post(office, office_csrf, f"/incidents/{number}/fact-sheet", facts="3 名学生不适",
+                figures="不适学生: 3\n送医: 3", wording="已成立工作组"), number)  # fmt: skip
+    spokes, spokes_csrf = signed_in("spokes")
+    _done(_post(spokes, spokes_csrf, f"/incidents/{number}/statements", text="情况通报：已核查"),
+          number)  # fmt: skip
+    w.session.rollback()
+    statement_id = w.session.scalars(
+        select(Statement.id).where(Statement.incident_id == number)
+    ).one()
+    w.session.rollback()
+    publish = f"/incidents/{number}/statements/{statement_id}/publish"
+    early = _post(spokes, spokes_csrf, publish, channel="官方微博")
+    assert early.status_code == 409 and "cannot be published" in early.text
+    for name in approvers:
+        client, client_csrf = signed_in(name)
+        assert f"#statement-{statement_id}" in client.get("/my-work").text
+        _done(_post(client, client_csrf, f"/incidents/{number}/statements/{statement_id}/review",
+                    decision="approve", comment="同意"), number)  # fmt: skip
+    _done(_post(spokes, spokes_csrf, publish, channel="官方微博", link="https://w.example/s",
+                published_at="2026-03-02T09:40"), number)  # fmt: skip
+
+    # An action with its evidence; both tasks done; the response ends.
+    no_evidence = _post(spokes, spokes_csrf, f"/incidents/{number}/actions",
+                        kind="official_reply", description="回复", evidence="")  # fmt: skip
+    assert no_evidence.status_code == 422 and "evidence" in no_evidence.text
+    _done(_post(spokes, spokes_csrf, f"/incidents/{number}/actions", kind="official_reply",
+                description="官方账号回复家长", evidence="https://w.example/r"), number)  # fmt: skip
+    _done(_post(office, office_csrf, f"/incidents/{number}/tasks/{task_ids[1]}/done"), number)
+    _done(_post(boss, csrf, f"/incidents/{number}/end", reason="舆情平息"), number)
+
+    # Review, a corrective action to done, the closing report, then close.
+    refused_close = _post(boss, csrf, f"/incidents/{number}/close")
+    assert refused_close.status_code == 409 and "review" in refused_close.text
+    _done(_post(boss, csrf, f"/incidents/{number}/review", summary="处置及时", worked="快速核实",
+                failed="回应偏慢", evaluation="达标"), number)  # fmt: skip
+    _done(_post(boss, csrf, f"/incidents/{number}/corrective-actions", title="完善进货查验",
+                owner="duty_office", due="2026-03-09T17:00"), number)  # fmt: skip
+    w.session.rollback()
+    closing = w.session.scalars(
+        select(Report.id).where(Report.incident_id == number, Report.kind == "closing")
+    ).all()
+    corrective_id = w.session.scalars(
+        select(CorrectiveAction.id).where(CorrectiveAction.incident_id == number)
+    ).one()
+    w.session.rollback()
+    _done(_post(boss, csrf, f"/incidents/{number}/corrective-actions/{corrective_id}/done"),
+          number)  # fmt: skip
+    for report_id in closing:
+        answer = _post(boss, csrf, f"/incidents/{number}/reports/{report_id}", then="submit")
+        assert answer.status_code == 303, answer.text
+    w.clock.advance(timedelta(minutes=5))
+    _done(_post(boss, csrf, f"/incidents/{number}/close"), number)
+    final = boss.get(f"/incidents/{number}").text
+    assert "case library" in final and "End the response" not in final
+    w.session.rollback()
+    incident = w.session.get(Incident, number)
+    assert incident is not None and incident.status == "closed" and incident.owner == "duty_office"
+    assert w.session.get(Case, number) is not None
+
+
+def test_a_stale_form_is_refused_on_the_page_and_changes_nothing(
+    world: World, signed_in: SignedIn
+) -> None:
+    w = world
+    event_id, _approvers = _ready(w)
+    boss, csrf = signed_in("boss")
+    number = int(_post(boss, csrf, "/incidents", event_ids=event_id).headers["location"]
+                 .rsplit("/", 1)[1])  # fmt: skip
+    shown = _version(boss.get(f"/incidents/{number}").text)
+    # Someone else changes the case after the page was shown …
+    _done(_post(boss, csrf, f"/incidents/{number}/stage", stage=w.plan.stages[1].id), number)
+    # … so a form from the old page is refused, with the reason, and stores nothing.
+    stale = _post(boss, csrf, f"/incidents/{number}/tasks", title="旧页面的任务", owner="boss",
+                  version=shown)  # fmt: skip
+    assert stale.status_code == 409 and "changed meanwhile" in stale.text
+    assert 'role="alert"' in stale.text
+    w.session.rollback()
+    assert w.session.scalars(select(Task).where(Task.incident_id == number)).all() == []
+    w.session.rollback()
+    # A monitor may open from an alert but not add tasks; other refusals read the same.
+    monitor, monitor_csrf = signed_in("monitor1")
+    refused = _post(monitor, monitor_csrf, f"/incidents/{number}/tasks", title="t", owner="x")
+    assert refused.status_code == 403 and "needs one of the roles" in refused.text
+    missing = _post(boss, csrf, f"/incidents/{number}/tasks/999999/done")
+    assert missing.status_code == 404
+
+
+def test_a_tip_by_phone_opens_a_case_from_the_list_page(world: World, signed_in: SignedIn) -> None:
+    _ready(world)
+    monitor, csrf = signed_in("monitor1")
+    assert 'name="tip_channel"' in monitor.get("/incidents").text
+    opened = _post(monitor, csrf, "/incidents", tip_channel="phone", title="家长来电反映食堂问题",
+                   tip_text="孩子午饭后腹痛")  # fmt: skip
+    assert opened.status_code == 303, opened.text
+    page = monitor.get(opened.headers["location"]).text
+    assert "家长来电反映食堂问题" in page and "phone" in page
+    bad = _post(monitor, csrf, "/incidents", tip_channel="pigeon", title="t", tip_text="x")
+    assert bad.status_code == 422 and "pigeon" in bad.text
+    world.session.rollback()
+    titles = world.session.scalars(select(Incident.title)).all()
+    assert titles == ["家长来电反映食堂问题"]
+
+
+def test_a_published_link_that_is_not_http_is_shown_as_text(
+    world: World, signed_in: SignedIn
+) -> None:
+    """A statement's link comes from a person's form: only http(s) becomes a link."""
+    w = world
+    event_id, approvers = _ready(w)
+    boss, csrf = signed_in("boss")
+    number = int(_post(boss, csrf, "/incidents", event_ids=event_id).headers["location"]
+                 .rsplit("/", 1)[1])  # fmt: skip
+    _done(_post(boss, csrf, f"/incidents/{number}/level", level=w.most_severe), number)
+    spokes, spokes_csrf = signed_in("spokes")
+    _done(_post(spokes, spokes_csrf, f"/incidents/{number}/statements", text="通报"), number)
+    w.session.rollback()
+    statement_id = w.session.scalars(
+        select(Statement.id).where(Statement.incident_id == number)
+    ).one()
+    w.session.rollback()
+    for name in approvers:
+        client, client_csrf = signed_in(name)
+        _done(_post(client, client_csrf, f"/incidents/{number}/statements/{statement_id}/review",
+                    decision="approve"), number)  # fmt: skip
+    _done(_post(spokes, spokes_csrf, f"/incidents/{number}/statements/{statement_id}/publish",
+                channel="微博", link="javascript:alert(1)"), number)  # fmt: skip
+    page = spokes.get(f"/incidents/{number}").text
+    assert "javascript:alert(1)" in page and 'href="javascript:' not in page
