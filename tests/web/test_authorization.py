@@ -136,6 +136,15 @@ ROUTES: list[Route] = [
               ALL, template=path, in_service=True, json={}, form={})
         for method, path in (
             ("GET", "/incidents"), ("GET", "/incidents/{incident_id}"), ("GET", "/my-work"),
+            ("POST", "/incidents"), ("POST", "/incidents/events"),
+            ("GET", "/incidents/{incident_id}/reports/{report_id}"),
+            ("POST", "/incidents/{incident_id}/reports/{report_id}"),
+            *(("POST", f"/incidents/{{incident_id}}/{tail}") for tail in (
+                "actions", "close", "corrective-actions", "corrective-actions/{action_id}/done",
+                "end", "fact-sheet", "handover", "handover/accept", "reports",
+                "reports/{report_id}/revision", "review", "stage", "statements", "tasks",
+                "tasks/{task_id}/done",
+            )),
             ("POST", "/incidents/{incident_id}/level"),
             ("POST", "/incidents/{incident_id}/statements/{statement_id}/publish"),
             ("POST", "/incidents/{incident_id}/statements/{statement_id}/review"),
