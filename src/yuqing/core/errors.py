@@ -120,6 +120,12 @@ class SourceParseError(SourceError):
     http_status = 422
 
 
+class UpstreamError(YuQingError):
+    """A service the organization runs for us (its own model server) gave no usable answer."""
+
+    http_status = 502
+
+
 class ChannelError(YuQingError):
     """A notification channel failed; the outbox retries it when `retryable`."""
 

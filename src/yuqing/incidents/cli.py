@@ -710,7 +710,7 @@ def statement_propose(incident_id: int, user: str | None = AS) -> None:
     against the fact sheet and the posts; a person edits it, then `statement draft`."""
     from yuqing.analysis.llm.client import EndpointError
     from yuqing.cli.context import app_context
-    from yuqing.core.errors import InvalidInput, YuQingError
+    from yuqing.core.errors import InvalidInput, UpstreamError
     from yuqing.core.i18n import _
     from yuqing.incidents.service.proposals import propose_statement
 
@@ -724,7 +724,7 @@ def statement_propose(incident_id: int, user: str | None = AS) -> None:
                 session=session, clock=clock, actor=actor, incident_id=incident_id, llm=llm
             )
         except EndpointError as exc:
-            raise YuQingError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
+            raise UpstreamError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
         return proposal.as_json()
 
     _run(user, work)

@@ -96,7 +96,7 @@ def draft(
 
     from yuqing.analysis.llm.client import EndpointError
     from yuqing.cli.context import app_context
-    from yuqing.core.errors import InvalidInput, YuQingError
+    from yuqing.core.errors import InvalidInput, UpstreamError
     from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor.timeparse import parse_time
@@ -120,7 +120,7 @@ def draft(
         try:
             proposal = draft_summary(session, figures, ctx.settings.llm)
         except EndpointError as exc:
-            raise YuQingError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
+            raise UpstreamError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
     typer.echo(json.dumps(proposal.as_json(), ensure_ascii=False, indent=1))
 
 

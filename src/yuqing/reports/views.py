@@ -8,21 +8,24 @@ data: charts only).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yuqing.analysis.llm.client import EndpointError
+from yuqing.analysis.llm.drafting import Draft
 from yuqing.auth.schemas import Actor
-from yuqing.core.errors import InvalidInput
+from yuqing.core.errors import Conflict, InvalidInput, UpstreamError
 from yuqing.core.i18n import N_, _
 from yuqing.monitor.timeparse import parse_time
 from yuqing.reports import api, store
+from yuqing.reports.draft import draft_summary
 from yuqing.reports.incident_render import field_label
 from yuqing.reports.incident_render import kind_title as incident_title
 from yuqing.reports.labels import kind_title as period_title
-from yuqing.reports.periods import INCIDENT_KINDS, KINDS
+from yuqing.reports.periods import INCIDENT_KINDS, KINDS, PERIOD_KINDS
 from yuqing.web.deps import ClockDep, SessionDep, require_role
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -127,19 +130,51 @@ def read_report_page(
 ) -> HTMLResponse:
     """One version: its sections (a form while it is a draft), sign, correct, download."""
     version = store.get_or_raise(session=session, actor=user, report_id=report_id)
+    return _version_page(request, user, version)
+
+
+def _version_page(
+    request: Request, user: Actor, version: Any, proposal: Draft | None = None
+) -> HTMLResponse:
     names = store.section_names(version.kind)
+    texts = dict(version.sections)
+    if proposal is not None and proposal.text:
+        texts["summary"] = proposal.text  # shown in the form; saved only by the person
     return render(
         request,
         "reports/version_page.html",
         {
             "v": version,
-            "sections": [(n, _section_label(n), version.sections.get(n, "")) for n in names],
+            "sections": [(n, _section_label(n), texts.get(n, "")) for n in names],
             "may_write": user.role in store.WRITERS,
             "may_sign": user.role in store.SIGNERS,
+            "may_propose": request.app.state.settings.llm is not None
+            and version.kind in PERIOD_KINDS,
+            "proposal": proposal,
             "formats": ("pdf", "docx", "html", "json"),
             **_common(request),
         },
     )
+
+
+@router.post("/reports/{report_id}/propose-summary", response_class=HTMLResponse, tags=["pages"])
+def propose_summary_form(
+    report_id: int, request: Request, session: SessionDep, user: Writer
+) -> HTMLResponse:
+    """The organization's own model proposes the summary (docs/llm.md): the page comes
+    back with it in the form, the refused sentences beside it; nothing is saved."""
+    llm = request.app.state.settings.llm
+    if llm is None:
+        raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
+    version = store.get_or_raise(session=session, actor=user, report_id=report_id)
+    if version.kind not in PERIOD_KINDS or version.status != "draft":
+        raise Conflict(_("only a draft period report gets a proposed summary"))
+    figures = store.period_figures_from_json(version.figures)
+    try:
+        proposal = draft_summary(session, figures, llm)
+    except EndpointError as exc:
+        raise UpstreamError(_("the drafting endpoint failed: {why}").format(why=exc)) from None
+    return _version_page(request, user, version, proposal)
 
 
 @router.get("/reports/{report_id}/preview", response_class=HTMLResponse, tags=["pages"])

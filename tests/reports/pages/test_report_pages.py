@@ -216,6 +216,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...], dict[str, Any]]] = [
     ("POST", "/reports/{id}/edit", WRITE, {"data": {"remarks": "x"}}),
     ("POST", "/reports/{id}/sign", SIGN, {}),
     ("POST", "/reports/{id}/correct", WRITE, {}),
+    ("POST", "/reports/{id}/propose-summary", WRITE, {}),
     ("GET", "/reports/{id}/download/json", READ, {}),
 ]
 
