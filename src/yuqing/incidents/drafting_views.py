@@ -77,7 +77,7 @@ def report_page(
 
 
 @router.get("/{incident_id}/reports/{report_id}", response_class=HTMLResponse)
-def read_report_page(
+def read_incident_report_page(
     incident_id: int, report_id: int, request: Request, user: CurrentUser, session: SessionDep
 ) -> HTMLResponse:
     """One report: a draft's fields to edit (prefilled), a submitted one to read."""
@@ -87,7 +87,7 @@ def read_report_page(
 
 
 @router.post("/{incident_id}/reports")
-def create_report_form(
+def create_incident_report_form(
     incident_id: int,
     request: Request,
     user: CurrentUser,
@@ -113,7 +113,7 @@ def create_report_form(
 
 
 @router.post("/{incident_id}/reports/{report_id}")
-async def update_report_form(
+async def update_incident_report_form(
     incident_id: int,
     report_id: int,
     request: Request,
