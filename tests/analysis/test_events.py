@@ -151,6 +151,31 @@ def test_idle_events_retire_and_live_events_stay_bounded() -> None:
     assert len(clusterer.drain_retired()) >= 350
 
 
+def test_live_pipeline_keeps_no_retired_summaries_and_assigns_the_same() -> None:
+    # The pipeline stores facts batch by batch: summaries of retired events would only
+    # cost time and memory. Which event each post joins does not change.
+    config = ClusterConfig(retire_after_hours=24.0, max_live=20)
+    keeping = OnlineClusterer(config)
+    step = ClusterStep()
+    step.clusterer = OnlineClusterer(config)
+    step.clusterer.keep_no_retired()
+    posts = [make_post(f"n{i}", f"unique{i % 30}word story{i % 45}x", T0) for i in range(200)]
+    posts += stream(BOSTON + FLOOD_ZH, "late", T0 + timedelta(days=3))
+    step.begin()
+    step(posts[:120], now=RECEIVED)
+    step.commit()
+    step(posts[120:], now=RECEIVED)
+    assert [p.annotations["event_id"] for p in posts] == [keeping.assign(p).event_id for p in posts]
+    assert len(keeping.drain_retired()) > 100
+    assert step.clusterer.drain_retired() == []
+    # A checkpoint written while summaries were kept restores without them.
+    restored = ClusterStep()
+    restored.restore(keeping.snapshot())
+    assert restored.clusterer.config.retired_kept == 0
+    restored.clusterer.assign(make_post("z", "another unique story", T0 + timedelta(days=9)))
+    assert restored.clusterer.drain_retired() == []
+
+
 def test_snapshot_restore_gives_identical_later_assignments() -> None:
     posts = interleave(stream(BOSTON, "b"), stream(FLOOD_ZH, "f"), stream(SCHOOL_ZH, "s"))
     head, tail = posts[:5], posts[5:]

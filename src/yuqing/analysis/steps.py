@@ -85,6 +85,9 @@ class ClusterStep:
 
     def __init__(self, organizations: Callable[[], Mapping[str, str]] | None = None) -> None:
         self.clusterer = OnlineClusterer()
+        # Event facts are stored batch by batch (`facts.update_facts`): nothing drains
+        # summaries of retired events here.
+        self.clusterer.keep_no_retired()
         # Watch name → organization, read at each batch: watches change while running.
         self.organizations: Callable[[], Mapping[str, str]] = organizations or dict
         # The last stored split (its row id) this clusterer has followed; reload reads on.
@@ -143,5 +146,6 @@ class ClusterStep:
     def restore(self, data: bytes) -> None:
         # Checkpoints written before they were compressed are the JSON itself.
         self.clusterer.restore(data if data[:1] == b"{" else zlib.decompress(data))
+        self.clusterer.keep_no_retired()  # a checkpoint from before kept them
         # The snapshot may predate stored splits: read them all again (each applies once).
         self.splits_seen = 0

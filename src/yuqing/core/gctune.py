@@ -10,7 +10,10 @@ Nothing else changes: the same objects are freed, only in fewer, larger collecti
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
+from collections.abc import Callable
 
 YOUNG_THRESHOLD = 20_000  # allocations between collections of the youngest generation
 
@@ -21,3 +24,29 @@ def tune_for_streaming() -> None:
     gc.freeze()
     young, older, oldest = gc.get_threshold()
     gc.set_threshold(max(young, YOUNG_THRESHOLD), older, oldest)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, where the C library has it (Linux with glibc)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None  # another C library (musl, macOS, Windows): nothing to give back
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def give_back_free_memory() -> None:
+    """Return the C heap's free pages to the system.
+
+    glibc keeps memory freed by Python in its heap for reuse: after each batch of a long
+    stream (posts, their vectors and rows come and go) and each checkpoint (a copy of the
+    clusterer's state, tens of MB, passed to the store), that held memory was 130 MB of a
+    pipeline's 480 MB RSS, and the next checkpoint came on top. A few milliseconds a
+    batch; elsewhere a no-op.
+    """
+    if _TRIM is not None:
+        _TRIM(0)

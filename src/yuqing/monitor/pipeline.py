@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from yuqing.core.clock import Clock
+from yuqing.core.gctune import give_back_free_memory
 from yuqing.core.settings import Settings
 from yuqing.core.undo import UndoLog
 from yuqing.db import checkpoints
@@ -50,6 +51,7 @@ __all__ = ["AfterStore", "Checkpointed", "Pipeline", "SourceDefaults", "Step", "
 FRONT_CHUNK = 500  # records prepared together (enrichers see the kept ones at once)
 BATCH = 4000  # records a transaction: fewer commits, still a fraction of a second each
 NO_DEFAULTS = SourceDefaults()
+TRIM_AFTER = 1000  # records in a batch after which freed memory goes back to the system
 WARM_ORIGINALS = 50_000  # recent originals whose signatures a new pipeline remembers
 
 
@@ -180,6 +182,7 @@ class Pipeline:
                     session=session, step_id=step.step_id, data=step.snapshot(), at=self.clock.now()
                 )
         self._saved_at = now
+        give_back_free_memory()  # the copies of the state made for the store (tens of MB)
 
     def reload(self) -> None:
         """Read watches, sources (and what the steps' hooks read) from the store again."""
@@ -324,6 +327,10 @@ class Pipeline:
             hook()
         summary.copies += copies
         summary.stored += stored
+        if len(batch) >= TRIM_AFTER:
+            # What the batch allocated is free again: give it back to the system, or the C
+            # heap keeps it and a long stream's RSS grows by a third (`give_back_free_memory`).
+            give_back_free_memory()
 
     def _begin(self) -> None:
         self._undo = UndoLog()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
+from itertools import compress
 from operator import itemgetter, mul
 from typing import Any
 
@@ -129,6 +130,14 @@ def top_terms(vec: Vector, k: int) -> list[str]:
     # Two C-level sorts and no Python loop: by word, then stably by weight (a reverse
     # sort keeps equal keys in their order). Ties are common: words seen equally often
     # get equal weights.
-    words = sorted(vec)
+    if 0 < k * 2 <= len(vec):
+        # Only the words as heavy as the k-th heaviest weight can be among the first k:
+        # sorting those alone (after one sort of the floats, cheaper than one of the
+        # words) gives the same list, about a third faster for a centroid's few keywords.
+        kth = sorted(vec.values(), reverse=True)[k - 1]
+        words = list(compress(vec, map(kth.__le__, vec.values())))
+        words.sort()
+    else:
+        words = sorted(vec)
     words.sort(key=vec.__getitem__, reverse=True)
     return words[:k]
