@@ -149,9 +149,16 @@ def test_the_acknowledgement_page_in_both_languages() -> None:
 
     # The layout needs the form's CSRF token: give it one.
     page = TEMPLATES.env.from_string('{% set csrf_token = "t" %}{% include "ack.html" %}')
-    open_alert = SimpleNamespace(title="<b>食堂</b>", level="II", text="正文", acknowledged_at=None)
+    open_alert = SimpleNamespace(
+        title="<b>食堂</b>", level="II", text="正文", texts=None, acknowledged_at=None
+    )
     done = SimpleNamespace(
-        title="标题", level="II", text="正文", acknowledged_at=1, acknowledged_by="<i>李</i>"
+        title="标题",
+        level="II",
+        text="正文",
+        texts=None,
+        acknowledged_at=1,
+        acknowledged_by="<i>李</i>",
     )
     with use_locale("zh_CN"):
         html = page.render(alert=open_alert, acknowledged_local="")

@@ -34,7 +34,8 @@ def test_many_listeners_share_one_poller_and_all_see_the_change() -> None:
     assert asyncio.run(main()) == ["new"] * 50
     # One read to start, then one per look until the change: not one per listener.
     assert 4 <= store.reads < 25
-    assert poll.reads == store.reads
+    # A look the poller began as the last listener left may not have reached the store.
+    assert store.reads <= poll.reads <= store.reads + 1
 
 
 def test_a_wait_without_change_returns_the_same_version_after_its_timeout() -> None:
