@@ -346,3 +346,24 @@ def test_a_closing_report_holds_the_whole_course_the_review_and_corrective_actio
     for heading in ("结案报告", "处置过程", "时限", "通稿", "复盘总结", "有效做法", "存在不足"):
         assert heading in layer, heading
     assert "整改措施" in layer and "食堂检查制度" in layer and "舆情平息" in layer
+
+
+def test_a_version_stored_before_the_kinds_differed_renders_as_it_did(
+    incident_case: IncidentCase, clock: FrozenClock
+) -> None:
+    with Session(incident_case.store.engine) as session:
+        figures = incident_kinds.compute(
+            session=session,
+            actor=incident_case.office,
+            kind="initial",
+            incident_id=incident_case.incident,
+            now=clock.now(),
+        )
+    new_keys = ("parts", "changes", "statements", "corrections", "course", "review")
+    stored = {k: v for k, v in figures.to_json().items() if k not in new_keys}
+    stored["kind"] = "flash"  # an old flash report held every part and every field
+    old = incident_kinds.IncidentFigures.from_json(stored)
+    assert old.parts == list(incident_kinds.FULL)
+    shown = incident_render.rows(old, old.fields)
+    assert len(shown.sections) == len(incident_kinds.TEXT_FIELDS)
+    assert {"events", "deadlines", "actions"} <= set(shown.tables)

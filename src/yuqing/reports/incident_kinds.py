@@ -122,6 +122,8 @@ class IncidentFigures:
     def from_json(cls, data: dict[str, Any]) -> IncidentFigures:
         values = dict(data)
         values["events"] = [IncidentEventFigures(**e) for e in data.get("events", [])]
+        # A version stored before the kinds differed showed the full set of parts.
+        values.setdefault("parts", list(FULL))
         return cls(**values)
 
     def charted(self) -> Figures:
@@ -326,6 +328,7 @@ def _deadlines(session: Session, incident_id: int, zone: ZoneInfo) -> list[dict[
             "number": c.number,
             "due_at": c.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             "state": c.state,
+            "done_at": c.done_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.done_at else "",
             "late_minutes": c.late_minutes,
         }
         for c in clocks

@@ -17,7 +17,7 @@ from yuqing.core.i18n import N_, _
 from yuqing.incidents.wording import label
 from yuqing.reports import charts as charts_mod
 from yuqing.reports.document import DocumentInfo
-from yuqing.reports.incident_kinds import HEADER_FIELDS, IncidentFigures, text_fields
+from yuqing.reports.incident_kinds import HEADER_FIELDS, TEXT_FIELDS, IncidentFigures
 from yuqing.reports.labels import tier_name
 
 TITLES = {
@@ -238,9 +238,14 @@ def _tables(figures: IncidentFigures) -> dict[str, Table]:
     if "deadlines" in parts:
         out["deadlines"] = Table(
             _("Deadlines"),
-            [_("Deadline"), _("Due"), _("State")],
+            [_("Deadline"), _("Due"), _("Done"), _("State")],
             [
-                [f"{d['name']} #{d['number']}", d["due_at"], _late(d["state"], d["late_minutes"])]
+                [
+                    f"{d['name']} #{d['number']}",
+                    d["due_at"],
+                    d.get("done_at") or "—",  # absent in versions stored before it was kept
+                    _late(d["state"], d["late_minutes"]),
+                ]
                 for d in figures.deadlines
             ],
         )
@@ -292,7 +297,9 @@ def rows(figures: IncidentFigures, sections: Mapping[str, str]) -> Rows:
         header=[(field_label(name), figures.fields.get(name, "")) for name in HEADER_FIELDS],
         sections=[
             (field_label(name), sections.get(name, figures.fields.get(name, "")))
-            for name in text_fields(figures.kind)
+            # the kind's fields; a version stored before kinds differed holds them all
+            for name in TEXT_FIELDS
+            if name in figures.fields
         ],
         figures=_spread(figures),
         tables=_tables(figures),
