@@ -74,6 +74,7 @@ class Table:
     columns: list[str]
     rows: list[list[str]]
     numeric: tuple[int, ...] = ()
+    note: str = ""  # a line under the heading
 
 
 @dataclass(frozen=True)
@@ -125,17 +126,18 @@ def _spread(figures: IncidentFigures) -> list[tuple[str, str]]:
 
 def _changes(figures: IncidentFigures) -> Table:
     c = figures.changes or {}
-    since = _report_name(c.get("previous"))
     if c.get("previous"):
-        since += " · " + _("submitted {at}").format(at=c["previous"]["submitted_at"])
+        note = _("Previous report: {report}, submitted {at}").format(
+            report=_report_name(c["previous"]), at=c["previous"]["submitted_at"]
+        )
     else:
-        since = _("no report submitted before")
-
+        note = _("no report submitted before")
     posts = (c.get("posts_then", 0), c.get("posts_now", 0))
     sites = (c.get("sites_then", 0), c.get("sites_now", 0))
     share = (c.get("negative_share_then", 0.0), c.get("negative_share_now", 0.0))
     return Table(
-        heading=_("Changes since the previous report") + f" ({since})",
+        heading=_("Changes since the previous report"),
+        note=note,
         columns=[_("Figure"), _("Then"), _("Now"), _("Change")],
         rows=[
             [_("Posts"), str(posts[0]), str(posts[1]), f"{posts[1] - posts[0]:+d}"],
@@ -401,6 +403,8 @@ def render_docx(figures: IncidentFigures, sections: Mapping[str, str], doc: Docu
         elif part in shown.tables:
             table = shown.tables[part]
             out.add_heading(table.heading, level=1)
+            if table.note:
+                out.add_paragraph(table.note)
             if table.rows:
                 _table(out, table.columns, table.rows)
             else:
