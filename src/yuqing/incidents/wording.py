@@ -24,6 +24,13 @@ LABELS: dict[str, str] = {
     "met": N_("met"),
     "missed": N_("missed"),
     "cancelled": N_("cancelled"),
+    "overdue": N_("overdue"),
+    # the event after a statement (service/measures.py)
+    "calmed": N_("calmed"),
+    "re-ignited": N_("re-ignited"),
+    "mixed": N_("mixed"),
+    "quiet": N_("quiet"),
+    "too early": N_("too early"),
     # report kinds
     "initial": N_("initial report"),
     "flash": N_("flash report"),

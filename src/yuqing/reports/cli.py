@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +69,9 @@ def generate(
         if start or end or watch:
             raise InvalidInput(_("--from, --to and --watch are for period reports"))
         with session_scope(ctx.sessions) as session:
-            data = _incident_report(session, kind, incident, user, chosen, organization, header)
+            data = _incident_report(
+                session, ctx.clock.now(), kind, incident, user, chosen, organization, header
+            )
         service.write_atomically(output, data)
         typer.echo(str(output))
         return
@@ -126,6 +128,7 @@ def draft(
 
 def _incident_report(
     session: Session,
+    now: datetime,
     kind: str,
     incident: int,
     user: str | None,
@@ -146,7 +149,9 @@ def _incident_report(
         if user
         else Actor(name="cli", display_name="cli", role="admin")
     )
-    figures = incident_kinds.compute(session=session, actor=actor, kind=kind, incident_id=incident)
+    figures = incident_kinds.compute(
+        session=session, actor=actor, kind=kind, incident_id=incident, now=now
+    )
     row = session.get(Incident, incident)
     assert row is not None  # compute found it
     doc = DocumentInfo(organization=organization or plan_of(session, row).organization.name)

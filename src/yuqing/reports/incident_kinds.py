@@ -1,6 +1,14 @@
 """The incident reports (《舆情专报》, 快报, 初次报告, 进程报告, 结案报告): one incident's
 report fields and figures, every number queried from the store.
 
+Each kind carries the parts its plan asks for (`PARTS`): the flash report only what
+happened, when and where it was found, the level and the first measures; the initial
+and special reports the full fields with the spread and charts; a progress report what
+changed since the previous submitted report, the statements since and the corrections;
+the closing report the whole course, statements and approvals, actions, the review and
+the corrective actions (incident_course.py). Only the figures a kind shows are filled,
+so its JSON holds what its document shows.
+
 The fields (PRODUCT §6, P4: event name, category, level … next steps) come from the
 incident's latest report of the kind in src/yuqing/incidents/, where people edit them;
 without one they are prefilled from the incident and its largest event, as a new draft
@@ -27,7 +35,9 @@ from yuqing.incidents.models import Action, DeadlineClock, IncidentEvent, Report
 from yuqing.incidents.service.access import get_visible
 from yuqing.incidents.service.reports import REPORT_FIELDS, prefill
 from yuqing.monitor.models import StoredPost
+from yuqing.reports import incident_course as course_mod
 from yuqing.reports.figures import NEGATIVE, SENTIMENTS, Figures
+from yuqing.reports.incident_course import post_scope as _post_scope
 from yuqing.reports.periods import INCIDENT_KINDS
 
 # The fields shown as a table at the top; the others are the report's text sections.
@@ -41,6 +51,25 @@ HEADER_FIELDS = (
     "discovered_where",
 )
 TEXT_FIELDS = tuple(f for f in REPORT_FIELDS if f not in HEADER_FIELDS)
+# 快报事实: the flash report says what happened and what was done first, nothing more.
+FLASH_TEXT_FIELDS = ("content", "measures")
+
+FULL = ("spread", "events", "charts", "deadlines", "actions")
+PARTS: dict[str, tuple[str, ...]] = {
+    "flash": ("spread",),
+    "initial": FULL,
+    "special": FULL,
+    "progress": ("spread", "changes", "statements", "corrections", "deadlines"),
+    "closing": (
+        *("spread", "events", "charts", "course", "deadlines"),
+        *("statements", "actions", "review", "corrective_actions"),
+    ),
+}
+
+
+def text_fields(kind: str) -> tuple[str, ...]:
+    """The text sections a kind shows (and a person edits)."""
+    return FLASH_TEXT_FIELDS if kind == "flash" else TEXT_FIELDS
 
 
 @dataclass
@@ -78,6 +107,13 @@ class IncidentFigures:
     deadlines_met: int = 0
     deadlines_missed: int = 0
     actions: list[dict[str, Any]] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # what the document shows, in order
+    changes: dict[str, Any] | None = None  # progress: then (previous report) and now
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    course: list[dict[str, Any]] = field(default_factory=list)
+    review: dict[str, Any] | None = None
+    corrective_actions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +122,8 @@ class IncidentFigures:
     def from_json(cls, data: dict[str, Any]) -> IncidentFigures:
         values = dict(data)
         values["events"] = [IncidentEventFigures(**e) for e in data.get("events", [])]
+        # A version stored before the kinds differed showed the full set of parts.
+        values.setdefault("parts", list(FULL))
         return cls(**values)
 
     def charted(self) -> Figures:
@@ -113,18 +151,27 @@ def check_incident_kind(kind: str, incident: int | None) -> None:
         raise InvalidInput(_("--incident is not available for period reports"))
 
 
-def compute(*, session: Session, actor: Actor, kind: str, incident_id: int) -> IncidentFigures:
-    """The report of `kind` on one incident the actor may see (others read as missing)."""
+def compute(
+    *,
+    session: Session,
+    actor: Actor,
+    kind: str,
+    incident_id: int,
+    now: datetime,
+) -> IncidentFigures:
+    """The report of `kind` on one incident the actor may see (others read as missing);
+    `now` (the clock's) ends the after-windows of statements and dates 整改 overdue."""
     incident, plan = get_visible(session, actor, incident_id)
     zone = ZoneInfo(plan.organization.timezone)
     source = _latest_report(session, incident.id, kind)
     fields = dict(source.fields) if source else prefill(session, incident, plan)
-    fields = {name: str(fields.get(name) or "") for name in REPORT_FIELDS}
+    shown = (*HEADER_FIELDS, *text_fields(kind))
+    fields = {name: str(fields.get(name) or "") for name in shown}
     for name in ("received_at", "discovered_at"):
         fields[name] = _local_time(fields[name], zone)
-    posts, negative, sites = _totals(session, incident.id)
-    clocks = _deadlines(session, incident.id, zone)
-    return IncidentFigures(
+    posts, negative, sites = course_mod.totals(session, incident.id)
+    parts = PARTS[kind]
+    figures = IncidentFigures(
         kind=kind,
         incident=incident.id,
         title=incident.title,
@@ -148,14 +195,35 @@ def compute(*, session: Session, actor: Actor, kind: str, incident_id: int) -> I
         posts=posts,
         negative_share=round(negative / posts, 4) if posts else 0.0,
         sites=sites,
-        events=_events(session, incident.id, zone),
-        posts_by_day=_by_day(session, incident.id, zone),
-        posts_by_tier=_by_tier(session, incident.id),
-        deadlines=clocks,
-        deadlines_met=sum(c["state"] == "met" for c in clocks),
-        deadlines_missed=sum(c["state"] == "missed" for c in clocks),
-        actions=_actions(session, incident.id, zone),
+        parts=list(parts),
     )
+    if "events" in parts:
+        figures.events = _events(session, incident.id, zone)
+    if "charts" in parts:
+        figures.posts_by_day = _by_day(session, incident.id, zone)
+        figures.posts_by_tier = _by_tier(session, incident.id)
+    if "deadlines" in parts:
+        figures.deadlines = _deadlines(session, incident.id, zone)
+        figures.deadlines_met = sum(c["state"] == "met" for c in figures.deadlines)
+        figures.deadlines_missed = sum(c["state"] == "missed" for c in figures.deadlines)
+    if "actions" in parts:
+        figures.actions = _actions(session, incident.id, zone)
+    since = None
+    if "changes" in parts:
+        previous = course_mod.previous_submitted(session, incident.id, source)
+        figures.changes = course_mod.changes(session, incident.id, previous, zone)
+        since = previous.submitted_at if previous else None
+    if "statements" in parts:
+        figures.statements = course_mod.statements(session, incident.id, zone, now, since)
+    if "corrections" in parts:
+        figures.corrections = course_mod.corrections(session, incident.id, zone)
+    if "course" in parts:
+        figures.course = course_mod.course(session, incident, plan, zone)
+    if "review" in parts:
+        figures.review = course_mod.review(session, incident.id, zone)
+    if "corrective_actions" in parts:
+        figures.corrective_actions = course_mod.corrective_actions(session, incident.id, zone, now)
+    return figures
 
 
 def _latest_report(session: Session, incident_id: int, kind: str) -> Report | None:
@@ -177,26 +245,6 @@ def _local_time(value: str, zone: ZoneInfo) -> str:
     if parsed.tzinfo is None:
         return value
     return parsed.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-def _post_scope(incident_id: int) -> Any:
-    """The stored posts of the incident's events (a post in two events counts once)."""
-    return StoredPost.pk.in_(
-        select(EventPost.post_pk)
-        .join(IncidentEvent, IncidentEvent.event_id == EventPost.event_id)
-        .where(IncidentEvent.incident_id == incident_id)
-    )
-
-
-def _totals(session: Session, incident_id: int) -> tuple[int, int, int]:
-    posts, negative, sites = session.execute(
-        select(
-            func.count(),
-            func.count().filter(StoredPost.sentiment_label == NEGATIVE),
-            func.count(func.distinct(StoredPost.source)),
-        ).where(_post_scope(incident_id))
-    ).one()
-    return int(posts), int(negative), int(sites)
 
 
 def _events(session: Session, incident_id: int, zone: ZoneInfo) -> list[IncidentEventFigures]:
@@ -280,6 +328,7 @@ def _deadlines(session: Session, incident_id: int, zone: ZoneInfo) -> list[dict[
             "number": c.number,
             "due_at": c.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             "state": c.state,
+            "done_at": c.done_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.done_at else "",
             "late_minutes": c.late_minutes,
         }
         for c in clocks

@@ -1,6 +1,8 @@
 """An incident report as HTML, PDF or DOCX: the header fields as a table, the text
-sections people edit, then the figures from the store (spread, events, deadlines,
-actions). HTML and DOCX show the same rows, built once here."""
+sections people edit, then the parts of its kind (incident_kinds.PARTS) from the store:
+spread, events, charts, changes since the previous report, statements, corrections,
+course, deadlines, actions, review, corrective actions. HTML and DOCX show the same
+rows, built once here."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from yuqing.core.i18n import N_, _
+from yuqing.incidents.wording import label
 from yuqing.reports import charts as charts_mod
 from yuqing.reports.document import DocumentInfo
 from yuqing.reports.incident_kinds import HEADER_FIELDS, TEXT_FIELDS, IncidentFigures
@@ -40,6 +44,18 @@ FIELD_LABELS = {
     "next_steps": N_("Next steps"),
 }
 CLOCK_STATES = {"running": N_("running"), "met": N_("met"), "missed": N_("missed")}
+COURSE_STEPS = {
+    "opened": N_("incident opened"),
+    "stage": N_("stage entered"),
+    "ended": N_("response ended"),
+    "closed": N_("incident closed"),
+}
+REVIEW_PARTS = {
+    "summary": N_("Summary"),
+    "worked": N_("What worked"),
+    "failed": N_("What failed"),
+    "evaluation": N_("Evaluation"),
+}
 
 
 def kind_title(kind: str) -> str:
@@ -51,16 +67,222 @@ def field_label(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Table:
+    """One titled table of a report part; `numeric` are the right-aligned columns."""
+
+    heading: str
+    columns: list[str]
+    rows: list[list[str]]
+    numeric: tuple[int, ...] = ()
+    note: str = ""  # a line under the heading
+
+
+@dataclass(frozen=True)
 class Rows:
     """What the documents show, as text: the same in HTML and DOCX."""
 
     title: str
     subtitle: str
+    parts: list[str]
     header: list[tuple[str, str]]
     sections: list[tuple[str, str]]
     figures: list[tuple[str, str]]
-    events: list[list[str]]
-    deadlines: list[list[str]]
+    tables: dict[str, Table]  # by part name; charts and the review are not tables
+    review: list[tuple[str, str]]
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _report_name(ref: dict[str, Any] | None) -> str:
+    if not ref:
+        return "—"
+    return _("{kind} No. {number} (revision {revision})").format(
+        kind=kind_title(ref["kind"]), number=ref["number"], revision=ref["revision"]
+    )
+
+
+def _late(state: str, minutes: int | None) -> str:
+    text = _(CLOCK_STATES.get(state, state))
+    if minutes:
+        text += _(" ({minutes} min late)").format(minutes=minutes)
+    return text
+
+
+def _spread(figures: IncidentFigures) -> list[tuple[str, str]]:
+    out = [
+        (_("Posts"), str(figures.posts)),
+        (_("Negative share"), _pct(figures.negative_share)),
+        (_("Sites"), str(figures.sites)),
+    ]
+    if "events" in figures.parts:
+        out.append((_("Events"), str(len(figures.events))))
+    if "deadlines" in figures.parts:
+        out.append((_("Deadlines met"), str(figures.deadlines_met)))
+        out.append((_("Deadlines missed"), str(figures.deadlines_missed)))
+    return out
+
+
+def _changes(figures: IncidentFigures) -> Table:
+    c = figures.changes or {}
+    if c.get("previous"):
+        note = _("Previous report: {report}, submitted {at}").format(
+            report=_report_name(c["previous"]), at=c["previous"]["submitted_at"]
+        )
+    else:
+        note = _("no report submitted before")
+    posts = (c.get("posts_then", 0), c.get("posts_now", 0))
+    sites = (c.get("sites_then", 0), c.get("sites_now", 0))
+    share = (c.get("negative_share_then", 0.0), c.get("negative_share_now", 0.0))
+    return Table(
+        heading=_("Changes since the previous report"),
+        note=note,
+        columns=[_("Figure"), _("Then"), _("Now"), _("Change")],
+        rows=[
+            [_("Posts"), str(posts[0]), str(posts[1]), f"{posts[1] - posts[0]:+d}"],
+            [_("Sites"), str(sites[0]), str(sites[1]), f"{sites[1] - sites[0]:+d}"],
+            [
+                _("Negative share"),
+                _pct(share[0]),
+                _pct(share[1]),
+                _("{value} points").format(value=f"{(share[1] - share[0]) * 100:+.1f}"),
+            ],
+        ],
+        numeric=(1, 2, 3),
+    )
+
+
+def _labelled(name: str, value: str) -> str:
+    return _("{label}: {value}").format(label=name, value=value)
+
+
+def _window_text(w: dict[str, Any]) -> str:
+    return _("{posts} posts, {share} negative, {sites} sites ({new} new)").format(
+        posts=w["posts"], share=_pct(w["negative_share"]), sites=w["sites"], new=w["new_sites"]
+    )
+
+
+def _statements(figures: IncidentFigures) -> Table:
+    rows = []
+    for s in figures.statements:
+        approvals = "；".join(
+            f"{a['step']} {a['reviewer']} {label(a['decision'])} {a['at']}" for a in s["approvals"]
+        )
+        m = s["measures"]
+        name = _("Statement {number}").format(number=s["number"])
+        if s["revision"] > 1:
+            name += _(" (revision {revision})").format(revision=s["revision"])
+        measured = "—"
+        if m:
+            measured = "\n".join(
+                (
+                    _labelled(_("Before publication"), _window_text(m["before"])),
+                    _labelled(_("After publication"), _window_text(m["after"])),
+                    _labelled(_("Trend"), label(m["trend"])),
+                )
+            )
+        rows.append(
+            [
+                f"{name}\n{label(s['status'])}",
+                " ".join(x for x in (s["published_at"], s["channel"]) if x) or "—",
+                approvals or "—",
+                measured,
+            ]
+        )
+    heading = _("Statements")
+    if figures.kind == "progress":
+        heading = _("Statements published since the previous report")
+    columns = [_("Statement"), _("Published"), _("Approvals"), _("Measures before and after")]
+    return Table(heading, columns, rows)
+
+
+def _tables(figures: IncidentFigures) -> dict[str, Table]:
+    """The tables of the parts the kind shows (an empty one reads "none")."""
+    parts = figures.parts
+    out: dict[str, Table] = {}
+    if "events" in parts:
+        out["events"] = Table(
+            _("Events"),
+            [
+                *(_("Event"), _("Posts"), _("Negative share"), _("Sites")),
+                *(_("Highest media tier"), _("First seen")),
+            ],
+            [
+                [
+                    e.title,
+                    str(e.posts),
+                    _pct(e.negative / e.posts if e.posts else 0.0),
+                    str(e.sites),
+                    tier_name(e.top_tier),
+                    f"{e.first_at} {e.first_source}",
+                ]
+                for e in figures.events
+            ],
+            numeric=(1, 2, 3),
+        )
+    if "changes" in parts:
+        out["changes"] = _changes(figures)
+    if "course" in parts:
+        out["course"] = Table(
+            _("Course of the response"),
+            [_("Time"), _("Step"), _("Stage"), _("Note")],
+            [
+                [
+                    c["at"],
+                    _(COURSE_STEPS.get(c["step"], c["step"])),
+                    c["stage_name"] or "—",
+                    c["reason"] or "",
+                ]
+                for c in figures.course
+            ],
+        )
+    if "deadlines" in parts:
+        out["deadlines"] = Table(
+            _("Deadlines"),
+            [_("Deadline"), _("Due"), _("Done"), _("State")],
+            [
+                [
+                    f"{d['name']} #{d['number']}",
+                    d["due_at"],
+                    d.get("done_at") or "—",  # absent in versions stored before it was kept
+                    _late(d["state"], d["late_minutes"]),
+                ]
+                for d in figures.deadlines
+            ],
+        )
+    if "statements" in parts:
+        out["statements"] = _statements(figures)
+    if "corrections" in parts:
+        out["corrections"] = Table(
+            _("Corrections of earlier reports"),
+            [_("Report"), _("Corrects"), _("Status"), _("Submitted")],
+            [
+                [
+                    _report_name(c),
+                    _report_name(c["corrects"]),
+                    label(c["status"]),
+                    c["submitted_at"] or "—",
+                ]
+                for c in figures.corrections
+            ],
+        )
+    if "actions" in parts:
+        out["actions"] = Table(
+            _("Actions recorded"),
+            [_("Time"), _("Kind"), _("Description")],
+            [[a["at"], label(a["kind"]), a["description"]] for a in figures.actions],
+        )
+    if "corrective_actions" in parts:
+        out["corrective_actions"] = Table(
+            _("Corrective actions"),
+            [_("Corrective action"), _("Owner"), _("Due"), _("Status"), _("Done")],
+            [
+                [c["title"], c["owner"], c["due_at"], label(c["status"]), c["done_at"] or "—"]
+                for c in figures.corrective_actions
+            ],
+        )
+    return out
 
 
 def rows(figures: IncidentFigures, sections: Mapping[str, str]) -> Rows:
@@ -69,46 +291,23 @@ def rows(figures: IncidentFigures, sections: Mapping[str, str]) -> Rows:
     if figures.report and figures.kind == "progress":
         title += _(" No. {number}").format(number=figures.report["number"])
     subtitle = _("Incident {id}: {title}").format(id=figures.incident, title=figures.title)
+    review = figures.review or {}
     return Rows(
         title=title,
         subtitle=subtitle,
+        parts=list(figures.parts),
         header=[(field_label(name), figures.fields.get(name, "")) for name in HEADER_FIELDS],
         sections=[
             (field_label(name), sections.get(name, figures.fields.get(name, "")))
+            # the kind's fields; a version stored before kinds differed holds them all
             for name in TEXT_FIELDS
+            if name in figures.fields
         ],
-        figures=[
-            (_("Posts"), str(figures.posts)),
-            (_("Negative share"), f"{figures.negative_share * 100:.1f}%"),
-            (_("Sites"), str(figures.sites)),
-            (_("Events"), str(len(figures.events))),
-            (_("Deadlines met"), str(figures.deadlines_met)),
-            (_("Deadlines missed"), str(figures.deadlines_missed)),
-        ],
-        events=[
-            [
-                e.title,
-                str(e.posts),
-                f"{(e.negative / e.posts if e.posts else 0.0) * 100:.1f}%",
-                str(e.sites),
-                tier_name(e.top_tier),
-                f"{e.first_at} {e.first_source}",
-            ]
-            for e in figures.events
-        ],
-        deadlines=[
-            [
-                f"{d['name']} #{d['number']}",
-                d["due_at"],
-                _(CLOCK_STATES.get(d["state"], d["state"]))
-                + (
-                    _(" ({minutes} min late)").format(minutes=d["late_minutes"])
-                    if d["late_minutes"]
-                    else ""
-                ),
-            ]
-            for d in figures.deadlines
-        ],
+        figures=_spread(figures),
+        tables=_tables(figures),
+        review=[(_(text), review.get(key, "")) for key, text in REVIEW_PARTS.items()]
+        if "review" in figures.parts
+        else [],
     )
 
 
@@ -142,11 +341,13 @@ def render_html(figures: IncidentFigures, sections: Mapping[str, str], doc: Docu
             doc=doc,
             title=shown.title,
             subtitle=shown.subtitle,
+            parts=shown.parts,
             header_rows=shown.header,
             sections=shown.sections,
             figure_rows=shown.figures,
-            event_rows=shown.events,
-            deadline_rows=shown.deadlines,
+            tables=shown.tables,
+            review_rows=shown.review,
+            review_written=bool(figures.review),
             charts=[
                 {"title": c.title, "data": base64.b64encode(c.png).decode("ascii")} for c in drawn
             ],
@@ -156,7 +357,7 @@ def render_html(figures: IncidentFigures, sections: Mapping[str, str], doc: Docu
 
 def _charts(figures: IncidentFigures) -> list[charts_mod.Chart]:
     """Posts by day and by media tier (tone by day says little more for one incident)."""
-    if not figures.posts:
+    if not figures.posts or "charts" not in figures.parts:
         return []
     return [c for c in charts_mod.draw_all(figures.charted()) if c.name != "sentiment"]
 
@@ -183,27 +384,31 @@ def render_docx(figures: IncidentFigures, sections: Mapping[str, str], doc: Docu
     out.add_heading(shown.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
     out.add_paragraph(shown.subtitle).alignment = WD_ALIGN_PARAGRAPH.CENTER
     _table(out, [_("Field"), _("Value")], [[k, v or "—"] for k, v in shown.header])
-    for label, text in shown.sections:
-        out.add_heading(label, level=1)
+    for heading, text in shown.sections:
+        out.add_heading(heading, level=1)
         out.add_paragraph(text or "—")
     out.add_heading(_("Spread"), level=1)
     _table(out, [_("Figure"), _("Value")], [list(r) for r in shown.figures])
-    if shown.events:
-        header = [_("Event"), _("Posts"), _("Negative share"), _("Sites")]
-        header += [_("Highest media tier"), _("First seen")]
-        _table(out, header, shown.events)
-    for chart in _charts(figures):
-        out.add_picture(io.BytesIO(chart.png), width=Mm(160))
-    if shown.deadlines:
-        out.add_heading(_("Deadlines"), level=1)
-        _table(out, [_("Deadline"), _("Due"), _("State")], shown.deadlines)
-    if figures.actions:
-        out.add_heading(_("Actions recorded"), level=1)
-        _table(
-            out,
-            [_("Time"), _("Kind"), _("Description")],
-            [[a["at"], a["kind"], a["description"]] for a in figures.actions],
-        )
+    for part in shown.parts:
+        if part == "charts":
+            for chart in _charts(figures):
+                out.add_picture(io.BytesIO(chart.png), width=Mm(160))
+        elif part == "review":
+            out.add_heading(_("Review"), level=1)
+            if not figures.review:
+                out.add_paragraph(_("No review written yet."))
+            for label_text, text in shown.review:
+                out.add_heading(label_text, level=2)
+                out.add_paragraph(text or "—")
+        elif part in shown.tables:
+            table = shown.tables[part]
+            out.add_heading(table.heading, level=1)
+            if table.note:
+                out.add_paragraph(table.note)
+            if table.rows:
+                _table(out, table.columns, table.rows)
+            else:
+                out.add_paragraph(_("None."))
     for line in (doc.signature, doc.issued.isoformat() if doc.issued else None):
         if line:
             out.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT

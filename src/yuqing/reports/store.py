@@ -52,7 +52,7 @@ class Subject:
 
 
 def section_names(kind: str) -> tuple[str, ...]:
-    return incident_kinds.TEXT_FIELDS if kind in INCIDENT_KINDS else PERIOD_SECTIONS
+    return incident_kinds.text_fields(kind) if kind in INCIDENT_KINDS else PERIOD_SECTIONS
 
 
 def create(
@@ -70,10 +70,14 @@ def create(
     header = _checked_header(header or {})
     if subject.incident is not None:
         figures = incident_kinds.compute(
-            session=session, actor=actor, kind=subject.kind, incident_id=subject.incident
+            session=session,
+            actor=actor,
+            kind=subject.kind,
+            incident_id=subject.incident,
+            now=clock.now(),
         )
         data = figures.to_json()
-        sections = {name: figures.fields[name] for name in incident_kinds.TEXT_FIELDS}
+        sections = {name: figures.fields[name] for name in incident_kinds.text_fields(subject.kind)}
         name = incident_render.kind_title(subject.kind) + f" · {figures.title}"
         start = end = None
         plan = get_visible(session, actor, subject.incident)[1]

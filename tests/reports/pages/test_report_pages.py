@@ -163,15 +163,17 @@ def test_the_pages_generate_edit_sign_and_correct(
     page_path = answer.headers["location"]
     page = office.get(page_path)
     assert page.status_code == 200 and "<h1>" in page.text and "舆情快报" in page.text
-    assert 'name="cause"' in page.text and "/sign" not in page.text  # office cannot sign
+    # The flash report's text is what happened and the first measures (快报事实).
+    assert 'name="content"' in page.text and 'name="cause"' not in page.text
+    assert "/sign" not in page.text  # office cannot sign
     edited = office.post(
         f"{page_path}/edit",
-        data={"cause": "<script>x</script>原因待查", "csrf_token": csrf},
+        data={"content": "<script>x</script>原因待查", "csrf_token": csrf},
     )
     assert edited.status_code == 303
     page = office.get(page_path)
     assert "&lt;script&gt;x&lt;/script&gt;原因待查" in page.text
-    assert office.post(f"{page_path}/edit", data={"cause": "x"}).status_code == 403  # no CSRF
+    assert office.post(f"{page_path}/edit", data={"content": "x"}).status_code == 403  # no CSRF
 
     preview = office.get(f"{page_path}/preview")
     assert preview.status_code == 200 and "原因待查" in preview.text
@@ -187,8 +189,8 @@ def test_the_pages_generate_edit_sign_and_correct(
     signed = leader.post(f"{page_path}/sign", data={"csrf_token": leader_csrf})
     assert signed.status_code == 303
     page = leader.get(page_path)
-    assert "SHA-256" in page.text and 'name="cause"' not in page.text
-    refused = office.post(f"{page_path}/edit", data={"cause": "y", "csrf_token": csrf})
+    assert "SHA-256" in page.text and 'name="content"' not in page.text
+    refused = office.post(f"{page_path}/edit", data={"content": "y", "csrf_token": csrf})
     assert refused.status_code == 409 and "已签发" in refused.text
 
     corrected = office.post(f"{page_path}/correct", data={"csrf_token": csrf})
