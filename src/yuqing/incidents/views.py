@@ -206,8 +206,9 @@ def incident_page(
             "stages": [(s.id, s.name, s.required) for s in plan.stages],
             "levels": [(level.id, level.name) for level in plan.levels],
             # Re-opening takes a level more severe than the confirmed one (rank 1 is most).
-            "more_severe": [(lvl.id, lvl.name) for lvl in plan.levels
-                            if rank is None or lvl.rank < rank],  # fmt: skip
+            "more_severe": [
+                (lvl.id, lvl.name) for lvl in plan.levels if rank is None or lvl.rank < rank
+            ],
             "fact_sheet": session.get(FactSheet, incident.id),
             "review": session.get(IncidentReview, incident.id),
             "corrective": corrective,
