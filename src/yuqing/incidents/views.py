@@ -1,8 +1,8 @@
 """The incident pages: the list (with the form for a tip), one incident with a control for
 every step of its life, and "my work" (usable from a phone: a leader approves a statement
 there). Views read through the service, which checks role, department and
-confidentiality; the controls post to incidents/forms.py, and a refusal comes back as this
-page with its reason on top."""
+confidentiality; the controls post to incidents/forms.py and case_forms.py (split, level
+proposal, re-open), and a refusal comes back as this page with its reason on top."""
 
 from __future__ import annotations
 
