@@ -154,3 +154,41 @@ def test_an_incident_from_level_to_an_approved_statement(
     shoot(leader, "incident")
     for page in (monitor, leader, spokes, first, phone):
         assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_deadlines_count_down_without_a_reload_and_the_list_filters_fit_a_phone(
+    open_page: Callable[..., Page],  # noqa: F811 - the imported fixture
+    seeded: tuple[str, httpx.Client, Store, FrozenClock],
+) -> None:
+    """countdown.js recounts the minutes from data-due as the browser's clock moves (the
+    page's clock is Playwright's; the server's stays frozen), and turns overdue."""
+    _url, _client, store, clock = seeded
+    with Session(store.engine) as session:
+        leader = _actor(session, "leader")
+        incident = service.open_incident(session=session, clock=clock, actor=leader,
+                                         tip_channel="phone", tip_text="家长来电反映",
+                                         title="倒计时检查")  # fmt: skip
+        service.confirm_level(session=session, clock=clock, actor=leader,
+                              incident_id=incident.id, level="II")  # fmt: skip
+        session.commit()
+        number = incident.id
+    phone = open_page(390)
+    phone.clock.install()
+    sign_in(phone, "leader")
+    phone.goto(f"/incidents/{number}")
+    countdown = phone.locator("span.countdown").first
+    shown = re.search(r"剩余 (\d+) 分钟", countdown.inner_text())
+    assert shown, countdown.inner_text()
+    minutes = int(shown.group(1))
+    phone.clock.run_for("05:00")
+    moved = re.search(r"剩余 (\d+) 分钟", countdown.inner_text())
+    assert moved and minutes - 6 <= int(moved.group(1)) <= minutes - 5, countdown.inner_text()
+    phone.clock.run_for((minutes + 2) * 60_000)
+    late = countdown.locator("strong").inner_text()
+    assert re.fullmatch(r"已超时 \d+ 分钟", late), late
+
+    phone.goto("/incidents")
+    stages = phone.locator("select[name=stage] option").all_inner_texts()
+    assert len(stages) > 2 and all(not re.fullmatch(r"[a-z_]+", s) for s in stages), stages
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    assert phone.errors == []  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from fastapi.testclient import TestClient
@@ -252,3 +252,158 @@ def test_a_published_link_that_is_not_http_is_shown_as_text(
                 channel="微博", link="javascript:alert(1)"), number)  # fmt: skip
     page = spokes.get(f"/incidents/{number}").text
     assert "javascript:alert(1)" in page and 'href="javascript:' not in page
+
+
+def _open_with(client: TestClient, csrf: str, *event_ids: str) -> int:
+    opened = client.post("/incidents", data={"csrf_token": csrf, "event_ids": list(event_ids)})
+    assert opened.status_code == 303, opened.text
+    return int(opened.headers["location"].rsplit("/", 1)[1])
+
+
+def test_split_and_level_proposal_from_the_page_with_their_refusals(
+    world: World, signed_in: SignedIn
+) -> None:
+    w = world
+    first, _approvers = _ready(w)
+    second = add_event(w.session, w.clock, "ev-2")
+    w.session.commit()
+    boss, csrf = signed_in("boss")
+    number = _open_with(boss, csrf, first, second)
+    page = boss.get(f"/incidents/{number}").text
+    assert f'action="/incidents/{number}/split"' in page and f'value="{second}"' in page
+
+    # A monitor proposes a level (and may not split); an unknown level is refused.
+    monitor, monitor_csrf = signed_in("monitor1")
+    monitor_page = monitor.get(f"/incidents/{number}").text
+    assert f'action="/incidents/{number}/level/proposal"' in monitor_page
+    assert f'action="/incidents/{number}/split"' not in monitor_page
+    proposal = f"/incidents/{number}/level/proposal"
+    unknown = _post(monitor, monitor_csrf, proposal, level="XIV", version=_version(monitor_page))
+    assert unknown.status_code == 422 and "unknown level" in unknown.text
+    assert 'role="alert"' in unknown.text
+    low = w.plan.levels_by_severity()[-1].id
+    _done(_post(monitor, monitor_csrf, proposal, level=low, reason="转发上升",
+                version=_version(monitor_page)), number)  # fmt: skip
+    not_yours = _post(monitor, monitor_csrf, f"/incidents/{number}/split", event_ids=second,
+                      reason="两件事")  # fmt: skip
+    assert not_yours.status_code == 403 and "needs one of the roles" in not_yours.text
+
+    # Splitting needs a reason and leaves at least one event; refused, nothing moves.
+    split = f"/incidents/{number}/split"
+    no_reason = _post(boss, csrf, split, event_ids=second)
+    assert no_reason.status_code == 422 and "needs a reason" in no_reason.text
+    every = boss.post(split, data={"csrf_token": csrf, "event_ids": [first, second],
+                                   "reason": "两件事"})  # fmt: skip
+    assert every.status_code == 422 and "at least one event" in every.text
+    w.session.rollback()
+    assert w.session.scalars(select(Incident.id)).all() == [number]
+    w.session.rollback()
+    moved = _post(boss, csrf, split, event_ids=second, reason="两件事", title="另一件事")
+    assert moved.status_code == 303, moved.text
+    new = int(moved.headers["location"].rsplit("/", 1)[1])
+    assert new != number
+    new_page = boss.get(f"/incidents/{new}").text
+    assert "另一件事" in new_page and f"/events/{second}" in new_page
+    w.session.rollback()
+    incident = w.session.get(Incident, number)
+    assert incident is not None and incident.proposed_level == low
+    w.session.rollback()
+    assert f"/events/{second}" not in boss.get(f"/incidents/{number}").text
+
+
+def test_an_ended_response_reopens_from_the_page_only_at_a_more_severe_level(
+    world: World, signed_in: SignedIn
+) -> None:
+    w = world
+    event_id, _approvers = _ready(w)
+    low, high = w.plan.levels_by_severity()[-1].id, w.most_severe
+    boss, csrf = signed_in("boss")
+    number = _open_with(boss, csrf, event_id)
+    _done(_post(boss, csrf, f"/incidents/{number}/level", level=low), number)
+    for track in ("offline", "online"):
+        _done(_post(boss, csrf, f"/incidents/{number}/tasks", title=track, owner="boss",
+                    track=track), number)  # fmt: skip
+    w.session.rollback()
+    task_ids = w.session.scalars(select(Task.id).where(Task.incident_id == number)).all()
+    w.session.rollback()
+    for task_id in task_ids:
+        _done(_post(boss, csrf, f"/incidents/{number}/tasks/{task_id}/done"), number)
+    open_page = boss.get(f"/incidents/{number}").text
+    assert f'action="/incidents/{number}/reopen"' not in open_page  # nothing to re-open yet
+    _done(_post(boss, csrf, f"/incidents/{number}/end", reason="平息"), number)
+
+    page = boss.get(f"/incidents/{number}").text
+    reopen = f"/incidents/{number}/reopen"
+    assert f'action="{reopen}"' in page
+    offered = re.search(r'<select id="reopen-level" name="level">(.*?)</select>', page)
+    assert offered and f'value="{high}"' in offered.group(1)
+    assert f'value="{low}"' not in offered.group(1)  # not more severe than itself
+    version = _version(page)
+    same = _post(boss, csrf, reopen, level=low, reason="再次升温", version=version)
+    assert same.status_code == 409 and "more severe" in same.text and 'role="alert"' in same.text
+    monitor, monitor_csrf = signed_in("monitor1")
+    assert f'action="{reopen}"' not in monitor.get(f"/incidents/{number}").text
+    refused = _post(monitor, monitor_csrf, reopen, level=high, reason="再次升温")
+    assert refused.status_code == 403
+    w.session.rollback()
+    ended = w.session.get(Incident, number)
+    assert ended is not None and (ended.status, ended.level) == ("ended", low)
+    w.session.rollback()
+
+    w.clock.advance(timedelta(minutes=10))  # within the sign-in's idle limit
+    _done(_post(boss, csrf, reopen, level=high, reason="再次升温", version=version), number)
+    w.session.rollback()
+    reopened = w.session.get(Incident, number)
+    assert reopened is not None and (reopened.status, reopened.level) == ("open", high)
+
+
+def test_the_list_names_stages_and_deadlines_carry_their_due_time_for_the_countdown(
+    world: World, signed_in: SignedIn
+) -> None:
+    w = world
+    event_id, _approvers = _ready(w)
+    first, second = w.plan.stages[0], w.plan.stages[1]
+    boss, csrf = signed_in("boss")
+    number = _open_with(boss, csrf, event_id)
+    _done(_post(boss, csrf, f"/incidents/{number}/level", level=w.most_severe), number)
+
+    listed = boss.get("/incidents").text
+    assert f"<td>{first.name}</td>" in listed
+    assert f'<option value="{second.id}">{second.name}</option>' in listed  # filter by name
+    assert f'href="/incidents/{number}"' in boss.get(f"/incidents?stage={first.id}").text
+    assert f'href="/incidents/{number}"' not in boss.get(f"/incidents?stage={second.id}").text
+
+    page = boss.get(f"/incidents/{number}").text
+    assert 'data-now="2026-03-02T01:00:00Z"' in page
+    assert 'data-left="{n} min left"' in page and 'data-overdue="{n} min overdue"' in page
+    dues = re.findall(r'class="countdown" data-due="([0-9T:Z-]+)">(\d+) min left<', page)
+    assert dues, page
+    # The server's text and the due time agree (what the script recounts from).
+    due, minutes = dues[0]
+    left = datetime.fromisoformat(due) - w.clock.now()
+    assert int(left.total_seconds() // 60) == int(minutes)
+    # The script is a file of our origin (the CSP allows no inline script).
+    assert '<script src="/static/js/countdown.js" defer></script>' in page
+    assert "<script>" not in page
+    script = boss.get("/static/js/countdown.js")
+    assert script.status_code == 200 and "dataset.due" in script.text
+
+
+def test_report_documents_are_listed_and_generated_from_the_incident(
+    world: World, signed_in: SignedIn
+) -> None:
+    w = world
+    event_id, _approvers = _ready(w)
+    boss, csrf = signed_in("boss")
+    number = _open_with(boss, csrf, event_id)
+    page = boss.get(f"/incidents/{number}").text
+    assert 'action="/reports"' in page and f'name="incident" value="{number}"' in page
+    assert f'href="/reports?incident={number}"' in page
+    generated = _post(boss, csrf, "/reports", kind="special", incident=str(number))
+    assert generated.status_code == 303, generated.text
+    document = generated.headers["location"]
+    assert f'href="{document}"' in boss.get(f"/incidents/{number}").text
+    # A spokesperson works on the case but neither reads nor generates report documents.
+    spokes, _spokes_csrf = signed_in("spokes")
+    theirs = spokes.get(f"/incidents/{number}").text
+    assert 'action="/reports"' not in theirs and f'href="{document}"' not in theirs

@@ -141,9 +141,9 @@ ROUTES: list[Route] = [
             ("POST", "/incidents/{incident_id}/reports/{report_id}"),
             *(("POST", f"/incidents/{{incident_id}}/{tail}") for tail in (
                 "actions", "close", "corrective-actions", "corrective-actions/{action_id}/done",
-                "end", "fact-sheet", "handover", "handover/accept", "reports",
-                "reports/{report_id}/revision", "review", "stage", "statements", "tasks",
-                "tasks/{task_id}/done",
+                "end", "fact-sheet", "handover", "handover/accept", "level/proposal", "reopen",
+                "reports", "reports/{report_id}/revision", "review", "split", "stage",
+                "statements", "tasks", "tasks/{task_id}/done",
             )),
             ("POST", "/incidents/{incident_id}/level"),
             ("POST", "/incidents/{incident_id}/statements/{statement_id}/publish"),

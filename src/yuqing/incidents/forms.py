@@ -44,17 +44,20 @@ def act(
     incident_id: int,
     change: Callable[[], Any],
     then: str = "",
+    goto: Callable[[Any], str] | None = None,
 ) -> Response:
-    """Run `change`; on success back to the incident (at `then`), else the page with why."""
+    """Run `change`; on success back to the incident (at `then`), or where `goto` says
+    given what `change` returned; else the incident page with why."""
     try:
-        change()
+        result = change()
         session.flush()
     except REFUSALS as exc:
         session.rollback()  # the request's commit must store nothing of a refused change
         return incident_page(request, session=session, user=user, clock=clock,
                              incident_id=incident_id, refusal=exc.message,
                              status_code=exc.http_status)  # fmt: skip
-    return RedirectResponse(f"/incidents/{incident_id}{then}", status_code=303)
+    target = goto(result) if goto else f"/incidents/{incident_id}{then}"
+    return RedirectResponse(target, status_code=303)
 
 
 def owned(session: Session, user: Actor, model: Any, row_id: int, incident_id: int) -> None:

@@ -1,11 +1,12 @@
 """The incident pages: the list (with the form for a tip), one incident with a control for
 every step of its life, and "my work" (usable from a phone: a leader approves a statement
 there). Views read through the service, which checks role, department and
-confidentiality; the controls post to incidents/forms.py, and a refusal comes back as this
-page with its reason on top."""
+confidentiality; the controls post to incidents/forms.py and case_forms.py (split, level
+proposal, re-open), and a refusal comes back as this page with its reason on top."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,11 +27,23 @@ from yuqing.incidents.models import (
     Statement,
 )
 from yuqing.incidents.service import clocks, reading, statements
-from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, OPENERS, get_visible
+from yuqing.incidents.service.access import (
+    HANDLERS,
+    LEVEL_DECIDERS,
+    LEVEL_PROPOSERS,
+    OPENERS,
+    get_visible,
+    plan_of,
+)
 from yuqing.incidents.service.closing import ACTION_KINDS
 from yuqing.incidents.service.handling import TRACKS
 from yuqing.incidents.wording import label
+from yuqing.plan import service as plan_service
 from yuqing.plan.response import REPORT_KINDS
+from yuqing.plan.schema import Plan
+from yuqing.reports import store as report_store
+from yuqing.reports.incident_render import kind_title as report_title
+from yuqing.reports.periods import INCIDENT_KINDS
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
@@ -43,6 +56,22 @@ TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
 
 def zone_of(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
+
+
+def utc_iso(moment: datetime) -> str:
+    """A moment for the page's script (`data-due`): UTC, whole seconds, any browser parses
+    it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stage_names(session: Session, found: list[Any]) -> dict[tuple[int, str], str]:
+    """Each listed incident's stage by the name its plan gives it (调查核实), keyed by
+    plan version and stage id; one plan read per version, not per incident."""
+    plans: dict[int, Plan] = {}
+    for incident in found:
+        if incident.plan_version not in plans:
+            plans[incident.plan_version] = plan_of(session, incident)
+    return {(v, s.id): s.name for v, plan in plans.items() for s in plan.stages}
 
 
 @router.get("/incidents", response_class=HTMLResponse, tags=["pages"])
@@ -77,6 +106,7 @@ def read_incidents_page(
     )
     if overdue:
         found = [i for i in found if i.id in late]
+    active = plan_service.get_active_plan(session=session)
     filters = {
         "level": level,
         "stage": stage,
@@ -89,6 +119,10 @@ def read_incidents_page(
         "incidents/list.html",
         {
             "incidents": found,
+            "stage_names": _stage_names(session, found),
+            # The filters offer the current plan's levels and stages by name.
+            "plan_levels": [(lvl.id, lvl.name) for lvl in active.levels] if active else [],
+            "plan_stages": [(s.id, s.name) for s in active.stages] if active else [],
             "late": late,
             "filters": filters,
             "zone": zone_of(request),
@@ -121,6 +155,22 @@ def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, 
     return chains
 
 
+def _report_versions(session: Session, user: Actor, incident_id: int) -> dict[str, Any]:
+    """The incident's stored report documents in /reports (the sign-off workflow), for
+    the roles that read reports, and whether the user may generate one."""
+    readable = user.role in report_store.READERS
+    return {
+        "report_versions": report_store.get_all(
+            session=session, actor=user, incident=incident_id, limit=50
+        )
+        if readable
+        else [],
+        "may_read_reports": readable,
+        "may_generate_reports": user.role in report_store.WRITERS,
+        "incident_report_kinds": [(kind, report_title(kind)) for kind in INCIDENT_KINDS],
+    }
+
+
 def incident_page(
     request: Request,
     *,
@@ -142,6 +192,7 @@ def incident_page(
         .order_by(CorrectiveAction.id)
     ).all()
     handler = user.role in HANDLERS or user.name == incident.owner
+    rank = plan.level(incident.level).rank if incident.level else None
     return render(
         request,
         "incidents/incident.html",
@@ -150,8 +201,14 @@ def incident_page(
             "refusal": refusal,
             "chains": _chains(session, plan, detail, user),
             "left": left,
+            "now_iso": utc_iso(now),
+            "due_iso": {d.id: utc_iso(d.due_at) for d in detail.deadlines},
             "stages": [(s.id, s.name, s.required) for s in plan.stages],
             "levels": [(level.id, level.name) for level in plan.levels],
+            # Re-opening takes a level more severe than the confirmed one (rank 1 is most).
+            "more_severe": [
+                (lvl.id, lvl.name) for lvl in plan.levels if rank is None or lvl.rank < rank
+            ],
             "fact_sheet": session.get(FactSheet, incident.id),
             "review": session.get(IncidentReview, incident.id),
             "corrective": corrective,
@@ -164,6 +221,8 @@ def incident_page(
             "may_publish": handler,
             "may_handle": handler,
             "may_end": user.role in plan.response.end_by,
+            "may_propose": user.role in LEVEL_PROPOSERS,
+            **_report_versions(session, user, incident.id),
         },
         status_code=status_code,
     )

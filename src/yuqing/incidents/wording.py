@@ -18,6 +18,7 @@ LABELS: dict[str, str] = {
     "rejected": N_("rejected"),
     "published": N_("published"),
     "superseded": N_("superseded"),
+    "signed": N_("signed"),  # a report document in /reports
     # tasks and deadlines
     "done": N_("done"),
     "running": N_("running"),

@@ -26,6 +26,8 @@ OPENERS: frozenset[str] = frozenset({"admin", "office", "leader", "monitor", "de
 HANDLERS: frozenset[str] = frozenset({"admin", "office", "leader", "department", "spokesperson"})
 # Roles that confirm a level (the system and monitors only propose: P2 第四条).
 LEVEL_DECIDERS: frozenset[str] = frozenset({"admin", "office", "leader"})
+# Roles that propose a level: whoever works on the case, and the monitor who saw it rise.
+LEVEL_PROPOSERS: frozenset[str] = HANDLERS | {"monitor"}
 
 
 @lru_cache(maxsize=16)

@@ -13,7 +13,12 @@ from yuqing.core.errors import Conflict, InvalidInput
 from yuqing.core.i18n import _
 from yuqing.incidents.models import Incident, Report
 from yuqing.incidents.service import clocks, reports
-from yuqing.incidents.service.access import HANDLERS, LEVEL_DECIDERS, get_changeable, record
+from yuqing.incidents.service.access import (
+    LEVEL_DECIDERS,
+    LEVEL_PROPOSERS,
+    get_changeable,
+    record,
+)
 from yuqing.plan.schema import Plan
 
 
@@ -43,7 +48,7 @@ def propose_level(
         actor,
         incident_id,
         expected_version,
-        roles=HANDLERS | {"monitor"},
+        roles=LEVEL_PROPOSERS,
         what=_("proposing a level"),
     )
     _known(plan, level)

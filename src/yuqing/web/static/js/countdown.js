@@ -1,0 +1,52 @@
+// The incident page's deadlines count down without a reload: each running clock's
+// <span class="countdown" data-due="…Z"> is recounted every few seconds (its text changes
+// once a minute) from the server's time at rendering (data-now on the list), so a phone
+// whose clock is wrong still shows the server's minutes. The texts come translated in
+// data-left / data-overdue with {n} for the minutes. Without script the server's text
+// stays. A file of its own: the CSP allows scripts from our origin only.
+(function () {
+  "use strict";
+  var TICK_MS = 5000;
+
+  function minutesLeft(dueMs, nowMs) {
+    // The server counts the same way: whole minutes, rounded down (-0.5 min is 1 over).
+    return Math.floor((dueMs - nowMs) / 60000);
+  }
+
+  function show(span, left, texts) {
+    var overdue = left < 0;
+    var text = (overdue ? texts.overdue : texts.left).replace("{n}", String(Math.abs(left)));
+    if (span.dataset.shown === text) { return; }
+    span.dataset.shown = text;
+    span.textContent = "";
+    if (overdue) {
+      var strong = document.createElement("strong");
+      strong.textContent = text;
+      span.appendChild(strong);
+    } else {
+      span.textContent = text;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var lists = document.querySelectorAll("ul.deadlines[data-now]");
+    Array.prototype.forEach.call(lists, function (list) {
+      var serverNow = Date.parse(list.dataset.now);
+      var spans = list.querySelectorAll(".countdown[data-due]");
+      if (isNaN(serverNow) || !spans.length || !list.dataset.left || !list.dataset.overdue) {
+        return;
+      }
+      var skew = serverNow - Date.now();
+      var texts = { left: list.dataset.left, overdue: list.dataset.overdue };
+      var update = function () {
+        var now = Date.now() + skew;
+        Array.prototype.forEach.call(spans, function (span) {
+          var due = Date.parse(span.dataset.due);
+          if (!isNaN(due)) { show(span, minutesLeft(due, now), texts); }
+        });
+      };
+      update();
+      window.setInterval(update, TICK_MS);
+    });
+  });
+})();
