@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.llm.client import ChatClient
-from yuqing.analysis.llm.drafting import Draft, Grounds, Source, propose
+from yuqing.analysis.llm.drafting import Draft, Grounds, Source, propose_with
 from yuqing.analysis.models import EventPost
 from yuqing.core.llm_settings import LLMSettings
 from yuqing.monitor.models import StoredPost
@@ -68,12 +68,7 @@ def draft_summary(
     session: Session, figures: Figures, llm: LLMSettings, client: ChatClient | None = None
 ) -> Draft:
     """The endpoint's proposal for the summary, checked against the store."""
-    chat = client or ChatClient(llm)
-    try:
-        return propose(chat, task=TASK, grounds=report_grounds(session, figures))
-    finally:
-        if client is None:
-            chat.close()
+    return propose_with(llm, task=TASK, grounds=report_grounds(session, figures), client=client)
 
 
 def _days(first: date, last: date) -> list[date]:

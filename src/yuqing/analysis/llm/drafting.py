@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from yuqing.analysis.llm.client import ChatClient
+from yuqing.core.llm_settings import LLMSettings
 
 MAX_POST_CHARS = 300  # each post as the model sees it: enough for its facts
 CITE = re.compile(r"\[(P\d+)\]")
@@ -105,6 +106,18 @@ def propose(client: ChatClient, *, task: str, grounds: Grounds, max_tokens: int 
     ]
     answer = client.complete(messages, max_tokens=max_tokens)
     return check(answer, grounds, model=f"endpoint:{client.settings.model}")
+
+
+def propose_with(
+    llm: LLMSettings, *, task: str, grounds: Grounds, client: ChatClient | None = None
+) -> Draft:
+    """`propose` through `client`, or through a client of its own for this one call."""
+    chat = client or ChatClient(llm)
+    try:
+        return propose(chat, task=task, grounds=grounds)
+    finally:
+        if client is None:
+            chat.close()
 
 
 def check(answer: str, grounds: Grounds, *, model: str) -> Draft:

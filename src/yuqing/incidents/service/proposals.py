@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.llm.client import ChatClient
-from yuqing.analysis.llm.drafting import Draft, Grounds, Source, propose
+from yuqing.analysis.llm.drafting import Draft, Grounds, Source, propose_with
 from yuqing.analysis.models import EventPost
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
@@ -67,12 +67,8 @@ def propose_statement(
     """The endpoint's proposal for the incident's next statement, checked."""
     incident, plan = get_visible(session, actor, incident_id)
     zone = ZoneInfo(plan.organization.timezone)
-    chat = client or ChatClient(llm)
-    try:
-        return propose(chat, task=TASK, grounds=statement_grounds(session, clock, incident, zone))
-    finally:
-        if client is None:
-            chat.close()
+    grounds = statement_grounds(session, clock, incident, zone)
+    return propose_with(llm, task=TASK, grounds=grounds, client=client)
 
 
 def _sheet_text(sheet: FactSheet) -> str:
