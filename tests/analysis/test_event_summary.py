@@ -113,3 +113,15 @@ def test_stored_event_keeps_summary_and_reply_counts_toward_its_parent(
         assert all(sentence in ROOT_TEXT + reply["text"] for sentence in event.summary)
         facts = events_service.facts(session=session, event=event, now=clock.now())
         assert facts["summary"] == event.summary
+
+
+def test_sentences_without_a_final_mark_never_run_together() -> None:
+    from yuqing.analysis.events.summarize import joined
+
+    assert joined(["明德县第一中学门口施工，家长接送不便", "食堂饭菜发霉。"]) == (
+        "明德县第一中学门口施工，家长接送不便。食堂饭菜发霉。"
+    )
+    assert joined(["Road works at the gate", "Parents complain."]) == (
+        "Road works at the gate. Parents complain."
+    )
+    assert joined([]) == ""

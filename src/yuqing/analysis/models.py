@@ -51,6 +51,13 @@ class Event(Base):
 
         return summary_of(self.extra or {})
 
+    @property
+    def summary_text(self) -> str:
+        """The summary as one paragraph (`summarize.joined`)."""
+        from yuqing.analysis.events.summarize import joined
+
+        return joined(self.summary)
+
     __table_args__ = (
         Index("ix_events_last_at", "last_at"),
         Index("ix_events_partition_last_at", "partition", "last_at"),

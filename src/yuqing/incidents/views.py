@@ -37,7 +37,7 @@ from yuqing.incidents.service.access import (
 )
 from yuqing.incidents.service.closing import ACTION_KINDS
 from yuqing.incidents.service.handling import TRACKS
-from yuqing.incidents.wording import label
+from yuqing.incidents.wording import clock_label, label
 from yuqing.plan import service as plan_service
 from yuqing.plan.response import REPORT_KINDS
 from yuqing.plan.schema import Plan
@@ -50,6 +50,7 @@ from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 TEMPLATES.env.globals["label"] = label  # statuses, kinds and lines in words
+TEMPLATES.env.globals["clock_label"] = clock_label
 
 TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
 

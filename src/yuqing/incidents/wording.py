@@ -52,6 +52,8 @@ LABELS: dict[str, str] = {
     "phone": N_("phone"),
     "letter": N_("letter"),
     "in_person": N_("in person"),
+    # deadline clocks other than reports (service/clocks.py)
+    "answer": N_("first public answer"),
     # review decisions
     "approve": N_("approve"),
     "reject": N_("reject"),
@@ -64,3 +66,8 @@ def label(code: str | None) -> str:
     if not code:
         return "-"
     return _(LABELS[code]) if code in LABELS else code
+
+
+def clock_label(name: str) -> str:
+    """A deadline clock's name in words: `report:initial` → 初次报告, `answer` → 首次公开回应."""
+    return label(name.removeprefix("report:"))

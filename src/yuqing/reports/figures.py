@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import Alert, LevelDecision
+from yuqing.analysis.events.summarize import joined
 from yuqing.analysis.models import Event, EventPost
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
@@ -44,6 +45,11 @@ class EventFigures:
     level_status: str | None  # proposed | confirmed | changed
     # Two or three of the event's own sentences (kept with the event; may be empty).
     summary: list[str] = field(default_factory=list)
+
+    @property
+    def summary_text(self) -> str:
+        """The summary as one paragraph (`summarize.joined`)."""
+        return joined(self.summary)
 
 
 @dataclass

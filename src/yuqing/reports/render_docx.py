@@ -102,7 +102,7 @@ def _event_row(rank: int, event: EventFigures) -> list[str]:
     return [
         str(rank),
         # The summary under the title: what the event is about, in its own sentences.
-        event.title + ("\n" + "".join(event.summary) if event.summary else ""),
+        event.title + ("\n" + event.summary_text if event.summary else ""),
         str(event.posts),
         str(event.sites),
         tier_name(event.top_tier),

@@ -92,6 +92,17 @@ def summary_of(extra: Mapping[str, Any]) -> list[str]:
     return [s for s in value if isinstance(s, str)] if isinstance(value, list) else []
 
 
+def joined(summary: Sequence[str]) -> str:
+    """The sentences as one paragraph: a sentence that lost its final mark (a title, a
+    line break) gets one, so two never run together."""
+    out = []
+    for sentence in summary:
+        if sentence and sentence[-1] not in _ENDS:
+            sentence += "." if sentence[-1].isascii() else "。"
+        out.append(sentence)
+    return " ".join(out) if all(s.isascii() for s in out) else "".join(out)
+
+
 def _adds(sentence: str, before: Sequence[str], keywords: Sequence[str]) -> bool:
     named = {w for text in before for w in keywords if w in fold(text)}
     return any(w in fold(sentence) and w not in named for w in keywords)
