@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -126,17 +125,8 @@ def scope_in(session: Session, user: Actor) -> DepartmentScope:
     from yuqing.plan import service as plan_service
 
     version = plan_service.get_active(session=session)
-    see_all = version is not None and _plan_lets_see_all(version.version, version.yaml_text)
+    see_all = version is not None and plan_service.parse(version).response.departments_see_all
     return scope_of(user, see_all=see_all)
-
-
-@lru_cache(maxsize=8)
-def _plan_lets_see_all(version: int, yaml_text: str) -> bool:
-    # Parsed once per version: a department user's every request asks.
-    from yuqing.plan.loading import load_plan_text
-
-    plan = load_plan_text(yaml_text, file=f"plan v{version}")
-    return plan.response.departments_see_all
 
 
 def department_scope(user: CurrentUser, session: ReadSessionDep) -> DepartmentScope:

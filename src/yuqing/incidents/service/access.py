@@ -4,7 +4,6 @@ recorded (the incident's log and the hash-chained audit trail together)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,17 +29,10 @@ LEVEL_DECIDERS: frozenset[str] = frozenset({"admin", "office", "leader"})
 LEVEL_PROPOSERS: frozenset[str] = HANDLERS | {"monitor"}
 
 
-@lru_cache(maxsize=16)
-def parsed_plan(version: int, yaml_text: str) -> Plan:
-    from yuqing.plan.loading import load_plan_text
-
-    return load_plan_text(yaml_text, file=f"plan v{version}")
-
-
 def plan_of(session: Session, incident: Incident) -> Plan:
     """The plan version the incident was opened under (a later plan does not change it)."""
     stored = plan_service.get_or_raise(session=session, version=incident.plan_version)
-    return parsed_plan(stored.version, stored.yaml_text)
+    return plan_service.parse(stored)  # parsed once per version
 
 
 def may_see(actor: Actor, incident: Incident, plan: Plan) -> bool:

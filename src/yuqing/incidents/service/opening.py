@@ -21,7 +21,6 @@ from yuqing.incidents.service.access import (
     OPENERS,
     get_changeable,
     may_see,
-    parsed_plan,
     plan_of,
     record,
     require_role,
@@ -104,7 +103,7 @@ def open_incident(
         raise InvalidInput(_("an incident needs a title"), where="title")
     if actor.role == "department":
         lead_department = actor.department  # a department opens cases of its own only
-    plan = parsed_plan(stored.version, stored.yaml_text)  # parsed once per version
+    plan = plan_service.parse(stored)  # parsed once per version
     _check_scope(actor, events, plan)
     if domain is not None and domain not in {d.id for d in plan.sensitive_domains}:
         raise InvalidInput(

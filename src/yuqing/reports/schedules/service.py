@@ -19,7 +19,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +31,6 @@ from yuqing.core.errors import YuQingError
 from yuqing.core.i18n import _
 from yuqing.plan import service as plan_service
 from yuqing.plan.deadlines import WorkCalendar
-from yuqing.plan.loading import load_plan_text
 from yuqing.plan.report_schedules import ReportSchedule
 from yuqing.plan.schema import Plan
 from yuqing.reports import figures as figures_mod
@@ -63,13 +61,6 @@ def _render(
     template: str | None,
 ) -> bytes:
     return reports_service.render(figures, doc, fmt, template=template)
-
-
-@lru_cache(maxsize=4)
-def _parsed(version: int, sha256: str, yaml_text: str) -> Plan:
-    """The plan of a stored version, parsed once: this runs every worker tick, and
-    parsing a plan takes tenths of a second (bench/report_schedules.py)."""
-    return load_plan_text(yaml_text, file=f"plan v{version}")
 
 
 def due_times(
@@ -109,7 +100,8 @@ def run_due_schedules(
     version = plan_service.get_active(session=session)
     if version is None:
         return []
-    plan = _parsed(version.version, version.sha256, version.yaml_text)
+    # Parsed once per version (plan_service.parse): this runs every worker tick.
+    plan = plan_service.parse(version)
     if not plan.report_schedules:
         return []
     now = clock.now()
