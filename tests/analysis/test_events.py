@@ -14,6 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from yuqing.analysis import steps
 from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
 from yuqing.analysis.events.evaluate import bcubed, cluster_file, nmi, scores
 from yuqing.analysis.events.tokenize import tokens
@@ -170,7 +171,7 @@ def test_live_pipeline_keeps_no_retired_summaries_and_assigns_the_same() -> None
     assert step.clusterer.drain_retired() == []
     # A checkpoint written while summaries were kept restores without them.
     restored = ClusterStep()
-    restored.restore(keeping.snapshot())
+    restored.restore([keeping.snapshot()])
     assert restored.clusterer.config.retired_kept == 0
     restored.clusterer.assign(make_post("z", "another unique story", T0 + timedelta(days=9)))
     assert restored.clusterer.drain_retired() == []
@@ -210,13 +211,42 @@ def test_cluster_checkpoint_is_compressed_json_and_plain_json_still_restores() -
     for post in stream(SCHOOL_ZH, "s"):
         step.clusterer.assign(post)
     plain = step.clusterer.snapshot()
-    data = step.snapshot()
-    assert len(data) < len(plain)
+    pieces = list(step.snapshot())
+    data = b"".join(pieces)
+    assert len(pieces) == 1 and len(data) < len(plain)
     assert zlib.decompress(data) == plain
     for saved in (data, plain):  # checkpoints from before compression are plain JSON
         other = ClusterStep()
-        other.restore(saved)
+        other.restore([saved])
         assert other.clusterer.snapshot() == plain
+
+
+def test_cluster_checkpoint_in_many_pieces_restores_the_same_clusterer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Enough distinct words that the compressor emits output before its final flush.
+    rnd = random.Random(5)
+    vocabulary = [f"w{n:04d}x{rnd.randrange(10**6)}" for n in range(3000)]
+    posts = [
+        make_post(f"r{i}", " ".join(rnd.sample(vocabulary, 12)), T0 + timedelta(minutes=i))
+        for i in range(600)
+    ]
+    posts += interleave(stream(BOSTON, "b", T0 + timedelta(days=1)), stream(FLOOD_ZH, "f"))
+    step = ClusterStep()
+    for post in posts[:500]:
+        step.clusterer.assign(post, partition="org-a" if post.id.endswith("7") else "")
+    monkeypatch.setattr(steps, "CHECKPOINT_PIECE", 4096)
+    pieces = list(step.snapshot())
+    assert len(pieces) >= 3 and all(len(p) == 4096 for p in pieces[:-1])
+    assert zlib.decompress(b"".join(pieces)) == step.clusterer.snapshot()
+    other = ClusterStep()
+    other.restore(iter(pieces))
+    assert other.clusterer.snapshot() == step.clusterer.snapshot()
+    later = posts[500:]
+    assert [step.clusterer.assign(p) for p in later] == [other.clusterer.assign(p) for p in later]
+    # A checkpoint missing its last pieces is refused, never half restored.
+    with pytest.raises(ValueError, match="cut short"):
+        ClusterStep().restore(pieces[:-2])
 
 
 def test_rollback_forgets_a_batch_and_later_assignments_are_unchanged() -> None:

@@ -7,18 +7,20 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Cli, Store
-from yuqing.analysis import facts
+from yuqing.analysis import facts, steps
 from yuqing.analysis import service as events_service
 from yuqing.analysis.models import Event, EventPost
 from yuqing.core.clock import FrozenClock
 from yuqing.core.errors import Conflict
 from yuqing.core.settings import Settings
+from yuqing.db import checkpoints
 from yuqing.monitor import service
 from yuqing.monitor.models import StoredPost
+from yuqing.monitor.pipeline import Pipeline
 from yuqing.monitor.posts import Post
 from yuqing.monitor.readers import Record
 from yuqing.monitor.watches import load_watch_text
@@ -130,6 +132,39 @@ def test_restart_resumes_events_from_the_checkpoint(
         w9 = session.scalars(select(StoredPost).where(StoredPost.post_id == "w9")).one()
     assert len(school) == 1 and school[0].posts == 4
     assert w9.annotations["event_id"] == school[0].id
+
+
+def test_a_checkpoint_in_many_pieces_restores_the_same_events(
+    store: Store, clock: FrozenClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pieces of 100 bytes: the checkpoint of these few posts takes dozens of rows.
+    monkeypatch.setattr(steps, "CHECKPOINT_PIECE", 100)
+    with Session(store.engine) as session:
+        service.upsert_watches(
+            session=session, clock=clock, watches=load_watch_text(WATCHES, filename="w.yaml")
+        )
+        session.commit()
+    first = build_pipeline(engine=store.engine, clock=clock, settings=settings)
+    first.run([Record(i, obj=o) for i, o in enumerate(posts(), 1)])
+    with Session(store.engine) as session:
+        rows = session.scalar(select(func.count()).select_from(checkpoints.Checkpoint))
+    assert rows is not None and rows > 10
+    again = build_pipeline(engine=store.engine, clock=clock, settings=settings)
+    again.reload()  # restores the checkpoint
+
+    def state(pipeline: Pipeline) -> bytes:
+        (step,) = pipeline.stateful
+        assert isinstance(step, steps.ClusterStep)
+        return step.clusterer.snapshot()
+
+    assert state(again) == state(first)
+    line = {"id": "w9", "source": "weibo", "text": BASE + "，学校还没回应",
+            "published_at": "2026-03-02T16:00:00+08:00"}  # fmt: skip
+    again.run([Record(1, obj=line)])
+    with Session(store.engine) as session:
+        w9 = session.scalars(select(StoredPost).where(StoredPost.post_id == "w9")).one()
+        school = session.scalars(select(Event).where(Event.partition == "明德一中")).one()
+    assert w9.annotations["event_id"] == school.id and school.posts == 4
 
 
 def test_manual_merge_wins(loaded: Store, clock: FrozenClock, settings: Settings) -> None:

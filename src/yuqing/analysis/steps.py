@@ -7,7 +7,7 @@ pipeline hands them the kept posts of each batch in arrival order.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 
 from yuqing.analysis.events.clusterer import OnlineClusterer
@@ -21,6 +21,9 @@ NO_ORGANIZATION = ""
 # zlib level of the clusterer's checkpoint: level 1 halves it (32 → 14 MB after 20,000
 # kept posts) for 0.3 s more CPU; higher levels gain little on its many floats.
 CHECKPOINT_LEVEL = 1
+# Bytes of compressed state a checkpoint row holds: the most held in memory at once
+# while it is written.
+CHECKPOINT_PIECE = 1 << 20
 
 
 def sentiment_text(post: Post) -> str:
@@ -135,17 +138,41 @@ class ClusterStep:
     def rollback(self) -> None:
         self.clusterer.rollback()
 
-    def snapshot(self) -> bytes:
-        # Compressed piece by piece as the JSON comes: the whole JSON never exists in
-        # memory, and the store takes and copies a blob less than half its size.
+    def snapshot(self) -> Iterator[bytes]:
+        """The clusterer's state as zlib-compressed JSON, in pieces of `CHECKPOINT_PIECE`
+        bytes (the last one shorter) made as they are read: neither the JSON nor the
+        compressed whole ever exists in memory, and the store writes one piece at a time."""
+        size = CHECKPOINT_PIECE
         pack = zlib.compressobj(CHECKPOINT_LEVEL)
-        parts = [pack.compress(part) for part in self.clusterer.snapshot_parts()]
-        parts.append(pack.flush())
-        return b"".join(parts)
+        pending = bytearray()
+        for part in self.clusterer.snapshot_parts():
+            pending += pack.compress(part)
+            while len(pending) >= size:
+                yield bytes(pending[:size])
+                del pending[:size]
+        pending += pack.flush()
+        while len(pending) > size:
+            yield bytes(pending[:size])
+            del pending[:size]
+        yield bytes(pending)
 
-    def restore(self, data: bytes) -> None:
-        # Checkpoints written before they were compressed are the JSON itself.
-        self.clusterer.restore(data if data[:1] == b"{" else zlib.decompress(data))
+    def restore(self, parts: Iterable[bytes]) -> None:
+        pieces = iter(parts)
+        first = next(pieces, b"")
+        data: bytes | bytearray
+        if first[:1] == b"{":
+            # Written before checkpoints were compressed: the JSON itself, in one piece.
+            data = first + b"".join(pieces)
+        else:
+            unpack = zlib.decompressobj()
+            buffer = bytearray(unpack.decompress(first))
+            for piece in pieces:
+                buffer += unpack.decompress(piece)
+            buffer += unpack.flush()
+            if not unpack.eof:
+                raise ValueError("the clusterer's checkpoint is cut short")
+            data = buffer  # orjson reads a bytearray as it is: no copy
+        self.clusterer.restore(data)
         self.clusterer.keep_no_retired()  # a checkpoint from before kept them
         # The snapshot may predate stored splits: read them all again (each applies once).
         self.splits_seen = 0

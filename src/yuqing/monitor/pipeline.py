@@ -87,9 +87,11 @@ class Checkpointed(Protocol):
 
     step_id: str
 
-    def snapshot(self) -> bytes: ...
+    def snapshot(self) -> Iterable[bytes]:
+        """The state in pieces, made as they are read (the store writes each as it comes)."""
 
-    def restore(self, data: bytes) -> None: ...
+    def restore(self, parts: Iterable[bytes]) -> None:
+        """Replace the state with the one whose pieces `snapshot` gave."""
 
 
 class Transactional(Protocol):
@@ -158,9 +160,9 @@ class Pipeline:
         # checkpoint (merges, splits) to the restored state, not to one it replaces.
         with session_scope(self.sessions) as session:
             for step in self.stateful:
-                data = checkpoints.load(session=session, step_id=step.step_id)
-                if data is not None:
-                    step.restore(data)
+                parts = checkpoints.load_parts(session=session, step_id=step.step_id)
+                if parts is not None:
+                    step.restore(parts)
             for hook in self.reload_hooks:
                 hook(session)
         self._warm_copies()
@@ -176,10 +178,11 @@ class Pipeline:
             and now - self._saved_at < self.checkpoint_every
         ):
             return
+        at = self.clock.now()
         with session_scope(self.sessions) as session:
             for step in self.stateful:
-                checkpoints.save(
-                    session=session, step_id=step.step_id, data=step.snapshot(), at=self.clock.now()
+                checkpoints.save_parts(
+                    session=session, step_id=step.step_id, parts=step.snapshot(), at=at
                 )
         self._saved_at = now
         give_back_free_memory()  # the copies of the state made for the store (tens of MB)

@@ -528,7 +528,7 @@ class OnlineClusterer:
         }
         yield b"," + orjson.dumps(tail)[1:]
 
-    def restore(self, data: bytes) -> None:
+    def restore(self, data: bytes | bytearray) -> None:
         """Replace the state with one from `snapshot()`."""
         state: dict[str, Any] = orjson.loads(data)
         if state.get("version") not in _READABLE_VERSIONS:
