@@ -479,3 +479,23 @@ def test_document_frequencies_over_the_cap_keep_the_most_frequent_words() -> Non
     # The ninth word went over the cap: the 6 most frequent words are kept, decayed.
     assert list(df.df) == [f"w{k}" for k in range(6)]
     assert df.df["w0"] < 9.0
+
+
+def test_a_restored_clusterer_keeps_one_string_per_word_and_event_id() -> None:
+    # As a running clusterer does: a copy of each word for every centroid, posting and
+    # link that names it was tens of MB at 10,000 live events.
+    one = OnlineClusterer()
+    for post in interleave(stream(BOSTON, "b"), stream(FLOOD_ZH, "f"), stream(SCHOOL_ZH, "s")):
+        one.assign(post)
+    two = OnlineClusterer()
+    two.restore(one.snapshot())
+    assert two.snapshot() == one.snapshot()
+    for clusterer in (one, two):
+        words: dict[str, str] = {}
+        for event in clusterer._live.values():
+            for word in (*event.centroid, *event.indexed, *clusterer.df.df):
+                assert words.setdefault(word, word) is word
+        ids = {event.id: event.id for event in clusterer._live.values()}
+        for postings in clusterer._index[""].values():
+            assert all(ids[event_id] is event_id for event_id in postings)
+        assert all(ids[e] is e for e in clusterer._post_event.values() if e in ids)

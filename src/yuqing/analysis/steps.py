@@ -23,7 +23,7 @@ NO_ORGANIZATION = ""
 CHECKPOINT_LEVEL = 1
 # Bytes of compressed state a checkpoint row holds: the most held in memory at once
 # while it is written.
-CHECKPOINT_PIECE = 1 << 20
+CHECKPOINT_PIECE = 1 << 18
 
 
 def sentiment_text(post: Post) -> str:

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from operator import itemgetter
+from sys import intern
 from typing import Any
 
 import orjson
@@ -286,7 +287,10 @@ class OnlineClusterer:
         if cached is not None and cached[0] == post.id and cached[1] == post.folded:
             return cached[2], cached[3]
         joined = post.derived.get(WORDS_KEY)
-        words = tokens(post.folded) if joined is None else joined.split()
+        # Interned: every table (centroids, the index, document frequencies) then keys a
+        # word by one shared string, not by a copy from each post that brought it, and
+        # each lookup matches by identity instead of comparing the characters.
+        words = list(map(intern, tokens(post.folded) if joined is None else joined.split()))
         vec = tfidf(words, self.df, max_terms=self.config.vector_terms)
         self._cache = (post.id, post.folded, words, vec)
         return words, vec
@@ -536,12 +540,16 @@ class OnlineClusterer:
         self.config = ClusterConfig(**state["config"])
         self.df = DocumentFrequency()
         self.df.load_json(state["df"])
-        self._live = OrderedDict((e["id"], Event.from_json(e)) for e in state["live"])
+        # Words and event ids interned, as a running clusterer shares them: one string for
+        # each, not one for every place the JSON names it (tens of MB at 10,000 events).
+        live = (Event.from_json(e) for e in state["live"])
+        self._live = OrderedDict((event.id, event) for event in live)
         self._index = {
-            p: {w: dict.fromkeys(ev) for w, ev in idx.items()} for p, idx in state["index"].items()
+            p: {intern(w): dict.fromkeys(map(intern, ev)) for w, ev in idx.items()}
+            for p, idx in state["index"].items()
         }
-        self._post_event = OrderedDict((k, v) for k, v in state["post_event"])
-        self._repeats = OrderedDict((k, v) for k, v in state["repeats"])
+        self._post_event = OrderedDict((k, intern(v)) for k, v in state["post_event"])
+        self._repeats = OrderedDict((k, intern(v)) for k, v in state["repeats"])
         self._aliases = dict(state["aliases"])
         self._manual = set(state["manual"])
         self._retired = deque(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from operator import mul
+from sys import intern
 from typing import Any
 
 from yuqing.analysis.events.vectorize import Vector, top_terms
@@ -143,9 +144,9 @@ class Event:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Event:
-        """Rebuild from `to_json()`."""
+        """Rebuild from `to_json()`; its words and id interned (`OnlineClusterer.restore`)."""
         return cls(
-            id=str(obj["id"]),
+            id=intern(str(obj["id"])),
             partition=str(obj["partition"]),
             seq=int(obj["seq"]),
             title=str(obj["title"]),
@@ -153,9 +154,9 @@ class Event:
             first_at=datetime.fromisoformat(obj["first_at"]),
             last_at=datetime.fromisoformat(obj["last_at"]),
             size=int(obj["size"]),
-            centroid={str(k): float(v) for k, v in obj["centroid"].items()},
+            centroid={intern(str(k)): float(v) for k, v in obj["centroid"].items()},
             norm=float(obj["norm"]),
-            indexed=[str(w) for w in obj["indexed"]],
+            indexed=[intern(str(w)) for w in obj["indexed"]],
             heat=float(obj.get("heat", 1.0)),
             watches={str(w) for w in obj.get("watches", ())},
         )

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import compress
 from operator import itemgetter, mul
+from sys import intern
 from typing import Any
 
 Vector = dict[str, float]
@@ -98,7 +99,7 @@ class DocumentFrequency:
     def load_json(self, state: dict[str, Any]) -> None:
         """Restore a state from `to_json()`."""
         self.n_docs = float(state["n_docs"])
-        self.df = {str(k): float(v) for k, v in state["df"].items()}
+        self.df = {intern(str(k)): float(v) for k, v in state["df"].items()}  # as the centroids
         self._since_decay = int(state["since_decay"])
 
 
