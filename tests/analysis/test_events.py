@@ -499,3 +499,13 @@ def test_a_restored_clusterer_keeps_one_string_per_word_and_event_id() -> None:
         for postings in clusterer._index[""].values():
             assert all(ids[event_id] is event_id for event_id in postings)
         assert all(ids[e] is e for e in clusterer._post_event.values() if e in ids)
+
+
+def test_the_table_of_shared_words_stays_bounded_by_the_document_frequencies() -> None:
+    clusterer = OnlineClusterer()
+    clusterer.assign(make_post("a", "Boston Marathon explosions near the finish line", T0))
+    # A stream's vocabulary has no end: words no longer counted are let go.
+    clusterer._shared_words([f"once{n}" for n in range(25_000)])
+    (kept,) = clusterer._shared_words(["boston"])
+    assert len(clusterer._words) <= len(clusterer.df.df) + 1
+    assert kept is next(w for w in clusterer.df.df if w == "boston")

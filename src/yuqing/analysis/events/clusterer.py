@@ -22,12 +22,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from operator import itemgetter
-from sys import intern
 from typing import Any
 
 import orjson
@@ -92,6 +91,7 @@ class OnlineClusterer:
         self._runner_up: str | None = None  # second-best event of the last decision
         self._manual: set[str] = set()  # events a person split: never merged automatically
         self._journal: Journal | None = None  # while a batch is open: how to undo it
+        self._words: dict[str, str] = {}  # word -> the one string kept for it (a cache)
 
     # -- river API ---------------------------------------------------------------------
 
@@ -287,13 +287,25 @@ class OnlineClusterer:
         if cached is not None and cached[0] == post.id and cached[1] == post.folded:
             return cached[2], cached[3]
         joined = post.derived.get(WORDS_KEY)
-        # Interned: every table (centroids, the index, document frequencies) then keys a
-        # word by one shared string, not by a copy from each post that brought it, and
-        # each lookup matches by identity instead of comparing the characters.
-        words = list(map(intern, tokens(post.folded) if joined is None else joined.split()))
+        # Shared: every table (centroids, the index, document frequencies) then keys a
+        # word by one string, not by a copy from each post that brought it (about 30 MB
+        # at 10,000 live events), and lookups match by identity.
+        words = self._shared_words(tokens(post.folded) if joined is None else joined.split())
         vec = tfidf(words, self.df, max_terms=self.config.vector_terms)
         self._cache = (post.id, post.folded, words, vec)
         return words, vec
+
+    def _shared_words(self, words: list[str]) -> list[str]:
+        """`words`, each as the one string this clusterer keeps for it.
+
+        Not `sys.intern`: interned strings are never freed on some Python versions, and a
+        stream's vocabulary has no end. This table is rebuilt from the document
+        frequencies' words (which it gave out) when it outgrows them twice over.
+        """
+        table = self._words
+        if len(table) > 2 * max(len(self.df.df), 10_000):
+            table = self._words = {word: word for word in self.df.df}
+        return list(map(table.setdefault, words, words))
 
     def _decide(self, post: Post, partition: str) -> tuple[str | None, float, str]:
         self._runner_up = None
@@ -539,17 +551,22 @@ class OnlineClusterer:
             raise ValueError(f"unsupported snapshot version {state.get('version')!r}")
         self.config = ClusterConfig(**state["config"])
         self.df = DocumentFrequency()
-        self.df.load_json(state["df"])
-        # Words and event ids interned, as a running clusterer shares them: one string for
-        # each, not one for every place the JSON names it (tens of MB at 10,000 events).
-        live = (Event.from_json(e) for e in state["live"])
+        # One string for each word and event id, as a running clusterer has, not one for
+        # every place the JSON names it (tens of MB at 10,000 live events).
+        self._words = {}
+        ids: dict[str, str] = {}
+        word, event_id = _sharer(self._words), _sharer(ids)
+        self.df.load_json(state["df"], shared=word)
+        live = (Event.from_json(e, shared=word) for e in state["live"])
         self._live = OrderedDict((event.id, event) for event in live)
+        for event in self._live.values():
+            ids[event.id] = event.id
         self._index = {
-            p: {intern(w): dict.fromkeys(map(intern, ev)) for w, ev in idx.items()}
+            p: {word(w): dict.fromkeys(map(event_id, ev)) for w, ev in idx.items()}
             for p, idx in state["index"].items()
         }
-        self._post_event = OrderedDict((k, intern(v)) for k, v in state["post_event"])
-        self._repeats = OrderedDict((k, intern(v)) for k, v in state["repeats"])
+        self._post_event = OrderedDict((k, event_id(v)) for k, v in state["post_event"])
+        self._repeats = OrderedDict((k, event_id(v)) for k, v in state["repeats"])
         self._aliases = dict(state["aliases"])
         self._manual = set(state["manual"])
         self._retired = deque(
@@ -584,6 +601,15 @@ def _json_pieces(values: Iterable[Any], size: int, *, as_object: bool = False) -
         yield (b"" if first else b",") + orjson.dumps(dict(chunk) if as_object else chunk)[1:-1]
         first = False
     yield b"}" if as_object else b"]"
+
+
+def _sharer(table: dict[str, str]) -> Callable[[str], str]:
+    """A function giving, for a string, the one equal string kept in `table`."""
+
+    def shared(value: str) -> str:
+        return table.setdefault(value, value)
+
+    return shared
 
 
 def _summary_from_json(obj: dict[str, Any]) -> EventSummary:

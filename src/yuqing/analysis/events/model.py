@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from operator import mul
-from sys import intern
 from typing import Any
 
 from yuqing.analysis.events.vectorize import Vector, top_terms
@@ -143,10 +143,11 @@ class Event:
         }
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> Event:
-        """Rebuild from `to_json()`; its words and id interned (`OnlineClusterer.restore`)."""
+    def from_json(cls, obj: dict[str, Any], *, shared: Callable[[str], str] = str) -> Event:
+        """Rebuild from `to_json()`; `shared` gives the one string to keep for a word or
+        an id (`OnlineClusterer.restore`)."""
         return cls(
-            id=intern(str(obj["id"])),
+            id=shared(str(obj["id"])),
             partition=str(obj["partition"]),
             seq=int(obj["seq"]),
             title=str(obj["title"]),
@@ -154,9 +155,9 @@ class Event:
             first_at=datetime.fromisoformat(obj["first_at"]),
             last_at=datetime.fromisoformat(obj["last_at"]),
             size=int(obj["size"]),
-            centroid={intern(str(k)): float(v) for k, v in obj["centroid"].items()},
+            centroid={shared(str(k)): float(v) for k, v in obj["centroid"].items()},
             norm=float(obj["norm"]),
-            indexed=[intern(str(w)) for w in obj["indexed"]],
+            indexed=[shared(str(w)) for w in obj["indexed"]],
             heat=float(obj.get("heat", 1.0)),
             watches={str(w) for w in obj.get("watches", ())},
         )

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress
 from operator import itemgetter, mul
-from sys import intern
 from typing import Any
 
 Vector = dict[str, float]
@@ -96,10 +95,10 @@ class DocumentFrequency:
         """A JSON-safe state."""
         return {"n_docs": self.n_docs, "df": self.df, "since_decay": self._since_decay}
 
-    def load_json(self, state: dict[str, Any]) -> None:
-        """Restore a state from `to_json()`."""
+    def load_json(self, state: dict[str, Any], *, shared: Callable[[str], str] = str) -> None:
+        """Restore a state from `to_json()` (`shared`: as in `Event.from_json`)."""
         self.n_docs = float(state["n_docs"])
-        self.df = {intern(str(k)): float(v) for k, v in state["df"].items()}  # as the centroids
+        self.df = {shared(str(k)): float(v) for k, v in state["df"].items()}
         self._since_decay = int(state["since_decay"])
 
 
