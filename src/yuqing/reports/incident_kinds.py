@@ -36,6 +36,7 @@ from yuqing.incidents.service.access import get_visible
 from yuqing.incidents.service.reports import REPORT_FIELDS, prefill
 from yuqing.monitor.models import StoredPost
 from yuqing.reports import incident_course as course_mod
+from yuqing.reports import incident_special as special
 from yuqing.reports.figures import NEGATIVE, SENTIMENTS, Figures
 from yuqing.reports.incident_course import post_scope as _post_scope
 from yuqing.reports.periods import INCIDENT_KINDS
@@ -53,12 +54,24 @@ HEADER_FIELDS = (
 TEXT_FIELDS = tuple(f for f in REPORT_FIELDS if f not in HEADER_FIELDS)
 # 快报事实: the flash report says what happened and what was done first, nothing more.
 FLASH_TEXT_FIELDS = ("content", "measures")
+# 《舆情专报》: the situation, a judgement, the handling so far and suggestions, each a
+# part of its own among the figures it rests on (the part's name, the field it shows).
+SPECIAL_TEXT_PARTS = {
+    "situation": "content",
+    "judgement": "trend",
+    "handling": "measures",
+    "suggestions": "next_steps",
+}
 
 FULL = ("spread", "events", "charts", "deadlines", "actions")
 PARTS: dict[str, tuple[str, ...]] = {
     "flash": ("spread",),
     "initial": FULL,
-    "special": FULL,
+    "special": (
+        *("situation", "spread", "platforms", "tiers", "sites", "sentiment", "viewpoints"),
+        *("momentum", "judgement", "events", "charts"),
+        *("handling", "actions", "statements", "deadlines", "suggestions"),
+    ),
     "progress": ("spread", "changes", "statements", "corrections", "deadlines"),
     "closing": (
         *("spread", "events", "charts", "course", "deadlines"),
@@ -69,6 +82,8 @@ PARTS: dict[str, tuple[str, ...]] = {
 
 def text_fields(kind: str) -> tuple[str, ...]:
     """The text sections a kind shows (and a person edits)."""
+    if kind == "special":
+        return tuple(SPECIAL_TEXT_PARTS.values())
     return FLASH_TEXT_FIELDS if kind == "flash" else TEXT_FIELDS
 
 
@@ -114,6 +129,12 @@ class IncidentFigures:
     course: list[dict[str, Any]] = field(default_factory=list)
     review: dict[str, Any] | None = None
     corrective_actions: list[dict[str, Any]] = field(default_factory=list)
+    # 《舆情专报》 (incident_special): platforms, sites, tone, representative posts, momentum
+    posts_by_platform: dict[str, int] = field(default_factory=dict)
+    top_sites: list[dict[str, Any]] = field(default_factory=list)
+    sentiment: dict[str, int] = field(default_factory=dict)
+    viewpoints: list[dict[str, Any]] = field(default_factory=list)
+    momentum: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -201,7 +222,19 @@ def compute(
         figures.events = _events(session, incident.id, zone)
     if "charts" in parts:
         figures.posts_by_day = _by_day(session, incident.id, zone)
+    if "charts" in parts or "tiers" in parts:
         figures.posts_by_tier = _by_tier(session, incident.id)
+    if "platforms" in parts:
+        figures.posts_by_platform = special.posts_by_platform(session, incident.id)
+    if "sites" in parts:
+        figures.top_sites = special.top_sites(session, incident.id)
+    if "sentiment" in parts:
+        figures.sentiment = special.sentiment(session, incident.id)
+    if "viewpoints" in parts:
+        figures.viewpoints = special.viewpoints(session, incident.id, zone)
+    if "momentum" in parts:
+        by_day = figures.posts_by_day or _by_day(session, incident.id, zone)
+        figures.momentum = special.momentum(session, incident.id, zone, now, by_day)
     if "deadlines" in parts:
         figures.deadlines = _deadlines(session, incident.id, zone)
         figures.deadlines_met = sum(c["state"] == "met" for c in figures.deadlines)

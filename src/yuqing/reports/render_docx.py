@@ -260,7 +260,7 @@ class _Writer:
     def _picture(self, paragraph: Paragraph, element: Any) -> None:
         """A picture inlined as a data URI; any other source is left out, never fetched."""
         from docx.image.exceptions import UnrecognizedImageError
-        from docx.shared import Mm
+        from docx.shared import Emu, Mm
 
         source = (element.get("src") or "").strip()
         if not DATA_PICTURE.match(source):
@@ -273,7 +273,7 @@ class _Writer:
             return
         limit = Mm(MAX_PICTURE_MM)
         if "chart" in _classes(element) or shape.width > limit:
-            shape.height = int(shape.height * limit / shape.width)
+            shape.height = Emu(int(shape.height * limit / shape.width))
             shape.width = limit
 
 
