@@ -234,7 +234,10 @@ def _special_tables(figures: IncidentFigures) -> dict[str, Table]:
         out["platforms"] = Table(
             _("Posts by platform"),
             [_("Platform"), _("Posts"), _("Share")],
-            [[p, str(n), _share_of(n, total)] for p, n in figures.posts_by_platform.items()],
+            [
+                [_("unknown") if p == "unknown" else p, str(n), _share_of(n, total)]
+                for p, n in figures.posts_by_platform.items()
+            ],
             numeric=(1, 2),
         )
     if "tiers" in parts:
