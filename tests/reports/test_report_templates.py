@@ -17,7 +17,6 @@ from docx.text.paragraph import Paragraph
 from sqlalchemy.orm import Session
 
 from tests.conftest import Cli, Store
-from tests.reports.conftest import seeded  # noqa: F401 - the fixture
 from tests.reports.incident_fixtures import (  # noqa: F401 - the fixture
     IncidentCase,
     incident_case_fixture,

@@ -107,9 +107,10 @@ def expected(session: Session, incident: int, clock: FrozenClock) -> dict[str, o
         "sites": dict(Counter(p.source for p in posts)),
         "sentiment": dict(Counter(tone(p) for p in posts)),
         "viewpoints": [
-            p.uid for t in ("negative", "neutral", "positive")
+            p.uid
+            for t in ("negative", "neutral", "positive")
             for p in [o for o in originals if tone(o) == t][:3]
-        ],  # fmt: skip
+        ],
         "windows": (last, previous),
     }
 
@@ -159,7 +160,9 @@ def test_the_special_report_holds_the_stores_figures_in_every_format(
     assert platforms == {
         ("未知" if k == "unknown" else k): str(v) for k, v in want["platforms"].items()
     }
-    tones = {r.cells[0].text: r.cells[1].text for r in tables[("情感倾向", "帖文", "占比")].rows[1:]}
+    tones = {
+        r.cells[0].text: r.cells[1].text for r in tables[("情感倾向", "帖文", "占比")].rows[1:]
+    }
     assert tones == {
         "负面": str(figures.sentiment["negative"]),
         "中性": str(figures.sentiment["neutral"]),

@@ -289,16 +289,24 @@ def _special_tables(figures: IncidentFigures) -> dict[str, Table]:
             _("Momentum"),
             [_("Figure"), _("Value")],
             [
-                [_("Posts in the last {hours} hours").format(hours=m["window_hours"]),
-                 str(m["last_window"])],
-                [_("Posts in the {hours} hours before").format(hours=m["window_hours"]),
-                 str(m["previous_window"])],
+                [
+                    _("Posts in the last {hours} hours").format(hours=m["window_hours"]),
+                    str(m["last_window"]),
+                ],
+                [
+                    _("Posts in the {hours} hours before").format(hours=m["window_hours"]),
+                    str(m["previous_window"]),
+                ],
                 [_("Direction"), _(DIRECTIONS[m["direction"]])],
                 [_("First post"), m["first_at"] or "—"],
                 [_("Latest post"), m["last_at"] or "—"],
-                [_("Busiest day"), _("{day}: {posts} posts").format(
-                    day=m["peak_day"], posts=m["peak_posts"]) if m["peak_day"] else "—"],
-            ],  # fmt: skip
+                [
+                    _("Busiest day"),
+                    _("{day}: {posts} posts").format(day=m["peak_day"], posts=m["peak_posts"])
+                    if m["peak_day"]
+                    else "—",
+                ],
+            ],
             note=_("As of {at}.").format(at=m["as_of"]),
         )
     return out
@@ -399,9 +407,7 @@ def rows(figures: IncidentFigures, sections: Mapping[str, str]) -> Rows:
         title += _(" No. {number}").format(number=figures.report["number"])
     subtitle = _("Incident {id}: {title}").format(id=figures.incident, title=figures.title)
     review = figures.review or {}
-    in_flow = {
-        part: field for part, field in SPECIAL_TEXT_PARTS.items() if part in figures.parts
-    }
+    in_flow = {part: field for part, field in SPECIAL_TEXT_PARTS.items() if part in figures.parts}
     return Rows(
         title=title,
         subtitle=subtitle,

@@ -92,9 +92,7 @@ def viewpoints(session: Session, incident_id: int, zone: ZoneInfo) -> list[dict[
             select(StoredPost)
             .where(post_scope(incident_id), StoredPost.duplicate_of_pk.is_(None))
             .where(_tone_filter(tone))
-            .order_by(
-                StoredPost.copies.desc(), tier_rank, StoredPost.published_at, StoredPost.pk
-            )
+            .order_by(StoredPost.copies.desc(), tier_rank, StoredPost.published_at, StoredPost.pk)
             .limit(VIEWPOINTS_PER_TONE)
         )
         out += [_viewpoint(post, tone, zone) for post in posts]

@@ -59,11 +59,23 @@ def incident_figures(kind: str) -> IncidentFigures:
         posts_by_day=[day],
         posts_by_tier={"municipal": 3, "unknown": 1},
         deadlines=[
-            {"name": "初报", "number": 1, "due_at": AT, "state": "met", "done_at": AT,
-             "late_minutes": 5},
-            {"name": "续报", "number": 2, "due_at": AT, "state": "running", "done_at": "",
-             "late_minutes": None},
-        ],  # fmt: skip
+            {
+                "name": "初报",
+                "number": 1,
+                "due_at": AT,
+                "state": "met",
+                "done_at": AT,
+                "late_minutes": 5,
+            },
+            {
+                "name": "续报",
+                "number": 2,
+                "due_at": AT,
+                "state": "running",
+                "done_at": "",
+                "late_minutes": None,
+            },
+        ],
         deadlines_met=1,
         deadlines_missed=0,
         actions=[{"kind": "official_reply", "description": "示例回应", "at": AT}],
@@ -78,7 +90,9 @@ def incident_figures(kind: str) -> IncidentFigures:
             {
                 **{"id": 1, "number": 1, "revision": 2, "status": "published"},
                 **{"created_at": AT, "published_at": AT, "channel": "官方微博"},
-                "approvals": [{"step": "审核", "decision": "approve", "reviewer": "示例", "at": AT}],
+                "approvals": [
+                    {"step": "审核", "decision": "approve", "reviewer": "示例", "at": AT}
+                ],
                 "measures": {
                     "window_minutes": 60,
                     "trend": "calmed",
@@ -98,21 +112,23 @@ def incident_figures(kind: str) -> IncidentFigures:
             {**_ref("progress", 3), "status": "draft", "corrects": None},
         ],
         course=[
-            {"at": AT, "step": "opened", "stage": "found", "stage_name": "发现",
-             "reason": ""},
-            {"at": AT, "step": "ended", "stage": None, "stage_name": None,
-             "reason": "示例原因"},
-        ],  # fmt: skip
+            {"at": AT, "step": "opened", "stage": "found", "stage_name": "发现", "reason": ""},
+            {"at": AT, "step": "ended", "stage": None, "stage_name": None, "reason": "示例原因"},
+        ],
         review={
             **{"summary": "示例", "worked": "示例", "failed": "示例", "evaluation": "示例"},
             **{"written_at": AT, "written_by": "示例"},
         },
         corrective_actions=[
-            {"title": "示例整改", "owner": "示例", "due_at": AT, "status": "done",
-             "done_at": AT},
-            {"title": "示例整改二", "owner": "示例", "due_at": AT, "status": "overdue",
-             "done_at": ""},
-        ],  # fmt: skip
+            {"title": "示例整改", "owner": "示例", "due_at": AT, "status": "done", "done_at": AT},
+            {
+                "title": "示例整改二",
+                "owner": "示例",
+                "due_at": AT,
+                "status": "overdue",
+                "done_at": "",
+            },
+        ],
         posts_by_platform={"微博": 3, "unknown": 1},
         top_sites=[{"site": "weibo", "posts": 3}],
         sentiment={"negative": 2, "neutral": 1, "positive": 1},
