@@ -3,7 +3,10 @@ report fields and figures, every number queried from the store.
 
 Each kind carries the parts its plan asks for (`PARTS`): the flash report only what
 happened, when and where it was found, the level and the first measures; the initial
-and special reports the full fields with the spread and charts; a progress report what
+report the full fields with the spread and charts; the special report (《舆情专报》, to
+leaders) the situation, the spread by platform, tier and site, the tone and the
+representative posts, the momentum under a person's trend judgement, the handling so
+far and a person's suggestions (incident_special.py); a progress report what
 changed since the previous submitted report, the statements since and the corrections;
 the closing report the whole course, statements and approvals, actions, the review and
 the corrective actions (incident_course.py). Only the figures a kind shows are filled,

@@ -85,7 +85,12 @@ def kind_title(kind: str) -> str:
     return _(TITLES[kind])
 
 
-def field_label(name: str) -> str:
+def field_label(name: str, kind: str | None = None) -> str:
+    """A field's name; the special report names its text fields as its parts."""
+    if kind == "special":
+        for part, field in SPECIAL_TEXT_PARTS.items():
+            if field == name:
+                return _(SPECIAL_LABELS[part])
     return _(FIELD_LABELS[name])
 
 

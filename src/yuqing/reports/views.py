@@ -60,10 +60,10 @@ def _common(request: Request) -> dict[str, object]:
     }
 
 
-def _section_label(name: str) -> str:
+def _section_label(name: str, kind: str) -> str:
     if name in PERIOD_SECTION_LABELS:
         return _(PERIOD_SECTION_LABELS[name])
-    return field_label(name)
+    return field_label(name, kind)
 
 
 @router.get("/reports", response_class=HTMLResponse, tags=["pages"])
@@ -145,7 +145,7 @@ def _version_page(
         "reports/version_page.html",
         {
             "v": version,
-            "sections": [(n, _section_label(n), texts.get(n, "")) for n in names],
+            "sections": [(n, _section_label(n, version.kind), texts.get(n, "")) for n in names],
             "may_write": user.role in store.WRITERS,
             "may_sign": user.role in store.SIGNERS,
             "may_propose": request.app.state.settings.llm is not None
