@@ -15,6 +15,7 @@ from yuqing.reports.incident_kinds import (
     PARTS,
     IncidentEventFigures,
     IncidentFigures,
+    text_fields,
 )
 
 AT = "2026-03-01 09:00"
@@ -33,8 +34,10 @@ def every_part() -> list[str]:
     return list(dict.fromkeys(part for parts in PARTS.values() for part in parts))
 
 
-def incident_figures(kind: str) -> IncidentFigures:
-    fields = {name: f"示例{name}" for name in REPORT_FIELDS}
+def incident_figures(kind: str, *, own_parts: bool = False) -> IncidentFigures:
+    """Every part of every kind; or, with `own_parts`, the parts and fields of `kind`."""
+    shown = (*HEADER_FIELDS, *text_fields(kind)) if own_parts else REPORT_FIELDS
+    fields = {name: f"示例{name}" for name in shown}
     fields.update(received_at=AT, discovered_at=AT, level="二级")
     day = {"day": "2026-03-01", "posts": 4, "negative": 2, "neutral": 1, "positive": 1}
     return IncidentFigures(
@@ -79,7 +82,7 @@ def incident_figures(kind: str) -> IncidentFigures:
         deadlines_met=1,
         deadlines_missed=0,
         actions=[{"kind": "official_reply", "description": "示例回应", "at": AT}],
-        parts=every_part(),
+        parts=list(PARTS[kind]) if own_parts else every_part(),
         changes={
             "previous": _ref("initial", 1),
             **{"posts_then": 3, "posts_now": 4, "new_posts": 1},
@@ -148,11 +151,11 @@ def incident_figures(kind: str) -> IncidentFigures:
     )
 
 
-def incident_context(kind: str) -> dict[str, object]:
+def incident_context(kind: str, *, own_parts: bool = False) -> dict[str, object]:
     from yuqing.reports.incident_render import context
 
-    figures = incident_figures(kind)
-    sections = {name: figures.fields[name] for name in REPORT_FIELDS if name not in HEADER_FIELDS}
+    figures = incident_figures(kind, own_parts=own_parts)
+    sections = {name: text for name, text in figures.fields.items() if name not in HEADER_FIELDS}
     doc = DocumentInfo("示例单位", "示例〔2026〕1号", "内部", "示例办公室", date(2026, 3, 2))
     names = context(figures, sections, doc, [])
     names["charts"] = [{"title": "示例", "data": ""}]

@@ -148,7 +148,14 @@ def check(source: str, *, kind: str) -> str:
             _("the template is longer than {n} characters").format(n=MAX_CHARS), where=where
         )
     try:
-        return render_source(source, sample_context(kind))
+        page = render_source(source, sample_context(kind))
+        if kind in INCIDENT_KINDS:
+            # The sample above holds every part of every incident kind, so that each
+            # branch is tried; the page returned (the preview) holds this kind's parts.
+            from yuqing.reports.template_samples import incident_context
+
+            page = render_source(source, incident_context(kind, own_parts=True))
+        return page
     except TemplateError as exc:
         line = _line(exc)
         message = exc.message or type(exc).__name__
