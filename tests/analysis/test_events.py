@@ -200,7 +200,7 @@ def test_snapshot_in_pieces_is_the_whole_json() -> None:
     assert b"".join(one.snapshot_parts(items=3)) == whole
     state = json.loads(whole)
     assert list(state) == ["version", "config", "df", "live", "index", "post_event",
-                           "repeats", "aliases", "manual", "retired", "seq", "watermark"]  # fmt: skip
+                           "repeats", "orphans", "awaiting", "aliases", "manual", "retired", "seq", "watermark"]  # fmt: skip
     assert set(state["index"]) == {"org-a", ""}
     assert len(state["post_event"]) == len(BOSTON) + len(FLOOD_ZH)
 
