@@ -52,6 +52,12 @@ class ClusterConfig:
     # The same for a post with Chinese text: its character bigrams (`_明德`) make unrelated
     # Chinese posts share more words than unrelated English ones, so the bar is higher.
     threshold_cjk: float = 0.15
+    # The cosine a Chinese post needs with an event whatever its activity prior: without
+    # it, a loud event takes a post that shares one place name with it (明德).
+    min_cosine_cjk: float = 0.1
+    # Background posts whose word counts stand beside the stream's for Chinese words
+    # (`events/background.py`): a loud story's own words keep some weight (0: off).
+    background_docs: float = 10_000.0
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
     half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
     prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
@@ -79,7 +85,7 @@ class OnlineClusterer:
 
     def __init__(self, config: ClusterConfig | None = None) -> None:
         self.config = config or ClusterConfig()
-        self.df = DocumentFrequency()
+        self.df = self._new_df()
         self._live: OrderedDict[str, Event] = OrderedDict()  # least recently active first
         # partition → word → events (insertion order = recency of activity).
         self._index: dict[str, dict[str, dict[str, None]]] = {}
@@ -375,6 +381,14 @@ class OnlineClusterer:
 
     # -- internals -----------------------------------------------------------------------
 
+    def _new_df(self) -> DocumentFrequency:
+        df = DocumentFrequency()
+        if self.config.background_docs > 0:
+            from yuqing.analysis.events.background import prior_counts
+
+            df.use_prior(prior_counts(self.config.background_docs), self.config.background_docs)
+        return df
+
     @staticmethod
     def _time(post: Post) -> datetime:
         # A post dated in the future must not retire every live event: never later than
@@ -412,9 +426,16 @@ class OnlineClusterer:
                 return self.resolve(linked), 1.0, "repeat"
         if not vec:
             return None, 0.0, "new"
-        ranked = self._nearest(vec, partition, self._time(post), watches=post.watches)
+        cjk = any(word.startswith("_") for word in vec)
+        ranked = self._nearest(
+            vec,
+            partition,
+            self._time(post),
+            watches=post.watches,
+            min_cosine=self.config.min_cosine_cjk if cjk else 0.0,
+        )
         threshold = self.config.threshold
-        if any(word.startswith("_") for word in vec):
+        if cjk:
             threshold = max(threshold, self.config.threshold_cjk)
         if ranked and ranked[0][0] >= threshold:
             if len(ranked) > 1 and ranked[1][0] >= threshold:
@@ -423,7 +444,13 @@ class OnlineClusterer:
         return None, ranked[0][0] if ranked else 0.0, "new"
 
     def _nearest(
-        self, vec: Vector, partition: str, now: datetime, *, watches: Sequence[str] = ()
+        self,
+        vec: Vector,
+        partition: str,
+        now: datetime,
+        *,
+        watches: Sequence[str] = (),
+        min_cosine: float = 0.0,
     ) -> list[tuple[float, Event]]:
         """The two best live events for `vec`, best first, by time-decayed cosine."""
         index = self._index.get(partition)
@@ -458,7 +485,7 @@ class OnlineClusterer:
         for event_id in candidates:
             event = self._live[event_id]
             cosine = event.cosine(vec)
-            if cosine <= 0.0:
+            if cosine <= min_cosine:
                 continue
             score = cosine
             if weight:
@@ -637,8 +664,10 @@ class OnlineClusterer:
         state: dict[str, Any] = orjson.loads(data)
         if state.get("version") not in _READABLE_VERSIONS:
             raise ValueError(f"unsupported snapshot version {state.get('version')!r}")
+        # A snapshot from before the background prior has no `background_docs`: the
+        # default applies from now on (the stream's counts are the same either way).
         self.config = ClusterConfig(**state["config"])
-        self.df = DocumentFrequency()
+        self.df = self._new_df()
         self.df.load_json(state["df"])
         self._live = OrderedDict((e["id"], Event.from_json(e)) for e in state["live"])
         self._index = {
