@@ -145,14 +145,17 @@ def _tfidf_with_prior(
     n = max(df.n_docs, df.min_docs)
     base = log(n + 1.0) + 1.0
     with_prior = log(n + df.prior_docs + 1.0) + 1.0
-    vec: Vector = {}
-    for w, c in Counter(words).items():
-        tf = 1.0 + log(c) if c > 1 else 1.0
-        seen = table.get(w, 0.0)
-        if "\u3400" <= w[-1] <= "\u9fff":  # Chinese (`background.is_cjk_word`)
-            vec[w] = tf * (with_prior - log(seen + prior.get(w, 0.0) + 1.0))
-        else:
-            vec[w] = tf * (base - log(seen + 1.0))
+    # One comprehension (no Python loop body): this runs for every post, on every word.
+    # "\u3400" <= last character <= "\u9fff": a Chinese word (`background.is_cjk_word`).
+    vec = {
+        w: (1.0 + log(c) if c > 1 else 1.0)
+        * (
+            with_prior - log(table.get(w, 0.0) + prior.get(w, 0.0) + 1.0)
+            if "\u3400" <= w[-1] <= "\u9fff"
+            else base - log(table.get(w, 0.0) + 1.0)
+        )
+        for w, c in Counter(words).items()
+    }
     if len(vec) > max_terms:
         vec = dict(sorted(vec.items(), key=_weight, reverse=True)[:max_terms])
     values = vec.values()
