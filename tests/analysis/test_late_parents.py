@@ -184,3 +184,23 @@ def test_cluster_command_waits_across_batches_of_lines() -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == [line["id"] for line in lines]  # input order kept
     assert rows[0]["event_id"] == rows[-1]["event_id"]
+
+
+def test_a_restarted_pipeline_still_gathers_replies_stored_before_its_checkpoint(
+    store: Store, clock: FrozenClock, settings: Settings
+) -> None:
+    with Session(store.engine) as session:
+        service.upsert_watches(
+            session=session, clock=clock, watches=load_watch_text(WATCHES, filename="w.yaml")
+        )
+        session.commit()
+    clock.set(clock.now() + timedelta(days=1))
+    first = build_pipeline(engine=store.engine, clock=clock, settings=settings)
+    reply = {"id": "r2", "source": "明德论坛", "text": "学校说改就改，这安排太随意了吧",
+             "reply_to": "p1", "published_at": "2026-03-02T12:20:00+08:00"}  # fmt: skip
+    first.run([Record(1, obj=reply)])
+    first.checkpoint(force=True)
+    again = build_pipeline(engine=store.engine, clock=clock, settings=settings)
+    again.run([Record(1, obj=PARENT)])
+    with Session(store.engine) as session:
+        assert members(session, event_of(session, "p1").id) == {"p1", "r2"}
