@@ -65,7 +65,10 @@ def test_an_alert_reads_in_the_readers_language(
 
 
 def test_each_delivery_attempt_is_listed_with_its_outcome_and_code(
-    signed_in: SignIn, store: Store, clock: FrozenClock, smtp_server: FakeSmtp
+    signed_in: SignIn,
+    store: Store,
+    clock: FrozenClock,
+    smtp_server: FakeSmtp,  # noqa: F811 - the imported fixture
 ) -> None:
     fill(store, clock)
     sessions = make_sessionmaker(store.engine)

@@ -31,7 +31,10 @@ SignedIn = Callable[[str], tuple[TestClient, str]]
 
 
 def test_each_attempt_is_kept_and_shown_with_its_code(
-    seeded: Store, smtp_server: FakeSmtp, worker_for: Any, signed_in: SignedIn
+    seeded: Store,
+    smtp_server: FakeSmtp,
+    worker_for: Any,  # noqa: F811 - the imported fixture
+    signed_in: SignedIn,
 ) -> None:
     schedule = {**WEEKLY, "formats": ["json"], "emails": []}
     load(seeded, plan_text([schedule]), datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
@@ -76,7 +79,9 @@ def test_each_attempt_is_kept_and_shown_with_its_code(
 
 
 def test_a_robot_address_is_shown_without_its_token(
-    seeded: Store, worker_for: Any, signed_in: SignedIn
+    seeded: Store,
+    worker_for: Any,  # noqa: F811 - the imported fixture
+    signed_in: SignedIn,
 ) -> None:
     hook = "http://127.0.0.1:9/cgi-bin/webhook/send?key=SECRET-KEY-1234"  # nothing listens
     schedule = {**WEEKLY, "formats": ["json"], "emails": [], "channels": ["wecom"]}
@@ -89,4 +94,3 @@ def test_a_robot_address_is_shown_without_its_token(
         assert not attempt.ok and attempt.retryable and "SECRET-KEY" not in attempt.detail
     page = signed_in("leader")[0].get(f"/reports/runs/{run_id}").text
     assert "SECRET-KEY" not in page and "127.0.0.1:9/cgi-bin/webhook/send?key=" in page
-
