@@ -15,11 +15,11 @@ A version whose incident report is gone (the incident deleted) keeps the text it
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
@@ -53,21 +53,27 @@ def source_of(session: Session, version: ReportVersion) -> Report | None:
     )
 
 
-def follow(session: Session, version: ReportVersion) -> Report | None:
+def follow(session: Session, version: ReportVersion, *, keep: bool = False) -> Report | None:
     """Bring a draft's text (and the fields and report its JSON names) up to its incident
-    report; a signed version is left as it was signed. Returns the incident report."""
+    report; a signed version is left as it was signed. Returns the incident report.
+
+    Reading a draft writes nothing (the text is loaded as if stored); `keep` stores it,
+    as signing and correcting do."""
     source = source_of(session, version)
     if source is None or version.status != "draft":
         return source
     zone = ZoneInfo(str(version.figures.get("timezone") or "Asia/Shanghai"))
     fields = shown_fields(source.fields, version.kind, zone)
     sections = {name: fields[name] for name in text_fields(version.kind)}
-    ref = report_ref(source)
-    figures: dict[str, Any] = version.figures
-    if (sections, fields, ref) != (version.sections, figures.get("fields"), figures.get("report")):
-        version.sections = sections
-        version.figures = {**figures, "fields": fields, "report": ref}
+    figures = {**version.figures, "fields": fields, "report": report_ref(source)}
+    if keep:
+        version.sections, version.figures = sections, figures
+        flag_modified(version, "sections")
+        flag_modified(version, "figures")
         session.flush()
+    elif (sections, figures) != (version.sections, version.figures):
+        set_committed_value(version, "sections", sections)
+        set_committed_value(version, "figures", figures)
     return source
 
 
@@ -94,7 +100,7 @@ def write(
         session=session, clock=clock, actor=actor, report_id=source.id, fields=sections
     )
     session.flush()
-    follow(session, version)
+    follow(session, version, keep=True)
     return True
 
 
@@ -117,7 +123,7 @@ def freeze(*, session: Session, clock: Clock, actor: Actor, version: ReportVersi
     if source is not None and source.status == "draft":
         incidents.submit_report(session=session, clock=clock, actor=actor, report_id=source.id)
         session.flush()
-        follow(session, version)
+    follow(session, version, keep=True)
 
 
 def reopen(*, session: Session, clock: Clock, actor: Actor, version: ReportVersion) -> None:
@@ -127,7 +133,7 @@ def reopen(*, session: Session, clock: Clock, actor: Actor, version: ReportVersi
     if source is not None and source.status == "submitted":
         incidents.revise_report(session=session, clock=clock, actor=actor, report_id=source.id)
         session.flush()
-    follow(session, version)
+    follow(session, version, keep=True)
 
 
 def versions_of(session: Session, report: Report) -> list[ReportVersion]:
