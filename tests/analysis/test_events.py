@@ -200,7 +200,7 @@ def test_snapshot_in_pieces_is_the_whole_json() -> None:
     assert b"".join(one.snapshot_parts(items=3)) == whole
     state = json.loads(whole)
     assert list(state) == ["version", "config", "df", "live", "index", "post_event",
-                           "repeats", "aliases", "manual", "retired", "seq", "watermark"]  # fmt: skip
+                           "repeats", "orphans", "awaiting", "aliases", "manual", "retired", "seq", "watermark"]  # fmt: skip
     assert set(state["index"]) == {"org-a", ""}
     assert len(state["post_event"]) == len(BOSTON) + len(FLOOD_ZH)
 
@@ -449,3 +449,26 @@ def test_document_frequencies_over_the_cap_keep_the_most_frequent_words() -> Non
     # The ninth word went over the cap: the 6 most frequent words are kept, decayed.
     assert list(df.df) == [f"w{k}" for k in range(6)]
     assert df.df["w0"] < 9.0
+
+
+def test_background_counts_keep_weight_on_a_loud_storys_chinese_words_only() -> None:
+    from yuqing.analysis.events.background import is_cjk_word, load, prior_counts
+    from yuqing.analysis.events.vectorize import DocumentFrequency, tfidf
+
+    total, counts = load()
+    assert total > 90_000 and len(counts) > 20_000
+    assert all(is_cjk_word(word) for word in counts)
+    plain, primed = DocumentFrequency(), DocumentFrequency()
+    primed.use_prior(prior_counts(10_000.0), 10_000.0)
+    loud = ["食堂", "_食堂", "canteen", "school"]
+    for df in (plain, primed):
+        for n in range(300):  # one loud story: its words in every post
+            df.learn([*loud, f"word{n}"])
+    post = [*loud, "腹痛", "_腹痛", "pain"]
+    without, with_prior = tfidf(post, plain), tfidf(post, primed)
+    # Common in this stream, rare in ordinary posts: the story's word keeps some weight.
+    assert with_prior["食堂"] > 2 * without["食堂"]
+    # Other scripts keep the stream's idf (the vector's norm differs, their ratio not).
+    assert with_prior["canteen"] / with_prior["pain"] == pytest.approx(
+        without["canteen"] / without["pain"]
+    )

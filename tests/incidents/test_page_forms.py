@@ -17,6 +17,7 @@ from tests.incidents.conftest import World, add_event
 from tests.web.conftest import _password_hash
 from yuqing.auth.models import User
 from yuqing.incidents.models import Case, CorrectiveAction, Incident, Report, Statement, Task
+from yuqing.incidents.wording import minutes_left
 
 SignedIn = Callable[[str], tuple[TestClient, str]]
 
@@ -380,8 +381,7 @@ def test_the_list_names_stages_and_deadlines_carry_their_due_time_for_the_countd
     assert dues, page
     # The server's text and the due time agree (what the script recounts from).
     due, minutes = dues[0]
-    left = datetime.fromisoformat(due) - w.clock.now()
-    assert int(left.total_seconds() // 60) == int(minutes)
+    assert minutes_left(datetime.fromisoformat(due), w.clock.now()) == int(minutes)
     # The script is a file of our origin (the CSP allows no inline script).
     assert '<script src="/static/js/countdown.js" defer></script>' in page
     assert "<script>" not in page

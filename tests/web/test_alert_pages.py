@@ -1,17 +1,26 @@
-"""The alerts page: level names, deliveries, acknowledging; the link page's level name."""
+"""The alerts page: level names, deliveries and their attempts, acknowledging; the link
+page's level name."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import timedelta
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
+from tests.fakes.fixtures import smtp_server  # noqa: F401 - a pytest fixture
+from tests.fakes.smtp import FakeSmtp
 from tests.web.pages_data import fill
-from yuqing.alerts.models import Alert
+from yuqing.alerts.dispatcher import dispatch_due
+from yuqing.alerts.models import Alert, DeliveryAttempt
+from yuqing.alerts.sending import ChannelSettings, make_sender
 from yuqing.core.clock import FrozenClock
+from yuqing.db.engine import make_sessionmaker
 
 SignIn = Callable[[str], tuple[TestClient, str]]
 
@@ -53,3 +62,34 @@ def test_an_alert_reads_in_the_readers_language(
     assert "Grounds: 100% negative" in page and "依据" not in page
     # The acknowledgement link has no reader: the deployment's language.
     assert "依据：负面占比 100%" in TestClient(client.app).get(f"/ack/{token}").text
+
+
+def test_each_delivery_attempt_is_listed_with_its_outcome_and_code(
+    signed_in: SignIn,
+    store: Store,
+    clock: FrozenClock,
+    smtp_server: FakeSmtp,  # noqa: F811 - the imported fixture
+) -> None:
+    fill(store, clock)
+    sessions = make_sessionmaker(store.engine)
+    smtp = {"host": smtp_server.host, "port": smtp_server.port, "sender": "yq@example.cn"}
+    with httpx.Client(trust_env=False) as http:
+        send = make_sender(settings=ChannelSettings(smtp=smtp), clock=clock, http=http)
+        smtp_server.fail_next("451 4.3.0 mailbox busy, try later")
+        dispatch_due(sessions=sessions, clock=clock, send=send)
+        clock.advance(timedelta(seconds=30))
+        dispatch_due(sessions=sessions, clock=clock, send=send)
+    assert [m.rcpt_tos for m in smtp_server.accepted] == [["clerk@example.cn"]]
+    with Session(store.engine) as session:
+        tries = session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)).all()
+        assert [(t.ok, t.retryable, t.code) for t in tries] == [
+            (False, True, "451"),
+            (True, False, "250"),
+        ]
+    client, _csrf = signed_in("monitor")
+    page = client.get("/alerts").text
+    attempts = re.findall(r'<li class="wrap attempt">(.*?)</li>', page, re.S)
+    assert len(attempts) == 2
+    assert "失败，将重试" in attempts[0] and "代码 451" in attempts[0]
+    assert "mailbox busy, try later" in attempts[0]
+    assert "已送达" in attempts[1] and "代码 250" in attempts[1]

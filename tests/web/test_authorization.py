@@ -115,6 +115,8 @@ ROUTES: list[Route] = [
           form={"kind": "daily", "source": "<p>{{ title }}</p>"}),
     route("GET", "/reports/files/999", ("admin", "office", "leader", "monitor", "auditor"),
           template="/reports/files/{file_id}"),
+    route("GET", "/reports/runs/999", ("admin", "office", "leader", "auditor"),
+          template="/reports/runs/{run_id}"),
     route("POST", "/plan", ("admin", "office")),
     route("GET", "/events", ALL),
     route("GET", "/api/v1/events", ALL),

@@ -104,7 +104,9 @@ class DeliveryAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(default=False)
     retryable: Mapped[bool] = mapped_column(default=False)
-    detail: Mapped[str] = mapped_column(Text, default="")
+    # What the far end answered, where it says: an SMTP reply, an HTTP status, an errcode.
+    code: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")  # one line, secrets masked
 
 
 def message_in(alert: Alert, language: str | None) -> tuple[str, str]:

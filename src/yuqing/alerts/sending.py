@@ -131,7 +131,7 @@ class Sender:
         result = self._notifier(delivery.channel).send(
             message, target=target, idempotency_key=delivery.idempotency_key
         )
-        return Sent(provider_id=result.provider_id, detail=result.detail)
+        return Sent(provider_id=result.provider_id, detail=result.detail, code=result.code)
 
 
 def _misconfigured(channel: str, reason: str) -> ChannelError:

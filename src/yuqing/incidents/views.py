@@ -37,7 +37,7 @@ from yuqing.incidents.service.access import (
 )
 from yuqing.incidents.service.closing import ACTION_KINDS
 from yuqing.incidents.service.handling import TRACKS
-from yuqing.incidents.wording import clock_label, label
+from yuqing.incidents.wording import clock_label, label, minutes_left
 from yuqing.plan import service as plan_service
 from yuqing.plan.response import REPORT_KINDS
 from yuqing.plan.schema import Plan
@@ -186,7 +186,7 @@ def incident_page(
     detail = reading.get_detail(session=session, clock=clock, actor=user, incident_id=incident_id)
     incident, plan = get_visible(session, user, incident_id)
     now = clock.now()
-    left = {d.id: int((d.due_at - now).total_seconds() // 60) for d in detail.deadlines}
+    left = {d.id: minutes_left(d.due_at, now) for d in detail.deadlines}
     corrective = session.scalars(
         select(CorrectiveAction)
         .where(CorrectiveAction.incident_id == incident.id)

@@ -187,12 +187,8 @@ def compute(
     `now` (the clock's) ends the after-windows of statements and dates 整改 overdue."""
     incident, plan = get_visible(session, actor, incident_id)
     zone = ZoneInfo(plan.organization.timezone)
-    source = _latest_report(session, incident.id, kind)
-    fields = dict(source.fields) if source else prefill(session, incident, plan)
-    shown = (*HEADER_FIELDS, *text_fields(kind))
-    fields = {name: str(fields.get(name) or "") for name in shown}
-    for name in ("received_at", "discovered_at"):
-        fields[name] = _local_time(fields[name], zone)
+    source = latest_report(session, incident.id, kind)
+    fields = shown_fields(source.fields if source else prefill(session, incident, plan), kind, zone)
     posts, negative, sites = course_mod.totals(session, incident.id)
     parts = PARTS[kind]
     figures = IncidentFigures(
@@ -205,16 +201,7 @@ def compute(
         level=plan.level(incident.level).name if incident.level else None,
         owner=incident.owner,
         lead_department=incident.lead_department,
-        report=(
-            {
-                "id": source.id,
-                "number": source.number,
-                "revision": source.revision,
-                "status": source.status,
-            }
-            if source
-            else None
-        ),
+        report=report_ref(source) if source else None,
         fields=fields,
         posts=posts,
         negative_share=round(negative / posts, 4) if posts else 0.0,
@@ -262,7 +249,25 @@ def compute(
     return figures
 
 
-def _latest_report(session: Session, incident_id: int, kind: str) -> Report | None:
+def shown_fields(fields: dict[str, Any], kind: str, zone: ZoneInfo) -> dict[str, str]:
+    """The fields a report of `kind` shows, as text; its times in the plan's zone."""
+    shown = {name: str(fields.get(name) or "") for name in (*HEADER_FIELDS, *text_fields(kind))}
+    for name in ("received_at", "discovered_at"):
+        shown[name] = _local_time(shown[name], zone)
+    return shown
+
+
+def report_ref(report: Report) -> dict[str, Any]:
+    """Which incident report the fields come from (the JSON form's `report`)."""
+    return {
+        "id": report.id,
+        "number": report.number,
+        "revision": report.revision,
+        "status": report.status,
+    }
+
+
+def latest_report(session: Session, incident_id: int, kind: str) -> Report | None:
     """The newest report of `kind`: the highest number, then the highest revision."""
     return session.scalar(
         select(Report)

@@ -26,7 +26,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.core.i18n import _
 from yuqing.incidents.service.access import get_visible, require_role
-from yuqing.reports import incident_kinds, incident_render, service
+from yuqing.reports import incident_kinds, incident_render, incident_text, service
 from yuqing.reports.document import DocumentInfo, summary, title
 from yuqing.reports.figures import EventFigures, Figures
 from yuqing.reports.models import ReportVersion
@@ -69,6 +69,13 @@ def create(
     incident_kinds.check_incident_kind(subject.kind, subject.incident)
     header = _checked_header(header or {})
     if subject.incident is not None:
+        incident_text.ensure_source(
+            session=session,
+            clock=clock,
+            actor=actor,
+            kind=subject.kind,
+            incident_id=subject.incident,
+        )
         figures = incident_kinds.compute(
             session=session,
             actor=actor,
@@ -173,6 +180,7 @@ def get_or_raise(*, session: Session, actor: Actor, report_id: int) -> ReportVer
             get_visible(session, actor, version.incident_id)
         except NotFound:
             raise NotFound(_("no report {id}").format(id=report_id)) from None
+        incident_text.follow(session, version)  # a draft reads as its incident report
     return version
 
 
@@ -236,10 +244,12 @@ def update_sections(
             )
     _check_draft(version)
     before = {k: version.sections.get(k, "") for k in sections}
-    version.sections = {
-        **version.sections,
-        **{k: v.replace("\r\n", "\n") for k, v in sections.items()},
-    }
+    texts = {k: v.replace("\r\n", "\n") for k, v in sections.items()}
+    # An incident report's text is the incident's report: written there, read from there.
+    if not incident_text.write(
+        session=session, clock=clock, actor=actor, version=version, sections=texts
+    ):
+        version.sections = {**version.sections, **texts}
     version.updated_at, version.edited_by = clock.now(), actor.name
     session.flush()
     _audit(session, clock, actor, "report.edited", version, before=before, after=dict(sections))
@@ -274,6 +284,7 @@ def sign(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> Rep
     require_role(actor, SIGNERS, _("signing a report"))
     version = get_or_raise(session=session, actor=actor, report_id=report_id)
     _check_draft(version)
+    incident_text.freeze(session=session, clock=clock, actor=actor, version=version)
     version.status = "signed"
     version.signed_at, version.signed_by = clock.now(), actor.name
     version.content_hash = content_hash(version)
@@ -323,6 +334,7 @@ def correct(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> 
     )
     session.add(version)
     session.flush()
+    incident_text.reopen(session=session, clock=clock, actor=actor, version=version)
     _audit(session, clock, actor, "report.corrected", version, after={"corrects": signed.id})
     return version
 

@@ -26,6 +26,8 @@ from yuqing.reports.incident_render import field_label
 from yuqing.reports.incident_render import kind_title as incident_title
 from yuqing.reports.labels import kind_title as period_title
 from yuqing.reports.periods import INCIDENT_KINDS, KINDS, PERIOD_KINDS
+from yuqing.reports.schedules.service import get_runs
+from yuqing.reports.schedules.views import run_status
 from yuqing.web.deps import ClockDep, SessionDep, require_role
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -41,6 +43,7 @@ PREVIEW_CSP = (
 )
 PERIOD_SECTION_LABELS = {"summary": N_("Summary"), "remarks": N_("Remarks")}
 STATUSES = {"draft": N_("draft"), "signed": N_("signed")}
+RUNS_SHOWN = 20  # the latest scheduled reports listed; each links to its deliveries
 
 
 def _kind_title(kind: str) -> str:
@@ -87,6 +90,8 @@ def read_reports_page(
             "incident_kinds": INCIDENT_KINDS,
             "filters": {"kind": kind, "incident": incident},
             "may_write": user.role in store.WRITERS,
+            "runs": get_runs(session=session, limit=RUNS_SHOWN),
+            "run_status": run_status,
             **_common(request),
         },
     )

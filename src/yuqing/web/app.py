@@ -50,6 +50,7 @@ from yuqing.plan.wording import level_name
 from yuqing.reports import admin_views as report_admin_views
 from yuqing.reports import api as reports_api
 from yuqing.reports import views as reports_views
+from yuqing.reports.schedules import views as report_run_views
 from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
@@ -260,6 +261,7 @@ def create_app(
     app.include_router(incidents_views.router)
     app.include_router(reports_api.router)
     app.include_router(reports_views.router)
+    app.include_router(report_run_views.router)
     app.include_router(incident_forms.router)
     app.include_router(incident_case_forms.router)
     app.include_router(incident_drafting_views.router)
