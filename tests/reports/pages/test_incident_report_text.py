@@ -128,5 +128,6 @@ def test_a_kind_the_incident_has_no_report_of_starts_its_draft(
     with Session(incident_case.store.engine) as session:
         [special] = _reports(session, case, "special")
         assert special.status == "draft"
-    office.post(f"/reports/{vid}/edit", data={"harm": "家长情绪激动", "csrf_token": csrf})
+    # The special report's judgement (趋势研判) is the incident report's trend field.
+    office.post(f"/reports/{vid}/edit", data={"trend": "家长情绪激动", "csrf_token": csrf})
     assert "家长情绪激动" in office.get(f"/incidents/{case}/reports/{special.id}").text
