@@ -65,14 +65,17 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _stage_names(session: Session, found: list[Any]) -> dict[tuple[int, str], str]:
-    """Each listed incident's stage by the name its plan gives it (调查核实), keyed by
-    plan version and stage id; one plan read per version, not per incident."""
+def _plan_names(session: Session, found: list[Any]) -> dict[str, dict[tuple[int, str], str]]:
+    """Each listed incident's stage and level by the names its plan gives them (调查核实,
+    二级), keyed by plan version and id; one plan read per version, not per incident."""
     plans: dict[int, Plan] = {}
     for incident in found:
         if incident.plan_version not in plans:
             plans[incident.plan_version] = plan_of(session, incident)
-    return {(v, s.id): s.name for v, plan in plans.items() for s in plan.stages}
+    return {
+        "stages": {(v, s.id): s.name for v, plan in plans.items() for s in plan.stages},
+        "levels": {(v, lvl.id): lvl.name for v, plan in plans.items() for lvl in plan.levels},
+    }
 
 
 @router.get("/incidents", response_class=HTMLResponse, tags=["pages"])
@@ -120,7 +123,7 @@ def read_incidents_page(
         "incidents/list.html",
         {
             "incidents": found,
-            "stage_names": _stage_names(session, found),
+            "names": _plan_names(session, found),
             # The filters offer the current plan's levels and stages by name.
             "plan_levels": [(lvl.id, lvl.name) for lvl in active.levels] if active else [],
             "plan_stages": [(s.id, s.name) for s in active.stages] if active else [],
@@ -206,6 +209,8 @@ def incident_page(
             "due_iso": {d.id: utc_iso(d.due_at) for d in detail.deadlines},
             "stages": [(s.id, s.name, s.required) for s in plan.stages],
             "levels": [(level.id, level.name) for level in plan.levels],
+            # Levels read by the plan's names (二级 / 橙色预警), never their ids.
+            "level_names": {level.id: level.name for level in plan.levels},
             # Re-opening takes a level more severe than the confirmed one (rank 1 is most).
             "more_severe": [
                 (lvl.id, lvl.name) for lvl in plan.levels if rank is None or lvl.rank < rank
