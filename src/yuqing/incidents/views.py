@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.incidents import service
+from yuqing.incidents.history import log_lines
 from yuqing.incidents.models import (
     CorrectiveAction,
     DeadlineClock,
@@ -202,6 +203,7 @@ def incident_page(
         "incidents/incident.html",
         {
             "d": detail,
+            "history": log_lines(detail.log, plan, zone_of(request)),
             "refusal": refusal,
             "chains": _chains(session, plan, detail, user),
             "left": left,
