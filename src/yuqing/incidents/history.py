@@ -1,9 +1,9 @@
 """An incident's log (its History on the page) in words: what happened, and the values
 before and after as people name them.
 
-The log keeps codes (`level_confirmed`, `IV` → `II`, `initial#1r2 (met, 0 min late)`) so
+The log keeps codes (`level_raised`, `IV` → `II`, `initial#1r2 (met, 0 min late)`) so
 that the CLI, the API and the audit read the same thing whatever the language; the page
-turns them into 级别确认 · 一般 → 重大 · 初次报告 #1 r2（已按时）here, for the codes the
+turns them into 提升级别 · 一般 → 重大 · 初次报告 #1 r2 (按时) here, for the codes the
 service writes (service/*.py, `record(...)`). A value of a shape it does not know is shown
 as stored, never dropped."""
 

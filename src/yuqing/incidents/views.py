@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yuqing.analysis.models import Event
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.incidents import service
@@ -137,6 +138,12 @@ def read_incidents_page(
     )
 
 
+def _event_titles(session: Session, event_ids: list[str]) -> dict[str, str]:
+    """The incident's events by their titles (the page links each to its own page)."""
+    rows = session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids)))
+    return {row.id: row.title for row in rows}
+
+
 def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, dict[str, Any]]:
     """Each statement's approval chain: its steps, how many are done, whether the next
     one is the user's, and every review and comment kept."""
@@ -204,6 +211,7 @@ def incident_page(
         {
             "d": detail,
             "history": log_lines(detail.log, plan, zone_of(request)),
+            "event_titles": _event_titles(session, detail.event_ids),
             "refusal": refusal,
             "chains": _chains(session, plan, detail, user),
             "left": left,
