@@ -434,7 +434,8 @@ def test_a_refused_report_document_comes_back_on_the_incident_page_storing_nothi
     assert "needs one of the roles" in refused.text
     assert f'action="/incidents/{number}/statements"' in refused.text  # their incident page
     # An incident the user may not see stays "not found".
-    assert _post(boss, csrf, "/incidents/999999/report-documents", kind="special").status_code == 404
+    unseen = _post(boss, csrf, "/incidents/999999/report-documents", kind="special")
+    assert unseen.status_code == 404
     w.session.rollback()
     assert w.session.scalars(select(ReportVersion)).all() == []
     w.session.rollback()
