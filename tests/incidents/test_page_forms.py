@@ -112,6 +112,9 @@ def test_a_whole_case_through_the_page_controls(world: World, signed_in: SignedI
     w.session.rollback()
     report_page = office.get(f"/incidents/{number}/reports/{initial_id}").text
     assert "某校食堂饭菜变质引发家长质疑" in report_page and 'name="cause"' in report_page
+    # Times as people write them (the plan's zone, minutes), the tier by its name.
+    assert 'value="2026-03-02 08:00"' in report_page and "+00:00" not in report_page
+    assert "highest media tier county" in report_page
     _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}", cause="进货把关不严",
           version=_version(report_page), then="save")  # fmt: skip
     submitted = _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}",
