@@ -709,7 +709,8 @@ def weighted_logits(
     `reduceat` for all the sums: Σ v·w / √(Σ v²), v = (1 + log tf)·IDF.
     """
     k = len(intercept)
-    g = np.take(table, m.cols, axis=0).astype(np.float32)
+    # Only the IDF and the k weights go on (not the row's zero padding).
+    g = np.take(table, m.cols, axis=0)[:, : 1 + k].astype(np.float32)
     v = m.values * g[:, 0]
     g[:, 0] = v
     g *= v[:, None]  # [v², v·w_1, …]
