@@ -82,7 +82,7 @@ def head_of_domain(domain: str) -> str:
     (trained on reviews alone), microblog posts the microblog head (Weibo alone), news
     and forum posts the general head trained on both: they have no labelled data of their
     own, and on text unlike either corpus the head that has seen both is the safer one
-    (docs/sentiment.md, Known limits)."""
+    (docs/sentiment.md, "Which head reads which text")."""
     if domain in ("review", "microblog"):
         return domain
     return "general"
