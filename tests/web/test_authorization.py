@@ -144,7 +144,7 @@ ROUTES: list[Route] = [
             *(("POST", f"/incidents/{{incident_id}}/{tail}") for tail in (
                 "actions", "close", "corrective-actions", "corrective-actions/{action_id}/done",
                 "end", "fact-sheet", "handover", "handover/accept", "level/proposal", "reopen",
-                "reports", "reports/{report_id}/revision", "review", "split", "stage",
+                "report-documents", "reports", "reports/{report_id}/revision", "review", "split", "stage",
                 "statements", "tasks", "tasks/{task_id}/done",
             )),
             ("POST", "/incidents/{incident_id}/level"),

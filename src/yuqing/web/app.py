@@ -38,6 +38,7 @@ from yuqing.core.settings import Settings
 from yuqing.db.engine import make_reader, make_sessionmaker
 from yuqing.incidents import api as incidents_api
 from yuqing.incidents import case_forms as incident_case_forms
+from yuqing.incidents import document_forms as incident_document_forms
 from yuqing.incidents import drafting_views as incident_drafting_views
 from yuqing.incidents import forms as incident_forms
 from yuqing.incidents import views as incidents_views
@@ -265,6 +266,7 @@ def create_app(
     app.include_router(incident_forms.router)
     app.include_router(incident_case_forms.router)
     app.include_router(incident_drafting_views.router)
+    app.include_router(incident_document_forms.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 
