@@ -26,7 +26,13 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.core.i18n import _
 from yuqing.incidents.service.access import get_visible, require_role
-from yuqing.reports import incident_kinds, incident_render, incident_text, service
+from yuqing.reports import (
+    incident_kinds,
+    incident_render,
+    incident_text,
+    service,
+    templates_store,
+)
 from yuqing.reports.document import DocumentInfo, summary, title
 from yuqing.reports.figures import EventFigures, Figures
 from yuqing.reports.models import ReportVersion
@@ -276,6 +282,8 @@ def content_hash(version: ReportVersion) -> str:
         "sections": version.sections,
         "header": version.header,
     }
+    if version.template_id is not None:  # built-in: the hash of versions signed before 0014
+        content["template"] = version.template_id
     return hashlib.sha256(audit.canonical(content)).hexdigest()
 
 
@@ -287,6 +295,9 @@ def sign(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> Rep
     incident_text.freeze(session=session, clock=clock, actor=actor, version=version)
     version.status = "signed"
     version.signed_at, version.signed_by = clock.now(), actor.name
+    # Frozen with the template in force, so the signed text prints the same later.
+    template = templates_store.active_template(session=session, kind=version.kind)
+    version.template_id = template.id if template is not None else None
     version.content_hash = content_hash(version)
     session.flush()
     _audit(
@@ -374,16 +385,22 @@ def document_info(version: ReportVersion) -> DocumentInfo:
     )
 
 
-def render(version: ReportVersion, fmt: service.Format) -> bytes:
-    """The stored version as a document: drawn from what it holds, not from the store."""
+def render(version: ReportVersion, fmt: service.Format, *, session: Session) -> bytes:
+    """The stored version as a document: drawn from what it holds, not from the store,
+    shaped by the administrator's template it was signed with (a draft: the one in force)."""
     if fmt == "json":
         content = {**version.figures, "sections": version.sections, "version": version.version}
         return json.dumps(content, ensure_ascii=False, indent=2).encode() + b"\n"
     doc = document_info(version)
+    template = (
+        templates_store.source_by_id(session=session, template_id=version.template_id)
+        if version.status == "signed"
+        else templates_store.active_source(session=session, kind=version.kind)
+    )
     if version.kind in INCIDENT_KINDS:
         figures = incident_kinds.IncidentFigures.from_json(version.figures)
-        return incident_render.render(figures, version.sections, doc, fmt)
-    return service.render(period_figures_from_json(version.figures), doc, fmt)
+        return incident_render.render(figures, version.sections, doc, fmt, template)
+    return service.render(period_figures_from_json(version.figures), doc, fmt, template=template)
 
 
 def period_figures_from_json(data: dict[str, Any]) -> Figures:

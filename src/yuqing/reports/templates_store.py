@@ -67,12 +67,25 @@ def builtin_source(kind: str) -> str:
 
 def active_source(*, session: Session, kind: str) -> str | None:
     """The latest stored template of `kind`, or None when the built-in one is in force."""
+    active = active_template(session=session, kind=kind)
+    return active.source if active is not None else None
+
+
+def active_template(*, session: Session, kind: str) -> ReportTemplate | None:
+    """The latest stored template of `kind`, or None when the built-in one is in force."""
     return session.scalar(
-        select(ReportTemplate.source)
+        select(ReportTemplate)
         .where(ReportTemplate.kind == kind)
         .order_by(ReportTemplate.version.desc())
         .limit(1)
     )
+
+
+def source_by_id(*, session: Session, template_id: int | None) -> str | None:
+    """A stored template's text by its id (None, or a row no longer there: built-in)."""
+    if template_id is None:
+        return None
+    return session.scalar(select(ReportTemplate.source).where(ReportTemplate.id == template_id))
 
 
 def get_versions(*, session: Session, kind: str) -> list[ReportTemplate]:

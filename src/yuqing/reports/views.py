@@ -187,7 +187,7 @@ def read_report_preview(report_id: int, session: SessionDep, user: Reader) -> HT
     """The report as its HTML document, as it prints."""
     version = store.get_or_raise(session=session, actor=user, report_id=report_id)
     return HTMLResponse(
-        store.render(version, "html").decode(),
+        store.render(version, "html", session=session).decode(),
         headers={"Content-Security-Policy": PREVIEW_CSP},
     )
 
@@ -249,4 +249,4 @@ def correct_report_form(
 @router.get("/reports/{report_id}/download/{fmt}", tags=["pages"])
 def download_report_file(report_id: int, fmt: str, session: SessionDep, user: Reader) -> Response:
     version = store.get_or_raise(session=session, actor=user, report_id=report_id)
-    return api.download(version, fmt)
+    return api.download(version, fmt, session=session)
