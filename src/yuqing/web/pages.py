@@ -69,8 +69,10 @@ def render(
     context: dict[str, Any] | None = None,
     *,
     status_code: int = 200,
+    language: str | None = None,
 ) -> HTMLResponse:
-    """The page `template` for this request's user, in their language."""
+    """The page `template` for this request's user, in their language; `language` is for
+    a page read by someone who is not signed in but known (an alert link's recipient)."""
     actor = request_actor(request)
     token = csrf_token(request)
     values = {
@@ -82,7 +84,7 @@ def render(
         "current_path": request.url.path,
         **(context or {}),
     }
-    with use_locale(actor.language if actor else None):
+    with use_locale(actor.language if actor else language):
         response = TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
     if getattr(request.state, "new_csrf", None) == token:
         response.set_cookie(
