@@ -67,9 +67,11 @@ def test_the_acknowledgement_link_speaks_its_recipients_language(
     with Session(store.engine) as session:
         alert = session.scalars(select(Alert)).one()
         alert.texts = {"zh_CN": [alert.title, alert.text], "en": english}
-        route = [Recipient("auditor", "审计", "email", "a@example.cn"),  # a user, English
-                 Recipient("office", "办公室", "email", "o@example.cn"),  # a user, Chinese
-                 Recipient("city-bureau", "市教育局", "email", "c@example.cn")]  # no account
+        route = [
+            Recipient("auditor", "审计", "email", "a@example.cn"),  # a user, English
+            Recipient("office", "办公室", "email", "o@example.cn"),  # a user, Chinese
+            Recipient("city-bureau", "市教育局", "email", "c@example.cn"),  # no account
+        ]
         alerts_service.add_deliveries(session, alert, route, purpose="alert", round_no=0,
                                       not_before=clock.now())  # fmt: skip
         by = {d.recipient: d.id for d in session.scalars(select(Delivery))}

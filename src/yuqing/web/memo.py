@@ -37,3 +37,9 @@ class Memo:
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        """Forget every value: after a change the keys cannot see (within one tick of a
+        coarse clock), such as who an event is routed to."""
+        with self._lock:
+            self._values.clear()
