@@ -60,7 +60,8 @@ def read_events(
 ) -> HTMLResponse:
     """Standing events, hottest first, with their level by the plan's name."""
     # The same list for everyone of a scope until the figures change (web/memo.py).
-    key = ("events", dashboard.fingerprint(session=session), scope.department, current_locale())
+    key = ("events", dashboard.recent_fingerprint(request, session), scope.department,
+           current_locale())  # fmt: skip
     rows = dashboard.memo_of(request.app).get(key, lambda: _event_rows(session, scope))
     return render(request, "analysis/events.html", {"rows": rows, "zone": _zone(request)})
 

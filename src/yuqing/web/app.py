@@ -53,6 +53,7 @@ from yuqing.reports import views as reports_views
 from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
+from yuqing.web.memo import store_version
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.params import PlainStr, without_control
 from yuqing.web.security import SecurityHeaders, csrf_protect
@@ -146,6 +147,7 @@ def create_app(
 
     app.state.sessions = make_sessionmaker(engine)
     app.state.readers = make_sessionmaker(make_reader(engine))  # pages that only read
+    app.state.store_version = store_version(engine)  # this process's commits (web/memo.py)
     app.state.api_tokens = list(api_tokens)
     app.state.clock = clock
     app.state.settings = settings

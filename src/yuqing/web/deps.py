@@ -40,6 +40,10 @@ def session_dep(request: Request) -> Iterator[Session]:
 
 def read_session_dep(request: Request) -> Iterator[Session]:
     """A read-only session for a page that only reads (db/engine.py `make_reader`)."""
+    # This process's commits so far, read before the session's first query: what the
+    # figures shared between requests are checked against (web/memo.py `Recent`).
+    version = getattr(request.app.state, "store_version", None)
+    request.state.store_seen = version.commits if version is not None else None
     with session_scope(request.app.state.readers) as session:
         yield session
 
