@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 from tests.conftest import Store
 from tests.fakes.fixtures import smtp_server  # noqa: F401 - a pytest fixture
 from tests.fakes.smtp import FakeSmtp
+from tests.web.conftest import csrf_of
 from tests.web.pages_data import fill
+from yuqing.alerts import service as alerts_service
 from yuqing.alerts.dispatcher import dispatch_due
-from yuqing.alerts.models import Alert, DeliveryAttempt
+from yuqing.alerts.models import Alert, Delivery, DeliveryAttempt
+from yuqing.alerts.routing import Recipient
 from yuqing.alerts.sending import ChannelSettings, make_sender
 from yuqing.core.clock import FrozenClock
 from yuqing.db.engine import make_sessionmaker
@@ -93,3 +96,44 @@ def test_each_delivery_attempt_is_listed_with_its_outcome_and_code(
     assert "失败，将重试" in attempts[0] and "代码 451" in attempts[0]
     assert "mailbox busy, try later" in attempts[0]
     assert "已送达" in attempts[1] and "代码 250" in attempts[1]
+
+
+def test_the_acknowledgement_link_speaks_its_recipients_language(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    """The link's delivery names the person it went to: their setting, else the default."""
+    fill(store, clock)
+    english = ["[Major] Mouldy food in a school canteen", "Grounds: 100% negative"]
+    with Session(store.engine) as session:
+        alert = session.scalars(select(Alert)).one()
+        alert.texts = {"zh_CN": [alert.title, alert.text], "en": english}
+        route = [
+            Recipient("auditor", "审计", "email", "a@example.cn"),  # a user, English
+            Recipient("office", "办公室", "email", "o@example.cn"),  # a user, Chinese
+            Recipient("city-bureau", "市教育局", "email", "c@example.cn"),  # no account
+        ]
+        alerts_service.add_deliveries(session, alert, route, purpose="alert", round_no=0,
+                                      not_before=clock.now())  # fmt: skip
+        by = {d.recipient: d.id for d in session.scalars(select(Delivery))}
+        token = alert.ack_token
+        session.commit()
+    auditor, csrf = signed_in("auditor")
+    auditor.post("/account/language", data={"language": "en", "csrf_token": csrf})
+    anonymous = TestClient(auditor.app, follow_redirects=False)
+
+    page = anonymous.get(f"/ack/{token}?d={by['auditor']}").text
+    assert english[1] in page and "Acknowledge" in page and '<html lang="en"' in page
+    assert "依据" not in page and "确认收到" not in page
+    for chinese in (f"?d={by['office']}", f"?d={by['city-bureau']}", "", "?d=999999"):
+        page = anonymous.get(f"/ack/{token}{chinese}").text
+        assert "依据：负面占比 100%" in page and "确认收到" in page, chinese
+    assert anonymous.get(f"/ack/{token}?d=abc").status_code == 422
+
+    # Acknowledging through the link answers in the same language.
+    form = anonymous.get(f"/ack/{token}?d={by['auditor']}")
+    done = anonymous.post(f"/ack/{token}?d={by['auditor']}",
+                          data={"by": "Ann", "csrf_token": csrf_of(form.text)})  # fmt: skip
+    assert done.status_code == 200 and "Acknowledged by link:Ann" in done.text
+    # A signed-in reader reads it in their own language, whoever the link was for.
+    office, _ = signed_in("office")
+    assert "依据：负面占比 100%" in office.get(f"/ack/{token}?d={by['auditor']}").text

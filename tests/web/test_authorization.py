@@ -132,6 +132,9 @@ ROUTES: list[Route] = [
           template="/events/{event_id}/merge", form={"other_id": OTHER}),
     route("POST", f"/events/{EVENT}/split", ("admin", "office", "leader", "monitor"),
           template="/events/{event_id}/split", form={"post_ids": "p3"}),
+    route("POST", f"/events/{EVENT}/departments", ("admin",), template="/events/{event_id}/departments",
+          form={"action": "add", "department": "health", "reason": "x"},
+          other_department=f"/events/{EVENT}/departments"),
     *(
         route(method, path.replace("{incident_id}", "1").replace("{statement_id}", "1")
               .replace("{report_id}", "1").replace("{task_id}", "1").replace("{action_id}", "1"),

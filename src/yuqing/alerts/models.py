@@ -109,6 +109,14 @@ class DeliveryAttempt(Base):
     detail: Mapped[str] = mapped_column(Text, default="")  # one line, secrets masked
 
 
+def ack_path(alert: Alert, delivery: Delivery | None = None) -> str:
+    """The acknowledgement link's path. The token is the credential; the delivery's id
+    only tells the page whose language to speak (a link forwarded to someone else
+    still acknowledges, in the language of the person it was sent to)."""
+    path = f"/ack/{alert.ack_token}"
+    return f"{path}?d={delivery.id}" if delivery is not None and delivery.id else path
+
+
 def message_in(alert: Alert, language: str | None) -> tuple[str, str]:
     """The alert's title and text in `language`, else in the deployment's language."""
     found = (alert.texts or {}).get(language or "")
