@@ -11,6 +11,12 @@ is measured; then the incident page (`GET /incidents/{id}`, signed in) and the A
 each with a published statement whose before / after measures the page shows.
 Target: drafts within 1 s (p99); the page's answer time is printed.
 
+The machine may be loaded, so each figure comes with a ratio to a baseline measured in the
+same run, and the load average is printed before and after: `confirm_level` against
+`open_incident` (the cheapest transaction on an incident: one row, its event, its log),
+and the pages against the sign-in form `GET /login` (the cheapest page the app renders,
+the same client and stack).
+
     python bench/incidents.py [--incidents 1000] [--requests 200] [--seconds 20] [--rate 1000]
 
 `--seconds 0` skips the ingest part; `bench/incident_ingest.py` runs it alone.
@@ -19,6 +25,7 @@ Target: drafts within 1 s (p99); the page's answer time is printed.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -57,12 +64,22 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def _ms(values: list[float]) -> str:
+    return f"p50 {1000 * statistics.median(values):.1f} ms, p99 {1000 * _pct(values, 0.99):.1f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--incidents", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200)
     incident_ingest.add_arguments(parser)
     args = parser.parse_args()
+    print(f"start: {_load()}")
     if args.seconds > 0:
         incident_ingest.run(args)
     home = Path(tempfile.mkdtemp(prefix="yuqing-bench-incidents-"))
@@ -86,14 +103,18 @@ def main() -> None:
             users[name] = auth_service.actor_of(user)
         session.commit()
     drafts: list[float] = []
+    opens: list[float] = []  # the baseline of confirm_level, same sessions, same store
     ids: list[int] = []
     for n in range(args.incidents):
         with Session(engine) as session:
             event_id = add_event(session, clock, f"ev-{n}", posts=30)  # type: ignore[arg-type]
+            session.commit()
+            start = time.perf_counter()
             incident = service.open_incident(
                 session=session, clock=clock, actor=users["monitor"], event_ids=[event_id]
             )
             session.commit()
+            opens.append(time.perf_counter() - start)
             ids.append(incident.id)
             start = time.perf_counter()
             service.confirm_level(
@@ -119,8 +140,12 @@ def main() -> None:
         clock.advance(timedelta(seconds=1))
     print(
         f"confirm_level → prefilled drafts committed, {len(drafts)} incidents: "
-        f"p50 {1000 * statistics.median(drafts):.1f} ms, p99 {1000 * _pct(drafts, 0.99):.1f} ms, "
-        f"max {1000 * max(drafts):.1f} ms (target p99 ≤ 1000 ms)"
+        f"{_ms(drafts)}, max {1000 * max(drafts):.1f} ms (target p99 ≤ 1000 ms)"
+    )
+    print(
+        f"  baseline open_incident committed: {_ms(opens)}; ratio p50 "
+        f"×{statistics.median(drafts) / statistics.median(opens):.2f}, "
+        f"p99 ×{_pct(drafts, 0.99) / _pct(opens, 0.99):.2f}"
     )
     app = create_app(
         engine=engine,
@@ -128,32 +153,44 @@ def main() -> None:
         settings=Settings(home=home, db_url=str(engine.url)),
         api_tokens=[TOKEN],
     )
-    with TestClient(app) as client:
+    with TestClient(app) as client, TestClient(app) as anonymous:
         form = client.get("/login").text
         token = form.split('name="csrf_token" value="')[1].split('"')[0]
         client.post(
             "/login", data={"username": "leader", "password": PASSWORD, "csrf_token": token}
         )
-        for label, path, headers in (
-            ("incident page", "/incidents/{id}", {}),
-            ("API incident", "/api/v1/incidents/{id}", {"Authorization": f"Bearer {TOKEN}"}),
-        ):
+
+        def timed(
+            path: str, headers: dict[str, str], repeat: int, by: TestClient = client
+        ) -> list[float]:
             times = []
-            for _ in range(args.requests):
+            for _ in range(repeat):
                 url = path.format(id=random.choice(ids))
                 start = time.perf_counter()
-                answer = client.get(url, headers=headers)
+                answer = by.get(url, headers=headers, follow_redirects=False)
                 times.append(time.perf_counter() - start)
                 assert answer.status_code == 200, answer.text[:200]
+            return times
+
+        # The baseline first and last, so a change of load during the run shows.
+        baseline = timed("/login", {}, args.requests, anonymous)
+        print(f"baseline GET /login (the sign-in form, not signed in): {_ms(baseline)}")
+        base = statistics.median(baseline)
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        for label, path, headers, repeat in (
+            ("incident page", "/incidents/{id}", {}, args.requests),
+            ("API incident", "/api/v1/incidents/{id}", bearer, args.requests),
+            ("incidents list page (newest 500)", "/incidents", {}, max(5, args.requests // 20)),
+        ):
+            times = timed(path, headers, repeat)
             print(
-                f"{label} with {len(ids)} open incidents: p50 "
-                f"{1000 * statistics.median(times):.1f} ms, p99 {1000 * _pct(times, 0.99):.1f} ms"
+                f"{label} with {len(ids)} open incidents, {repeat} requests: {_ms(times)}; "
+                f"ratio to baseline p50: p50 ×{statistics.median(times) / base:.1f}, "
+                f"p99 ×{_pct(times, 0.99) / base:.1f}"
             )
-        start = time.perf_counter()
-        answer = client.get("/incidents")
-        print(
-            f"incidents list page ({len(ids)} open): {1000 * (time.perf_counter() - start):.0f} ms"
-        )
+        again = timed("/login", {}, args.requests, anonymous)
+        print(f"baseline GET /login again: {_ms(again)}")
+    print(f"end: {_load()}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -51,12 +52,90 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+# `yuqing serve` with uvicorn's event loop and HTTP parser named (the --compare runs), and,
+# with BENCH_PROFILE set, a sampler of every thread's stack every 5 ms, whose counts the
+# server writes there when it stops: where a request's time goes under concurrency.
+SERVE = r"""
+import atexit, collections, os, runpy, sys, threading, time
+import uvicorn
+
+init = uvicorn.Config.__init__
+def chosen(self, *args, **kw):  # uvicorn.run passes its own defaults: override them
+    kw["loop"], kw["http"] = os.environ["BENCH_LOOP"], os.environ["BENCH_HTTP"]
+    init(self, *args, **kw)
+uvicorn.Config.__init__ = chosen
+
+out = os.environ.get("BENCH_PROFILE")
+if out:
+    # Busy samples by thread kind: the threads that run the routes' sync code (anyio's),
+    # the event loop's (HTTP, middleware, streams), and the rest (worker, pollers).
+    own = collections.defaultdict(collections.Counter)
+    inside = collections.defaultdict(collections.Counter)
+    idle = {("threading.py", "wait"), ("selectors.py", "select"), ("queue.py", "get"),
+            ("runners.py", "run"), ("base_events.py", "run_forever"),
+            ("base_events.py", "_run_once"), ("thread.py", "_worker")}
+    def where(code):
+        path = code.co_filename
+        for cut in ("site-packages/", "/src/", "/lib/python3.11/"):
+            if cut in path:
+                path = path.split(cut, 1)[1]
+                break
+        return f"{path}:{code.co_name}"
+    def sample():
+        me = threading.get_ident()
+        while True:
+            time.sleep(0.005)
+            for tid, frame in sys._current_frames().items():
+                leaf = frame.f_code
+                if tid == me or (os.path.basename(leaf.co_filename), leaf.co_name) in idle:
+                    continue
+                stack = []
+                while frame is not None:
+                    stack.append(where(frame.f_code))
+                    frame = frame.f_back
+                kind = ("routes" if "anyio/_backends/_asyncio.py:run" in stack else
+                        "event loop" if "uvicorn/server.py:run" in stack else "other")
+                own[kind][stack[0]] += 1
+                inside[kind].update(set(stack))
+    def write():
+        with open(out, "w") as f:
+            for kind in ("routes", "event loop", "other"):
+                total = sum(own[kind].values()) or 1
+                f.write(f"== {kind}: {total} busy samples; own ==\n")
+                for name, n in own[kind].most_common(25):
+                    f.write(f"{n / total:6.1%} {name}\n")
+                f.write(f"== {kind}: inside ==\n")
+                for name, n in inside[kind].most_common(90):
+                    f.write(f"{n / total:6.1%} {name}\n")
+    threading.Thread(target=sample, daemon=True).start()
+    atexit.register(write)
+
+sys.argv = ["yuqing", *sys.argv[1:]]
+runpy.run_module("yuqing", run_name="__main__", alter_sys=True)
+"""
+SERVERS = {  # name: (uvicorn loop, uvicorn http)
+    "auto": ("auto", "auto"),  # what `yuqing serve` picks: uvloop and httptools when installed
+    "asyncio+h11": ("asyncio", "h11"),
+    "uvloop+httptools": ("uvloop", "httptools"),
+}
+
+
+def start_server(
+    home: Path, server: str = "auto", profile: Path | None = None, code: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`yuqing serve` on a free port; `code`: another checkout's `src` to run instead."""
     port = free_port()
-    env = {**os.environ, "YUQING_HOME": str(home), "YUQING_API_TOKENS": TOKEN}
+    loop, http = SERVERS[server]
+    env = {**os.environ, "YUQING_HOME": str(home), "YUQING_API_TOKENS": TOKEN,
+           "BENCH_LOOP": loop, "BENCH_HTTP": http}  # fmt: skip
     env.pop("YUQING_DB", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "yuqing", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    env.pop("BENCH_PROFILE", None)
+    if profile is not None:
+        env["BENCH_PROFILE"] = str(profile)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         start_new_session=True,
@@ -64,15 +143,30 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"yuqing serve exited with {server.returncode}")
+        if process.poll() is not None:
+            raise SystemExit(f"yuqing serve exited with {process.returncode}")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return server, url
+                return process, url
         except httpx.TransportError:
             time.sleep(0.2)
-    server.kill()
+    process.kill()
     raise SystemExit("yuqing serve did not answer within 60 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user and system), from /proc: unlike latency on
+    a shared machine, what a request costs does not depend on the others' load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def sign_in(client: httpx.Client, name: str) -> None:
@@ -172,10 +266,16 @@ def feed_latency(url: str, pushes: int) -> list[float]:
 
 
 async def crowd(
-    url: str, users: int, seconds: float, event_ids: list[str]
+    url: str,
+    users: int,
+    seconds: float,
+    event_ids: list[str],
+    browsing: Callable[[], None] | None = None,
 ) -> tuple[list[float], list[float]]:
     """Each user signed in with an open stream, browsing with ~1 s think time; the
-    seconds each page took at the client and the milliseconds the server says it took."""
+    seconds each page took at the client and the milliseconds the server says it took.
+    `browsing` is called once all have signed in (argon2 on purpose costs the server
+    more than the browsing does), as they start."""
     latencies: list[float] = []
     server: list[float] = []
     by_page: dict[str, list[float]] = {}
@@ -190,6 +290,8 @@ async def crowd(
         answer = await client.post("/login", data=data)
         assert answer.status_code == 303, answer.status_code
         clients.append(client)
+    if browsing is not None:
+        browsing()
     stop = time.monotonic() + seconds
 
     async def live(client: httpx.AsyncClient, path: str) -> None:
@@ -241,6 +343,55 @@ def hottest(path: Path) -> list[str]:
     return hot + rest
 
 
+def compare(
+    home: Path, users: int, seconds: float, event_ids: list[str], rounds: int, base: Path | None
+) -> None:
+    """The 50 users on each server in turn (a fresh server per run, alternating, so the
+    machine's load drifts over all alike); ratios against the first, the baseline: the
+    code at `base` when given (asyncio+h11, as `yuqing serve` ran before), else this
+    code on asyncio+h11."""
+    setups: dict[str, tuple[str, Path | None]] = {}
+    if base is not None:
+        setups[f"{base.parent.name} asyncio+h11"] = ("asyncio+h11", base)
+    setups["this asyncio+h11"] = ("asyncio+h11", None)
+    setups["this uvloop+httptools"] = ("uvloop+httptools", None)
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in setups}
+    for round_no in range(rounds):
+        for name, (server_kind, code) in setups.items():
+            server, url = start_server(home, server_kind, code=code)
+            try:
+                warm = httpx.Client(base_url=url, timeout=30)
+                sign_in(warm, "bench00")
+                for page in ("/", "/events", f"/events/{event_ids[0]}", "/feed"):
+                    timed_get(warm, page)
+                signed_in: list[float] = []
+                times, server_times = asyncio.run(crowd(
+                    url, users, seconds, event_ids,
+                    lambda: signed_in.append(cpu_seconds(server.pid)),  # noqa: B023
+                ))  # fmt: skip
+                cpu = (cpu_seconds(server.pid) - signed_in[0]) * 1000 / len(times)
+            finally:
+                stop_server(server)
+            p95, s95 = pct(times, 95) * 1000, pct(server_times, 95)
+            runs[name].append((p95, s95, cpu))
+            load = os.getloadavg()[0]
+            print(f"round {round_no + 1} {name:28s} {len(times)} requests: client p95 "
+                  f"{p95:6.1f} ms, server p95 {s95:6.1f} ms, server CPU {cpu:5.2f} ms a "
+                  f"request (load {load:.1f})", flush=True)  # fmt: skip
+    first = next(iter(runs.values()))
+    base_p95 = statistics.median(p for p, _s, _c in first)
+    base_server = statistics.median(s for _p, s, _c in first)
+    base_cpu = statistics.median(c for _p, _s, c in first)
+    for name, figures in runs.items():
+        p95 = statistics.median(p for p, _s, _c in figures)
+        s95 = statistics.median(s for _p, s, _c in figures)
+        cpu = statistics.median(c for _p, _s, c in figures)
+        print(f"{name:28s} median of {rounds}: client p95 {p95:6.1f} ms "
+              f"(ratio {p95 / base_p95:.2f}), server p95 {s95:6.1f} ms "
+              f"(ratio {s95 / base_server:.2f}), server CPU {cpu:5.2f} ms a request "
+              f"(ratio {cpu / base_cpu:.2f})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", type=Path, required=True, help="where the store is cached")
@@ -251,13 +402,26 @@ def main() -> None:
     parser.add_argument("--pushes", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=20, help="of 50 users browsing")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="auto",
+                        help="uvicorn's event loop and HTTP parser")  # fmt: skip
+    parser.add_argument("--profile", type=Path,
+                        help="the server samples its threads' stacks, written here")  # fmt: skip
+    parser.add_argument("--compare", type=int, default=0, metavar="ROUNDS",
+                        help="only the 50 users, on asyncio+h11 then uvloop+httptools, "
+                             "ROUNDS times each, alternating")  # fmt: skip
+    parser.add_argument("--base", type=Path, metavar="SRC",
+                        help="with --compare: first the code in SRC (another checkout's src/, "
+                             "e.g. from git archive) as the baseline")  # fmt: skip
     args = parser.parse_args()
     path, reused = webstore.build(args.home, posts=args.posts, events=args.events,
                                   users=max(2, args.users))  # fmt: skip
     if reused:
         print(f"reused the store under {args.home}")
     event_ids = hottest(path)
-    server, url = start_server(args.home)
+    if args.compare:
+        compare(args.home, args.users, args.seconds, event_ids, args.compare, args.base)
+        return
+    server, url = start_server(args.home, args.server, args.profile)
     figures: dict[str, object] = {"posts": args.posts, "events": args.events}
     try:
         times = pages(url, event_ids, args.repeat)
@@ -283,11 +447,7 @@ def main() -> None:
             f"server time p50 {s50:.1f} ms  p95 {s95:.1f} ms"
         )
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
 

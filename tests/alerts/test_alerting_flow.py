@@ -174,6 +174,11 @@ def test_the_plan_drives_proposal_alert_reminder_escalation(
     assert hook.json["alert_id"] == alert.id and STORY[:6] in json.dumps(
         hook.json, ensure_ascii=False
     )
+    # Each recipient's link names their delivery, so the page speaks their language.
+    webhook_delivery = next(d for d in deliveries(store) if d.channel == "webhook")
+    assert hook.json["url"] == (
+        f"https://yuqing.school.test/ack/{alert.ack_token}?d={webhook_delivery.id}"
+    )
 
     # Nobody acknowledges: a reminder after 10 minutes, then escalation to the leader.
     clock.advance(timedelta(minutes=11))

@@ -201,7 +201,7 @@ def test_snapshot_in_pieces_is_the_whole_json() -> None:
     assert b"".join(one.snapshot_parts(items=3)) == whole
     state = json.loads(whole)
     assert list(state) == ["version", "config", "df", "live", "index", "post_event",
-                           "repeats", "aliases", "manual", "retired", "seq", "watermark"]  # fmt: skip
+                           "repeats", "orphans", "awaiting", "aliases", "manual", "retired", "seq", "watermark"]  # fmt: skip
     assert set(state["index"]) == {"org-a", ""}
     assert len(state["post_event"]) == len(BOSTON) + len(FLOOD_ZH)
 
@@ -509,3 +509,26 @@ def test_the_table_of_shared_words_stays_bounded_by_the_document_frequencies() -
     (kept,) = clusterer._shared_words(["boston"])
     assert len(clusterer._words) <= len(clusterer.df.df) + 1
     assert kept is next(w for w in clusterer.df.df if w == "boston")
+
+
+def test_background_counts_keep_weight_on_a_loud_storys_chinese_words_only() -> None:
+    from yuqing.analysis.events.background import is_cjk_word, load, prior_counts
+    from yuqing.analysis.events.vectorize import DocumentFrequency, tfidf
+
+    total, counts = load()
+    assert total > 90_000 and len(counts) > 20_000
+    assert all(is_cjk_word(word) for word in counts)
+    plain, primed = DocumentFrequency(), DocumentFrequency()
+    primed.use_prior(prior_counts(10_000.0), 10_000.0)
+    loud = ["食堂", "_食堂", "canteen", "school"]
+    for df in (plain, primed):
+        for n in range(300):  # one loud story: its words in every post
+            df.learn([*loud, f"word{n}"])
+    post = [*loud, "腹痛", "_腹痛", "pain"]
+    without, with_prior = tfidf(post, plain), tfidf(post, primed)
+    # Common in this stream, rare in ordinary posts: the story's word keeps some weight.
+    assert with_prior["食堂"] > 2 * without["食堂"]
+    # Other scripts keep the stream's idf (the vector's norm differs, their ratio not).
+    assert with_prior["canteen"] / with_prior["pain"] == pytest.approx(
+        without["canteen"] / without["pain"]
+    )

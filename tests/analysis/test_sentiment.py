@@ -38,8 +38,9 @@ def test_model_loads_from_package_quickly() -> None:
     elapsed = perf_counter() - start
     # Reported, not asserted: timing belongs in bench/; the budget is 2 s.
     print(f"sentiment model load: {elapsed:.2f} s")
-    assert loaded.zh.coef.shape == (features.ZH_BUCKETS, 3)  # general, neutral, microblog
-    assert set(loaded.calibration.zh) == {"review", "microblog"}
+    # general polarity, neutral, microblog polarity, review polarity
+    assert loaded.zh.coef.shape == (features.ZH_BUCKETS, 4)
+    assert set(loaded.calibration.zh) == {"general", "review", "microblog"}
     assert loaded.en.coef.shape == (features.EN_BUCKETS, 3)
     assert loaded.meta["trained_on"]
     assert loaded.tables.lexicon.valence  # VADER's lexicon ships inside the file

@@ -17,6 +17,7 @@ from yuqing.analysis.sentiment.model import (
     SentimentModel,
     domain_of_platform,
     get_model,
+    head_of_domain,
 )
 from yuqing.cli.main import app
 from yuqing.core.errors import InvalidInput
@@ -151,11 +152,49 @@ def test_platforms_pick_the_head_of_their_domain() -> None:
         "news",
         "forum",
     ]
+    assert [head_of_domain(d) for d in ("review", "microblog", "news", "forum")] == [
+        "review",
+        "microblog",
+        "general",
+        "general",
+    ]
     model = get_model()
     texts = ["这家医院的服务态度太差了，排队三个小时", "新校区明天正式启用"]
-    general = model.predict_proba_many(texts, "review")
-    assert np.allclose(model.predict_proba_many(texts, "news"), general)
+    general = model.predict_proba_many(texts, "news")
     assert np.allclose(model.predict_proba_many(texts, ["forum", "forum"]), general)
     assert not np.allclose(model.predict_proba_many(texts, "microblog"), general)
+    assert not np.allclose(model.predict_proba_many(texts, "review"), general)
+    # One batch of mixed domains reads each text as it would alone.
+    mixed = model.predict_proba_many(texts * 2, ["review", "news", "microblog", "forum"])
+    assert np.allclose(mixed[0], model.predict_proba_many(texts[:1], "review")[0])
+    assert np.allclose(mixed[2], model.predict_proba_many(texts[:1], "microblog")[0])
+    assert np.allclose(mixed[[1, 3]], general[[1, 1]])
     with pytest.raises(ValueError, match="one domain per text"):
         model.predict_proba_many(texts, ["news"])
+
+
+def test_a_format_4_model_reads_reviews_with_its_general_head(tmp_path: Path) -> None:
+    """Files of the previous format (no review head) still load; reviews then go to the
+    general head with its calibration, as they did."""
+    from yuqing.analysis.sentiment.model import Calibration, LinearPart
+
+    shipped = get_model()
+    zh = shipped.zh
+    three = LinearPart(
+        zh.idf.astype(np.float32),
+        zh.coef[:, :3].astype(np.float32),
+        zh.dense_coef[:, :3],
+        zh.intercept[:3],
+    )
+    cal = shipped.calibration.as_json()
+    cal["zh"] = {"review": cal["zh"]["general"], "microblog": cal["zh"]["microblog"]}
+    old = SentimentModel(
+        zh=three, en=shipped.en, tables=shipped.tables, calibration=Calibration.from_json(cal)
+    )
+    texts = ["这家医院的服务态度太差了，排队三个小时", "新校区明天正式启用"]
+    assert np.allclose(
+        old.predict_proba_many(texts, "review"), shipped.predict_proba_many(texts, "news")
+    )
+    assert np.allclose(
+        old.predict_proba_many(texts, "microblog"), shipped.predict_proba_many(texts, "microblog")
+    )

@@ -17,6 +17,7 @@ from yuqing.core.settings import Settings
 from yuqing.demo import DEFAULT_SPEED
 from yuqing.demo.replay import Replay, ScenarioPost, load_scenario, remaining
 from yuqing.demo.run import PROGRESS_FILE, Progress, prepare
+from yuqing.demo.story_lines import BUREAU_TITLE, NEWS_TITLE, PROVINCIAL_TITLE, STATEMENT_TITLE
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.worker.live import build_pipeline
@@ -99,6 +100,13 @@ def test_the_unrelated_stories_stay_their_own_events(store, settings, clock):
     assert hospital
     assert sports
     assert canteen not in hospital | sports
+    assert len(hospital) == 1  # the notice, its reprint and the complaints: one event
+    # The official answers and the press, in their own formal wording, join the parents'
+    # story (2026-12-06: the statement and the city paper's report were events of their own).
+    titled = {p.post["title"]: p.post["id"] for p in load_scenario() if p.post.get("title")}
+    with Session(store.engine) as session:
+        for title in (NEWS_TITLE, STATEMENT_TITLE, BUREAU_TITLE, PROVINCIAL_TITLE):
+            assert event_of(session, titled[title]) == canteen, title
 
 
 def test_a_replay_cut_short_goes_on_where_it_stopped():

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.conftest import add_user
+from tests.web.pages_data import EVENT, OTHER
 from tests.web.test_browser import (  # noqa: F401 - fixtures
     Page,
     browser,
@@ -32,6 +35,8 @@ from yuqing.auth import service as auth_service
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import FrozenClock
 from yuqing.incidents import service
+from yuqing.incidents.models import DeadlineClock, Incident
+from yuqing.incidents.service import opening
 
 # Level II of the county plan: 一审 by the office (unit office), 二审 by li_min.
 FIRST, SECOND = "zhao_hong", "li_min"
@@ -104,15 +109,18 @@ def test_an_incident_from_level_to_an_approved_statement(
     sign_in(leader, "leader")
     leader.goto("/incidents")
     assert "某中学食堂饭菜发霉" in leader.inner_text("main")
+    listed = leader.locator("tr", has_text="某中学食堂饭菜发霉").first.inner_text()
+    assert "建议 重大" in listed and "II" not in listed, listed
     shoot(leader, "incidents")
     leader.get_by_role("link", name="某中学食堂饭菜发霉").click()
     leader.wait_for_url(re.compile(rf"/incidents/{number}$"))
-    assert "建议 II" in leader.inner_text("dl.figures")
-    leader.get_by_role("button", name="确认级别 II").click()
+    # Levels read by the plan's names (重大), never their ids (II).
+    assert "建议 重大" in leader.inner_text("dl.figures")
+    leader.get_by_role("button", name="确认级别 重大").click()
     leader.wait_for_url(re.compile(rf"/incidents/{number}$"))
     figures = leader.inner_text("dl.figures")
-    assert "II" in figures and "建议" not in figures
-    assert leader.get_by_role("button", name="确认级别 II").count() == 0
+    assert "重大" in figures and "II" not in figures and "建议" not in figures
+    assert leader.get_by_role("button", name="确认级别 重大").count() == 0
     # The report drafts the plan asks for at level II, with their clocks running.
     deadlines = leader.inner_text("section[aria-labelledby=deadlines-heading]")
     assert re.search(r"剩余 \d+ 分钟", deadlines), deadlines
@@ -191,4 +199,100 @@ def test_deadlines_count_down_without_a_reload_and_the_list_filters_fit_a_phone(
     stages = phone.locator("select[name=stage] option").all_inner_texts()
     assert len(stages) > 2 and all(not re.fullmatch(r"[a-z_]+", s) for s in stages), stages
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    assert phone.errors == []  # type: ignore[attr-defined]
+
+
+def _ended_at_the_least_severe_level(store: Store, clock: FrozenClock) -> int:
+    """A tip confirmed at level IV (一般), both lines of double handling done, ended."""
+    with Session(store.engine) as session:
+        leader = _actor(session, "leader")
+        incident = service.open_incident(session=session, clock=clock, actor=leader,
+                                         tip_channel="letter", tip_text="来信反映食堂问题",
+                                         title="来信反映食堂问题")  # fmt: skip
+        number = incident.id
+        service.confirm_level(session=session, clock=clock, actor=leader,
+                              incident_id=number, level="IV")  # fmt: skip
+        for track in ("offline", "online"):
+            task = service.add_task(session=session, clock=clock, actor=leader,
+                                    incident_id=number, title=f"{track} 处置", owner="leader",
+                                    track=track)  # fmt: skip
+            service.complete_task(session=session, clock=clock, actor=leader, task_id=task.id)
+        service.end_response(session=session, clock=clock, actor=leader, incident_id=number,
+                             reason="舆情平息")  # fmt: skip
+        session.commit()
+    return number
+
+
+def test_an_event_is_split_out_and_an_ended_case_reopens_at_a_higher_level_on_a_phone(
+    open_page: Callable[..., Page],  # noqa: F811 - the imported fixture
+    seeded: tuple[str, httpx.Client, Store, FrozenClock],
+) -> None:
+    _url, _client, store, clock = seeded
+    with Session(store.engine) as session:
+        both = service.open_incident(session=session, clock=clock,
+                                     actor=_actor(session, "leader"), event_ids=[EVENT, OTHER],
+                                     title="食堂与道路两件事")  # fmt: skip
+        session.commit()
+        number = both.id
+    phone = open_page(390)
+    sign_in(phone, "leader")
+
+    # Split: the road event is another case; it moves into a new incident of its own.
+    phone.goto(f"/incidents/{number}")
+    phone.locator("summary", has_text="拆出事件").click()
+    phone.check(f"input[name=event_ids][value={OTHER}]")
+    phone.fill("#split-title", "道路施工投诉")
+    phone.fill("#split-reason", "与食堂无关，另案处置")
+    shoot(phone, "incident-split-form")
+    phone.get_by_role("button", name="拆分为新的处置事项").click()
+    phone.wait_for_url(lambda url: re.search(r"/incidents/\d+$", url) is not None
+                       and not url.endswith(f"/incidents/{number}"))  # fmt: skip
+    new = int(phone.url.rsplit("/", 1)[1])
+    assert "道路施工投诉" in phone.inner_text("main")
+    assert phone.locator(f'a[href="/events/{OTHER}"]').count() == 1
+    assert phone.locator(f'a[href="/events/{EVENT}"]').count() == 0
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    shoot(phone, "incident-split")
+    with Session(store.engine) as session:
+        assert opening.get_event_ids(session=session, incident_id=new) == [OTHER]
+        assert opening.get_event_ids(session=session, incident_id=number) == [EVENT]
+    phone.goto(f"/incidents/{number}")
+    assert phone.locator(f'a[href="/events/{OTHER}"]').count() == 0
+    assert "另案处置" in phone.inner_text("section[aria-labelledby=log-heading]")
+
+    # Re-open: the ended case re-ignited 10 min later (within the sign-in's idle limit);
+    # the leader raises it to 重大 (II).
+    ended = _ended_at_the_least_severe_level(store, clock)
+    clock.advance(timedelta(minutes=10))
+    reopened_at = clock.now()
+    phone.goto(f"/incidents/{ended}")
+    assert "一般" in phone.inner_text("dl.figures") and "已终止响应" in phone.inner_text(
+        "dl.figures"
+    )
+    phone.locator("summary", has_text="以更高级别重新启动处置").click()
+    offered = phone.locator("#reopen-level option").all_inner_texts()
+    assert "重大" in offered and "一般" not in offered, offered  # only more severe levels
+    phone.select_option("#reopen-level", label="重大")
+    phone.fill("#reopen-reason", "声明发布后再次升温")
+    phone.get_by_role("button", name="重新启动处置").click()
+    phone.wait_for_url(re.compile(rf"/incidents/{ended}$"))
+    figures = phone.inner_text("dl.figures")
+    assert "重大" in figures and "进行中" in figures and "一般" not in figures, figures
+    deadlines = phone.inner_text("section[aria-labelledby=deadlines-heading]")
+    assert "deadlines.II." in deadlines and re.search(r"剩余 \d+ 分钟", deadlines), deadlines
+    assert phone.get_by_role("button", name="终止响应").count() == 1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    shoot(phone, "incident-reopened")
+    with Session(store.engine) as session:
+        incident = session.get(Incident, ended)
+        assert incident is not None and (incident.status, incident.level) == ("open", "II")
+        running = session.scalars(
+            select(DeadlineClock).where(
+                DeadlineClock.incident_id == ended, DeadlineClock.state == "running",
+                DeadlineClock.name.like("report:%"),
+            )
+        ).all()  # fmt: skip
+        # The level II report clocks run again, started at the re-opening.
+        assert running and all(c.source.startswith("deadlines.II.") for c in running)
+        assert all(c.started_at == reopened_at and c.due_at > reopened_at for c in running)
     assert phone.errors == []  # type: ignore[attr-defined]

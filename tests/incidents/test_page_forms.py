@@ -17,6 +17,8 @@ from tests.incidents.conftest import World, add_event
 from tests.web.conftest import _password_hash
 from yuqing.auth.models import User
 from yuqing.incidents.models import Case, CorrectiveAction, Incident, Report, Statement, Task
+from yuqing.incidents.wording import minutes_left
+from yuqing.reports.models import ReportVersion
 
 SignedIn = Callable[[str], tuple[TestClient, str]]
 
@@ -111,6 +113,9 @@ def test_a_whole_case_through_the_page_controls(world: World, signed_in: SignedI
     w.session.rollback()
     report_page = office.get(f"/incidents/{number}/reports/{initial_id}").text
     assert "某校食堂饭菜变质引发家长质疑" in report_page and 'name="cause"' in report_page
+    # Times as people write them (the plan's zone, minutes), the tier by its name.
+    assert 'value="2026-03-02 08:00"' in report_page and "+00:00" not in report_page
+    assert "highest media tier county" in report_page
     _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}", cause="进货把关不严",
           version=_version(report_page), then="save")  # fmt: skip
     submitted = _post(office, office_csrf, f"/incidents/{number}/reports/{initial_id}",
@@ -380,8 +385,7 @@ def test_the_list_names_stages_and_deadlines_carry_their_due_time_for_the_countd
     assert dues, page
     # The server's text and the due time agree (what the script recounts from).
     due, minutes = dues[0]
-    left = datetime.fromisoformat(due) - w.clock.now()
-    assert int(left.total_seconds() // 60) == int(minutes)
+    assert minutes_left(datetime.fromisoformat(due), w.clock.now()) == int(minutes)
     # The script is a file of our origin (the CSP allows no inline script).
     assert '<script src="/static/js/countdown.js" defer></script>' in page
     assert "<script>" not in page
@@ -397,13 +401,44 @@ def test_report_documents_are_listed_and_generated_from_the_incident(
     boss, csrf = signed_in("boss")
     number = _open_with(boss, csrf, event_id)
     page = boss.get(f"/incidents/{number}").text
-    assert 'action="/reports"' in page and f'name="incident" value="{number}"' in page
+    generate = f"/incidents/{number}/report-documents"
+    assert f'action="{generate}"' in page and 'name="kind"' in page
     assert f'href="/reports?incident={number}"' in page
-    generated = _post(boss, csrf, "/reports", kind="special", incident=str(number))
+    generated = _post(boss, csrf, generate, kind="special")
     assert generated.status_code == 303, generated.text
     document = generated.headers["location"]
+    assert re.fullmatch(r"/reports/\d+", document), document
     assert f'href="{document}"' in boss.get(f"/incidents/{number}").text
     # A spokesperson works on the case but neither reads nor generates report documents.
     spokes, _spokes_csrf = signed_in("spokes")
     theirs = spokes.get(f"/incidents/{number}").text
-    assert 'action="/reports"' not in theirs and f'href="{document}"' not in theirs
+    assert f'action="{generate}"' not in theirs and f'href="{document}"' not in theirs
+
+
+def test_a_refused_report_document_comes_back_on_the_incident_page_storing_nothing(
+    world: World, signed_in: SignedIn
+) -> None:
+    w = world
+    event_id, _approvers = _ready(w)
+    boss, csrf = signed_in("boss")
+    number = _open_with(boss, csrf, event_id)
+    generate = f"/incidents/{number}/report-documents"
+
+    # A period kind (or a made-up one) is not an incident's document: its reason, here.
+    for kind in ("daily", "memo", ""):
+        bad = _post(boss, csrf, generate, kind=kind)
+        assert bad.status_code == 422, (kind, bad.text)
+        assert 'role="alert"' in bad.text and "not a report document of an incident" in bad.text
+        assert f'action="{generate}"' in bad.text  # the incident page, not the reports' error
+    # A role that does not write reports is refused on the same page.
+    spokes, spokes_csrf = signed_in("spokes")
+    refused = _post(spokes, spokes_csrf, generate, kind="special")
+    assert refused.status_code == 403 and 'role="alert"' in refused.text
+    assert "needs one of the roles" in refused.text
+    assert f'action="/incidents/{number}/statements"' in refused.text  # their incident page
+    # An incident the user may not see stays "not found".
+    unseen = _post(boss, csrf, "/incidents/999999/report-documents", kind="special")
+    assert unseen.status_code == 404
+    w.session.rollback()
+    assert w.session.scalars(select(ReportVersion)).all() == []
+    w.session.rollback()

@@ -3,16 +3,20 @@ statement approved from the page by the person whose step it is."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.incidents.conftest import World, add_event
 from tests.web.conftest import _password_hash, sign_in
 from yuqing.auth.models import User
+from yuqing.core.i18n import use_locale
 from yuqing.incidents import service
-from yuqing.incidents.models import Incident, Statement
+from yuqing.incidents.models import Incident, Report, Statement
 from yuqing.incidents.service import statements
+from yuqing.incidents.wording import label
 
 
 def test_an_approver_approves_from_the_incident_page(
@@ -82,13 +86,14 @@ def test_a_leader_confirms_the_proposed_level_from_the_page_and_a_monitor_may_no
     world: World, app: object, signed_in: Callable[[str], tuple[TestClient, str]]
 ) -> None:
     number, level = _opened(world), world.most_severe
+    name = world.plan.level(level).name  # the page names levels as the plan does
     monitor, csrf = signed_in("monitor1")
     assert f'name="level" value="{level}"' not in monitor.get(f"/incidents/{number}").text
     refused = monitor.post(f"/incidents/{number}/level", data={"level": level, "csrf_token": csrf})
     assert refused.status_code == 403
     boss, csrf = signed_in("boss")
     page = boss.get(f"/incidents/{number}").text
-    assert f'name="level" value="{level}"' in page and f"Confirm level {level}" in page
+    assert f'name="level" value="{level}"' in page and f"Confirm level {name}" in page
     no_token = boss.post(f"/incidents/{number}/level", data={"level": level})
     assert no_token.status_code == 403
     world.session.rollback()
@@ -125,3 +130,50 @@ def test_publishing_an_unapproved_statement_from_the_page_is_refused_with_its_re
     w.session.rollback()
     row = w.session.get(Statement, statement_id)
     assert row is not None and row.status == "in_review" and row.published_at is None
+
+
+def test_the_list_and_the_history_read_in_chinese_without_codes(
+    world: World, app: object, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    """Levels, stages, statuses, report kinds and what happened, by their names: the codes
+    the log keeps (level_confirmed, IV → II, initial#1) never reach the page."""
+    w = world
+    number = _opened(w)
+    boss = w.actors["boss"]
+    low, high = w.plan.levels_by_severity()[-1], w.plan.levels_by_severity()[0]
+    ctx = {"session": w.session, "clock": w.clock, "actor": boss}
+    service.confirm_level(**ctx, incident_id=number, level=low.id)
+    service.move_stage(**ctx, incident_id=number, stage=w.plan.stages[1].id, reason="核实")
+    for track in ("offline", "online"):
+        task = service.add_task(**ctx, incident_id=number, title="处置", owner="boss", track=track)
+        service.complete_task(**ctx, task_id=task.id)
+    first_report = w.session.scalars(select(Report).where(Report.incident_id == number)).first()
+    assert first_report is not None
+    service.submit_report(**ctx, report_id=first_report.id)
+    kind = first_report.kind
+    service.end_response(**ctx, incident_id=number, reason="平息")
+    service.reopen(**ctx, incident_id=number, level=high.id, reason="再次升温")
+    w.session.commit()
+
+    client, csrf = signed_in("boss")
+    client.post("/account/language", data={"language": "zh_CN", "csrf_token": csrf})
+    page = client.get(f"/incidents/{number}").text
+    history = page[page.index('id="log-heading"') :]
+    history = history[: history.index("</section>")]
+    entries = re.findall(r'<li class="wrap">(.*?)</li>', history, re.S)
+    assert len(entries) >= 9, history
+    # Nothing Latin but the user's name, the event's id and revisions (r1).
+    latin = set(re.findall(r"[A-Za-z_][A-Za-z0-9_:.-]*", " ".join(entries)))
+    assert latin <= {"boss", "ev-1", "r1"}, latin
+    joined = " ".join(entries)
+    with use_locale("zh_CN"):
+        kind_name = label(kind)
+    assert f"{low.name} → {high.name}" in joined and "确认级别" in joined and "进行中" in joined
+    assert f"{w.plan.stages[0].name} → {w.plan.stages[1].name}" in joined
+    assert f"报送报告 · {kind_name} #1 r1" in joined  # initial#1r1 (met, 0 min late)
+
+    listed = client.get("/incidents").text
+    assert f"<td>{high.name}</td>" in listed and f"<td>{high.id}</td>" not in listed
+    options = re.search(r'<select name="level">(.*?)</select>', listed, re.S)
+    assert options and f">{high.name}</option>" in options.group(1)
+    assert f"{high.id} ·" not in options.group(1)

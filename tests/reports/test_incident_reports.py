@@ -105,6 +105,11 @@ def test_every_incident_kind_holds_the_stores_figures(
         assert set(figures.fields) == {*incident_kinds.HEADER_FIELDS, "content", "measures"}
         assert not (figures.events or figures.posts_by_day or figures.deadlines)
         assert not (figures.actions or figures.statements or figures.course)
+    elif kind == "special":  # the situation, a judgement, the handling, suggestions
+        assert set(figures.fields) == {
+            *incident_kinds.HEADER_FIELDS,
+            *("content", "trend", "measures", "next_steps"),
+        }
     else:
         assert set(figures.fields) == set(incident_kinds.REPORT_FIELDS)
     if kind in ("initial", "special", "closing"):
@@ -128,7 +133,10 @@ def test_every_incident_kind_holds_the_stores_figures(
     assert "w:tblHeader" in document.element.body.xml
     charted = kind in ("initial", "special", "closing")
     assert bool(document.inline_shapes) == charted  # the flash report has no charts
-    assert ("主要内容" in text) and (("可能原因" in text) == (kind != "flash"))
+    if kind == "special":
+        assert "舆情概况" in text and "处置建议" in text and "可能原因" not in text
+    else:
+        assert ("主要内容" in text) and (("可能原因" in text) == (kind != "flash"))
     assert docx.Document(str(tmp_path / "r.docx")).paragraphs  # opens again
 
     html = incident_render.render(figures, figures.fields, HEADER, "html").decode()

@@ -15,7 +15,7 @@ from yuqing.core.errors import Conflict, Forbidden, InvalidInput
 from yuqing.incidents.models import Incident
 from yuqing.incidents.service import cases
 from yuqing.incidents.service.access import plan_of
-from yuqing.reports import store
+from yuqing.reports import store, templates_store
 
 
 def test_a_signed_version_is_archived_with_the_incident(
@@ -66,3 +66,46 @@ def test_a_signed_version_is_archived_with_the_incident(
         assert [r["id"] for r in archived] == [version.id]
         assert archived[0]["content_hash"] == version.content_hash == store.content_hash(version)
         assert archived[0]["figures"]["posts"] == 3
+
+
+def _template_marked(kind: str, mark: str) -> str:
+    """The built-in template with `mark` as the page's first line."""
+    body = '<body class="kind-{{ f.kind }}">'
+    return templates_store.builtin_source(kind).replace(body, f"{body}<p>{mark}</p>", 1)
+
+
+def test_a_signed_version_prints_with_the_template_it_was_signed_with(
+    incident_case: IncidentCase, clock: FrozenClock
+) -> None:
+    """A draft prints with the administrator's template in force; signing freezes that
+    template with the text, so a later template changes new drafts, not what was signed."""
+    with Session(incident_case.store.engine) as session:
+        office, leader = incident_case.office, incident_case.leader
+        subject = store.Subject(kind="flash", incident=incident_case.incident)
+        draft = store.create(session=session, clock=clock, actor=office, subject=subject)
+        assert "甲版抬头" not in store.render(draft, "html", session=session).decode()
+
+        templates_store.set_template(session=session, clock=clock, kind="flash",
+                                     source=_template_marked("flash", "甲版抬头"), author="admin")  # fmt: skip
+        assert "甲版抬头" in store.render(draft, "html", session=session).decode()
+        signed = store.sign(session=session, clock=clock, actor=leader, report_id=draft.id)
+        hash_at_signing = signed.content_hash
+
+        templates_store.set_template(session=session, clock=clock, kind="flash",
+                                     source=_template_marked("flash", "乙版抬头"), author="admin")  # fmt: skip
+        session.commit()
+        page = store.render(signed, "html", session=session).decode()
+        assert "甲版抬头" in page and "乙版抬头" not in page
+        assert "甲版抬头" in _docx_text(store.render(signed, "docx", session=session))
+        assert store.content_hash(signed) == hash_at_signing
+
+        correction = store.correct(session=session, clock=clock, actor=office, report_id=signed.id)
+        assert "乙版抬头" in store.render(correction, "html", session=session).decode()
+
+
+def _docx_text(data: bytes) -> str:
+    import io
+
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)

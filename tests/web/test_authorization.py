@@ -115,6 +115,8 @@ ROUTES: list[Route] = [
           form={"kind": "daily", "source": "<p>{{ title }}</p>"}),
     route("GET", "/reports/files/999", ("admin", "office", "leader", "monitor", "auditor"),
           template="/reports/files/{file_id}"),
+    route("GET", "/reports/runs/999", ("admin", "office", "leader", "auditor"),
+          template="/reports/runs/{run_id}"),
     route("POST", "/plan", ("admin", "office")),
     route("GET", "/events", ALL),
     route("GET", "/api/v1/events", ALL),
@@ -130,6 +132,9 @@ ROUTES: list[Route] = [
           template="/events/{event_id}/merge", form={"other_id": OTHER}),
     route("POST", f"/events/{EVENT}/split", ("admin", "office", "leader", "monitor"),
           template="/events/{event_id}/split", form={"post_ids": "p3"}),
+    route("POST", f"/events/{EVENT}/departments", ("admin",), template="/events/{event_id}/departments",
+          form={"action": "add", "department": "health", "reason": "x"},
+          other_department=f"/events/{EVENT}/departments"),
     *(
         route(method, path.replace("{incident_id}", "1").replace("{statement_id}", "1")
               .replace("{report_id}", "1").replace("{task_id}", "1").replace("{action_id}", "1"),
@@ -142,7 +147,7 @@ ROUTES: list[Route] = [
             *(("POST", f"/incidents/{{incident_id}}/{tail}") for tail in (
                 "actions", "close", "corrective-actions", "corrective-actions/{action_id}/done",
                 "end", "fact-sheet", "handover", "handover/accept", "level/proposal", "reopen",
-                "reports", "reports/{report_id}/revision", "review", "split", "stage",
+                "report-documents", "reports", "reports/{report_id}/revision", "review", "split", "stage",
                 "statements", "tasks", "tasks/{task_id}/done",
             )),
             ("POST", "/incidents/{incident_id}/level"),

@@ -170,6 +170,27 @@ def test_a_leader_confirms_a_proposed_level(open_page: Callable[..., Page]) -> N
     assert page.errors == []  # type: ignore[attr-defined]
 
 
+def test_an_admin_routes_an_event_to_a_department_from_the_keyboard(
+    open_page: Callable[..., Page],
+) -> None:
+    health = open_page()
+    sign_in(health, "department2")  # department "health"
+    assert health.goto(f"/events/{OTHER}").status == 403  # routed to nobody
+    admin = open_page()
+    sign_in(admin, "admin")
+    admin.goto(f"/events/{OTHER}")
+    admin.get_by_label("分派给部门").select_option("health")
+    reason = admin.get_by_label("理由")
+    reason.fill("施工扰民涉及卫生院")
+    reason.press("Enter")  # submits the labelled form
+    admin.wait_for_selector("#route-remove")  # now routed: the control to take it off
+    assert (
+        "health" in admin.locator("section", has=admin.locator("#departments-heading")).inner_text()
+    )
+    assert health.goto(f"/events/{OTHER}").status == 200
+    assert admin.errors == []  # type: ignore[attr-defined]
+
+
 def test_an_admin_edits_a_watch_and_sees_the_column_of_a_syntax_error(
     open_page: Callable[..., Page],
 ) -> None:

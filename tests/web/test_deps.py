@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from yuqing.auth.schemas import Actor
@@ -29,9 +31,9 @@ def test_a_department_user_sees_only_their_department() -> None:
 
 def test_require_role_lets_only_its_roles_through() -> None:
     check = require_role("admin", "auditor")
-    assert check(_actor("auditor")).name == "auditor"
+    assert asyncio.run(check(_actor("auditor"))).name == "auditor"
     with pytest.raises(Forbidden):
-        check(_actor("monitor"))
+        asyncio.run(check(_actor("monitor")))
     with pytest.raises(ValueError, match="boss"):
         require_role("boss")  # type: ignore[arg-type]
 

@@ -76,3 +76,31 @@ def test_a_scheduled_reports_file_downloads_for_readers(signed_in: SignIn, store
     assert answer.status_code == 200 and answer.content == b'{"posts": 4}\n'
     assert "attachment" in answer.headers["content-disposition"]
     assert client.get("/reports/files/999999").status_code == 404
+
+
+def test_an_incident_kinds_template_is_edited_on_the_same_page(
+    signed_in: SignIn, store: Store
+) -> None:
+    client, csrf = signed_in("admin")
+    page = client.get(PAGE, params={"kind": "special"})
+    assert page.status_code == 200 and "舆情专报" in page.text and "结案报告" in page.text
+    assert "header_rows" in page.text  # the built-in incident template
+    source = "<h1>{{ title }}</h1><p>{{ subtitle }}：帖文 {{ f.posts }}</p>"
+    preview = client.post(
+        PAGE, data={"kind": "special", "source": source, "action": "preview", "csrf_token": csrf}
+    )
+    assert preview.text == "<h1>舆情专报</h1><p>事件 1：示例事件：帖文 4</p>"
+    bad = client.post(
+        PAGE,
+        data={"kind": "special", "source": "<p>\n{{ f.nosuch }}", "csrf_token": csrf},
+    )
+    assert bad.status_code == 422 and "special.html:2" in bad.text
+    saved = client.post(
+        PAGE,
+        data={"kind": "special", "source": source, "action": "save", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    with Session(store.engine) as session:
+        assert templates_store.active_source(session=session, kind="special") == source
+        assert templates_store.active_source(session=session, kind="initial") is None

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from yuqing.alerts import attempts
 from yuqing.alerts.models import Alert, Delivery, DeliveryAttempt
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError
@@ -34,6 +35,7 @@ CLAIM = 50  # deliveries a round
 class Sent:
     provider_id: str | None = None
     detail: str = "sent"
+    code: str | None = None  # the far end's answer: "250", "200", an errcode "0"
 
 
 # Sends one delivery of one alert; raises ChannelError (with `retryable`) on failure.
@@ -78,22 +80,28 @@ def _record(
             return
         row.attempts += 1
         row.lease_until = None
+        where = {"channel": row.channel, "address": row.address}
         if isinstance(outcome, Sent):
+            attempt = attempts.succeeded(detail=outcome.detail, code=outcome.code, **where)
             row.status, row.sent_at, row.provider_id = "sent", now, outcome.provider_id
             row.last_error = None
-            session.add(DeliveryAttempt(delivery_id=row.id, at=now, ok=True, detail=outcome.detail))
-            return
-        retryable = outcome.retryable
-        row.last_error = outcome.message[:2000]
+        else:
+            attempt = attempts.failed(outcome, **where)
+            row.last_error = attempt.detail
+            if attempt.retryable and row.attempts < MAX_ATTEMPTS:
+                row.status, row.not_before = "failed", now + retry_delay(row.attempts)
+            else:
+                row.status = "dead"
         session.add(
             DeliveryAttempt(
-                delivery_id=row.id, at=now, ok=False, retryable=retryable, detail=row.last_error
+                delivery_id=row.id,
+                at=now,
+                ok=attempt.ok,
+                retryable=attempt.retryable,
+                code=attempt.code,
+                detail=attempt.detail,
             )
         )
-        if retryable and row.attempts < MAX_ATTEMPTS:
-            row.status, row.not_before = "failed", now + retry_delay(row.attempts)
-        else:
-            row.status = "dead"
 
 
 def _send_one(

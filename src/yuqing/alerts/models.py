@@ -104,7 +104,17 @@ class DeliveryAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(default=False)
     retryable: Mapped[bool] = mapped_column(default=False)
-    detail: Mapped[str] = mapped_column(Text, default="")
+    # What the far end answered, where it says: an SMTP reply, an HTTP status, an errcode.
+    code: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")  # one line, secrets masked
+
+
+def ack_path(alert: Alert, delivery: Delivery | None = None) -> str:
+    """The acknowledgement link's path. The token is the credential; the delivery's id
+    only tells the page whose language to speak (a link forwarded to someone else
+    still acknowledges, in the language of the person it was sent to)."""
+    path = f"/ack/{alert.ack_token}"
+    return f"{path}?d={delivery.id}" if delivery is not None and delivery.id else path
 
 
 def message_in(alert: Alert, language: str | None) -> tuple[str, str]:

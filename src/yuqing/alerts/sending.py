@@ -10,7 +10,7 @@ smtp: {host: smtp.example.cn, port: 587, starttls: true, sender: yuqing@example.
 sms: {endpoint: https://sms.example.cn/api/send, api_key: "…", sender: 明德县}
 secrets:            # signing secrets of group robots and webhooks, by their URL
   "https://oapi.dingtalk.com/robot/send?access_token=abc": "SEC…"
-ack_base_url: https://yuqing.example.cn   # links in alerts: {ack_base_url}/ack/{token}
+ack_base_url: https://yuqing.example.cn   # links in alerts: {ack_base_url}/ack/{token}?d={delivery}
 ```
 """
 
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from yuqing.alerts.channels import Message, Notifier, Target, get_notifier
 from yuqing.alerts.dispatcher import SendFn, Sent
-from yuqing.alerts.models import Alert, Delivery, message_in
+from yuqing.alerts.models import Alert, Delivery, ack_path, message_in
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError, InvalidInput
 from yuqing.core.i18n import _, current_locale, use_locale
@@ -120,7 +120,7 @@ class Sender:
             event_id=alert.event_id,
             alert_id=alert.id,
             level_colour=COLOURS.get(alert.level_rank),
-            url=f"{base.rstrip('/')}/ack/{alert.ack_token}" if base else None,
+            url=f"{base.rstrip('/')}{ack_path(alert, delivery)}" if base else None,
         )
         target = Target(
             kind=delivery.channel,
@@ -131,7 +131,7 @@ class Sender:
         result = self._notifier(delivery.channel).send(
             message, target=target, idempotency_key=delivery.idempotency_key
         )
-        return Sent(provider_id=result.provider_id, detail=result.detail)
+        return Sent(provider_id=result.provider_id, detail=result.detail, code=result.code)
 
 
 def _misconfigured(channel: str, reason: str) -> ChannelError:

@@ -66,6 +66,20 @@ def _languages(session: Session, names: set[str]) -> dict[str, str]:
     return {name: language for name, language in rows if language}
 
 
+def recipient_language(*, session: Session, alert: Alert, delivery_id: int | None) -> str | None:
+    """The language to show `alert` in to whoever its delivery `delivery_id` went to: the
+    account's setting now when the recipient is a user (they may have changed it since),
+    else the language the message went out in; None (the deployment's) when the link
+    names no delivery of this alert."""
+    if delivery_id is None:
+        return None
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.alert_id != alert.id:
+        return None  # another alert's delivery: its recipient is nobody to this link
+    setting = session.scalar(select(User.language).where(User.name == delivery.recipient))
+    return setting or delivery.language
+
+
 def add_deliveries(
     session: Session,
     alert: Alert,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service
+from yuqing.alerts.attempts import delivery_status, outcome_label, shown_address
 from yuqing.alerts.models import Alert, Delivery, DeliveryAttempt
 from yuqing.analysis.models import Event
 from yuqing.analysis.pages import departments_of
@@ -86,6 +87,9 @@ def read_alerts(
         "alerts": alerts,
         "levels": {a.id: level_name(plan, a.level) for a in alerts},
         "deliveries": deliveries_of(session, [a.id for a in alerts]),
+        "delivery_status": delivery_status,
+        "outcome": outcome_label,
+        "shown_address": shown_address,
         "may_ack": user.role in ACKNOWLEDGERS,
         "may_open": user.role in OPENERS,
         "open_only": open_only,

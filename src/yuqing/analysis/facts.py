@@ -156,16 +156,20 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-# Where an event keeps the departments it is routed to (those of its posts' watches).
+# Where an event keeps the departments it is routed to (those of its posts' watches),
+# and those a person took it off (analysis/departments.py), which the watches leave alone.
 DEPARTMENTS = "departments"
+REMOVED_DEPARTMENTS = "departments_removed"
 
 
 def route(
     event: Event | NewEvent, posts: Iterable[tuple[Post, int]], departments: Mapping[str, str]
 ) -> None:
     """Add to the event's departments those of the watches its `posts` matched: once
-    routed to a department, an event stays routed there (its people may be on it)."""
+    routed to a department, an event stays routed there (its people may be on it), and
+    once a person took it off a department, the watches do not route it back."""
     found = {departments[w] for post, _ in posts for w in post.watches if departments.get(w)}
+    found -= set(event.extra.get(REMOVED_DEPARTMENTS) or ())
     held = set(event.extra.get(DEPARTMENTS) or ())
     if found - held:
         # A new dict: the JSON column sees the change.
@@ -189,7 +193,15 @@ def update_facts(
     if not batches:
         return
     session = Session(bind=conn)
-    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(list(batches))))}
+    # Locked (PostgreSQL; SQLite's writer holds the whole store) in id order, which keeps
+    # two writers from deadlocking: a person's change to an event's `extra` (its
+    # departments) is then never overwritten by this batch's older copy of it.
+    events = {
+        e.id: e
+        for e in session.scalars(
+            select(Event).where(Event.id.in_(list(batches))).order_by(Event.id).with_for_update()
+        )
+    }
     for event_id, row in list(events.items()):
         if row.merged_into:  # merged by a person: the posts go where the person said
             target = session.get(Event, row.merged_into)

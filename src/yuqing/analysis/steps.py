@@ -10,6 +10,8 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from yuqing.analysis.events.clusterer import OnlineClusterer
 from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
@@ -95,6 +97,9 @@ class ClusterStep:
         self.organizations: Callable[[], Mapping[str, str]] = organizations or dict
         # The last stored split (its row id) this clusterer has followed; reload reads on.
         self.splits_seen = 0
+        # (partition, parent's event, reply ids) this batch's parents claimed: replies
+        # stored in earlier batches, moved once the batch is stored (`adopt_late_replies`).
+        self.adoptions: list[tuple[str, str, list[str]]] = []
 
     def partitions(self, post: Post) -> list[str]:
         organization_of = self.organizations()
@@ -118,6 +123,36 @@ class ClusterStep:
             post.annotations["event_id"] = ids[0]
             if len(ids) > 1:
                 post.annotations["event_ids"] = ids
+        self._claim_late_replies(posts, partitions, placed)
+
+    def _claim_late_replies(
+        self,
+        posts: list[Post],
+        partitions: Mapping[int, list[str]],
+        placed: Mapping[tuple[int, str], str],
+    ) -> None:
+        # A parent that comes after its replies were stored (an earlier batch, or before
+        # a restart) claims them; they move once this batch is stored.
+        for post in posts:
+            for partition in partitions[id(post)]:
+                claimed = self.clusterer.claim_replies(post, partition=partition)
+                if claimed:
+                    self.adoptions.append((partition, placed[id(post), partition], claimed))
+
+    def adopt_late_replies(
+        self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime
+    ) -> None:
+        """After the batch is stored (its parents' events exist): move the replies its
+        parents claimed into their events, in the store and in the live clusterer."""
+        from yuqing.analysis.late_replies import adopt_replies
+
+        adoptions, self.adoptions = self.adoptions, []
+        for partition, event_id, reply_ids in adoptions:
+            moved = adopt_replies(
+                conn, partition=partition, event_id=event_id, reply_ids=reply_ids, now=now
+            )
+            if moved:
+                self.clusterer.move_posts(moved, event_id, partition=partition)
 
     def merge(self, keep: str, other: str) -> None:
         """A person merged `other` into `keep`: later posts of `other` go to `keep`."""
@@ -130,12 +165,14 @@ class ClusterStep:
 
     # A batch's transaction: the live events follow it (`Pipeline.transactional`).
     def begin(self) -> None:
+        self.adoptions = []
         self.clusterer.begin()
 
     def commit(self) -> None:
         self.clusterer.commit()
 
     def rollback(self) -> None:
+        self.adoptions = []
         self.clusterer.rollback()
 
     def snapshot(self) -> Iterator[bytes]:

@@ -15,10 +15,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from yuqing.alerts import levels
+from yuqing.analysis import departments as routing
 from yuqing.analysis import pages as reading
 from yuqing.analysis import service
 from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor, Role
+from yuqing.auth.service import get_all_departments
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _, current_locale
 from yuqing.incidents import views as incident_views
@@ -36,6 +38,9 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 # merge or split events (the people who watch them every day).
 DECIDERS: tuple[Role, ...] = ("leader", "office")
 EDITORS: tuple[Role, ...] = ("admin", "office", "leader", "monitor")
+# Who routes an event to a department or takes it off one: it decides who else sees the
+# event, and the plan names no role for it, so the administrator alone.
+ROUTERS: tuple[Role, ...] = ("admin",)
 Reader = Annotated[Actor, Depends(page_roles("/events"))]
 
 
@@ -55,7 +60,8 @@ def read_events(
 ) -> HTMLResponse:
     """Standing events, hottest first, with their level by the plan's name."""
     # The same list for everyone of a scope until the figures change (web/memo.py).
-    key = ("events", dashboard.fingerprint(session=session), scope.department, current_locale())
+    key = ("events", dashboard.recent_fingerprint(request, session), scope.department,
+           current_locale())  # fmt: skip
     rows = dashboard.memo_of(request.app).get(key, lambda: _event_rows(session, scope))
     return render(request, "analysis/events.html", {"rows": rows, "zone": _zone(request)})
 
@@ -116,6 +122,11 @@ def read_event(
         "plan_levels": [(lvl.id, lvl.name) for lvl in plan.levels] if plan else [],
         "may_decide": user.role in DECIDERS,
         "may_edit": user.role in EDITORS,
+        "departments": sorted(reading.departments_of(event)),
+        "may_route": user.role in ROUTERS,
+        "known_departments": [d.name for d in get_all_departments(session=session)]
+        if user.role in ROUTERS
+        else [],
         "incidents": incident_views.for_event(session, user, event.id),
         "zone": _zone(request),
         "tier_name": tier_name,
@@ -202,3 +213,32 @@ def split_event(
         after={"new_event": decision.new_event_id, "posts": list(post_ids)},
     )  # fmt: skip
     return RedirectResponse(f"/events/{decision.new_event_id}", status_code=303)
+
+
+@router.post("/events/{event_id}/departments", tags=["pages"])
+def route_event(
+    event_id: str,
+    user: Annotated[Actor, Depends(require_role(*ROUTERS))],
+    session: SessionDep,
+    clock: ClockDep,
+    request: Request,
+    action: Annotated[str, Form()],
+    department: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Route the event to a department, or take it off one, with a reason: the
+    department's users gain or lose the event."""
+    done = routing.reroute(
+        session=session, clock=clock, event_id=event_id, department=department,
+        action=action, reason=reason,
+    )  # fmt: skip
+    record(
+        session=session, clock=clock, actor=user.name,
+        action="event.department_added" if action == "add" else "event.department_removed",
+        target=f"event:{event_id}", before={"departments": done.before},
+        after={"departments": done.after, "department": department.strip(),
+               "reason": reason.strip()},
+    )  # fmt: skip
+    # Lists kept per scope must not show the event to the old departments a moment longer.
+    dashboard.memo_of(request.app).clear()
+    return RedirectResponse(f"/events/{event_id}", status_code=303)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,10 +68,15 @@ def run_stream(
     input_path: Path | None,
     output_path: Path | None,
     clock: Clock | None = None,
+    ready: Callable[[Post], bool] | None = None,
+    finish: Callable[[], None] | None = None,
 ) -> int:
     """Read posts, let `annotate` add fields to each batch, write the originals back with them.
 
-    Returns the number of rejected lines. Posts are written in input order, each as it
+    With `ready`, a line is written only once `ready(post)` (a post whose annotation waits
+    on later lines), and every line after it waits too, so the order stays the input's;
+    at the end of the input `finish()` completes the rest. Returns the number of rejected
+    lines. Posts are written in input order, each as it
     came with the repairs ingest makes (`monitor/repair.py`: text without NUL, lone
     surrogates as U+FFFD, NaN and Infinity as null), so the output is always valid UTF-8
     JSON.
@@ -86,13 +92,19 @@ def run_stream(
     rejected = 0
     with open_input(input_path) as src, open_output(output_path) as out:
         batch: list[tuple[dict[str, Any], Post]] = []
+        unwritten: deque[tuple[dict[str, Any], Post]] = deque()
+
+        def write_ready(*, all_of_them: bool = False) -> None:
+            while unwritten and (all_of_them or ready is None or ready(unwritten[0][1])):
+                original, post = unwritten.popleft()
+                out.write(dumps({**original, **post.annotations}))
+                out.write("\n")
 
         def flush() -> None:
             annotate([post for _original, post in batch])
-            for original, post in batch:
-                out.write(dumps({**original, **post.annotations}))
-                out.write("\n")
+            unwritten.extend(batch)
             batch.clear()
+            write_ready()
 
         for record in read_jsonl(src):
             if record.error is not None:
@@ -117,6 +129,9 @@ def run_stream(
                 flush()
         if batch:
             flush()
+        if finish is not None:
+            finish()
+        write_ready(all_of_them=True)
         out.flush()
     return rejected
 

@@ -48,6 +48,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+READER_POOL = 20  # connections a reader keeps open, and as many more while busy
+
+
 def _reader_pragmas(dbapi_connection: Any, record: Any) -> None:
     _sqlite_pragmas(dbapi_connection, record)
     dbapi_connection.execute("PRAGMA query_only=ON")  # a write here is a bug: refuse it
@@ -64,7 +67,12 @@ def make_reader(engine: Engine) -> Engine:
     """
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return engine
-    reader = create_engine(engine.url, connect_args={"timeout": 30})
+    # Kept open for the pages served side by side (uvicorn's thread pool runs 40): with
+    # the default 5, fifty signed-in users made the pool open and close a connection,
+    # with its pragmas, for most requests.
+    reader = create_engine(
+        engine.url, pool_size=READER_POOL, max_overflow=READER_POOL, connect_args={"timeout": 30}
+    )
     event.listen(reader, "connect", _reader_pragmas)
     event.listen(reader, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     return reader

@@ -117,11 +117,13 @@ class Builder:
         return self.rng.choice(opens) + self.rng.choice(middles) + "，" + self.rng.choice(ends)
 
     def reposts(self, original: dict[str, Any], start_h: float, n: int, span_h: float) -> None:
-        """Weibo reposts: `转发微博 //@someone: …` chains that repeat the original."""
+        """Weibo reposts: `转发微博 //@someone: …` chains that repeat the original. Each
+        names the post it reposts (`reply_to`), as Weibo's API gives a crawler the root
+        of a repost (`retweeted_status`)."""
         chain = f"//@{original['author']}: {original['text']}"
         for at in sorted(start_h + self.rng.uniform(0.05, span_h) for _ in range(n)):
             comment = self.rng.choice(lines.REPOST_COMMENTS)
-            post = self.add(at, WEIBO, f"{comment} {chain}", reach=0.3)
+            post = self.add(at, WEIBO, f"{comment} {chain}", reply_to=original["id"], reach=0.3)
             if self.rng.random() < 0.3:  # some reposts are reposted again: a longer chain
                 chain = f"//@{post['author']}:{comment} {chain}"
 

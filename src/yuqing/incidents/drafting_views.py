@@ -21,6 +21,8 @@ from yuqing.incidents.models import Report, Statement
 from yuqing.incidents.service.access import get_visible
 from yuqing.incidents.service.reports import REPORT_FIELDS
 from yuqing.incidents.views import zone_of
+from yuqing.reports.incident_text import versions_of
+from yuqing.reports.store import READERS as REPORT_READERS
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -62,6 +64,9 @@ def report_page(
     owned(session, user, Report, report_id, incident_id)
     incident, _plan = get_visible(session, user, incident_id)
     report = session.get(Report, report_id)
+    assert report is not None  # owned() found it
+    # The stored versions under /reports are this text too (reports/incident_text.py).
+    versions = versions_of(session, report) if user.role in REPORT_READERS else []
     return render(
         request,
         "incidents/report.html",
@@ -70,6 +75,7 @@ def report_page(
             "report": report,
             "fields": [(name, FIELD_LABELS[name], name in LONG_FIELDS) for name in REPORT_FIELDS],
             "refusal": refusal,
+            "versions": versions,
             "zone": zone_of(request),
         },
         status_code=status_code,

@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yuqing.analysis.models import Event
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.incidents import service
+from yuqing.incidents.history import log_lines
 from yuqing.incidents.models import (
     CorrectiveAction,
     DeadlineClock,
@@ -37,7 +39,7 @@ from yuqing.incidents.service.access import (
 )
 from yuqing.incidents.service.closing import ACTION_KINDS
 from yuqing.incidents.service.handling import TRACKS
-from yuqing.incidents.wording import clock_label, label
+from yuqing.incidents.wording import clock_label, label, minutes_left
 from yuqing.plan import service as plan_service
 from yuqing.plan.response import REPORT_KINDS
 from yuqing.plan.schema import Plan
@@ -65,14 +67,17 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _stage_names(session: Session, found: list[Any]) -> dict[tuple[int, str], str]:
-    """Each listed incident's stage by the name its plan gives it (调查核实), keyed by
-    plan version and stage id; one plan read per version, not per incident."""
+def _plan_names(session: Session, found: list[Any]) -> dict[str, dict[tuple[int, str], str]]:
+    """Each listed incident's stage and level by the names its plan gives them (调查核实,
+    二级), keyed by plan version and id; one plan read per version, not per incident."""
     plans: dict[int, Plan] = {}
     for incident in found:
         if incident.plan_version not in plans:
             plans[incident.plan_version] = plan_of(session, incident)
-    return {(v, s.id): s.name for v, plan in plans.items() for s in plan.stages}
+    return {
+        "stages": {(v, s.id): s.name for v, plan in plans.items() for s in plan.stages},
+        "levels": {(v, lvl.id): lvl.name for v, plan in plans.items() for lvl in plan.levels},
+    }
 
 
 @router.get("/incidents", response_class=HTMLResponse, tags=["pages"])
@@ -120,7 +125,7 @@ def read_incidents_page(
         "incidents/list.html",
         {
             "incidents": found,
-            "stage_names": _stage_names(session, found),
+            "names": _plan_names(session, found),
             # The filters offer the current plan's levels and stages by name.
             "plan_levels": [(lvl.id, lvl.name) for lvl in active.levels] if active else [],
             "plan_stages": [(s.id, s.name) for s in active.stages] if active else [],
@@ -131,6 +136,12 @@ def read_incidents_page(
             "tip_channels": TIP_CHANNELS,
         },
     )
+
+
+def _event_titles(session: Session, event_ids: list[str]) -> dict[str, str]:
+    """The incident's events by their titles (the page links each to its own page)."""
+    rows = session.execute(select(Event.id, Event.title).where(Event.id.in_(event_ids)))
+    return {row.id: row.title for row in rows}
 
 
 def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, dict[str, Any]]:
@@ -186,7 +197,7 @@ def incident_page(
     detail = reading.get_detail(session=session, clock=clock, actor=user, incident_id=incident_id)
     incident, plan = get_visible(session, user, incident_id)
     now = clock.now()
-    left = {d.id: int((d.due_at - now).total_seconds() // 60) for d in detail.deadlines}
+    left = {d.id: minutes_left(d.due_at, now) for d in detail.deadlines}
     corrective = session.scalars(
         select(CorrectiveAction)
         .where(CorrectiveAction.incident_id == incident.id)
@@ -199,6 +210,8 @@ def incident_page(
         "incidents/incident.html",
         {
             "d": detail,
+            "history": log_lines(detail.log, plan, zone_of(request)),
+            "event_titles": _event_titles(session, detail.event_ids),
             "refusal": refusal,
             "chains": _chains(session, plan, detail, user),
             "left": left,
@@ -206,6 +219,8 @@ def incident_page(
             "due_iso": {d.id: utc_iso(d.due_at) for d in detail.deadlines},
             "stages": [(s.id, s.name, s.required) for s in plan.stages],
             "levels": [(level.id, level.name) for level in plan.levels],
+            # Levels read by the plan's names (二级 / 橙色预警), never their ids.
+            "level_names": {level.id: level.name for level in plan.levels},
             # Re-opening takes a level more severe than the confirmed one (rank 1 is most).
             "more_severe": [
                 (lvl.id, lvl.name) for lvl in plan.levels if rank is None or lvl.rank < rank

@@ -3,6 +3,9 @@ action kinds): the stored code stays English, people read it in their language."
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 from yuqing.core.i18n import N_, _
 
 LABELS: dict[str, str] = {
@@ -71,3 +74,12 @@ def label(code: str | None) -> str:
 def clock_label(name: str) -> str:
     """A deadline clock's name in words: `report:initial` → 初次报告, `answer` → 首次公开回应."""
     return label(name.removeprefix("report:"))
+
+
+def minutes_left(due: datetime, now: datetime) -> int:
+    """Whole minutes until `due`, negative once it has passed, rounded away from zero:
+    a clock with 59 min 30 s to go reads 60 min left, 30 s past reads 1 min overdue.
+    countdown.js counts the same way, so the page's first recount agrees with the
+    server's text however long the page took to arrive."""
+    seconds = (due - now).total_seconds()
+    return math.ceil(seconds / 60) if seconds >= 0 else -math.ceil(-seconds / 60)

@@ -20,8 +20,9 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.reports import templates_store
+from yuqing.reports.incident_render import kind_title as incident_title
 from yuqing.reports.labels import kind_title
-from yuqing.reports.periods import PERIOD_KINDS, check_kind
+from yuqing.reports.periods import INCIDENT_KINDS, KINDS, check_kind
 from yuqing.reports.schedules.models import ReportFile
 from yuqing.reports.schedules.service import get_runs
 from yuqing.reports.templates_store import TemplateInvalid
@@ -42,12 +43,16 @@ PREVIEW_CSP = (
 )
 
 
+def report_title(kind: str) -> str:
+    return incident_title(kind) if kind in INCIDENT_KINDS else kind_title(kind)
+
+
 def _page(session: Session, kind: str, **extra: Any) -> dict[str, Any]:
     stored = templates_store.active_source(session=session, kind=kind)
     return {
-        "kinds": [(k, kind_title(k)) for k in PERIOD_KINDS],
+        "kinds": [(k, report_title(k)) for k in KINDS],
         "kind": kind,
-        "source": stored if stored is not None else templates_store.builtin_source(),
+        "source": stored if stored is not None else templates_store.builtin_source(kind),
         "builtin": stored is None,
         "versions": templates_store.get_versions(session=session, kind=kind),
         "runs": get_runs(session=session, limit=20),

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from yuqing.auth.schemas import Actor
 from yuqing.monitor.timeparse import parse_time
@@ -112,13 +113,13 @@ def download_report(
     """The version as a document (drawn from what the version holds)."""
     chosen = check_format(fmt)
     version = store.get_or_raise(session=session, actor=user, report_id=report_id)
-    return download(version, chosen)
+    return download(version, chosen, session=session)
 
 
-def download(version: ReportVersion, fmt: str) -> Response:
+def download(version: ReportVersion, fmt: str, *, session: Session) -> Response:
     chosen = check_format(fmt)
     return Response(
-        store.render(version, chosen),
+        store.render(version, chosen, session=session),
         media_type=MEDIA_TYPES[chosen],
         headers={
             "Content-Disposition": f'attachment; filename="{store.filename(version, chosen)}"'

@@ -141,7 +141,7 @@ def _incident_report(
     from yuqing.auth.schemas import Actor
     from yuqing.incidents.models import Incident
     from yuqing.incidents.service.access import plan_of
-    from yuqing.reports import incident_kinds, incident_render
+    from yuqing.reports import incident_kinds, incident_render, templates_store
     from yuqing.reports.document import DocumentInfo
 
     actor = (
@@ -156,4 +156,5 @@ def _incident_report(
     assert row is not None  # compute found it
     doc = DocumentInfo(organization=organization or plan_of(session, row).organization.name)
     doc = replace(doc, **header)
-    return incident_render.render(figures, figures.fields, doc, fmt)
+    template = templates_store.active_source(session=session, kind=kind)
+    return incident_render.render(figures, figures.fields, doc, fmt, template)

@@ -3,7 +3,10 @@ report fields and figures, every number queried from the store.
 
 Each kind carries the parts its plan asks for (`PARTS`): the flash report only what
 happened, when and where it was found, the level and the first measures; the initial
-and special reports the full fields with the spread and charts; a progress report what
+report the full fields with the spread and charts; the special report (《舆情专报》, to
+leaders) the situation, the spread by platform, tier and site, the tone and the
+representative posts, the momentum under a person's trend judgement, the handling so
+far and a person's suggestions (incident_special.py); a progress report what
 changed since the previous submitted report, the statements since and the corrections;
 the closing report the whole course, statements and approvals, actions, the review and
 the corrective actions (incident_course.py). Only the figures a kind shows are filled,
@@ -36,6 +39,7 @@ from yuqing.incidents.service.access import get_visible
 from yuqing.incidents.service.reports import REPORT_FIELDS, prefill
 from yuqing.monitor.models import StoredPost
 from yuqing.reports import incident_course as course_mod
+from yuqing.reports import incident_special as special
 from yuqing.reports.figures import NEGATIVE, SENTIMENTS, Figures
 from yuqing.reports.incident_course import post_scope as _post_scope
 from yuqing.reports.periods import INCIDENT_KINDS
@@ -53,12 +57,24 @@ HEADER_FIELDS = (
 TEXT_FIELDS = tuple(f for f in REPORT_FIELDS if f not in HEADER_FIELDS)
 # 快报事实: the flash report says what happened and what was done first, nothing more.
 FLASH_TEXT_FIELDS = ("content", "measures")
+# 《舆情专报》: the situation, a judgement, the handling so far and suggestions, each a
+# part of its own among the figures it rests on (the part's name, the field it shows).
+SPECIAL_TEXT_PARTS = {
+    "situation": "content",
+    "judgement": "trend",
+    "handling": "measures",
+    "suggestions": "next_steps",
+}
 
 FULL = ("spread", "events", "charts", "deadlines", "actions")
 PARTS: dict[str, tuple[str, ...]] = {
     "flash": ("spread",),
     "initial": FULL,
-    "special": FULL,
+    "special": (
+        *("situation", "spread", "platforms", "tiers", "sites", "sentiment", "viewpoints"),
+        *("momentum", "judgement", "events", "charts"),
+        *("handling", "actions", "statements", "deadlines", "suggestions"),
+    ),
     "progress": ("spread", "changes", "statements", "corrections", "deadlines"),
     "closing": (
         *("spread", "events", "charts", "course", "deadlines"),
@@ -69,6 +85,8 @@ PARTS: dict[str, tuple[str, ...]] = {
 
 def text_fields(kind: str) -> tuple[str, ...]:
     """The text sections a kind shows (and a person edits)."""
+    if kind == "special":
+        return tuple(SPECIAL_TEXT_PARTS.values())
     return FLASH_TEXT_FIELDS if kind == "flash" else TEXT_FIELDS
 
 
@@ -114,6 +132,12 @@ class IncidentFigures:
     course: list[dict[str, Any]] = field(default_factory=list)
     review: dict[str, Any] | None = None
     corrective_actions: list[dict[str, Any]] = field(default_factory=list)
+    # 《舆情专报》 (incident_special): platforms, sites, tone, representative posts, momentum
+    posts_by_platform: dict[str, int] = field(default_factory=dict)
+    top_sites: list[dict[str, Any]] = field(default_factory=list)
+    sentiment: dict[str, int] = field(default_factory=dict)
+    viewpoints: list[dict[str, Any]] = field(default_factory=list)
+    momentum: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -163,12 +187,8 @@ def compute(
     `now` (the clock's) ends the after-windows of statements and dates 整改 overdue."""
     incident, plan = get_visible(session, actor, incident_id)
     zone = ZoneInfo(plan.organization.timezone)
-    source = _latest_report(session, incident.id, kind)
-    fields = dict(source.fields) if source else prefill(session, incident, plan)
-    shown = (*HEADER_FIELDS, *text_fields(kind))
-    fields = {name: str(fields.get(name) or "") for name in shown}
-    for name in ("received_at", "discovered_at"):
-        fields[name] = _local_time(fields[name], zone)
+    source = latest_report(session, incident.id, kind)
+    fields = shown_fields(source.fields if source else prefill(session, incident, plan), kind, zone)
     posts, negative, sites = course_mod.totals(session, incident.id)
     parts = PARTS[kind]
     figures = IncidentFigures(
@@ -181,16 +201,7 @@ def compute(
         level=plan.level(incident.level).name if incident.level else None,
         owner=incident.owner,
         lead_department=incident.lead_department,
-        report=(
-            {
-                "id": source.id,
-                "number": source.number,
-                "revision": source.revision,
-                "status": source.status,
-            }
-            if source
-            else None
-        ),
+        report=report_ref(source) if source else None,
         fields=fields,
         posts=posts,
         negative_share=round(negative / posts, 4) if posts else 0.0,
@@ -201,7 +212,19 @@ def compute(
         figures.events = _events(session, incident.id, zone)
     if "charts" in parts:
         figures.posts_by_day = _by_day(session, incident.id, zone)
+    if "charts" in parts or "tiers" in parts:
         figures.posts_by_tier = _by_tier(session, incident.id)
+    if "platforms" in parts:
+        figures.posts_by_platform = special.posts_by_platform(session, incident.id)
+    if "sites" in parts:
+        figures.top_sites = special.top_sites(session, incident.id)
+    if "sentiment" in parts:
+        figures.sentiment = special.sentiment(session, incident.id)
+    if "viewpoints" in parts:
+        figures.viewpoints = special.viewpoints(session, incident.id, zone)
+    if "momentum" in parts:
+        by_day = figures.posts_by_day or _by_day(session, incident.id, zone)
+        figures.momentum = special.momentum(session, incident.id, zone, now, by_day)
     if "deadlines" in parts:
         figures.deadlines = _deadlines(session, incident.id, zone)
         figures.deadlines_met = sum(c["state"] == "met" for c in figures.deadlines)
@@ -226,7 +249,25 @@ def compute(
     return figures
 
 
-def _latest_report(session: Session, incident_id: int, kind: str) -> Report | None:
+def shown_fields(fields: dict[str, Any], kind: str, zone: ZoneInfo) -> dict[str, str]:
+    """The fields a report of `kind` shows, as text; its times in the plan's zone."""
+    shown = {name: str(fields.get(name) or "") for name in (*HEADER_FIELDS, *text_fields(kind))}
+    for name in ("received_at", "discovered_at"):
+        shown[name] = _local_time(shown[name], zone)
+    return shown
+
+
+def report_ref(report: Report) -> dict[str, Any]:
+    """Which incident report the fields come from (the JSON form's `report`)."""
+    return {
+        "id": report.id,
+        "number": report.number,
+        "revision": report.revision,
+        "status": report.status,
+    }
+
+
+def latest_report(session: Session, incident_id: int, kind: str) -> Report | None:
     """The newest report of `kind`: the highest number, then the highest revision."""
     return session.scalar(
         select(Report)

@@ -1,14 +1,16 @@
 """An incident report as HTML, PDF or DOCX: the header fields as a table, the text
 sections people edit, then the parts of its kind (incident_kinds.PARTS) from the store:
 spread, events, charts, changes since the previous report, statements, corrections,
-course, deadlines, actions, review, corrective actions. HTML and DOCX show the same
-rows, built once here."""
+course, deadlines, actions, review, corrective actions; the special report places its
+text sections among its parts (situation, judgement, handling, suggestions). The rows
+are built once here; the HTML page is printed from the built-in template or an
+administrator's (templates_store), and the PDF and the DOCX are made from that page."""
 
 from __future__ import annotations
 
 import base64
-import io
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +19,15 @@ from yuqing.core.i18n import N_, _
 from yuqing.incidents.wording import label
 from yuqing.reports import charts as charts_mod
 from yuqing.reports.document import DocumentInfo
-from yuqing.reports.incident_kinds import HEADER_FIELDS, TEXT_FIELDS, IncidentFigures
+from yuqing.reports.incident_kinds import (
+    HEADER_FIELDS,
+    SPECIAL_TEXT_PARTS,
+    TEXT_FIELDS,
+    IncidentFigures,
+)
 from yuqing.reports.labels import tier_name
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     "special": N_("Special public-opinion report"),
@@ -43,6 +52,20 @@ FIELD_LABELS = {
     "trend": N_("Trend"),
     "next_steps": N_("Next steps"),
 }
+# The special report's text parts, named as a 《舆情专报》 names them.
+SPECIAL_LABELS = {
+    "situation": N_("Situation"),
+    "judgement": N_("Trend judgement"),
+    "handling": N_("Handling so far"),
+    "suggestions": N_("Suggestions"),
+}
+TONES = {"negative": N_("negative"), "neutral": N_("neutral"), "positive": N_("positive")}
+DIRECTIONS = {
+    "rising": N_("rising"),
+    "falling": N_("falling"),
+    "steady": N_("steady"),
+    "quiet": N_("quiet"),
+}
 CLOCK_STATES = {"running": N_("running"), "met": N_("met"), "missed": N_("missed")}
 COURSE_STEPS = {
     "opened": N_("incident opened"),
@@ -62,7 +85,12 @@ def kind_title(kind: str) -> str:
     return _(TITLES[kind])
 
 
-def field_label(name: str) -> str:
+def field_label(name: str, kind: str | None = None) -> str:
+    """A field's name; the special report names its text fields as its parts."""
+    if kind == "special":
+        for part, field in SPECIAL_TEXT_PARTS.items():
+            if field == name:
+                return _(SPECIAL_LABELS[part])
     return _(FIELD_LABELS[name])
 
 
@@ -89,6 +117,7 @@ class Rows:
     figures: list[tuple[str, str]]
     tables: dict[str, Table]  # by part name; charts and the review are not tables
     review: list[tuple[str, str]]
+    texts: dict[str, tuple[str, str]]  # text parts (special): part -> (heading, text)
 
 
 def _pct(share: float) -> str:
@@ -197,10 +226,101 @@ def _statements(figures: IncidentFigures) -> Table:
     return Table(heading, columns, rows)
 
 
+def _share_of(n: int, total: int) -> str:
+    return _pct(n / total if total else 0.0)
+
+
+def _special_tables(figures: IncidentFigures) -> dict[str, Table]:
+    """The special report's spread by platform, tier and site, its tone, representative
+    posts and momentum."""
+    parts, total = figures.parts, figures.posts
+    out: dict[str, Table] = {}
+    if "platforms" in parts:
+        out["platforms"] = Table(
+            _("Posts by platform"),
+            [_("Platform"), _("Posts"), _("Share")],
+            [
+                [_("unknown") if p == "unknown" else p, str(n), _share_of(n, total)]
+                for p, n in figures.posts_by_platform.items()
+            ],
+            numeric=(1, 2),
+        )
+    if "tiers" in parts:
+        out["tiers"] = Table(
+            _("Posts by media tier"),
+            [_("Media tier"), _("Posts"), _("Share")],
+            [[tier_name(t), str(n), _share_of(n, total)] for t, n in figures.posts_by_tier.items()],
+            numeric=(1, 2),
+        )
+    if "sites" in parts:
+        out["sites"] = Table(
+            _("Top sites"),
+            [_("Site"), _("Posts")],
+            [[r["site"], str(r["posts"])] for r in figures.top_sites],
+            numeric=(1,),
+        )
+    if "sentiment" in parts:
+        out["sentiment"] = Table(
+            _("Tone"),
+            [_("Tone"), _("Posts"), _("Share")],
+            [[_(TONES[t]), str(n), _share_of(n, total)] for t, n in figures.sentiment.items()],
+            numeric=(1, 2),
+        )
+    if "viewpoints" in parts:
+        out["viewpoints"] = Table(
+            _("Viewpoints: representative posts"),
+            [_("Tone"), _("Post"), _("Source"), _("Published"), _("Copies")],
+            [
+                [
+                    _(TONES[v["tone"]]),
+                    "\n".join(x for x in (v["title"], v["excerpt"]) if x),
+                    "\n".join(
+                        x for x in (v["source"], v["platform"], tier_name(v["media_tier"])) if x
+                    ),
+                    v["published_at"],
+                    str(v["copies"]),
+                ]
+                for v in figures.viewpoints
+            ],
+            numeric=(4,),
+            note=_(
+                "Original posts of each tone, the most copied first, then the most "
+                "prominent media, then the earliest."
+            ),
+        )
+    if "momentum" in parts and figures.momentum:
+        m = figures.momentum
+        out["momentum"] = Table(
+            _("Momentum"),
+            [_("Figure"), _("Value")],
+            [
+                [
+                    _("Posts in the last {hours} hours").format(hours=m["window_hours"]),
+                    str(m["last_window"]),
+                ],
+                [
+                    _("Posts in the {hours} hours before").format(hours=m["window_hours"]),
+                    str(m["previous_window"]),
+                ],
+                [_("Direction"), _(DIRECTIONS[m["direction"]])],
+                [_("First post"), m["first_at"] or "—"],
+                [_("Latest post"), m["last_at"] or "—"],
+                [
+                    _("Busiest day"),
+                    _("{day}: {posts} posts").format(day=m["peak_day"], posts=m["peak_posts"])
+                    if m["peak_day"]
+                    else "—",
+                ],
+            ],
+            note=_("As of {at}.").format(at=m["as_of"]),
+        )
+    return out
+
+
 def _tables(figures: IncidentFigures) -> dict[str, Table]:
     """The tables of the parts the kind shows (an empty one reads "none")."""
     parts = figures.parts
-    out: dict[str, Table] = {}
+    out: dict[str, Table] = _special_tables(figures)
     if "events" in parts:
         out["events"] = Table(
             _("Events"),
@@ -292,6 +412,7 @@ def rows(figures: IncidentFigures, sections: Mapping[str, str]) -> Rows:
         title += _(" No. {number}").format(number=figures.report["number"])
     subtitle = _("Incident {id}: {title}").format(id=figures.incident, title=figures.title)
     review = figures.review or {}
+    in_flow = {part: field for part, field in SPECIAL_TEXT_PARTS.items() if part in figures.parts}
     return Rows(
         title=title,
         subtitle=subtitle,
@@ -301,58 +422,93 @@ def rows(figures: IncidentFigures, sections: Mapping[str, str]) -> Rows:
             (field_label(name), sections.get(name, figures.fields.get(name, "")))
             # the kind's fields; a version stored before kinds differed holds them all
             for name in TEXT_FIELDS
-            if name in figures.fields
+            if name in figures.fields and name not in in_flow.values()
         ],
         figures=_spread(figures),
         tables=_tables(figures),
         review=[(_(text), review.get(key, "")) for key, text in REVIEW_PARTS.items()]
         if "review" in figures.parts
         else [],
+        texts={
+            part: (_(SPECIAL_LABELS[part]), sections.get(name, figures.fields.get(name, "")))
+            for part, name in in_flow.items()
+        },
     )
 
 
 def render(
-    figures: IncidentFigures, sections: Mapping[str, str], doc: DocumentInfo, fmt: str
+    figures: IncidentFigures,
+    sections: Mapping[str, str],
+    doc: DocumentInfo,
+    fmt: str,
+    template: str | None = None,
 ) -> bytes:
-    """The report in `fmt`: JSON holds the figures and the sections the documents show."""
+    """The report in `fmt`: JSON holds the figures and the sections the documents show;
+    the HTML page (from `template`, an administrator's, when given) makes the PDF and
+    the DOCX."""
     if fmt == "json":
         content = {**figures.to_json(), "sections": dict(sections)}
         return json.dumps(content, ensure_ascii=False, indent=2).encode() + b"\n"
-    if fmt == "docx":
-        return render_docx(figures, sections, doc)
-    html = render_html(figures, sections, doc)
+    html = render_html(figures, sections, doc, template)
     if fmt == "html":
         return html.encode()
+    if fmt == "docx":
+        from yuqing.reports import render_docx
+
+        return render_docx.render(html)
     from yuqing.reports import render_pdf
 
     return render_pdf.render(html)
 
 
-def render_html(figures: IncidentFigures, sections: Mapping[str, str], doc: DocumentInfo) -> str:
+def context(
+    figures: IncidentFigures,
+    sections: Mapping[str, str],
+    doc: DocumentInfo,
+    drawn: list[charts_mod.Chart],
+) -> dict[str, object]:
+    """The names an incident report's template sees."""
+    shown = rows(figures, sections)
+    return {
+        "f": figures,
+        "doc": doc,
+        "title": shown.title,
+        "subtitle": shown.subtitle,
+        "parts": shown.parts,
+        "header_rows": shown.header,
+        "sections": shown.sections,
+        "texts": shown.texts,
+        "figure_rows": shown.figures,
+        "tables": shown.tables,
+        "review_rows": shown.review,
+        "review_written": bool(figures.review),
+        "charts": [
+            {"title": c.title, "data": base64.b64encode(c.png).decode("ascii")} for c in drawn
+        ],
+    }
+
+
+def render_html(
+    figures: IncidentFigures,
+    sections: Mapping[str, str],
+    doc: DocumentInfo,
+    template: str | None = None,
+) -> str:
+    """The report page; a stored `template` that fails on these figures gives way to the
+    built-in one (the failure logged), so the report still goes out."""
+    from jinja2 import TemplateError
+
     from yuqing.reports.render_html import _environment
 
-    drawn = _charts(figures)
-    shown = rows(figures, sections)
-    return (
-        _environment()
-        .get_template("reports/incident.html")
-        .render(
-            f=figures,
-            doc=doc,
-            title=shown.title,
-            subtitle=shown.subtitle,
-            parts=shown.parts,
-            header_rows=shown.header,
-            sections=shown.sections,
-            figure_rows=shown.figures,
-            tables=shown.tables,
-            review_rows=shown.review,
-            review_written=bool(figures.review),
-            charts=[
-                {"title": c.title, "data": base64.b64encode(c.png).decode("ascii")} for c in drawn
-            ],
-        )
-    )
+    names = context(figures, sections, doc, _charts(figures))
+    if template is not None:
+        from yuqing.reports.templates_store import render_source
+
+        try:
+            return render_source(template, names)
+        except TemplateError as exc:
+            log.warning("stored %s template failed, built-in used: %s", figures.kind, exc)
+    return _environment().get_template("reports/incident.html").render(names)
 
 
 def _charts(figures: IncidentFigures) -> list[charts_mod.Chart]:
@@ -360,58 +516,3 @@ def _charts(figures: IncidentFigures) -> list[charts_mod.Chart]:
     if not figures.posts or "charts" not in figures.parts:
         return []
     return [c for c in charts_mod.draw_all(figures.charted()) if c.name != "sentiment"]
-
-
-def render_docx(figures: IncidentFigures, sections: Mapping[str, str], doc: DocumentInfo) -> bytes:
-    from docx import Document as new_document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt, RGBColor
-
-    from yuqing.reports.render_docx import HEADER_RED, _page_setup, _table
-
-    shown = rows(figures, sections)
-    out = new_document()
-    _page_setup(out)
-    if doc.mark:
-        out.add_paragraph().add_run(doc.mark).bold = True
-    if doc.organization:
-        para = out.add_paragraph()
-        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = para.add_run(doc.organization)
-        run.bold, run.font.size, run.font.color.rgb = True, Pt(22), RGBColor(*HEADER_RED)
-    if doc.doc_number:
-        out.add_paragraph(doc.doc_number).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    out.add_heading(shown.title, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    out.add_paragraph(shown.subtitle).alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _table(out, [_("Field"), _("Value")], [[k, v or "—"] for k, v in shown.header])
-    for heading, text in shown.sections:
-        out.add_heading(heading, level=1)
-        out.add_paragraph(text or "—")
-    out.add_heading(_("Spread"), level=1)
-    _table(out, [_("Figure"), _("Value")], [list(r) for r in shown.figures])
-    for part in shown.parts:
-        if part == "charts":
-            for chart in _charts(figures):
-                out.add_picture(io.BytesIO(chart.png), width=Mm(160))
-        elif part == "review":
-            out.add_heading(_("Review"), level=1)
-            if not figures.review:
-                out.add_paragraph(_("No review written yet."))
-            for label_text, text in shown.review:
-                out.add_heading(label_text, level=2)
-                out.add_paragraph(text or "—")
-        elif part in shown.tables:
-            table = shown.tables[part]
-            out.add_heading(table.heading, level=1)
-            if table.note:
-                out.add_paragraph(table.note)
-            if table.rows:
-                _table(out, table.columns, table.rows)
-            else:
-                out.add_paragraph(_("None."))
-    for line in (doc.signature, doc.issued.isoformat() if doc.issued else None):
-        if line:
-            out.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    buffer = io.BytesIO()
-    out.save(buffer)
-    return buffer.getvalue()

@@ -41,6 +41,9 @@ class ReportVersion(Base):
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_by: Mapped[str | None] = mapped_column(String(200))
     content_hash: Mapped[str | None] = mapped_column(String(64))  # SHA-256 when signed
+    # The administrator's template (report_templates.id) it was signed with; None: the
+    # built-in one. A draft prints with the template in force.
+    template_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (
         Index("ix_report_versions_incident", "incident_id"),

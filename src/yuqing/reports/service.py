@@ -49,16 +49,17 @@ def render(
 ) -> bytes:
     """The report in `fmt`; charts are drawn only for the formats that show them.
 
-    `template` (an administrator's stored one) shapes the HTML and the PDF printed from it.
+    `template` (an administrator's stored one) shapes the HTML page, and the PDF and the
+    DOCX are both made from that page.
     """
     if fmt == "json":
         return json.dumps(figures.to_json(), ensure_ascii=False, indent=2).encode() + b"\n"
     from yuqing.reports import charts, render_docx, render_html, render_pdf
 
     drawn = charts.draw_all(figures) if figures.posts else []
-    if fmt == "docx":
-        return render_docx.render(figures, doc, drawn)
     html = render_html.render(figures, doc, drawn, template)
+    if fmt == "docx":
+        return render_docx.render(html)
     return html.encode() if fmt == "html" else render_pdf.render(html)
 
 

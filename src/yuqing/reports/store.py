@@ -26,7 +26,13 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.core.i18n import _
 from yuqing.incidents.service.access import get_visible, require_role
-from yuqing.reports import incident_kinds, incident_render, service
+from yuqing.reports import (
+    incident_kinds,
+    incident_render,
+    incident_text,
+    service,
+    templates_store,
+)
 from yuqing.reports.document import DocumentInfo, summary, title
 from yuqing.reports.figures import EventFigures, Figures
 from yuqing.reports.models import ReportVersion
@@ -69,6 +75,13 @@ def create(
     incident_kinds.check_incident_kind(subject.kind, subject.incident)
     header = _checked_header(header or {})
     if subject.incident is not None:
+        incident_text.ensure_source(
+            session=session,
+            clock=clock,
+            actor=actor,
+            kind=subject.kind,
+            incident_id=subject.incident,
+        )
         figures = incident_kinds.compute(
             session=session,
             actor=actor,
@@ -173,6 +186,7 @@ def get_or_raise(*, session: Session, actor: Actor, report_id: int) -> ReportVer
             get_visible(session, actor, version.incident_id)
         except NotFound:
             raise NotFound(_("no report {id}").format(id=report_id)) from None
+        incident_text.follow(session, version)  # a draft reads as its incident report
     return version
 
 
@@ -236,10 +250,12 @@ def update_sections(
             )
     _check_draft(version)
     before = {k: version.sections.get(k, "") for k in sections}
-    version.sections = {
-        **version.sections,
-        **{k: v.replace("\r\n", "\n") for k, v in sections.items()},
-    }
+    texts = {k: v.replace("\r\n", "\n") for k, v in sections.items()}
+    # An incident report's text is the incident's report: written there, read from there.
+    if not incident_text.write(
+        session=session, clock=clock, actor=actor, version=version, sections=texts
+    ):
+        version.sections = {**version.sections, **texts}
     version.updated_at, version.edited_by = clock.now(), actor.name
     session.flush()
     _audit(session, clock, actor, "report.edited", version, before=before, after=dict(sections))
@@ -266,6 +282,8 @@ def content_hash(version: ReportVersion) -> str:
         "sections": version.sections,
         "header": version.header,
     }
+    if version.template_id is not None:  # built-in: the hash of versions signed before 0014
+        content["template"] = version.template_id
     return hashlib.sha256(audit.canonical(content)).hexdigest()
 
 
@@ -274,8 +292,12 @@ def sign(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> Rep
     require_role(actor, SIGNERS, _("signing a report"))
     version = get_or_raise(session=session, actor=actor, report_id=report_id)
     _check_draft(version)
+    incident_text.freeze(session=session, clock=clock, actor=actor, version=version)
     version.status = "signed"
     version.signed_at, version.signed_by = clock.now(), actor.name
+    # Frozen with the template in force, so the signed text prints the same later.
+    template = templates_store.active_template(session=session, kind=version.kind)
+    version.template_id = template.id if template is not None else None
     version.content_hash = content_hash(version)
     session.flush()
     _audit(
@@ -323,6 +345,7 @@ def correct(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> 
     )
     session.add(version)
     session.flush()
+    incident_text.reopen(session=session, clock=clock, actor=actor, version=version)
     _audit(session, clock, actor, "report.corrected", version, after={"corrects": signed.id})
     return version
 
@@ -362,16 +385,22 @@ def document_info(version: ReportVersion) -> DocumentInfo:
     )
 
 
-def render(version: ReportVersion, fmt: service.Format) -> bytes:
-    """The stored version as a document: drawn from what it holds, not from the store."""
+def render(version: ReportVersion, fmt: service.Format, *, session: Session) -> bytes:
+    """The stored version as a document: drawn from what it holds, not from the store,
+    shaped by the administrator's template it was signed with (a draft: the one in force)."""
     if fmt == "json":
         content = {**version.figures, "sections": version.sections, "version": version.version}
         return json.dumps(content, ensure_ascii=False, indent=2).encode() + b"\n"
     doc = document_info(version)
+    template = (
+        templates_store.source_by_id(session=session, template_id=version.template_id)
+        if version.status == "signed"
+        else templates_store.active_source(session=session, kind=version.kind)
+    )
     if version.kind in INCIDENT_KINDS:
         figures = incident_kinds.IncidentFigures.from_json(version.figures)
-        return incident_render.render(figures, version.sections, doc, fmt)
-    return service.render(period_figures_from_json(version.figures), doc, fmt)
+        return incident_render.render(figures, version.sections, doc, fmt, template)
+    return service.render(period_figures_from_json(version.figures), doc, fmt, template=template)
 
 
 def period_figures_from_json(data: dict[str, Any]) -> Figures:

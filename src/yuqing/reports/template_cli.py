@@ -1,4 +1,5 @@
-"""`yuqing report template show|set KIND [FILE]`: the HTML template a report kind prints from."""
+"""`yuqing report template show|set KIND [FILE]`: the HTML template a report kind's HTML,
+PDF and DOCX are made from."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ app = typer.Typer(
     help="Report templates (Jinja2, sandboxed) an administrator edits.", no_args_is_help=True
 )
 FILE = typer.Argument(..., help="The template file (UTF-8 HTML with Jinja2).")
+KINDS_HELP = "daily, weekly, monthly, bulletin; special, flash, initial, progress, closing."
 
 
 @app.command("show")
-def show(kind: str = typer.Argument(..., help="daily, weekly, monthly or bulletin.")) -> None:
+def show(kind: str = typer.Argument(..., help=KINDS_HELP)) -> None:
     """Print the template in force for KIND (the built-in one until one is set)."""
     from yuqing.cli.context import app_context
     from yuqing.db.engine import session_scope
@@ -24,12 +26,12 @@ def show(kind: str = typer.Argument(..., help="daily, weekly, monthly or bulleti
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
         source = templates_store.active_source(session=session, kind=kind)
-    typer.echo(source if source is not None else templates_store.builtin_source(), nl=False)
+    typer.echo(source if source is not None else templates_store.builtin_source(kind), nl=False)
 
 
 @app.command("set")
 def set_(
-    kind: str = typer.Argument(..., help="daily, weekly, monthly or bulletin."),
+    kind: str = typer.Argument(..., help=KINDS_HELP),
     file: Path = FILE,
     author: str | None = typer.Option(None, help="Who set it (default: the login name)."),
 ) -> None:

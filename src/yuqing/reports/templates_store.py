@@ -1,7 +1,8 @@
 """Report templates an administrator edits: stored versions per kind, checked before use.
 
-A template is HTML with Jinja2 (the HTML and PDF forms are printed from it; the DOCX is
-built by python-docx and does not use it). An administrator's text is input, so it runs
+A template is HTML with Jinja2, one per report kind, period and incident kinds alike:
+the HTML page is rendered from it, and the PDF is printed from that page and the DOCX
+built from it (render_docx). An administrator's text is input, so it runs
 in Jinja's immutable sandbox (no attribute tricks, no changing the figures), autoescaped,
 with undefined names an error. A new version is stored only once a test render over
 sample figures of every shape passes; otherwise the error is reported with its line
@@ -27,12 +28,13 @@ from yuqing.reports import document
 from yuqing.reports.document import DocumentInfo
 from yuqing.reports.figures import EventFigures, Figures
 from yuqing.reports.labels import level_status_name, tier_name
-from yuqing.reports.periods import check_kind
+from yuqing.reports.periods import INCIDENT_KINDS, check_kind
 from yuqing.reports.schedules.models import ReportTemplate
 from yuqing.web.i18n import install_i18n
 
 BUILTIN = Path(__file__).resolve().parent / "templates"
-BUILTIN_NAME = "reports/report.html"
+BUILTIN_NAME = "reports/report.html"  # the period kinds'
+BUILTIN_INCIDENT_NAME = "reports/incident.html"  # the incident kinds'
 FILENAME = "<template>"  # the name Jinja gives a template made from a string
 MAX_CHARS = 200_000
 
@@ -54,19 +56,36 @@ def sandbox() -> ImmutableSandboxedEnvironment:
     return env
 
 
-def builtin_source() -> str:
-    """The template shipped with YuQing, the starting point for an edited one."""
-    return (BUILTIN / BUILTIN_NAME).read_text(encoding="utf-8")
+def builtin_name(kind: str) -> str:
+    return BUILTIN_INCIDENT_NAME if kind in INCIDENT_KINDS else BUILTIN_NAME
+
+
+def builtin_source(kind: str) -> str:
+    """The template shipped with YuQing for `kind`, the starting point for an edited one."""
+    return (BUILTIN / builtin_name(kind)).read_text(encoding="utf-8")
 
 
 def active_source(*, session: Session, kind: str) -> str | None:
     """The latest stored template of `kind`, or None when the built-in one is in force."""
+    active = active_template(session=session, kind=kind)
+    return active.source if active is not None else None
+
+
+def active_template(*, session: Session, kind: str) -> ReportTemplate | None:
+    """The latest stored template of `kind`, or None when the built-in one is in force."""
     return session.scalar(
-        select(ReportTemplate.source)
+        select(ReportTemplate)
         .where(ReportTemplate.kind == kind)
         .order_by(ReportTemplate.version.desc())
         .limit(1)
     )
+
+
+def source_by_id(*, session: Session, template_id: int | None) -> str | None:
+    """A stored template's text by its id (None, or a row no longer there: built-in)."""
+    if template_id is None:
+        return None
+    return session.scalar(select(ReportTemplate.source).where(ReportTemplate.id == template_id))
 
 
 def get_versions(*, session: Session, kind: str) -> list[ReportTemplate]:
@@ -87,7 +106,12 @@ def render_source(source: str, context: dict[str, object]) -> str:
 
 def sample_context(kind: str) -> dict[str, object]:
     """Figures of every shape a template meets: events with and without a level, days,
-    tiers, sites, a watch and the full header, so a test render reaches every branch."""
+    tiers, sites, a watch and the full header, so a test render reaches every branch.
+    An incident kind's sample has every part any incident kind shows."""
+    if kind in INCIDENT_KINDS:
+        from yuqing.reports.template_samples import incident_context
+
+        return incident_context(kind)
     event = EventFigures("ev-1", "示例事件", 3, 0.6667, 2, "municipal", "一级", "confirmed")
     bare = EventFigures("ev-2", "示例事件二", 1, 0.0, 1, None, None, None)
     figures = Figures(
@@ -137,7 +161,14 @@ def check(source: str, *, kind: str) -> str:
             _("the template is longer than {n} characters").format(n=MAX_CHARS), where=where
         )
     try:
-        return render_source(source, sample_context(kind))
+        page = render_source(source, sample_context(kind))
+        if kind in INCIDENT_KINDS:
+            # The sample above holds every part of every incident kind, so that each
+            # branch is tried; the page returned (the preview) holds this kind's parts.
+            from yuqing.reports.template_samples import incident_context
+
+            page = render_source(source, incident_context(kind, own_parts=True))
+        return page
     except TemplateError as exc:
         line = _line(exc)
         message = exc.message or type(exc).__name__

@@ -26,6 +26,8 @@ from yuqing.reports.incident_render import field_label
 from yuqing.reports.incident_render import kind_title as incident_title
 from yuqing.reports.labels import kind_title as period_title
 from yuqing.reports.periods import INCIDENT_KINDS, KINDS, PERIOD_KINDS
+from yuqing.reports.schedules.service import get_runs
+from yuqing.reports.schedules.views import run_status
 from yuqing.web.deps import ClockDep, SessionDep, require_role
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -41,6 +43,7 @@ PREVIEW_CSP = (
 )
 PERIOD_SECTION_LABELS = {"summary": N_("Summary"), "remarks": N_("Remarks")}
 STATUSES = {"draft": N_("draft"), "signed": N_("signed")}
+RUNS_SHOWN = 20  # the latest scheduled reports listed; each links to its deliveries
 
 
 def _kind_title(kind: str) -> str:
@@ -60,10 +63,10 @@ def _common(request: Request) -> dict[str, object]:
     }
 
 
-def _section_label(name: str) -> str:
+def _section_label(name: str, kind: str) -> str:
     if name in PERIOD_SECTION_LABELS:
         return _(PERIOD_SECTION_LABELS[name])
-    return field_label(name)
+    return field_label(name, kind)
 
 
 @router.get("/reports", response_class=HTMLResponse, tags=["pages"])
@@ -87,6 +90,8 @@ def read_reports_page(
             "incident_kinds": INCIDENT_KINDS,
             "filters": {"kind": kind, "incident": incident},
             "may_write": user.role in store.WRITERS,
+            "runs": get_runs(session=session, limit=RUNS_SHOWN),
+            "run_status": run_status,
             **_common(request),
         },
     )
@@ -145,7 +150,7 @@ def _version_page(
         "reports/version_page.html",
         {
             "v": version,
-            "sections": [(n, _section_label(n), texts.get(n, "")) for n in names],
+            "sections": [(n, _section_label(n, version.kind), texts.get(n, "")) for n in names],
             "may_write": user.role in store.WRITERS,
             "may_sign": user.role in store.SIGNERS,
             "may_propose": request.app.state.settings.llm is not None
@@ -182,7 +187,7 @@ def read_report_preview(report_id: int, session: SessionDep, user: Reader) -> HT
     """The report as its HTML document, as it prints."""
     version = store.get_or_raise(session=session, actor=user, report_id=report_id)
     return HTMLResponse(
-        store.render(version, "html").decode(),
+        store.render(version, "html", session=session).decode(),
         headers={"Content-Security-Policy": PREVIEW_CSP},
     )
 
@@ -244,4 +249,4 @@ def correct_report_form(
 @router.get("/reports/{report_id}/download/{fmt}", tags=["pages"])
 def download_report_file(report_id: int, fmt: str, session: SessionDep, user: Reader) -> Response:
     version = store.get_or_raise(session=session, actor=user, report_id=report_id)
-    return api.download(version, fmt)
+    return api.download(version, fmt, session=session)

@@ -38,6 +38,7 @@ from yuqing.core.settings import Settings
 from yuqing.db.engine import make_reader, make_sessionmaker
 from yuqing.incidents import api as incidents_api
 from yuqing.incidents import case_forms as incident_case_forms
+from yuqing.incidents import document_forms as incident_document_forms
 from yuqing.incidents import drafting_views as incident_drafting_views
 from yuqing.incidents import forms as incident_forms
 from yuqing.incidents import views as incidents_views
@@ -50,9 +51,11 @@ from yuqing.plan.wording import level_name
 from yuqing.reports import admin_views as report_admin_views
 from yuqing.reports import api as reports_api
 from yuqing.reports import views as reports_views
+from yuqing.reports.schedules import views as report_run_views
 from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
+from yuqing.web.memo import store_version
 from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.params import PlainStr, without_control
 from yuqing.web.security import SecurityHeaders, csrf_protect
@@ -73,6 +76,12 @@ ALERT_READERS: tuple[Role, ...] = (
     "auditor",
 )
 ALERT_ACKNOWLEDGERS: tuple[Role, ...] = ("admin", "office", "leader", "monitor")
+
+
+# The delivery an acknowledgement link was sent with (`?d=`): whose language the page speaks.
+DeliveryParam = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="The delivery the link was sent with.")
+]
 
 
 class AlertRead(BaseModel):
@@ -140,6 +149,7 @@ def create_app(
 
     app.state.sessions = make_sessionmaker(engine)
     app.state.readers = make_sessionmaker(make_reader(engine))  # pages that only read
+    app.state.store_version = store_version(engine)  # this process's commits (web/memo.py)
     app.state.api_tokens = list(api_tokens)
     app.state.clock = clock
     app.state.settings = settings
@@ -174,7 +184,7 @@ def create_app(
         return {"ok": True}
 
     def _ack_page(
-        request: Request, session: Session, alert: Alert, status: int = 200
+        request: Request, session: Session, alert: Alert, delivery_id: int | None
     ) -> HTMLResponse:
         zone = ZoneInfo(settings.timezone)
         local = (
@@ -184,11 +194,16 @@ def create_app(
         )
         plan = plan_service.get_active_plan(session=session)
         level = level_name(plan, alert.level)  # the plan's name (二级), never its id
+        # Whoever opens the link reads it in the language of the person it was sent to
+        # (a signed-in reader in their own: render prefers it).
+        language = alerts_service.recipient_language(
+            session=session, alert=alert, delivery_id=delivery_id
+        )
         return render(
             request,
             "ack.html",
             {"alert": alert, "acknowledged_local": local, "level": level},
-            status_code=status,
+            language=language,
         )
 
     # The acknowledgement link works without signing in: its token is the credential
@@ -196,14 +211,20 @@ def create_app(
     links = APIRouter(dependencies=[Depends(csrf_protect)])
 
     @links.get("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
-    def ack_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+    def ack_page(
+        token: str, request: Request, session: SessionDep, d: DeliveryParam = None
+    ) -> HTMLResponse:
         """The page an alert's link opens: the alert, and a button to acknowledge it."""
         alert = _by_token(session, token)
-        return _ack_page(request, session, alert)
+        return _ack_page(request, session, alert, d)
 
     @links.post("/ack/{token}", response_class=HTMLResponse, tags=["pages"])
     def ack_by_link(
-        token: str, request: Request, session: SessionDep, by: Annotated[str, Form()] = ""
+        token: str,
+        request: Request,
+        session: SessionDep,
+        by: Annotated[str, Form()] = "",
+        d: DeliveryParam = None,
     ) -> HTMLResponse:
         """Acknowledge through the link; the name given is recorded beside it."""
         alert = _by_token(session, token)
@@ -211,7 +232,7 @@ def create_app(
             by = without_control(by).strip()
             who = f"link:{by[:100]}" if by else "link"
             alert = alerts_service.acknowledge(session=session, clock=clock, token=token, by=who)
-        return _ack_page(request, session, alert)
+        return _ack_page(request, session, alert, d)
 
     api = APIRouter(prefix="/api/v1", responses=errors.AUTH_RESPONSES)
 
@@ -260,9 +281,11 @@ def create_app(
     app.include_router(incidents_views.router)
     app.include_router(reports_api.router)
     app.include_router(reports_views.router)
+    app.include_router(report_run_views.router)
     app.include_router(incident_forms.router)
     app.include_router(incident_case_forms.router)
     app.include_router(incident_drafting_views.router)
+    app.include_router(incident_document_forms.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 

@@ -17,7 +17,7 @@ web/error_pages.py turns these errors into answers; web/authn.py found the actor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -40,16 +40,23 @@ def session_dep(request: Request) -> Iterator[Session]:
 
 def read_session_dep(request: Request) -> Iterator[Session]:
     """A read-only session for a page that only reads (db/engine.py `make_reader`)."""
+    # This process's commits so far, read before the session's first query: what the
+    # figures shared between requests are checked against (web/memo.py `Recent`).
+    version = getattr(request.app.state, "store_version", None)
+    request.state.store_seen = version.commits if version is not None else None
     with session_scope(request.app.state.readers) as session:
         yield session
 
 
-def clock_dep(request: Request) -> Clock:
+# The dependencies that only read the request are `async`: FastAPI runs a plain `def`
+# dependency on a worker thread, and three such hops a page (the clock, who is asking,
+# their role) cost more than the work they wrap under fifty users (bench/web.py).
+async def clock_dep(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def current_user(request: Request) -> Actor:
+async def current_user(request: Request) -> Actor:
     """The signed-in user or token holder; anonymous requests are refused (401 / to /login)."""
     actor = request_actor(request)
     if actor is None:
@@ -74,13 +81,13 @@ ClockDep = Annotated[Clock, Depends(clock_dep)]
 CurrentUser = Annotated[Actor, Depends(current_user)]
 
 
-def require_role(*roles: Role) -> Callable[[Actor], Actor]:
+def require_role(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
     """A dependency that lets only `roles` through (403 for the others), giving the actor."""
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
         raise ValueError(f"unknown roles {sorted(unknown)}")  # a programming error
 
-    def check(user: CurrentUser) -> Actor:
+    async def check(user: CurrentUser) -> Actor:
         if user.role not in roles:
             raise Forbidden(_("your role may not do this"))
         return user

@@ -11,9 +11,13 @@ never stale; only the last few keys are kept.
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
+
+from sqlalchemy import Connection, Engine, event
 
 
 class Memo:
@@ -36,4 +40,84 @@ class Memo:
             self._values[key] = value
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget every value: after a change the keys cannot see (within one tick of a
+        coarse clock), such as who an event is routed to."""
+        with self._lock:
+            self._values.clear()
+
+
+_WROTE = "yuqing_wrote"  # in a connection's `info` from its first write to its commit
+_READS = ("SELECT", "BEGIN", "PRAGMA", "SHOW")
+
+
+class StoreVersion:
+    """A count of the commits that wrote, made by this process to a store: a figure read
+    before a request's first query and unchanged after it was computed was computed on
+    the store as it is, as far as this process knows. Commits that only read (every
+    page's, on PostgreSQL, where pages read through the writing engine) do not count."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+
+    def executed(self, conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip()[:6].upper().startswith(_READS):
+            conn.info[_WROTE] = True  # anything not known to read counts as a write
+
+    def committed(self, conn: Connection) -> None:
+        if conn.info.pop(_WROTE, False):
+            self.commits += 1  # under the GIL: two at once may count once, never zero
+
+    def rolled_back(self, conn: Connection) -> None:
+        conn.info.pop(_WROTE, None)
+
+
+_VERSIONS: weakref.WeakKeyDictionary[Engine, StoreVersion] = weakref.WeakKeyDictionary()
+_VERSIONS_LOCK = threading.Lock()
+
+
+def store_version(engine: Engine) -> StoreVersion:
+    """The commit count of `engine` (its listener added once, however many apps share it)."""
+    with _VERSIONS_LOCK:
+        version = _VERSIONS.get(engine)
+        if version is None:
+            version = _VERSIONS[engine] = StoreVersion()
+            event.listen(engine, "before_cursor_execute", version.executed)
+            event.listen(engine, "commit", version.committed)
+            event.listen(engine, "rollback", version.rolled_back)
+        return version
+
+
+class Recent:
+    """One value shared by all requests for `fresh` seconds, computed again at once after
+    a commit of this process (the request's own decision shows on the next page).
+
+    `get(make, seen)`: `seen` is the commit count read before the request's session first
+    read the store (web/deps.py). A value is shared when it was made, and is asked for,
+    by requests that began after the latest commit; any other request makes its own.
+    Commits of other processes (another server, `yuqing worker`) show within `fresh`
+    seconds.
+    """
+
+    def __init__(self, version: StoreVersion, fresh: float) -> None:
+        self.version = version
+        self.fresh = fresh
+        self._value: Any = None
+        self._made_at = 0.0
+        self._made_in = -1  # the commit count the value was made in
+        self._lock = threading.Lock()
+
+    def get(self, make: Callable[[], Any], seen: int | None) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            # Only for a request that began after the value's commit: an older one may
+            # read an older snapshot, and must not pair it with a newer fingerprint.
+            if seen == self._made_in == self.version.commits and now - self._made_at < self.fresh:
+                return self._value
+        value = make()
+        if seen is not None and seen == self.version.commits:
+            with self._lock:
+                self._value, self._made_at, self._made_in = value, now, seen
         return value

@@ -6,7 +6,7 @@ checks: a page's route uses `Depends(page_roles("/feed"))`, so the two cannot di
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from yuqing.auth.schemas import ROLES, Actor, Role
@@ -70,7 +70,7 @@ def menu(user: Actor) -> list[Page]:
     return [page for page in PAGES if user.role in page.roles]
 
 
-def page_roles(path: str) -> Callable[[Actor], Actor]:
+def page_roles(path: str) -> Callable[[Actor], Awaitable[Actor]]:
     """The role check of the page at `path` (a dependency, as `require_role`)."""
     from yuqing.web.deps import require_role
 

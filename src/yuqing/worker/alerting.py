@@ -23,6 +23,7 @@ def alert_round(
 ) -> tuple[list[int], Sequence[int]]:
     """Remind and escalate where nobody acknowledged; send what is due. Returns the ids."""
     with session_scope(sessions) as session:
+        # Every tick: the plan comes from the parse-once cache (one parse per version).
         plan = plan_service.get_active_plan(session=session)
 
         def routes(alert: Alert) -> RoutePlan | None:

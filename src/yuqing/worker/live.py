@@ -115,7 +115,12 @@ def build_pipeline(
         settings=settings,
         enrichers=[classify, EventWordsStep()],
         steps=[Step(cluster.step_id, cluster)],
-        after_store=[AfterStore("facts", record_facts), AfterStore(grade.step_id, grade)],
+        after_store=[
+            AfterStore("facts", record_facts),
+            # After the facts: the parents' events exist before their late replies move in.
+            AfterStore("late-replies", cluster.adopt_late_replies),
+            AfterStore(grade.step_id, grade),
+        ],
         stateful=[cluster],
         transactional=[cluster, grade],
         reload_hooks=[follow_merges, follow_splits, read_plan],

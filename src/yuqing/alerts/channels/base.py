@@ -53,6 +53,7 @@ class Delivery:
     ok: bool
     provider_id: str | None
     detail: str
+    code: str | None = None  # what the far end answered: "250", "200", an errcode "0"
 
 
 class Notifier(Protocol):

@@ -107,8 +107,12 @@ class EmailNotifier:
             fail(
                 ChannelUnavailable, reason, channel=self.kind, target=target, extra_secrets=secrets
             )
+        # smtplib raises unless the server answered the message's data with 250.
         return Delivery(
-            ok=True, provider_id=str(mail["Message-ID"]), detail=f"accepted by {self.host}"
+            ok=True,
+            provider_id=str(mail["Message-ID"]),
+            detail=f"accepted by {self.host}",
+            code="250",
         )
 
     def _reply_failed(

@@ -108,7 +108,7 @@ class FeishuNotifier:
         # Older robots answer with `StatusCode` only; newer ones send both.
         code = data.get("code", data.get("StatusCode"))
         if code == 0:
-            return Delivery(ok=True, provider_id=None, detail="code 0 success")
+            return Delivery(ok=True, provider_id=None, detail="code 0 success", code="0")
         error = ChannelUnavailable if code in RETRYABLE else ChannelRejected
         reason = f"code {code}: {data.get('msg', data.get('StatusMessage', ''))}"
         fail(error, reason, channel=self.kind, target=target, code=str(code))

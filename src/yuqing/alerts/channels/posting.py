@@ -104,7 +104,7 @@ def errcode_result(
     data = vendor_json(response, channel=channel, target=target)
     code = data.get("errcode")
     if code == 0:
-        return Delivery(ok=True, provider_id=None, detail="errcode 0 ok")
+        return Delivery(ok=True, provider_id=None, detail="errcode 0 ok", code="0")
     error = ChannelUnavailable if code in retryable else ChannelRejected
     fail(
         error,

@@ -79,4 +79,5 @@ class WebhookNotifier:
                 data = None
             if isinstance(data, dict) and isinstance(data.get("id"), str | int):
                 provider_id = str(data["id"])
-        return Delivery(ok=True, provider_id=provider_id, detail=f"HTTP {response.status_code}")
+        status = response.status_code
+        return Delivery(ok=True, provider_id=provider_id, detail=f"HTTP {status}", code=str(status))

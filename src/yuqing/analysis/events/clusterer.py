@@ -39,7 +39,9 @@ from yuqing.monitor.posts import Post
 
 SNAPSHOT_VERSION = 2
 _second = itemgetter(1)  # C-level key: runs on every gathered candidate
-_READABLE_VERSIONS = (1, 2)  # version 1 had no heat: each event counts as one post
+_READABLE_VERSIONS = (1, 2)
+# Replies kept per missing parent for `claim_replies` (bounds the work a late root does).
+MAX_ORPHANS_PER_PARENT = 1000  # version 1 had no heat: each event counts as one post
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,12 @@ class ClusterConfig:
     # The same for a post with Chinese text: its character bigrams (`_明德`) make unrelated
     # Chinese posts share more words than unrelated English ones, so the bar is higher.
     threshold_cjk: float = 0.15
+    # The cosine a Chinese post needs with an event whatever its activity prior: without
+    # it, a loud event takes a post that shares one place name with it (明德).
+    min_cosine_cjk: float = 0.1
+    # Background posts whose word counts stand beside the stream's for Chinese words
+    # (`events/background.py`): a loud story's own words keep some weight (0: off).
+    background_docs: float = 10_000.0
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
     half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
     prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
@@ -77,7 +85,7 @@ class OnlineClusterer:
 
     def __init__(self, config: ClusterConfig | None = None) -> None:
         self.config = config or ClusterConfig()
-        self.df = DocumentFrequency()
+        self.df = self._new_df()
         self._live: OrderedDict[str, Event] = OrderedDict()  # least recently active first
         # partition → word → events (insertion order = recency of activity).
         self._index: dict[str, dict[str, dict[str, None]]] = {}
@@ -92,6 +100,11 @@ class OnlineClusterer:
         self._manual: set[str] = set()  # events a person split: never merged automatically
         self._journal: Journal | None = None  # while a batch is open: how to undo it
         self._words: dict[str, str] = {}  # word -> the one string kept for it (a cache)
+        # Late parents (`claim_replies`): "partition\x1fparent ref" → the ids of replies
+        # placed by their text while that parent was unseen ("\x1e"-joined), and
+        # "partition\x1freply ref" → the missing parent it (or its own parent) waits for.
+        self._orphans: OrderedDict[str, str] = OrderedDict()
+        self._awaiting: OrderedDict[str, str] = OrderedDict()
 
     # -- river API ---------------------------------------------------------------------
 
@@ -117,6 +130,7 @@ class OnlineClusterer:
         if event_id is None:
             event_id = self._new_id(post, partition)
             self.learn_one(post, event_id, partition=partition)
+            self._note_orphan(post, partition, "new")
             return Assignment(event_id, True, similarity, "new")
         if reason in ("copy", "reply") and event_id not in self._live:
             # The original's event has retired: the copy or reply still belongs to it (the
@@ -124,6 +138,7 @@ class OnlineClusterer:
             self._remember(post, partition, event_id)
             return Assignment(event_id, False, similarity, reason)
         self.learn_one(post, event_id, partition=partition)
+        self._note_orphan(post, partition, reason)
         if runner_up is not None:
             self._maybe_merge(event_id, runner_up)
         return Assignment(event_id, False, similarity, reason)
@@ -144,6 +159,97 @@ class OnlineClusterer:
             return
         if event.cosine(other.centroid) / other.norm >= self.config.merge_threshold:
             self.merge(event_id, other_id)
+
+    # -- late parents ------------------------------------------------------------------
+
+    def claim_replies(self, post: Post, *, partition: str = "") -> list[str]:
+        """Ids of the replies to `post` (by its id or URL) that were placed by their text
+        while it was unseen, with the replies to them; each is claimed once.
+
+        The caller moves them into `post`'s event (`move_posts`) and in its store: a
+        parent that comes in a later batch still gathers its thread.
+        """
+        claimed: list[str] = []
+        for ref in dict.fromkeys((post.id, post.url)):
+            key = f"{partition}\x1f{ref}"
+            if not ref or key not in self._orphans:
+                continue
+            claimed += self._orphans[key].split("\x1e")
+            self._forget(self._orphans, key)
+        for reply_id in claimed:
+            self._forget(self._awaiting, f"{partition}\x1f{reply_id}")
+        return list(dict.fromkeys(claimed))
+
+    def move_posts(self, posts: Iterable[Post], event_id: str, *, partition: str = "") -> list[str]:
+        """Move already placed `posts` into `event_id` (their late parent's event).
+
+        Each post's vector leaves the event it is in and joins `event_id`; later copies
+        and replies of it follow. Returns the events the moves left empty: they leave the
+        live index and stand for `event_id` from now on (as after a merge).
+        """
+        target_id = self.resolve(event_id)
+        target = self._live.get(target_id)
+        journal = self._journal
+        emptied: list[str] = []
+        for post in posts:
+            current = self.event_of_post(post.id, partition=partition)
+            if current is None or current == target_id:
+                continue
+            words, vec = self._features(post)
+            source = self._live.get(current)
+            if source is not None:
+                if journal is not None:
+                    journal.event(source)
+                source.subtract(vec)
+                source.size = max(0, source.size - 1)
+                source.heat = max(0.0, source.heat - 1.0)
+                if source.size == 0:
+                    self._drop_empty(source, target_id)
+                    emptied.append(current)
+                else:
+                    self._reindex(source)
+            if target is not None:
+                self._join(target, post, words, vec, self._time(post))
+            else:  # the parent's event has retired: the link still names it
+                self._remember(post, partition, target_id)
+        return emptied
+
+    def _drop_empty(self, event: Event, target_id: str) -> None:
+        # Its only posts went to their parent's event: it stands for that one now.
+        journal = self._journal
+        if journal is not None and journal.aliases is None:
+            journal.aliases = dict(self._aliases)
+        self._unindex(event)
+        self._live.pop(event.id, None)
+        self._aliases[event.id] = target_id
+
+    def _note_orphan(self, post: Post, partition: str, reason: str) -> None:
+        """Remember a reply placed while its parent was unseen, for `claim_replies`."""
+        parent = reply_parent(post)
+        if parent is None or reason == "copy":
+            return
+        if reason == "reply":
+            # It answers a reply that itself still waits for its parent: it waits too.
+            root = self._awaiting.get(f"{partition}\x1f{parent}")
+            if root is None or f"{partition}\x1f{root}" not in self._orphans:
+                return
+        else:
+            root = parent
+        key = f"{partition}\x1f{root}"
+        held = self._orphans.get(key)
+        if held is not None and held.count("\x1e") + 1 >= MAX_ORPHANS_PER_PARENT:
+            return  # a thread that big is its own story by now: the rest stay put
+        self._bounded_put(self._orphans, key, f"{held}\x1e{post.id}" if held else post.id)
+        for ref in dict.fromkeys((post.id, post.url)):
+            if ref:
+                self._bounded_put(self._awaiting, f"{partition}\x1f{ref}", root)
+
+    def _forget(self, table: OrderedDict[str, str], key: str) -> None:
+        if key not in table:
+            return
+        if self._journal is not None:
+            self._journal.links.save(table, key)
+        del table[key]
 
     # -- batches -------------------------------------------------------------------------
 
@@ -276,6 +382,14 @@ class OnlineClusterer:
 
     # -- internals -----------------------------------------------------------------------
 
+    def _new_df(self) -> DocumentFrequency:
+        df = DocumentFrequency()
+        if self.config.background_docs > 0:
+            from yuqing.analysis.events.background import prior_counts
+
+            df.use_prior(prior_counts(self.config.background_docs), self.config.background_docs)
+        return df
+
     @staticmethod
     def _time(post: Post) -> datetime:
         # A post dated in the future must not retire every live event: never later than
@@ -328,9 +442,16 @@ class OnlineClusterer:
                 return self.resolve(linked), 1.0, "repeat"
         if not vec:
             return None, 0.0, "new"
-        ranked = self._nearest(vec, partition, self._time(post), watches=post.watches)
+        cjk = any(word.startswith("_") for word in vec)
+        ranked = self._nearest(
+            vec,
+            partition,
+            self._time(post),
+            watches=post.watches,
+            min_cosine=self.config.min_cosine_cjk if cjk else 0.0,
+        )
         threshold = self.config.threshold
-        if any(word.startswith("_") for word in vec):
+        if cjk:
             threshold = max(threshold, self.config.threshold_cjk)
         if ranked and ranked[0][0] >= threshold:
             if len(ranked) > 1 and ranked[1][0] >= threshold:
@@ -339,7 +460,13 @@ class OnlineClusterer:
         return None, ranked[0][0] if ranked else 0.0, "new"
 
     def _nearest(
-        self, vec: Vector, partition: str, now: datetime, *, watches: Sequence[str] = ()
+        self,
+        vec: Vector,
+        partition: str,
+        now: datetime,
+        *,
+        watches: Sequence[str] = (),
+        min_cosine: float = 0.0,
     ) -> list[tuple[float, Event]]:
         """The two best live events for `vec`, best first, by time-decayed cosine."""
         index = self._index.get(partition)
@@ -374,7 +501,7 @@ class OnlineClusterer:
         for event_id in candidates:
             event = self._live[event_id]
             cosine = event.cosine(vec)
-            if cosine <= 0.0:
+            if cosine <= min_cosine:
                 continue
             score = cosine
             if weight:
@@ -535,6 +662,10 @@ class OnlineClusterer:
         yield from _json_pieces(self._post_event.items(), items)
         yield b',"repeats":'
         yield from _json_pieces(self._repeats.items(), items)
+        yield b',"orphans":'
+        yield from _json_pieces(self._orphans.items(), items)
+        yield b',"awaiting":'
+        yield from _json_pieces(self._awaiting.items(), items)
         tail = {
             "aliases": self._aliases,
             "manual": sorted(self._manual),
@@ -549,8 +680,10 @@ class OnlineClusterer:
         state: dict[str, Any] = orjson.loads(data)
         if state.get("version") not in _READABLE_VERSIONS:
             raise ValueError(f"unsupported snapshot version {state.get('version')!r}")
+        # A snapshot from before the background prior has no `background_docs`: the
+        # default applies from now on (the stream's counts are the same either way).
         self.config = ClusterConfig(**state["config"])
-        self.df = DocumentFrequency()
+        self.df = self._new_df()
         # One string for each word and event id, as a running clusterer has, not one for
         # every place the JSON names it (tens of MB at 10,000 live events).
         self._words = {}
@@ -567,6 +700,9 @@ class OnlineClusterer:
         }
         self._post_event = OrderedDict((k, event_id(v)) for k, v in state["post_event"])
         self._repeats = OrderedDict((k, event_id(v)) for k, v in state["repeats"])
+        # Snapshots from before late parents were followed have neither table.
+        self._orphans = OrderedDict((k, v) for k, v in state.get("orphans", ()))
+        self._awaiting = OrderedDict((k, v) for k, v in state.get("awaiting", ()))
         self._aliases = dict(state["aliases"])
         self._manual = set(state["manual"])
         self._retired = deque(

@@ -34,6 +34,15 @@ class DocumentFrequency:
         self._since_decay = 0
         # While a batch is open: (n_docs, since_decay, the table, its words' old counts).
         self._batch: tuple[float, int, dict[str, float], dict[str, float | None]] | None = None
+        # Background prior (`use_prior`): Chinese word → expected count in `prior_docs`
+        # ordinary posts, added to the stream's counts. Shipped, never learnt or saved.
+        self.prior: dict[str, float] | None = None
+        self.prior_docs = 0.0
+
+    def use_prior(self, counts: dict[str, float], docs: float) -> None:
+        """Count `docs` background posts with these word counts beside the stream's
+        (Chinese words only: see `events/background.py`)."""
+        self.prior, self.prior_docs = (counts, docs) if docs > 0 else (None, 0.0)
 
     def begin(self) -> None:
         """Start a batch: `rollback` forgets the documents learnt from here on."""
@@ -110,6 +119,8 @@ def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Ve
     """Unit-length TF-IDF vector of `words`, keeping the `max_terms` heaviest."""
     if not words:
         return {}
+    if df.prior is not None:
+        return _tfidf_with_prior(words, df, df.prior, max_terms=max_terms)
     # DocumentFrequency.idf inlined: this runs for every post, on every word.
     log, table = math.log, df.df
     base = log(max(df.n_docs, df.min_docs) + 1.0) + 1.0
@@ -119,6 +130,33 @@ def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Ve
     }
     if len(vec) > max_terms:
         # What heapq.nlargest returns (ties keep their first occurrence), by one C sort.
+        vec = dict(sorted(vec.items(), key=_weight, reverse=True)[:max_terms])
+    values = vec.values()
+    norm = math.sqrt(sum(map(mul, values, values)))
+    return {w: v / norm for w, v in vec.items()}
+
+
+def _tfidf_with_prior(
+    words: list[str], df: DocumentFrequency, prior: dict[str, float], *, max_terms: int
+) -> Vector:
+    """`tfidf` where Chinese words also count `df.prior_docs` background posts: idf =
+    log((n + K + 1) / (df + prior + 1)) + 1. Other scripts keep the stream's idf alone."""
+    log, table = math.log, df.df
+    n = max(df.n_docs, df.min_docs)
+    base = log(n + 1.0) + 1.0
+    with_prior = log(n + df.prior_docs + 1.0) + 1.0
+    # One comprehension (no Python loop body): this runs for every post, on every word.
+    # "\u3400" <= last character <= "\u9fff": a Chinese word (`background.is_cjk_word`).
+    vec = {
+        w: (1.0 + log(c) if c > 1 else 1.0)
+        * (
+            with_prior - log(table.get(w, 0.0) + prior.get(w, 0.0) + 1.0)
+            if "\u3400" <= w[-1] <= "\u9fff"
+            else base - log(table.get(w, 0.0) + 1.0)
+        )
+        for w, c in Counter(words).items()
+    }
+    if len(vec) > max_terms:
         vec = dict(sorted(vec.items(), key=_weight, reverse=True)[:max_terms])
     values = vec.values()
     norm = math.sqrt(sum(map(mul, values, values)))

@@ -9,8 +9,10 @@ and source weights, so they are not frequencies. Fitted here on the calibration 
   prior came from the training weights), on the Weibo posts: three-class log-loss for
   the sets annotated with neutral (SMP2020, NLPCC), the polarity log-loss given "not
   neutral" for weibo_senti_100k (binary labels);
-- Chinese, review row: a on the reviews' polarity (binary corpora); c, d are the
-  microblog row's (reviews carry no neutral label to fit them on);
+- Chinese, review row: a on the reviews' polarity (binary corpora), read by the review
+  head; c, d are the microblog row's (reviews carry no neutral label to fit them on);
+- Chinese, general row (news and forum posts): a on every calibration text read by the
+  general head (reviews and posts: what it was trained on), c, d the microblog row's;
 - English: logits / T on TweetEval (temperature scaling).
 
 Stored as (a, b, c, d) and (T, b0, b1, b2) with the offsets b at 0: the format allows
@@ -100,22 +102,39 @@ def fit_en(logits: F64, examples: Sequence[Example]) -> tuple[float, float, floa
 
 
 def fit(
-    zh_logits: F64,
+    zh_logits: dict[str, F64],
     zh_examples: Sequence[Example],
     zh_is_review: npt.NDArray[np.bool_],
     en_logits: F64,
     en_examples: Sequence[Example],
 ) -> Calibration:
-    """The calibration of uncalibrated logits of the calibration part (see module doc)."""
-    social = np.flatnonzero(~zh_is_review)
-    reviews = np.flatnonzero(zh_is_review)
-    microblog = IDENTITY
-    if len(social) >= MIN_TEXTS:
-        microblog = fit_zh_row(zh_logits[social], [zh_examples[int(i)] for i in social], None)
-    review = (1.0, 0.0, microblog[2], microblog[3])
-    if len(reviews) >= MIN_TEXTS:
-        review = fit_zh_row(
-            zh_logits[reviews], [zh_examples[int(i)] for i in reviews], (review[2], review[3])
-        )
+    """The calibration of uncalibrated logits of the calibration part (see module doc).
+
+    `zh_logits`: per polarity head ("general", "microblog", "review"), its (polarity,
+    neutral) logits of every Chinese calibration text."""
+    rows = {
+        "microblog": np.flatnonzero(~zh_is_review),
+        "review": np.flatnonzero(zh_is_review),
+        "general": np.arange(len(zh_examples)),
+    }
+
+    def row(head: str, fixed_neutral: tuple[float, float] | None) -> tuple[float, ...]:
+        idx = rows[head]
+        if len(idx) < MIN_TEXTS:
+            return (1.0, 0.0, *(fixed_neutral or (1.0, 0.0)))
+        return fit_zh_row(zh_logits[head][idx], [zh_examples[int(i)] for i in idx], fixed_neutral)
+
+    microblog = _four(row("microblog", None))
+    neutral = (microblog[2], microblog[3])
+    zh = {
+        "general": _four(row("general", neutral)),
+        "microblog": microblog,
+        "review": _four(row("review", neutral)),
+    }
     en = fit_en(en_logits, en_examples) if len(en_examples) >= MIN_TEXTS else IDENTITY
-    return Calibration({"review": review, "microblog": microblog}, en)
+    return Calibration(zh, en)
+
+
+def _four(v: Sequence[float]) -> tuple[float, float, float, float]:
+    a, b, c, d = v
+    return (a, b, c, d)

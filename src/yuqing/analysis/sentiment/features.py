@@ -698,18 +698,19 @@ def weighted(m: Sparse, idf: npt.NDArray[np.floating[Any]]) -> Sparse:
 def weighted_logits(
     m: Sparse,
     dense: npt.NDArray[np.float32],
-    table: npt.NDArray[np.float32],
+    table: npt.NDArray[np.floating[Any]],
     dense_coef: npt.NDArray[np.float32],
     intercept: npt.NDArray[np.float32],
 ) -> npt.NDArray[np.float64]:
     """Linear logits of raw counts: `table` rows are [IDF, weights…] per bucket.
 
     The same as `weighted` then a product with the weights, with one gather per entry
-    (a table row is 16 bytes: one cache line) and one `reduceat` for all the sums:
-    Σ v·w / √(Σ v²), v = (1 + log tf)·IDF.
+    (a float16 table row is at most 16 bytes: one cache line), widened to float32, and one
+    `reduceat` for all the sums: Σ v·w / √(Σ v²), v = (1 + log tf)·IDF.
     """
     k = len(intercept)
-    g = np.take(table, m.cols, axis=0)
+    # Only the IDF and the k weights go on (not the row's zero padding).
+    g = np.take(table, m.cols, axis=0)[:, : 1 + k].astype(np.float32)
     v = m.values * g[:, 0]
     g[:, 0] = v
     g *= v[:, None]  # [v², v·w_1, …]

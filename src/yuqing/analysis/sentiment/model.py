@@ -3,8 +3,9 @@
 Texts are routed by script (`features.route_share`): the Chinese model reads CJK text, the
 English model Latin-script text, a mixed text gets the average of both weighted by the
 share of each script. The Chinese model is two-stage: a polarity logit (positive vs
-negative, trained on reviews and Weibo) and a neutral logit (neutral vs not, trained on
-Weibo posts with the reviews as non-neutral), combined as P(neu) = σ(n),
+negative) from the head of the text's domain (reviews, microblog posts, or the general
+head trained on both for news and forum posts) and a neutral logit (neutral vs not,
+trained on Weibo posts with the reviews as non-neutral), combined as P(neu) = σ(n),
 P(pos) = (1 − P(neu))·σ(p), P(neg) = (1 − P(neu))·(1 − σ(p)). The English model is a
 3-class softmax with VADER lexicon features beside the n-grams.
 
@@ -41,12 +42,15 @@ from yuqing.analysis.sentiment import features
 Label = Literal["negative", "neutral", "positive"]
 LABELS: tuple[Label, Label, Label] = ("negative", "neutral", "positive")
 MODEL_FILE = "model.npz"
-FORMAT = 4
+FORMAT = 5
+# Formats this code reads: 3 (two Chinese logits, no calibration), 4 (three: no review
+# head, reviews read by the general head), 5 (four: the review head).
+READABLE_FORMATS = (3, 4, FORMAT)
 
 # Kinds of text (CONTRACTS Post `platform` → `domain_of_platform`). The Chinese model has a
-# general polarity head (reviews and posts) and one for microblog posts, each with its
-# own calibration; news and forum posts have no labelled data of their own and are read
-# by the general head (`_calibration_row`).
+# polarity head for reviews, one for microblog posts and a general one (reviews and posts
+# together), each with its own calibration; news and forum posts have no labelled data of
+# their own and are read by the general head (`head_of_domain`).
 Domain = Literal["review", "microblog", "news", "forum"]
 DOMAINS: tuple[Domain, ...] = ("review", "microblog", "news", "forum")
 DEFAULT_DOMAIN: Domain = "microblog"
@@ -67,21 +71,30 @@ def domain_of_platform(platform: str | None) -> Domain:
     return _PLATFORM_DOMAIN.get(platform or "", DEFAULT_DOMAIN)
 
 
-def _calibration_row(domain: str) -> str:
-    """Which head and calibration a domain uses: microblog posts the microblog head;
-    reviews, and news and forum posts (no labelled data of their own), the general head
-    trained on reviews and posts together: on text unlike Weibo it is the safer one (on
-    ChnSentiCorp dev the microblog head labels 0.71 right, the general one 0.83)."""
-    return "microblog" if domain == "microblog" else "review"
+# Polarity heads: the column of the Chinese weights each one is (column 1 is the neutral
+# logit) and the calibration row it uses.
+HEADS = ("general", "microblog", "review")
+_HEAD_COLUMN = {"general": 0, "microblog": 2, "review": 3}
+
+
+def head_of_domain(domain: str) -> str:
+    """Which polarity head (and calibration row) reads a domain: reviews the review head
+    (trained on reviews alone), microblog posts the microblog head (Weibo alone), news
+    and forum posts the general head trained on both: they have no labelled data of their
+    own, and on text unlike either corpus the head that has seen both is the safer one
+    (docs/sentiment.md, "Which head reads which text")."""
+    if domain in ("review", "microblog"):
+        return domain
+    return "general"
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """Affine maps of the logits fitted on held-out data (minimum log-loss).
 
-    Chinese, per calibration row (review, microblog): polarity and neutral logits become
-    a·z + b each (Platt scaling of the two heads). English: logits / T + b (temperature
-    scaling with class offsets). Identity by default.
+    Chinese, per calibration row (one per polarity head: general, microblog, review):
+    polarity and neutral logits become a·z + b each (Platt scaling of the two heads).
+    English: logits / T + b (temperature scaling with class offsets). Identity by default.
     """
 
     zh: dict[str, tuple[float, float, float, float]]
@@ -89,7 +102,7 @@ class Calibration:
 
     @classmethod
     def identity(cls) -> Calibration:
-        return cls({"review": (1.0, 0.0, 1.0, 0.0), "microblog": (1.0, 0.0, 1.0, 0.0)})
+        return cls(dict.fromkeys(HEADS, (1.0, 0.0, 1.0, 0.0)))
 
     def as_json(self) -> dict[str, Any]:
         return {"zh": {k: list(v) for k, v in self.zh.items()}, "en": list(self.en)}
@@ -99,6 +112,9 @@ class Calibration:
         if not data:
             return cls.identity()
         zh = {str(k): _four(v) for k, v in data["zh"].items()}
+        # Format 4 had no review head: its "review" row calibrated the general head.
+        if "general" not in zh and "review" in zh:
+            zh["general"] = zh["review"]
         return cls(zh, _four(data["en"]))
 
 
@@ -130,13 +146,17 @@ class Sentiment:
         return out
 
 
+MAX_LOGITS = 7
+
+
 class LinearPart:
     """Linear logits over one hashed feature space plus its dense features.
 
     `idf` (one per bucket), `coef` (one row per bucket, one column per logit),
     `dense_coef` (one row per dense feature), `intercept`. At run time the IDF and the
-    weights are read together from one packed table of 4 float32 a bucket (16 bytes:
-    [IDF, weights…], zero-padded), one cache line per lookup.
+    weights are read together from one packed table row per bucket: [IDF, weights…] in
+    float16, zero-padded to 4 or 8 values (8 or 16 bytes, one cache line per lookup).
+    The file stores float16 already, so the table holds exactly the saved values.
     """
 
     def __init__(
@@ -150,10 +170,11 @@ class LinearPart:
             raise ValueError("model arrays do not match each other")
         if dense_coef.ndim != 2 or dense_coef.shape[1] != coef.shape[1]:
             raise ValueError("model arrays do not match each other")
-        if coef.shape[1] > 3:
-            raise ValueError("at most 3 logits")
+        if coef.shape[1] > MAX_LOGITS:
+            raise ValueError(f"at most {MAX_LOGITS} logits")
         self.n_logits = coef.shape[1]
-        self.table = np.empty((idf.shape[0], 4), dtype=np.float32)
+        width = 4 if self.n_logits < 4 else 8
+        self.table = np.empty((idf.shape[0], width), dtype=np.float16)
         self.table[:, 0] = idf
         self.table[:, 1 : 1 + self.n_logits] = coef
         self.table[:, 1 + self.n_logits :] = 0.0
@@ -161,11 +182,11 @@ class LinearPart:
         self.intercept = intercept.astype(np.float32)
 
     @property
-    def idf(self) -> npt.NDArray[np.float32]:
+    def idf(self) -> npt.NDArray[np.float16]:
         return self.table[:, 0]
 
     @property
-    def coef(self) -> npt.NDArray[np.float32]:
+    def coef(self) -> npt.NDArray[np.float16]:
         return self.table[:, 1 : 1 + self.n_logits]
 
     def logits(self, m: features.Sparse, dense: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
@@ -221,7 +242,7 @@ class SentimentModel:
     ) -> None:
         if (
             zh.coef.shape[0] != features.ZH_BUCKETS
-            or zh.n_logits not in (2, 3)
+            or zh.n_logits not in (2, 3, 4)
             or zh.dense_coef.shape[0] != features.N_ZH_DENSE
         ):
             raise ValueError("the Chinese model does not match the featurizer's dimensions")
@@ -242,8 +263,7 @@ class SentimentModel:
         source = resources.files(__package__).joinpath("data", MODEL_FILE) if path is None else path
         with source.open("rb") as fh, np.load(fh, allow_pickle=False) as a:
             meta = json.loads(str(a["meta"]))
-            # Format 3 (two Chinese logits, no calibration) reads as an uncalibrated 4.
-            if meta.get("format") not in (3, FORMAT):
+            if meta.get("format") not in READABLE_FORMATS:
                 raise ValueError(f"sentiment model format {meta.get('format')}, not {FORMAT}")
             words = str(a["lexicon_words"]).split("\n")
             values = a["lexicon_values"].astype(float).tolist()
@@ -288,24 +308,29 @@ class SentimentModel:
     def featurize(self, texts: Sequence[str]) -> features.Featurized:
         return features.featurize(texts, self.tables)
 
+    def head_column(self, head: str) -> int:
+        """The column of the Chinese weights that a polarity head is in this file: a head
+        the file lacks (older formats) falls back to the general one (column 0)."""
+        column = _HEAD_COLUMN[head]
+        return column if column < self.zh.n_logits else 0
+
     def zh_logits(
         self, x: features.Featurized, domains: Domains = None, *, calibrated: bool = True
     ) -> npt.NDArray[np.float64]:
         """The Chinese (polarity, neutral) logits: the polarity head of each text's
-        domain, then that domain's calibration."""
+        domain, then that head's calibration."""
         raw = self.zh.logits(x.zh, x.zh_dense)
-        rows = _domain_rows(domains, len(raw))
+        heads = _domain_heads(domains, len(raw))
         logits = raw[:, :2].copy()
-        if self.zh.n_logits == 3:
-            social = rows != "review"
-            logits[social, 0] = raw[social, 2]
-        if calibrated:
-            for row in ("review", "microblog"):
-                sel = rows == "review" if row == "review" else rows != "review"
-                if sel.any():
-                    a, b, c, d = self.calibration.zh.get(row, (1.0, 0.0, 1.0, 0.0))
-                    logits[sel, 0] = a * logits[sel, 0] + b
-                    logits[sel, 1] = c * logits[sel, 1] + d
+        for head in HEADS:
+            sel = heads == head
+            if not sel.any():
+                continue
+            logits[sel, 0] = raw[sel, self.head_column(head)]
+            if calibrated:
+                a, b, c, d = self.calibration.zh.get(head, (1.0, 0.0, 1.0, 0.0))
+                logits[sel, 0] = a * logits[sel, 0] + b
+                logits[sel, 1] = c * logits[sel, 1] + d
         return logits
 
     def en_logits(
@@ -409,13 +434,13 @@ def _save_npz(path: Path, arrays: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _domain_rows(domains: Domains, n: int) -> npt.NDArray[np.str_]:
-    """One calibration row name per text ("review" or "microblog")."""
+def _domain_heads(domains: Domains, n: int) -> npt.NDArray[np.str_]:
+    """The polarity head (`HEADS`) that reads each text."""
     if domains is None or isinstance(domains, str):
-        return np.full(n, _calibration_row(domains or DEFAULT_DOMAIN))
+        return np.full(n, head_of_domain(domains or DEFAULT_DOMAIN))
     if len(domains) != n:
         raise ValueError("one domain per text")
-    return np.array([_calibration_row(d) for d in domains])
+    return np.array([head_of_domain(d) for d in domains])
 
 
 @lru_cache(maxsize=1)

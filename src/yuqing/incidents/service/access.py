@@ -16,6 +16,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, Forbidden, NotFound
 from yuqing.core.i18n import _
 from yuqing.incidents.models import Incident, IncidentLog
+from yuqing.incidents.wording import label
 from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
 
@@ -92,7 +93,7 @@ def get_changeable(
     if open_only and incident.status != "open":
         raise Conflict(
             _("incident {id} is {status}: nothing more can change").format(
-                id=incident.id, status=incident.status
+                id=incident.id, status=label(incident.status)
             )
         )
     return incident, plan

@@ -16,6 +16,7 @@ from yuqing.core.i18n import _
 from yuqing.incidents.models import Action, CorrectiveAction, Incident, IncidentReview, Report, Task
 from yuqing.incidents.service import cases, clocks, reports
 from yuqing.incidents.service.access import get_changeable, record, require_role
+from yuqing.incidents.wording import label
 
 ACTION_KINDS: tuple[str, ...] = (
     "official_reply",
@@ -97,7 +98,7 @@ def end_response(
         if not any(t.track == track for t in tasks):
             raise Conflict(
                 _("double handling: no {track} task was done; both lines must reach done").format(
-                    track=track
+                    track=label(track)
                 )
             )
     now = clock.now()
@@ -227,7 +228,7 @@ def close_incident(
     if incident.status != "ended":
         raise Conflict(
             _("incident {id} is {status}: end the response first").format(
-                id=incident.id, status=incident.status
+                id=incident.id, status=label(incident.status)
             )
         )
     if session.get(IncidentReview, incident.id) is None:

@@ -42,14 +42,16 @@ def move_stage(
         )
     here, there = order.index(incident.stage), order.index(stage)
     if there == here:
-        raise Conflict(_("the incident is at stage {stage} already").format(stage=stage))
+        raise Conflict(
+            _("the incident is at stage {stage} already").format(stage=plan.stages[there].name)
+        )
     if there < here and not reason.strip():
         raise InvalidInput(_("going back to an earlier stage needs a reason"), where="reason")
     for skipped in plan.stages[here + 1 : there]:
         if skipped.required and skipped.id not in incident.entered_stages:
             raise Conflict(
                 _("cannot skip the required stage {name} ({id}) on the way to {to}").format(
-                    name=skipped.name, id=skipped.id, to=stage
+                    name=skipped.name, id=skipped.id, to=plan.stages[there].name
                 )
             )
     before, incident.stage = incident.stage, stage

@@ -20,6 +20,7 @@ from yuqing.incidents.service.access import (
     record,
 )
 from yuqing.plan.schema import Plan
+from yuqing.plan.wording import level_name
 
 
 def _known(plan: Plan, level: str) -> None:
@@ -233,7 +234,9 @@ def reopen(
         raise InvalidInput(_("re-opening needs the reason"), where="reason")
     if incident.level is not None and not _is_rise(plan, incident.level, level):
         raise Conflict(
-            _("re-opening takes a level more severe than {level}").format(level=incident.level)
+            _("re-opening takes a level more severe than {level}").format(
+                level=level_name(plan, incident.level)
+            )
         )
     clocks.cancel_running(session, incident.id, clocks.report_clock("closing"))
     for draft in session.scalars(

@@ -4,7 +4,9 @@ changed: a correction is a new revision (or a progress report that corrects it).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,8 +19,10 @@ from yuqing.core.i18n import _
 from yuqing.incidents.models import Incident, IncidentEvent, Report
 from yuqing.incidents.service import clocks
 from yuqing.incidents.service.access import get_changeable, get_visible, record
+from yuqing.incidents.wording import label
 from yuqing.plan.response import REPORT_KINDS
 from yuqing.plan.schema import Plan
+from yuqing.plan.wording import tier_name
 
 # PRODUCT §6 / P4: the fields every report carries, in this order.
 REPORT_FIELDS: tuple[str, ...] = (
@@ -49,27 +53,36 @@ def prefill(session: Session, incident: Incident, plan: Plan) -> dict[str, Any]:
         .limit(1)
     )
     level = plan.level(incident.level).name if incident.level else ""
+    zone = ZoneInfo(plan.organization.timezone)
+
+    def local(moment: datetime) -> str:
+        """A time as the report's reader writes it: minutes, in the plan's zone."""
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
     fields: dict[str, Any] = dict.fromkeys(REPORT_FIELDS, "")
     fields.update(
         event_name=incident.title,
         category=incident.category,
         level=level,
-        received_at=incident.opened_at.isoformat(),
+        received_at=local(incident.opened_at),
         reporter=incident.owner,
-        discovered_at=incident.discovered_at.isoformat(),
-        discovered_where=incident.tip_channel or "",
+        discovered_at=local(incident.discovered_at),
+        discovered_where=label(incident.tip_channel) if incident.tip_channel else "",
         content=incident.tip_text or "",
     )
     if event is not None:
         negative = event.negative / event.posts if event.posts else 0.0
         fields.update(
-            discovered_at=event.first_at.isoformat(),
+            discovered_at=local(event.first_at),
             discovered_where=event.first_source,
             content=event.title,
             scope=_(
                 "{posts} posts on {sites} sites, highest media tier {tier}, {negative:.0%} negative"
             ).format(
-                posts=event.posts, sites=event.sites, tier=event.top_tier or "-", negative=negative
+                posts=event.posts,
+                sites=event.sites,
+                tier=tier_name(event.top_tier),
+                negative=negative,
             ),
         )
     return fields

@@ -21,6 +21,7 @@ from yuqing.core.i18n import _
 from yuqing.incidents.models import FactSheet, Incident, Statement, StatementReview
 from yuqing.incidents.service import clocks
 from yuqing.incidents.service.access import get_changeable, get_visible, record
+from yuqing.incidents.wording import label as status_label
 from yuqing.plan.handling import ApprovalStep
 from yuqing.plan.schema import Plan
 
@@ -196,7 +197,7 @@ def review_statement(
     if statement.status != "in_review":
         raise Conflict(
             _("statement {id} is {status}, not in review").format(
-                id=statement.id, status=statement.status
+                id=statement.id, status=status_label(statement.status)
             )
         )
     steps = chain(plan, statement)

@@ -81,6 +81,22 @@ class ReportDelivery(Base):
     __table_args__ = (Index("ix_report_deliveries_due", "status", "not_before"),)
 
 
+class ReportDeliveryAttempt(Base):
+    """Every try of a report delivery, kept (as `DeliveryAttempt` for alerts)."""
+
+    __tablename__ = "report_delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("report_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(default=False)
+    retryable: Mapped[bool] = mapped_column(default=False)
+    code: Mapped[str | None] = mapped_column(String(32))  # SMTP reply, HTTP status, errcode
+    detail: Mapped[str] = mapped_column(Text, default="")  # one line, secrets masked
+
+
 class ReportTemplate(Base):
     """One stored version of an administrator's HTML template for a report kind."""
 

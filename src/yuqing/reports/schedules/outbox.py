@@ -1,7 +1,8 @@
 """Sending report deliveries: the alerts' outbox rules (lease, attempts, back-off) over
 the `report_deliveries` rows.
 
-A delivery is leased in a short transaction, sent, and its result written; a failure
+A delivery is leased in a short transaction, sent, and its result written, each try
+kept as a `ReportDeliveryAttempt` (when, outcome, response code, one-line detail); a failure
 that may pass is tried again after `retry_delay` (30 s, 1 min, 2 min … at most 30 min),
 up to `MAX_ATTEMPTS`. A worker that dies mid-send leaves a lease that runs out, and the
 delivery goes again with the same idempotency key (the same e-mail Message-ID).
@@ -15,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from yuqing.alerts import attempts
 from yuqing.alerts.channels.base import Delivery
 from yuqing.alerts.dispatcher import CLAIM, LEASE, MAX_ATTEMPTS, retry_delay
 from yuqing.core.clock import Clock
@@ -22,7 +24,12 @@ from yuqing.core.errors import ChannelError
 from yuqing.core.i18n import _
 from yuqing.db.engine import session_scope
 from yuqing.reports.schedules.channels import Attachment, ReportMessage, ReportSender
-from yuqing.reports.schedules.models import ReportDelivery, ReportFile, ReportRun
+from yuqing.reports.schedules.models import (
+    ReportDelivery,
+    ReportDeliveryAttempt,
+    ReportFile,
+    ReportRun,
+)
 
 ROBOTS = ("wecom", "dingtalk", "feishu")
 
@@ -131,15 +138,28 @@ def _record(
             return
         row.attempts += 1
         row.lease_until = None
-        if not isinstance(outcome, ChannelError):
+        where = {"channel": row.channel, "address": row.address}
+        if isinstance(outcome, ChannelError):
+            attempt = attempts.failed(outcome, **where)
+            row.last_error = attempt.detail
+            if attempt.retryable and row.attempts < MAX_ATTEMPTS:
+                row.status, row.not_before = "failed", now + retry_delay(row.attempts)
+            else:
+                row.status = "dead"
+        else:
+            attempt = attempts.succeeded(detail=outcome.detail, code=outcome.code, **where)
             row.status, row.sent_at, row.provider_id = "sent", now, outcome.provider_id
             row.last_error = None
-            return
-        row.last_error = outcome.message[:2000]
-        if outcome.retryable and row.attempts < MAX_ATTEMPTS:
-            row.status, row.not_before = "failed", now + retry_delay(row.attempts)
-        else:
-            row.status = "dead"
+        session.add(
+            ReportDeliveryAttempt(
+                delivery_id=row.id,
+                at=now,
+                ok=attempt.ok,
+                retryable=attempt.retryable,
+                code=attempt.code,
+                detail=attempt.detail,
+            )
+        )
 
 
 def dispatch_due(

@@ -9,8 +9,10 @@
   var TICK_MS = 5000;
 
   function minutesLeft(dueMs, nowMs) {
-    // The server counts the same way: whole minutes, rounded down (-0.5 min is 1 over).
-    return Math.floor((dueMs - nowMs) / 60000);
+    // The server counts the same way (wording.minutes_left): whole minutes rounded away
+    // from zero, so 59.5 min to go is 60 left and 0.5 min past is 1 over.
+    var ms = dueMs - nowMs;
+    return ms >= 0 ? Math.ceil(ms / 60000) : -Math.ceil(-ms / 60000);
   }
 
   function show(span, left, texts) {
