@@ -192,6 +192,9 @@ def run(args: argparse.Namespace) -> None:
                 f"crossing post handed in {label}: median {statistics.median(values):.3f} s, "
                 f"p99 {_pct(values, 0.99):.3f} s, max {max(values):.3f} s"
             )
+            # Which ones were slow (1 = the first alert of the run, which pays warm-ups).
+            slowest = sorted(enumerate(values, 1), key=lambda nv: nv[1], reverse=True)[:3]
+            print("  slowest: " + ", ".join(f"#{n} {v:.3f} s" for n, v in slowest))
 
 
 if __name__ == "__main__":
