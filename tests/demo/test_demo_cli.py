@@ -104,6 +104,8 @@ def test_a_second_demo_in_the_same_home_serves_what_the_first_stored(tmp_path: P
     with demo(home, "--speed", "100000") as first:
         # The monitor opens a case as soon as a level is proposed; the leader confirms it.
         first.wait_for(r"Incident \d+ opened from the hottest event")
+        # Its deadlines in words, not as codes (`report:initial`).
+        first.wait_for(r"^  initial report #1, due \d\d-\d\d \d\d:\d\d \(plan: deadlines\.")
         first.wait_for(r"scenario replayed \((\d+) posts stored\)")
         code, err = first.interrupt()
     assert code == 0, err

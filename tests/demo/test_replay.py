@@ -107,6 +107,11 @@ def test_the_unrelated_stories_stay_their_own_events(store, settings, clock):
     with Session(store.engine) as session:
         for title in (NEWS_TITLE, STATEMENT_TITLE, BUREAU_TITLE, PROVINCIAL_TITLE):
             assert event_of(session, titled[title]) == canteen, title
+        # Replies no watch keeps for their words are kept for the post they answer, and
+        # sit in its event: a reply in the parents' forum thread, a comment under the
+        # statement's reposts ("学校的说明出来了…", 2026-12-06: both were dropped).
+        assert event_of(session, "demo-0002") == canteen
+        assert event_of(session, "demo-0299") == canteen
 
 
 def test_a_replay_cut_short_goes_on_where_it_stopped():

@@ -63,7 +63,10 @@ def test_a_whole_case_through_the_page_controls(world: World, signed_in: SignedI
     opened = _post(boss, csrf, "/incidents", event_ids=event_id)
     assert opened.status_code == 303, opened.text
     number = int(opened.headers["location"].rsplit("/", 1)[1])
-    assert f"/incidents/{number}" in boss.get(f"/events/{event_id}").text
+    event_page = boss.get(f"/events/{event_id}").text
+    assert f"/incidents/{number}" in event_page
+    # Its stage reads by the plan's name for it, never its id.
+    assert f"· {stages[0].name} · " in event_page and f"· {stages[0].id} ·" not in event_page
     page = boss.get(f"/incidents/{number}").text
     _done(_post(boss, csrf, f"/incidents/{number}/level", level=level, version=_version(page)),
           number)  # fmt: skip

@@ -162,6 +162,34 @@ def test_keep_all_source_keeps_unmatched_posts(
         assert (row.items_seen, row.items_kept) == (1, 1)
 
 
+def test_a_reply_to_a_kept_post_is_kept_with_its_parents_watches(
+    pipeline: Pipeline, store: Store
+) -> None:
+    # A comment names nothing of its story; the post it answers is what keeps it.
+    first = pipeline.run(
+        records(
+            {"id": "w1", "source": "weibo", "text": ORIGINAL},
+            {"id": "c1", "source": "weibo", "text": "顶一下，希望尽快回应", "reply_to": "w1"},
+            {"id": "c2", "source": "weibo", "text": "说得对", "reply_to": "w2"},  # w2: dropped
+            {"id": "w2", "source": "weibo", "text": "今天天气不错"},
+            {"id": "c3", "source": "weibo", "text": "不知道", "reply_to": "gone"},  # never seen
+        )
+    )
+    assert (first.matched, first.stored) == (1, 2)  # matched: by its own words only
+    later = pipeline.run(
+        records(
+            {"id": "c4", "source": "weibo", "text": "关注", "reply_to": "w1"},  # stored before
+            {"id": "c5", "source": "weibo", "text": "同问", "reply_to": "c1"},  # a kept reply
+            {"id": "c6", "source": "weibo", "text": "+1", "reply_to": "c5"},  # kept just now
+        )
+    )
+    assert (later.matched, later.stored) == (0, 3)
+    assert [(p.post_id, p.watches) for p in stored(store)] == [
+        ("w1", ["canteen"]), ("c1", ["canteen"]), ("c4", ["canteen"]), ("c5", ["canteen"]),
+        ("c6", ["canteen"]),
+    ]  # fmt: skip
+
+
 def test_rejected_records_are_reported_and_the_rest_goes_on(pipeline: Pipeline) -> None:
     rejects: list[tuple[int, str]] = []
     summary = pipeline.run(

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.pages_data import fill
+from yuqing.auth.models import Department
 from yuqing.core.clock import FrozenClock
 from yuqing.monitor.models import Source
 
@@ -45,3 +47,18 @@ def test_a_department_user_sees_their_events_only(
     page = client.get("/").text
     assert "某中学食堂饭菜发霉" in page and "道路施工扰民" not in page
     assert client.get("/dashboard/volume.json").json()["hours"]["posts"] == []
+    # It lists what is routed to them, and does not also say nothing is.
+    assert "目前还没有分派给本部门的内容" not in page
+
+
+def test_a_department_is_read_by_its_display_name(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    client, _csrf = signed_in("department")  # of department "edu"
+    with Session(store.engine) as session:
+        edu = session.scalars(select(Department).where(Department.name == "edu")).one()
+        edu.display_name = "教育科"
+        session.commit()
+    page = client.get("/").text
+    assert "教育科" in page and "（edu）" not in page
+    assert "目前还没有分派给本部门的内容" in page  # nothing routed to it yet

@@ -49,6 +49,8 @@ def test_the_event_page_says_its_reasons_in_sentences(data: None, signed_in: Sig
     assert HOSTILE not in page
     series = client.get(f"/events/{EVENT}/series.json").json()
     assert series["posts"] == [1, 1, 1] and series["negative_share"] == [1.0, 1.0, 1.0]
+    # Hours read in the plan's zone (Asia/Shanghai), as every other time on the page.
+    assert all(hour.endswith("+08:00") for hour in series["hours"]), series["hours"]
 
 
 def test_a_leader_confirms_the_proposed_level_and_it_is_audited(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -100,15 +101,16 @@ def copies_of(*, session: Session, post_ids: list[str]) -> dict[str, list[Stored
     return out
 
 
-def series(*, session: Session, event_id: str) -> dict[str, Any]:
-    """Hourly volume and negative share of an event, for its chart."""
+def series(*, session: Session, event_id: str, zone: ZoneInfo) -> dict[str, Any]:
+    """Hourly volume and negative share of an event, for its chart; hours are stored in
+    UTC and read in the plan's zone, as every other time on the pages."""
     rows = session.execute(
         select(EventHour.hour, EventHour.posts, EventHour.negative)
         .where(EventHour.event_id == event_id)
         .order_by(EventHour.hour)
     ).all()
     return {
-        "hours": [hour.isoformat() for hour, _p, _n in rows],
+        "hours": [hour.astimezone(zone).isoformat() for hour, _p, _n in rows],
         "posts": [posts for _h, posts, _n in rows],
         "negative_share": [round(neg / posts, 3) if posts else None for _h, posts, neg in rows],
     }

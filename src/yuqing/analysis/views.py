@@ -127,6 +127,10 @@ def read_event(
         "known_departments": [d.name for d in get_all_departments(session=session)]
         if user.role in ROUTERS
         else [],
+        # People read a department by its display name (后勤处), never its id.
+        "department_names": {
+            d.name: d.display_name or d.name for d in get_all_departments(session=session)
+        },
         "incidents": incident_views.for_event(session, user, event.id),
         "zone": _zone(request),
         "tier_name": tier_name,
@@ -136,11 +140,12 @@ def read_event(
 
 @router.get("/events/{event_id}/series.json", tags=["pages"])
 def read_event_series(
-    event_id: str, user: Reader, session: ReadSessionDep, scope: Scope
+    request: Request, event_id: str, user: Reader, session: ReadSessionDep, scope: Scope
 ) -> JSONResponse:
     """Hourly volume and negative share, for the event page's chart."""
     _event_in_scope(session, event_id, scope)
-    return JSONResponse(reading.series(session=session, event_id=event_id))
+    series = reading.series(session=session, event_id=event_id, zone=_zone(request))
+    return JSONResponse(series)
 
 
 def _plan_or_refuse(session: Any) -> Plan:

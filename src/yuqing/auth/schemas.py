@@ -28,6 +28,7 @@ class Actor(BaseModel):
     display_name: str
     role: Role
     department: str | None = None
+    department_name: str | None = None  # what people read (后勤处); `department` is its id
     language: Language = "zh_CN"
     user_id: int | None = None  # None for a service token
     token_id: int | None = None  # set when the request came with a user's API token
@@ -37,6 +38,11 @@ class Actor(BaseModel):
     def label(self) -> str:
         """The name people read: the display name, else the sign-in name."""
         return self.display_name or self.name
+
+    @property
+    def department_label(self) -> str | None:
+        """The department people read: its display name, else its id."""
+        return self.department_name or self.department
 
 
 class DepartmentRead(BaseModel):

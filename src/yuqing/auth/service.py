@@ -268,6 +268,7 @@ def actor_of(user: User, *, token_id: int | None = None, csrf_token: str | None 
         display_name=user.display_name,
         role=_check_role(user.role),
         department=user.department.name if user.department else None,
+        department_name=user.department.display_name if user.department else None,
         language=_check_language(user.language),
         user_id=user.id,
         token_id=token_id,

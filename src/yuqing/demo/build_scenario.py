@@ -69,6 +69,10 @@ class Builder:
     def __init__(self, seed: int = SEED) -> None:
         self.rng = random.Random(seed)  # noqa: S311  # a reproducible story, not a secret
         self.posts: list[dict[str, Any]] = []
+        # Per site, the story's posts people can comment under (not comments themselves).
+        self.commentable: dict[str, list[dict[str, Any]]] = {}
+        self.registered = 0  # posts looked at by `open_for_comments`
+        self.comments: set[str] = set()
 
     def nick(self) -> str:
         return f"{self.rng.choice(NICKS)}{self.rng.randint(10, 9999)}"
@@ -103,6 +107,29 @@ class Builder:
         if reply_to:
             post["reply_to"] = reply_to
         self.posts.append(post)
+        return post
+
+    def open_for_comments(self) -> None:
+        """The posts written so far, comments aside, are the story's posts that later
+        comments can answer."""
+        for post in self.posts[self.registered :]:
+            if post["id"] not in self.comments:
+                self.commentable.setdefault(post["source"], []).append(post)
+        self.registered = len(self.posts)
+
+    def comment(self, at_h: float, site: tuple[str, str, str], text: str) -> dict[str, Any]:
+        """A comment, as a crawler that reads a post's comments gets it: with `reply_to`
+        naming the post it sits under (the newest of the story's posts on its site by
+        then; a forum reply names its thread's first post). Its words may name nothing of
+        the story ("态度还算诚恳"): the link, not the words, places it."""
+        offset = round(at_h * HOUR)
+        earlier = [p for p in self.commentable.get(site[0], []) if p["offset_s"] <= offset]
+        under = max(earlier, key=lambda p: p["offset_s"]) if earlier else None
+        parent = None
+        if under is not None:
+            parent = under.get("reply_to", under["id"]) if site == FORUM else under["id"]
+        post = self.add(at_h, site, text, reply_to=parent)
+        self.comments.add(post["id"])
         return post
 
     def engagement(self, reach: float) -> dict[str, int]:
@@ -231,9 +258,12 @@ def canteen_story(b: Builder) -> None:
     b.reposts(
         statement | {"author": "明德县第一中学", "text": lines.STATEMENT_TITLE}, 14.2, 15, 4.0
     )
+    # Short reactions, under the story's posts on their sites: comments that name nothing
+    # of the story, placed by the post they answer.
+    b.open_for_comments()
     for _ in range(45):
         at = 14.5 + b.rng.expovariate(1 / 8.0)
-        b.add(
+        b.comment(
             min(at, 40.0),
             b.rng.choice([WEIBO, WEIBO, FORUM, *LATER_SITES[:2]]),
             b.rng.choice(lines.CALM) + b.rng.choice(["", "", "[微笑]", "👍", "。"]),
@@ -248,9 +278,10 @@ def canteen_story(b: Builder) -> None:
         url="https://scjg.mingde.example.cn/tzgg/2026/1023.html",
     )
     b.reprints(result, [CITY_PAPER, COUNTY_NEWS])
+    b.open_for_comments()
     for _ in range(20):
         at = 42.5 + b.rng.expovariate(1 / 7.0)
-        b.add(
+        b.comment(
             min(at, 66.0),
             b.rng.choice([WEIBO, FORUM, LATER_SITES[2]]),
             b.rng.choice(lines.AFTER_RESULT) + b.rng.choice(["", "[赞]", "。", "～"]),

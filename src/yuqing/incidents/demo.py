@@ -18,6 +18,7 @@ from yuqing.core.i18n import _
 from yuqing.incidents import service
 from yuqing.incidents.models import Incident
 from yuqing.incidents.service import clocks
+from yuqing.incidents.wording import clock_label
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
 
@@ -60,6 +61,9 @@ def open_demo_incident(
         )
         for row in clocks.get_all(session=session, incident_id=incident.id):
             due = row.due_at.astimezone(zone).strftime("%m-%d %H:%M")
-            echo(f"  {row.name} #{row.number}  {due}  ({row.source})")
+            # In words (初次报告), with the plan's line that sets the deadline.
+            line = _("  {clock} #{number}, due {due} (plan: {source})")
+            echo(line.format(clock=clock_label(row.name), number=row.number, due=due,
+                             source=row.source))  # fmt: skip
         session.commit()
     return True

@@ -279,6 +279,7 @@ def for_event(session: Session, user: Actor, event_id: str) -> dict[str, Any]:
     mine = [i for i in service.get_all(session=session, actor=user, limit=200) if i.id in holding]
     return {
         "of_event": mine,
+        "names": _plan_names(session, mine),  # stages by the plan's words, not their ids
         "open": [i for i in visible if i.id not in holding],
         "may_open": user.role in OPENERS,
     }

@@ -39,6 +39,7 @@ from yuqing.monitor.prepare import (
     Rejected,
     SourceDefaults,
     SourceInfo,
+    answered,
 )
 from yuqing.monitor.readers import Record, read_jsonl
 from yuqing.monitor.schemas import IngestSummary
@@ -361,6 +362,7 @@ class Pipeline:
         """Store a batch in one transaction; returns (copies, stored)."""
         sources = self._preparer.sources
         with self.engine.begin() as conn:
+            self._keep_replies(conn, batch)
             known = store.stored_keys(conn, [item.keys for item in batch])
             pending: list[store.Pending] = []
             for item in batch:
@@ -391,6 +393,36 @@ class Pipeline:
             for after in self.after_store:
                 after.fn(conn, stored, now=now)
         return len(copies), len(pending)
+
+    def _keep_replies(self, conn: Connection, batch: list[Prepared]) -> None:
+        """Keep the batch's replies that no watch kept for their words but whose parent
+        is kept: stored before (named by its id), or kept earlier in this batch (by id or
+        URL). A comment under a watched post is part of its thread ("顶一下" names nothing
+        of the story). It takes its parent's watches, so it counts where the parent does
+        and its event is the parent's; its sentiment is still its own."""
+        replies = [item for item in batch if item.post is None and item.reply is not None]
+        if not replies:
+            return
+        parents = [answered(item.reply) or "" for item in replies if item.reply is not None]
+        stored = store.watches_of_posts(conn, parents)
+        in_batch: dict[str, list[str]] = {}
+        kept: list[Post] = []
+        for item in batch:
+            post = item.post
+            if post is None and item.reply is not None:
+                parent = answered(item.reply) or ""
+                watches = in_batch[parent] if parent in in_batch else stored.get(parent)
+                if watches is None:
+                    continue  # its parent was dropped, or is not here yet
+                post = item.post = item.reply
+                post.watches = list(watches)
+                kept.append(post)
+            if post is not None:
+                for ref in (post.id, post.url):
+                    if ref:
+                        in_batch[ref] = post.watches
+        if kept:
+            self._preparer.finish(kept)
 
     def _mark_copy(self, post: Post, key: Keys) -> store.Pending:
         post.duplicate_of = self._dedup.check_and_add(post)

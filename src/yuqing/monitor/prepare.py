@@ -53,10 +53,13 @@ class Prepared:
     source: str
     matched: bool
     post: Post | None  # None: dropped (no watch matched, source does not keep all)
+    # A post dropped for its words that answers another (`reply_to`): the pipeline keeps
+    # it after all when the post it answers is kept (`Pipeline._keep_replies`).
+    reply: Post | None = None
 
     def __reduce__(self) -> tuple[type[Prepared], tuple[Any, ...]]:
         # Sent back by the workers for every record (see `Keys.__reduce__`).
-        return Prepared, (self.line, self.keys, self.source, self.matched, self.post)
+        return Prepared, (self.line, self.keys, self.source, self.matched, self.post, self.reply)
 
 
 @dataclass(slots=True)
@@ -96,15 +99,20 @@ class Preparer:
         items = [self.prepare(r, defaults=defaults, received_at=received_at) for r in records]
         kept = [i.post for i in items if isinstance(i, Prepared) and i.post is not None]
         if kept:
-            # The dedup sketch depends on the post alone: worked out here, so only the
-            # decision (which needs every earlier post) is left to the pipeline's process.
-            # So do the search index's tokens: that process only writes them.
-            for post in kept:
-                Deduplicator.sketch(post)
-                post.derived[INDEX_TEXT_KEY] = index_text(post.folded)
-            for enricher in self.enrichers:
-                enricher.enrich(kept)
+            self.finish(kept)
         return items
+
+    def finish(self, kept: list[Post]) -> None:
+        """What a kept post needs before the pipeline stores it: its dedup sketch, its
+        search tokens, and what the enrichers add (sentiment)."""
+        # The dedup sketch depends on the post alone: worked out here, so only the
+        # decision (which needs every earlier post) is left to the pipeline's process.
+        # So do the search index's tokens: that process only writes them.
+        for post in kept:
+            Deduplicator.sketch(post)
+            post.derived[INDEX_TEXT_KEY] = index_text(post.folded)
+        for enricher in self.enrichers:
+            enricher.enrich(kept)
 
     def __getstate__(self) -> dict[str, Any]:
         # Compiled rules do not pickle: a worker process compiles the watches again.
@@ -180,4 +188,18 @@ class Preparer:
             source=post.source,
             matched=bool(post.watches),
             post=post if keep else None,
+            reply=post if not keep and answered(post) else None,
         )
+
+
+def answered(post: Post) -> str | None:
+    """The id or URL of the post `post` answers (CONTRACTS `reply_to`), if any; read as
+    the clusterer reads it (a numeric Weibo id counts, a post naming itself does not)."""
+    parent = post.extra.get("reply_to")
+    if isinstance(parent, int) and not isinstance(parent, bool):
+        parent = str(parent)
+    if isinstance(parent, str):
+        parent = parent.strip()
+        if parent and parent != post.id and parent != post.url:
+            return parent
+    return None

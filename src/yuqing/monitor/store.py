@@ -56,6 +56,23 @@ def original_pks(conn: Connection, post_ids: Sequence[str]) -> dict[str, int]:
     return out
 
 
+def watches_of_posts(conn: Connection, post_ids: Sequence[str]) -> dict[str, list[str]]:
+    """For each stored post among `post_ids` (public ids, indexed), the watches it
+    matched (none for a post its source keeps whatever it says)."""
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(list(dict.fromkeys(post_ids))):
+        rows = conn.execute(
+            select(StoredPost.post_id, PostWatch.watch)
+            .outerjoin(PostWatch, PostWatch.post_pk == StoredPost.pk)
+            .where(StoredPost.post_id.in_(chunk))
+        )
+        for post_id, watch in rows:
+            watches = out.setdefault(post_id, [])
+            if watch is not None and watch not in watches:
+                watches.append(watch)
+    return out
+
+
 def _row(
     post: Post, keys: Keys, *, original_pk: int | None, signature: bytes | None
 ) -> dict[str, object]:
