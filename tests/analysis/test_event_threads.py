@@ -11,14 +11,14 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from yuqing.analysis.events.clusterer import OnlineClusterer, reply_parent
+from yuqing.analysis.events.clusterer import OnlineClusterer
 from yuqing.analysis.events.evaluate import cluster_file, scores
 from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.analysis.steps import ClusterStep
 from yuqing.cli.cluster import register
 from yuqing.demo.story_lines import NEWS_TITLE, STATEMENT_TITLE
 from yuqing.monitor.normalize import parse_post
-from yuqing.monitor.posts import Post
+from yuqing.monitor.posts import Post, reply_parent
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clustering"
 SCENARIO = Path(__file__).resolve().parents[2] / "src" / "yuqing" / "demo" / "scenario.jsonl"

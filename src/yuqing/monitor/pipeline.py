@@ -31,7 +31,7 @@ from yuqing.db.engine import make_sessionmaker, session_scope
 from yuqing.monitor import models, service, store
 from yuqing.monitor.dedup import Deduplicator
 from yuqing.monitor.keys import Keys
-from yuqing.monitor.posts import Post
+from yuqing.monitor.posts import Post, reply_parent
 from yuqing.monitor.prepare import (
     Enricher,
     Prepared,
@@ -39,7 +39,6 @@ from yuqing.monitor.prepare import (
     Rejected,
     SourceDefaults,
     SourceInfo,
-    answered,
 )
 from yuqing.monitor.readers import Record, read_jsonl
 from yuqing.monitor.schemas import IngestSummary
@@ -403,14 +402,14 @@ class Pipeline:
         replies = [item for item in batch if item.post is None and item.reply is not None]
         if not replies:
             return
-        parents = [answered(item.reply) or "" for item in replies if item.reply is not None]
+        parents = [reply_parent(item.reply) or "" for item in replies if item.reply is not None]
         stored = store.watches_of_posts(conn, parents)
         in_batch: dict[str, list[str]] = {}
         kept: list[Post] = []
         for item in batch:
             post = item.post
             if post is None and item.reply is not None:
-                parent = answered(item.reply) or ""
+                parent = reply_parent(item.reply) or ""
                 watches = in_batch[parent] if parent in in_batch else stored.get(parent)
                 if watches is None:
                     continue  # its parent was dropped, or is not here yet

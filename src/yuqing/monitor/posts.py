@@ -110,3 +110,17 @@ class Post:
 
 
 _all_fields = attrgetter(*(f.name for f in fields(Post)))
+
+
+def reply_parent(post: Post) -> str | None:
+    """The id or URL of the post `post` answers (CONTRACTS `reply_to`), if any: a numeric
+    Weibo id counts, a post naming itself does not. The pipeline keeps a reply by it and
+    the clusterer joins a reply to its parent's event by it."""
+    parent = post.extra.get("reply_to")
+    if isinstance(parent, int) and not isinstance(parent, bool):
+        parent = str(parent)
+    if isinstance(parent, str):
+        parent = parent.strip()
+        if parent and parent != post.id and parent != post.url:
+            return parent
+    return None

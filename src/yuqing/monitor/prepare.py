@@ -20,7 +20,7 @@ from yuqing.db.search import INDEX_TEXT_KEY, index_text
 from yuqing.monitor.dedup import Deduplicator
 from yuqing.monitor.keys import Keys, keys_of
 from yuqing.monitor.normalize import parse_post
-from yuqing.monitor.posts import Post
+from yuqing.monitor.posts import Post, reply_parent
 from yuqing.monitor.readers import Record
 from yuqing.monitor.watches import Watch, WatchMatcher, parse_watch, watch_spec
 
@@ -188,18 +188,5 @@ class Preparer:
             source=post.source,
             matched=bool(post.watches),
             post=post if keep else None,
-            reply=post if not keep and answered(post) else None,
+            reply=post if not keep and reply_parent(post) else None,
         )
-
-
-def answered(post: Post) -> str | None:
-    """The id or URL of the post `post` answers (CONTRACTS `reply_to`), if any; read as
-    the clusterer reads it (a numeric Weibo id counts, a post naming itself does not)."""
-    parent = post.extra.get("reply_to")
-    if isinstance(parent, int) and not isinstance(parent, bool):
-        parent = str(parent)
-    if isinstance(parent, str):
-        parent = parent.strip()
-        if parent and parent != post.id and parent != post.url:
-            return parent
-    return None

@@ -35,7 +35,7 @@ from yuqing.analysis.events.journal import Journal
 from yuqing.analysis.events.model import Assignment, Event, EventSummary, make_title
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
 from yuqing.analysis.events.vectorize import DocumentFrequency, Vector, tfidf, top_terms
-from yuqing.monitor.posts import Post
+from yuqing.monitor.posts import Post, reply_parent
 
 SNAPSHOT_VERSION = 2
 _second = itemgetter(1)  # C-level key: runs on every gathered candidate
@@ -713,18 +713,6 @@ class OnlineClusterer:
         self._watermark = datetime.fromisoformat(wm) if wm else None
         self._cache = None
         self._journal = None
-
-
-def reply_parent(post: Post) -> str | None:
-    """The id or URL of the post `post` answers (CONTRACTS `reply_to`), if any."""
-    parent = post.extra.get("reply_to")
-    if isinstance(parent, int) and not isinstance(parent, bool):
-        parent = str(parent)  # a numeric Weibo id
-    if isinstance(parent, str):
-        parent = parent.strip()
-        if parent and parent != post.id and parent != post.url:
-            return parent
-    return None
 
 
 def _json_pieces(values: Iterable[Any], size: int, *, as_object: bool = False) -> Iterator[bytes]:

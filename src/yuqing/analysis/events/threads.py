@@ -14,9 +14,9 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from yuqing.analysis.events.clusterer import OnlineClusterer, reply_parent
+from yuqing.analysis.events.clusterer import OnlineClusterer
 from yuqing.analysis.events.model import Assignment
-from yuqing.monitor.posts import Post
+from yuqing.monitor.posts import Post, reply_parent
 
 
 @dataclass(frozen=True, slots=True)
