@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.pages_data import fill
+from yuqing.alerts.models import Alert
 from yuqing.auth.models import Department
 from yuqing.core.clock import FrozenClock
 from yuqing.monitor.models import Source
@@ -23,6 +24,8 @@ def test_the_dashboard_shows_levels_volume_and_failing_sources(
 ) -> None:
     fill(store, clock)
     with Session(store.engine) as session:
+        alert = session.scalars(select(Alert)).one()
+        alert.ack_due_at = clock.now() + timedelta(minutes=10)
         session.add(Source(name="县论坛", kind="rss", url="http://127.0.0.1:1/x", created_at=clock.now(),
                            consecutive_failures=3, last_error="connection refused",
                            last_error_at=clock.now()))  # fmt: skip
@@ -36,6 +39,11 @@ def test_the_dashboard_shows_levels_volume_and_failing_sources(
     assert len(volume["days"]["posts"]) == 7 and sum(volume["days"]["posts"]) == 3
     stream = client.get("/dashboard/stream", params={"polls": 1})
     assert stream.headers["content-type"].startswith("text/event-stream")
+    due = page.split('id="due-heading"', 1)[1].split("</section>", 1)[0]
+    assert "确认期限" in due and "确认已超时" not in due
+    clock.advance(timedelta(minutes=15))  # past its acknowledgement deadline
+    due = client.get("/").text.split('id="due-heading"', 1)[1].split("</section>", 1)[0]
+    assert "<strong>确认已超时，期限</strong>" in due
 
 
 def test_a_department_user_sees_their_events_only(

@@ -198,9 +198,9 @@ def _context(request: Request, user: Actor, session: Session, now: datetime) -> 
     zone = ZoneInfo(request.app.state.settings.timezone)
     if scope.department is not None:
         mine = event_pages.listed(session=session, department=scope.department, limit=LISTED)
-        return {"figures": None, "mine": mine, "zone": zone}
+        return {"figures": None, "mine": mine, "zone": zone, "now": now}
     figures = shared_summary(request=request, session=session, now=now)
-    return {"figures": figures, "zone": zone}
+    return {"figures": figures, "zone": zone, "now": now}
 
 
 @router.get("/", response_class=HTMLResponse, tags=["pages"])
