@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +49,52 @@ def retry_delay(attempts: int) -> timedelta:
     return min(delay, MAX_RETRY)
 
 
+class OutboxRow(Protocol):
+    """A delivery of an outbox (alerts' or scheduled reports'), as `settle` updates it."""
+
+    channel: str
+    address: str
+    attempts: int
+    status: str
+    not_before: datetime
+    lease_until: datetime | None
+    sent_at: datetime | None
+    provider_id: str | None
+    last_error: str | None
+
+
+class Answer(Protocol):
+    """What a channel answered for a sent message (`Sent`, a report channel's result)."""
+
+    @property
+    def provider_id(self) -> str | None: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def code(self) -> str | None: ...
+
+
+def settle(row: OutboxRow, outcome: Answer | ChannelError, now: datetime) -> attempts.Attempt:
+    """Count one attempt of `row`: sent; or failed and tried again after `retry_delay`
+    while the failure may pass and attempts are left; else given up. Returns what the
+    attempt keeps (each outbox stores it in its own table)."""
+    row.attempts += 1
+    row.lease_until = None
+    where = {"channel": row.channel, "address": row.address}
+    if isinstance(outcome, ChannelError):
+        attempt = attempts.failed(outcome, **where)
+        row.last_error = attempt.detail
+        if attempt.retryable and row.attempts < MAX_ATTEMPTS:
+            row.status, row.not_before = "failed", now + retry_delay(row.attempts)
+        else:
+            row.status = "dead"
+    else:
+        attempt = attempts.succeeded(detail=outcome.detail, code=outcome.code, **where)
+        row.status, row.sent_at, row.provider_id = "sent", now, outcome.provider_id
+        row.last_error = None
+    return attempt
+
+
 def claim_due(session: Session, now: datetime, limit: int = CLAIM) -> list[int]:
     """Lease the deliveries that are due now (or whose lease ran out); returns their ids."""
     stmt = (
@@ -78,20 +125,7 @@ def _record(
         row = session.get(Delivery, delivery_id)
         if row is None:  # the alert was deleted meanwhile
             return
-        row.attempts += 1
-        row.lease_until = None
-        where = {"channel": row.channel, "address": row.address}
-        if isinstance(outcome, Sent):
-            attempt = attempts.succeeded(detail=outcome.detail, code=outcome.code, **where)
-            row.status, row.sent_at, row.provider_id = "sent", now, outcome.provider_id
-            row.last_error = None
-        else:
-            attempt = attempts.failed(outcome, **where)
-            row.last_error = attempt.detail
-            if attempt.retryable and row.attempts < MAX_ATTEMPTS:
-                row.status, row.not_before = "failed", now + retry_delay(row.attempts)
-            else:
-                row.status = "dead"
+        attempt = settle(row, outcome, now)
         session.add(
             DeliveryAttempt(
                 delivery_id=row.id,

@@ -16,9 +16,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from yuqing.alerts import attempts
 from yuqing.alerts.channels.base import Delivery
-from yuqing.alerts.dispatcher import CLAIM, LEASE, MAX_ATTEMPTS, retry_delay
+from yuqing.alerts.dispatcher import CLAIM, LEASE, settle
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError
 from yuqing.core.i18n import _
@@ -136,20 +135,7 @@ def _record(
         row = session.get(ReportDelivery, delivery_id)
         if row is None:
             return
-        row.attempts += 1
-        row.lease_until = None
-        where = {"channel": row.channel, "address": row.address}
-        if isinstance(outcome, ChannelError):
-            attempt = attempts.failed(outcome, **where)
-            row.last_error = attempt.detail
-            if attempt.retryable and row.attempts < MAX_ATTEMPTS:
-                row.status, row.not_before = "failed", now + retry_delay(row.attempts)
-            else:
-                row.status = "dead"
-        else:
-            attempt = attempts.succeeded(detail=outcome.detail, code=outcome.code, **where)
-            row.status, row.sent_at, row.provider_id = "sent", now, outcome.provider_id
-            row.last_error = None
+        attempt = settle(row, outcome, now)
         session.add(
             ReportDeliveryAttempt(
                 delivery_id=row.id,
