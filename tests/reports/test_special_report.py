@@ -31,6 +31,12 @@ SUGGESTION = "建议学校今日发布调查进展，教育局督导食堂整改
 JUDGEMENT = "舆情仍在发酵，预计将引发本地媒体跟进"
 
 
+# Platform categories as the Chinese documents name them.
+PLATFORM_NAMES = {"news": "新闻网站", "portal": "门户网站", "forum": "论坛", "microblog": "微博",
+                  "wechat": "微信", "video": "视频平台", "qa": "问答平台", "board": "留言板",
+                  "other": "其他平台", "unknown": "未知"}  # fmt: skip
+
+
 def _post(session: Session, clock: FrozenClock, uid: str, **values: object) -> StoredPost:
     now = clock.now()
     post = StoredPost(
@@ -64,7 +70,7 @@ def widen(case: IncidentCase, clock: FrozenClock) -> None:
         )  # fmt: skip
         _post(session, clock, "s-copy", source="转载网", platform="news", media_tier="local",
               sentiment_label="negative", duplicate_of_pk=original.pk, duplicate_of="s-news")  # fmt: skip
-        _post(session, clock, "s-good", source="学校官微", platform="微博", media_tier="self",
+        _post(session, clock, "s-good", source="学校官微", platform="microblog", media_tier="self",
               sentiment_label="positive", text="学校回应：已成立调查组")  # fmt: skip
         _post(session, clock, "s-early", source="论坛", platform="forum",
               published_at=now - timedelta(hours=30), text="前一天就有人说食堂有问题")  # fmt: skip
@@ -157,9 +163,7 @@ def test_the_special_report_holds_the_stores_figures_in_every_format(
     tables = {tuple(c.text for c in t.rows[0].cells): t for t in document.tables}
     rows = tables[("平台", "帖文", "占比")].rows[1:]
     platforms = {r.cells[0].text: r.cells[1].text for r in rows}
-    assert platforms == {
-        ("未知" if k == "unknown" else k): str(v) for k, v in want["platforms"].items()
-    }
+    assert platforms == {PLATFORM_NAMES[k]: str(v) for k, v in want["platforms"].items()}
     tones = {
         r.cells[0].text: r.cells[1].text for r in tables[("情感倾向", "帖文", "占比")].rows[1:]
     }

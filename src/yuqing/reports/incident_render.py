@@ -25,7 +25,7 @@ from yuqing.reports.incident_kinds import (
     TEXT_FIELDS,
     IncidentFigures,
 )
-from yuqing.reports.labels import tier_name
+from yuqing.reports.labels import platform_name, tier_name
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def _special_tables(figures: IncidentFigures) -> dict[str, Table]:
             _("Posts by platform"),
             [_("Platform"), _("Posts"), _("Share")],
             [
-                [_("unknown") if p == "unknown" else p, str(n), _share_of(n, total)]
+                [platform_name(p), str(n), _share_of(n, total)]
                 for p, n in figures.posts_by_platform.items()
             ],
             numeric=(1, 2),
@@ -275,7 +275,13 @@ def _special_tables(figures: IncidentFigures) -> dict[str, Table]:
                     _(TONES[v["tone"]]),
                     "\n".join(x for x in (v["title"], v["excerpt"]) if x),
                     "\n".join(
-                        x for x in (v["source"], v["platform"], tier_name(v["media_tier"])) if x
+                        x
+                        for x in (
+                            v["source"],
+                            v["platform"] and platform_name(v["platform"]),
+                            tier_name(v["media_tier"]),
+                        )
+                        if x
                     ),
                     v["published_at"],
                     str(v["copies"]),

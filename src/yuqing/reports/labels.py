@@ -12,6 +12,19 @@ _TIERS = {
     "self": N_("self-media"),
     "unknown": N_("unknown"),
 }
+# The platform categories of CONTRACTS "Post" (monitor/posts.py PLATFORMS).
+_PLATFORMS = {
+    "news": N_("news sites"),
+    "portal": N_("portals"),
+    "forum": N_("forums"),
+    "microblog": N_("microblogs"),
+    "wechat": N_("WeChat"),
+    "video": N_("video platforms"),
+    "qa": N_("Q&A sites"),
+    "board": N_("message boards"),
+    "other": N_("other platforms"),
+    "unknown": N_("unknown"),
+}
 _KINDS = {
     "daily": N_("Daily public-opinion briefing"),
     "weekly": N_("Weekly public-opinion briefing"),
@@ -29,6 +42,12 @@ def tier_name(tier: str | None) -> str:
     """A media tier as people say it; an unknown value as it was stored."""
     key = tier or "unknown"
     return _(_TIERS[key]) if key in _TIERS else key
+
+
+def platform_name(platform: str | None) -> str:
+    """A platform category as people say it; an unknown value as it was stored."""
+    key = platform or "unknown"
+    return _(_PLATFORMS[key]) if key in _PLATFORMS else key
 
 
 def kind_title(kind: str) -> str:
