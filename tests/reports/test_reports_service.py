@@ -159,6 +159,16 @@ def test_post_titles_are_escaped_in_the_html(seeded: Store) -> None:
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;学校食堂" in html
 
 
+def test_platforms_are_named_in_words(seeded: Store) -> None:
+    now = KINDS["weekly"][0]
+    with Session(seeded.engine) as session:
+        figures, _doc = service.compute(session=session, clock=FrozenClock(now), kind="weekly")
+    assert {"microblog", "forum"} <= set(figures.posts_by_platform)
+    html = service.render(figures, HEADER, "html").decode()
+    assert "<td>微博</td>" in html and "<td>论坛</td>" in html
+    assert "<td>microblog</td>" not in html and "<td>forum</td>" not in html
+
+
 def test_a_watch_limits_the_report_to_its_posts(seeded: Store) -> None:
     now = KINDS["weekly"][0]
     with Session(seeded.engine) as session:

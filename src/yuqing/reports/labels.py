@@ -57,3 +57,11 @@ def kind_title(kind: str) -> str:
 
 def level_status_name(status: str | None) -> str:
     return _(_LEVEL_STATUS[status]) if status in _LEVEL_STATUS else ""
+
+
+# The names report templates (built-in and administrators') can call.
+TEMPLATE_GLOBALS = {
+    "tier_name": tier_name,
+    "platform_name": platform_name,
+    "level_status_name": level_status_name,
+}

@@ -14,7 +14,7 @@ from yuqing.reports import document
 from yuqing.reports.charts import Chart
 from yuqing.reports.document import DocumentInfo
 from yuqing.reports.figures import Figures
-from yuqing.reports.labels import level_status_name, tier_name
+from yuqing.reports.labels import TEMPLATE_GLOBALS
 from yuqing.web.i18n import install_i18n
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
     )
     install_i18n(env)
-    env.globals.update(tier_name=tier_name, level_status_name=level_status_name)
+    env.globals.update(TEMPLATE_GLOBALS)
     return env
 
 

@@ -27,7 +27,7 @@ from yuqing.core.i18n import _
 from yuqing.reports import document
 from yuqing.reports.document import DocumentInfo
 from yuqing.reports.figures import EventFigures, Figures
-from yuqing.reports.labels import level_status_name, tier_name
+from yuqing.reports.labels import TEMPLATE_GLOBALS
 from yuqing.reports.periods import INCIDENT_KINDS, check_kind
 from yuqing.reports.schedules.models import ReportTemplate
 from yuqing.web.i18n import install_i18n
@@ -52,7 +52,7 @@ def sandbox() -> ImmutableSandboxedEnvironment:
         undefined=StrictUndefined,
     )
     install_i18n(env)
-    env.globals.update(tier_name=tier_name, level_status_name=level_status_name)
+    env.globals.update(TEMPLATE_GLOBALS)
     return env
 
 
