@@ -79,6 +79,7 @@ def test_the_quick_start_runs_on_the_examples(cli: Cli, store: Store, tmp_path: 
     canteen = [line for line in events if "明德一中" in line and "食堂" in line]
     hospital = [line for line in events if "县人民医院" in line]
     assert canteen and hospital and not set(canteen) & set(hospital), events
+    assert "最高层级 市级媒体" in canteen[0]  # tiers in words, not their codes
     assert "plan load examples/plans/school.yaml --author 办公室" in outputs
 
 

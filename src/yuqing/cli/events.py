@@ -22,6 +22,7 @@ def list_events(
     from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
     from yuqing.monitor.timeparse import parse_time
+    from yuqing.reports.labels import tier_name
 
     ctx = app_context()
     when = parse_time(since, field="--since") if since else None
@@ -58,7 +59,7 @@ def list_events(
                     posts=row["posts"],
                     copies=row["copies"],
                     sites=row["sites"],
-                    tier=row["top_tier"] or "-",
+                    tier=tier_name(row["top_tier"]) if row["top_tier"] else "-",
                     negative=f"{row['negative_share']:.0%}",
                     title=row["title"][:60],
                 )
