@@ -118,6 +118,8 @@ def test_a_second_demo_in_the_same_home_serves_what_the_first_stored(tmp_path: P
         assert alerts["count"] > 0
         assert incidents.status_code == 200, incidents.text
         assert incidents.json()["count"] == 1  # opened once, not again on resuming
+        # Led by the department its event is routed to: the demo's 后勤处 user works on it.
+        assert incidents.json()["data"][0]["lead_department"] == "logistics"
         code, err = second.interrupt()
     assert code == 0, err
     assert "Traceback" not in err

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import LevelDecision
+from yuqing.analysis.facts import DEPARTMENTS
 from yuqing.analysis.models import Event
 from yuqing.auth import service as auth_service
 from yuqing.core.clock import Clock
@@ -45,9 +46,13 @@ def open_demo_incident(
         leader = auth_service.actor_of(
             auth_service.get_user_or_raise(session=session, name="leader")
         )
+        # Led by the department the event is routed to (the canteen story: 后勤处), so the
+        # demo's department user works on the case too.
+        routed = event.extra.get(DEPARTMENTS) or []
         incident = service.open_incident(
-            session=session, clock=clock, actor=monitor, event_ids=[event.id]
-        )
+            session=session, clock=clock, actor=monitor, event_ids=[event.id],
+            lead_department=routed[0] if routed else None,
+        )  # fmt: skip
         service.confirm_level(
             session=session, clock=clock, actor=leader, incident_id=incident.id, level=level
         )
