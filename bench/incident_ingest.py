@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from alerts import Receiver, _created, _handed_in, story  # the webhook and the posts
+from alerts import PLAN, Receiver, _created, _handed_in, story  # plan, webhook, posts
 from yuqing.alerts.models import Alert
 from yuqing.alerts.sending import ChannelSettings, make_sender
 from yuqing.auth import service as auth_service
@@ -46,24 +46,6 @@ from yuqing.plan import service as plan_service
 from yuqing.worker.alerting import alert_round
 from yuqing.worker.live import build_pipeline
 from yuqing.worker.scheduler import ALERT_TICK
-
-PLAN = """
-organization: {{name: 明德县教育局, kind: bureau}}
-units: [{{id: office, name: 办公室, kind: office}}]
-people:
-  - id: duty
-    name: 值班员
-    unit: office
-    roles: [monitor, leader]
-    contacts: {{webhook: "{hook}"}}
-levels: [{{id: III, name: 较大, rank: 1}}]
-grading: {{III: {{min_posts: {threshold}}}}}
-deadlines: {{III: {{report_within: 1 h}}}}
-stages: [{{id: verify, name: 核实}}]
-approvals: {{III: [{{role: leader}}]}}
-routes: {{III: {{recipients: [{{role: monitor}}], channels: [webhook], ack_within: 30 min}}}}
-duty: {{shifts: [{{name: 全天, start: "00:00", end: "00:00", people: [duty]}}]}}
-"""
 
 
 def _pct(values: list[float], q: float) -> float:
