@@ -21,23 +21,36 @@ from __future__ import annotations
 
 import hashlib
 import math
+import struct
+from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 
 from yuqing.analysis.events.journal import Journal
 from yuqing.analysis.events.model import Assignment, Event, EventSummary, make_title
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
-from yuqing.analysis.events.vectorize import DocumentFrequency, Vector, tfidf, top_terms
+from yuqing.analysis.events.vectorize import (
+    DocumentFrequency,
+    Vector,
+    tfidf_of_counts,
+    top_terms,
+    word_counts,
+)
 from yuqing.monitor.posts import Post, reply_parent
 
 SNAPSHOT_VERSION = 2
+# The `seq`s of the events listed under a word ("q" items), oldest activity first.
+Postings: TypeAlias = "array[int]"
+_SEQ = struct.Struct("=q")  # one entry of `Postings`, as its bytes hold it
+_SCAN_POSTINGS = 64  # longer lists are searched in their bytes (`_discard`)
 _second = itemgetter(1)  # C-level key: runs on every gathered candidate
 _READABLE_VERSIONS = (1, 2)
 # Replies kept per missing parent for `claim_replies` (bounds the work a late root does).
@@ -87,15 +100,21 @@ class OnlineClusterer:
         self.config = config or ClusterConfig()
         self.df = self._new_df()
         self._live: OrderedDict[str, Event] = OrderedDict()  # least recently active first
-        # partition → word → events (insertion order = recency of activity).
-        self._index: dict[str, dict[str, dict[str, None]]] = {}
+        # partition → word → the `seq` of the events indexed under it, oldest activity
+        # first. Integers in one array, not id strings in a dict: reading the postings is
+        # most of finding candidates, and a dict's string keys each sit elsewhere in memory
+        # (twice as slow to read, three times the memory).
+        self._index: dict[str, dict[str, Postings]] = {}
+        self._by_seq: dict[int, Event] = {}  # the indexed events by `seq`
         self._post_event: OrderedDict[str, str] = OrderedDict()  # "partition\x1fpost id"
         self._repeats: OrderedDict[str, str] = OrderedDict()  # "partition\x1fwords" digest
         self._aliases: dict[str, str] = {}  # merged event → the event it went into
         self._retired: deque[EventSummary] = deque(maxlen=self.config.retired_kept)
         self._seq = 0
         self._watermark: datetime | None = None
-        self._cache: tuple[str, str, list[str], Vector] | None = None
+        # The last post's id, folded text, words, vector and word counts (`_features`).
+        self._cache: tuple[str, str, list[str], Vector, dict[str, int]] | None = None
+        self._repeat_memo: tuple[list[str], str, str] | None = None
         self._runner_up: str | None = None  # second-best event of the last decision
         self._manual: set[str] = set()  # events a person split: never merged automatically
         self._journal: Journal | None = None  # while a batch is open: how to undo it
@@ -120,7 +139,7 @@ class OnlineClusterer:
         if event is None or event.partition != partition:
             event = self._open(event_id, post, partition, now)
         self._join(event, post, words, vec, now)
-        self.df.learn(words)
+        self._learn_words(post)
         self._retire(now)
 
     def assign(self, post: Post, *, partition: str = "") -> Assignment:
@@ -397,19 +416,29 @@ class OnlineClusterer:
         return min(post.published_at, post.received_at)
 
     def _features(self, post: Post) -> tuple[list[str], Vector]:
+        """The post's words (as tokenized) and its TF-IDF vector."""
         cached = self._cache
         if cached is not None and cached[0] == post.id and cached[1] == post.folded:
             return cached[2], cached[3]
         joined = post.derived.get(WORDS_KEY)
-        # Shared: every table (centroids, the index, document frequencies) then keys a
-        # word by one string, not by a copy from each post that brought it (about 30 MB
-        # at 10,000 live events), and lookups match by identity.
-        words = self._shared_words(tokens(post.folded) if joined is None else joined.split())
-        vec = tfidf(words, self.df, max_terms=self.config.vector_terms)
-        self._cache = (post.id, post.folded, words, vec)
+        words = tokens(post.folded) if joined is None else joined.split()
+        # Counted by shared strings: every table (centroids, the index, document
+        # frequencies) then keys a word by one string, not by a copy from each post that
+        # brought it (about 30 MB at 10,000 live events), and lookups match by identity.
+        counts = word_counts(self._shared_words(words))
+        vec = tfidf_of_counts(counts, self.df, max_terms=self.config.vector_terms)
+        self._cache = (post.id, post.folded, words, vec, counts)
         return words, vec
 
-    def _shared_words(self, words: list[str]) -> list[str]:
+    def _learn_words(self, post: Post) -> None:
+        """Count the post's distinct words in the document frequencies."""
+        self._features(post)
+        assert self._cache is not None
+        # The same distinct words, in the same order, as `set(words)` gives: the table's
+        # order (which ties a decay keeps) does not depend on how they are handed over.
+        self.df.learn(iter(self._cache[4]))
+
+    def _shared_words(self, words: list[str]) -> Iterator[str]:
         """`words`, each as the one string this clusterer keeps for it.
 
         Not `sys.intern`: interned strings are never freed on some Python versions, and a
@@ -419,7 +448,17 @@ class OnlineClusterer:
         table = self._words
         if len(table) > 2 * max(len(self.df.df), 10_000):
             table = self._words = {word: word for word in self.df.df}
-        return list(map(table.setdefault, words, words))
+        return map(table.setdefault, words, words)
+
+    def _repeat_key_of(self, partition: str, words: list[str]) -> str:
+        """`_repeat_key`, worked out once per post and partition (asked twice: to find a
+        repeat, then to record the post)."""
+        memo = self._repeat_memo
+        if memo is not None and memo[0] is words and memo[1] == partition:
+            return memo[2]
+        key = self._repeat_key(partition, words)
+        self._repeat_memo = (words, partition, key)
+        return key
 
     def _decide(self, post: Post, partition: str) -> tuple[str | None, float, str]:
         self._runner_up = None
@@ -437,7 +476,7 @@ class OnlineClusterer:
                 return self.resolve(linked), 1.0, "reply"
         words, vec = self._features(post)
         if len(words) >= self.config.repeat_min_words:
-            linked = self._repeats.get(self._repeat_key(partition, words))
+            linked = self._repeats.get(self._repeat_key_of(partition, words))
             if linked is not None and self.resolve(linked) in self._live:
                 return self.resolve(linked), 1.0, "repeat"
         if not vec:
@@ -476,30 +515,33 @@ class OnlineClusterer:
         # Each candidate gathers the weights of the post's words it is indexed under;
         # only the best few by that sum get an exact cosine (most candidates share one
         # common word and could never win).
-        gathered: dict[str, float] = {}
+        gathered: dict[int, float] = {}
         gather = gathered.get
         for word in top_terms(vec, self.config.query_terms):
             postings = index.get(word)
             if postings:
                 weight_of_word = vec[word]
-                for event_id in islice(reversed(postings), cap):
-                    gathered[event_id] = gather(event_id, 0.0) + weight_of_word
+                # Newest first; most lists are shorter than the cap (no islice to go through).
+                newest = (
+                    reversed(postings) if len(postings) <= cap else islice(reversed(postings), cap)
+                )
+                for seq in newest:
+                    gathered[seq] = gather(seq, 0.0) + weight_of_word
         if len(gathered) > self.config.max_candidates:
             # heapq.nlargest's answer (ties keep gathering order), by one C sort.
             best = sorted(gathered.items(), key=_second, reverse=True)
-            candidates = dict.fromkeys(
-                event_id for event_id, _ in best[: self.config.max_candidates]
-            )
+            candidates = [seq for seq, _ in best[: self.config.max_candidates]]
         else:
-            candidates = dict.fromkeys(gathered)
+            candidates = list(gathered)
         # Score = cosine + w · ln(heat now): the log of a Chinese-restaurant prior whose
         # table sizes decay with time (a Hawkes-like intensity). A busy event needs less
         # word overlap, an idle one more (−w · ln 2 per half-life idle); w = 0 is cosine.
         weight = self.config.prior_weight
         per_second = math.log(2.0) / (self.config.half_life_hours * 3600.0)
         scored: list[tuple[float, int, Event]] = []
-        for event_id in candidates:
-            event = self._live[event_id]
+        by_seq = self._by_seq
+        for seq in candidates:
+            event = by_seq[seq]
             cosine = event.cosine(vec)
             if cosine <= min_cosine:
                 continue
@@ -554,7 +596,8 @@ class OnlineClusterer:
         self._live.move_to_end(event.id)
         self._remember(post, event.partition, event.id)
         if len(words) >= self.config.repeat_min_words:
-            self._bounded_put(self._repeats, self._repeat_key(event.partition, words), event.id)
+            key = self._repeat_key_of(event.partition, words)
+            self._bounded_put(self._repeats, key, event.id)
 
     def _heat_at(self, event: Event, now: datetime) -> float:
         """The event's heat decayed from its last activity to `now` (never grown)."""
@@ -590,14 +633,24 @@ class OnlineClusterer:
         if journal is not None:
             journal.event(event)
             journal.postings_of(event.partition, (*event.indexed, *new), index)
-        for word in set(event.indexed) - set(new):
-            self._drop_posting(index, word, event.id)
+        seq, old = event.seq, set(event.indexed)
+        for word in old.difference(new):
+            self._drop_posting(index, word, seq)
         for word in new:
-            postings = index.setdefault(word, {})
-            # Move to the end: postings are read newest first, so recency wins the cap.
-            postings.pop(event.id, None)
-            postings[event.id] = None
+            postings = index.get(word)
+            if postings is None:
+                index[word] = array("q", (seq,))
+                continue
+            # Move to the end: postings are read newest first, so recency wins the cap. An
+            # event is listed under exactly the words of its `indexed`.
+            if word in old:
+                _discard(postings, seq)
+            postings.append(seq)
         event.indexed = new
+        if new:
+            self._by_seq[seq] = event
+        else:
+            self._by_seq.pop(seq, None)
 
     def _unindex(self, event: Event) -> None:
         index = self._index.get(event.partition, {})
@@ -606,14 +659,15 @@ class OnlineClusterer:
             journal.event(event)
             journal.postings_of(event.partition, event.indexed, index)
         for word in event.indexed:
-            self._drop_posting(index, word, event.id)
+            self._drop_posting(index, word, event.seq)
         event.indexed = []
+        self._by_seq.pop(event.seq, None)
 
     @staticmethod
-    def _drop_posting(index: dict[str, dict[str, None]], word: str, event_id: str) -> None:
+    def _drop_posting(index: dict[str, Postings], word: str, seq: int) -> None:
         postings = index.get(word)
         if postings is not None:
-            postings.pop(event_id, None)
+            _discard(postings, seq)
             if not postings:
                 del index[word]
 
@@ -654,9 +708,10 @@ class OnlineClusterer:
         yield b',"live":'
         yield from _json_pieces((e.to_json() for e in self._live.values()), items)
         yield b',"index":{'
+        id_of = {seq: event.id for seq, event in self._by_seq.items()}
         for n, (partition, index) in enumerate(self._index.items()):
             yield (b"," if n else b"") + orjson.dumps(partition) + b":"
-            postings = ((word, list(events)) for word, events in index.items())
+            postings = ((word, [id_of[seq] for seq in seqs]) for word, seqs in index.items())
             yield from _json_pieces(postings, items, as_object=True)
         yield b'},"post_event":'
         yield from _json_pieces(self._post_event.items(), items)
@@ -694,10 +749,14 @@ class OnlineClusterer:
         self._live = OrderedDict((event.id, event) for event in live)
         for event in self._live.values():
             ids[event.id] = event.id
+        seq_of = {event.id: event.seq for event in self._live.values()}
         self._index = {
-            p: {word(w): dict.fromkeys(map(event_id, ev)) for w, ev in idx.items()}
+            p: {
+                word(w): array("q", [seq_of[e] for e in ev if e in seq_of]) for w, ev in idx.items()
+            }
             for p, idx in state["index"].items()
         }
+        self._by_seq = {event.seq: event for event in self._live.values() if event.indexed}
         self._post_event = OrderedDict((k, event_id(v)) for k, v in state["post_event"])
         self._repeats = OrderedDict((k, event_id(v)) for k, v in state["repeats"])
         # Snapshots from before late parents were followed have neither table.
@@ -713,6 +772,22 @@ class OnlineClusterer:
         self._watermark = datetime.fromisoformat(wm) if wm else None
         self._cache = None
         self._journal = None
+
+
+def _discard(postings: Postings, seq: int) -> None:
+    """Take `seq` out of `postings` when it is there."""
+    if len(postings) <= _SCAN_POSTINGS:
+        with suppress(ValueError):
+            postings.remove(seq)
+        return
+    # A long list: find it in the raw bytes (one C search) rather than through an int
+    # object per entry, which `remove` makes.
+    raw, key = postings.tobytes(), _SEQ.pack(seq)
+    at = raw.find(key)
+    while at >= 0 and at % _SEQ.size:
+        at = raw.find(key, at + 1)
+    if at >= 0:
+        del postings[at // _SEQ.size]
 
 
 def _json_pieces(values: Iterable[Any], size: int, *, as_object: bool = False) -> Iterator[bytes]:

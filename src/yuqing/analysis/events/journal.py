@@ -18,7 +18,7 @@ from yuqing.analysis.events.model import Event, EventSummary
 from yuqing.core.undo import UndoLog
 
 if TYPE_CHECKING:
-    from yuqing.analysis.events.clusterer import OnlineClusterer
+    from yuqing.analysis.events.clusterer import OnlineClusterer, Postings
 
 _EVENT_FIELDS = tuple(f.name for f in fields(Event))
 
@@ -35,7 +35,7 @@ class Journal:
         self.watermark: datetime | None = clusterer._watermark
         self.events: dict[int, Event] = {}  # id() of a live event -> its copy
         # partition -> word -> the events listed under it (None: no list).
-        self.postings: dict[str, dict[str, dict[str, None] | None]] = {}
+        self.postings: dict[str, dict[str, Postings | None]] = {}
         self.links = UndoLog()  # post → event and repeat tables
         self.aliases: dict[str, str] | None = None
         self.manual: set[str] | None = None
@@ -59,15 +59,13 @@ class Journal:
         saved.watches = set(event.watches)
         self.events[id(event)] = saved
 
-    def postings_of(
-        self, partition: str, words: Iterable[str], index: dict[str, dict[str, None]]
-    ) -> None:
+    def postings_of(self, partition: str, words: Iterable[str], index: dict[str, Postings]) -> None:
         """Call before the events listed under `words` change."""
         saved = self.postings.setdefault(partition, {})
         # Set operations in C: this runs for every post that joins an event.
         for word in set(words).difference(saved):
             postings = index.get(word)
-            saved[word] = None if postings is None else dict(postings)
+            saved[word] = None if postings is None else postings[:]
 
     def rollback(self, clusterer: OnlineClusterer) -> None:
         """Put `clusterer` back as it was when the batch began."""
@@ -85,6 +83,7 @@ class Journal:
                     words[word] = postings
         for partition in set(index) - self.partitions:
             del index[partition]
+        clusterer._by_seq = {e.seq: e for e in clusterer._live.values() if e.indexed}
         if self.aliases is not None:
             clusterer._aliases = self.aliases
         if self.manual is not None:

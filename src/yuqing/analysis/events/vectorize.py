@@ -9,7 +9,9 @@ out of the table.
 from __future__ import annotations
 
 import math
-from collections import Counter
+
+# Counter's counting loop (C in CPython, Python elsewhere), without Counter's overhead.
+from collections import _count_elements  # type: ignore[attr-defined]
 from collections.abc import Callable, Iterable
 from itertools import compress
 from operator import itemgetter, mul
@@ -115,18 +117,35 @@ class DocumentFrequency:
 _weight = itemgetter(1)
 
 
+def word_counts(words: Iterable[str]) -> dict[str, int]:
+    """How often each word occurs, in the order words first occur (as `Counter`)."""
+    counts: dict[str, int] = {}
+    # Counter's own C counting loop, into a plain dict: Counter(words) costs an ABC
+    # check and a Python-level update on every post.
+    _count_elements(counts, words)
+    return counts
+
+
 def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Vector:
     """Unit-length TF-IDF vector of `words`, keeping the `max_terms` heaviest."""
-    if not words:
+    return tfidf_of_counts(word_counts(words), df, max_terms=max_terms)
+
+
+def tfidf_of_counts(
+    counts: dict[str, int], df: DocumentFrequency, *, max_terms: int = 40
+) -> Vector:
+    """`tfidf` of a document given as `word_counts` (each word once, first occurrence
+    first: ties among the heaviest keep that order)."""
+    if not counts:
         return {}
     if df.prior is not None:
-        return _tfidf_with_prior(words, df, df.prior, max_terms=max_terms)
+        return _tfidf_with_prior(counts, df, df.prior, max_terms=max_terms)
     # DocumentFrequency.idf inlined: this runs for every post, on every word.
     log, table = math.log, df.df
     base = log(max(df.n_docs, df.min_docs) + 1.0) + 1.0
     vec = {
         w: (1.0 + log(c) if c > 1 else 1.0) * (base - log(table.get(w, 0.0) + 1.0))
-        for w, c in Counter(words).items()
+        for w, c in counts.items()
     }
     if len(vec) > max_terms:
         # What heapq.nlargest returns (ties keep their first occurrence), by one C sort.
@@ -137,7 +156,7 @@ def tfidf(words: list[str], df: DocumentFrequency, *, max_terms: int = 40) -> Ve
 
 
 def _tfidf_with_prior(
-    words: list[str], df: DocumentFrequency, prior: dict[str, float], *, max_terms: int
+    counts: dict[str, int], df: DocumentFrequency, prior: dict[str, float], *, max_terms: int
 ) -> Vector:
     """`tfidf` where Chinese words also count `df.prior_docs` background posts: idf =
     log((n + K + 1) / (df + prior + 1)) + 1. Other scripts keep the stream's idf alone."""
@@ -154,7 +173,7 @@ def _tfidf_with_prior(
             if "\u3400" <= w[-1] <= "\u9fff"
             else base - log(table.get(w, 0.0) + 1.0)
         )
-        for w, c in Counter(words).items()
+        for w, c in counts.items()
     }
     if len(vec) > max_terms:
         vec = dict(sorted(vec.items(), key=_weight, reverse=True)[:max_terms])
