@@ -534,3 +534,24 @@ def test_background_counts_keep_weight_on_a_loud_storys_chinese_words_only() -> 
     assert with_prior["canteen"] / with_prior["pain"] == pytest.approx(
         without["canteen"] / without["pain"]
     )
+
+
+def test_a_long_postings_list_drops_the_event_asked_for_and_only_it() -> None:
+    # Past 64 entries an event is found in the list's bytes: a match that straddles two
+    # entries (the high byte of one, the zero bytes of the next) is not it.
+    from array import array
+
+    from yuqing.analysis.events.clusterer import _discard
+
+    straddling = 0x02 << 56  # little-endian bytes end in 02; its neighbour is all zeros
+    postings = array("q", [straddling, 0, *range(10, 110), 2])
+    _discard(postings, 2)
+    assert list(postings) == [straddling, 0, *range(10, 110)]
+    _discard(postings, 5)  # not listed: nothing changes
+    assert list(postings) == [straddling, 0, *range(10, 110)]
+    _discard(postings, 50)
+    assert 50 not in postings and len(postings) == 101
+    short = array("q", [7, 8, 9])
+    _discard(short, 8)
+    _discard(short, 11)
+    assert list(short) == [7, 9]
