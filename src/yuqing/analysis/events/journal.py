@@ -59,6 +59,18 @@ class Journal:
         saved.watches = set(event.watches)
         self.events[id(event)] = saved
 
+    def retiring(self, event: Event) -> None:
+        """Call before `event` leaves the live index: of its fields only `indexed`
+        changes from then on (a retired event is never changed again), so its centroid
+        and watches are kept as they are, not copied."""
+        if event.seq > self.seq or id(event) in self.events:
+            return
+        saved = object.__new__(Event)
+        for name in _EVENT_FIELDS:
+            setattr(saved, name, getattr(event, name))
+        saved.indexed = list(event.indexed)
+        self.events[id(event)] = saved
+
     def postings_of(self, partition: str, words: Iterable[str], index: dict[str, Postings]) -> None:
         """Call before the events listed under `words` change."""
         saved = self.postings.setdefault(partition, {})
