@@ -17,7 +17,13 @@ from yuqing.core.settings import Settings
 from yuqing.demo import DEFAULT_SPEED
 from yuqing.demo.replay import Replay, ScenarioPost, load_scenario, remaining
 from yuqing.demo.run import PROGRESS_FILE, Progress, prepare
-from yuqing.demo.story_lines import BUREAU_TITLE, NEWS_TITLE, PROVINCIAL_TITLE, STATEMENT_TITLE
+from yuqing.demo.story_lines import (
+    BUREAU_TITLE,
+    NEWS_TITLE,
+    PROVINCIAL_TITLE,
+    RESULT_TITLE,
+    STATEMENT_TITLE,
+)
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.worker.live import build_pipeline
@@ -112,7 +118,7 @@ def test_the_unrelated_stories_stay_their_own_events(store, settings, clock):
     # story (2026-12-06: the statement and the city paper's report were events of their own).
     titled = {p.post["title"]: p.post["id"] for p in load_scenario() if p.post.get("title")}
     with Session(store.engine) as session:
-        for title in (NEWS_TITLE, STATEMENT_TITLE, BUREAU_TITLE, PROVINCIAL_TITLE):
+        for title in (NEWS_TITLE, STATEMENT_TITLE, BUREAU_TITLE, PROVINCIAL_TITLE, RESULT_TITLE):
             assert event_of(session, titled[title]) == canteen, title
         # Replies no watch keeps for their words are kept for the post they answer, and
         # sit in its event: a reply in the parents' forum thread, a comment under the

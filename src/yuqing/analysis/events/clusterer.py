@@ -74,6 +74,11 @@ class ClusterConfig:
     postings_cap: int = 48  # most recently active events read per word
     max_candidates: int = 12  # events scored exactly per post, by shared word weight
     vector_terms: int = 40  # words kept per post vector
+    # A post with a headline (a news report, a notice, a forum thread) is an article: 40
+    # words of it are mostly its rarest, a thin sample. Its vector of this many words is
+    # also compared with the events' `articles` (the sum of their own such vectors).
+    article_terms: int = 80  # 0: no article vectors (posts with a headline as any other)
+    article_index_terms: int = 10  # of an event's `articles`, words the index finds it by
     repeat_min_words: int = 3  # shorter posts are too generic to call repeats
     # Post → event links kept for copies and repeats; 100,000 as the dedup capacity.
     memory_posts: int = 100_000
@@ -201,6 +206,9 @@ class OnlineClusterer:
                 if journal is not None:
                     journal.event(source)
                 source.subtract(vec)
+                article = self._article(post, words)
+                if article:
+                    source.subtract_article(article)
                 source.size = max(0, source.size - 1)
                 source.heat = max(0.0, source.heat - 1.0)
                 if source.size == 0:
@@ -296,6 +304,8 @@ class OnlineClusterer:
             self._reindex(other)
             return
         keep.add(other.centroid, max_terms=self.config.centroid_terms)
+        if other.articles:
+            keep.add_article(other.articles, max_terms=self.config.centroid_terms)
         keep.size += other.size
         latest = max(keep.last_at, other.last_at)
         keep.heat = self._heat_at(keep, latest) + self._heat_at(other, latest)
@@ -335,6 +345,9 @@ class OnlineClusterer:
             words, vec = self._features(post)
             if source is not None:
                 source.subtract(vec)
+                article = self._article(post, words)
+                if article:
+                    source.subtract_article(article)
                 source.size = max(0, source.size - 1)
                 source.heat = max(0.0, source.heat - 1.0)
             self._join(target, post, words, vec, self._time(post))
@@ -409,6 +422,12 @@ class OnlineClusterer:
         self._cache = (post.id, post.folded, words, vec)
         return words, vec
 
+    def _article(self, post: Post, words: list[str]) -> Vector | None:
+        """The longer vector of a post with a headline (None for other posts)."""
+        if not post.title or not words or self.config.article_terms <= 0:
+            return None
+        return tfidf(words, self.df, max_terms=self.config.article_terms)
+
     def _shared_words(self, words: list[str]) -> list[str]:
         """`words`, each as the one string this clusterer keeps for it.
 
@@ -449,6 +468,7 @@ class OnlineClusterer:
             self._time(post),
             watches=post.watches,
             min_cosine=self.config.min_cosine_cjk if cjk else 0.0,
+            article=self._article(post, words),
         )
         threshold = self.config.threshold
         if cjk:
@@ -467,8 +487,14 @@ class OnlineClusterer:
         *,
         watches: Sequence[str] = (),
         min_cosine: float = 0.0,
+        article: Vector | None = None,
     ) -> list[tuple[float, Event]]:
-        """The two best live events for `vec`, best first, by time-decayed cosine."""
+        """The two best live events for `vec`, best first, by time-decayed cosine.
+
+        `article`: the longer vector of a post with a headline; its cosine with an event's
+        `articles` counts when higher than that of `vec` with the centroid (a report is
+        placed by the story's reports as well as by the crowd's posts).
+        """
         index = self._index.get(partition)
         if not index:
             return []
@@ -478,10 +504,14 @@ class OnlineClusterer:
         # common word and could never win).
         gathered: dict[str, float] = {}
         gather = gathered.get
-        for word in top_terms(vec, self.config.query_terms):
+        query = vec
+        if article:
+            # Its longer vector finds events by the words of their reports too.
+            query = {**article, **vec}
+        for word in top_terms(query, self.config.query_terms * (2 if article else 1)):
             postings = index.get(word)
             if postings:
-                weight_of_word = vec[word]
+                weight_of_word = query[word]
                 for event_id in islice(reversed(postings), cap):
                     gathered[event_id] = gather(event_id, 0.0) + weight_of_word
         if len(gathered) > self.config.max_candidates:
@@ -501,6 +531,8 @@ class OnlineClusterer:
         for event_id in candidates:
             event = self._live[event_id]
             cosine = event.cosine(vec)
+            if article and event.articles_norm > 0.0:
+                cosine = max(cosine, event.article_cosine(article))
             if cosine <= min_cosine:
                 continue
             score = cosine
@@ -548,8 +580,12 @@ class OnlineClusterer:
         event.heat = self._heat_at(event, now) + 1.0
         event.last_at = max(event.last_at, now)
         event.first_at = min(event.first_at, now)
-        if vec:
-            event.add(vec, max_terms=self.config.centroid_terms)
+        article = self._article(post, words)
+        if article:
+            event.add_article(article, max_terms=self.config.centroid_terms)
+        if vec or article:
+            if vec:
+                event.add(vec, max_terms=self.config.centroid_terms)
             self._reindex(event)
         self._live.move_to_end(event.id)
         self._remember(post, event.partition, event.id)
@@ -586,6 +622,10 @@ class OnlineClusterer:
     def _reindex(self, event: Event) -> None:
         index = self._index.setdefault(event.partition, {})
         new = top_terms(event.centroid, self.config.index_terms)
+        if event.articles:
+            seen = set(new)
+            extra = top_terms(event.articles, self.config.article_index_terms)
+            new += [word for word in extra if word not in seen]
         journal = self._journal
         if journal is not None:
             journal.event(event)
