@@ -51,10 +51,16 @@ class ClusterConfig:
     threshold: float = 0.07  # score (cosine + activity prior) needed to join an event
     # The same for a post with Chinese text: its character bigrams (`_明德`) make unrelated
     # Chinese posts share more words than unrelated English ones, so the bar is higher.
-    threshold_cjk: float = 0.15
+    threshold_cjk: float = 0.12
     # The cosine a Chinese post needs with an event whatever its activity prior: without
     # it, a loud event takes a post that shares one place name with it (明德).
     min_cosine_cjk: float = 0.1
+    # An event opened by a post that says little ("千万注意！！！", "好可爱呀[哈哈]": the
+    # background idf of its Chinese words sums below `generic_opening`) gathers reactions
+    # of every story; a Chinese post joins it only when they share words worth
+    # `generic_shared` (background idf, summed). 0: off.
+    generic_opening: float = 80.0
+    generic_shared: float = 20.0
     # Background posts whose word counts stand beside the stream's for Chinese words
     # (`events/background.py`): a loud story's own words keep some weight (0: off).
     background_docs: float = 10_000.0
@@ -473,11 +479,25 @@ class OnlineClusterer:
         threshold = self.config.threshold
         if cjk:
             threshold = max(threshold, self.config.threshold_cjk)
+        if cjk and self.config.generic_shared > 0.0:
+            ranked = [
+                (score, event)
+                for score, event in ranked
+                if score < threshold or not self._generic_and_far(vec, event)
+            ]
         if ranked and ranked[0][0] >= threshold:
             if len(ranked) > 1 and ranked[1][0] >= threshold:
                 self._runner_up = ranked[1][1].id
             return ranked[0][1].id, ranked[0][0], "similar"
         return None, ranked[0][0] if ranked else 0.0, "new"
+
+    def _generic_and_far(self, vec: Vector, event: Event) -> bool:
+        """Whether `event` was opened by a generic post and `vec` shares too little of it."""
+        if not 0.0 <= event.opening < self.config.generic_opening:
+            return False
+        centroid, rarity = event.centroid, self.df.background_idf
+        shared = sum(rarity(word) for word in vec if word in centroid)
+        return shared < self.config.generic_shared
 
     def _nearest(
         self,
@@ -569,6 +589,11 @@ class OnlineClusterer:
             first_at=now,
             last_at=now,
         )
+        if self.config.generic_shared > 0.0:
+            words, _vec = self._features(post)
+            chinese = {word for word in words if "\u3400" <= word[-1] <= "\u9fff"}
+            if chinese:
+                event.opening = sum(map(self.df.background_idf, chinese))
         self._live[event_id] = event
         return event
 

@@ -78,6 +78,9 @@ class Event:
     # more than it shares the crowd's wording that fills the centroid. Empty for most.
     articles: Vector = field(default_factory=dict)
     articles_norm: float = 0.0
+    # What the post that opened it says: the background idf of its Chinese words, summed
+    # (`ClusterConfig.generic_opening`); -1 when not measured (no Chinese word).
+    opening: float = -1.0
 
     def add(self, vec: Vector, *, max_terms: int) -> None:
         """Add one post's vector; keep the centroid to its heaviest words."""
@@ -145,6 +148,7 @@ class Event:
             "heat": self.heat,
             "watches": sorted(self.watches),
             "articles": self.articles,
+            "opening": self.opening,
         }
 
     @classmethod
@@ -169,6 +173,7 @@ class Event:
             # Snapshots from before `articles` have none: the event then starts without.
             articles=articles,
             articles_norm=math.sqrt(sum(v * v for v in articles.values())),
+            opening=float(obj.get("opening", -1.0)),
         )
 
 
