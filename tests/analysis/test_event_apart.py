@@ -1,4 +1,4 @@
-"""Posts with a headline (reports, notices) are also placed by an event's own reports."""
+"""Keeping stories apart: reports placed by their story's reports, reactions by what they share."""
 
 from __future__ import annotations
 
@@ -98,3 +98,30 @@ def test_articles_are_kept_by_snapshots_and_undone_by_rollback() -> None:
     old = OnlineClusterer()
     old.restore(json.dumps(state).encode())
     assert old.assign(later).is_new
+
+
+def test_an_event_opened_by_a_generic_reaction_needs_weightier_shared_words() -> None:
+    # ced_dev's case: "千万注意！！！" opened an event that then gathered the reactions of
+    # every story ("女孩们注意了噢！！！"). It says little (its words are common in
+    # ordinary posts), so a post must share weightier words with it than 注意.
+    def stream(config: ClusterConfig) -> list[str]:
+        clusterer = OnlineClusterer(config)
+        texts = ["千万注意！！！", "女孩们注意了噢！！！", "司机一族请注意了！"]
+        at = [T0 + timedelta(minutes=n) for n in range(len(texts))]
+        return [clusterer.assign(post(f"p{n}", t, at[n])).event_id for n, t in enumerate(texts)]
+
+    assert len(set(stream(ClusterConfig()))) == 3
+    assert len(set(stream(ClusterConfig(generic_shared=0.0)))) < 3  # the rule off: they gather
+    # A story's own post says a lot: a reaction sharing one of its words still joins it.
+    clusterer = OnlineClusterer()
+    story = clusterer.assign(
+        post(
+            "s0",
+            "【源自上海的牛蛙中检出霍乱弧菌】苏州市疾控部门在昆山一农贸市场检出含霍乱弧菌的牛蛙",
+            T0,
+        )
+    )
+    reaction = clusterer.assign(
+        post("s1", "尼玛！我最爱的牛蛙也不能吃了", T0 + timedelta(minutes=2))
+    )
+    assert reaction.event_id == story.event_id
