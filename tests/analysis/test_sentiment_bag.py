@@ -118,6 +118,7 @@ def test_model_file_keeps_the_hidden_layer_and_adds_its_logits(tmp_path: Path) -
     model.save(path)
     loaded = SentimentModel.load(path)
     assert loaded.zh_bag is not None and loaded.en_bag is None
+    assert loaded.meta["format"] == 6
     assert loaded.zh_bag.shift == shift
     texts = ["服务态度太差了，再也不来了", "很好吃，下次还来", "今天天气不错"]
     x = loaded.featurize(texts)
@@ -205,3 +206,10 @@ def test_build_without_torch_names_the_extra(
     monkeypatch.setattr(bag_train, "available", lambda: False)
     with pytest.raises(InvalidInput, match=r"hidden-layer needs PyTorch"):
         train.build(tmp_path, tmp_path / "out", hidden_layer=True)
+
+
+def test_a_model_without_hidden_layer_is_still_written_as_format_5(tmp_path: Path) -> None:
+    shipped = SentimentModel.load()
+    path = tmp_path / "model.npz"
+    shipped.save(path)
+    assert SentimentModel.load(path).meta["format"] == 5

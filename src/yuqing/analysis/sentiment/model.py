@@ -9,6 +9,10 @@ trained on Weibo posts with the reviews as non-neutral), combined as P(neu) = σ
 P(pos) = (1 − P(neu))·σ(p), P(neg) = (1 − P(neu))·(1 − σ(p)). The English model is a
 3-class softmax with VADER lexicon features beside the n-grams.
 
+A file may also hold a hidden-layer part per language (`bag.BagPart`, format 6, built with
+`yuqing model train --hidden-layer`): its logits are added to the linear ones before the
+calibration. The shipped model has none (measured: no gain; docs/sentiment.md).
+
 Run time needs numpy and rjieba (a dependency already, to cut Chinese words). The model is
 one compressed `.npz` of plain arrays (IDF per bucket, weights, intercepts, the fold table,
 the lexicon) plus a JSON string of metadata; it is loaded with `allow_pickle=False`, so a
@@ -47,7 +51,8 @@ FORMAT = 6
 # Formats this code reads: 3 (two Chinese logits, no calibration), 4 (three: no review
 # head, reviews read by the general head), 5 (four: the review head), 6 (5 with an
 # optional hidden-layer part per language, `bag.BagPart`, whose logits add to the linear ones).
-READABLE_FORMATS = (3, 4, 5, FORMAT)
+FORMAT_LINEAR = 5
+READABLE_FORMATS = (3, 4, FORMAT_LINEAR, FORMAT)
 
 # Kinds of text (CONTRACTS Post `platform` → `domain_of_platform`). The Chinese model has a
 # polarity head for reviews, one for microblog posts and a general one (reviews and posts
@@ -305,7 +310,8 @@ class SentimentModel:
             **self.meta,
             "neutral_margin": self.neutral_margin,
             "calibration": self.calibration.as_json(),
-            "format": FORMAT,
+            # Without a hidden layer the file is a format-5 file, as older code reads it.
+            "format": FORMAT if self.zh_bag or self.en_bag else FORMAT_LINEAR,
         }
         valence = self.tables.lexicon.valence
         words = sorted(valence)
