@@ -4,8 +4,9 @@ SQLite has one writer at a time. A connection that finds the lock taken waits in
 SQLite's busy handler, which sleeps and tries again (1, 2, 5 … 100 ms apart): whoever
 asks at the moment the lock is free gets it, not whoever asked first. The live pipeline
 commits a batch and begins the next at once, so a duty officer's confirmation waiting
-behind it could miss every gap and wait for seconds (bench/incident_ingest.py: BEGIN
-waited p99 1.07 s, max 1.65 s, while the pipeline's own BEGIN waited 0.1 ms).
+behind it could miss every gap and wait for seconds (`bench/incident_ingest.py --locks`
+under load: its BEGIN waited p99 1.3 s, max 3.0 s, while the pipeline's waited 0.1 ms;
+bench/RESULTS.md).
 
 `yuqing serve` runs the worker, the push API and the pages in one process, so there a
 queue in front of `BEGIN IMMEDIATE` serves the writers in the order they asked: a
