@@ -1,4 +1,4 @@
-"""Fit a `bag.BagPart` (build time only; needs PyTorch, the `train` extra).
+"""Fit a `bag.BagPart` (build time only; needs PyTorch, the `hidden-layer` extra).
 
 The hidden layer reads exactly what the linear part reads (IDF-weighted, L2-normalised
 hashed counts and the dense features); each logit column has its own rows and weights

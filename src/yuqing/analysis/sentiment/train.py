@@ -66,7 +66,7 @@ MAX_ITER = 300
 TOL_POLARITY = 1e-4
 TOL = 1e-4
 # The hidden-layer parts (`bag.BagPart`), fitted with `--hidden-layer` (needs PyTorch, the
-# `train` extra): their logits are added to the linear ones times BAG_MIX (folded into
+# `hidden-layer` extra): their logits are added to the linear ones times BAG_MIX (folded into
 # their output layer; 0: none for that language). Off by default: measured on the dev sets
 # it moves every figure by less than the noise (docs/sentiment.md, "Hidden layer").
 BAG_ZH = bag_train.Settings(dim=32, shift=3, epochs=1)
@@ -476,7 +476,7 @@ def build(
     `evaluate_dev` is off) its dev figures. `hidden_layer`: add the hidden-layer parts.
     """
     if hidden_layer and not bag_train.available():
-        raise InvalidInput("--hidden-layer needs PyTorch: pip install -e '.[train]'")
+        raise InvalidInput("--hidden-layer needs PyTorch: pip install -e '.[train,hidden-layer]'")
     tables = build_tables(lexicon)
     features.warm_up()
     fixes = list(corpora.read_corrections(corrections, on_progress)) if corrections else []
