@@ -6,7 +6,6 @@ proposal, re-open), and a refusal comes back as this page with its reason on top
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,7 +38,7 @@ from yuqing.incidents.service.access import (
 )
 from yuqing.incidents.service.closing import ACTION_KINDS
 from yuqing.incidents.service.handling import TRACKS
-from yuqing.incidents.wording import clock_label, label, minutes_left
+from yuqing.incidents.wording import clock_label, label, minutes_left, utc_iso
 from yuqing.plan import service as plan_service
 from yuqing.plan.response import REPORT_KINDS
 from yuqing.plan.schema import Plan
@@ -59,12 +58,6 @@ TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
 
 def zone_of(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
-
-
-def utc_iso(moment: datetime) -> str:
-    """A moment for the page's script (`data-due`): UTC, whole seconds, any browser parses
-    it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _plan_names(session: Session, found: list[Any]) -> dict[str, dict[tuple[int, str], str]]:

@@ -17,14 +17,18 @@ from sqlalchemy.orm import Session
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import Alert
 from yuqing.alerts.plan_routes import route_for
+from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.incidents.models import DeadlineClock, Incident, IncidentEvent
-from yuqing.incidents.service.access import plan_of, record
+from yuqing.incidents.service.access import may_see, plan_of, record
 from yuqing.plan.deadlines import WorkCalendar, deadline, next_fixed_time
 from yuqing.plan.response import REPORT_DEADLINES
 from yuqing.plan.schema import Plan
 
 ANSWER = "answer"  # the first public answer (first_answer_within), met by a publication
+# Rows `running_due_by` reads per look: enough for one look to fill a short list however
+# many of them the viewer may not see; a later look only when they were all hidden.
+DUE_BATCH = 100
 
 
 def report_clock(kind: str) -> str:
@@ -89,6 +93,57 @@ def get_all(*, session: Session, incident_id: int) -> list[DeadlineClock]:
             .order_by(DeadlineClock.due_at, DeadlineClock.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class DueClock:
+    """A running clock as a list across incidents shows it (plain values: a list kept
+    between requests holds no rows of a closed session)."""
+
+    clock_id: int
+    name: str  # report:initial, answer … (wording.clock_label puts it in words)
+    number: int
+    due_at: datetime
+    incident_id: int
+    title: str
+
+
+def running_due_by(
+    *, session: Session, actor: Actor, until: datetime, limit: int
+) -> list[DueClock]:
+    """The running clocks due by `until` (those overdue too) of the incidents not closed
+    that `actor` may see (`may_see`, as the incident page decides), soonest first, at most
+    `limit`. One indexed read (`ix_incident_clocks_running`) of `DUE_BATCH` rows, and one
+    more per batch only while the viewer may see fewer than `limit` of them."""
+    query = (
+        select(DeadlineClock, Incident)
+        .join(Incident, Incident.id == DeadlineClock.incident_id)
+        .where(
+            DeadlineClock.state == "running",
+            DeadlineClock.due_at <= until,
+            Incident.status != "closed",
+        )
+        .order_by(DeadlineClock.due_at, DeadlineClock.id)
+    )
+    found: list[DueClock] = []
+    plans: dict[int, Plan] = {}  # one read of each plan version, however many incidents
+    looked = 0
+    while len(found) < limit:
+        rows = session.execute(query.offset(looked).limit(DUE_BATCH)).all()
+        looked += len(rows)
+        for row, incident in rows:
+            if incident.plan_version not in plans:
+                plans[incident.plan_version] = plan_of(session, incident)
+            if not may_see(actor, incident, plans[incident.plan_version]):
+                continue
+            found.append(
+                DueClock(row.id, row.name, row.number, row.due_at, incident.id, incident.title)
+            )
+            if len(found) >= limit:
+                break
+        if len(rows) < DUE_BATCH:
+            break
+    return found
 
 
 def find(session: Session, incident_id: int, name: str, number: int = 1) -> DeadlineClock | None:
