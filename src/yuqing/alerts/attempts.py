@@ -74,6 +74,22 @@ DELIVERY_STATUSES = {
 }
 
 
+# The channels of the plan's routes and report schedules (plan/handling.py `Channel`).
+CHANNELS = {
+    "email": N_("email"),
+    "wecom": N_("WeCom"),
+    "dingtalk": N_("DingTalk"),
+    "feishu": N_("Feishu"),
+    "webhook": N_("webhook"),
+    "sms": N_("text message"),
+}
+
+
+def channel_name(channel: str) -> str:
+    """A delivery's channel as people say it (`wecom` → 企业微信); an unknown one as stored."""
+    return _(CHANNELS[channel]) if channel in CHANNELS else channel
+
+
 def delivery_status(status: str) -> str:
     """A delivery's state in the outbox as people read it."""
     return _(DELIVERY_STATUSES[status]) if status in DELIVERY_STATUSES else status

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service
-from yuqing.alerts.attempts import delivery_status, outcome_label, shown_address
+from yuqing.alerts.attempts import channel_name, delivery_status, outcome_label, shown_address
 from yuqing.alerts.models import Alert, Delivery, DeliveryAttempt
 from yuqing.analysis.models import Event
 from yuqing.analysis.pages import departments_of
@@ -88,6 +88,7 @@ def read_alerts(
         "levels": {a.id: level_name(plan, a.level) for a in alerts},
         "deliveries": deliveries_of(session, [a.id for a in alerts]),
         "delivery_status": delivery_status,
+        "channel_name": channel_name,
         "outcome": outcome_label,
         "shown_address": shown_address,
         "may_ack": user.role in ACKNOWLEDGERS,

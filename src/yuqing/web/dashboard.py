@@ -36,6 +36,7 @@ from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
+from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, ReadSessionDep, scope_in
 from yuqing.web.live import SharedPoll
 from yuqing.web.memo import Memo, Recent
@@ -262,7 +263,9 @@ def _context(request: Request, user: Actor, session: Session, now: datetime) -> 
     shown = {"zone": zone, "now": now, "now_iso": utc_iso(now)}
     if scope.department is not None:
         mine = event_pages.listed(session=session, department=scope.department, limit=LISTED)
-        return {"figures": None, "mine": mine, "due": deadlines([], clocks, now), **shown}
+        department = department_names(session=session)(scope.department)
+        return {"figures": None, "mine": mine, "department": department,
+                "due": deadlines([], clocks, now), **shown}  # fmt: skip
     figures = shared_summary(request=request, session=session, now=now)
     return {"figures": figures, "due": deadlines(figures["due_soon"], clocks, now), **shown}
 
