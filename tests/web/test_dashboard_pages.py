@@ -141,6 +141,9 @@ def test_the_dashboard_counts_down_incident_deadlines_for_those_who_may_see_them
     # The department leading it sees its clocks; another department does not.
     edu, _csrf = signed_in("department")
     assert "家长来电反映食堂问题" in _due(edu) and "保密的来电" not in _due(edu)
+    # The incident pages name the leading department too (no name anywhere: labelled id).
+    assert "<td>部门“edu”</td>" in office.get("/incidents").text
+    assert '<dd class="wrap">部门“edu”</dd>' in office.get(f"/incidents/{open_case}").text
     health, _csrf = signed_in("department2")
     due = _due(health)
     assert "家长来电反映食堂问题" not in due and "/incidents/" not in due
