@@ -172,7 +172,7 @@ def _minute(now: datetime) -> datetime:
 
 def recent_fingerprint(request: Request, session: Session) -> tuple[Any, ...]:
     """`fingerprint`, shared by the requests of about a second (web/memo.py `Recent`):
-    its ten queries, two of them over every event, were a third of the time of a page
+    its queries (ten then), two of them over every event, were a third of the time of a page
     served from the memo under fifty users (bench/web.py --profile)."""
     app = request.app
     recent: Recent | None = getattr(app.state, "fingerprints", None)
