@@ -4,9 +4,10 @@ Events by proposed and confirmed level (the plan's names), the hottest events wi
 and negative share, volume over the last 24 hours and 7 days (a chart over
 `/dashboard/volume.json`), deadlines due soon (alerts waiting for acknowledgement and
 the running deadline clocks of the incidents the viewer may see: reports, the first
-public answer), unacknowledged alerts and failing sources. `/dashboard/stream` (server-sent events)
-sends the panel again whenever what it shows changed, so the page updates without a
-reload. A department user sees only what is routed to their department.
+public answer), unacknowledged alerts and failing sources. `/dashboard/stream`
+(server-sent events) sends the panel again whenever what it shows changed, so the page
+updates without a reload. A department user sees only what is routed to their
+department, and the deadlines of their department's incidents.
 """
 
 from __future__ import annotations
@@ -172,8 +173,8 @@ def _minute(now: datetime) -> datetime:
 
 def recent_fingerprint(request: Request, session: Session) -> tuple[Any, ...]:
     """`fingerprint`, shared by the requests of about a second (web/memo.py `Recent`):
-    its queries (ten then), two of them over every event, were a third of the time of a page
-    served from the memo under fifty users (bench/web.py --profile)."""
+    its queries (ten then), two of them over every event, were a third of the time of a
+    page served from the memo under fifty users (bench/web.py --profile)."""
     app = request.app
     recent: Recent | None = getattr(app.state, "fingerprints", None)
     if recent is None:
