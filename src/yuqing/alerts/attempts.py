@@ -10,6 +10,7 @@ from yuqing.alerts.channels.base import Target
 from yuqing.alerts.channels.errors import redact_url, scrub, secrets_of
 from yuqing.core.errors import ChannelError
 from yuqing.core.i18n import N_, _
+from yuqing.plan.schema import Plan
 
 CODE_LENGTH = 32  # the column's width: SMTP replies, HTTP statuses and errcodes are short
 
@@ -88,6 +89,18 @@ CHANNELS = {
 def channel_name(channel: str) -> str:
     """A delivery's channel as people say it (`wecom` → 企业微信); an unknown one as stored."""
     return _(CHANNELS[channel]) if channel in CHANNELS else channel
+
+
+def recipient_names(plan: Plan | None) -> dict[str, str]:
+    """The names of those a plan's routes deliver to, by the ids deliveries keep: people,
+    units (their robots) and upward bodies."""
+    if plan is None:
+        return {}
+    return {
+        **{body.id: body.name for body in plan.bodies},
+        **{unit.id: unit.name for unit in plan.units},
+        **{person.id: person.name for person in plan.people},
+    }
 
 
 def delivery_status(status: str) -> str:
