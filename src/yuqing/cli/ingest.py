@@ -104,6 +104,7 @@ def _ingest_all(
     check_only: bool = False,
     stdin: IO[bytes] | None = None,
 ) -> IngestSummary:
+    from yuqing.core.errors import InvalidInput
     from yuqing.monitor.pipeline import SourceDefaults
     from yuqing.monitor.readers import read_csv
     from yuqing.monitor.schemas import IngestSummary
@@ -115,9 +116,15 @@ def _ingest_all(
         on_reject = functools.partial(_report_in, suffix=suffix)
         with _open(path, stdin) as stream:
             if path is not None and path.suffix.lower() == ".csv":
-                summary = pipeline.run(
-                    read_csv(stream), defaults=defaults, on_reject=on_reject, check_only=check_only
-                )
+                try:
+                    summary = pipeline.run(
+                        read_csv(stream),
+                        defaults=defaults,
+                        on_reject=on_reject,
+                        check_only=check_only,
+                    )
+                except InvalidInput as exc:  # the file as a whole (its header, its encoding)
+                    raise InvalidInput(exc.message, where=str(path)) from None
             else:
                 summary = pipeline.run_jsonl(
                     stream, defaults=defaults, on_reject=on_reject, workers=pool or 1,
