@@ -186,22 +186,27 @@ class _Lines:
         return self.lines[self.pos - 1]
 
 
+def wide_encoding(head: bytes) -> str | None:
+    """`utf-16` or `utf-32` when the bytes start with its byte-order mark."""
+    return next((wide for mark, wide in _WIDE_BOMS if head.startswith(mark)), None)
+
+
 def _wide_lines(data: bytes) -> list[str] | None:
     """The lines of a UTF-16 or UTF-32 file (Excel's "Unicode text"), None for others."""
-    for mark, wide in _WIDE_BOMS:
-        if data.startswith(mark):
-            try:
-                text = data.decode(wide)
-            except UnicodeDecodeError as exc:
-                raise InvalidInput(
-                    _("cannot read CSV: {error}").format(
-                        error=_("cannot decode byte {n} as {encoding}").format(
-                            n=exc.start + 1, encoding=wide.upper()
-                        )
-                    )
-                ) from None
-            return [line for line in _LINE_ENDS.split(text.removeprefix("\ufeff")) if line]
-    return None
+    wide = wide_encoding(data)
+    if wide is None:
+        return None
+    try:
+        text = data.decode(wide)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            _("cannot read CSV: {error}").format(
+                error=_("cannot decode byte {n} as {encoding}").format(
+                    n=exc.start + 1, encoding=wide.upper()
+                )
+            )
+        ) from None
+    return [line for line in _LINE_ENDS.split(text.removeprefix("\ufeff")) if line]
 
 
 def _csv_lines(data: bytes) -> tuple[list[str], dict[int, str]]:

@@ -155,3 +155,10 @@ def test_file_replaced_is_read_again(tmp_path, http, clock):
 def test_file_missing(tmp_path, http, clock):
     with pytest.raises(SourceUnavailable, match=r"nope\.jsonl: 无法读取："):
         poll("file", file_spec(tmp_path / "nope.jsonl"), http, clock)
+
+
+def test_file_csv_in_utf16_is_refused_in_one_line(tmp_path, http, clock):
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("title\ttext\n食堂\t饭菜\n".encode("utf-16"))
+    with pytest.raises(SourceUnavailable, match=r"unicode\.csv: .*UTF-16.*UTF-8"):
+        poll("file", file_spec(path), http, clock)

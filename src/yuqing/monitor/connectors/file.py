@@ -22,7 +22,7 @@ from yuqing.core.errors import InvalidInput, SourceUnavailable
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.csvcolumns import check_columns, column_fields
-from yuqing.monitor.readers import csv_delimiter, csv_encoding, csv_object
+from yuqing.monitor.readers import csv_delimiter, csv_encoding, csv_object, wide_encoding
 
 if TYPE_CHECKING:
     from yuqing.monitor.fetching import SafeClient
@@ -42,9 +42,19 @@ def _head_digest(handle: IO[bytes], offset: int) -> str:
     return hashlib.sha256(handle.read(min(offset, _HEAD_BYTES))).hexdigest()[:16]
 
 
-def _file_encoding(handle: IO[bytes]) -> str:
+def _file_encoding(handle: IO[bytes], path: Path) -> str:
     handle.seek(0)
-    encoding = csv_encoding(handle.read(64 * 1024))
+    head = handle.read(64 * 1024)
+    wide = wide_encoding(head)
+    if wide is not None:
+        # Read line by line from an offset, a line end is one byte: UTF-16 has two.
+        raise SourceUnavailable(
+            _("a {encoding} file cannot be followed as it grows; save it as UTF-8").format(
+                encoding=wide.upper()
+            ),
+            source=str(path),
+        )
+    encoding = csv_encoding(head)
     return "utf-8-sig" if encoding == "utf-8" else encoding
 
 
@@ -103,7 +113,7 @@ class FileConnector:
             if fmt == "csv":
                 # Decided once, from the file's head, as for `yuqing ingest` (a GBK export
                 # from Excel in China, a Windows-1252 one elsewhere), and kept.
-                encoding = str(cursor.extra.get("encoding") or "") or _file_encoding(handle)
+                encoding = str(cursor.extra.get("encoding") or "") or _file_encoding(handle, path)
                 kept = {"encoding": encoding}
             else:
                 kept = {}
