@@ -135,3 +135,29 @@ def test_a_csv_with_no_text_column_is_one_line_naming_the_file(cli: Cli, tmp_pat
         f"yuqing: {path}: 表头中没有 'text' 或 'title' 列（也没有 正文、内容、标题 等）；"
         "表头各列：编号, 地址\n"
     )
+
+
+def test_a_json_array_file_is_taken_as_the_api_takes_it(
+    cli: Cli, store: Store, tmp_path: Path
+) -> None:
+    """A `.json` file as tools save it (one pretty-printed array): every line was refused."""
+    posts = [{"id": "j1", "text": "明德一中食堂饭菜"}, {"id": "j2", "text": "二"}, [3]]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(posts, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = cli("ingest", str(path))
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["stored"] == 2
+    assert result.stderr == "LINE 3: 帖文必须是 JSON 对象，不能是 list\n"  # its place in the array
+    piped = cli("ingest", input=json.dumps([{"id": "j3", "text": "三"}]))
+    assert json.loads(piped.stdout.splitlines()[-1])["stored"] == 1, piped.stderr
+    assert sorted(stored(store)) == ["j1", "j2", "j3"]
+
+
+def test_a_workbook_is_one_line_asking_for_csv(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "posts.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(200))
+    result = cli("ingest", str(path))
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"yuqing: {path}: 这是电子表格工作簿或其他二进制文件，不是帖文：请另存为 CSV（UTF-8）或 JSON Lines\n"
+    )

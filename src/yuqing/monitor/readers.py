@@ -90,6 +90,38 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
             yield Record(number, error=_("not valid JSON: {error}").format(error=exc))
 
 
+def read_json_array(data: bytes) -> list[Record] | None:
+    """The posts of a file holding one JSON array (pretty-printed or not, as tools save a
+    `.json` file), numbered by their place in it; None when `data` is not one array, so it
+    is read as JSON Lines (a single-line array among other lines stays a refused line)."""
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith(b"["):
+        return None
+    try:
+        value = exact_json(text)
+    except orjson.JSONDecodeError:
+        try:
+            value = json.loads(text.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            return None
+    if not isinstance(value, list):
+        return None
+    return [Record(number, obj=item) for number, item in enumerate(value, start=1)]
+
+
+# The first bytes of a spreadsheet saved in its own format: ZIP (.xlsx, .ods) or OLE (.xls).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def refuse_workbook(head: bytes) -> None:
+    """One line for a workbook (or other ZIP/OLE file) given where posts are expected."""
+    if head.startswith(_WORKBOOK_MAGIC):
+        raise InvalidInput(
+            _("this is a spreadsheet workbook or another binary file, not posts: "
+              "save it as CSV (UTF-8) or JSON Lines")
+        )  # fmt: skip
+
+
 CSV_CELL_LIMIT = 16 * 1024 * 1024  # characters
 
 
