@@ -171,3 +171,15 @@ def test_csv_in_other_encodings_and_separators(data: bytes, expected: str) -> No
 def test_jsonl_files_joined_with_their_byte_order_marks_lose_no_line() -> None:
     data = '\ufeff{"text": "a"}\n'.encode() + '\ufeff{"text": "b"}\n'.encode()
     assert [r.obj for r in read_jsonl(io.BytesIO(data))] == [{"text": "a"}, {"text": "b"}]
+
+
+def test_a_gbk_file_with_a_stray_byte_stays_gbk_and_costs_that_row() -> None:
+    data = (
+        "title,text\n标题,某学校食堂\n".encode("gbk") + b"bad,\xff\n" + "二,正文二\n".encode("gbk")
+    )
+    records = list(read_csv(io.BytesIO(data)))
+    assert [(r.line, r.obj) for r in records] == [
+        (2, {"title": "标题", "text": "某学校食堂"}),
+        (3, None),
+        (4, {"title": "二", "text": "正文二"}),
+    ]

@@ -131,6 +131,7 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_STRAY_BYTES = 2
 _LINE_ENDS = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
 
 
@@ -149,12 +150,12 @@ def csv_encoding(head: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 3:  # a character cut by the end of the head
             return "utf-8"
-    try:
-        head.decode("gb18030")
+    # A GBK export with a stray byte or two among its Chinese is still GBK: that line alone
+    # is refused. Western text read as GB18030 fails at a good share of its few accents.
+    text = head[:-3].decode("gb18030", "replace")
+    stray = text.count("\ufffd")
+    if stray <= _STRAY_BYTES and sum(not c.isascii() for c in text) >= 10 * stray:
         return "gb18030"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:
-            return "gb18030"
     from yuqing.monitor.connectors.charset import guess_charset
 
     guess = guess_charset(head)

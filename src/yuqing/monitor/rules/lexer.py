@@ -2,8 +2,8 @@
 
 Columns are 1-based character positions in the rule as written, so every error can point
 at the place. Full-width forms of the operator characters (`（` `）` `｜` `＆` `＋` `－` `＂`
-`，`) and the curly quotes `“ ”` act like their ASCII forms: CONTRACTS makes full and half width equivalent, and
-Chinese input methods type the full-width ones.
+`，`) and the curly quotes `“ ”` act like their ASCII forms: CONTRACTS makes full and half
+width equivalent, and Chinese input methods type the full-width ones.
 """
 
 from __future__ import annotations
