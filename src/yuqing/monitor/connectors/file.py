@@ -13,13 +13,16 @@ import csv
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from yuqing.core.errors import SourceUnavailable
+from yuqing.core.errors import InvalidInput, SourceUnavailable
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
+from yuqing.monitor.csvcolumns import check_columns, column_fields
+from yuqing.monitor.readers import csv_delimiter, csv_encoding, csv_object, wide_encoding
 
 if TYPE_CHECKING:
     from yuqing.monitor.fetching import SafeClient
@@ -39,12 +42,29 @@ def _head_digest(handle: IO[bytes], offset: int) -> str:
     return hashlib.sha256(handle.read(min(offset, _HEAD_BYTES))).hexdigest()[:16]
 
 
+def _file_encoding(handle: IO[bytes], path: Path) -> str:
+    handle.seek(0)
+    head = handle.read(64 * 1024)
+    wide = wide_encoding(head)
+    if wide is not None:
+        # Read line by line from an offset, a line end is one byte: UTF-16 has two.
+        raise SourceUnavailable(
+            _("a {encoding} file cannot be followed as it grows; save it as UTF-8").format(
+                encoding=wide.upper()
+            ),
+            source=str(path),
+        )
+    encoding = csv_encoding(head)
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
 class _Lines:
     """Complete lines from an offset; `offset` is always just after the last one given."""
 
-    def __init__(self, handle: IO[bytes], offset: int) -> None:
+    def __init__(self, handle: IO[bytes], offset: int, encoding: str = "utf-8-sig") -> None:
         handle.seek(offset)
         self.handle = handle
+        self.encoding = encoding
         self.offset = offset
         self.number = 0
 
@@ -55,22 +75,7 @@ class _Lines:
                 return  # end of file, or a line still being written
             self.offset += len(raw)
             self.number += 1
-            yield raw.decode("utf-8-sig", "replace")
-
-
-def _csv_record(header: list[str], row: list[str]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    engagement: dict[str, int] = {}
-    for name, value in zip(header, row, strict=False):
-        if value == "":
-            continue
-        if name.startswith("engagement.") and value.strip().isdigit():
-            engagement[name.split(".", 1)[1]] = int(value)
-        else:
-            record[name] = value
-    if engagement:
-        record["engagement"] = engagement
-    return record
+            yield raw.decode(self.encoding, "replace")
 
 
 class FileConnector:
@@ -103,13 +108,39 @@ class FileConnector:
                 reason = _("file was replaced; reading it from the start")
                 warnings.append(f"{path}: {reason}")
                 offset, line, header = 0, 0, None
-            lines = _Lines(handle, offset)
+                cursor = replace(cursor, extra={})
+            encoding = "utf-8-sig"
             if fmt == "csv":
-                items, header = self._read_csv(lines, header, spec, path, line, warnings)
+                # Decided once, from the file's head, as for `yuqing ingest` (a GBK export
+                # from Excel in China, a Windows-1252 one elsewhere), and kept.
+                encoding = str(cursor.extra.get("encoding") or "") or _file_encoding(handle, path)
+                kept = {"encoding": encoding}
+            else:
+                kept = {}
+            lines = _Lines(handle, offset, encoding)
+            if fmt == "csv":
+                items, header = self._read_csv(
+                    lines,
+                    header,
+                    spec,
+                    path,
+                    line,
+                    warnings,
+                    str(cursor.extra.get("delimiter", ",")),
+                )
+                if header is not None:
+                    kept["delimiter"] = header[0]
+                    header = header[1]
             else:
                 items = self._read_jsonl(lines, spec, path, line, warnings)
             head = _head_digest(handle, lines.offset)
-        extra = {**cursor.extra, "offset": lines.offset, "line": line + lines.number, "head": head}
+        extra = {
+            **cursor.extra,
+            **kept,
+            "offset": lines.offset,
+            "line": line + lines.number,
+            "head": head,
+        }
         if header is not None:
             extra["header"] = header
         new_cursor = cursor.advanced(
@@ -131,20 +162,41 @@ class FileConnector:
         path: Path,
         first_line: int,
         warnings: list[str],
-    ) -> tuple[list[dict[str, Any]], list[str] | None]:
-        """Records up to `max_items` and the header row (read once, then kept)."""
+        delimiter: str,
+    ) -> tuple[list[dict[str, Any]], tuple[str, list[str]] | None]:
+        """Records up to `max_items`, and the delimiter and header row (read once, kept).
+
+        Columns and cells as for `yuqing ingest` (`readers.csv_object`): the usual
+        column names (`标题`, `正文`, `点赞数` …), counts as platforms write them; a row
+        that is not a post is a warning naming its line.
+        """
         items: list[dict[str, Any]] = []
-        reader = csv.reader(iter(lines))
+        rows = iter(lines)
         if not isinstance(header, list):
-            header = next(reader, None)
+            first = next(rows, None)
+            if first is None:
+                return items, None
+            delimiter = csv_delimiter(first)
+            header = next(csv.reader([first], delimiter=delimiter))
         if not header:
             return items, None
-        for row in reader:
-            record = _csv_record(header, row)
-            self._take(record, items, warnings, f"{path}:{first_line + lines.number}")
+        header = [str(name) for name in header]
+        fields = column_fields(header)
+        try:
+            check_columns(fields)
+        except InvalidInput as exc:
+            raise SourceUnavailable(exc.message, source=str(path)) from None
+        for row in csv.reader(rows, delimiter=delimiter):
+            where = f"{path}:{first_line + lines.number}"
+            try:
+                record = csv_object(fields, row, header)
+            except InvalidInput as exc:
+                warnings.append(f"{where}: {exc.message}")
+                continue
+            self._take(record, items, warnings, where)
             if len(items) >= spec.max_items:
                 break
-        return items, [str(name) for name in header]
+        return items, (delimiter, header)
 
     def _read_jsonl(
         self, lines: _Lines, spec: SourceSpec, path: Path, first_line: int, warnings: list[str]
