@@ -162,3 +162,37 @@ def test_file_csv_in_utf16_is_refused_in_one_line(tmp_path, http, clock):
     path.write_bytes("title\ttext\n食堂\t饭菜\n".encode("utf-16"))
     with pytest.raises(SourceUnavailable, match=r"unicode\.csv: .*UTF-16.*UTF-8"):
         poll("file", file_spec(path), http, clock)
+
+
+def test_file_holding_one_json_array_is_followed_by_its_items(tmp_path, http, clock):
+    # A tool that saves `.json` writes one pretty-printed array and rewrites it as it grows.
+    path = tmp_path / "export.json"
+
+    def save(records: list[object]) -> None:
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    save([{"id": "a", "text": "第一条"}, {"id": "b"}, {"id": "c", "text": "第三条"}])
+    first = poll("file", file_spec(path, max_items=1), http, clock)
+    assert [i["id"] for i in first.items] == ["a"]
+    assert first.warnings == []  # not one warning per line of the pretty-printed array
+    second = poll("file", file_spec(path), http, clock, first.cursor)
+    assert [i["id"] for i in second.items] == ["c"]
+    assert second.warnings == [f"{path}: [2]: 既无正文也无标题，已跳过"]
+    assert poll("file", file_spec(path), http, clock, second.cursor).items == []
+    save([{"id": "a", "text": "第一条"}, {"id": "b"}, {"id": "c", "text": "第三条"},
+          {"id": "d", "title": "第四条"}])  # fmt: skip
+    third = poll("file", file_spec(path), http, clock, second.cursor)
+    assert [i["id"] for i in third.items] == ["d"]
+    # Cut off while being written: nothing taken, said once, read whole next time.
+    path.write_text(path.read_text(encoding="utf-8")[:-3], encoding="utf-8")
+    cut = poll("file", file_spec(path), http, clock, third.cursor)
+    assert cut.items == []
+    assert cut.warnings and "JSON" in cut.warnings[-1]
+
+
+def test_json_lines_whose_first_line_is_an_array_stay_json_lines(tmp_path, http, clock):
+    path = tmp_path / "drop.jsonl"
+    path.write_text('[1, 2]\n{"id": "a", "text": "第一条"}\n', encoding="utf-8")
+    fetched = poll("file", file_spec(path), http, clock)
+    assert [i["id"] for i in fetched.items] == ["a"]
+    assert fetched.warnings == [f"{path}:1: 不是 JSON 对象，已跳过"]

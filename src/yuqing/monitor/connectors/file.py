@@ -3,6 +3,8 @@
 The cursor keeps the byte offset after the last complete line taken, so a line still
 being written is read next time, whole. A file that shrank or whose first bytes
 changed was replaced: it is read again from the start.
+A file holding one JSON array (as tools save a `.json` file) is read whole whenever it
+changes, and its items after those already taken are new.
 Options: `path` (else the URL, `file://` allowed), `format` ("jsonl" or "csv"; else by
 the name's suffix), `max_items`.
 """
@@ -22,7 +24,13 @@ from yuqing.core.errors import InvalidInput, SourceUnavailable
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.csvcolumns import check_columns, column_fields
-from yuqing.monitor.readers import csv_delimiter, csv_encoding, csv_object, wide_encoding
+from yuqing.monitor.readers import (
+    csv_delimiter,
+    csv_encoding,
+    csv_object,
+    read_json_array,
+    wide_encoding,
+)
 
 if TYPE_CHECKING:
     from yuqing.monitor.fetching import SafeClient
@@ -56,6 +64,27 @@ def _file_encoding(handle: IO[bytes], path: Path) -> str:
         )
     encoding = csv_encoding(head)
     return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+_ARRAY_LIMIT = 64 * 1024 * 1024  # bytes of a JSON-array file read whole at each change
+
+
+def _holds_array(handle: IO[bytes]) -> bool:
+    """Whether a file is one JSON array: it opens with `[`, and is not JSON Lines whose
+    first line happens to be an array (a line that is JSON on its own, more lines after)."""
+    handle.seek(0)
+    first = handle.readline(_ARRAY_LIMIT)
+    if not first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return False
+    try:
+        json.loads(first.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return True  # "[" opening a pretty-printed array, its items on the lines after
+    return not handle.read(4096).strip()
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class _Lines:
@@ -99,6 +128,8 @@ class FileConnector:
             ) from None
         with handle:
             size = path.stat().st_size
+            if fmt != "csv" and (cursor.extra.get("array") or _holds_array(handle)):
+                return self._follow_array(handle, size, cursor, spec, path)
             offset = int(cursor.extra.get("offset", 0))
             line = int(cursor.extra.get("line", 0))
             header = cursor.extra.get("header")
@@ -143,6 +174,12 @@ class FileConnector:
         }
         if header is not None:
             extra["header"] = header
+        return self._fetched(cursor, items, extra, warnings)
+
+    @staticmethod
+    def _fetched(
+        cursor: Cursor, items: list[dict[str, Any]], extra: dict[str, Any], warnings: list[str]
+    ) -> Fetched:
         new_cursor = cursor.advanced(
             (item_key(item) for item in items),
             published=(
@@ -153,6 +190,46 @@ class FileConnector:
             extra=extra,
         )
         return Fetched(items=items, cursor=new_cursor, warnings=warnings)
+
+    def _follow_array(
+        self, handle: IO[bytes], size: int, cursor: Cursor, spec: SourceSpec, path: Path
+    ) -> Fetched:
+        """A file holding one JSON array (as tools save a `.json` file): it is rewritten
+        whole as it grows, so it is read whole when its size changed (or when the last poll
+        stopped at `max_items`), and the items after those already taken are new. A first
+        item that changed means another file: it is read again from the start."""
+        warnings: list[str] = []
+        state = cursor.extra
+        taken = int(state.get("array_items", 0))
+        if state.get("array_done") and state.get("array_size") == size:
+            return self._fetched(cursor, [], dict(state), warnings)
+        if size > _ARRAY_LIMIT:
+            raise SourceUnavailable(
+                _("a JSON array of {size} MB is too large to follow; write JSON Lines").format(
+                    size=size // (1024 * 1024)
+                ),
+                source=str(path),
+            )
+        handle.seek(0)
+        records = read_json_array(handle.read(size))
+        if records is None:
+            reason = _("the JSON array is not complete (still being written?); read next time")
+            warnings.append(f"{path}: {reason}")
+            return self._fetched(cursor, [], {**state, "array_done": False}, warnings)
+        first = _digest(records[0].obj) if records else ""
+        if taken and first != state.get("array_first"):
+            reason = _("file was replaced; reading it from the start")
+            warnings.append(f"{path}: {reason}")
+            taken = 0
+        items: list[dict[str, Any]] = []
+        for record in records[taken:]:
+            self._take(record.obj, items, warnings, f"{path}: [{record.line}]")
+            taken = record.line
+            if len(items) >= spec.max_items:
+                break
+        extra = {"array": True, "array_items": taken, "array_size": size, "array_first": first}
+        extra["array_done"] = taken >= len(records)
+        return self._fetched(cursor, items, extra, warnings)
 
     def _read_csv(
         self,
