@@ -1,7 +1,7 @@
 """Benchmark: `yuqing classify`'s predictor against snownlp on the same texts, same run.
 
     .venv/bin/pip install snownlp   # bench only; not a dependency of yuqing
-    .venv/bin/python bench/classify.py [--data ../shared/data] [--repeat 3]
+    .venv/bin/python bench/classify.py [--data ../shared/data] [--repeat 3] [--model FILE]
 
 Texts: ChnSentiCorp dev (1,200 reviews) and SMP2020-EWECT (2,000 Weibo posts) from
 shared/data when present, otherwise the excerpts under tests/fixtures/sentiment. Timed:
@@ -83,6 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--model", type=Path, help="a model.npz (default: the shipped one)")
     args = parser.parse_args()
     try:
         from snownlp import SnowNLP
@@ -94,7 +95,7 @@ def main() -> int:
     print(f"{len(texts)} texts, {sum(map(len, texts))} characters")
 
     start = perf_counter()
-    model = SentimentModel.load()
+    model = SentimentModel.load(args.model)
     print(f"yuqing model load: {perf_counter() - start:.2f} s")
     model.classify_many(texts[:10])  # first-call costs (fold table) are load, not speed
 

@@ -4,7 +4,8 @@ Going through the pipeline would take hours for a million posts on this machine;
 pages only read the tables, so the builder writes rows the pipeline would have written:
 posts over the last 30 days (some copies of others), events with their posts, hourly
 and per-site facts, level proposals and decisions, alerts (some waiting for
-acknowledgement), a few failing sources, the example plan and the benchmark's users.
+acknowledgement), a few failing sources, the example plan, the benchmark's users, and
+open incidents whose deadline clocks run (through the incident service: real clocks).
 The search index is left empty (bench/search.py measures search).
 """
 
@@ -25,9 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import posts as synth_posts
 
 from yuqing.auth import service as auth_service
+from yuqing.auth.schemas import Actor
 from yuqing.core.clock import SystemClock
 from yuqing.db.engine import make_engine
 from yuqing.db.migrate import upgrade
+from yuqing.incidents import service as incidents
+from yuqing.incidents.models import Incident
 from yuqing.plan import service as plan_service
 from yuqing.plan.examples import example_plan_text
 
@@ -39,6 +43,10 @@ BIG_EVENTS = 10  # a few stories with thousands of posts: their pages must stay 
 LEVELS = ("L1", "L2", "L3")
 PASSWORD = "bench-password-1"  # noqa: S105 (the synthetic users')
 MARK = "bench-web.json"
+# Open incidents with running clocks, one in ten confidential, led by a few departments:
+# the dashboard lists the clocks each viewer may see (`/` reads them on every change).
+INCIDENTS_PER_EVENTS = 50
+DEPARTMENTS = ("logistics", "teaching", "security", "students")
 
 
 def _ts(value: datetime) -> str:
@@ -212,6 +220,32 @@ def _people(url: str, users: int) -> None:
     engine.dispose()
 
 
+def _incidents(url: str, events: int) -> int:
+    """Open incidents from tips, discovered over the last six hours (some clocks already
+    overdue), their level confirmed so the plan's clocks run; none when some exist."""
+    engine = make_engine(url)
+    count = max(20, events // INCIDENTS_PER_EVENTS)
+    rnd = random.Random(29)
+    leader = Actor(name="bench-leader", display_name="", role="leader")
+    with Session(engine) as session:
+        if session.query(Incident).count():
+            return 0
+        clock = SystemClock()
+        now = clock.now()
+        for n in range(count):
+            opened = incidents.open_incident(
+                session=session, clock=clock, actor=leader, tip_channel="phone",
+                tip_text=f"来电反映事件{n}", title=f"来电反映事件{n}", confidential=n % 10 == 0,
+                lead_department=DEPARTMENTS[n % len(DEPARTMENTS)],
+                discovered_at=now - timedelta(minutes=rnd.randrange(360)),
+            )  # fmt: skip
+            incidents.confirm_level(session=session, clock=clock, actor=leader,
+                                    incident_id=opened.id, level=rnd.choice(LEVELS))  # fmt: skip
+        session.commit()
+    engine.dispose()
+    return count
+
+
 def build(home: Path, *, posts: int, events: int, users: int) -> tuple[Path, bool]:
     """The store under `home` (built once per size; reused after); (path, reused)."""
     home.mkdir(parents=True, exist_ok=True)
@@ -220,6 +254,7 @@ def build(home: Path, *, posts: int, events: int, users: int) -> tuple[Path, boo
     mark = home / MARK
     if path.exists() and mark.exists() and json.loads(mark.read_text()) == wanted:
         upgrade(make_engine(f"sqlite:///{path}"))  # a cached store may predate the schema
+        _incidents(f"sqlite:///{path}", events)  # … or its incidents
         return path, True
     for stale in home.glob("yuqing.db*"):
         stale.unlink()
@@ -236,6 +271,7 @@ def build(home: Path, *, posts: int, events: int, users: int) -> tuple[Path, boo
     db.execute("ANALYZE")
     db.close()
     _people(url, users)
+    _incidents(url, events)
     mark.write_text(json.dumps(wanted))
     print(f"built {posts} posts, {events} events in {time.perf_counter() - started:.0f} s")
     return path, False

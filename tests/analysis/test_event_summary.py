@@ -125,3 +125,20 @@ def test_sentences_without_a_final_mark_never_run_together() -> None:
         "Road works at the gate. Parents complain."
     )
     assert joined([]) == ""
+
+
+def test_latin_abbreviations_and_headlines_end_no_sentence_wrongly() -> None:
+    """ "Mingde No. 1 Middle School" was cut after "No."; an English headline got "。"."""
+    text = (
+        "Students of Mingde No. 1 Middle School reported stomach pains after dinner. "
+        "Parents asked Dr. Wang of the county hospital for answers."
+    )
+    assert summarize.sentences(text) == [
+        "Students of Mingde No. 1 Middle School reported stomach pains after dinner.",
+        "Parents asked Dr. Wang of the county hospital for answers.",
+    ]
+    obj = {"id": "e1", "title": "Fire at Mingde hospital", "text": "Old wiring was blamed for it.",
+           "published_at": "2026-03-02T01:00:00+00:00"}  # fmt: skip
+    headline = parse_post(obj, received_at=RECEIVED, max_post_bytes=1 << 20)
+    said = summarize.update({}, [headline], ["mingde", "hospital", "wiring"])
+    assert said[summarize.SUMMARY] == ["Fire at Mingde hospital.", "Old wiring was blamed for it."]

@@ -16,7 +16,7 @@ from yuqing.analysis.events.evaluate import cluster_file, scores
 from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.analysis.steps import ClusterStep
 from yuqing.cli.cluster import register
-from yuqing.demo.story_lines import NEWS_TITLE, STATEMENT_TITLE
+from yuqing.demo.story_lines import NEWS_TITLE, RESULT_TITLE, SPORTS_TITLE, STATEMENT_TITLE
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post, reply_parent
 
@@ -175,6 +175,11 @@ def test_demo_hospital_posts_keep_apart_and_main_story_stays_one() -> None:
     # The school's statement and the city paper's report are in the story's event.
     by_title = {r["title"]: r["event_id"] for r in rows if r.get("title")}
     assert by_title[STATEMENT_TITLE] == by_title[NEWS_TITLE] == main
+    # The market bureau's test result, worded like the story's reports and not like its
+    # parents, joins it by the reports' words; the sports day's notice, which shares the
+    # school's name with them, does not (2026-12-06: the result joined the notice).
+    assert by_title[RESULT_TITLE] == main
+    assert by_title[SPORTS_TITLE] != by_title[RESULT_TITLE]
     replies = [r for r in rows if r.get("reply_to") == "demo-0001"]
     assert replies
     assert {r["event_id"] for r in replies} == {main}

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import Cli, Store
@@ -223,3 +223,29 @@ def test_events_commands(cli: Cli, tmp_path: object) -> None:
         f"{hottest['id']}\theat {hottest['heat']}\t{hottest['posts']} posts"
         f" ({hottest['copies']} copies)\t{hottest['sites']} sites\t"
     )
+
+
+def test_facts_do_not_wait_for_rows_that_only_refer_to_the_event(
+    loaded: Store, clock: FrozenClock
+) -> None:
+    """An incident being opened from an event (its row refers to the event: PostgreSQL
+    holds FOR KEY SHARE on it until that commits) does not hold the batch's facts up."""
+    if loaded.backend == "sqlite":
+        pytest.skip("one writer holds the whole SQLite store: there is nothing beside it")
+    with Session(loaded.engine) as session:
+        school = session.scalars(select(Event).where(Event.partition == "明德一中")).one()
+    with loaded.engine.connect() as opening, loaded.engine.connect() as batch:
+        opening.execute(
+            text("SELECT id FROM events WHERE id = :id FOR KEY SHARE"), {"id": school.id}
+        )
+        with batch.begin():
+            batch.execute(text("SET LOCAL lock_timeout = '2s'"))  # the old lock waited here
+            post = Post(id="w3", title="", text="x", published_at=clock.now(),
+                        received_at=clock.now(), source="weibo",
+                        annotations={"event_id": school.id})  # fmt: skip
+            pk = batch.execute(select(StoredPost.pk).where(StoredPost.post_id == "n1")).scalar_one()
+            facts.update_facts(batch, [(post, pk)], now=clock.now(), summary=lambda _id: None)
+        # The batch committed (the old FOR UPDATE timed out above) while the incident's
+        # transaction still held its lock on the event.
+        assert opening.in_transaction()
+        opening.rollback()

@@ -17,7 +17,13 @@ from yuqing.core.settings import Settings
 from yuqing.demo import DEFAULT_SPEED
 from yuqing.demo.replay import Replay, ScenarioPost, load_scenario, remaining
 from yuqing.demo.run import PROGRESS_FILE, Progress, prepare
-from yuqing.demo.story_lines import BUREAU_TITLE, NEWS_TITLE, PROVINCIAL_TITLE, STATEMENT_TITLE
+from yuqing.demo.story_lines import (
+    BUREAU_TITLE,
+    NEWS_TITLE,
+    PROVINCIAL_TITLE,
+    RESULT_TITLE,
+    STATEMENT_TITLE,
+)
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.worker.live import build_pipeline
@@ -73,13 +79,15 @@ def test_the_first_two_minutes_raise_a_level_with_reasons_and_alerts(store, sett
             .where(LevelDecision.event_id == canteen)
             .order_by(LevelDecision.proposed_at, LevelDecision.id)
         ).all()
-        assert [d.proposed_level for d in decisions] == ["L2", "L1"]  # it grows, in order
+        # It grows, in order: one complaint is 三级 (一般), on three sites with mostly
+        # negative posts 二级, on ten sites 一级 (the school plan, after the seeds' wording).
+        assert [d.proposed_level for d in decisions] == ["L3", "L2", "L1"]
         assert all(d.reasons for d in decisions)
         assert decisions[-1].status == "proposed"
         alerts = session.scalars(
             select(Alert).where(Alert.event_id == canteen).order_by(Alert.id)
         ).all()
-        assert [a.level for a in alerts] == ["L2", "L1"]
+        assert [a.level for a in alerts] == ["L3", "L2", "L1"]
         assert all(start <= a.created_at <= start + FIRST_TWO_MINUTES for a in alerts)
         assert alerts[0].created_at == start  # the first complaint already concerns the plan
 
@@ -101,11 +109,16 @@ def test_the_unrelated_stories_stay_their_own_events(store, settings, clock):
     assert sports
     assert canteen not in hospital | sports
     assert len(hospital) == 1  # the notice, its reprint and the complaints: one event
+    with Session(store.engine) as session:
+        levels = session.execute(select(LevelDecision.event_id, LevelDecision.proposed_level)).all()
+    # The sports day spreads over three sites and more, but it is good news: never 二级.
+    assert {level for event, level in levels if event in sports} <= {"L3"}
+    assert "L1" in {level for event, level in levels if event == canteen}
     # The official answers and the press, in their own formal wording, join the parents'
     # story (2026-12-06: the statement and the city paper's report were events of their own).
     titled = {p.post["title"]: p.post["id"] for p in load_scenario() if p.post.get("title")}
     with Session(store.engine) as session:
-        for title in (NEWS_TITLE, STATEMENT_TITLE, BUREAU_TITLE, PROVINCIAL_TITLE):
+        for title in (NEWS_TITLE, STATEMENT_TITLE, BUREAU_TITLE, PROVINCIAL_TITLE, RESULT_TITLE):
             assert event_of(session, titled[title]) == canteen, title
         # Replies no watch keeps for their words are kept for the post they answer, and
         # sit in its event: a reply in the parents' forum thread, a comment under the

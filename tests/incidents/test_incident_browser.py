@@ -169,7 +169,8 @@ def test_deadlines_count_down_without_a_reload_and_the_list_filters_fit_a_phone(
     seeded: tuple[str, httpx.Client, Store, FrozenClock],
 ) -> None:
     """countdown.js recounts the minutes from data-due as the browser's clock moves (the
-    page's clock is Playwright's; the server's stays frozen), and turns overdue."""
+    page's clock is Playwright's; the server's stays frozen), and turns overdue; on the
+    incident page and on the dashboard."""
     _url, _client, store, clock = seeded
     with Session(store.engine) as session:
         leader = _actor(session, "leader")
@@ -194,6 +195,17 @@ def test_deadlines_count_down_without_a_reload_and_the_list_filters_fit_a_phone(
     phone.clock.run_for((minutes + 2) * 60_000)
     late = countdown.locator("strong").inner_text()
     assert re.fullmatch(r"已超时 \d+ 分钟", late), late
+
+    # The dashboard lists the same clocks among its deadlines and counts them down too.
+    phone.goto("/")
+    due = phone.locator("#dashboard-panel ul.deadlines")
+    assert "倒计时检查" in due.inner_text()
+    first = due.locator("span.countdown").first
+    shown = re.search(r"剩余 (\d+) 分钟", first.inner_text())
+    assert shown, first.inner_text()
+    phone.clock.run_for("05:00")
+    moved = re.search(r"剩余 (\d+) 分钟", first.inner_text())
+    assert moved and int(shown.group(1)) - 6 <= int(moved.group(1)) <= int(shown.group(1)) - 5
 
     phone.goto("/incidents")
     stages = phone.locator("select[name=stage] option").all_inner_texts()

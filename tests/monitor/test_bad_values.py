@@ -9,6 +9,7 @@ is refused with a reason, and every other line is stored, on both stores.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +104,60 @@ def test_a_csv_row_with_an_unclosed_quote_is_named_and_the_rows_after_it_stored(
     assert sorted(posts) == ["2", "3", "4"]
     assert (posts["2"].title, posts["2"].text) == ("标题二", "正文二")  # not fused into row 1
     assert (posts["4"].platform, posts["4"].extra) == ("qa", {"platform_name": "知乎"})
+
+
+def test_a_monitoring_systems_gbk_export_with_chinese_columns_is_stored(
+    cli: Cli, store: Store
+) -> None:
+    """Columns `标题,正文,发布时间,原文链接,点赞数 …` in GBK: every row was refused."""
+    result = cli("ingest", str(FIXTURES / "posts" / "monitoring_export_gbk.csv"))
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["stored"] == 4
+    assert result.stderr.splitlines() == ["LINE 7: 列 '点赞数' 必须是数字，不能是 '很多'"]
+    posts = {p.url: p for p in stored(store).values()}
+    weibo = posts["https://weibo.example/7712004531/5011930012"]
+    assert (weibo.title, weibo.source, weibo.platform, weibo.author) == (
+        "明德一中食堂饭菜变质？", "新浪微博", "microblog", "明德生活圈",
+    )  # fmt: skip
+    assert weibo.engagement == {"reposts": 1342, "comments": 517, "likes": 2890, "views": 412000}
+    assert weibo.extra == {"序号": "1", "情感倾向": "负面", "platform_name": "微博"}
+    news = posts["https://www.mdxw.example/news/2026-03/02/content_0131.html"]
+    assert news.platform == "news"  # 网站, as such exports name news sites
+    assert news.published_at.replace(tzinfo=None).isoformat() == "2026-03-02T03:20:00"
+
+
+def test_a_csv_with_no_text_column_is_one_line_naming_the_file(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("编号,地址\n1,x\n", encoding="utf-8")
+    result = cli("ingest", str(path))
+    assert result.code == 2
+    assert result.stderr == (
+        f"yuqing: {path}: 表头中没有 'text' 或 'title' 列（也没有 正文、内容、标题 等）；"
+        "表头各列：编号, 地址\n"
+    )
+
+
+def test_a_json_array_file_is_taken_as_the_api_takes_it(
+    cli: Cli, store: Store, tmp_path: Path
+) -> None:
+    """A `.json` file as tools save it (one pretty-printed array): every line was refused."""
+    posts = [{"id": "j1", "text": "明德一中食堂饭菜"}, {"id": "j2", "text": "二"}, [3]]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(posts, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = cli("ingest", str(path))
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["stored"] == 2
+    assert result.stderr == "LINE 3: 帖文必须是 JSON 对象，不能是 list\n"  # its place in the array
+    piped = cli("ingest", input=json.dumps([{"id": "j3", "text": "三"}]))
+    assert json.loads(piped.stdout.splitlines()[-1])["stored"] == 1, piped.stderr
+    assert sorted(stored(store)) == ["j1", "j2", "j3"]
+
+
+def test_a_workbook_is_one_line_asking_for_csv(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "posts.xlsx"
+    path.write_bytes(b"PK\x03\x04" + bytes(200))
+    result = cli("ingest", str(path))
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"yuqing: {path}: 这是电子表格工作簿或其他二进制文件，不是帖文：请另存为 CSV（UTF-8）或 JSON Lines\n"
+    )

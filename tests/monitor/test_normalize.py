@@ -256,7 +256,13 @@ def test_counts_beyond_the_store_are_capped_and_written_counts_are_read() -> Non
         ("新闻", "news"),
         ("政务网站", "news"),
         ("领导留言板", "board"),
+        ("网站", "news"),  # a media type in monitoring systems' exports
+        ("客户端", "portal"),
+        ("X (Twitter)", "microblog"),  # two names for one place: the first known decides
+        ("WeChat 公众号", "wechat"),
+        ("B站（哔哩哔哩）", "video"),
         ("某某APP", "other"),
+        ("某某 (某某)", "other"),
     ],
 )
 def test_usual_platform_names_map_to_categories_and_keep_the_name(
@@ -301,3 +307,11 @@ def test_times_out_of_range_are_refused_not_fatal() -> None:
     for value in ("²", "9" * 400):
         with pytest.raises(InvalidInput, match="published_at"):
             parse({"text": "a", "published_at": value})
+
+
+def test_counts_of_other_kinds_are_kept_beside_the_four() -> None:
+    """`{"shares": 5}` in `engagement` was dropped without a word."""
+    post = parse({"text": "a", "engagement": {"likes": 3, "shares": 5, "收藏": "1.2万"}})
+    assert post.engagement == {"likes": 3}
+    assert post.extra == {"engagement_other": {"shares": 5, "收藏": "1.2万"}}
+    assert parse({"text": "a", "engagement": {"likes": 3}}).extra == {}

@@ -1,6 +1,9 @@
 import io
 
+import pytest
+
 from tests.conftest import FIXTURES
+from yuqing.core.errors import InvalidInput
 from yuqing.monitor.readers import read_csv, read_jsonl
 
 
@@ -99,3 +102,84 @@ def test_integers_beyond_64_bits_keep_every_digit() -> None:
     records = list(read_jsonl(io.BytesIO(data)))
     assert records[0].obj == {"id": 123456789012345678901234567890, "x": [1.5, {"y": 1e30}]}
     assert records[1].obj == {"n": 2}
+
+
+def test_csv_with_the_column_names_of_a_monitoring_systems_export() -> None:
+    """A GBK export with Chinese column names (标题, 正文, 发布时间, 点赞数 …): every row was
+    refused as having neither text nor title."""
+    data = (FIXTURES / "posts" / "monitoring_export_gbk.csv").read_bytes()
+    records = list(read_csv(io.BytesIO(data)))
+    assert [(r.line, r.error) for r in records] == [
+        (2, None),
+        (3, None),
+        (4, None),
+        (6, None),  # the third post's text runs over two lines
+        (7, "列 '点赞数' 必须是数字，不能是 '很多'"),
+    ]
+    first = records[0].obj
+    assert {k: first[k] for k in ("title", "source", "platform", "author", "published_at")} == {
+        "title": "明德一中食堂饭菜变质？",
+        "source": "新浪微博",
+        "platform": "微博",
+        "author": "明德生活圈",
+        "published_at": "2026/3/2 9:05",
+    }
+    assert first["url"] == "https://weibo.example/7712004531/5011930012"
+    assert first["engagement"] == {"reposts": 1342, "comments": 517, "likes": 2890, "views": 412000}
+    assert (first["序号"], first["情感倾向"]) == ("1", "负面")  # other columns kept as written
+
+
+def test_a_better_named_column_wins_and_the_other_is_kept() -> None:
+    data = "摘要,Content,Title,Date\n短,长的正文,T,2026-03-02\n".encode()
+    (record,) = read_csv(io.BytesIO(data))
+    assert record.obj == {
+        "摘要": "短",
+        "text": "长的正文",
+        "title": "T",
+        "published_at": "2026-03-02",
+    }
+
+
+def test_csv_without_a_text_or_title_column_is_one_error_naming_its_columns() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        list(read_csv(io.BytesIO("编号,地址\n1,x\n".encode())))
+    assert caught.value.message == (
+        "表头中没有 'text' 或 'title' 列（也没有 正文、内容、标题 等）；表头各列：编号, 地址"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # Excel's "Unicode text": UTF-16 with a BOM, tab-separated, CRLF
+        ("title\ttext\tlikes\r\n食堂\t饭菜变质\t1.2万\r\n".encode("utf-16"), "饭菜变质"),
+        ("title\ttext\tlikes\n食堂\t饭菜变质\t12000\n".encode("utf-32"), "饭菜变质"),
+        # Excel where the decimal separator is a comma writes `;`
+        ("title;text;likes\n食堂;饭菜变质;12000\n".encode(), "饭菜变质"),
+        # Windows-1252, undeclared: not GB18030 mojibake, not refused
+        ("title,text,likes\nCafé crème,Ça coûte cher à Mingde,12000\n".encode("cp1252"),
+         "Ça coûte cher à Mingde"),
+    ],
+)  # fmt: skip
+def test_csv_in_other_encodings_and_separators(data: bytes, expected: str) -> None:
+    (record,) = read_csv(io.BytesIO(data))
+    assert record.error is None
+    assert record.obj["text"] == expected
+    assert record.obj["engagement"] == {"likes": 12000}
+
+
+def test_jsonl_files_joined_with_their_byte_order_marks_lose_no_line() -> None:
+    data = '\ufeff{"text": "a"}\n'.encode() + '\ufeff{"text": "b"}\n'.encode()
+    assert [r.obj for r in read_jsonl(io.BytesIO(data))] == [{"text": "a"}, {"text": "b"}]
+
+
+def test_a_gbk_file_with_a_stray_byte_stays_gbk_and_costs_that_row() -> None:
+    data = (
+        "title,text\n标题,某学校食堂\n".encode("gbk") + b"bad,\xff\n" + "二,正文二\n".encode("gbk")
+    )
+    records = list(read_csv(io.BytesIO(data)))
+    assert [(r.line, r.obj) for r in records] == [
+        (2, {"title": "标题", "text": "某学校食堂"}),
+        (3, None),
+        (4, {"title": "二", "text": "正文二"}),
+    ]

@@ -100,6 +100,7 @@ def test_phrases_match_as_written_in_order() -> None:
     assert not matches('"安全 食品"', "食品 安全")
     assert matches('"a OR b"', "x a or b y")
     assert not matches('"a OR b"', "a")
+    assert matches("“明德一中” 食堂", "明德一中食堂饭菜变质")  # matched nothing, silently
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,8 @@ def test_terms_are_folded_like_posts() -> None:
 def test_full_width_operators_act_like_ascii_ones() -> None:
     assert parse("（学校｜医院）＆食堂 －广告") == parse("(学校|医院)&食堂 -广告")
     assert parse("NEAR/3（学校，食堂）") == Near(t("学校"), t("食堂"), 3)
+    # Chinese input methods type “ ” for quotes: a phrase, not a term holding the marks.
+    assert parse("“明德 一中” 食堂") == parse('"明德 一中" 食堂')
 
 
 def test_rule_keeps_its_source() -> None:

@@ -51,3 +51,14 @@ def test_times(raw: object, expected: datetime) -> None:
 def test_bad_times_name_the_field(raw: object) -> None:
     with pytest.raises(InvalidInput, match="published_at"):
         parse_time(raw, field="published_at")
+
+
+def test_a_zone_abbreviation_the_configured_zone_uses_is_that_zone() -> None:
+    # Chinese sites' content systems write CST for China Standard Time; RFC 2822 says US
+    # Central. An office in Asia/Shanghai reads Beijing time, one in Chicago Central time.
+    cst = "Mon, 02 Mar 2026 10:00:00 CST"
+    assert parse_time(cst) == datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    assert parse_time(cst, default_tz="America/Chicago") == datetime(2026, 3, 2, 16, tzinfo=UTC)
+    # Other abbreviations and numeric offsets keep their RFC 2822 meaning.
+    assert parse_time("Mon, 02 Mar 2026 10:00:00 EST") == datetime(2026, 3, 2, 15, tzinfo=UTC)
+    assert parse_time("Mon, 02 Mar 2026 10:00:00 -0600") == datetime(2026, 3, 2, 16, tzinfo=UTC)

@@ -39,7 +39,9 @@ def test_annual_and_official_holiday_spans() -> None:
 def test_key_dates_lower_numeric_thresholds() -> None:
     lianghui = date(2026, 3, 5)
     assert threshold_factor(BUREAU, "II", lianghui) == 0.5
-    assert effective_criteria(BUREAU, "II", lianghui).min_posts_per_hour == 30
+    # In the level's groups too: 重点领域 spreading at 30 posts an hour, not 60.
+    assert effective_criteria(BUREAU, "II", lianghui).any_of[1].min_posts_per_hour == 30
+    assert effective_criteria(BUREAU, "I", lianghui).any_of[1].min_negative_share == 0.25
     assert effective_criteria(BUREAU, "III", lianghui).min_sites == 2  # ceil(3 x 0.5)
     assert effective_criteria(BUREAU, "IV", lianghui).min_posts == 1  # never below 1
     ordinary = date(2026, 4, 15)

@@ -156,3 +156,18 @@ def test_billion_laughs_is_refused_at_once() -> None:
     path = PLANS / "billion_laughs.yaml"
     (problem,) = check_plan(path)
     assert problem.startswith(f"{path}:8: YAML aliases expand to more than 100000 nodes")
+
+
+def test_a_group_of_tests_is_checked_on_its_own_line() -> None:
+    grouped = (
+        "  high:\n"
+        "    any_of:\n"
+        "      - {min_tier: provincial}\n"
+        "      - {domains: [no_such_domain], min_sites: 3, combine: all}\n"
+    )
+    text = MINIMAL.replace("  high: {min_tier: provincial}\n", grouped)
+    (problem,) = _problems(text)
+    assert problem.startswith("plan.yaml:33: grading.high.any_of[1].domains[0]: unknown")
+    empty = grouped + "      - {combine: all}\n"
+    (problem,) = _problems(MINIMAL.replace("  high: {min_tier: provincial}\n", empty))
+    assert problem.startswith("plan.yaml:34: grading.high.any_of[2]: criteria need at least")

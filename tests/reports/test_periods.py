@@ -63,3 +63,13 @@ def test_an_unknown_kind_is_refused_and_the_incident_kinds_are_known() -> None:
         check_kind("x")
     for kind in ("special", "flash", "initial", "progress", "closing"):
         check_kind(kind)  # they need --incident: tests/reports/test_incident_reports.py
+
+
+def test_two_years_are_the_longest_period() -> None:
+    start = datetime(2024, 3, 1, tzinfo=SHANGHAI)
+    two_years = resolve_period("weekly", start=start, end=datetime(2026, 3, 1, tzinfo=SHANGHAI),
+                               now=NOW, zone=SHANGHAI)  # fmt: skip
+    assert len(two_years.days) == 730
+    with pytest.raises(InvalidInput, match="731"):
+        resolve_period("weekly", start=start, end=datetime(2026, 3, 3, tzinfo=SHANGHAI),
+                       now=NOW, zone=SHANGHAI)  # fmt: skip

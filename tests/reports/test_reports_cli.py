@@ -44,6 +44,11 @@ def test_the_command_writes_the_figures_and_an_empty_period(
         (["yearly"], "未知报告类型“yearly”"),
         (["closing"], "报告类型“closing”需要 --incident"),
         (["daily", "--from", "2026-03-02", "--to", "2026-03-01"], "时段颠倒"),
+        # Every day is listed and charted: 1900 to 2100 ran past 5 minutes and 900 MB.
+        (
+            ["weekly", "--from", "1900-01-01", "--to", "2100-01-01"],
+            "共 73049 天；报告最多涵盖 731 天",
+        ),
         (["daily", "--from", "yesterday-ish"], "--from"),
         (["daily", "--format", "odt"], "未知格式“odt”"),
         (["daily", "--date", "3/1"], "--date"),

@@ -22,6 +22,7 @@ from yuqing.plan.examples import example_plan_text
 EVENT = "ev-canteen"
 OTHER = "ev-road"
 HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+HOSTILE_URL = "javascript:window.pwned=3"  # a pushed post's url: shown, never a link
 
 
 def _post(
@@ -45,7 +46,7 @@ def fill(store: Store, clock: FrozenClock) -> None:
             "bbs.example.cn", "p1", "食堂饭菜发霉", "学生反映食堂饭菜发霉", now - timedelta(hours=3)
         )
         hostile = _post("weibo.example.cn", "p2", HOSTILE, HOSTILE, now - timedelta(hours=2),
-                        media_tier="self", platform="weibo")  # fmt: skip
+                        media_tier="self", platform="weibo", url=HOSTILE_URL)  # fmt: skip
         session.add_all([first, hostile])
         session.flush()
         copy = _post("news.example.cn", "p3", "食堂饭菜发霉", "学生反映食堂饭菜发霉",

@@ -36,9 +36,18 @@ def test_alerts_are_listed_with_deliveries_and_acknowledged(
     page = client.get("/alerts").text
     assert '<span class="level">重大</span>' in page and "clerk@example.cn" in page
     assert "负面占比 100%，超过预案规定的 50%" in page
+    # The channel in words; a recipient the plan does not know stays as it was kept.
+    assert "<td>邮件</td>" in page and "<td>email</td>" not in page and "clerk · " in page
     with Session(store.engine) as session:
         alert = session.scalars(select(Alert)).one()
         alert_id, token = alert.id, alert.ack_token
+        # A recipient the plan knows (its person `wang_jianguo`) reads by their name.
+        session.add(Delivery(alert_id=alert_id, purpose="alert", recipient="wang_jianguo",
+                             channel="wecom", address="https://robot.example/hook",
+                             idempotency_key="t-wang", not_before=clock.now()))  # fmt: skip
+        session.commit()
+    page = client.get("/alerts").text
+    assert "王建国 · " in page and "wang_jianguo" not in page and "<td>企业微信</td>" in page
     answer = client.post(f"/alerts/{alert_id}/ack", data={"csrf_token": csrf})
     assert answer.status_code == 303
     assert "已由 monitor 于" in client.get("/alerts").text

@@ -269,7 +269,7 @@ def test_the_dashboard_shows_the_stored_figures_escaped(
     assert "<script>alert" not in page and "&lt;script&gt;" in page and "<img src=x" not in page
     department, _ = signed_in("department")
     scoped = department.get("/").text
-    assert "ev-1" not in scoped and "分派给本部门（edu）" in scoped
+    assert "ev-1" not in scoped and "分派给本部门（部门“edu”）" in scoped
 
 
 def test_a_department_user_needs_a_department(store: Store, clock: FrozenClock) -> None:

@@ -1,7 +1,9 @@
-"""The dashboard: levels by the plan's names, volume, due alerts, failing sources."""
+"""The dashboard: levels by the plan's names, volume, due alerts and incident clocks,
+failing sources."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -12,9 +14,16 @@ from sqlalchemy.orm import Session
 from tests.conftest import Store
 from tests.web.pages_data import fill
 from yuqing.alerts.models import Alert
+from yuqing.auth import service as auth_service
 from yuqing.auth.models import Department
 from yuqing.core.clock import FrozenClock
+from yuqing.core.i18n import use_locale
+from yuqing.incidents import service as incidents
+from yuqing.incidents.models import DeadlineClock
+from yuqing.incidents.service import clocks
+from yuqing.incidents.wording import clock_label, minutes_left
 from yuqing.monitor.models import Source
+from yuqing.web.dashboard import fingerprint
 
 SignIn = Callable[[str], tuple[TestClient, str]]
 
@@ -70,3 +79,95 @@ def test_a_department_is_read_by_its_display_name(
     page = client.get("/").text
     assert "教育科" in page and "（edu）" not in page
     assert "目前还没有分派给本部门的内容" in page  # nothing routed to it yet
+
+
+def _incident(store: Store, clock: FrozenClock, title: str, **kw: object) -> int:
+    """An incident from a tip, led by `edu`, its level II confirmed: its clocks run."""
+    with Session(store.engine) as session:
+        user = auth_service.get_user(session=session, name="leader")
+        assert user is not None
+        leader = auth_service.actor_of(user)
+        incident = incidents.open_incident(session=session, clock=clock, actor=leader,
+                                           tip_channel="phone", tip_text=title, title=title,
+                                           lead_department="edu", **kw)  # type: ignore[arg-type]  # fmt: skip
+        incidents.confirm_level(session=session, clock=clock, actor=leader,
+                                incident_id=incident.id, level="II")  # fmt: skip
+        session.commit()
+        return incident.id
+
+
+def _due(client: TestClient) -> str:
+    page = client.get("/").text
+    return page.split('id="due-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_dashboard_counts_down_incident_deadlines_for_those_who_may_see_them(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    fill(store, clock)
+    with Session(store.engine) as session:
+        session.scalars(select(Alert)).one().ack_due_at = clock.now() + timedelta(minutes=10)
+        session.commit()
+    open_case = _incident(store, clock, "家长来电反映食堂问题")
+    secret = _incident(store, clock, "保密的来电", confidential=True)
+    with Session(store.engine) as session:
+        running = session.scalars(
+            select(DeadlineClock)
+            .where(DeadlineClock.incident_id == open_case, DeadlineClock.state == "running")
+            .order_by(DeadlineClock.due_at, DeadlineClock.id)
+        ).all()
+    assert running, "level II starts the plan's clocks"
+    first = running[0]
+    left = minutes_left(first.due_at, clock.now())
+
+    office, _csrf = signed_in("office")
+    due = _due(office)
+    # The incident's title, linking to it, the clock in words, the minutes left.
+    assert f'href="/incidents/{open_case}#deadlines-heading">家长来电反映食堂问题</a>' in due
+    with use_locale("zh_CN"):
+        assert clock_label(first.name) in due
+    assert f"剩余 {left} 分钟" in due and "report:" not in due
+    assert 'class="countdown" data-due="' in due and 'data-now="' in due
+    # Soonest first, the alert waiting for acknowledgement among them.
+    assert due.index("某中学食堂饭菜发霉") < due.index("家长来电反映食堂问题")
+    shown = [int(m) for m in re.findall(r"剩余 (\d+) 分钟", due)]
+    assert shown == sorted(shown) and len(shown) == len(running), due
+    # A confidential case is not shown to those it does not name (office is not named)…
+    assert "保密的来电" not in due and f"/incidents/{secret}" not in due
+    # … but is to the roles the plan lets see confidential cases.
+    leader, _csrf = signed_in("leader")
+    assert "保密的来电" in _due(leader)
+
+    # The department leading it sees its clocks; another department does not.
+    edu, _csrf = signed_in("department")
+    assert "家长来电反映食堂问题" in _due(edu) and "保密的来电" not in _due(edu)
+    # The incident pages name the leading department too (no name anywhere: labelled id).
+    assert "<td>部门“edu”</td>" in office.get("/incidents").text
+    assert '<dd class="wrap">部门“edu”</dd>' in office.get(f"/incidents/{open_case}").text
+    health, _csrf = signed_in("department2")
+    due = _due(health)
+    assert "家长来电反映食堂问题" not in due and "/incidents/" not in due
+
+    clock.advance(first.due_at - clock.now() + timedelta(minutes=5))
+    office, _csrf = signed_in("office")  # a new session: the first one timed out meanwhile
+    assert "<strong>已超时 5 分钟</strong>" in _due(office)
+
+
+def test_a_clock_that_stops_leaves_the_dashboard_at_once(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    """The figures' fingerprint sees a clock stop, so neither the memo nor the stream
+    keeps showing it."""
+    fill(store, clock)
+    number = _incident(store, clock, "家长来电反映食堂问题")
+    office, _csrf = signed_in("office")
+    assert "家长来电反映食堂问题" in _due(office)
+    with Session(store.engine) as session:
+        before = fingerprint(session=session)
+        for row in session.scalars(
+            select(DeadlineClock).where(DeadlineClock.incident_id == number)
+        ):
+            clocks.finish(row, clock.now())
+        session.commit()
+        assert fingerprint(session=session) != before
+    assert "家长来电反映食堂问题" not in _due(office)

@@ -17,7 +17,8 @@ from tests.web.pages_data import EVENT, OTHER, fill
 from yuqing.analysis.facts import route
 from yuqing.analysis.models import Event
 from yuqing.auth import audit
-from yuqing.auth.models import AuditEntry
+from yuqing.auth import service as auth_service
+from yuqing.auth.models import AuditEntry, Department
 from yuqing.core.clock import FrozenClock
 from yuqing.monitor.posts import Post
 
@@ -123,3 +124,32 @@ def test_the_watches_do_not_route_an_event_back_to_a_department_taken_off() -> N
     assert event.extra["departments"] == ["health", "water"]
     route(event, [(_post("canteen"), 2)], by_watch)
     assert event.extra["departments"] == ["health", "water"]
+
+
+def test_a_department_reads_as_a_name_never_a_bare_id(
+    data: None, signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    """The departments table's display name; else the plan's unit of that id; else the id
+    labelled as a department. The same on the dashboard of a department user."""
+    with Session(store.engine) as session:
+        # `office` has no display name, but the example plan has a unit `office`.
+        auth_service.create_department(session=session, clock=clock, actor="test", name="office")
+        session.commit()
+    admin, csrf = signed_in("admin")
+    assert _route(admin, csrf, EVENT, action="add", department="office", reason="x").status_code == 303  # type: ignore[attr-defined]  # fmt: skip
+
+    def routed() -> str:
+        page = admin.get(f"/events/{EVENT}").text
+        return page.split('id="departments-heading"', 1)[1].split("</p>", 1)[0]
+
+    assert routed().endswith(">部门“edu”、领导小组办公室（局办公室）")
+    assert signed_in("department")[0].get("/").text.count("部门“edu”") >= 2  # header, panel
+    with Session(store.engine) as session:
+        session.scalars(
+            select(Department).where(Department.name == "edu")
+        ).one().display_name = "教育科"
+        session.scalars(
+            select(Department).where(Department.name == "office")
+        ).one().display_name = "办公室"
+        session.commit()
+    assert routed().endswith(">教育科、办公室")

@@ -47,6 +47,7 @@ def test_the_event_page_says_its_reasons_in_sentences(data: None, signed_in: Sig
     assert "news.example.cn" in page  # the copy of the first post
     # Hostile post content is escaped, never markup.
     assert HOSTILE not in page
+    assert 'href="javascript:' not in page  # a post's url that is not http(s): no link
     series = client.get(f"/events/{EVENT}/series.json").json()
     assert series["posts"] == [1, 1, 1] and series["negative_share"] == [1.0, 1.0, 1.0]
     # Hours read in the plan's zone (Asia/Shanghai), as every other time on the page.

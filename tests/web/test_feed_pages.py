@@ -34,6 +34,7 @@ def test_the_feed_lists_posts_escaped_and_filters_them(data: None, signed_in: Si
     page = client.get("/feed").text
     assert "食堂饭菜发霉" in page and HOSTILE not in page
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page  # only http(s) links are links
     only_news = client.get("/feed", params={"tier": "municipal"}).text
     assert "news.example.cn ·" in only_news and "weibo.example.cn ·" not in only_news
     assert client.get("/feed", params={"tier": "nowhere"}).status_code == 422

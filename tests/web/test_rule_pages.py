@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.web.pages_data import fill
-from yuqing.auth.models import AuditEntry
+from yuqing.auth.models import AuditEntry, Department
 from yuqing.core.clock import FrozenClock
 from yuqing.monitor import service as monitor_service
 from yuqing.monitor.models import Watch
@@ -65,7 +65,8 @@ def test_the_watch_editor_routes_a_watch_to_a_department_and_keeps_its_sources(
         session.commit()
     client, csrf = signed_in("office")
     page = client.get("/admin/watches", params={"name": "饮食"}).text
-    assert 'name="department"' in page and '<option value="edu">' in page  # known ones
+    # The known ones, by their ids (what is stored) with their names as people read them.
+    assert 'name="department"' in page and '<option value="edu" label="部门“edu”">' in page
     saved = client.post("/admin/watches", data={"name": "饮食", "rule": "食堂 发霉",
                                                 "department": " edu ", "csrf_token": csrf})  # fmt: skip
     assert saved.status_code == 303
@@ -76,7 +77,14 @@ def test_the_watch_editor_routes_a_watch_to_a_department_and_keeps_its_sources(
         )  # fmt: skip
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "watch.saved")).one()
         assert entry.after == {"rule": "食堂 发霉", "department": "edu"}
-    assert "edu" in client.get("/admin/watches").text
+    # The list names the department; one with no name anywhere reads as a department.
+    assert "<td>部门“edu”</td>" in client.get("/admin/watches").text
+    with Session(store.engine) as session:
+        session.scalars(
+            select(Department).where(Department.name == "edu")
+        ).one().display_name = "教育科"
+        session.commit()
+    assert "<td>教育科</td>" in client.get("/admin/watches").text
     too_long = client.post("/admin/watches", data={"name": "饮食", "rule": "食堂",
                                                    "department": "x" * 101, "csrf_token": csrf})  # fmt: skip
     assert too_long.status_code == 422

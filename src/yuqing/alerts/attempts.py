@@ -10,6 +10,7 @@ from yuqing.alerts.channels.base import Target
 from yuqing.alerts.channels.errors import redact_url, scrub, secrets_of
 from yuqing.core.errors import ChannelError
 from yuqing.core.i18n import N_, _
+from yuqing.plan.schema import Plan
 
 CODE_LENGTH = 32  # the column's width: SMTP replies, HTTP statuses and errcodes are short
 
@@ -72,6 +73,34 @@ DELIVERY_STATUSES = {
     "failed": N_("failed, to be tried again"),
     "dead": N_("given up"),
 }
+
+
+# The channels of the plan's routes and report schedules (plan/handling.py `Channel`).
+CHANNELS = {
+    "email": N_("email"),
+    "wecom": N_("WeCom"),
+    "dingtalk": N_("DingTalk"),
+    "feishu": N_("Feishu"),
+    "webhook": N_("webhook"),
+    "sms": N_("text message"),
+}
+
+
+def channel_name(channel: str) -> str:
+    """A delivery's channel as people say it (`wecom` → 企业微信); an unknown one as stored."""
+    return _(CHANNELS[channel]) if channel in CHANNELS else channel
+
+
+def recipient_names(plan: Plan | None) -> dict[str, str]:
+    """The names of those a plan's routes deliver to, by the ids deliveries keep: people,
+    units (their robots) and upward bodies."""
+    if plan is None:
+        return {}
+    return {
+        **{body.id: body.name for body in plan.bodies},
+        **{unit.id: unit.name for unit in plan.units},
+        **{person.id: person.name for person in plan.people},
+    }
 
 
 def delivery_status(status: str) -> str:

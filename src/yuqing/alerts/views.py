@@ -17,7 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service
-from yuqing.alerts.attempts import delivery_status, outcome_label, shown_address
+from yuqing.alerts.attempts import (
+    channel_name,
+    delivery_status,
+    outcome_label,
+    recipient_names,
+    shown_address,
+)
 from yuqing.alerts.models import Alert, Delivery, DeliveryAttempt
 from yuqing.analysis.models import Event
 from yuqing.analysis.pages import departments_of
@@ -88,6 +94,9 @@ def read_alerts(
         "levels": {a.id: level_name(plan, a.level) for a in alerts},
         "deliveries": deliveries_of(session, [a.id for a in alerts]),
         "delivery_status": delivery_status,
+        "channel_name": channel_name,
+        # A recipient is kept by the plan's id (wang_jianguo): people read its name.
+        "recipient_names": recipient_names(plan),
         "outcome": outcome_label,
         "shown_address": shown_address,
         "may_ack": user.role in ACKNOWLEDGERS,

@@ -195,11 +195,17 @@ def update_facts(
     session = Session(bind=conn)
     # Locked (PostgreSQL; SQLite's writer holds the whole store) in id order, which keeps
     # two writers from deadlocking: a person's change to an event's `extra` (its
-    # departments) is then never overwritten by this batch's older copy of it.
+    # departments) is then never overwritten by this batch's older copy of it. NO KEY
+    # UPDATE (`key_share`), as the UPDATE of these columns itself takes: rows that only
+    # refer to the event (an incident opened from it) need not wait for this batch, nor
+    # this batch for them.
     events = {
         e.id: e
         for e in session.scalars(
-            select(Event).where(Event.id.in_(list(batches))).order_by(Event.id).with_for_update()
+            select(Event)
+            .where(Event.id.in_(list(batches)))
+            .order_by(Event.id)
+            .with_for_update(key_share=True)
         )
     }
     for event_id, row in list(events.items()):

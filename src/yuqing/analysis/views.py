@@ -28,6 +28,7 @@ from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
 from yuqing.plan.wording import level_name, percent, tier_name
 from yuqing.web import dashboard
+from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, ReadSessionDep, Scope, SessionDep, require_role
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import render
@@ -127,10 +128,8 @@ def read_event(
         "known_departments": [d.name for d in get_all_departments(session=session)]
         if user.role in ROUTERS
         else [],
-        # People read a department by its display name (后勤处), never its id.
-        "department_names": {
-            d.name: d.display_name or d.name for d in get_all_departments(session=session)
-        },
+        # People read a department by its name (后勤处), never its id.
+        "department_name": department_names(session=session, plan=plan),
         "incidents": incident_views.for_event(session, user, event.id),
         "zone": _zone(request),
         "tier_name": tier_name,

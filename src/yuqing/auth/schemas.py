@@ -8,6 +8,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
+from yuqing.core.i18n import _
+
 # PRODUCT §1 and CONTRACTS "Web pages and accounts": the roles, in this order.
 Role = Literal["admin", "office", "leader", "monitor", "department", "spokesperson", "auditor"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -17,6 +19,11 @@ LANGUAGES: tuple[str, ...] = get_args(Language)
 # `YUQING_API_TOKENS` are the deployment's own tokens for scripts: they act as this actor,
 # with the administrator's rights (what they could do before accounts existed).
 SERVICE_ACTOR = "service"
+
+
+def unnamed_department(department: str) -> str:
+    """A department nobody gave a name, by its id but reading as a name (部门“edu”)."""
+    return _("department “{id}”").format(id=department)
 
 
 class Actor(BaseModel):
@@ -41,8 +48,11 @@ class Actor(BaseModel):
 
     @property
     def department_label(self) -> str | None:
-        """The department people read: its display name, else its id."""
-        return self.department_name or self.department
+        """The department people read: its display name, else its id labelled as a
+        department (部门“edu”: web/departments.py, which also knows the plan's units)."""
+        if self.department_name or not self.department:
+            return self.department_name
+        return unnamed_department(self.department)
 
 
 class DepartmentRead(BaseModel):

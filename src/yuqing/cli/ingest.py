@@ -14,6 +14,7 @@ import typer
 if TYPE_CHECKING:
     from yuqing.monitor.parallel import FrontPool
     from yuqing.monitor.pipeline import Pipeline
+    from yuqing.monitor.readers import Record
     from yuqing.monitor.schemas import IngestSummary
 
 
@@ -104,6 +105,7 @@ def _ingest_all(
     check_only: bool = False,
     stdin: IO[bytes] | None = None,
 ) -> IngestSummary:
+    from yuqing.core.errors import InvalidInput
     from yuqing.monitor.pipeline import SourceDefaults
     from yuqing.monitor.readers import read_csv
     from yuqing.monitor.schemas import IngestSummary
@@ -114,10 +116,21 @@ def _ingest_all(
         defaults = SourceDefaults(source=source)
         on_reject = functools.partial(_report_in, suffix=suffix)
         with _open(path, stdin) as stream:
-            if path is not None and path.suffix.lower() == ".csv":
+            array = _json_array(path, stream)
+            if array is not None:
                 summary = pipeline.run(
-                    read_csv(stream), defaults=defaults, on_reject=on_reject, check_only=check_only
+                    array, defaults=defaults, on_reject=on_reject, check_only=check_only
                 )
+            elif path is not None and path.suffix.lower() == ".csv":
+                try:
+                    summary = pipeline.run(
+                        read_csv(stream),
+                        defaults=defaults,
+                        on_reject=on_reject,
+                        check_only=check_only,
+                    )
+                except InvalidInput as exc:  # the file as a whole (its header, its encoding)
+                    raise InvalidInput(exc.message, where=str(path)) from None
             else:
                 summary = pipeline.run_jsonl(
                     stream, defaults=defaults, on_reject=on_reject, workers=pool or 1,
@@ -125,6 +138,38 @@ def _ingest_all(
                 )  # fmt: skip
             total.add(summary)
     return total
+
+
+def _json_array(path: Path | None, stream: IO[bytes]) -> list[Record] | None:
+    """The records of an input that is one JSON array (after refusing a workbook), or None
+    to read it as it is named (JSON Lines or CSV). Only the first bytes are looked at
+    (peeked on a pipe) unless they open an array."""
+    import io
+
+    from yuqing.core.errors import InvalidInput
+    from yuqing.monitor.readers import read_json_array, read_jsonl, refuse_workbook
+
+    seekable = stream.seekable()
+    if seekable:
+        head = stream.read(64)
+        stream.seek(0)
+    elif hasattr(stream, "peek"):
+        head = stream.peek(64)[:64]
+    else:
+        return None
+    try:
+        refuse_workbook(head)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, where=str(path or "-")) from None
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return None
+    data = stream.read()
+    records = read_json_array(data)
+    if records is None and seekable:
+        stream.seek(0)
+    elif records is None:  # a pipe cannot be read again: its lines from what was read
+        records = list(read_jsonl(io.BytesIO(data)))
+    return records
 
 
 def _is_stdin(path: Path | None) -> bool:

@@ -49,6 +49,9 @@ def train(
         False, "--from-store", help="Add the corrections people made in the store's feed."
     ),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the dev figures."),
+    hidden_layer: bool = typer.Option(
+        False, "--hidden-layer", help="Add the hidden-layer parts (needs PyTorch; off: no gain)."
+    ),
 ) -> None:
     """Retrain the sentiment model (reproducible) and print its evaluation."""
     import sys
@@ -76,6 +79,7 @@ def train(
             corrections=corrections,
             lexicon=lexicon,
             evaluate_dev=not no_eval,
+            hidden_layer=hidden_layer,
             on_progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
     typer.echo(json.dumps(meta, indent=1, ensure_ascii=False))

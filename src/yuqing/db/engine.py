@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
+from yuqing.db.writegate import begin_immediate, gate_for, gated_connection
+
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for the write lock before "database is locked"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -22,7 +25,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     cursor.close()
 
 
@@ -34,12 +37,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT}
+        if path and path != ":memory:":
+            # The process's writers queue for the write lock in the order they ask
+            # (`writegate`): a busy handler that polls lets a pipeline committing batch
+            # after batch pass a waiting confirmation again and again.
+            connect_args["factory"] = gated_connection(gate_for(path), BUSY_TIMEOUT)
+        engine = create_engine(url, echo=echo, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         # IMMEDIATE takes the write lock at the start: a deferred transaction that reads
         # and then writes while another process writes fails with "database is locked"
         # instead of waiting (busy_timeout cannot help a read→write upgrade).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", begin_immediate)
         return engine
     if url.startswith("postgresql"):
         return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -71,7 +80,10 @@ def make_reader(engine: Engine) -> Engine:
     # the default 5, fifty signed-in users made the pool open and close a connection,
     # with its pragmas, for most requests.
     reader = create_engine(
-        engine.url, pool_size=READER_POOL, max_overflow=READER_POOL, connect_args={"timeout": 30}
+        engine.url,
+        pool_size=READER_POOL,
+        max_overflow=READER_POOL,
+        connect_args={"timeout": BUSY_TIMEOUT},
     )
     event.listen(reader, "connect", _reader_pragmas)
     event.listen(reader, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))

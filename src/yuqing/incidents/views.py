@@ -6,7 +6,6 @@ proposal, re-open), and a refusal comes back as this page with its reason on top
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,15 +38,17 @@ from yuqing.incidents.service.access import (
 )
 from yuqing.incidents.service.closing import ACTION_KINDS
 from yuqing.incidents.service.handling import TRACKS
-from yuqing.incidents.wording import clock_label, label, minutes_left
+from yuqing.incidents.wording import clock_label, label, minutes_left, utc_iso
 from yuqing.plan import service as plan_service
+from yuqing.plan.handling import ApprovalStep
 from yuqing.plan.response import REPORT_KINDS
 from yuqing.plan.schema import Plan
 from yuqing.reports import store as report_store
 from yuqing.reports.incident_render import kind_title as report_title
 from yuqing.reports.periods import INCIDENT_KINDS
+from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
-from yuqing.web.pages import TEMPLATES, render
+from yuqing.web.pages import TEMPLATES, render, role_label
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -59,12 +60,6 @@ TIP_CHANNELS: tuple[str, ...] = ("phone", "letter", "in_person")
 
 def zone_of(request: Request) -> ZoneInfo:
     return ZoneInfo(request.app.state.settings.timezone)
-
-
-def utc_iso(moment: datetime) -> str:
-    """A moment for the page's script (`data-due`): UTC, whole seconds, any browser parses
-    it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _plan_names(session: Session, found: list[Any]) -> dict[str, dict[tuple[int, str], str]]:
@@ -126,6 +121,7 @@ def read_incidents_page(
         {
             "incidents": found,
             "names": _plan_names(session, found),
+            "department_name": department_names(session=session),
             # The filters offer the current plan's levels and stages by name.
             "plan_levels": [(lvl.id, lvl.name) for lvl in active.levels] if active else [],
             "plan_stages": [(s.id, s.name) for s in active.stages] if active else [],
@@ -144,6 +140,19 @@ def _event_titles(session: Session, event_ids: list[str]) -> dict[str, str]:
     return {row.id: row.title for row in rows}
 
 
+def _step_name(plan: Plan, step: ApprovalStep) -> str:
+    """Whose an approval step is, in words: its name in the plan (一审), else the person's
+    name, else the role's (with the unit's name when the step names one)."""
+    if step.name:
+        return step.name
+    if step.person is not None:
+        people = {p.id: p.name for p in plan.people}
+        return people.get(step.person, step.person)
+    units = {u.id: u.name for u in plan.units}
+    role = role_label(step.role or "")
+    return f"{units.get(step.unit, step.unit)} · {role}" if step.unit else role
+
+
 def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, dict[str, Any]]:
     """Each statement's approval chain: its steps, how many are done, whether the next
     one is the user's, and every review and comment kept."""
@@ -159,6 +168,7 @@ def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, 
             "steps": steps,
             "done": len(done),
             "next": waiting,
+            "next_name": _step_name(plan, waiting) if waiting is not None else "",
             "reviews": reviews,
             "mine": waiting is not None
             and row.status == "in_review"
@@ -229,6 +239,7 @@ def incident_page(
             "review": session.get(IncidentReview, incident.id),
             "corrective": corrective,
             "zone": zone_of(request),
+            "department_name": department_names(session=session, plan=plan),
             "tracks": TRACKS,
             "action_kinds": ACTION_KINDS,
             "report_kinds": REPORT_KINDS,

@@ -4,7 +4,7 @@ action kinds): the stored code stays English, people read it in their language."
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 from yuqing.core.i18n import N_, _
 
@@ -83,3 +83,9 @@ def minutes_left(due: datetime, now: datetime) -> int:
     server's text however long the page took to arrive."""
     seconds = (due - now).total_seconds()
     return math.ceil(seconds / 60) if seconds >= 0 else -math.ceil(-seconds / 60)
+
+
+def utc_iso(moment: datetime) -> str:
+    """A moment for countdown.js (`data-due`, `data-now`): UTC, whole seconds, any browser
+    parses it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

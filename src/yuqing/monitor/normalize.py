@@ -15,6 +15,7 @@ fields and counts, `monitor/platforms.py` those for platform and media tier):
 - `engagement`: counts capped, parsed from text, refused when negative or NaN.
 - `platform`, `media_tier`: never refused; see `monitor/platforms.py`.
 - Unknown fields: kept as extra metadata, repaired; refused when absurdly deep or large.
+  Counts in `engagement` other than the four are kept the same way, as `engagement_other`.
 """
 
 from __future__ import annotations
@@ -109,6 +110,11 @@ def _url(obj: Mapping[str, Any], extra: dict[str, Any]) -> str | None:
 
 def _extra(obj: Mapping[str, Any], max_post_bytes: int) -> dict[str, Any]:
     fields = {k: v for k, v in obj.items() if k not in KNOWN_FIELDS}
+    engagement = obj.get("engagement")
+    if isinstance(engagement, Mapping) and any(k not in ENGAGEMENT_KEYS for k in engagement):
+        # Counts of our four kinds are read; others (`shares`, `收藏`, `在看`) are kept.
+        others = {k: v for k, v in engagement.items() if k not in ENGAGEMENT_KEYS}
+        fields.setdefault("engagement_other", others)
     if not fields:  # the common case: nothing to repair
         return fields
     cleaned: dict[str, Any] = clean_json(fields, max_chars=max_post_bytes)

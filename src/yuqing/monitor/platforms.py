@@ -28,13 +28,14 @@ PLATFORM_NAMES: dict[str, tuple[str, ...]] = {
     "news": (
         "新闻", "新闻网站", "新闻网", "网媒", "网络媒体", "媒体", "报纸", "报刊", "纸媒",
         "电子报", "电视", "电视台", "广播", "电台", "通讯社", "政务", "政务网站", "政府网站",
-        "官网", "press", "newspaper", "tv", "radio", "media", "government",
+        "官网", "网站", "网页", "外媒", "境外媒体", "press", "newspaper", "tv", "radio", "media",
+        "government",
     ),
     "portal": (
         "门户", "门户网站", "新浪", "新浪网", "搜狐", "搜狐网", "网易", "网易新闻", "腾讯网",
         "腾讯新闻", "凤凰网", "头条", "今日头条", "头条号", "百家号", "网易号", "搜狐号",
-        "企鹅号", "大鱼号", "一点号", "一点资讯", "新闻客户端", "toutiao", "sina", "sohu",
-        "netease", "163", "ifeng", "baijiahao",
+        "企鹅号", "大鱼号", "一点号", "一点资讯", "新闻客户端", "客户端", "新闻app", "toutiao",
+        "sina", "sohu", "netease", "163", "ifeng", "baijiahao",
     ),
     "forum": (
         "论坛", "社区", "贴吧", "百度贴吧", "天涯", "天涯社区", "豆瓣", "虎扑", "博客",
@@ -82,6 +83,7 @@ TIER_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 _IGNORED = re.compile(r"[\s\-_.·]+")
+_PARTS = re.compile(r"[\s()（）\[\]【】/／、,，|｜]+")
 
 
 class Choice(NamedTuple):
@@ -109,7 +111,14 @@ def platform_of(name: str) -> Choice:
     key = _key(name)
     if key in PLATFORMS:  # `Microblog`, `ＮＥＷＳ`: the category itself
         return Choice(key, None)
-    return Choice(_table("platform").get(key, "other"), name)
+    table = _table("platform")
+    found = table.get(key)
+    if found is None:
+        # Two names for one place (`X (Twitter)`, `WeChat 公众号`, `微博/新浪`): the
+        # first part that is a known name decides.
+        parts = (_key(part) for part in _PARTS.split(name))
+        found = next((table[part] for part in parts if part in table), "other")
+    return Choice(found, name)
 
 
 def tier_of(name: str) -> Choice:

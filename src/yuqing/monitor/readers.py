@@ -6,8 +6,10 @@ Each record is parsed on its own and carries its line number; a bad line becomes
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -16,6 +18,7 @@ import orjson
 
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
+from yuqing.monitor.csvcolumns import check_columns, column_fields
 from yuqing.monitor.posts import ENGAGEMENT_KEYS
 from yuqing.monitor.repair import parse_count
 
@@ -76,9 +79,9 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
         except orjson.JSONDecodeError:
             pass
         try:
-            text = decode_line(raw)
-            if number == 1:
-                text = text.removeprefix("\ufeff")
+            # A byte-order mark starts the first line, or a later one where files written
+            # with one were joined (`cat a.jsonl b.jsonl`): never part of the JSON.
+            text = decode_line(raw).removeprefix("\ufeff")
             yield Record(number, obj=json.loads(text))
         except InvalidInput as exc:
             yield Record(number, error=exc.message)
@@ -87,34 +90,109 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
             yield Record(number, error=_("not valid JSON: {error}").format(error=exc))
 
 
+def read_json_array(data: bytes) -> list[Record] | None:
+    """The posts of a file holding one JSON array (pretty-printed or not, as tools save a
+    `.json` file), numbered by their place in it; None when `data` is not one array, so it
+    is read as JSON Lines (a single-line array among other lines stays a refused line)."""
+    text = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith(b"["):
+        return None
+    try:
+        value = exact_json(text)
+    except orjson.JSONDecodeError:
+        try:
+            value = json.loads(text.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            return None
+    if not isinstance(value, list):
+        return None
+    return [Record(number, obj=item) for number, item in enumerate(value, start=1)]
+
+
+# The first bytes of a spreadsheet saved in its own format: ZIP (.xlsx, .ods) or OLE (.xls).
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def refuse_workbook(head: bytes) -> None:
+    """One line for a workbook (or other ZIP/OLE file) given where posts are expected."""
+    if head.startswith(_WORKBOOK_MAGIC):
+        raise InvalidInput(
+            _("this is a spreadsheet workbook or another binary file, not posts: "
+              "save it as CSV (UTF-8) or JSON Lines")
+        )  # fmt: skip
+
+
 CSV_CELL_LIMIT = 16 * 1024 * 1024  # characters
 
 
-def _csv_encoding(head: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (Excel in China), judged by the head."""
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: it starts with UTF-16's little-endian BOM
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_STRAY_BYTES = 2
+_LINE_ENDS = re.compile(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)")
+
+
+def csv_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (Excel in China) when the bytes fit it,
+    else the code page they fit best, judged by the head.
+
+    GB18030 comes before any guess: a short Chinese file is guessed as Shift-JIS or Korean
+    as often as not. Bytes GB18030 refuses (a French `à ` is a lead byte then a space) get
+    charset-normalizer's pick, Windows-1252 on a tie (`connectors/charset.py`); only an
+    ASCII-compatible code page is taken, as commas and line ends must be what they look like.
+    """
     try:
         head.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut by the 64 KiB boundary is still UTF-8.
-        return "utf-8" if exc.start >= len(head) - 3 else "gb18030"
+        if exc.start >= len(head) - 3:  # a character cut by the end of the head
+            return "utf-8"
+    # A GBK export with a stray byte or two among its Chinese is still GBK: that line alone
+    # is refused. Western text read as GB18030 fails at a good share of its few accents.
+    text = head[:-3].decode("gb18030", "replace")
+    stray = text.count("\ufffd")
+    if stray <= _STRAY_BYTES and sum(not c.isascii() for c in text) >= 10 * stray:
+        return "gb18030"
+    from yuqing.monitor.connectors.charset import guess_charset
+
+    guess = guess_charset(head)
+    if guess is not None:
+        try:
+            if ',;\t\r\n"'.encode(guess) == b',;\t\r\n"':
+                return guess
+        except (LookupError, UnicodeEncodeError):
+            pass
+    return "gb18030"
 
 
-def _csv_object(row: dict[str, str]) -> dict[str, Any]:
+def csv_delimiter(header: str) -> str:
+    """`,`; or a tab or `;` when the header holds no comma but one of them (Excel's
+    "Unicode text" export, and Excel where the decimal separator is a comma)."""
+    if "," not in header:
+        for other in ("\t", ";"):
+            if other in header:
+                return other
+    return ","
+
+
+def csv_object(fields: list[str], row: list[str], header: list[str]) -> dict[str, Any]:
+    """The post of one CSV row: cells named by `fields` (`column_fields(header)`); a bad
+    count names its column as the header writes it."""
     obj: dict[str, Any] = {}
     engagement: dict[str, Any] = {}
-    for key, value in row.items():
-        name = key.strip()
+    for index, (name, value) in enumerate(zip(fields, row, strict=False)):
         if value == "" or not name:
             continue
-        bare = name.removeprefix("engagement.")
-        if bare in ENGAGEMENT_KEYS:
+        if name in ENGAGEMENT_KEYS:
             try:
-                engagement[bare] = parse_count(value)
+                engagement[name] = parse_count(value)
             except ValueError:
                 raise InvalidInput(
                     _("column '{name}' must be a number, not {value!r}").format(
-                        name=name, value=value
+                        name=header[index].strip(), value=value
                     )
                 ) from None
         else:
@@ -141,9 +219,35 @@ class _Lines:
         return self.lines[self.pos - 1]
 
 
+def wide_encoding(head: bytes) -> str | None:
+    """`utf-16` or `utf-32` when the bytes start with its byte-order mark."""
+    return next((wide for mark, wide in _WIDE_BOMS if head.startswith(mark)), None)
+
+
+def _wide_lines(data: bytes) -> list[str] | None:
+    """The lines of a UTF-16 or UTF-32 file (Excel's "Unicode text"), None for others."""
+    wide = wide_encoding(data)
+    if wide is None:
+        return None
+    try:
+        text = data.decode(wide)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            _("cannot read CSV: {error}").format(
+                error=_("cannot decode byte {n} as {encoding}").format(
+                    n=exc.start + 1, encoding=wide.upper()
+                )
+            )
+        ) from None
+    return [line for line in _LINE_ENDS.split(text.removeprefix("\ufeff")) if line]
+
+
 def _csv_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     """The text lines of a CSV file, and why each line that does not decode does not."""
-    encoding = _csv_encoding(data[: 64 * 1024])
+    wide = _wide_lines(data)
+    if wide is not None:
+        return wide, {}
+    encoding = csv_encoding(data[: 64 * 1024])
     lines: list[str] = []
     bad: dict[int, str] = {}
     # Only CR and LF end lines (bytes.splitlines), as for `csv`; neither byte is ever
@@ -176,7 +280,7 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
     # refuses it later, with its own reason).
     csv.field_size_limit(max(csv.field_size_limit(), CSV_CELL_LIMIT))
     source = _Lines(lines)
-    reader = csv.reader(source, strict=True)
+    reader = csv.reader(source, strict=True, delimiter=csv_delimiter(lines[0] if lines else ""))
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -185,7 +289,8 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
         return
     if 0 in bad:
         raise InvalidInput(_("cannot read CSV: {error}").format(error=bad[0]))
-    names = [name.strip() for name in header]
+    names = column_fields(header)
+    check_columns(names)
     while True:
         start = source.pos
         try:
@@ -206,7 +311,7 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
             yield Record(start + 1, error=decode_error)
             continue
         try:
-            yield Record(start + 1, obj=_csv_object(dict(zip(names, row, strict=False))))
+            yield Record(start + 1, obj=csv_object(names, row, header))
         except InvalidInput as exc:
             yield Record(start + 1, error=exc.message)
 

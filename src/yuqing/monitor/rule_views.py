@@ -33,6 +33,7 @@ from yuqing.monitor.rules import Rule, compile_rule
 from yuqing.monitor.rules.nodes import And, Near, Node, Or, Term
 from yuqing.monitor.search import search_posts
 from yuqing.monitor.watches import MAX_DEPARTMENT, Watch
+from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, SessionDep
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import TEMPLATES, render
@@ -167,7 +168,12 @@ def read_watches(
 def _editor(session: Session, rows: Sequence[WatchRow], **fields: object) -> dict[str, object]:
     """The watches page's context: the list, the editor's fields, the known departments."""
     departments = [d.name for d in get_all_departments(session=session)]
-    return {"watches": rows, "departments": departments, **fields}
+    return {
+        "watches": rows,
+        "departments": departments,
+        "department_name": department_names(session=session),  # a watch's, in words
+        **fields,
+    }
 
 
 @router.get("/admin/watches/check", response_class=HTMLResponse, tags=["pages"])

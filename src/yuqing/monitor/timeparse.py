@@ -60,6 +60,27 @@ def parse_time(value: Any, *, default_tz: str = "Asia/Shanghai", field: str = "t
     return _parse_text(value, default_tz, field)
 
 
+_ZONE_NAME = re.compile(r"\s([A-Z]{2,5})$")
+
+
+def _rfc2822(text: str, default_tz: str) -> datetime | None:
+    """An RFC 2822 time (feeds, mail). A zone named by an abbreviation the configured zone
+    itself uses at that time is that zone: `CST` is US Central to RFC 2822, but the
+    content systems of Chinese sites write it for China Standard Time, which is what an
+    office in Asia/Shanghai reads; in America/Chicago it stays Central time.
+    """
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    named = _ZONE_NAME.search(text)
+    if named is not None:
+        local = parsed.replace(tzinfo=_zone(default_tz))
+        if local.tzname() == named.group(1):
+            return local
+    return parsed
+
+
 def _parse_text(value: str, default_tz: str, field: str) -> datetime:
     text = value.strip()
     parsed: datetime | None = None
@@ -74,10 +95,7 @@ def _parse_text(value: str, default_tz: str, field: str) -> datetime:
             except ValueError:
                 parsed = None
         else:
-            try:
-                parsed = parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError, OverflowError):
-                parsed = None
+            parsed = _rfc2822(text, default_tz)
     if parsed is None:
         if text.isascii() and text.isdigit():
             return _from_epoch(float(text), field)

@@ -98,13 +98,21 @@ def _tests(c: Criteria, f: EventFacts) -> list[tuple[str, bool, dict[str, Any]]]
 
 
 def meets(criteria: Criteria, facts: EventFacts) -> tuple[bool, list[dict[str, Any]]]:
-    """Whether the facts meet the criteria (any/all as the plan says), and the reasons."""
+    """Whether the facts meet the criteria (any/all as the plan says), and the reasons.
+
+    `any_of` is one test: it holds when one of its groups does, and the reasons of the
+    groups that hold are the reasons it gives.
+    """
     tests = _tests(criteria, facts)
-    if not tests:
-        return False, []
+    groups = [meets(group, facts) for group in criteria.any_of]
     results = [met for _, met, _ in tests]
+    if groups:
+        results.append(any(held for held, _ in groups))
+    if not results:
+        return False, []
     ok = all(results) if criteria.combine == "all" else any(results)
     fired = [{"criterion": name, **numbers} for name, met, numbers in tests if met]
+    fired += [reason for held, reasons in groups if held for reason in reasons]
     return ok, fired
 
 

@@ -46,17 +46,22 @@ class Criteria(PlanModel):
     negative_trend_rising: bool | None = None
     mainstream_media: bool | None = None  # TV or newspaper coverage
     domains: list[Id] = Field(default_factory=list)
+    # Groups of tests of which one must hold, itself one test of this level: "central media,
+    # or provincial media and mostly negative" is two groups (P3's 一级 reads that way).
+    any_of: list[Criteria] = Field(default_factory=list)
     combine: Literal["any", "all"] = "any"
 
     @model_validator(mode="after")
     def _has_a_test(self) -> Criteria:
-        tests = self.model_dump(exclude={"description", "combine", "domains"}, exclude_none=True)
-        if not tests and not self.domains:
+        tests = self.model_dump(
+            exclude={"description", "combine", "domains", "any_of"}, exclude_none=True
+        )
+        if not tests and not self.domains and not self.any_of:
             raise ValueError(
                 _(
                     "criteria need at least one test (min_tier, min_sites, min_posts, "
                     "min_posts_per_hour, min_growth, min_negative_share, negative_trend_rising, "
-                    "mainstream_media, domains)"
+                    "mainstream_media, domains, any_of)"
                 )
             )
         return self

@@ -77,7 +77,12 @@ def effective_criteria(plan: Plan, level_id: str, day: date) -> Criteria:
     factor = threshold_factor(plan, level_id, day)
     if factor == 1.0:
         return criteria
-    changes: dict[str, float | int] = {}
+    return _lowered(criteria, factor)
+
+
+def _lowered(criteria: Criteria, factor: float) -> Criteria:
+    """`criteria` with every numeric threshold, in its groups too, times `factor`."""
+    changes: dict[str, object] = {"any_of": [_lowered(g, factor) for g in criteria.any_of]}
     for name in _COUNTS:
         value = getattr(criteria, name)
         if value is not None:

@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from yuqing.core.i18n import N_, _, pgettext
 from yuqing.plan.base import format_duration
-from yuqing.plan.handling import ApprovalStep, Recipient
+from yuqing.plan.handling import ApprovalStep, Criteria, Recipient
 from yuqing.plan.schema import Plan
 from yuqing.plan.timing import Deadline, LevelDeadlines
 
@@ -134,12 +134,7 @@ class _Checker:
                     )
                     self.add((section,), message)
         for level_id, criteria in plan.grading.items():
-            for index, domain in enumerate(criteria.domains):
-                if domain not in self.domains:
-                    self.add(
-                        ("grading", level_id, "domains", index),
-                        _unknown(pgettext("plan item", "sensitive domain"), domain, self.domains),
-                    )
+            self._criteria_domains(("grading", level_id), criteria)
         for k_index, key_date in enumerate(plan.key_dates):
             for index, level_id in enumerate(key_date.levels):
                 if level_id not in self.levels:
@@ -152,6 +147,17 @@ class _Checker:
                     ("key_dates", k_index, "heightened_duty"),
                     _("this key date raises duty but duty.heightened lists no shifts"),
                 )
+
+    def _criteria_domains(self, path: Path, criteria: Criteria) -> None:
+        """Check the sensitive domains a level's tests name, in its `any_of` groups too."""
+        for index, domain in enumerate(criteria.domains):
+            if domain not in self.domains:
+                self.add(
+                    (*path, "domains", index),
+                    _unknown(pgettext("plan item", "sensitive domain"), domain, self.domains),
+                )
+        for index, group in enumerate(criteria.any_of):
+            self._criteria_domains((*path, "any_of", index), group)
 
     def _target(self, path: Path, target: Recipient | ApprovalStep) -> list[str]:
         """Check a person / role / unit reference; return the people it reaches."""

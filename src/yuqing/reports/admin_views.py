@@ -25,6 +25,7 @@ from yuqing.reports.labels import kind_title
 from yuqing.reports.periods import INCIDENT_KINDS, KINDS, check_kind
 from yuqing.reports.schedules.models import ReportFile
 from yuqing.reports.schedules.service import get_runs
+from yuqing.reports.schedules.views import run_status
 from yuqing.reports.templates_store import TemplateInvalid
 from yuqing.web.deps import ClockDep, SessionDep, require_role
 from yuqing.web.navigation import page_roles
@@ -56,6 +57,9 @@ def _page(session: Session, kind: str, **extra: Any) -> dict[str, Any]:
         "builtin": stored is None,
         "versions": templates_store.get_versions(session=session, kind=kind),
         "runs": get_runs(session=session, limit=20),
+        # A run's kind and status in words (its schedule's id stays: the plan's name for it).
+        "run_kind": report_title,
+        "run_status": run_status,
         "error": None,
         **extra,
     }

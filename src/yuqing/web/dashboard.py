@@ -2,10 +2,12 @@
 
 Events by proposed and confirmed level (the plan's names), the hottest events with heat
 and negative share, volume over the last 24 hours and 7 days (a chart over
-`/dashboard/volume.json`), deadlines due soon (alerts waiting for acknowledgement),
-unacknowledged alerts and failing sources. `/dashboard/stream` (server-sent events)
-sends the panel again whenever what it shows changed, so the page updates without a
-reload. A department user sees only what is routed to their department.
+`/dashboard/volume.json`), deadlines due soon (alerts waiting for acknowledgement and
+the running deadline clocks of the incidents the viewer may see: reports, the first
+public answer), unacknowledged alerts and failing sources. `/dashboard/stream`
+(server-sent events) sends the panel again whenever what it shows changed, so the page
+updates without a reload. A department user sees only what is routed to their
+department, and the deadlines of their department's incidents.
 """
 
 from __future__ import annotations
@@ -28,10 +30,14 @@ from yuqing.analysis.models import Event
 from yuqing.auth.schemas import Actor
 from yuqing.core.i18n import current_locale, use_locale
 from yuqing.db.engine import session_scope
+from yuqing.incidents.models import DeadlineClock, Incident
+from yuqing.incidents.service.clocks import DueClock, running_due_by
+from yuqing.incidents.wording import clock_label, minutes_left, utc_iso
 from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
+from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, ReadSessionDep, scope_in
 from yuqing.web.live import SharedPoll
 from yuqing.web.memo import Memo, Recent
@@ -40,6 +46,7 @@ from yuqing.web.pages import TEMPLATES, render
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+TEMPLATES.env.globals["clock_label"] = clock_label  # as the incident page names its clocks
 RECENT = timedelta(hours=24)
 DUE_SOON = timedelta(hours=24)
 LISTED = 10
@@ -48,6 +55,9 @@ STREAM_POLLS = 150  # 5 minutes; the EventSource then reconnects
 # How long pages share one look at the figures when only other processes wrote (this
 # process's own commits are seen at once): less than the streams' POLL_SECONDS.
 FINGERPRINT_FRESH = 1.0
+# Each viewer's incident clocks (what they may see differs): many small values, kept
+# apart from the shared figures so fifty viewers do not push those out.
+CLOCK_VIEWERS = 256
 Viewer = Annotated[Actor, Depends(page_roles("/"))]
 
 
@@ -129,7 +139,24 @@ def fingerprint(*, session: Session) -> tuple[Any, ...]:
         session.scalar(select(func.sum(Source.consecutive_failures))),
         session.scalar(select(func.count()).select_from(Source).where(Source.enabled.is_(True))),
         plan_service.active_key(session=session),
+        _clocks_fingerprint(session),
     )
+
+
+def _clocks_fingerprint(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a deadline clock starts (newest id) or stops running (how many
+    run), and whenever an incident changes (every change raises its `version`: title,
+    confidentiality, departments, status); one statement, index reads and a sum over
+    incidents (thousands of rows, not millions)."""
+    newest = select(func.max(DeadlineClock.id)).scalar_subquery()
+    running = (
+        select(func.count())
+        .select_from(DeadlineClock)
+        .where(DeadlineClock.state == "running")
+        .scalar_subquery()
+    )
+    changes = select(func.count(Incident.id), func.sum(Incident.version)).subquery()
+    return tuple(session.execute(select(newest, running, changes)).one())
 
 
 def memo_of(app: FastAPI) -> Memo:
@@ -146,8 +173,8 @@ def _minute(now: datetime) -> datetime:
 
 def recent_fingerprint(request: Request, session: Session) -> tuple[Any, ...]:
     """`fingerprint`, shared by the requests of about a second (web/memo.py `Recent`):
-    its ten queries, two of them over every event, were a third of the time of a page
-    served from the memo under fifty users (bench/web.py --profile)."""
+    its queries (ten then), two of them over every event, were a third of the time of a
+    page served from the memo under fifty users (bench/web.py --profile)."""
     app = request.app
     recent: Recent | None = getattr(app.state, "fingerprints", None)
     if recent is None:
@@ -193,14 +220,55 @@ def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]
     }
 
 
+def clocks_due(*, request: Request, session: Session, user: Actor, now: datetime) -> list[DueClock]:
+    """The running incident clocks `user` may see, due in `DUE_SOON` or overdue, soonest
+    first: read once per viewer per change of the figures or minute."""
+    memo: Memo | None = getattr(request.app.state, "clock_memo", None)
+    if memo is None:
+        memo = request.app.state.clock_memo = Memo(CLOCK_VIEWERS)
+    # Who the viewer is decides what they see (incidents/service/access.py `may_see`).
+    viewer = (user.name, user.role, user.department)
+    key = ("clocks", recent_fingerprint(request, session), _minute(now), viewer)
+    found: list[DueClock] = memo.get(
+        key,
+        lambda: running_due_by(session=session, actor=user, until=now + DUE_SOON, limit=LISTED),
+    )
+    return found
+
+
+def deadlines(alerts: list[Alert], clocks: list[DueClock], now: datetime) -> list[dict[str, Any]]:
+    """Alerts waiting for acknowledgement and incident clocks as one list, soonest first,
+    at most `LISTED`: what is due next, whatever kind it is."""
+    due: list[dict[str, Any]] = [
+        {"kind": "alert", "due_at": alert.ack_due_at, "alert": alert} for alert in alerts
+    ]
+    due += [
+        {
+            "kind": "clock",
+            "due_at": c.due_at,
+            "clock": c,
+            "left": minutes_left(c.due_at, now),
+            "due_iso": utc_iso(c.due_at),
+        }
+        for c in clocks
+    ]
+    due.sort(key=lambda item: item["due_at"])
+    return due[:LISTED]
+
+
 def _context(request: Request, user: Actor, session: Session, now: datetime) -> dict[str, Any]:
     scope = scope_in(session, user)
     zone = ZoneInfo(request.app.state.settings.timezone)
+    clocks = clocks_due(request=request, session=session, user=user, now=now)
+    # countdown.js recounts the minutes from the server's now (see incidents/views.py).
+    shown = {"zone": zone, "now": now, "now_iso": utc_iso(now)}
     if scope.department is not None:
         mine = event_pages.listed(session=session, department=scope.department, limit=LISTED)
-        return {"figures": None, "mine": mine, "zone": zone, "now": now}
+        department = department_names(session=session)(scope.department)
+        return {"figures": None, "mine": mine, "department": department,
+                "due": deadlines([], clocks, now), **shown}  # fmt: skip
     figures = shared_summary(request=request, session=session, now=now)
-    return {"figures": figures, "zone": zone, "now": now}
+    return {"figures": figures, "due": deadlines(figures["due_soon"], clocks, now), **shown}
 
 
 @router.get("/", response_class=HTMLResponse, tags=["pages"])

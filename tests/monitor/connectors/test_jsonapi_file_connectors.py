@@ -116,6 +116,32 @@ def test_file_csv_with_header_and_max_items(tmp_path, http, clock):
     assert second.items == [{"title": "三号", "text": "第三条", "engagement": {"likes": 1}}]
 
 
+def test_file_csv_in_gbk_with_chinese_columns_reads_as_ingest_does(tmp_path, http, clock):
+    """A GBK export with `标题,正文,点赞数` dropped into a folder was stored as mojibake,
+    its counts as text."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        '标题,正文,平台,转发数,点赞数\n食堂,饭菜变质,微博,"1,234",1.2万\n'.encode("gbk")
+    )
+    first = poll("file", file_spec(path), http, clock)
+    assert first.items == [
+        {"title": "食堂", "text": "饭菜变质", "platform": "微博",
+         "engagement": {"reposts": 1234, "likes": 12000}},
+    ]  # fmt: skip
+    with path.open("ab") as handle:  # the encoding and the header are kept between polls
+        handle.write("二号,第二条,论坛,,很多\n三号,第三条,贴吧,,\n".encode("gbk"))
+    second = poll("file", file_spec(path), http, clock, first.cursor)
+    assert second.items == [{"title": "三号", "text": "第三条", "platform": "贴吧"}]
+    assert second.warnings == [f"{path}:3: 列 '点赞数' 必须是数字，不能是 '很多'"]
+
+
+def test_file_csv_without_a_text_column_fails_the_source_in_one_line(tmp_path, http, clock):
+    path = tmp_path / "export.csv"
+    path.write_text("编号,地址\n1,x\n", encoding="utf-8")
+    with pytest.raises(SourceUnavailable, match=r"export\.csv: 表头中没有 'text' 或 'title' 列"):
+        poll("file", file_spec(path), http, clock)
+
+
 def test_file_replaced_is_read_again(tmp_path, http, clock):
     path = tmp_path / "drop.jsonl"
     path.write_text('{"text": "old one"}\n{"text": "old two"}\n', encoding="utf-8")
@@ -129,3 +155,44 @@ def test_file_replaced_is_read_again(tmp_path, http, clock):
 def test_file_missing(tmp_path, http, clock):
     with pytest.raises(SourceUnavailable, match=r"nope\.jsonl: 无法读取："):
         poll("file", file_spec(tmp_path / "nope.jsonl"), http, clock)
+
+
+def test_file_csv_in_utf16_is_refused_in_one_line(tmp_path, http, clock):
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("title\ttext\n食堂\t饭菜\n".encode("utf-16"))
+    with pytest.raises(SourceUnavailable, match=r"unicode\.csv: .*UTF-16.*UTF-8"):
+        poll("file", file_spec(path), http, clock)
+
+
+def test_file_holding_one_json_array_is_followed_by_its_items(tmp_path, http, clock):
+    # A tool that saves `.json` writes one pretty-printed array and rewrites it as it grows.
+    path = tmp_path / "export.json"
+
+    def save(records: list[object]) -> None:
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    save([{"id": "a", "text": "第一条"}, {"id": "b"}, {"id": "c", "text": "第三条"}])
+    first = poll("file", file_spec(path, max_items=1), http, clock)
+    assert [i["id"] for i in first.items] == ["a"]
+    assert first.warnings == []  # not one warning per line of the pretty-printed array
+    second = poll("file", file_spec(path), http, clock, first.cursor)
+    assert [i["id"] for i in second.items] == ["c"]
+    assert second.warnings == [f"{path}: [2]: 既无正文也无标题，已跳过"]
+    assert poll("file", file_spec(path), http, clock, second.cursor).items == []
+    save([{"id": "a", "text": "第一条"}, {"id": "b"}, {"id": "c", "text": "第三条"},
+          {"id": "d", "title": "第四条"}])  # fmt: skip
+    third = poll("file", file_spec(path), http, clock, second.cursor)
+    assert [i["id"] for i in third.items] == ["d"]
+    # Cut off while being written: nothing taken, said once, read whole next time.
+    path.write_text(path.read_text(encoding="utf-8")[:-3], encoding="utf-8")
+    cut = poll("file", file_spec(path), http, clock, third.cursor)
+    assert cut.items == []
+    assert cut.warnings and "JSON" in cut.warnings[-1]
+
+
+def test_json_lines_whose_first_line_is_an_array_stay_json_lines(tmp_path, http, clock):
+    path = tmp_path / "drop.jsonl"
+    path.write_text('[1, 2]\n{"id": "a", "text": "第一条"}\n', encoding="utf-8")
+    fetched = poll("file", file_spec(path), http, clock)
+    assert [i["id"] for i in fetched.items] == ["a"]
+    assert fetched.warnings == [f"{path}:1: 不是 JSON 对象，已跳过"]

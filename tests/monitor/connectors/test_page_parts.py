@@ -104,3 +104,17 @@ def test_a_malformed_link_in_a_page_is_skipped():
         "https://news.mingde.example/2026/0302/2.html"
     ]
     assert "http://[::1" not in page_layout(html, base=base).links
+
+
+def test_a_script_time_counts_only_as_wechat_writes_it_and_in_range():
+    page = '<script>var ct = "{}";</script><h1>标题</h1><p>正文</p>'
+    for value, expected in (
+        ("1772440200", "2026-03-02T08:30:00+00:00"),
+        ("9999999999", None),  # past 2100: not a publication time
+    ):
+        tree = LexborHTMLParser(page.format(value))
+        assert published_time(tree, text="正文", headline="标题", timezone="Asia/Shanghai") == (
+            expected
+        )
+    other = LexborHTMLParser('<script>var start = "1772440200";</script><p>正文</p>')
+    assert published_time(other, text="正文", headline=None, timezone="Asia/Shanghai") is None

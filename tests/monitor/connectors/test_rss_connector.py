@@ -196,3 +196,17 @@ def test_a_malformed_link_costs_only_that_link(server, http, clock, spec_for):
     assert [item["id"] for item in fetched.items] == ["md-1", "md-2", "md-3"]
     assert fetched.items[0]["url"] == "http://[::1"  # normalization keeps it aside
     assert fetched.items[1]["url"] == "https://news.mingde.example/2026/0302/2.html"
+
+
+def test_chinese_feed_dates_are_read_as_posts_times_are(server, http, clock, spec_for):
+    """feedparser read `2026年03月02日 11:30` and `2026/03/04 16:30` as 1 December, and a time
+    without an offset as UTC; a Chinese government feed means Beijing time."""
+    server.serve("/tzgg/rss.xml", "feeds/chinese_dates.xml", "application/rss+xml")
+    items = poll(spec_for("rss", "/tzgg/rss.xml"), http, clock).items
+    assert [i.get("published_at") for i in items] == [
+        "2026-03-02T03:30:00+00:00",
+        "2026-03-04T08:30:00+00:00",
+        "2026-03-05T01:00:00+00:00",
+        "2026-03-06T00:00:00+00:00",
+        None,  # 31 February: no date rather than an invented one
+    ]

@@ -75,6 +75,16 @@ def test_bare_year_and_dated_links_give_no_date(server, http, clock, spec_for):
     assert page_requests(server) == [path]
 
 
+def test_a_wechat_article_is_dated_by_its_script(server, http, clock, spec_for):
+    # mp.weixin.qq.com states the time only as `var ct = "<Unix seconds>"`; its visible
+    # <em id="publish_time"> is empty until that script runs.
+    server.serve("/s/mdyz-0302", "pages/wechat_article.html", "text/html; charset=utf-8")
+    (item,) = poll(spec_for("web", "/s/mdyz-0302"), http, clock).items
+    assert item["title"] == "关于我校食堂近期饭菜质量问题的情况说明"
+    assert item["published_at"] == "2026-03-02T08:30:00+00:00"  # 16:30 in Beijing
+    assert item["text"].startswith("3月2日，有家长在网上反映明德一中食堂饭菜质量问题。")
+
+
 def test_comments_only_precision_falls_back_to_recall(server, http, clock, spec_for):
     server.serve("/t/1.html", "pages/article_comments_only.html", "text/html; charset=utf-8")
     (item,) = poll(spec_for("web", "/t/1.html"), http, clock).items

@@ -39,6 +39,7 @@ from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
 from yuqing.analysis.events.vectorize import (
     DocumentFrequency,
     Vector,
+    tfidf,
     tfidf_of_counts,
     top_terms,
     word_counts,
@@ -63,10 +64,16 @@ class ClusterConfig:
     threshold: float = 0.07  # score (cosine + activity prior) needed to join an event
     # The same for a post with Chinese text: its character bigrams (`_明德`) make unrelated
     # Chinese posts share more words than unrelated English ones, so the bar is higher.
-    threshold_cjk: float = 0.15
+    threshold_cjk: float = 0.12
     # The cosine a Chinese post needs with an event whatever its activity prior: without
     # it, a loud event takes a post that shares one place name with it (明德).
     min_cosine_cjk: float = 0.1
+    # An event opened by a post that says little ("千万注意！！！", "好可爱呀[哈哈]": the
+    # background idf of its Chinese words sums below `generic_opening`) gathers reactions
+    # of every story; a Chinese post joins it only when they share words worth
+    # `generic_shared` (background idf, summed). 0: off.
+    generic_opening: float = 80.0
+    generic_shared: float = 20.0
     # Background posts whose word counts stand beside the stream's for Chinese words
     # (`events/background.py`): a loud story's own words keep some weight (0: off).
     background_docs: float = 10_000.0
@@ -86,6 +93,11 @@ class ClusterConfig:
     postings_cap: int = 48  # most recently active events read per word
     max_candidates: int = 12  # events scored exactly per post, by shared word weight
     vector_terms: int = 40  # words kept per post vector
+    # A post with a headline (a news report, a notice, a forum thread) is an article: 40
+    # words of it are mostly its rarest, a thin sample. Its vector of this many words is
+    # also compared with the events' `articles` (the sum of their own such vectors).
+    article_terms: int = 80  # 0: no article vectors (posts with a headline as any other)
+    article_index_terms: int = 10  # of an event's `articles`, words the index finds it by
     repeat_min_words: int = 3  # shorter posts are too generic to call repeats
     # Post → event links kept for copies and repeats; 100,000 as the dedup capacity.
     memory_posts: int = 100_000
@@ -219,6 +231,9 @@ class OnlineClusterer:
                 if journal is not None:
                     journal.event(source)
                 source.subtract(vec)
+                article = self._article(post, words)
+                if article:
+                    source.subtract_article(article)
                 source.size = max(0, source.size - 1)
                 source.heat = max(0.0, source.heat - 1.0)
                 if source.size == 0:
@@ -314,6 +329,8 @@ class OnlineClusterer:
             self._reindex(other)
             return
         keep.add(other.centroid, max_terms=self.config.centroid_terms)
+        if other.articles:
+            keep.add_article(other.articles, max_terms=self.config.centroid_terms)
         keep.size += other.size
         latest = max(keep.last_at, other.last_at)
         keep.heat = self._heat_at(keep, latest) + self._heat_at(other, latest)
@@ -353,6 +370,9 @@ class OnlineClusterer:
             words, vec = self._features(post)
             if source is not None:
                 source.subtract(vec)
+                article = self._article(post, words)
+                if article:
+                    source.subtract_article(article)
                 source.size = max(0, source.size - 1)
                 source.heat = max(0.0, source.heat - 1.0)
             self._join(target, post, words, vec, self._time(post))
@@ -437,6 +457,12 @@ class OnlineClusterer:
         # order (which ties a decay keeps) does not depend on how they are handed over.
         self.df.learn(iter(self._cache[4]))
 
+    def _article(self, post: Post, words: list[str]) -> Vector | None:
+        """The longer vector of a post with a headline (None for other posts)."""
+        if not post.title or not words or self.config.article_terms <= 0:
+            return None
+        return tfidf(words, self.df, max_terms=self.config.article_terms)
+
     def _shared_words(self, words: list[str]) -> Iterator[str]:
         """`words`, each as the one string this clusterer keeps for it.
 
@@ -487,15 +513,30 @@ class OnlineClusterer:
             self._time(post),
             watches=post.watches,
             min_cosine=self.config.min_cosine_cjk if cjk else 0.0,
+            article=self._article(post, words),
         )
         threshold = self.config.threshold
         if cjk:
             threshold = max(threshold, self.config.threshold_cjk)
+        if cjk and self.config.generic_shared > 0.0:
+            ranked = [
+                (score, event)
+                for score, event in ranked
+                if score < threshold or not self._generic_and_far(vec, event)
+            ]
         if ranked and ranked[0][0] >= threshold:
             if len(ranked) > 1 and ranked[1][0] >= threshold:
                 self._runner_up = ranked[1][1].id
             return ranked[0][1].id, ranked[0][0], "similar"
         return None, ranked[0][0] if ranked else 0.0, "new"
+
+    def _generic_and_far(self, vec: Vector, event: Event) -> bool:
+        """Whether `event` was opened by a generic post and `vec` shares too little of it."""
+        if not 0.0 <= event.opening < self.config.generic_opening:
+            return False
+        centroid, rarity = event.centroid, self.df.background_idf
+        shared = sum(rarity(word) for word in vec if word in centroid)
+        return shared < self.config.generic_shared
 
     def _nearest(
         self,
@@ -505,8 +546,14 @@ class OnlineClusterer:
         *,
         watches: Sequence[str] = (),
         min_cosine: float = 0.0,
+        article: Vector | None = None,
     ) -> list[tuple[float, Event]]:
-        """The two best live events for `vec`, best first, by time-decayed cosine."""
+        """The two best live events for `vec`, best first, by time-decayed cosine.
+
+        `article`: the longer vector of a post with a headline; its cosine with an event's
+        `articles` counts when higher than that of `vec` with the centroid (a report is
+        placed by the story's reports as well as by the crowd's posts).
+        """
         index = self._index.get(partition)
         if not index:
             return []
@@ -516,10 +563,14 @@ class OnlineClusterer:
         # common word and could never win).
         gathered: dict[int, float] = {}
         gather = gathered.get
-        for word in top_terms(vec, self.config.query_terms):
+        query = vec
+        if article:
+            # Its longer vector finds events by the words of their reports too.
+            query = {**article, **vec}
+        for word in top_terms(query, self.config.query_terms * (2 if article else 1)):
             postings = index.get(word)
             if postings:
-                weight_of_word = vec[word]
+                weight_of_word = query[word]
                 # Newest first; most lists are shorter than the cap (no islice to go through).
                 newest = (
                     reversed(postings) if len(postings) <= cap else islice(reversed(postings), cap)
@@ -542,6 +593,8 @@ class OnlineClusterer:
         for seq in candidates:
             event = by_seq[seq]
             cosine = event.cosine(vec)
+            if article and event.articles_norm > 0.0:
+                cosine = max(cosine, event.article_cosine(article))
             if cosine <= min_cosine:
                 continue
             score = cosine
@@ -578,6 +631,11 @@ class OnlineClusterer:
             first_at=now,
             last_at=now,
         )
+        if self.config.generic_shared > 0.0:
+            words, _vec = self._features(post)
+            chinese = {word for word in words if "\u3400" <= word[-1] <= "\u9fff"}
+            if chinese:
+                event.opening = sum(map(self.df.background_idf, chinese))
         self._live[event_id] = event
         return event
 
@@ -589,8 +647,12 @@ class OnlineClusterer:
         event.heat = self._heat_at(event, now) + 1.0
         event.last_at = max(event.last_at, now)
         event.first_at = min(event.first_at, now)
-        if vec:
-            event.add(vec, max_terms=self.config.centroid_terms)
+        article = self._article(post, words)
+        if article:
+            event.add_article(article, max_terms=self.config.centroid_terms)
+        if vec or article:
+            if vec:
+                event.add(vec, max_terms=self.config.centroid_terms)
             self._reindex(event)
         self._live.move_to_end(event.id)
         self._remember(post, event.partition, event.id)
@@ -628,6 +690,10 @@ class OnlineClusterer:
     def _reindex(self, event: Event) -> None:
         index = self._index.setdefault(event.partition, {})
         new = top_terms(event.centroid, self.config.index_terms)
+        if event.articles:
+            seen = set(new)
+            extra = top_terms(event.articles, self.config.article_index_terms)
+            new += [word for word in extra if word not in seen]
         journal = self._journal
         if journal is not None:
             journal.event(event)

@@ -55,6 +55,7 @@ class Journal:
         for name in _EVENT_FIELDS:
             setattr(saved, name, getattr(event, name))
         saved.centroid = dict(event.centroid)
+        saved.articles = dict(event.articles)
         saved.indexed = list(event.indexed)
         saved.watches = set(event.watches)
         self.events[id(event)] = saved

@@ -73,31 +73,30 @@ class Event:
     indexed: list[str] = field(default_factory=list)  # words under which the index finds it
     heat: float = 0.0  # posts joined, each decayed by its age as of last_at (half-lives)
     watches: set[str] = field(default_factory=set)  # the watches its posts matched
+    # The sum of the longer vectors of its posts with a headline (news reports, notices,
+    # forum threads): the story in the wording of reports, which a later report shares
+    # more than it shares the crowd's wording that fills the centroid. Empty for most.
+    articles: Vector = field(default_factory=dict)
+    articles_norm: float = 0.0
+    # What the post that opened it says: the background idf of its Chinese words, summed
+    # (`ClusterConfig.generic_opening`); -1 when not measured (no Chinese word).
+    opening: float = -1.0
 
     def add(self, vec: Vector, *, max_terms: int) -> None:
         """Add one post's vector; keep the centroid to its heaviest words."""
-        c = self.centroid
-        for w, v in vec.items():
-            c[w] = c.get(w, 0.0) + v
-        # Prune only well past the cap, so the sort runs once every few posts.
-        if len(c) > max_terms + max_terms // 2:
-            keep = top_terms(c, max_terms)
-            self.centroid = c = {w: c[w] for w in keep}
-        values = c.values()
-        self.norm = math.sqrt(sum(map(mul, values, values)))
+        self.centroid, self.norm = _added(self.centroid, vec, max_terms)
 
     def subtract(self, vec: Vector) -> None:
         """Take one post's vector out again (a manual split)."""
-        c = self.centroid
-        for w, v in vec.items():
-            if w in c:
-                left = c[w] - v
-                if left > 1e-9:
-                    c[w] = left
-                else:
-                    del c[w]
-        values = c.values()
-        self.norm = math.sqrt(sum(map(mul, values, values)))
+        self.norm = _subtracted(self.centroid, vec)
+
+    def add_article(self, vec: Vector, *, max_terms: int) -> None:
+        """Add the longer vector of a post with a headline (`articles`)."""
+        self.articles, self.articles_norm = _added(self.articles, vec, max_terms)
+
+    def subtract_article(self, vec: Vector) -> None:
+        """Take a post with a headline out of `articles` again (a split or a move)."""
+        self.articles_norm = _subtracted(self.articles, vec)
 
     def cosine(self, vec: Vector) -> float:
         """Cosine similarity of a unit vector with the centroid."""
@@ -108,6 +107,14 @@ class Event:
         shared = map(self.centroid.get, vec.keys(), repeat(0.0))
         dot: float = sum(map(mul, vec.values(), shared))
         return dot / self.norm
+
+    def article_cosine(self, vec: Vector) -> float:
+        """Cosine similarity of a unit vector with `articles` (0 when it has none)."""
+        if self.articles_norm <= 0.0:
+            return 0.0
+        shared = map(self.articles.get, vec.keys(), repeat(0.0))
+        dot: float = sum(map(mul, vec.values(), shared))
+        return dot / self.articles_norm
 
     def summary(self, keywords: int = 8) -> EventSummary:
         """The public facts of this event."""
@@ -140,12 +147,15 @@ class Event:
             "indexed": self.indexed,
             "heat": self.heat,
             "watches": sorted(self.watches),
+            "articles": self.articles,
+            "opening": self.opening,
         }
 
     @classmethod
     def from_json(cls, obj: dict[str, Any], *, shared: Callable[[str], str] = str) -> Event:
         """Rebuild from `to_json()`; `shared` gives the one string to keep for a word or
         an id (`OnlineClusterer.restore`)."""
+        articles = {shared(str(k)): float(v) for k, v in obj.get("articles", {}).items()}
         return cls(
             id=shared(str(obj["id"])),
             partition=str(obj["partition"]),
@@ -160,7 +170,36 @@ class Event:
             indexed=[shared(str(w)) for w in obj["indexed"]],
             heat=float(obj.get("heat", 1.0)),
             watches={str(w) for w in obj.get("watches", ())},
+            # Snapshots from before `articles` have none: the event then starts without.
+            articles=articles,
+            articles_norm=math.sqrt(sum(v * v for v in articles.values())),
+            opening=float(obj.get("opening", -1.0)),
         )
+
+
+def _added(c: Vector, vec: Vector, max_terms: int) -> tuple[Vector, float]:
+    """`c` plus `vec`, kept to its `max_terms` heaviest words, and its norm."""
+    for w, v in vec.items():
+        c[w] = c.get(w, 0.0) + v
+    # Prune only well past the cap, so the sort runs once every few posts.
+    if len(c) > max_terms + max_terms // 2:
+        keep = top_terms(c, max_terms)
+        c = {w: c[w] for w in keep}
+    values = c.values()
+    return c, math.sqrt(sum(map(mul, values, values)))
+
+
+def _subtracted(c: Vector, vec: Vector) -> float:
+    """Take `vec` out of `c` in place; the new norm."""
+    for w, v in vec.items():
+        if w in c:
+            left = c[w] - v
+            if left > 1e-9:
+                c[w] = left
+            else:
+                del c[w]
+    values = c.values()
+    return math.sqrt(sum(map(mul, values, values)))
 
 
 def make_title(title: str, text: str) -> str:

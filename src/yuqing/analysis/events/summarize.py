@@ -30,10 +30,27 @@ _NOISE = re.compile(
 )
 
 
+# A Latin abbreviation's full stop ends no sentence ("Mingde No. 1 Middle School").
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:No|Nos|Mr|Mrs|Ms|Dr|St|Prof|Gov|Sen|Rep|Gen|Col|Lt|Jr|Sr|Inc|Co|Corp|Ltd|"
+    r"vs|approx|U\.S|U\.K|e\.g|i\.e)\.$"
+)
+
+
+def _pieces(text: str) -> list[str]:
+    pieces: list[str] = []
+    for piece in _SPLIT.split(text[:4000]):
+        if pieces and _ABBREVIATION.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return pieces
+
+
 def sentences(text: str) -> list[str]:
     """The readable sentences of a text (URLs, mentions, emoticons and hashtags removed)."""
     out: list[str] = []
-    for piece in _SPLIT.split(text[:4000]):
+    for piece in _pieces(text):
         cleaned = " ".join(_NOISE.sub(" ", piece).split()).strip(" ,，:：")
         if MIN_CHARS <= len(cleaned) <= MAX_CHARS:
             out.append(cleaned)
@@ -64,7 +81,7 @@ def update(
         if post.duplicate_of is not None:
             continue  # a copy says nothing its original did not
         at = post.published_at.timestamp()
-        text = post.text if not post.title else f"{post.title}。{post.text}"
+        text = post.text if not post.title else f"{post.title}{_title_end(post.title)}{post.text}"
         for key, sentence in {_key(s): s for s in sentences(text)}.items():
             entry = pool.get(key)
             if entry is None:
@@ -84,6 +101,13 @@ def update(
     if not chosen:
         chosen = sorted((at, text) for text, at, _ in kept)[:2]
     return {**extra, POOL_KEY: kept, SUMMARY: [text for _, text in sorted(chosen)]}
+
+
+def _title_end(title: str) -> str:
+    # A headline ends as a sentence of its own script ("…hospital." not "…hospital。").
+    if title[-1] in _ENDS:
+        return "\n"
+    return ". " if title[-1].isascii() else "。"
 
 
 def summary_of(extra: Mapping[str, Any]) -> list[str]:

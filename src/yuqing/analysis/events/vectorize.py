@@ -72,6 +72,14 @@ class DocumentFrequency:
         n = max(self.n_docs, self.min_docs)
         return math.log((n + 1.0) / (self.df.get(word, 0.0) + 1.0)) + 1.0
 
+    def background_idf(self, word: str) -> float:
+        """How rare `word` is in ordinary posts (`use_prior`): ln((K + 1) / (count + 1)) + 1
+        for a Chinese word, whatever this stream says; the stream's idf for other words."""
+        prior = self.prior
+        if prior is None or not "\u3400" <= word[-1] <= "\u9fff":
+            return self.idf(word)
+        return math.log((self.prior_docs + 1.0) / (prior.get(word, 0.0) + 1.0)) + 1.0
+
     def learn(self, words: Iterable[str]) -> None:
         """Count one document's distinct words."""
         self.n_docs += 1.0

@@ -9,6 +9,10 @@ trained on Weibo posts with the reviews as non-neutral), combined as P(neu) = σ
 P(pos) = (1 − P(neu))·σ(p), P(neg) = (1 − P(neu))·(1 − σ(p)). The English model is a
 3-class softmax with VADER lexicon features beside the n-grams.
 
+A file may also hold a hidden-layer part per language (`bag.BagPart`, format 6, built with
+`yuqing model train --hidden-layer`): its logits are added to the linear ones before the
+calibration. The shipped model has none (measured: no gain; docs/sentiment.md).
+
 Run time needs numpy and rjieba (a dependency already, to cut Chinese words). The model is
 one compressed `.npz` of plain arrays (IDF per bucket, weights, intercepts, the fold table,
 the lexicon) plus a JSON string of metadata; it is loaded with `allow_pickle=False`, so a
@@ -38,14 +42,17 @@ import numpy as np
 import numpy.typing as npt
 
 from yuqing.analysis.sentiment import features
+from yuqing.analysis.sentiment.bag import BagPart
 
 Label = Literal["negative", "neutral", "positive"]
 LABELS: tuple[Label, Label, Label] = ("negative", "neutral", "positive")
 MODEL_FILE = "model.npz"
-FORMAT = 5
+FORMAT = 6
 # Formats this code reads: 3 (two Chinese logits, no calibration), 4 (three: no review
-# head, reviews read by the general head), 5 (four: the review head).
-READABLE_FORMATS = (3, 4, FORMAT)
+# head, reviews read by the general head), 5 (four: the review head), 6 (5 with an
+# optional hidden-layer part per language, `bag.BagPart`, whose logits add to the linear ones).
+FORMAT_LINEAR = 5
+READABLE_FORMATS = (3, 4, FORMAT_LINEAR, FORMAT)
 
 # Kinds of text (CONTRACTS Post `platform` → `domain_of_platform`). The Chinese model has a
 # polarity head for reviews, one for microblog posts and a general one (reviews and posts
@@ -239,6 +246,8 @@ class SentimentModel:
         neutral_margin: float = 0.0,
         calibration: Calibration | None = None,
         meta: dict[str, Any] | None = None,
+        zh_bag: BagPart | None = None,
+        en_bag: BagPart | None = None,
     ) -> None:
         if (
             zh.coef.shape[0] != features.ZH_BUCKETS
@@ -250,6 +259,16 @@ class SentimentModel:
             features.N_EN_DENSE
         ):
             raise ValueError("the English model does not match the featurizer's dimensions")
+        parts = ((zh_bag, zh, features.ZH_BUCKETS), (en_bag, en, features.EN_BUCKETS))
+        for bag, linear, buckets in parts:
+            if bag is not None and (
+                bag.n_buckets() != buckets
+                or bag.n_logits != linear.n_logits
+                or bag.dense_w.shape[0] != linear.dense_coef.shape[0]
+            ):
+                raise ValueError("a hidden-layer part does not match its linear part")
+        self.zh_bag = zh_bag
+        self.en_bag = en_bag
         self.zh = zh
         self.en = en
         self.tables = tables
@@ -278,6 +297,8 @@ class SentimentModel:
                 neutral_margin=float(meta.get("neutral_margin", 0.0)),
                 calibration=Calibration.from_json(meta.get("calibration")),
                 meta=meta,
+                zh_bag=BagPart.from_arrays(a, "zh_bag_"),
+                en_bag=BagPart.from_arrays(a, "en_bag_"),
             )
         # Part of loading: rjieba reads its dictionary once, not inside the first batch.
         features.warm_up()
@@ -289,13 +310,16 @@ class SentimentModel:
             **self.meta,
             "neutral_margin": self.neutral_margin,
             "calibration": self.calibration.as_json(),
-            "format": FORMAT,
+            # Without a hidden layer the file is a format-5 file, as older code reads it.
+            "format": FORMAT if self.zh_bag or self.en_bag else FORMAT_LINEAR,
         }
         valence = self.tables.lexicon.valence
         words = sorted(valence)
         arrays: dict[str, Any] = {
             **self.zh.arrays("zh_"),
             **self.en.arrays("en_"),
+            **(self.zh_bag.arrays("zh_bag_") if self.zh_bag else {}),
+            **(self.en_bag.arrays("en_bag_") if self.en_bag else {}),
             "fold_pairs": self.tables.fold.pairs,
             "lexicon_words": np.array("\n".join(words)),
             "lexicon_values": np.array([valence[w] for w in words], dtype=np.float32),
@@ -319,7 +343,7 @@ class SentimentModel:
     ) -> npt.NDArray[np.float64]:
         """The Chinese (polarity, neutral) logits: the polarity head of each text's
         domain, then that head's calibration."""
-        raw = self.zh.logits(x.zh, x.zh_dense)
+        raw = self.zh_raw_logits(x)
         heads = _domain_heads(domains, len(raw))
         logits = raw[:, :2].copy()
         for head in HEADS:
@@ -333,10 +357,19 @@ class SentimentModel:
                 logits[sel, 1] = c * logits[sel, 1] + d
         return logits
 
+    def zh_raw_logits(self, x: features.Featurized) -> npt.NDArray[np.float64]:
+        """Every Chinese logit column before heads are picked: linear (+ hidden layer)."""
+        raw = self.zh.logits(x.zh, x.zh_dense)
+        if self.zh_bag is not None:
+            raw += self.zh_bag.logits(x.zh, x.zh_dense, self.zh.idf)
+        return raw
+
     def en_logits(
         self, x: features.Featurized, *, calibrated: bool = True
     ) -> npt.NDArray[np.float64]:
         logits = self.en.logits(x.en, x.en_dense)
+        if self.en_bag is not None:
+            logits += self.en_bag.logits(x.en, x.en_dense, self.en.idf)
         if calibrated:
             t, *offsets = self.calibration.en
             logits = logits / t + np.array(offsets)

@@ -3,8 +3,8 @@ recorded (the incident's log and the hash-chained audit trail together)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -32,11 +32,35 @@ LEVEL_PROPOSERS: frozenset[str] = HANDLERS | {"monitor"}
 
 def plan_of(session: Session, incident: Incident) -> Plan:
     """The plan version the incident was opened under (a later plan does not change it)."""
-    stored = plan_service.get_or_raise(session=session, version=incident.plan_version)
+    return plan_of_version(session, incident.plan_version)
+
+
+def plan_of_version(session: Session, version: int) -> Plan:
+    stored = plan_service.get_or_raise(session=session, version=version)
     return plan_service.parse(stored)  # parsed once per version
 
 
-def may_see(actor: Actor, incident: Incident, plan: Plan) -> bool:
+class Seen(Protocol):
+    """What decides who sees an incident: an `Incident`, or those columns of it alone (a
+    list across incidents reads no more)."""
+
+    @property
+    def confidential(self) -> bool: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def opened_by(self) -> str: ...
+    @property
+    def handover_to(self) -> str | None: ...
+    @property
+    def readers(self) -> Sequence[str]: ...
+    @property
+    def lead_department(self) -> str | None: ...
+    @property
+    def helpers(self) -> Sequence[str]: ...
+
+
+def may_see(actor: Actor, incident: Seen, plan: Plan) -> bool:
     if incident.confidential:
         named = {incident.owner, incident.opened_by, incident.handover_to, *incident.readers}
         return actor.name in named or actor.role in plan.response.confidential_roles

@@ -135,6 +135,11 @@ def _guess(content: bytes) -> str | None:
     return canonical_charset(best.encoding)
 
 
+def guess_charset(content: bytes) -> str | None:
+    """The codec undeclared bytes fit best (ties as above), or None; for files too."""
+    return _guess(content)
+
+
 def decode_body(content: bytes, content_type: str | None = None) -> tuple[str, str]:
     """The text of a body and the codec that decoded it."""
     from_http = canonical_charset(http_charset(content_type))

@@ -3,6 +3,8 @@
 The cursor keeps the byte offset after the last complete line taken, so a line still
 being written is read next time, whole. A file that shrank or whose first bytes
 changed was replaced: it is read again from the start.
+A file holding one JSON array (as tools save a `.json` file) is read whole whenever it
+changes, and its items after those already taken are new.
 Options: `path` (else the URL, `file://` allowed), `format` ("jsonl" or "csv"; else by
 the name's suffix), `max_items`.
 """
@@ -13,13 +15,22 @@ import csv
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from yuqing.core.errors import SourceUnavailable
+from yuqing.core.errors import InvalidInput, SourceUnavailable
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
+from yuqing.monitor.csvcolumns import check_columns, column_fields
+from yuqing.monitor.readers import (
+    csv_delimiter,
+    csv_encoding,
+    csv_object,
+    read_json_array,
+    wide_encoding,
+)
 
 if TYPE_CHECKING:
     from yuqing.monitor.fetching import SafeClient
@@ -39,12 +50,50 @@ def _head_digest(handle: IO[bytes], offset: int) -> str:
     return hashlib.sha256(handle.read(min(offset, _HEAD_BYTES))).hexdigest()[:16]
 
 
+def _file_encoding(handle: IO[bytes], path: Path) -> str:
+    handle.seek(0)
+    head = handle.read(64 * 1024)
+    wide = wide_encoding(head)
+    if wide is not None:
+        # Read line by line from an offset, a line end is one byte: UTF-16 has two.
+        raise SourceUnavailable(
+            _("a {encoding} file cannot be followed as it grows; save it as UTF-8").format(
+                encoding=wide.upper()
+            ),
+            source=str(path),
+        )
+    encoding = csv_encoding(head)
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
+_ARRAY_LIMIT = 64 * 1024 * 1024  # bytes of a JSON-array file read whole at each change
+
+
+def _holds_array(handle: IO[bytes]) -> bool:
+    """Whether a file is one JSON array: it opens with `[`, and is not JSON Lines whose
+    first line happens to be an array (a line that is JSON on its own, more lines after)."""
+    handle.seek(0)
+    first = handle.readline(_ARRAY_LIMIT)
+    if not first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return False
+    try:
+        json.loads(first.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return True  # "[" opening a pretty-printed array, its items on the lines after
+    return not handle.read(4096).strip()
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
 class _Lines:
     """Complete lines from an offset; `offset` is always just after the last one given."""
 
-    def __init__(self, handle: IO[bytes], offset: int) -> None:
+    def __init__(self, handle: IO[bytes], offset: int, encoding: str = "utf-8-sig") -> None:
         handle.seek(offset)
         self.handle = handle
+        self.encoding = encoding
         self.offset = offset
         self.number = 0
 
@@ -55,22 +104,7 @@ class _Lines:
                 return  # end of file, or a line still being written
             self.offset += len(raw)
             self.number += 1
-            yield raw.decode("utf-8-sig", "replace")
-
-
-def _csv_record(header: list[str], row: list[str]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
-    engagement: dict[str, int] = {}
-    for name, value in zip(header, row, strict=False):
-        if value == "":
-            continue
-        if name.startswith("engagement.") and value.strip().isdigit():
-            engagement[name.split(".", 1)[1]] = int(value)
-        else:
-            record[name] = value
-    if engagement:
-        record["engagement"] = engagement
-    return record
+            yield raw.decode(self.encoding, "replace")
 
 
 class FileConnector:
@@ -94,6 +128,8 @@ class FileConnector:
             ) from None
         with handle:
             size = path.stat().st_size
+            if fmt != "csv" and (cursor.extra.get("array") or _holds_array(handle)):
+                return self._follow_array(handle, size, cursor, spec, path)
             offset = int(cursor.extra.get("offset", 0))
             line = int(cursor.extra.get("line", 0))
             header = cursor.extra.get("header")
@@ -103,15 +139,47 @@ class FileConnector:
                 reason = _("file was replaced; reading it from the start")
                 warnings.append(f"{path}: {reason}")
                 offset, line, header = 0, 0, None
-            lines = _Lines(handle, offset)
+                cursor = replace(cursor, extra={})
+            encoding = "utf-8-sig"
             if fmt == "csv":
-                items, header = self._read_csv(lines, header, spec, path, line, warnings)
+                # Decided once, from the file's head, as for `yuqing ingest` (a GBK export
+                # from Excel in China, a Windows-1252 one elsewhere), and kept.
+                encoding = str(cursor.extra.get("encoding") or "") or _file_encoding(handle, path)
+                kept = {"encoding": encoding}
+            else:
+                kept = {}
+            lines = _Lines(handle, offset, encoding)
+            if fmt == "csv":
+                items, header = self._read_csv(
+                    lines,
+                    header,
+                    spec,
+                    path,
+                    line,
+                    warnings,
+                    str(cursor.extra.get("delimiter", ",")),
+                )
+                if header is not None:
+                    kept["delimiter"] = header[0]
+                    header = header[1]
             else:
                 items = self._read_jsonl(lines, spec, path, line, warnings)
             head = _head_digest(handle, lines.offset)
-        extra = {**cursor.extra, "offset": lines.offset, "line": line + lines.number, "head": head}
+        extra = {
+            **cursor.extra,
+            **kept,
+            "offset": lines.offset,
+            "line": line + lines.number,
+            "head": head,
+        }
         if header is not None:
             extra["header"] = header
+        return self._fetched(cursor, items, extra, warnings)
+
+    @staticmethod
+    def _fetched(
+        cursor: Cursor, items: list[dict[str, Any]], extra: dict[str, Any], warnings: list[str]
+    ) -> Fetched:
         new_cursor = cursor.advanced(
             (item_key(item) for item in items),
             published=(
@@ -123,6 +191,46 @@ class FileConnector:
         )
         return Fetched(items=items, cursor=new_cursor, warnings=warnings)
 
+    def _follow_array(
+        self, handle: IO[bytes], size: int, cursor: Cursor, spec: SourceSpec, path: Path
+    ) -> Fetched:
+        """A file holding one JSON array (as tools save a `.json` file): it is rewritten
+        whole as it grows, so it is read whole when its size changed (or when the last poll
+        stopped at `max_items`), and the items after those already taken are new. A first
+        item that changed means another file: it is read again from the start."""
+        warnings: list[str] = []
+        state = cursor.extra
+        taken = int(state.get("array_items", 0))
+        if state.get("array_done") and state.get("array_size") == size:
+            return self._fetched(cursor, [], dict(state), warnings)
+        if size > _ARRAY_LIMIT:
+            raise SourceUnavailable(
+                _("a JSON array of {size} MB is too large to follow; write JSON Lines").format(
+                    size=size // (1024 * 1024)
+                ),
+                source=str(path),
+            )
+        handle.seek(0)
+        records = read_json_array(handle.read(size))
+        if records is None:
+            reason = _("the JSON array is not complete (still being written?); read next time")
+            warnings.append(f"{path}: {reason}")
+            return self._fetched(cursor, [], {**state, "array_done": False}, warnings)
+        first = _digest(records[0].obj) if records else ""
+        if taken and first != state.get("array_first"):
+            reason = _("file was replaced; reading it from the start")
+            warnings.append(f"{path}: {reason}")
+            taken = 0
+        items: list[dict[str, Any]] = []
+        for record in records[taken:]:
+            self._take(record.obj, items, warnings, f"{path}: [{record.line}]")
+            taken = record.line
+            if len(items) >= spec.max_items:
+                break
+        extra = {"array": True, "array_items": taken, "array_size": size, "array_first": first}
+        extra["array_done"] = taken >= len(records)
+        return self._fetched(cursor, items, extra, warnings)
+
     def _read_csv(
         self,
         lines: _Lines,
@@ -131,20 +239,41 @@ class FileConnector:
         path: Path,
         first_line: int,
         warnings: list[str],
-    ) -> tuple[list[dict[str, Any]], list[str] | None]:
-        """Records up to `max_items` and the header row (read once, then kept)."""
+        delimiter: str,
+    ) -> tuple[list[dict[str, Any]], tuple[str, list[str]] | None]:
+        """Records up to `max_items`, and the delimiter and header row (read once, kept).
+
+        Columns and cells as for `yuqing ingest` (`readers.csv_object`): the usual
+        column names (`标题`, `正文`, `点赞数` …), counts as platforms write them; a row
+        that is not a post is a warning naming its line.
+        """
         items: list[dict[str, Any]] = []
-        reader = csv.reader(iter(lines))
+        rows = iter(lines)
         if not isinstance(header, list):
-            header = next(reader, None)
+            first = next(rows, None)
+            if first is None:
+                return items, None
+            delimiter = csv_delimiter(first)
+            header = next(csv.reader([first], delimiter=delimiter))
         if not header:
             return items, None
-        for row in reader:
-            record = _csv_record(header, row)
-            self._take(record, items, warnings, f"{path}:{first_line + lines.number}")
+        header = [str(name) for name in header]
+        fields = column_fields(header)
+        try:
+            check_columns(fields)
+        except InvalidInput as exc:
+            raise SourceUnavailable(exc.message, source=str(path)) from None
+        for row in csv.reader(rows, delimiter=delimiter):
+            where = f"{path}:{first_line + lines.number}"
+            try:
+                record = csv_object(fields, row, header)
+            except InvalidInput as exc:
+                warnings.append(f"{where}: {exc.message}")
+                continue
+            self._take(record, items, warnings, where)
             if len(items) >= spec.max_items:
                 break
-        return items, [str(name) for name in header]
+        return items, (delimiter, header)
 
     def _read_jsonl(
         self, lines: _Lines, spec: SourceSpec, path: Path, first_line: int, warnings: list[str]

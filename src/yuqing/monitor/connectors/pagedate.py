@@ -1,7 +1,8 @@
 """When an article page says it was published: metadata first, then the visible byline.
 
 Order: publish-time metadata (`article:published_time`, the meta names CMSs and
-government sites use, JSON-LD `datePublished`, `<time datetime>`), then the time in the
+government sites use, JSON-LD `datePublished`, a WeChat article's `var ct`, `<time
+datetime>`), then the time in the
 byline (the first full date after the headline, or one labelled 发布时间 / Published).
 A date is never taken from a link (its text or its URL) and never made up from a bare
 year: a guess from elsewhere (trafilatura) counts only when the page shows that day.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -229,6 +230,22 @@ def _ld_time(tree: Any, timezone: str) -> str | None:
     return None
 
 
+# A WeChat article (mp.weixin.qq.com) states its publication only in a script, as Unix
+# seconds (`var ct = "1772440200";`); the page shows it once the script has run.
+_SCRIPT_TIME = re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']""")
+_EPOCH_RANGE = (946_684_800, 4_102_444_800)  # 2000 to 2100, as for a post's Unix seconds
+
+
+def _script_time(tree: Any) -> str | None:
+    for node in tree.css("script"):
+        if node.attributes.get("src"):
+            continue
+        match = _SCRIPT_TIME.search(node.text() or "")
+        if match and _EPOCH_RANGE[0] <= int(match.group(1)) < _EPOCH_RANGE[1]:
+            return datetime.fromtimestamp(int(match.group(1)), UTC).isoformat()
+    return None
+
+
 def _in_skipped(node: Any) -> bool:
     # Inside a link, a list item or a comment box, a <time> dates something else.
     parent = node.parent
@@ -298,7 +315,7 @@ def published_time(
     tree: Any, *, text: str, headline: str | None, timezone: str, guess: str | None = None
 ) -> str | None:
     """The page's publication time as ISO 8601 UTC, or None when the page does not say."""
-    stated = _meta_time(tree, timezone) or _ld_time(tree, timezone)
+    stated = _meta_time(tree, timezone) or _ld_time(tree, timezone) or _script_time(tree)
     shown = _time_element(tree, timezone) or byline_time(text, headline, timezone)
     if stated and shown and _same_day_with_clock(stated, shown, timezone):
         return shown  # metadata gave the day only; the byline adds the time of day

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from yuqing.core.errors import SourceParseError
+from yuqing.core.errors import InvalidInput, SourceParseError
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.connectors.charset import decode_body
+from yuqing.monitor.timeparse import parse_time
 from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
@@ -51,6 +52,29 @@ def _iso(parsed: Any) -> str | None:
         return None
 
 
+def _entry_time(entry: Any, timezone: str) -> str | None:
+    """When an entry says it was published (else updated), read as posts' times are.
+
+    feedparser's own reading is not trusted first: it reads `2026/03/02 10:00` and
+    `2026年3月2日` as 1 December and a time without an offset as UTC, where Chinese feeds
+    mean Beijing time (docs/formats.md, "Times"). It is kept for the ASCII forms only it
+    knows (W3DTF variants, asctime), never for text with a slash or CJK.
+    """
+    for raw_key, parsed_key in (("published", "published_parsed"), ("updated", "updated_parsed")):
+        # dict.get: feedparser's own get maps a missing `updated` to `published`, warning.
+        raw = dict.get(entry, raw_key)
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        try:
+            return parse_time(raw, default_tz=timezone, field=raw_key).isoformat()
+        except InvalidInput:
+            if raw.isascii() and "/" not in raw:
+                found = _iso(dict.get(entry, parsed_key))
+                if found:
+                    return found
+    return None
+
+
 def _entry_text(entry: Any) -> str:
     # content:encoded (or Atom content) carries the full post; summary is the teaser.
     for content in entry.get("content") or []:
@@ -60,7 +84,7 @@ def _entry_text(entry: Any) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-def _entry_item(entry: Any, *, base: str) -> dict[str, Any]:
+def _entry_item(entry: Any, *, base: str, timezone: str) -> dict[str, Any]:
     item: dict[str, Any] = {}
     own_id = entry.get("id")
     if own_id:
@@ -75,7 +99,7 @@ def _entry_item(entry: Any, *, base: str) -> dict[str, Any]:
     text = _entry_text(entry)
     if text:
         item["text"] = text
-    published = _iso(entry.get("published_parsed") or entry.get("updated_parsed"))
+    published = _entry_time(entry, timezone)
     if published:
         item["published_at"] = published  # missing: the pipeline uses arrival time
     author = entry.get("author")
@@ -127,10 +151,11 @@ def parse_feed(
     # CONTRACTS: the posts the connector yields are all the feed holds; a limit is the
     # source's own choice, and what it holds back is counted, never dropped unseen.
     limit = spec.item_limit
+    timezone = str(spec.options.get("timezone") or "Asia/Shanghai")
     seen = cursor.seen_set()
     found = FeedItems(items=[], warnings=warnings, left_out=0, shown=[])
     for number, entry in enumerate(parsed.entries, start=1):
-        item = _entry_item(entry, base=url)
+        item = _entry_item(entry, base=url, timezone=timezone)
         if not item.get("title") and not item.get("text"):
             reason = _("entry {n} has neither title nor text; skipped").format(n=number)
             warnings.append(f"{url}: {reason}")

@@ -2,8 +2,8 @@
 
 Columns are 1-based character positions in the rule as written, so every error can point
 at the place. Full-width forms of the operator characters (`（` `）` `｜` `＆` `＋` `－` `＂`
-`，`) act like their ASCII forms: CONTRACTS makes full and half width equivalent, and
-Chinese input methods type the full-width ones.
+`，`) and the curly quotes `“ ”` act like their ASCII forms: CONTRACTS makes full and half
+width equivalent, and Chinese input methods type the full-width ones.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ class Token:
         return f"'{self.text}'"
 
 
-_FULL_WIDTH = str.maketrans("（）｜＆＋－＂，", '()|&+-",')
+# The curly quotes “ ” are what Chinese input methods type for `"`: taken as a term, a
+# phrase written with them matched nothing, silently.
+_FULL_WIDTH = str.maketrans("（）｜＆＋－＂，“”", '()|&+-",""')
 # Characters that always end a bare word. `-` is not here: inside a word it is a
 # hyphen (COVID-19), only at the start of a term is it NOT.
 _DELIMITERS = frozenset('()|&+",')

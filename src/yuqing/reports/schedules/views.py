@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yuqing.alerts.attempts import delivery_status, outcome_label, shown_address
+from yuqing.alerts.attempts import channel_name, delivery_status, outcome_label, shown_address
 from yuqing.auth.schemas import Actor
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import N_, _
@@ -81,6 +81,7 @@ def read_report_run(
         "files": files,
         "deliveries": deliveries_of(session, run.id),
         "delivery_status": delivery_status,
+        "channel_name": channel_name,
         "outcome": outcome_label,
         "shown_address": shown_address,
         "zone": ZoneInfo(request.app.state.settings.timezone),

@@ -1,5 +1,5 @@
-// The incident page's deadlines count down without a reload: each running clock's
-// <span class="countdown" data-due="…Z"> is recounted every few seconds (its text changes
+// The deadlines of the incident page and the dashboard count down without a reload: each
+// running clock's <span class="countdown" data-due="…Z"> is recounted every few seconds (its text changes
 // once a minute) from the server's time at rendering (data-now on the list), so a phone
 // whose clock is wrong still shows the server's minutes. The texts come translated in
 // data-left / data-overdue with {n} for the minutes. Without script the server's text
@@ -30,25 +30,30 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // The lists are looked up on every tick, not once: the dashboard's panel (with its
+  // deadlines) is replaced whenever /dashboard/stream sends it again. A list's skew is
+  // taken when it is first seen, from the server's now it was rendered with.
+  function tick() {
     var lists = document.querySelectorAll("ul.deadlines[data-now]");
     Array.prototype.forEach.call(lists, function (list) {
-      var serverNow = Date.parse(list.dataset.now);
-      var spans = list.querySelectorAll(".countdown[data-due]");
-      if (isNaN(serverNow) || !spans.length || !list.dataset.left || !list.dataset.overdue) {
-        return;
+      if (!list.dataset.left || !list.dataset.overdue) { return; }
+      if (list.dataset.skew === undefined) {
+        var serverNow = Date.parse(list.dataset.now);
+        if (isNaN(serverNow)) { return; }
+        list.dataset.skew = String(serverNow - Date.now());
       }
-      var skew = serverNow - Date.now();
+      var now = Date.now() + Number(list.dataset.skew);
       var texts = { left: list.dataset.left, overdue: list.dataset.overdue };
-      var update = function () {
-        var now = Date.now() + skew;
-        Array.prototype.forEach.call(spans, function (span) {
-          var due = Date.parse(span.dataset.due);
-          if (!isNaN(due)) { show(span, minutesLeft(due, now), texts); }
-        });
-      };
-      update();
-      window.setInterval(update, TICK_MS);
+      var spans = list.querySelectorAll(".countdown[data-due]");
+      Array.prototype.forEach.call(spans, function (span) {
+        var due = Date.parse(span.dataset.due);
+        if (!isNaN(due)) { show(span, minutesLeft(due, now), texts); }
+      });
     });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    window.setInterval(tick, TICK_MS);
   });
 })();
