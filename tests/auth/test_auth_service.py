@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import Store
 from yuqing.auth import service
 from yuqing.auth.models import ApiToken, AuditEntry, LoginSession
+from yuqing.auth.passwords import hash_password
 from yuqing.auth.tokens import RateLimiter
 from yuqing.core.clock import FrozenClock
 from yuqing.core.errors import Conflict, InvalidInput, LoginRefused, NotFound
@@ -308,3 +309,42 @@ def test_acknowledging_an_alert_is_audited(session: Session, clock: FrozenClock)
     )
     assert entry.after == {"acknowledged": True, "by": "李老师", "level": "II", "event": "ev-1"}
     assert service.verify(session=session).problem is None
+
+
+def test_the_password_is_checked_before_the_write_transaction(
+    session: Session, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _user(session, clock)
+    session.commit()
+    right = service.check_password(session=session, name=" li ", password=PASSWORD)
+    wrong = service.check_password(session=session, name="li", password="not it")
+    nobody = service.check_password(session=session, name="nobody", password=PASSWORD)
+    assert (right.good, wrong.good, nobody.good, nobody.password_hash) == (True, False, False, None)
+
+    def no_argon2_here(*args: object) -> bool:
+        raise AssertionError("argon2 ran inside the sign-in's transaction")
+
+    monkeypatch.setattr(service, "verify_password", no_argon2_here)
+    signed = service.sign_in(session=session, clock=clock, policy=POLICY, name="li",
+                             password=PASSWORD, address="10.0.0.1", checked=right)  # fmt: skip
+    assert signed.user.name == "li"
+    with pytest.raises(LoginRefused):
+        service.sign_in(session=session, clock=clock, policy=POLICY, name="li",
+                        password="not it", address="10.0.0.1", checked=wrong)  # fmt: skip
+    session.commit()
+
+
+def test_a_password_changed_since_it_was_checked_is_checked_again(
+    session: Session, clock: FrozenClock
+) -> None:
+    _user(session, clock)
+    session.commit()
+    checked = service.check_password(session=session, name="li", password=PASSWORD)
+    user = service.get_user(session=session, name="li")
+    assert user is not None
+    user.password_hash = hash_password("a new password 2026")
+    session.commit()
+    with pytest.raises(LoginRefused):  # the old password no longer opens the account
+        service.sign_in(session=session, clock=clock, policy=POLICY, name="li",
+                        password=PASSWORD, address="10.0.0.1", checked=checked)  # fmt: skip
+    session.commit()

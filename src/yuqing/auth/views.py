@@ -48,6 +48,9 @@ def login(
     settings: Settings = request.app.state.settings
     # Its own unit of work: a refusal must still commit its failure count and audit entry.
     error: LoginRefused | None = None
+    # The password first, outside the write transaction (`CheckedPassword`).
+    with session_scope(request.app.state.readers) as reader:
+        checked = service.check_password(session=reader, name=username, password=password)
     with session_scope(request.app.state.sessions) as session:
         try:
             signed = service.sign_in(
@@ -57,6 +60,7 @@ def login(
                 name=username,
                 password=password,
                 address=_address(request),
+                checked=checked,
             )
         except LoginRefused as refused:
             error = refused
