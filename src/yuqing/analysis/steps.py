@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from yuqing.analysis.events.clusterer import OnlineClusterer
+from yuqing.analysis.events.model import EventSummary
 from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
 from yuqing.analysis.llm.classify import Classifier
@@ -153,6 +154,10 @@ class ClusterStep:
             )
             if moved:
                 self.clusterer.move_posts(moved, event_id, partition=partition)
+
+    def summary(self, event_id: str) -> EventSummary | None:
+        """The live event's summary (event facts read its title words)."""
+        return self.clusterer.summary(event_id)
 
     def merge(self, keep: str, other: str) -> None:
         """A person merged `other` into `keep`: later posts of `other` go to `keep`."""

@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from yuqing.analysis.cluster_process import ClusterProcess
     from yuqing.monitor.parallel import FrontPool
     from yuqing.monitor.pipeline import Pipeline
     from yuqing.monitor.readers import Record
@@ -30,7 +31,7 @@ def ingest(
     paths: list[Path | None] = list(files) if files else [None]
     workers = [_workers_for(path) for path in paths]
     # Worker processes start first: their start-up overlaps this process's own.
-    with _front_pool(max(workers)) as pool:
+    with _cluster_process(max(workers)) as cluster, _front_pool(max(workers)) as pool:
         from yuqing.cli.context import alert_sender, app_context
         from yuqing.cli.jsonlines import dumps
         from yuqing.core.errors import InvalidInput
@@ -49,6 +50,7 @@ def ingest(
                 settings=ctx.settings,
                 send=send,
                 defer_state=pool is not None,
+                cluster_process=cluster,
             )
             inputs = [(p, pool if w > 1 else None) for p, w in zip(paths, workers, strict=True)]
             if strict:
@@ -64,6 +66,22 @@ def ingest(
                 total.rejected,
             ).format(n=total.rejected)
         )
+
+
+@contextmanager
+def _cluster_process(workers: int) -> Iterator[ClusterProcess | None]:
+    """For big inputs (as for worker processes), the events are clustered in a process of
+    their own, overlapping the store (YUQING_CLUSTER_PROCESS=0: in the pipeline's own).
+    Started first: forked before the worker pool's threads and any database connection."""
+    import os
+
+    if workers <= 1 or os.environ.get("YUQING_CLUSTER_PROCESS", "").strip() == "0":
+        yield None
+        return
+    from yuqing.analysis.cluster_process import ClusterProcess
+
+    with ClusterProcess(fork=True) as process:
+        yield process
 
 
 @contextmanager

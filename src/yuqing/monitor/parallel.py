@@ -52,11 +52,11 @@ _preparers: dict[str, Preparer] = {}  # in a worker: the preparer of the current
 
 def _start_worker(parent: int) -> None:
     """A worker's initializer: end with the parent, then yield the CPU to it."""
-    _end_with_parent(parent)
+    end_with_parent(parent)
     _yield_to_parent()
 
 
-def _end_with_parent(parent: int) -> None:
+def end_with_parent(parent: int) -> None:
     if sys.platform == "linux":
         # The kernel kills this process when the thread that started it ends; the pool
         # starts its workers from the thread that submits the first task (the caller's).
@@ -128,7 +128,7 @@ class FrontPool:
         self.workers = workers
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=_context(fork),
+            mp_context=mp_context(fork),
             initializer=_start_worker,
             initargs=(os.getpid(),),
         )
@@ -193,7 +193,7 @@ class FrontPool:
         self.close()
 
 
-def _context(fork: bool) -> BaseContext:
+def mp_context(fork: bool) -> BaseContext:
     # Spawn unless asked and safe: a forked worker inherits the parent's pooled database
     # connections (a PostgreSQL socket closed in a child is closed for the parent), and
     # forking a process that runs threads can copy a lock some thread holds. Fork is

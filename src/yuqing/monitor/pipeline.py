@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
@@ -57,6 +57,20 @@ WARM_ORIGINALS = 50_000  # recent originals whose signatures a new pipeline reme
 
 class StepFn(Protocol):
     def __call__(self, posts: list[Post], *, now: datetime) -> None: ...
+
+
+@runtime_checkable
+class Overlapping(Protocol):
+    """A step that works on a batch elsewhere (another process) while the pipeline
+    stores the batch before it: `start` hands the batch's posts over and returns at
+    once; the callable it returns waits for the step's work, sets it on the posts, and
+    says whether the next batch may start before this one is stored.
+
+    Such a step is also `Transactional`, and its batches nest: the next batch begins
+    before this one commits; commit keeps the oldest open batch, rollback forgets the
+    newest."""
+
+    def start(self, posts: list[Post], *, now: datetime) -> Callable[[], bool]: ...
 
 
 @dataclass(frozen=True)
@@ -297,21 +311,38 @@ class Pipeline:
         self, items: Iterable[Prepared | Rejected], on_reject: RejectFn | None
     ) -> IngestSummary:
         summary = IngestSummary()
+        overlap = self._overlaps()
+        staged: _Staged | None = None  # overlapping: the batch waiting to be stored
         batch: list[Prepared] = []
-        for item in items:
-            summary.read += 1
-            if isinstance(item, Rejected):
-                summary.rejected += 1
-                if on_reject is not None:
-                    on_reject(item.line, item.reason)
-                continue
-            summary.accepted += 1
-            batch.append(item)
-            if len(batch) >= BATCH:
-                self._run_batch(batch, summary)
-                batch = []
-        if batch:
-            self._run_batch(batch, summary)
+        try:
+            for item in items:
+                summary.read += 1
+                if isinstance(item, Rejected):
+                    summary.rejected += 1
+                    if on_reject is not None:
+                        on_reject(item.line, item.reason)
+                    continue
+                summary.accepted += 1
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    if overlap:
+                        # `_advance` stores or forgets the batch before, whatever happens.
+                        previous, staged = staged, None
+                        staged = self._advance(batch, summary, previous)
+                    else:
+                        self._run_batch(batch, summary)
+                    batch = []
+            if batch:
+                if overlap:
+                    previous, staged = staged, None
+                    staged = self._advance(batch, summary, previous)
+                else:
+                    self._run_batch(batch, summary)
+        finally:
+            # Stored as it would have been without the overlap, whatever stopped the
+            # input: the batches before the one that failed are kept.
+            if staged is not None:
+                self._finish_or_forget(staged, summary)
         self._save_source_counts()
         self.checkpoint()
         return summary
@@ -359,41 +390,171 @@ class Pipeline:
 
     def _store_batch(self, batch: list[Prepared], summary: IngestSummary) -> tuple[int, int]:
         """Store a batch in one transaction; returns (copies, stored)."""
-        sources = self._preparer.sources
         with self.engine.begin() as conn:
-            self._keep_replies(conn, batch)
-            known = store.stored_keys(conn, [item.keys for item in batch])
-            pending: list[store.Pending] = []
-            for item in batch:
-                key = item.keys
-                if key.uid in known or (key.by_url and key.content_key in known):
-                    summary.duplicates += 1
-                    continue
-                known.add(key.uid)
-                if key.by_url:
-                    known.add(key.content_key)
-                summary.matched += item.matched
-                if item.source in sources:
-                    counts = self._counts.setdefault(item.source, [0, 0])
-                    counts[0] += 1
-                    counts[1] += item.post is not None
-                if item.post is not None:
-                    pending.append(self._mark_copy(item.post, key))
+            pending = self._select(conn, batch, summary)
             now = self.clock.now()
             for step in self.steps:
                 step.fn([p.post for p in pending], now=now)
-            # Originals first, so copies of a post in the same batch can link to it.
-            originals = [p for p in pending if p.post.duplicate_of is None]
-            copies = [p for p in pending if p.post.duplicate_of is not None]
-            written = list(zip(originals, store.write_posts(conn, originals), strict=True))
-            self._link_copies(conn, copies)
-            written += zip(copies, store.write_posts(conn, copies), strict=True)
-            stored = [(item_.post, pk) for item_, pk in written]
-            for after in self.after_store:
-                after.fn(conn, stored, now=now)
+            return self._write(conn, pending, now)
+
+    def _select(
+        self,
+        conn: Connection,
+        batch: list[Prepared],
+        summary: IngestSummary,
+        previous: _Staged | None = None,
+    ) -> list[store.Pending]:
+        """The batch's posts to store: kept (or replies to kept posts), not stored
+        before, each marked as an original or a copy. `previous`: a batch staged but not
+        stored yet, whose posts count as stored."""
+        sources = self._preparer.sources
+        self._keep_replies(conn, batch, previous)
+        known = store.stored_keys(conn, [item.keys for item in batch])
+        if previous is not None:
+            known |= previous.keys
+        pending: list[store.Pending] = []
+        for item in batch:
+            key = item.keys
+            if key.uid in known or (key.by_url and key.content_key in known):
+                summary.duplicates += 1
+                continue
+            known.add(key.uid)
+            if key.by_url:
+                known.add(key.content_key)
+            summary.matched += item.matched
+            if item.source in sources:
+                counts = self._counts.setdefault(item.source, [0, 0])
+                counts[0] += 1
+                counts[1] += item.post is not None
+            if item.post is not None:
+                pending.append(self._mark_copy(item.post, key))
+        return pending
+
+    def _write(
+        self, conn: Connection, pending: list[store.Pending], now: datetime
+    ) -> tuple[int, int]:
+        """Write the selected posts and run the after-store steps; (copies, stored)."""
+        # Originals first, so copies of a post in the same batch can link to it.
+        originals = [p for p in pending if p.post.duplicate_of is None]
+        copies = [p for p in pending if p.post.duplicate_of is not None]
+        written = list(zip(originals, store.write_posts(conn, originals), strict=True))
+        self._link_copies(conn, copies)
+        written += zip(copies, store.write_posts(conn, copies), strict=True)
+        stored = [(item_.post, pk) for item_, pk in written]
+        for after in self.after_store:
+            after.fn(conn, stored, now=now)
         return len(copies), len(pending)
 
-    def _keep_replies(self, conn: Connection, batch: list[Prepared]) -> None:
+    # -- overlapping batches: a step works on batch N+1 while batch N is stored ----------
+
+    def _overlaps(self) -> bool:
+        return bool(self.steps) and all(isinstance(step.fn, Overlapping) for step in self.steps)
+
+    def _nested(self) -> list[Transactional]:
+        """Transactional steps whose batches nest (they begin when a batch is staged)."""
+        return [step for step in self.transactional if isinstance(step, Overlapping)]
+
+    def _late(self) -> list[Transactional]:
+        """The other transactional steps: they begin when a batch is written."""
+        return [step for step in self.transactional if not isinstance(step, Overlapping)]
+
+    def _advance(
+        self, batch: list[Prepared], summary: IngestSummary, previous: _Staged | None
+    ) -> _Staged:
+        """Stage `batch` and store `previous` while the steps work on `batch`; returns the
+        staged batch (stored by the next call, or by `_consume` at the end).
+
+        Each batch is still stored in one transaction, in input order, with the events of
+        a run without overlap; when a batch is not stored, neither is the one staged after
+        it, and the memory of both is put back (newest first)."""
+        if previous is not None and not previous.may_overlap:
+            self._finish_or_forget(previous, summary)
+            previous = None
+        try:
+            staged = self._stage(batch, summary, previous)
+        except BaseException:
+            if previous is not None:
+                self._finish_or_forget(previous, summary)  # as it would have been stored
+            raise
+        if previous is not None:
+            try:
+                self._finish(previous, summary)
+            except BaseException:
+                staged.settle()
+                self._forget(staged)
+                self._forget(previous)
+                raise
+        try:
+            staged.settle(strict=True)
+        except BaseException:
+            self._forget(staged)
+            raise
+        return staged
+
+    def _stage(
+        self, batch: list[Prepared], summary: IngestSummary, previous: _Staged | None
+    ) -> _Staged:
+        """Select the batch's posts (reading the store, `previous` counting as stored) and
+        start the steps on them."""
+        staged = _Staged({name: list(seen_kept) for name, seen_kept in self._counts.items()})
+        self._dedup.begin()
+        for step in self._nested():
+            step.begin()
+        try:
+            with self.engine.connect() as conn:
+                staged.pending = self._select(conn, batch, summary, previous)
+            staged.now = self.clock.now()
+            posts = [p.post for p in staged.pending]
+            for each in self.steps:
+                fn = each.fn
+                assert isinstance(fn, Overlapping)
+                staged.waits.append(fn.start(posts, now=staged.now))
+        except BaseException:
+            staged.settle()
+            self._forget(staged)
+            raise
+        return staged
+
+    def _finish(self, staged: _Staged, summary: IngestSummary) -> None:
+        """Write a staged batch in one transaction and keep what its steps learnt."""
+        late = self._late()
+        for step in late:
+            step.begin()
+        try:
+            with self.engine.begin() as conn:
+                assert staged.now is not None
+                copies, stored = self._write(conn, staged.pending, staged.now)
+        except BaseException:
+            for step in late:
+                step.rollback()
+            raise
+        self._dedup.commit()
+        for step in (*self._nested(), *late):
+            step.commit()
+        for hook in self.after_commit:
+            hook()
+        summary.copies += copies
+        summary.stored += stored
+        if len(staged.pending) >= TRIM_AFTER:
+            give_back_free_memory()
+
+    def _finish_or_forget(self, staged: _Staged, summary: IngestSummary) -> None:
+        try:
+            self._finish(staged, summary)
+        except BaseException:
+            self._forget(staged)
+            raise
+
+    def _forget(self, staged: _Staged) -> None:
+        """Put the memory back as it was before the newest staged batch."""
+        self._counts = staged.counts
+        self._dedup.rollback()
+        for step in self._nested():
+            step.rollback()
+
+    def _keep_replies(
+        self, conn: Connection, batch: list[Prepared], previous: _Staged | None = None
+    ) -> None:
         """Keep the batch's replies that no watch kept for their words but whose parent
         is kept: stored before (named by its id), or kept earlier in this batch (by id or
         URL). A comment under a watched post is part of its thread ("顶一下" names nothing
@@ -404,6 +565,8 @@ class Pipeline:
             return
         parents = [reply_parent(item.reply) or "" for item in replies if item.reply is not None]
         stored = store.watches_of_posts(conn, parents)
+        if previous is not None:
+            previous.add_watches(stored, parents)
         in_batch: dict[str, list[str]] = {}
         kept: list[Post] = []
         for item in batch:
@@ -447,6 +610,50 @@ class Pipeline:
                     row.items_seen += seen
                     row.items_kept += kept
         self._counts.clear()
+
+
+@dataclass
+class _Staged:
+    """A batch selected and handed to the steps, not stored yet (overlapping batches)."""
+
+    counts: dict[str, list[int]]  # the per-source counts before it: put back if forgotten
+    pending: list[store.Pending] = field(default_factory=list)
+    now: datetime | None = None  # the steps' and after-store steps' time
+    waits: list[Callable[[], bool]] = field(default_factory=list)  # the steps' results
+    may_overlap: bool = True  # the next batch may be staged before this one is stored
+    _settled: bool = False
+
+    def settle(self, *, strict: bool = False) -> None:
+        """Wait for the steps' work on the batch; its errors are raised with `strict`,
+        else dropped (the batch is being forgotten for another error)."""
+        if self._settled:
+            return
+        self._settled = True
+        failed: BaseException | None = None
+        for wait in self.waits:
+            try:
+                self.may_overlap &= wait()
+            except BaseException as exc:
+                failed = failed or exc
+        if strict and failed is not None:
+            raise failed
+
+    @property
+    def keys(self) -> set[str]:
+        """The uids and URL content keys its posts will be stored under."""
+        keys = {p.keys.uid for p in self.pending}
+        keys.update(p.keys.content_key for p in self.pending if p.keys.by_url)
+        return keys
+
+    def add_watches(self, stored: dict[str, list[str]], post_ids: list[str]) -> None:
+        """Add its posts among `post_ids` to `stored` (post id → watches) as
+        `store.watches_of_posts` will give them once it is stored."""
+        wanted = set(post_ids)
+        for item in self.pending:
+            post = item.post
+            if post.id in wanted:
+                watches = stored.setdefault(post.id, [])
+                watches += (w for w in dict.fromkeys(post.watches) if w not in watches)
 
 
 def _count(items: Iterable[Prepared | Rejected], on_reject: RejectFn | None) -> IngestSummary:

@@ -18,6 +18,7 @@ from yuqing.alerts.dispatcher import SendFn, dispatch_due
 from yuqing.alerts.raising import GradeStep
 from yuqing.analysis import facts
 from yuqing.analysis import service as analysis_service
+from yuqing.analysis.cluster_process import ClusterProcess, RemoteClusterStep
 from yuqing.analysis.steps import ClassifyStep, ClusterStep, EventWordsStep
 from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
@@ -66,16 +67,18 @@ def build_pipeline(
     settings: Settings,
     send: SendFn | None = None,
     defer_state: bool = False,
+    cluster_process: ClusterProcess | None = None,
 ) -> Pipeline:
     """The one live pipeline over `engine`.
 
     With `send`, alerts a batch raises are delivered as soon as the batch is committed
     (the outbox rows exist first, so the worker retries whatever this misses). With
     `defer_state`, the steps' state is restored just before the first batch
-    (`Pipeline.defer_state`).
+    (`Pipeline.defer_state`). With `cluster_process`, the events are clustered in that
+    process, batch N+1 while batch N is stored (`analysis/cluster_process.py`).
     """
     classify = ClassifyStep(settings.llm)
-    cluster = ClusterStep()
+    cluster = ClusterStep() if cluster_process is None else RemoteClusterStep(cluster_process)
     active: list[tuple[Plan, int]] = []  # the plan in force, read again on every reload
     grade = GradeStep(lambda: active[0] if active else None)
 
@@ -101,7 +104,7 @@ def build_pipeline(
         active[:] = [(plan_service.parse(version), version.version)] if version else []
 
     def record_facts(conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
-        facts.update_facts(conn, stored, now=now, summary=cluster.clusterer.summary,
+        facts.update_facts(conn, stored, now=now, summary=cluster.summary,
                            departments=pipeline.departments)  # fmt: skip
 
     def deliver_new_alerts() -> None:

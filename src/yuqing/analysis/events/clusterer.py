@@ -129,6 +129,9 @@ class OnlineClusterer:
         self._runner_up: str | None = None  # second-best event of the last decision
         self._manual: set[str] = set()  # events a person split: never merged automatically
         self._journal: Journal | None = None  # while a batch is open: how to undo it
+        # Batches begun before the open one and not committed yet, oldest first (a
+        # pipeline that clusters the next batch while it stores this one).
+        self._outer: list[Journal] = []
         self._words: dict[str, str] = {}  # word -> the one string kept for it (a cache)
         # Late parents (`claim_replies`): "partition\x1fparent ref" → the ids of replies
         # placed by their text while that parent was unseen ("\x1e"-joined), and
@@ -287,18 +290,25 @@ class OnlineClusterer:
     # -- batches -------------------------------------------------------------------------
 
     def begin(self) -> None:
-        """Start a batch: `rollback` puts the state back as it is now."""
+        """Start a batch: `rollback` puts the state back as it is now. A batch may begin
+        while earlier ones are still open (not stored yet): batches nest."""
+        if self._journal is not None:
+            self._outer.append(self._journal)
         self._journal = Journal(self)
 
     def commit(self) -> None:
-        """Keep what the batch changed."""
-        self._journal = None
+        """Keep what the oldest open batch changed."""
+        if self._outer:
+            del self._outer[0]
+        else:
+            self._journal = None
         self.df.commit()
 
     def rollback(self) -> None:
-        """Forget the batch: its posts were not stored (no event, link or word of theirs
-        stays)."""
-        journal, self._journal = self._journal, None
+        """Forget the newest open batch: its posts were not stored (no event, link or word
+        of theirs stays)."""
+        journal = self._journal
+        self._journal = self._outer.pop() if self._outer else None
         if journal is not None:
             journal.rollback(self)
 
@@ -635,7 +645,9 @@ class OnlineClusterer:
             words, _vec = self._features(post)
             chinese = {word for word in words if "\u3400" <= word[-1] <= "\u9fff"}
             if chinese:
-                event.opening = sum(map(self.df.background_idf, chinese))
+                # fsum: the same total whatever order the set gives (it changes with the
+                # process's string hashes), so a clustering process matches this one.
+                event.opening = math.fsum(map(self.df.background_idf, chinese))
         self._live[event_id] = event
         return event
 
@@ -845,6 +857,7 @@ class OnlineClusterer:
         self._watermark = datetime.fromisoformat(wm) if wm else None
         self._cache = None
         self._journal = None
+        self._outer = []
 
 
 def _discard(postings: Postings, seq: int) -> None:

@@ -33,7 +33,10 @@ class Journal:
         self.partitions = set(clusterer._index)
         self.seq = clusterer._seq
         self.watermark: datetime | None = clusterer._watermark
-        self.events: dict[int, Event] = {}  # id() of a live event -> its copy
+        # id() of a live event -> (the event, its copy). Rollback puts the copy's fields
+        # back into the event itself: a batch begun before this one (nested journals)
+        # still knows the event by its identity.
+        self.events: dict[int, tuple[Event, Event]] = {}
         # partition -> word -> the events listed under it (None: no list).
         self.postings: dict[str, dict[str, Postings | None]] = {}
         self.links = UndoLog()  # post → event and repeat tables
@@ -54,7 +57,7 @@ class Journal:
         saved.centroid = dict(event.centroid)
         saved.articles = dict(event.articles)
         saved.watches = set(event.watches)
-        self.events[id(event)] = saved
+        self.events[id(event)] = (event, saved)
 
     def retiring(self, event: Event) -> None:
         """Call before `event` leaves the live index: of its fields only `indexed`
@@ -62,7 +65,7 @@ class Journal:
         and watches are kept as they are, not copied."""
         if event.seq > self.seq or id(event) in self.events:
             return
-        self.events[id(event)] = _fields_of(event)
+        self.events[id(event)] = (event, _fields_of(event))
 
     def postings_of(self, partition: str, words: Iterable[str], index: dict[str, Postings]) -> None:
         """Call before the events listed under `words` change."""
@@ -75,9 +78,10 @@ class Journal:
     def rollback(self, clusterer: OnlineClusterer) -> None:
         """Put `clusterer` back as it was when the batch began."""
         self.links.rollback()
-        clusterer._live = OrderedDict(
-            (key, self.events.get(id(event), event)) for key, event in self.live
-        )
+        for event, copy in self.events.values():
+            for name in _EVENT_FIELDS:
+                setattr(event, name, getattr(copy, name))
+        clusterer._live = OrderedDict(self.live)
         index = clusterer._index
         for partition, saved in self.postings.items():
             words = index.setdefault(partition, {})

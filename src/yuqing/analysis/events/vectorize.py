@@ -18,6 +18,8 @@ from operator import itemgetter, mul
 from typing import Any
 
 Vector = dict[str, float]
+# What `DocumentFrequency.begin` saves: n_docs, since_decay, the table, its words' old counts.
+_Saved = tuple[float, int, dict[str, float], dict[str, "float | None"]]
 
 
 class DocumentFrequency:
@@ -35,7 +37,10 @@ class DocumentFrequency:
         self.df: dict[str, float] = {}
         self._since_decay = 0
         # While a batch is open: (n_docs, since_decay, the table, its words' old counts).
-        self._batch: tuple[float, int, dict[str, float], dict[str, float | None]] | None = None
+        self._batch: _Saved | None = None
+        # Batches begun before the open one and not committed yet, oldest first: a
+        # pipeline that overlaps batches opens the next before the last is stored.
+        self._outer: list[_Saved] = []
         # Background prior (`use_prior`): Chinese word → expected count in `prior_docs`
         # ordinary posts, added to the stream's counts. Shipped, never learnt or saved.
         self.prior: dict[str, float] | None = None
@@ -47,19 +52,25 @@ class DocumentFrequency:
         self.prior, self.prior_docs = (counts, docs) if docs > 0 else (None, 0.0)
 
     def begin(self) -> None:
-        """Start a batch: `rollback` forgets the documents learnt from here on."""
+        """Start a batch: `rollback` forgets the documents learnt from here on. A batch
+        may begin while earlier ones are open (nested): each keeps its own old counts."""
+        if self._batch is not None:
+            self._outer.append(self._batch)
         self._batch = (self.n_docs, self._since_decay, self.df, {})
 
     def commit(self) -> None:
-        """Keep what the batch learnt."""
-        self._batch = None
+        """Keep what the oldest open batch learnt."""
+        if self._outer:
+            del self._outer[0]
+        else:
+            self._batch = None
 
     def rollback(self) -> None:
-        """Forget what the batch learnt: the counts are those of when it began."""
+        """Forget what the newest open batch learnt: the counts are those of when it began."""
         if self._batch is None:
             return
         self.n_docs, self._since_decay, self.df, old = self._batch
-        self._batch = None
+        self._batch = self._outer.pop() if self._outer else None
         # A decay during the batch made a new table: the old one only needs its counts back.
         for word, count in old.items():
             if count is None:

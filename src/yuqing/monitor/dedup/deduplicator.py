@@ -36,6 +36,12 @@ MAX_WEAK = 2  # of which sharing a single shingle (most are unrelated posts)
 MAX_CAPACITY = 10_000_000
 _FORMAT = "yuqing-dedup"
 SKETCH_KEY = "dedup_sketch"  # where a post's sketch is kept in `Post.derived`
+# What an open batch keeps to undo itself: the log, the old exact and index values, the
+# ring's serial and length when it began, the copies it forgot for room.
+_Batch = tuple[
+    UndoLog, dict[int, "int | None"], dict[int, "int | list[int] | None"], int, int,
+    list[tuple[int, str]],
+]  # fmt: skip
 
 
 def is_copy(like: Likeness) -> bool:
@@ -83,6 +89,9 @@ class Deduplicator:
         self._batch_serial = 0
         self._batch_ring = 0
         self._dropped_copies: list[tuple[int, str]] = []
+        # Batches begun before the open one and not committed yet, oldest first (a
+        # pipeline that overlaps batches): what `_open_batch` gives for each.
+        self._outer: list[_Batch] = []
 
     # -- decisions -------------------------------------------------------------------
 
@@ -123,14 +132,20 @@ class Deduplicator:
     # -- batches ---------------------------------------------------------------------
 
     def begin(self) -> None:
-        """Start a batch: what it adds can be taken back by `rollback`."""
+        """Start a batch: what it adds can be taken back by `rollback`. A batch may begin
+        while earlier ones are open (not stored yet): each undoes only its own changes."""
+        if self._undo is not None:
+            self._outer.append(self._open_batch())
         self._undo = UndoLog()
         self._old_exact, self._old_index = {}, {}
         self._batch_serial, self._batch_ring = self._serial, len(self._ids)
         self._dropped_copies = []
 
     def commit(self) -> None:
-        """The batch is stored: keep what it added."""
+        """The oldest open batch is stored: keep what it added."""
+        if self._outer:
+            del self._outer[0]
+            return
         self._undo = None
         self._old_exact, self._old_index = {}, {}
         self._dropped_copies = []
@@ -150,6 +165,14 @@ class Deduplicator:
             # Copies forgotten for room were the oldest: they go first again.
             self._copies = dict(reversed(self._dropped_copies)) | self._copies
             self._dropped_copies = []
+        if self._outer:  # the batch begun before it is the open one again
+            (self._undo, self._old_exact, self._old_index, self._batch_serial,
+             self._batch_ring, self._dropped_copies) = self._outer.pop()  # fmt: skip
+
+    def _open_batch(self) -> _Batch:
+        assert self._undo is not None
+        return (self._undo, self._old_exact, self._old_index, self._batch_serial,
+                self._batch_ring, self._dropped_copies)  # fmt: skip
 
     # -- state -----------------------------------------------------------------------
 
