@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -57,13 +58,80 @@ def baseline(posts_file: Path, db: Path) -> float:
     return time.perf_counter() - start
 
 
-def run(*args: str, env: dict[str, str]) -> tuple[str, float, float]:
+class CpuSampler:
+    """CPU seconds of a process and of its children, by role, read from /proc every
+    `every` seconds while it runs (Linux; the last reading of each process counts, so a
+    helper's last fraction of a second may be missing). Roles: the pipeline's own process,
+    the clustering process (named "yuqing-cluster"), the front's worker processes.
+
+    On a machine shared with other jobs, wall time measures their load as well; the
+    critical path on two free cores is bounded by the busiest process and by half the
+    total, which these readings give."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        self.pid, self.every = pid, every
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds)
+        self.rss: dict[int, int] = {}  # pid -> RSS in kB at the last reading
+        self.peak_total_rss = 0  # kB: the tree's RSS summed, the largest reading
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self._read()
+
+    def _read(self) -> None:
+        tree = [self.pid, *self._children()]
+        total = 0
+        for pid in tree:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            seconds = (int(fields[11]) + int(fields[12])) / self._tick
+            role = "pipeline" if pid == self.pid else (
+                "clustering" if comm == "yuqing-cluster" else "workers"
+            )  # fmt: skip
+            self.cpu[pid] = (role, seconds)
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    self.rss[pid] = int(line.split()[1])
+                    total += self.rss[pid]
+        self.peak_total_rss = max(self.peak_total_rss, total)
+
+    def _children(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        by_role: dict[str, float] = {"pipeline": 0.0, "clustering": 0.0, "workers": 0.0}
+        for role, seconds in self.cpu.values():
+            by_role[role] += seconds
+        return by_role
+
+
+def run(
+    *args: str, env: dict[str, str], sampler: list[CpuSampler] | None = None
+) -> tuple[str, float, float]:
     """stdout of `yuqing ARGS`, the peak RSS in MB of it or any process it waited for, and
-    the CPU seconds of them all (on a shared machine wall time also counts others' work)."""
+    the CPU seconds of them all (on a shared machine wall time also counts others' work).
+    With `sampler`, a `CpuSampler` of the run is appended to it."""
     with subprocess.Popen(
         [sys.executable, "-m", "yuqing", *args], env=env, stdout=subprocess.PIPE, text=True
     ) as child:
         assert child.stdout is not None
+        if sampler is not None:
+            sampler.append(CpuSampler(child.pid))
         out = child.stdout.read()
         # wait4: this child's own peak (its workers' included), not that of every child.
         _pid, status, usage = os.wait4(child.pid, 0)
@@ -85,8 +153,11 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
         run("init", env=env)
         run("watch", "import", str(watch_file), env=env)
         start = time.perf_counter()
-        out, peak_mb, cpu_s = run("ingest", str(posts_file), env=env)
+        samplers: list[CpuSampler] = []
+        out, peak_mb, cpu_s = run("ingest", str(posts_file), env=env, sampler=samplers)
         pipe_s = time.perf_counter() - start
+        roles = samplers[0].stop()
+        tree_mb = samplers[0].peak_total_rss / 1024
         # The baseline runs after the children: a child forked from a process holding a
         # million rows would count the parent's pages in its own peak RSS.
         raw_s = baseline(posts_file, root / "raw.db")
@@ -99,6 +170,14 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
         f"yuqing ingest  {pipe_rate:10.0f} posts/s ({pipe_s:.2f} s; CPU {cpu_s:.1f} s, "
         f"{cpu_s / posts * 1e6:.0f} µs a post, workers included)",
     ]
+    bound = max(roles["pipeline"], roles["clustering"], cpu_s / 2)
+    lines.append(
+        f"CPU by process (sampled): pipeline {roles['pipeline']:.1f} s, clustering "
+        f"{roles['clustering']:.1f} s, workers {roles['workers']:.1f} s; on two free cores "
+        f"at least {bound:.1f} s (the busiest process or half the total): at most "
+        f"{posts / bound:.0f} posts/s; peak RSS of all its processes together "
+        f"{tree_mb:.0f} MB (sampled)"
+    )
     if match_share >= 1.0:
         lines.append(
             f"rate {pipe_rate:.0f} posts/s (target >= 1000); peak RSS {peak_mb:.0f} MB "

@@ -294,9 +294,10 @@ def _slim(post: Post) -> Post:
 
 
 def _serve(pipe: Pipe, parent: int) -> None:
-    from yuqing.monitor.parallel import end_with_parent
+    from yuqing.monitor.parallel import end_with_parent, name_process
 
     end_with_parent(parent)
+    name_process("yuqing-cluster")
     tune_for_streaming()
     step = ClusterStep()
     handlers: dict[str, Callable[..., Any]] = {

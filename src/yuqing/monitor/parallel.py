@@ -46,6 +46,7 @@ WORKER_NICENESS = 10  # added to the workers' niceness: see `_yield_to_parent`
 CHUNK = 2000  # lines a task: large enough that pickling overhead stays small
 PARENT_CHECK_S = 1.0  # how often a worker's watchdog looks for its parent
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_PR_SET_NAME = 15
 
 _preparers: dict[str, Preparer] = {}  # in a worker: the preparer of the current run
 
@@ -53,7 +54,17 @@ _preparers: dict[str, Preparer] = {}  # in a worker: the preparer of the current
 def _start_worker(parent: int) -> None:
     """A worker's initializer: end with the parent, then yield the CPU to it."""
     end_with_parent(parent)
+    name_process("yuqing-front")
     _yield_to_parent()
+
+
+def name_process(name: str) -> None:
+    """Name this process as `ps` and /proc/PID/comm show it (Linux; 15 bytes at most):
+    an operator, or `bench/ingest.py`, tells the pipeline's helpers apart."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
 def end_with_parent(parent: int) -> None:
