@@ -71,8 +71,9 @@ class CpuSampler:
     def __init__(self, pid: int, every: float = 0.5) -> None:
         self.pid, self.every = pid, every
         self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds)
-        self.rss: dict[int, int] = {}  # pid -> RSS in kB at the last reading
-        self.peak_total_rss = 0  # kB: the tree's RSS summed, the largest reading
+        # kB: the tree's proportional set size (shared pages split between the processes
+        # that share them: forked workers share their parent's), the largest reading.
+        self.peak_total_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._tick = os.sysconf("SC_CLK_TCK")
@@ -88,7 +89,7 @@ class CpuSampler:
         for pid in tree:
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text()
-                status = Path(f"/proc/{pid}/status").read_text()
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             except OSError:
                 continue
             comm = stat[stat.index("(") + 1 : stat.rindex(")")]
@@ -98,11 +99,10 @@ class CpuSampler:
                 "clustering" if comm == "yuqing-cluster" else "workers"
             )  # fmt: skip
             self.cpu[pid] = (role, seconds)
-            for line in status.splitlines():
-                if line.startswith("VmRSS:"):
-                    self.rss[pid] = int(line.split()[1])
-                    total += self.rss[pid]
-        self.peak_total_rss = max(self.peak_total_rss, total)
+            for line in rollup.splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        self.peak_total_pss = max(self.peak_total_pss, total)
 
     def _children(self) -> list[int]:
         try:
@@ -157,7 +157,7 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
         out, peak_mb, cpu_s = run("ingest", str(posts_file), env=env, sampler=samplers)
         pipe_s = time.perf_counter() - start
         roles = samplers[0].stop()
-        tree_mb = samplers[0].peak_total_rss / 1024
+        tree_mb = samplers[0].peak_total_pss / 1024
         # The baseline runs after the children: a child forked from a process holding a
         # million rows would count the parent's pages in its own peak RSS.
         raw_s = baseline(posts_file, root / "raw.db")
@@ -175,8 +175,8 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
         f"CPU by process (sampled): pipeline {roles['pipeline']:.1f} s, clustering "
         f"{roles['clustering']:.1f} s, workers {roles['workers']:.1f} s; on two free cores "
         f"at least {bound:.1f} s (the busiest process or half the total): at most "
-        f"{posts / bound:.0f} posts/s; peak RSS of all its processes together "
-        f"{tree_mb:.0f} MB (sampled)"
+        f"{posts / bound:.0f} posts/s; peak memory of all its processes together "
+        f"{tree_mb:.0f} MB (PSS, sampled)"
     )
     if match_share >= 1.0:
         lines.append(
