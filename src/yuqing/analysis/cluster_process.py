@@ -56,6 +56,7 @@ class _Reply:
     value: Any = None
     error: BaseException | None = None
     done: bool = False
+    awaited: bool = False  # someone will wait for it (its error is raised there)
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,12 @@ class ClusterProcess:
 
     # -- calls ---------------------------------------------------------------------------
 
-    def send(self, op: str, *args: Any) -> _Reply:
-        """Ask the child; the answer is read by `wait` (calls are answered in order)."""
+    def send(self, op: str, *args: Any, awaited: bool = False) -> _Reply:
+        """Ask the child; the answer is read by `wait` (calls are answered in order).
+        `awaited`: the caller will wait for this very answer, and take its error."""
         if self._broken:
             raise ClusterProcessError("the clustering process has ended")
-        reply = _Reply()
+        reply = _Reply(awaited=awaited)
         try:
             self._pipe.send((op, args))
         except (OSError, EOFError) as exc:
@@ -103,14 +105,14 @@ class ClusterProcess:
 
     def wait(self, reply: _Reply, *, earlier: bool = True) -> Any:
         """The answer of `reply`'s call (reading the answers of earlier calls first); an
-        error of that call, or (with `earlier`) of an earlier call nobody waited for,
+        error of that call, or (with `earlier`) of an earlier call nobody will wait for,
         is raised."""
         failed: BaseException | None = None
         while not reply.done:
             first = self._replies.popleft()
             self._read(first)
-            if first is not reply and first.error is not None and failed is None:
-                failed = first.error
+            if first is not reply and first.error is not None and not first.awaited:
+                failed = failed or first.error
         if failed is not None and earlier:
             raise failed
         if reply.error is not None:
@@ -195,9 +197,8 @@ class RemoteClusterStep:
         """Hand the batch's posts over; the callable returned waits for their events and
         sets them on the posts, and says whether the next batch may be clustered before
         this one is stored (not when its parents claimed late replies)."""
-        reply = self.process.send(
-            "cluster", [_slim(p) for p in posts], now, dict(self.organizations())
-        )
+        slim = [_slim(p) for p in posts]
+        reply = self.process.send("cluster", slim, now, dict(self.organizations()), awaited=True)
 
         def finish() -> bool:
             clustered: _Clustered = self.process.wait(reply)
@@ -220,6 +221,8 @@ class RemoteClusterStep:
         event a person merged others into meanwhile)."""
         if event_id in self._summaries:
             return self._summaries[event_id]
+        # The next batch's clustering may answer first: its error is that batch's, raised
+        # when the pipeline reads its events (`awaited`), not this batch's.
         summary: EventSummary | None = self.process.call("summary", event_id)
         return summary
 
