@@ -39,6 +39,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -178,9 +179,11 @@ _TOKEN = re.compile(r"[a-z][a-z0-9']*|[:;=][\-^']?[()dp\]\[/\\|*3]|<3")
 
 def english_lexicon(name: str) -> dict[str, float]:
     if name == "textblob":
-        import textblob
-
-        path = Path(textblob.__file__).parent / "en" / "en-sentiment.xml"
+        # Located, not imported: importing textblob needs nltk, and only its data is read.
+        spec = find_spec("textblob")
+        if spec is None or spec.origin is None:
+            raise SystemExit("pip install --no-deps textblob")
+        path = Path(spec.origin).parent / "en" / "en-sentiment.xml"
         senses: dict[str, list[float]] = {}
         for word in ET.parse(path).getroot().iter("word"):  # noqa: S314 - package data
             senses.setdefault(word.get("form", "").lower(), []).append(
