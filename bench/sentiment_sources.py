@@ -17,8 +17,9 @@ IDF, class weights, C and tolerance as `train.py`; the figures are of one logit
   as extra review-head data, deduplicated among themselves, against every corpus text
   (exact) and every dev set (exact, near, same opening or ending, as `splits.py`), and
   against the selection slice; `--strict C` also drops those whose character 4-gram
-  containment with some ChnSentiCorp dev text is >= C. Selection: 12 % of ChnSentiCorp
-  train. Prints the head's sign accuracy.
+  containment with some ChnSentiCorp dev text is >= C (and, on dev too, the copies of
+  the selection slice). Selection: 12 % of ChnSentiCorp train. Prints the head's sign
+  accuracy.
 - `english`: TextBlob's en-sentiment.xml (pattern, PDDL) and AFINN-165 with its emoticons
   (ODbL) as six dense features each beside VADER's (summed positive and negative valence,
   log hit counts, squashed net, "no hit"; a negator among the three tokens before flips
@@ -140,7 +141,10 @@ def review(d: dict[str, Any], args: argparse.Namespace) -> None:
     )
     held = [zh.examples[int(i)].text for i in np.flatnonzero(in_slice)]
     near_slice = splits.NearCopies(held, edge_texts=held)
+    # On dev, every kept text trains, unless --strict (which also drops the slice's copies).
     keep = np.array([near_slice.why(ex.text) is None for ex in sn.examples])
+    if args.dev and args.strict is None:
+        keep[:] = True
     if args.strict is not None:
         dev = [ex.text for ex in parts.dev["chnsenticorp_dev"]]
         keep &= containment_with([ex.text for ex in sn.examples], dev) < args.strict
