@@ -93,13 +93,13 @@ class ClusterProcess:
         """Ask the child; the answer is read by `wait` (calls are answered in order).
         `awaited`: the caller will wait for this very answer, and take its error."""
         if self._broken:
-            raise ClusterProcessError("the clustering process has ended")
+            raise ClusterProcessError(_ended())
         reply = _Reply(awaited=awaited)
         try:
             self._pipe.send((op, args))
         except (OSError, EOFError) as exc:
             self._broken = True
-            raise ClusterProcessError("the clustering process has ended") from exc
+            raise ClusterProcessError(_ended()) from exc
         self._replies.append(reply)
         return reply
 
@@ -151,7 +151,7 @@ class ClusterProcess:
             kind, value = self._pipe.recv()
         except (OSError, EOFError) as exc:
             self._broken = True
-            raise ClusterProcessError("the clustering process has ended") from exc
+            raise ClusterProcessError(_ended()) from exc
         return kind, value
 
     def close(self) -> None:
@@ -353,6 +353,14 @@ def _commit(step: ClusterStep) -> None:
     step.commit()
     # What the batch allocated is free again (as the pipeline does after each batch).
     give_back_free_memory()
+
+
+def _ended() -> str:
+    """The one line a user reads when the clustering process is gone (killed, out of
+    memory): the batches stored before it stay stored."""
+    from yuqing.core.i18n import _
+
+    return _("the clustering process has ended; the posts stored before it are kept")
 
 
 def _portable(exc: Exception) -> BaseException:
