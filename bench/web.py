@@ -110,6 +110,37 @@ if out:
     threading.Thread(target=sample, daemon=True).start()
     atexit.register(write)
 
+locks = os.environ.get("BENCH_LOCKS")
+if locks:
+    # Every write transaction of the server's engines by the code that opened it, how
+    # long its turn took and how long it held the lock (bench/writelock.py); and how often
+    # the figures shared between requests were computed again.
+    sys.path.insert(0, os.environ["BENCH_DIR"])
+    import writelock
+    from yuqing.db import engine as engines
+    from yuqing.web import dashboard
+    traces = []
+    make_engine = engines.make_engine
+    def traced(*args, **kw):
+        made = make_engine(*args, **kw)
+        traces.append(writelock.trace(made))
+        return made
+    engines.make_engine = traced
+    calls = collections.Counter()
+    def counted(module, name):
+        inner = getattr(module, name)
+        def call(*args, **kw):
+            calls[name] += 1
+            return inner(*args, **kw)
+        setattr(module, name, call)
+    for name in ("fingerprint", "summary", "running_due_by"):
+        counted(dashboard, name)
+    def report():
+        with open(locks, "w") as f:
+            f.write("\n\n".join(t.report() for t in traces))
+            f.write("\ncomputed: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + "\n")
+    atexit.register(report)
+
 sys.argv = ["yuqing", *sys.argv[1:]]
 runpy.run_module("yuqing", run_name="__main__", alter_sys=True)
 """
@@ -121,17 +152,25 @@ SERVERS = {  # name: (uvicorn loop, uvicorn http)
 
 
 def start_server(
-    home: Path, server: str = "auto", profile: Path | None = None, code: Path | None = None
+    home: Path,
+    server: str = "auto",
+    profile: Path | None = None,
+    code: Path | None = None,
+    locks: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`yuqing serve` on a free port; `code`: another checkout's `src` to run instead."""
+    """`yuqing serve` on a free port; `code`: another checkout's `src` to run instead;
+    `locks`: where the server writes who held and waited for the write lock."""
     port = free_port()
     loop, http = SERVERS[server]
     env = {**os.environ, "YUQING_HOME": str(home), "YUQING_API_TOKENS": TOKEN,
            "BENCH_LOOP": loop, "BENCH_HTTP": http}  # fmt: skip
     env.pop("YUQING_DB", None)
     env.pop("BENCH_PROFILE", None)
+    env.pop("BENCH_LOCKS", None)
     if profile is not None:
         env["BENCH_PROFILE"] = str(profile)
+    if locks is not None:
+        env["BENCH_LOCKS"], env["BENCH_DIR"] = str(locks), str(Path(__file__).resolve().parent)
     if code is not None:
         env["PYTHONPATH"] = str(code)
     process = subprocess.Popen(
@@ -344,7 +383,13 @@ def hottest(path: Path) -> list[str]:
 
 
 def compare(
-    home: Path, users: int, seconds: float, event_ids: list[str], rounds: int, base: Path | None
+    home: Path,
+    users: int,
+    seconds: float,
+    event_ids: list[str],
+    rounds: int,
+    base: Path | None,
+    locks: Path | None = None,
 ) -> None:
     """The 50 users on each server in turn (a fresh server per run, alternating, so the
     machine's load drifts over all alike); ratios against the first, the baseline: the
@@ -358,7 +403,11 @@ def compare(
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in setups}
     for round_no in range(rounds):
         for name, (server_kind, code) in setups.items():
-            server, url = start_server(home, server_kind, code=code)
+            written = None
+            if locks is not None:  # one file a run: LOCKS-1-this-asyncio-h11.txt …
+                slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+                written = locks.with_name(f"{locks.stem}-{round_no + 1}-{slug}{locks.suffix}")
+            server, url = start_server(home, server_kind, code=code, locks=written)
             try:
                 warm = httpx.Client(base_url=url, timeout=30)
                 sign_in(warm, "bench00")
@@ -406,6 +455,9 @@ def main() -> None:
                         help="uvicorn's event loop and HTTP parser")  # fmt: skip
     parser.add_argument("--profile", type=Path,
                         help="the server samples its threads' stacks, written here")  # fmt: skip
+    parser.add_argument("--locks", type=Path,
+                        help="the server writes its write transactions here: who opened "
+                             "them, how long they waited and held the lock")  # fmt: skip
     parser.add_argument("--compare", type=int, default=0, metavar="ROUNDS",
                         help="only the 50 users, on asyncio+h11 then uvloop+httptools, "
                              "ROUNDS times each, alternating")  # fmt: skip
@@ -419,9 +471,10 @@ def main() -> None:
         print(f"reused the store under {args.home}")
     event_ids = hottest(path)
     if args.compare:
-        compare(args.home, args.users, args.seconds, event_ids, args.compare, args.base)
+        compare(args.home, args.users, args.seconds, event_ids, args.compare, args.base,
+                args.locks)  # fmt: skip
         return
-    server, url = start_server(args.home, args.server, args.profile)
+    server, url = start_server(args.home, args.server, args.profile, locks=args.locks)
     figures: dict[str, object] = {"posts": args.posts, "events": args.events}
     try:
         times = pages(url, event_ids, args.repeat)
