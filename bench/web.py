@@ -121,9 +121,16 @@ if locks:
     from yuqing.web import dashboard
     traces = []
     make_engine = engines.make_engine
+    writes = collections.Counter()  # statements that change the store, by thread
+    def wrote(conn, cursor, statement, *args):
+        if not statement.lstrip()[:6].upper().startswith(("SELECT", "BEGIN", "PRAGMA")):
+            thread = threading.current_thread().name.split("-")[0].split("_")[0]
+            writes[f"{thread}: {' '.join(statement.split())[:70]}"] += 1
     def traced(*args, **kw):
         made = make_engine(*args, **kw)
         traces.append(writelock.trace(made))
+        from sqlalchemy import event
+        event.listen(made, "before_cursor_execute", wrote)
         return made
     engines.make_engine = traced
     calls = collections.Counter()
@@ -139,6 +146,7 @@ if locks:
         with open(locks, "w") as f:
             f.write("\n\n".join(t.report() for t in traces))
             f.write("\ncomputed: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + "\n")
+            f.write("writes:\n" + "".join(f"  {n} {w}\n" for w, n in writes.most_common(30)))
     atexit.register(report)
 
 sys.argv = ["yuqing", *sys.argv[1:]]
@@ -390,6 +398,7 @@ def compare(
     rounds: int,
     base: Path | None,
     locks: Path | None = None,
+    profile: Path | None = None,
 ) -> None:
     """The 50 users on each server in turn (a fresh server per run, alternating, so the
     machine's load drifts over all alike); ratios against the first, the baseline: the
@@ -403,11 +412,14 @@ def compare(
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in setups}
     for round_no in range(rounds):
         for name, (server_kind, code) in setups.items():
-            written = None
-            if locks is not None:  # one file a run: LOCKS-1-this-asyncio-h11.txt …
-                slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
-                written = locks.with_name(f"{locks.stem}-{round_no + 1}-{slug}{locks.suffix}")
-            server, url = start_server(home, server_kind, code=code, locks=written)
+            # One file a run: LOCKS-1-this-asyncio-h11.txt …
+            slug = f"{round_no + 1}-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+            webstore.steady_polls(home / "yuqing.db")
+            server, url = start_server(
+                home, server_kind, code=code,
+                profile=profile and profile.with_name(f"{profile.stem}-{slug}{profile.suffix}"),
+                locks=locks and locks.with_name(f"{locks.stem}-{slug}{locks.suffix}"),
+            )  # fmt: skip
             try:
                 warm = httpx.Client(base_url=url, timeout=30)
                 sign_in(warm, "bench00")
@@ -472,8 +484,9 @@ def main() -> None:
     event_ids = hottest(path)
     if args.compare:
         compare(args.home, args.users, args.seconds, event_ids, args.compare, args.base,
-                args.locks)  # fmt: skip
+                args.locks, args.profile)  # fmt: skip
         return
+    webstore.steady_polls(path)
     server, url = start_server(args.home, args.server, args.profile, locks=args.locks)
     figures: dict[str, object] = {"posts": args.posts, "events": args.events}
     try:

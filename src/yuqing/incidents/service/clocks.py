@@ -20,7 +20,13 @@ from yuqing.alerts.plan_routes import route_for
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.incidents.models import DeadlineClock, Incident, IncidentEvent
-from yuqing.incidents.service.access import may_see, plan_of_version, record
+from yuqing.incidents.service.access import (
+    SIGHT_COLUMNS,
+    Sight,
+    may_see,
+    plan_of_version,
+    record,
+)
 from yuqing.plan.deadlines import WorkCalendar, deadline, next_fixed_time
 from yuqing.plan.response import REPORT_DEADLINES
 from yuqing.plan.schema import Plan
@@ -96,19 +102,6 @@ def get_all(*, session: Session, incident_id: int) -> list[DeadlineClock]:
 
 
 @dataclass(frozen=True)
-class _Sight:
-    """The columns of an incident `may_see` reads (access.Seen)."""
-
-    confidential: bool
-    owner: str
-    opened_by: str
-    handover_to: str | None
-    readers: list[str]
-    lead_department: str | None
-    helpers: list[str]
-
-
-@dataclass(frozen=True)
 class DueClock:
     """A running clock as a list across incidents shows it (plain values: a list kept
     between requests holds no rows of a closed session)."""
@@ -132,9 +125,7 @@ def running_due_by(
     query = (
         select(
             DeadlineClock.id, DeadlineClock.name, DeadlineClock.number, DeadlineClock.due_at,
-            Incident.id, Incident.title, Incident.plan_version, Incident.confidential,
-            Incident.owner, Incident.opened_by, Incident.handover_to, Incident.readers,
-            Incident.lead_department, Incident.helpers,
+            Incident.id, Incident.title, Incident.plan_version, *SIGHT_COLUMNS,
         )
         .join(Incident, Incident.id == DeadlineClock.incident_id)
         .where(
@@ -153,7 +144,7 @@ def running_due_by(
         for clock_id, name, number, due_at, incident_id, title, version, *sight in rows:
             if version not in plans:
                 plans[version] = plan_of_version(session, version)
-            if not may_see(actor, _Sight(*sight), plans[version]):
+            if not may_see(actor, Sight(*sight), plans[version]):
                 continue
             found.append(DueClock(clock_id, name, number, due_at, incident_id, title))
             if len(found) >= limit:
