@@ -37,8 +37,7 @@ def plan_of(session: Session, incident: Incident) -> Plan:
 
 
 def plan_of_version(session: Session, version: int) -> Plan:
-    stored = plan_service.get_or_raise(session=session, version=version)
-    return plan_service.parse(stored)  # parsed once per version
+    return plan_service.plan_of_version(session=session, version=version)  # parsed once
 
 
 class Seen(Protocol):
