@@ -149,9 +149,24 @@ if locks:
             f.write("writes:\n" + "".join(f"  {n} {w}\n" for w, n in writes.most_common(30)))
     atexit.register(report)
 
+if os.environ.get("BENCH_NO_GATE"):
+    # The engine's connections without their turn at the write queue: plain sqlite3
+    # connections, which wait in SQLite's busy handler only (as before db/writegate.py).
+    import sqlite3
+    from yuqing.db import engine as engines
+    engines.gated_connection = lambda gate, timeout: sqlite3.Connection
+
 sys.argv = ["yuqing", *sys.argv[1:]]
 runpy.run_module("yuqing", run_name="__main__", alter_sys=True)
 """
+# --compare --setups: name → (server, on the --base code, with the write queue)
+SETUPS = {
+    "base": ("asyncio+h11", True, True),
+    "base-uvloop": ("uvloop+httptools", True, True),
+    "this": ("asyncio+h11", False, True),
+    "this-uvloop": ("uvloop+httptools", False, True),
+    "this-uvloop-nogate": ("uvloop+httptools", False, False),
+}
 SERVERS = {  # name: (uvicorn loop, uvicorn http)
     "auto": ("auto", "auto"),  # what `yuqing serve` picks: uvloop and httptools when installed
     "asyncio+h11": ("asyncio", "h11"),
@@ -165,9 +180,11 @@ def start_server(
     profile: Path | None = None,
     code: Path | None = None,
     locks: Path | None = None,
+    gated: bool = True,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """`yuqing serve` on a free port; `code`: another checkout's `src` to run instead;
-    `locks`: where the server writes who held and waited for the write lock."""
+    `locks`: where the server writes who held and waited for the write lock; `gated`
+    False: without the process's write queue (db/writegate.py), to measure what it costs."""
     port = free_port()
     loop, http = SERVERS[server]
     env = {**os.environ, "YUQING_HOME": str(home), "YUQING_API_TOKENS": TOKEN,
@@ -175,6 +192,9 @@ def start_server(
     env.pop("YUQING_DB", None)
     env.pop("BENCH_PROFILE", None)
     env.pop("BENCH_LOCKS", None)
+    env.pop("BENCH_NO_GATE", None)
+    if not gated:
+        env["BENCH_NO_GATE"] = "1"
     if profile is not None:
         env["BENCH_PROFILE"] = str(profile)
     if locks is not None:
@@ -399,19 +419,23 @@ def compare(
     base: Path | None,
     locks: Path | None = None,
     profile: Path | None = None,
+    chosen: list[str] | None = None,
 ) -> None:
     """The 50 users on each server in turn (a fresh server per run, alternating, so the
     machine's load drifts over all alike); ratios against the first, the baseline: the
     code at `base` when given (asyncio+h11, as `yuqing serve` ran before), else this
-    code on asyncio+h11."""
-    setups: dict[str, tuple[str, Path | None]] = {}
-    if base is not None:
-        setups[f"{base.parent.name} asyncio+h11"] = ("asyncio+h11", base)
-    setups["this asyncio+h11"] = ("asyncio+h11", None)
-    setups["this uvloop+httptools"] = ("uvloop+httptools", None)
+    code on asyncio+h11. `chosen`: which of SETUPS instead, the first the baseline."""
+    setups: dict[str, tuple[str, Path | None, bool]] = {}
+    for key in chosen or (["base", "this", "this-uvloop"] if base else ["this", "this-uvloop"]):
+        server_kind, on_base, gated = SETUPS[key]
+        if on_base and base is None:
+            raise SystemExit(f"--setups {key} needs --base")
+        who = base.parent.name if on_base and base is not None else "this"
+        name = f"{who} {server_kind}" + ("" if gated else ", no write queue")
+        setups[name] = (server_kind, base if on_base else None, gated)
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in setups}
     for round_no in range(rounds):
-        for name, (server_kind, code) in setups.items():
+        for name, (server_kind, code, gated) in setups.items():
             # One file a run: LOCKS-1-this-asyncio-h11.txt …
             slug = f"{round_no + 1}-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
             webstore.steady_polls(home / "yuqing.db")
@@ -419,6 +443,7 @@ def compare(
                 home, server_kind, code=code,
                 profile=profile and profile.with_name(f"{profile.stem}-{slug}{profile.suffix}"),
                 locks=locks and locks.with_name(f"{locks.stem}-{slug}{locks.suffix}"),
+                gated=gated,
             )  # fmt: skip
             try:
                 warm = httpx.Client(base_url=url, timeout=30)
@@ -470,6 +495,9 @@ def main() -> None:
     parser.add_argument("--locks", type=Path,
                         help="the server writes its write transactions here: who opened "
                              "them, how long they waited and held the lock")  # fmt: skip
+    parser.add_argument("--setups", nargs="+", choices=sorted(SETUPS),
+                        help="with --compare: the servers to run, the first the baseline "
+                             "(default: base if --base, this, this-uvloop)")  # fmt: skip
     parser.add_argument("--compare", type=int, default=0, metavar="ROUNDS",
                         help="only the 50 users, on asyncio+h11 then uvloop+httptools, "
                              "ROUNDS times each, alternating")  # fmt: skip
@@ -484,7 +512,7 @@ def main() -> None:
     event_ids = hottest(path)
     if args.compare:
         compare(args.home, args.users, args.seconds, event_ids, args.compare, args.base,
-                args.locks, args.profile)  # fmt: skip
+                args.locks, args.profile, args.setups)  # fmt: skip
         return
     webstore.steady_polls(path)
     server, url = start_server(args.home, args.server, args.profile, locks=args.locks)

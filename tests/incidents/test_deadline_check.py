@@ -11,6 +11,7 @@ from sqlalchemy import event, select
 from tests.incidents.conftest import World
 from yuqing.incidents import service
 from yuqing.incidents.models import DeadlineClock
+from yuqing.incidents.service import clocks
 
 
 def _open(w: World, n: int) -> None:
@@ -81,3 +82,44 @@ def test_only_the_clocks_due_are_reminded_and_escalated_each_once(world: World) 
     assert service.check_deadlines(session=w.session, clock=w.clock).escalated == len(late)
     again = service.check_deadlines(session=w.session, clock=w.clock)
     assert (again.reminded, again.escalated) == (0, 0)
+
+
+def test_viewers_sharing_the_first_read_of_due_clocks_see_what_they_saw_alone(
+    world: World,
+) -> None:
+    """The dashboard reads the due clocks once for all viewers (`first_due`) and keeps
+    each viewer's own: the same list as each viewer's own read, confidential cases and
+    department scope included, and more read only for a viewer who sees few."""
+    w = world
+    w.add("dept_user", "department", "logistics")
+    opened = [
+        service.open_incident(
+            session=w.session,
+            clock=w.clock,
+            actor=w.actors["boss"],
+            tip_channel="phone",
+            tip_text=f"家长来电反映食堂问题 {n}",
+            confidential=n % 2 == 1,
+            readers=["spokes"] if n % 2 else [],
+            lead_department="logistics" if n == 2 else None,
+        )
+        for n in range(4)
+    ]
+    for incident in opened:
+        service.confirm_level(
+            session=w.session,
+            clock=w.clock,
+            actor=w.actors["boss"],
+            incident_id=incident.id,
+            level=w.most_severe,
+        )
+    until = w.clock.now() + timedelta(days=30)
+    for limit in (1, 2, 10):
+        first = clocks.first_due(session=w.session, until=until, limit=limit)
+        for name in ("boss", "monitor1", "spokes", "duty_office", "dept_user"):
+            actor = w.actors[name]
+            alone = clocks.running_due_by(session=w.session, actor=actor, until=until, limit=limit)
+            shared = clocks.running_due_by(
+                session=w.session, actor=actor, until=until, limit=limit, first=first
+            )
+            assert shared == alone, (name, limit)

@@ -31,7 +31,7 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.i18n import current_locale, use_locale
 from yuqing.db.engine import session_scope
 from yuqing.incidents.models import DeadlineClock, Incident
-from yuqing.incidents.service.clocks import DueClock, running_due_by
+from yuqing.incidents.service.clocks import DueClock, first_due, running_due_by
 from yuqing.incidents.wording import clock_label, minutes_left, utc_iso
 from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
@@ -236,12 +236,20 @@ def clocks_due(
     memo: Memo | None = getattr(request.app.state, "clock_memo", None)
     if memo is None:
         memo = request.app.state.clock_memo = Memo(CLOCK_VIEWERS)
-    # Who the viewer is decides what they see (incidents/service/access.py `may_see`).
+    figures = recent_fingerprint(request, session, seen)
+    # The clocks due, the same for every viewer, read once per change or minute; who the
+    # viewer is then decides which of them they see (incidents/service/access.py
+    # `may_see`): a read per viewer only for one who may see few of them.
+    until = now + DUE_SOON
+    first = memo_of(request.app).get(
+        ("due clocks", figures, _minute(now)),
+        lambda: first_due(session=session, until=until, limit=LISTED),
+    )
     viewer = (user.name, user.role, user.department)
-    key = ("clocks", recent_fingerprint(request, session, seen), _minute(now), viewer)
+    key = ("clocks", figures, _minute(now), viewer)
     found: list[DueClock] = memo.get(
         key,
-        lambda: running_due_by(session=session, actor=user, until=now + DUE_SOON, limit=LISTED),
+        lambda: running_due_by(session=session, actor=user, until=until, limit=LISTED, first=first),
     )
     return found
 

@@ -8,10 +8,12 @@ plan's calendar; progress reports at the plan's times of day.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
@@ -114,15 +116,8 @@ class DueClock:
     title: str
 
 
-def running_due_by(
-    *, session: Session, actor: Actor, until: datetime, limit: int
-) -> list[DueClock]:
-    """The running clocks due by `until` (those overdue too) of the incidents not closed
-    that `actor` may see (`may_see`, as the incident page decides), soonest first, at most
-    `limit`. One indexed read (`ix_incident_clocks_running`) of twice `limit` rows, of
-    the columns shown and those `may_see` reads (whole rows cost 0.2 ms each), and more,
-    `DUE_BATCH` at a time, only while the viewer may see fewer than `limit` of them."""
-    query = (
+def _due_query(until: datetime) -> Select[*tuple[Any, ...]]:
+    return (
         select(
             DeadlineClock.id, DeadlineClock.name, DeadlineClock.number, DeadlineClock.due_at,
             Incident.id, Incident.title, Incident.plan_version, *SIGHT_COLUMNS,
@@ -135,11 +130,38 @@ def running_due_by(
         )
         .order_by(DeadlineClock.due_at, DeadlineClock.id)
     )  # fmt: skip
+
+
+def first_due(*, session: Session, until: datetime, limit: int) -> tuple[tuple[Any, ...], ...]:
+    """The rows `running_due_by` reads first for any viewer (plain values): what viewers
+    can share, each then keeping those they may see (the dashboard, web/dashboard.py)."""
+    rows = session.execute(_due_query(until).limit(2 * limit)).all()
+    return tuple(tuple(row) for row in rows)
+
+
+def running_due_by(
+    *,
+    session: Session,
+    actor: Actor,
+    until: datetime,
+    limit: int,
+    first: tuple[tuple[Any, ...], ...] | None = None,
+) -> list[DueClock]:
+    """The running clocks due by `until` (those overdue too) of the incidents not closed
+    that `actor` may see (`may_see`, as the incident page decides), soonest first, at most
+    `limit`. One indexed read (`ix_incident_clocks_running`) of twice `limit` rows, of
+    the columns shown and those `may_see` reads (whole rows cost 0.2 ms each), and more,
+    `DUE_BATCH` at a time, only while the viewer may see fewer than `limit` of them.
+    `first`: that first read, made already (`first_due`, the same `until` and `limit`)."""
+    query = _due_query(until)
     found: list[DueClock] = []
     plans: dict[int, Plan] = {}  # one read of each plan version, however many incidents
     looked, batch = 0, 2 * limit
     while len(found) < limit:
-        rows = session.execute(query.offset(looked).limit(batch)).all()
+        if looked == 0 and first is not None:
+            rows: Sequence[Any] = first
+        else:
+            rows = session.execute(query.offset(looked).limit(batch)).all()
         looked += len(rows)
         for clock_id, name, number, due_at, incident_id, title, version, *sight in rows:
             if version not in plans:
