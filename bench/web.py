@@ -110,9 +110,63 @@ if out:
     threading.Thread(target=sample, daemon=True).start()
     atexit.register(write)
 
+locks = os.environ.get("BENCH_LOCKS")
+if locks:
+    # Every write transaction of the server's engines by the code that opened it, how
+    # long its turn took and how long it held the lock (bench/writelock.py); and how often
+    # the figures shared between requests were computed again.
+    sys.path.insert(0, os.environ["BENCH_DIR"])
+    import writelock
+    from yuqing.db import engine as engines
+    from yuqing.web import dashboard
+    traces = []
+    make_engine = engines.make_engine
+    writes = collections.Counter()  # statements that change the store, by thread
+    def wrote(conn, cursor, statement, *args):
+        if not statement.lstrip()[:6].upper().startswith(("SELECT", "BEGIN", "PRAGMA")):
+            thread = threading.current_thread().name.split("-")[0].split("_")[0]
+            writes[f"{thread}: {' '.join(statement.split())[:70]}"] += 1
+    def traced(*args, **kw):
+        made = make_engine(*args, **kw)
+        traces.append(writelock.trace(made))
+        from sqlalchemy import event
+        event.listen(made, "before_cursor_execute", wrote)
+        return made
+    engines.make_engine = traced
+    calls = collections.Counter()
+    def counted(module, name):
+        inner = getattr(module, name)
+        def call(*args, **kw):
+            calls[name] += 1
+            return inner(*args, **kw)
+        setattr(module, name, call)
+    for name in ("fingerprint", "summary", "running_due_by"):
+        counted(dashboard, name)
+    def report():
+        with open(locks, "w") as f:
+            f.write("\n\n".join(t.report() for t in traces))
+            f.write("\ncomputed: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + "\n")
+            f.write("writes:\n" + "".join(f"  {n} {w}\n" for w, n in writes.most_common(30)))
+    atexit.register(report)
+
+if os.environ.get("BENCH_NO_GATE"):
+    # The engine's connections without their turn at the write queue: plain sqlite3
+    # connections, which wait in SQLite's busy handler only (as before db/writegate.py).
+    import sqlite3
+    from yuqing.db import engine as engines
+    engines.gated_connection = lambda gate, timeout: sqlite3.Connection
+
 sys.argv = ["yuqing", *sys.argv[1:]]
 runpy.run_module("yuqing", run_name="__main__", alter_sys=True)
 """
+# --compare --setups: name → (server, on the --base code, with the write queue)
+SETUPS = {
+    "base": ("asyncio+h11", True, True),
+    "base-uvloop": ("uvloop+httptools", True, True),
+    "this": ("asyncio+h11", False, True),
+    "this-uvloop": ("uvloop+httptools", False, True),
+    "this-uvloop-nogate": ("uvloop+httptools", False, False),
+}
 SERVERS = {  # name: (uvicorn loop, uvicorn http)
     "auto": ("auto", "auto"),  # what `yuqing serve` picks: uvloop and httptools when installed
     "asyncio+h11": ("asyncio", "h11"),
@@ -121,17 +175,30 @@ SERVERS = {  # name: (uvicorn loop, uvicorn http)
 
 
 def start_server(
-    home: Path, server: str = "auto", profile: Path | None = None, code: Path | None = None
+    home: Path,
+    server: str = "auto",
+    profile: Path | None = None,
+    code: Path | None = None,
+    locks: Path | None = None,
+    gated: bool = True,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """`yuqing serve` on a free port; `code`: another checkout's `src` to run instead."""
+    """`yuqing serve` on a free port; `code`: another checkout's `src` to run instead;
+    `locks`: where the server writes who held and waited for the write lock; `gated`
+    False: without the process's write queue (db/writegate.py), to measure what it costs."""
     port = free_port()
     loop, http = SERVERS[server]
     env = {**os.environ, "YUQING_HOME": str(home), "YUQING_API_TOKENS": TOKEN,
            "BENCH_LOOP": loop, "BENCH_HTTP": http}  # fmt: skip
     env.pop("YUQING_DB", None)
     env.pop("BENCH_PROFILE", None)
+    env.pop("BENCH_LOCKS", None)
+    env.pop("BENCH_NO_GATE", None)
+    if not gated:
+        env["BENCH_NO_GATE"] = "1"
     if profile is not None:
         env["BENCH_PROFILE"] = str(profile)
+    if locks is not None:
+        env["BENCH_LOCKS"], env["BENCH_DIR"] = str(locks), str(Path(__file__).resolve().parent)
     if code is not None:
         env["PYTHONPATH"] = str(code)
     process = subprocess.Popen(
@@ -344,21 +411,40 @@ def hottest(path: Path) -> list[str]:
 
 
 def compare(
-    home: Path, users: int, seconds: float, event_ids: list[str], rounds: int, base: Path | None
+    home: Path,
+    users: int,
+    seconds: float,
+    event_ids: list[str],
+    rounds: int,
+    base: Path | None,
+    locks: Path | None = None,
+    profile: Path | None = None,
+    chosen: list[str] | None = None,
 ) -> None:
     """The 50 users on each server in turn (a fresh server per run, alternating, so the
     machine's load drifts over all alike); ratios against the first, the baseline: the
     code at `base` when given (asyncio+h11, as `yuqing serve` ran before), else this
-    code on asyncio+h11."""
-    setups: dict[str, tuple[str, Path | None]] = {}
-    if base is not None:
-        setups[f"{base.parent.name} asyncio+h11"] = ("asyncio+h11", base)
-    setups["this asyncio+h11"] = ("asyncio+h11", None)
-    setups["this uvloop+httptools"] = ("uvloop+httptools", None)
+    code on asyncio+h11. `chosen`: which of SETUPS instead, the first the baseline."""
+    setups: dict[str, tuple[str, Path | None, bool]] = {}
+    for key in chosen or (["base", "this", "this-uvloop"] if base else ["this", "this-uvloop"]):
+        server_kind, on_base, gated = SETUPS[key]
+        if on_base and base is None:
+            raise SystemExit(f"--setups {key} needs --base")
+        who = base.parent.name if on_base and base is not None else "this"
+        name = f"{who} {server_kind}" + ("" if gated else ", no write queue")
+        setups[name] = (server_kind, base if on_base else None, gated)
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in setups}
     for round_no in range(rounds):
-        for name, (server_kind, code) in setups.items():
-            server, url = start_server(home, server_kind, code=code)
+        for name, (server_kind, code, gated) in setups.items():
+            # One file a run: LOCKS-1-this-asyncio-h11.txt …
+            slug = f"{round_no + 1}-" + re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+            webstore.steady_polls(home / "yuqing.db")
+            server, url = start_server(
+                home, server_kind, code=code,
+                profile=profile and profile.with_name(f"{profile.stem}-{slug}{profile.suffix}"),
+                locks=locks and locks.with_name(f"{locks.stem}-{slug}{locks.suffix}"),
+                gated=gated,
+            )  # fmt: skip
             try:
                 warm = httpx.Client(base_url=url, timeout=30)
                 sign_in(warm, "bench00")
@@ -406,6 +492,12 @@ def main() -> None:
                         help="uvicorn's event loop and HTTP parser")  # fmt: skip
     parser.add_argument("--profile", type=Path,
                         help="the server samples its threads' stacks, written here")  # fmt: skip
+    parser.add_argument("--locks", type=Path,
+                        help="the server writes its write transactions here: who opened "
+                             "them, how long they waited and held the lock")  # fmt: skip
+    parser.add_argument("--setups", nargs="+", choices=sorted(SETUPS),
+                        help="with --compare: the servers to run, the first the baseline "
+                             "(default: base if --base, this, this-uvloop)")  # fmt: skip
     parser.add_argument("--compare", type=int, default=0, metavar="ROUNDS",
                         help="only the 50 users, on asyncio+h11 then uvloop+httptools, "
                              "ROUNDS times each, alternating")  # fmt: skip
@@ -419,9 +511,11 @@ def main() -> None:
         print(f"reused the store under {args.home}")
     event_ids = hottest(path)
     if args.compare:
-        compare(args.home, args.users, args.seconds, event_ids, args.compare, args.base)
+        compare(args.home, args.users, args.seconds, event_ids, args.compare, args.base,
+                args.locks, args.profile, args.setups)  # fmt: skip
         return
-    server, url = start_server(args.home, args.server, args.profile)
+    webstore.steady_polls(path)
+    server, url = start_server(args.home, args.server, args.profile, locks=args.locks)
     figures: dict[str, object] = {"posts": args.posts, "events": args.events}
     try:
         times = pages(url, event_ids, args.repeat)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tests.conftest import FIXTURES, ROOT, Store
@@ -82,3 +83,34 @@ def test_review_reminder_comes_due(store: Store, clock: FrozenClock) -> None:
         clock.set(status.due)
         status = service.review_due(session=session, clock=clock)
         assert status is not None and status.overdue
+
+
+def test_a_parsed_version_is_read_again_by_its_digest_not_its_text(
+    store: Store, clock: FrozenClock
+) -> None:
+    """Every page and worker tick asks for the plan: once a version is parsed, neither the
+    active plan nor a version by number reads the stored YAML text again; a new version
+    is read and parsed as it becomes active."""
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        sent.append(statement)
+
+    with Session(store.engine) as session:
+        service.load(session=session, clock=clock, text=TEXT, author="赵红")
+        session.commit()
+        first = service.get_active_plan(session=session)
+        event.listen(store.engine, "before_cursor_execute", record)
+        try:
+            assert service.get_active_plan(session=session) is first
+            assert service.plan_of_version(session=session, version=1) is first
+            assert sent and not any("yaml_text" in statement for statement in sent)
+            revised = TEXT.replace("  every_months: 12 ", "  every_months: 6  ")
+            service.load(session=session, clock=clock, text=revised, author="王建国")
+            newer = service.get_active_plan(session=session)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", record)
+        assert newer is not None and newer.review.every_months == 6
+        assert service.plan_of_version(session=session, version=1) is first
+        with pytest.raises(NotFound):
+            service.plan_of_version(session=session, version=9)

@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,13 +18,16 @@ from tests.web.pages_data import fill
 from yuqing.alerts.models import Alert
 from yuqing.auth import service as auth_service
 from yuqing.auth.models import Department
+from yuqing.auth.schemas import Actor
 from yuqing.core.clock import FrozenClock
 from yuqing.core.i18n import use_locale
+from yuqing.db.engine import session_scope
 from yuqing.incidents import service as incidents
 from yuqing.incidents.models import DeadlineClock
 from yuqing.incidents.service import clocks
 from yuqing.incidents.wording import clock_label, minutes_left
 from yuqing.monitor.models import Source
+from yuqing.web import dashboard
 from yuqing.web.dashboard import fingerprint
 
 SignIn = Callable[[str], tuple[TestClient, str]]
@@ -171,3 +176,30 @@ def test_a_clock_that_stops_leaves_the_dashboard_at_once(
         session.commit()
         assert fingerprint(session=session) != before
     assert "家长来电反映食堂问题" not in _due(office)
+
+
+def test_open_dashboards_woken_together_share_one_look_at_the_figures(
+    app: FastAPI, store: Store, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream's panel is read like a page: with this process's commit count read before
+    its session, so the panels woken by one change compute the fingerprint once, and a
+    commit of this process makes the next panel look again."""
+    fill(store, clock)
+    looks: list[int] = []
+    real = dashboard.fingerprint
+
+    def counted(*, session: Session) -> tuple[object, ...]:
+        looks.append(1)
+        return real(session=session)
+
+    monkeypatch.setattr(dashboard, "fingerprint", counted)
+    request = Request({"type": "http", "app": app, "state": {}, "path": "/dashboard/stream"})
+    viewers = [Actor(name=f"office{i}", display_name="", role="office") for i in range(3)]
+    panels = [dashboard.panel(request, user) for user in viewers]
+    assert len(looks) == 1 and panels[0] == panels[1] == panels[2]
+    assert "县论坛" not in panels[0]
+    with session_scope(app.state.sessions) as session:  # a commit of this process
+        session.add(Source(name="县论坛", kind="rss", url="http://127.0.0.1:1/x",
+                           created_at=clock.now(), consecutive_failures=3))  # fmt: skip
+    assert "县论坛" in dashboard.panel(request, viewers[0])
+    assert len(looks) == 2

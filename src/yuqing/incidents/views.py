@@ -283,14 +283,15 @@ def read_my_work_page(request: Request, user: CurrentUser, session: SessionDep) 
 def for_event(session: Session, user: Actor, event_id: str) -> dict[str, Any]:
     """What the event's page shows of incidents: those the event is in, the open ones it
     could be added to, and whether the user may open one (all among those they may see)."""
-    visible = service.get_all(session=session, actor=user, status="open", limit=200)
     holding = set(
         session.scalars(select(IncidentEvent.incident_id).where(IncidentEvent.event_id == event_id))
     )
-    mine = [i for i in service.get_all(session=session, actor=user, limit=200) if i.id in holding]
+    # Whole rows only of the few incidents that hold the event (mostly none).
+    mine = service.get_all(session=session, actor=user, limit=200, ids=holding) if holding else []
+    choices = service.open_choices(session=session, actor=user, limit=200)
     return {
         "of_event": mine,
         "names": _plan_names(session, mine),  # stages by the plan's words, not their ids
-        "open": [i for i in visible if i.id not in holding],
+        "open": [i for i in choices if i.id not in holding],
         "may_open": user.role in OPENERS,
     }

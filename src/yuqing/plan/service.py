@@ -85,9 +85,23 @@ def active_key(*, session: Session) -> tuple[int, str] | None:
 
 
 def get_active_plan(*, session: Session) -> Plan | None:
-    """The plan in force, parsed."""
+    """The plan in force, parsed: once parsed, read by its number and digest only (most
+    pages and every worker tick ask; the whole row carries the YAML text)."""
+    key = active_key(session=session)
+    if key is None:
+        return None
+    plan = _PARSED.get(key)
+    if plan is not None:
+        return plan
     version = get_active(session=session)
     return None if version is None else parse(version)
+
+
+def plan_of_version(*, session: Session, version: int) -> Plan:
+    """Stored version `version`'s plan, parsed (read by its digest once parsed)."""
+    digest = session.scalar(select(PlanVersion.sha256).where(PlanVersion.version == version))
+    plan = _PARSED.get((version, digest)) if digest is not None else None
+    return plan if plan is not None else parse(get_or_raise(session=session, version=version))
 
 
 def get(*, session: Session, version: int) -> PlanVersion | None:

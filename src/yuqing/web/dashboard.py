@@ -31,7 +31,7 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.i18n import current_locale, use_locale
 from yuqing.db.engine import session_scope
 from yuqing.incidents.models import DeadlineClock, Incident
-from yuqing.incidents.service.clocks import DueClock, running_due_by
+from yuqing.incidents.service.clocks import DueClock, first_due, running_due_by
 from yuqing.incidents.wording import clock_label, minutes_left, utc_iso
 from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
@@ -171,22 +171,30 @@ def _minute(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0)
 
 
-def recent_fingerprint(request: Request, session: Session) -> tuple[Any, ...]:
+def recent_fingerprint(
+    request: Request, session: Session, seen: int | None = None
+) -> tuple[Any, ...]:
     """`fingerprint`, shared by the requests of about a second (web/memo.py `Recent`):
     its queries (ten then), two of them over every event, were a third of the time of a
-    page served from the memo under fifty users (bench/web.py --profile)."""
+    page served from the memo under fifty users (bench/web.py --profile).
+
+    `seen`: this process's commit count read before `session` first read the store; by
+    default the request's own (web/deps.py), which a stream's later reads do not have."""
     app = request.app
     recent: Recent | None = getattr(app.state, "fingerprints", None)
     if recent is None:
         recent = app.state.fingerprints = Recent(app.state.store_version, FINGERPRINT_FRESH)
-    seen: int | None = getattr(request.state, "store_seen", None)
+    if seen is None:
+        seen = getattr(request.state, "store_seen", None)
     value: tuple[Any, ...] = recent.get(lambda: fingerprint(session=session), seen)
     return value
 
 
-def shared_summary(*, request: Request, session: Session, now: datetime) -> dict[str, Any]:
+def shared_summary(
+    *, request: Request, session: Session, now: datetime, seen: int | None = None
+) -> dict[str, Any]:
     """`summary`, computed once per change of the figures or minute, whoever asks."""
-    key = ("summary", recent_fingerprint(request, session), _minute(now), current_locale())
+    key = ("summary", recent_fingerprint(request, session, seen), _minute(now), current_locale())
     figures: dict[str, Any] = memo_of(request.app).get(
         key, lambda: summary(session=session, now=now)
     )
@@ -220,18 +228,28 @@ def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]
     }
 
 
-def clocks_due(*, request: Request, session: Session, user: Actor, now: datetime) -> list[DueClock]:
+def clocks_due(
+    *, request: Request, session: Session, user: Actor, now: datetime, seen: int | None = None
+) -> list[DueClock]:
     """The running incident clocks `user` may see, due in `DUE_SOON` or overdue, soonest
     first: read once per viewer per change of the figures or minute."""
     memo: Memo | None = getattr(request.app.state, "clock_memo", None)
     if memo is None:
         memo = request.app.state.clock_memo = Memo(CLOCK_VIEWERS)
-    # Who the viewer is decides what they see (incidents/service/access.py `may_see`).
+    figures = recent_fingerprint(request, session, seen)
+    # The clocks due, the same for every viewer, read once per change or minute; who the
+    # viewer is then decides which of them they see (incidents/service/access.py
+    # `may_see`): a read per viewer only for one who may see few of them.
+    until = now + DUE_SOON
+    first = memo_of(request.app).get(
+        ("due clocks", figures, _minute(now)),
+        lambda: first_due(session=session, until=until, limit=LISTED),
+    )
     viewer = (user.name, user.role, user.department)
-    key = ("clocks", recent_fingerprint(request, session), _minute(now), viewer)
+    key = ("clocks", figures, _minute(now), viewer)
     found: list[DueClock] = memo.get(
         key,
-        lambda: running_due_by(session=session, actor=user, until=now + DUE_SOON, limit=LISTED),
+        lambda: running_due_by(session=session, actor=user, until=until, limit=LISTED, first=first),
     )
     return found
 
@@ -256,10 +274,12 @@ def deadlines(alerts: list[Alert], clocks: list[DueClock], now: datetime) -> lis
     return due[:LISTED]
 
 
-def _context(request: Request, user: Actor, session: Session, now: datetime) -> dict[str, Any]:
+def _context(
+    request: Request, user: Actor, session: Session, now: datetime, seen: int | None = None
+) -> dict[str, Any]:
     scope = scope_in(session, user)
     zone = ZoneInfo(request.app.state.settings.timezone)
-    clocks = clocks_due(request=request, session=session, user=user, now=now)
+    clocks = clocks_due(request=request, session=session, user=user, now=now, seen=seen)
     # countdown.js recounts the minutes from the server's now (see incidents/views.py).
     shown = {"zone": zone, "now": now, "now_iso": utc_iso(now)}
     if scope.department is not None:
@@ -267,7 +287,7 @@ def _context(request: Request, user: Actor, session: Session, now: datetime) -> 
         department = department_names(session=session)(scope.department)
         return {"figures": None, "mine": mine, "department": department,
                 "due": deadlines([], clocks, now), **shown}  # fmt: skip
-    figures = shared_summary(request=request, session=session, now=now)
+    figures = shared_summary(request=request, session=session, now=now, seen=seen)
     return {"figures": figures, "due": deadlines(figures["due_soon"], clocks, now), **shown}
 
 
@@ -311,6 +331,22 @@ def _dashboard_poll(app: FastAPI) -> SharedPoll:
     return poll
 
 
+def panel(request: Request, user: Actor) -> str:
+    """The dashboard's panel for `user`, as a stream sends it again after a change."""
+    app = request.app
+    # Read before the session's first query, as for a page (web/deps.py): the open
+    # dashboards woken by one change then share one look at the figures with each other
+    # and with the pages, instead of two looks each (bench/web.py --locks).
+    seen = app.state.store_version.commits
+    with session_scope(app.state.readers) as session:
+        context = _context(request, user, session, app.state.clock.now(), seen)
+        with use_locale(user.language):
+            html: str = TEMPLATES.env.get_template("dashboard_panel.html").render(
+                user=user, **context
+            )
+            return html
+
+
 @router.get("/dashboard/stream", tags=["pages"])
 async def stream_dashboard(
     request: Request,
@@ -322,16 +358,7 @@ async def stream_dashboard(
     One poller per process watches the figures (web/live.py); a stream reads the store
     for its viewer's panel only when they changed.
     """
-    sessions = request.app.state.readers
-    clock = request.app.state.clock
-    template = TEMPLATES.env.get_template("dashboard_panel.html")
     poll = _dashboard_poll(request.app)
-
-    def panel() -> str:
-        with session_scope(sessions) as session:
-            context = _context(request, user, session, clock.now())
-            with use_locale(user.language):
-                return template.render(user=user, **context)
 
     async def events() -> AsyncIterator[str]:
         yield "retry: 3000\n\n"
@@ -345,7 +372,7 @@ async def stream_dashboard(
                 version = await poll.wait(seen, POLL_SECONDS)
                 if version != seen:
                     seen = version
-                    html = await asyncio.to_thread(panel)
+                    html = await asyncio.to_thread(panel, request, user)
                     data = "\n".join(f"data: {line}" for line in html.splitlines())
                     yield f"event: panel\n{data}\n\n"
                 else:

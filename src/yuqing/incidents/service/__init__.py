@@ -22,7 +22,13 @@ from yuqing.incidents.service.handling import (
     move_stage,
 )
 from yuqing.incidents.service.levels import confirm_level, propose_level, reopen
-from yuqing.incidents.service.opening import add_events, get_all, open_incident, split_incident
+from yuqing.incidents.service.opening import (
+    add_events,
+    get_all,
+    open_choices,
+    open_incident,
+    split_incident,
+)
 from yuqing.incidents.service.reports import (
     create_report,
     revise_report,
@@ -52,6 +58,7 @@ __all__ = [
     "get_all",
     "hand_over",
     "move_stage",
+    "open_choices",
     "open_incident",
     "propose_level",
     "publish_statement",

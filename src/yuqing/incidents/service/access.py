@@ -4,6 +4,7 @@ recorded (the incident's log and the hash-chained audit trail together)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -36,8 +37,7 @@ def plan_of(session: Session, incident: Incident) -> Plan:
 
 
 def plan_of_version(session: Session, version: int) -> Plan:
-    stored = plan_service.get_or_raise(session=session, version=version)
-    return plan_service.parse(stored)  # parsed once per version
+    return plan_service.plan_of_version(session=session, version=version)  # parsed once
 
 
 class Seen(Protocol):
@@ -58,6 +58,30 @@ class Seen(Protocol):
     def lead_department(self) -> str | None: ...
     @property
     def helpers(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class Sight:
+    """The columns of an incident `may_see` reads (`Seen`), read without the whole row."""
+
+    confidential: bool
+    owner: str
+    opened_by: str
+    handover_to: str | None
+    readers: list[str]
+    lead_department: str | None
+    helpers: list[str]
+
+
+SIGHT_COLUMNS = (
+    Incident.confidential,
+    Incident.owner,
+    Incident.opened_by,
+    Incident.handover_to,
+    Incident.readers,
+    Incident.lead_department,
+    Incident.helpers,
+)
 
 
 def may_see(actor: Actor, incident: Seen, plan: Plan) -> bool:

@@ -8,10 +8,12 @@ plan's calendar; progress reports at the plan's times of day.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
@@ -20,7 +22,13 @@ from yuqing.alerts.plan_routes import route_for
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.incidents.models import DeadlineClock, Incident, IncidentEvent
-from yuqing.incidents.service.access import may_see, plan_of, plan_of_version, record
+from yuqing.incidents.service.access import (
+    SIGHT_COLUMNS,
+    Sight,
+    may_see,
+    plan_of_version,
+    record,
+)
 from yuqing.plan.deadlines import WorkCalendar, deadline, next_fixed_time
 from yuqing.plan.response import REPORT_DEADLINES
 from yuqing.plan.schema import Plan
@@ -96,19 +104,6 @@ def get_all(*, session: Session, incident_id: int) -> list[DeadlineClock]:
 
 
 @dataclass(frozen=True)
-class _Sight:
-    """The columns of an incident `may_see` reads (access.Seen)."""
-
-    confidential: bool
-    owner: str
-    opened_by: str
-    handover_to: str | None
-    readers: list[str]
-    lead_department: str | None
-    helpers: list[str]
-
-
-@dataclass(frozen=True)
 class DueClock:
     """A running clock as a list across incidents shows it (plain values: a list kept
     between requests holds no rows of a closed session)."""
@@ -121,20 +116,11 @@ class DueClock:
     title: str
 
 
-def running_due_by(
-    *, session: Session, actor: Actor, until: datetime, limit: int
-) -> list[DueClock]:
-    """The running clocks due by `until` (those overdue too) of the incidents not closed
-    that `actor` may see (`may_see`, as the incident page decides), soonest first, at most
-    `limit`. One indexed read (`ix_incident_clocks_running`) of twice `limit` rows, of
-    the columns shown and those `may_see` reads (whole rows cost 0.2 ms each), and more,
-    `DUE_BATCH` at a time, only while the viewer may see fewer than `limit` of them."""
-    query = (
+def _due_query(until: datetime) -> Select[*tuple[Any, ...]]:
+    return (
         select(
             DeadlineClock.id, DeadlineClock.name, DeadlineClock.number, DeadlineClock.due_at,
-            Incident.id, Incident.title, Incident.plan_version, Incident.confidential,
-            Incident.owner, Incident.opened_by, Incident.handover_to, Incident.readers,
-            Incident.lead_department, Incident.helpers,
+            Incident.id, Incident.title, Incident.plan_version, *SIGHT_COLUMNS,
         )
         .join(Incident, Incident.id == DeadlineClock.incident_id)
         .where(
@@ -144,16 +130,43 @@ def running_due_by(
         )
         .order_by(DeadlineClock.due_at, DeadlineClock.id)
     )  # fmt: skip
+
+
+def first_due(*, session: Session, until: datetime, limit: int) -> tuple[tuple[Any, ...], ...]:
+    """The rows `running_due_by` reads first for any viewer (plain values): what viewers
+    can share, each then keeping those they may see (the dashboard, web/dashboard.py)."""
+    rows = session.execute(_due_query(until).limit(2 * limit)).all()
+    return tuple(tuple(row) for row in rows)
+
+
+def running_due_by(
+    *,
+    session: Session,
+    actor: Actor,
+    until: datetime,
+    limit: int,
+    first: tuple[tuple[Any, ...], ...] | None = None,
+) -> list[DueClock]:
+    """The running clocks due by `until` (those overdue too) of the incidents not closed
+    that `actor` may see (`may_see`, as the incident page decides), soonest first, at most
+    `limit`. One indexed read (`ix_incident_clocks_running`) of twice `limit` rows, of
+    the columns shown and those `may_see` reads (whole rows cost 0.2 ms each), and more,
+    `DUE_BATCH` at a time, only while the viewer may see fewer than `limit` of them.
+    `first`: that first read, made already (`first_due`, the same `until` and `limit`)."""
+    query = _due_query(until)
     found: list[DueClock] = []
     plans: dict[int, Plan] = {}  # one read of each plan version, however many incidents
     looked, batch = 0, 2 * limit
     while len(found) < limit:
-        rows = session.execute(query.offset(looked).limit(batch)).all()
+        if looked == 0 and first is not None:
+            rows: Sequence[Any] = first
+        else:
+            rows = session.execute(query.offset(looked).limit(batch)).all()
         looked += len(rows)
         for clock_id, name, number, due_at, incident_id, title, version, *sight in rows:
             if version not in plans:
                 plans[version] = plan_of_version(session, version)
-            if not may_see(actor, _Sight(*sight), plans[version]):
+            if not may_see(actor, Sight(*sight), plans[version]):
                 continue
             found.append(DueClock(clock_id, name, number, due_at, incident_id, title))
             if len(found) >= limit:
@@ -249,16 +262,42 @@ def check(*, session: Session, clock: Clock) -> Checked:
     """
     now = clock.now()
     reminded = escalated = sent = 0
+    plans: dict[int, Plan] = {}  # by version: one read of each a round, not one a clock
+
+    def plan_for(version: int) -> Plan:
+        if version not in plans:
+            plans[version] = plan_of_version(session, version)
+        return plans[version]
+
+    # Only the clocks that may need something now: it runs every worker tick (two
+    # seconds) inside a write transaction, and reading every running clock with its
+    # incident and plan held SQLite's write lock for 0.5 s and more with a few hundred
+    # open incidents (bench/web.py --locks). The exact test per plan stays below.
+    versions = session.scalars(
+        select(Incident.plan_version)
+        .join(DeadlineClock, DeadlineClock.incident_id == Incident.id)
+        .where(DeadlineClock.state == "running")
+        .distinct()
+    ).all()
+    if not versions:
+        return Checked(0, 0, 0)
+    ahead = max(plan_for(version).response.remind_before for version in versions)
     rows = session.scalars(
         select(DeadlineClock)
-        .where(DeadlineClock.state == "running")
+        .where(
+            DeadlineClock.state == "running",
+            or_(
+                and_(DeadlineClock.escalated_at.is_(None), DeadlineClock.due_at <= now),
+                and_(DeadlineClock.reminded_at.is_(None), DeadlineClock.due_at <= now + ahead),
+            ),
+        )
         .order_by(DeadlineClock.due_at, DeadlineClock.id)
     ).all()
     for row in rows:
         incident = session.get(Incident, row.incident_id)
         if incident is None or incident.level is None or incident.status == "closed":
             continue
-        plan = plan_of(session, incident)
+        plan = plan_for(incident.plan_version)
         purpose = None
         if now >= row.due_at and row.escalated_at is None:
             purpose, row.escalated_at = "escalation", now
