@@ -281,7 +281,7 @@ def test_a_clustering_process_that_died_fails_the_batch_not_the_ones_before(
     remote = remote_pipeline(store.engine, clock, settings, process)
     push(remote, clock, stream()[:3])
     process.kill()
-    with pytest.raises(cluster_process.ClusterProcessError, match="ended|已结束"):
+    with pytest.raises(cluster_process.ClusterProcessError, match=r"ended|已结束"):
         push(remote, clock, stream()[3:6])
     with Session(store.engine) as session:
         assert set(session.scalars(select(StoredPost.post_id))) == {"p0", "p1", "p2"}
