@@ -88,7 +88,7 @@ def test_serves_and_stops_cleanly(tmp_path: Path, sig: int) -> None:
         url = run.wait_for(r"serving on (http://127\.0\.0\.1:\d+)").group(1)
         run.wait_for(r"sign in as admin, office")
         run.wait_for(r"replaying 457 posts")
-        with httpx.Client(base_url=url, trust_env=False) as http:
+        with httpx.Client(base_url=url, trust_env=False, timeout=60) as http:
             assert http.get("/healthz").status_code == 200
             assert http.get("/api/v1/alerts").status_code == 401
             answer = http.get("/api/v1/alerts", headers={"Authorization": "Bearer tok1"})
@@ -112,7 +112,7 @@ def test_a_second_demo_in_the_same_home_serves_what_the_first_stored(tmp_path: P
     with demo(home) as second:
         url = second.wait_for(r"serving on (http://127\.0\.0\.1:\d+)").group(1)
         second.wait_for(r"holds the whole demo scenario already")
-        with httpx.Client(base_url=url, trust_env=False) as http:
+        with httpx.Client(base_url=url, trust_env=False, timeout=60) as http:
             alerts = http.get("/api/v1/alerts", headers={"Authorization": "Bearer tok1"}).json()
             incidents = http.get("/api/v1/incidents", headers={"Authorization": "Bearer tok1"})
         assert alerts["count"] > 0

@@ -41,7 +41,7 @@ def app(store: Store, clock: FrozenClock, settings: Settings) -> Iterator[httpx.
             break
         started.wait(0.01)
     assert server.started
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False) as client:
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=60) as client:
         yield client
     server.should_exit = True
     thread.join(timeout=10)
