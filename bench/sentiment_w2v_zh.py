@@ -3,7 +3,7 @@ not shipped).
 
     .venv/bin/pip install -e '.[train]' && .venv/bin/pip install gensim==4.4.0
     .venv/bin/python bench/sentiment_w2v_zh.py microblog|review [--dev] [--dim 100]
-        [--pool mean|mean+max] [--mix B ...]
+        [--sg] [--pool mean|mean+max] [--mix B ...]
 
 word2vec (gensim, CBOW, seed fixed, two worker threads) on the rjieba words of every
 Chinese text of the training part (all corpora and labels: the labels are not read) plus
@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--dev", action="store_true", help="score the dev set (once)")
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
     parser.add_argument("--pool", choices=("mean", "mean+max"), default="mean")
     parser.add_argument("--c-emb", type=float, default=1.0)
     parser.add_argument("--mix", type=float, nargs="*", default=[0.0, 0.25, 0.5, 0.75, 1.0])
@@ -161,7 +162,7 @@ def main() -> None:
         vector_size=args.dim,
         window=5,
         min_count=3,
-        sg=0,
+        sg=int(args.sg),
         epochs=args.epochs,
         workers=2,
         seed=train.SEED,
@@ -175,7 +176,13 @@ def main() -> None:
     )
     emb = train._logreg(ef, yf, wf, args.c_emb)
     where = {True: "dev", False: "selection slice"}[args.dev]
-    figures: dict[str, Any] = {"head": args.head, "where": where, "pool": args.pool}
+    figures: dict[str, Any] = {
+        "head": args.head,
+        "where": where,
+        "pool": args.pool,
+        "dim": args.dim,
+        "sg": args.sg,
+    }
 
     def acc(logit: npt.NDArray[np.float64], y: npt.NDArray[np.bool_]) -> float:
         return round(float(((logit > 0) == y).mean()), 4)
