@@ -6,9 +6,11 @@ confidentiality and the version; web/errors.py turns its errors into 4xx answers
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
@@ -48,7 +50,26 @@ from yuqing.incidents.service import cases, reading
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.errors import AUTH_RESPONSES
 
+Answer = TypeVar("Answer", bound=BaseModel)
+
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
+
+
+def _act(
+    answer: type[Answer],
+    act: Callable[..., object],
+    body: BaseModel,
+    session: SessionDep,
+    clock: ClockDep,
+    user: CurrentUser,
+    incident_id: int,
+) -> Answer:
+    """The one shape of most routes: a service change of the incident, called with the
+    body's fields, answered as `answer`."""
+    changed = act(
+        session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
+    )
+    return answer.model_validate(changed)
 
 
 def _owned(session: SessionDep, model: Any, row_id: int, incident_id: int) -> None:
@@ -136,11 +157,7 @@ def add_events(
     incident_id: int, body: EventsIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Merge more events into the incident."""
-    return IncidentRead.model_validate(
-        service.add_events(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.add_events, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/split", status_code=201)
@@ -148,11 +165,7 @@ def split_incident(
     incident_id: int, body: SplitIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Move some events into a new incident, which is the answer; both log the split."""
-    return IncidentRead.model_validate(
-        service.split_incident(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.split_incident, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/level/proposal")
@@ -160,11 +173,7 @@ def propose_level(
     incident_id: int, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Propose a level (recorded; only a confirmation starts deadlines)."""
-    return IncidentRead.model_validate(
-        service.propose_level(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.propose_level, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/level")
@@ -172,11 +181,7 @@ def confirm_level(
     incident_id: int, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Confirm the level: the report drafts the plan requires appear with their clocks."""
-    return IncidentRead.model_validate(
-        service.confirm_level(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.confirm_level, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/reopen")
@@ -184,11 +189,7 @@ def reopen(
     incident_id: int, body: ReopenIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Re-open an ended response at a more severe level: the plan's clocks restart."""
-    return IncidentRead.model_validate(
-        service.reopen(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.reopen, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/stage")
@@ -196,11 +197,7 @@ def move_stage(
     incident_id: int, body: StageIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Move to another stage of the plan (a skipped required stage is refused: 409)."""
-    return IncidentRead.model_validate(
-        service.move_stage(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.move_stage, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/handover")
@@ -208,11 +205,7 @@ def hand_over(
     incident_id: int, body: HandoverIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Offer the case to the next owner."""
-    return IncidentRead.model_validate(
-        service.hand_over(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.hand_over, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/handover/accept")
@@ -220,11 +213,7 @@ def accept_handover(
     incident_id: int, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Accept the case offered to the user: they own it from now on."""
-    return IncidentRead.model_validate(
-        service.accept_handover(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.accept_handover, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/tasks", status_code=201)
@@ -232,11 +221,7 @@ def add_task(
     incident_id: int, body: TaskIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> TaskRead:
     """A task with its owner, due time and track (offline / online / other)."""
-    return TaskRead.model_validate(
-        service.add_task(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(TaskRead, service.add_task, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/tasks/{task_id}/done")
@@ -261,11 +246,7 @@ def create_report(
     incident_id: int, body: ReportIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> ReportRead:
     """A new prefilled report (a progress report may correct an earlier one)."""
-    return ReportRead.model_validate(
-        service.create_report(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(ReportRead, service.create_report, body, session, clock, user, incident_id)
 
 
 @router.patch("/{incident_id}/reports/{report_id}")
@@ -343,11 +324,7 @@ def draft_statement(
     incident_id: int, body: StatementIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> StatementRead:
     """A statement (or a new revision of one) into review by the level's chain."""
-    return StatementRead.model_validate(
-        service.draft_statement(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(StatementRead, service.draft_statement, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/statements/{statement_id}/reviews")
@@ -391,11 +368,7 @@ def record_action(
     incident_id: int, body: ActionIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> ActionRead:
     """An official reply, press conference, correction request or police referral."""
-    return ActionRead.model_validate(
-        service.record_action(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(ActionRead, service.record_action, body, session, clock, user, incident_id)
 
 
 @router.post("/{incident_id}/end")
@@ -403,11 +376,7 @@ def end_response(
     incident_id: int, body: EndIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """The recorded decision that ends the response (the plan's `response.end_by`)."""
-    return IncidentRead.model_validate(
-        service.end_response(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.end_response, body, session, clock, user, incident_id)
 
 
 @router.put("/{incident_id}/review")
@@ -460,8 +429,4 @@ def close_incident(
     incident_id: int, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Close an ended incident into the case library (review and closing report first)."""
-    return IncidentRead.model_validate(
-        service.close_incident(
-            session=session, clock=clock, actor=user, incident_id=incident_id, **body.model_dump()
-        )
-    )
+    return _act(IncidentRead, service.close_incident, body, session, clock, user, incident_id)
