@@ -130,7 +130,9 @@ def read_event(
         else [],
         # People read a department by its name (后勤处), never its id.
         "department_name": department_names(session=session, plan=plan),
-        "incidents": incident_views.for_event(session, user, event.id),
+        "incidents": incident_views.for_event(
+            session, user, event.id, dashboard.shared_open_incidents(request, session)
+        ),
         "zone": _zone(request),
         "tier_name": tier_name,
     }

@@ -32,6 +32,7 @@ from yuqing.core.i18n import current_locale, use_locale
 from yuqing.db.engine import session_scope
 from yuqing.incidents.models import DeadlineClock, Incident
 from yuqing.incidents.service.clocks import DueClock, first_due, running_due_by
+from yuqing.incidents.service.opening import OpenRows, open_rows
 from yuqing.incidents.wording import clock_label, minutes_left, utc_iso
 from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
@@ -199,6 +200,19 @@ def shared_summary(
         key, lambda: summary(session=session, now=now)
     )
     return figures
+
+
+def shared_open_incidents(request: Request, session: Session) -> OpenRows:
+    """The open incidents an event page offers to add its event to (before each viewer's
+    own sight of them), read once per change of any incident: under fifty users, reading
+    them (two JSON columns of every open incident) for every event page was a fifth of
+    its time (bench/web.py). The key is the figures' incidents part (`_clocks_fingerprint`:
+    every change of an incident raises its version)."""
+    incidents = recent_fingerprint(request, session)[-1]
+    rows: OpenRows = memo_of(request.app).get(
+        ("open incidents", incidents), lambda: open_rows(session=session)
+    )
+    return rows
 
 
 def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
