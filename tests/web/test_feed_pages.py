@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
-from tests.web.pages_data import HOSTILE, fill
+from tests.web.pages_data import HOSTILE, _post, fill
 from yuqing.analysis.models import SentimentCorrection
 from yuqing.auth.models import AuditEntry
 from yuqing.core.clock import FrozenClock
@@ -108,3 +108,15 @@ def test_shared_rows_carry_each_viewers_token_and_never_a_stale_review(
     assert '<span class="status">已排除</span>' in row  # not the row kept before the review
     streamed = admin.get("/feed/stream", params={"after": pk - 1, "polls": 1}).text
     assert f'value="{admin_csrf}"' in streamed and monitor_csrf not in streamed
+
+
+def test_a_new_source_is_offered_as_soon_as_its_first_post_is_stored(
+    data: None, signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    # The feed's sources are shared between pages until a post is stored (monitor/views.py).
+    client, _csrf = signed_in("monitor")
+    assert "<option>paper.example.cn</option>" not in client.get("/feed").text
+    with Session(store.engine) as session:
+        session.add(_post("paper.example.cn", "p9", "食堂", "转载", clock.now()))
+        session.commit()
+    assert "<option>paper.example.cn</option>" in client.get("/feed").text

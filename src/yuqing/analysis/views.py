@@ -129,7 +129,7 @@ def read_event(
     # after): the newest post's pk names every set of copies there can be.
     figures = dashboard.recent_fingerprint(request, session)
     copies = memo.get(
-        ("copies", figures[0], tuple(shown)),
+        ("copies", figures[dashboard.NEWEST_POST], tuple(shown)),
         lambda: reading.copies_of(session=session, post_ids=shown),
     )
     context = {

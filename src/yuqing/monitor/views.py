@@ -24,6 +24,7 @@ from yuqing.db.engine import session_scope
 from yuqing.monitor import feed, feed_rows
 from yuqing.monitor.models import StoredPost
 from yuqing.plan import service as plan_service
+from yuqing.web import dashboard
 from yuqing.web.deps import ClockDep, ReadSessionDep, SessionDep
 from yuqing.web.live import SharedPoll
 from yuqing.web.navigation import page_roles
@@ -76,12 +77,23 @@ def read_feed(request: Request, user: Monitor, session: ReadSessionDep, f: Filte
             "rows": _rows(request, user, posts),
             "filters": f,
             "after": posts[0].pk if posts else 0,
-            "sources": feed.sources(session=session),
+            "sources": _sources(request, session),
             "watches": feed.watches(session=session),
             "tiers": ("central", "provincial", "municipal", "local", "self"),
             "levels": _level_choices(session),
         },
     )
+
+
+def _sources(request: Request, session: Session) -> list[str]:
+    """The sources posts came from, for the filter: a distinct read over every post (a
+    tenth of the feed page under fifty users), so shared until a post is stored (a
+    post's source never changes, and posts are not removed)."""
+    newest = dashboard.recent_fingerprint(request, session)[dashboard.NEWEST_POST]
+    found: list[str] = dashboard.memo_of(request.app).get(
+        ("feed sources", newest), lambda: feed.sources(session=session)
+    )
+    return found
 
 
 def _newest_pk(sessions: sessionmaker[Session]) -> int:

@@ -124,6 +124,11 @@ def summary(*, session: Session, now: datetime) -> dict[str, Any]:
     }
 
 
+# Parts of `fingerprint` that pages key their own shared values on.
+NEWEST_POST = 0  # the newest post's pk: changes whenever a post is stored
+INCIDENTS = -1  # `_clocks_fingerprint`: changes whenever an incident or clock does
+
+
 def fingerprint(*, session: Session) -> tuple[Any, ...]:
     """Cheap figures that change whenever the dashboard's would (index reads only)."""
     return (
@@ -208,7 +213,7 @@ def shared_open_incidents(request: Request, session: Session) -> OpenRows:
     them (two JSON columns of every open incident) for every event page was a fifth of
     its time (bench/web.py). The key is the figures' incidents part (`_clocks_fingerprint`:
     every change of an incident raises its version)."""
-    incidents = recent_fingerprint(request, session)[-1]
+    incidents = recent_fingerprint(request, session)[INCIDENTS]
     rows: OpenRows = memo_of(request.app).get(
         ("open incidents", incidents), lambda: open_rows(session=session)
     )
