@@ -225,3 +225,22 @@ def test_event_pages_share_the_open_incidents_yet_see_each_change_at_once(
         incident.confidential = True  # office is not among those it names
         session.commit()
     assert 'id="join-incident"' not in office.get(f"/events/{EVENT}").text
+
+
+def test_a_shared_panel_never_shows_one_viewer_the_clocks_of_another(
+    app: FastAPI, store: Store, clock: FrozenClock, users: list[str]
+) -> None:
+    # Panels woken by one change are rendered once for all who see the same clocks
+    # (dashboard.panel): a confidential case's clock reaches only those it names.
+    fill(store, clock)
+    _incident(store, clock, "保密的来电", confidential=True)
+    request = Request({"type": "http", "app": app, "state": {}, "path": "/dashboard/stream"})
+    with session_scope(app.state.readers) as session:
+        named = auth_service.get_user(session=session, name="leader")
+        assert named is not None
+        leader = auth_service.actor_of(named)
+    offices = [Actor(name=f"office{i}", display_name="", role="office") for i in range(2)]
+    first, *others = [dashboard.panel(request, user) for user in (*offices, leader)]
+    assert "保密的来电" not in first and first == others[0]
+    assert "保密的来电" in others[1]
+    assert "保密的来电" not in dashboard.panel(request, offices[1])
