@@ -373,10 +373,11 @@ def panel(request: Request, user: Actor) -> str:
                 html: str = template.render(user=user, **context)
                 return html
             # The figures by identity: the value keeps them, so no other can take it.
+            # Rendered without `user`: what one viewer shares must not name them.
             clocks = tuple(item.get("clock") for item in context["due"])
             key = ("panel", id(figures), clocks, now, current_locale())
             kept: tuple[Any, str] = _panel_memo(app).get(
-                key, lambda: (figures, template.render(user=user, **context))
+                key, lambda: (figures, template.render(**context))
             )
             return kept[1]
 
