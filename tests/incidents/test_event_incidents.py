@@ -37,6 +37,9 @@ def test_an_event_page_offers_the_open_incidents_each_viewer_may_see(world: Worl
         assert [(i.id, i.title) for i in shown["open"]] == [
             (i.id, i.title) for i in whole if i.id != holder.id
         ], name
+        # … and the same from the rows pages share between viewers (open_rows).
+        shared = service.open_rows(session=w.session)
+        assert for_event(w.session, actor, event_id, shared)["open"] == shown["open"], name
         holding = [i.id for i in service.get_all(session=w.session, actor=actor, limit=200)]
         assert [i.id for i in shown["of_event"]] == [i for i in holding if i == holder.id], name
     # A confidential case is offered only to those it names (or the plan's roles).

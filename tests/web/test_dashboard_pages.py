@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
-from tests.web.pages_data import fill
+from tests.web.pages_data import EVENT, fill
 from yuqing.alerts.models import Alert
 from yuqing.auth import service as auth_service
 from yuqing.auth.models import Department
@@ -23,7 +23,7 @@ from yuqing.core.clock import FrozenClock
 from yuqing.core.i18n import use_locale
 from yuqing.db.engine import session_scope
 from yuqing.incidents import service as incidents
-from yuqing.incidents.models import DeadlineClock
+from yuqing.incidents.models import DeadlineClock, Incident
 from yuqing.incidents.service import clocks
 from yuqing.incidents.wording import clock_label, minutes_left
 from yuqing.monitor.models import Source
@@ -203,3 +203,44 @@ def test_open_dashboards_woken_together_share_one_look_at_the_figures(
                            created_at=clock.now(), consecutive_failures=3))  # fmt: skip
     assert "县论坛" in dashboard.panel(request, viewers[0])
     assert len(looks) == 2
+
+
+def test_event_pages_share_the_open_incidents_yet_see_each_change_at_once(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    # The open incidents an event page offers are read once for all viewers while no
+    # incident changes (dashboard.shared_open_incidents); a change shows on the next page.
+    fill(store, clock)
+    case = _incident(store, clock, "家长来电反映食堂问题")
+    office, _csrf = signed_in("office")
+
+    def offered() -> str:
+        page = office.get(f"/events/{EVENT}").text
+        return page.split('id="join-incident"', 1)[1].split("</select>", 1)[0]
+
+    assert f'<option value="{case}">#{case} 家长来电反映食堂问题</option>' in offered()
+    with Session(store.engine) as session:
+        incident = session.get(Incident, case)
+        assert incident is not None
+        incident.confidential = True  # office is not among those it names
+        session.commit()
+    assert 'id="join-incident"' not in office.get(f"/events/{EVENT}").text
+
+
+def test_a_shared_panel_never_shows_one_viewer_the_clocks_of_another(
+    app: FastAPI, store: Store, clock: FrozenClock, users: list[str]
+) -> None:
+    # Panels woken by one change are rendered once for all who see the same clocks
+    # (dashboard.panel): a confidential case's clock reaches only those it names.
+    fill(store, clock)
+    _incident(store, clock, "保密的来电", confidential=True)
+    request = Request({"type": "http", "app": app, "state": {}, "path": "/dashboard/stream"})
+    with session_scope(app.state.readers) as session:
+        named = auth_service.get_user(session=session, name="leader")
+        assert named is not None
+        leader = auth_service.actor_of(named)
+    offices = [Actor(name=f"office{i}", display_name="", role="office") for i in range(2)]
+    first, *others = [dashboard.panel(request, user) for user in (*offices, leader)]
+    assert "保密的来电" not in first and first == others[0]
+    assert "保密的来电" in others[1]
+    assert "保密的来电" not in dashboard.panel(request, offices[1])

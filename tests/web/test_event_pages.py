@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
-from tests.web.pages_data import EVENT, HOSTILE, OTHER, fill
+from tests.web.pages_data import EVENT, HOSTILE, OTHER, _post, fill
 from yuqing.alerts.models import LevelDecision
 from yuqing.auth.models import AuditEntry
 from yuqing.core.clock import FrozenClock
+from yuqing.monitor.models import StoredPost
 
 SignIn = Callable[[str], tuple[TestClient, str]]
 
@@ -113,3 +114,18 @@ def test_the_summary_shows_in_the_list_the_event_page_and_the_dashboard(
         assert page.status_code == 200, path
         assert "食堂饭菜发霉，家长投诉。" in page.text, path
         assert HOSTILE not in page.text, path  # escaped, never markup
+
+
+def test_a_copy_stored_after_the_page_was_read_shows_on_the_next_one(
+    data: None, signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    # The copies are kept between pages (analysis/views.py): a new copy, even one that
+    # joins no event, must not wait for the kept ones to expire.
+    client, _csrf = signed_in("leader")
+    assert "paper.example.cn" not in client.get(f"/events/{EVENT}").text
+    with Session(store.engine) as session:
+        first = session.scalars(select(StoredPost).where(StoredPost.post_id == "p1")).one()
+        session.add(_post("paper.example.cn", "p9", "食堂饭菜发霉", "转载", clock.now(),
+                          duplicate_of_pk=first.pk, duplicate_of="p1"))  # fmt: skip
+        session.commit()
+    assert "paper.example.cn" in client.get(f"/events/{EVENT}").text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
-from tests.web.pages_data import HOSTILE, fill
+from tests.web.pages_data import HOSTILE, _post, fill
 from yuqing.analysis.models import SentimentCorrection
 from yuqing.auth.models import AuditEntry
 from yuqing.core.clock import FrozenClock
@@ -80,3 +80,43 @@ def test_a_monitor_reviews_tags_and_corrects_a_post(
         assert {"post.confirmed", "post.tagged", "post.sentiment_corrected"} <= set(actions)
     answer = client.post(f"/feed/{pk}/sentiment", data={"label": "angry", "csrf_token": csrf})
     assert answer.status_code == 422
+
+
+def test_shared_rows_carry_each_viewers_token_and_never_a_stale_review(
+    data: None, signed_in: SignIn, store: Store
+) -> None:
+    # Rows are rendered once and shared between viewers (monitor/feed_rows.py): each
+    # viewer's forms must still carry their own CSRF token, and a reviewed post must show
+    # its new state at once.
+    monitor, monitor_csrf = signed_in("monitor")
+    admin, admin_csrf = signed_in("admin")
+    pk = _pk(store, "p1")
+    for client, mine, theirs in (
+        (monitor, monitor_csrf, admin_csrf),
+        (admin, admin_csrf, monitor_csrf),
+    ):
+        page = client.get("/feed").text
+        row = page.split(f'id="post-{pk}"', 1)[1].split("</li>", 1)[0]
+        assert f'value="{mine}"' in row and theirs not in page
+        assert "csrf" not in row.replace('name="csrf_token"', "")  # no slot left behind
+        assert '<span class="status">' not in row
+    answer = monitor.post(
+        f"/feed/{pk}/review", data={"verdict": "dismissed", "csrf_token": monitor_csrf}
+    )
+    assert answer.status_code == 303
+    row = admin.get("/feed").text.split(f'id="post-{pk}"', 1)[1].split("</li>", 1)[0]
+    assert '<span class="status">已排除</span>' in row  # not the row kept before the review
+    streamed = admin.get("/feed/stream", params={"after": pk - 1, "polls": 1}).text
+    assert f'value="{admin_csrf}"' in streamed and monitor_csrf not in streamed
+
+
+def test_a_new_source_is_offered_as_soon_as_its_first_post_is_stored(
+    data: None, signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    # The feed's sources are shared between pages until a post is stored (monitor/views.py).
+    client, _csrf = signed_in("monitor")
+    assert "<option>paper.example.cn</option>" not in client.get("/feed").text
+    with Session(store.engine) as session:
+        session.add(_post("paper.example.cn", "p9", "食堂", "转载", clock.now()))
+        session.commit()
+    assert "<option>paper.example.cn</option>" in client.get("/feed").text

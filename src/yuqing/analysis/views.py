@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from yuqing.alerts import levels
@@ -30,6 +30,7 @@ from yuqing.plan.wording import level_name, percent, tier_name
 from yuqing.web import dashboard
 from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, ReadSessionDep, Scope, SessionDep, require_role
+from yuqing.web.memo import Memo
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
@@ -43,6 +44,9 @@ EDITORS: tuple[Role, ...] = ("admin", "office", "leader", "monitor")
 # event, and the plan names no role for it, so the administrator alone.
 ROUTERS: tuple[Role, ...] = ("admin",)
 Reader = Annotated[Actor, Depends(page_roles("/events"))]
+# Events whose facts and copies are kept (two entries each): the events people open in
+# an hour of browsing, a few KB each.
+EVENTS_KEPT = 1024
 
 
 def _zone(request: Request) -> ZoneInfo:
@@ -89,6 +93,16 @@ def _event_rows(session: Any, scope: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _event_memo(app: FastAPI) -> Memo:
+    """Each event's facts and copies, kept apart from the figures every viewer shares: a
+    few hundred events opened in turn would push those out of the app's memo, and each
+    event's own come back to be read again (bench/web.py opens 200 at random)."""
+    memo: Memo | None = getattr(app.state, "event_memo", None)
+    if memo is None:
+        memo = app.state.event_memo = Memo(EVENTS_KEPT)
+    return memo
+
+
 @router.get("/events/{event_id}", response_class=HTMLResponse, tags=["pages"])
 def read_event(
     event_id: str,
@@ -106,11 +120,18 @@ def read_event(
     # (its `updated_at` moves with every post and decision on it) or minute.
     key = ("facts", event.id, event.updated_at, event.posts, event.negative, event.sites,
            event.heat, now.replace(second=0, microsecond=0), current_locale())  # fmt: skip
-    facts = dashboard.memo_of(request.app).get(
-        key, lambda: service.facts(session=session, event=event, now=now)
-    )
+    memo = _event_memo(request.app)
+    facts = memo.get(key, lambda: service.facts(session=session, event=event, now=now))
     # The first post is often also the most engaged: each post once.
     representatives = list({r["id"]: r for r in facts["representative_posts"]}.values())
+    shown = [r["id"] for r in representatives]
+    # A post's copies are stored after it (a copy is a new post, never edited or removed
+    # after): the newest post's pk names every set of copies there can be.
+    figures = dashboard.recent_fingerprint(request, session)
+    copies = memo.get(
+        ("copies", figures[dashboard.NEWEST_POST], tuple(shown)),
+        lambda: reading.copies_of(session=session, post_ids=shown),
+    )
     context = {
         "event": event,
         "facts": facts,
@@ -118,7 +139,7 @@ def read_event(
         "tier": tier_name(event.top_tier),
         "spread": facts["spread_path"],
         "representatives": representatives,
-        "copies": reading.copies_of(session=session, post_ids=[r["id"] for r in representatives]),
+        "copies": copies,
         "level": reading.level_of(session=session, event_id=event.id, plan=plan),
         "plan_levels": [(lvl.id, lvl.name) for lvl in plan.levels] if plan else [],
         "may_decide": user.role in DECIDERS,
@@ -130,7 +151,9 @@ def read_event(
         else [],
         # People read a department by its name (后勤处), never its id.
         "department_name": department_names(session=session, plan=plan),
-        "incidents": incident_views.for_event(session, user, event.id),
+        "incidents": incident_views.for_event(
+            session, user, event.id, dashboard.shared_open_incidents(request, session)
+        ),
         "zone": _zone(request),
         "tier_name": tier_name,
     }

@@ -58,11 +58,16 @@ def resolve(
     """
     if not raw_id or len(raw_id) > 200:
         return None
-    row = session.get(LoginSession, digest(raw_id))
-    if row is None:
+    # One statement for the session and its user: every page asks (bench/web.py).
+    found = session.execute(
+        select(LoginSession, User)
+        .outerjoin(User, User.id == LoginSession.user_id)
+        .where(LoginSession.id_hash == digest(raw_id))
+    ).first()
+    if found is None:
         return None
+    row, user = found
     now = clock.now()
-    user = session.get(User, row.user_id)
     ended = user is None or user.disabled or _expired(row, now, policy)
     if not may_write and (ended or now - row.last_seen_at >= TOUCH_EVERY):
         raise WriteNeeded

@@ -280,15 +280,18 @@ def read_my_work_page(request: Request, user: CurrentUser, session: SessionDep) 
     )
 
 
-def for_event(session: Session, user: Actor, event_id: str) -> dict[str, Any]:
+def for_event(
+    session: Session, user: Actor, event_id: str, open_rows: service.OpenRows | None = None
+) -> dict[str, Any]:
     """What the event's page shows of incidents: those the event is in, the open ones it
-    could be added to, and whether the user may open one (all among those they may see)."""
+    could be added to, and whether the user may open one (all among those they may see).
+    `open_rows`: the open incidents read before (shared between pages), else read now."""
     holding = set(
         session.scalars(select(IncidentEvent.incident_id).where(IncidentEvent.event_id == event_id))
     )
     # Whole rows only of the few incidents that hold the event (mostly none).
     mine = service.get_all(session=session, actor=user, limit=200, ids=holding) if holding else []
-    choices = service.open_choices(session=session, actor=user, limit=200)
+    choices = service.open_choices(session=session, actor=user, limit=200, rows=open_rows)
     return {
         "of_event": mine,
         "names": _plan_names(session, mine),  # stages by the plan's words, not their ids

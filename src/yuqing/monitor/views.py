@@ -15,20 +15,20 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor
-from yuqing.core.i18n import use_locale
 from yuqing.db.engine import session_scope
-from yuqing.monitor import feed
+from yuqing.monitor import feed, feed_rows
 from yuqing.monitor.models import StoredPost
 from yuqing.plan import service as plan_service
-from yuqing.plan.wording import tier_name
+from yuqing.web import dashboard
 from yuqing.web.deps import ClockDep, ReadSessionDep, SessionDep
 from yuqing.web.live import SharedPoll
 from yuqing.web.navigation import page_roles
-from yuqing.web.pages import TEMPLATES, render
+from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -54,13 +54,15 @@ def _level_choices(session: Session) -> list[tuple[str, str]]:
 
 
 def _row_context(request: Request, user: Actor) -> dict[str, object]:
-    return {
-        "zone": ZoneInfo(request.app.state.settings.timezone),
-        "tier_name": tier_name,
-        "csrf_field": "csrf_token",
-        "csrf_token": user.csrf_token,
-        "labels": ("negative", "neutral", "positive"),
-    }
+    return feed_rows.row_context(ZoneInfo(request.app.state.settings.timezone), user.csrf_token)
+
+
+def _rows(request: Request, user: Actor, posts: list[StoredPost]) -> list[Markup]:
+    """The posts' rows as this viewer reads them (shared renderings, monitor/feed_rows.py)."""
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    return feed_rows.render_rows(
+        request.app, posts, zone=zone, language=user.language, csrf_token=user.csrf_token
+    )
 
 
 @router.get("/feed", response_class=HTMLResponse, tags=["pages"])
@@ -72,15 +74,26 @@ def read_feed(request: Request, user: Monitor, session: ReadSessionDep, f: Filte
         "monitor/feed.html",
         {
             **_row_context(request, user),
-            "posts": posts,
+            "rows": _rows(request, user, posts),
             "filters": f,
             "after": posts[0].pk if posts else 0,
-            "sources": feed.sources(session=session),
+            "sources": _sources(request, session),
             "watches": feed.watches(session=session),
             "tiers": ("central", "provincial", "municipal", "local", "self"),
             "levels": _level_choices(session),
         },
     )
+
+
+def _sources(request: Request, session: Session) -> list[str]:
+    """The sources posts came from, for the filter: a distinct read over every post (a
+    tenth of the feed page under fifty users), so shared until a post is stored (a
+    post's source never changes, and posts are not removed)."""
+    newest = dashboard.recent_fingerprint(request, session)[dashboard.NEWEST_POST]
+    found: list[str] = dashboard.memo_of(request.app).get(
+        ("feed sources", newest), lambda: feed.sources(session=session)
+    )
+    return found
 
 
 def _newest_pk(sessions: sessionmaker[Session]) -> int:
@@ -116,8 +129,6 @@ async def stream_feed(
     if resumed.isdigit():
         after = max(after, int(resumed))
     sessions = request.app.state.readers
-    template = TEMPLATES.env.get_template("monitor/post_row.html")
-    context = _row_context(request, user)
     poll = _feed_poll(request.app)
 
     def newer(last: int) -> list[StoredPost]:
@@ -138,9 +149,8 @@ async def stream_feed(
                 version = poll.version if look == 0 else await poll.wait(seen, POLL_SECONDS)
                 posts = await asyncio.to_thread(newer, last) if version != seen else []
                 seen = version
-                for post in reversed(posts):
-                    with use_locale(user.language):
-                        html = template.render(post=post, **context)
+                rows = _rows(request, user, posts) if posts else []
+                for post, html in zip(reversed(posts), reversed(rows), strict=True):
                     data = "\n".join(f"data: {line}" for line in html.splitlines())
                     yield f"id: {post.pk}\nevent: post\n{data}\n\n"
                     last = max(last, post.pk)

@@ -32,6 +32,7 @@ from yuqing.core.i18n import current_locale, use_locale
 from yuqing.db.engine import session_scope
 from yuqing.incidents.models import DeadlineClock, Incident
 from yuqing.incidents.service.clocks import DueClock, first_due, running_due_by
+from yuqing.incidents.service.opening import OpenRows, open_rows
 from yuqing.incidents.wording import clock_label, minutes_left, utc_iso
 from yuqing.monitor.feed import newest_pk
 from yuqing.monitor.models import Source, StoredPost
@@ -58,6 +59,7 @@ FINGERPRINT_FRESH = 1.0
 # Each viewer's incident clocks (what they may see differs): many small values, kept
 # apart from the shared figures so fifty viewers do not push those out.
 CLOCK_VIEWERS = 256
+PANELS_KEPT = 64  # rendered panels: one per set of clocks seen, for the last few changes
 Viewer = Annotated[Actor, Depends(page_roles("/"))]
 
 
@@ -121,6 +123,11 @@ def summary(*, session: Session, now: datetime) -> dict[str, Any]:
         "levels": _levels(session, plan),
         "level_names": {lvl.id: lvl.name for lvl in plan.levels} if plan else {},
     }
+
+
+# Parts of `fingerprint` that pages key their own shared values on.
+NEWEST_POST = 0  # the newest post's pk: changes whenever a post is stored
+INCIDENTS = -1  # `_clocks_fingerprint`: changes whenever an incident or clock does
 
 
 def fingerprint(*, session: Session) -> tuple[Any, ...]:
@@ -199,6 +206,19 @@ def shared_summary(
         key, lambda: summary(session=session, now=now)
     )
     return figures
+
+
+def shared_open_incidents(request: Request, session: Session) -> OpenRows:
+    """The open incidents an event page offers to add its event to (before each viewer's
+    own sight of them), read once per change of any incident: under fifty users, reading
+    them (two JSON columns of every open incident) for every event page was a fifth of
+    its time (bench/web.py). The key is the figures' incidents part (`_clocks_fingerprint`:
+    every change of an incident raises its version)."""
+    incidents = recent_fingerprint(request, session)[INCIDENTS]
+    rows: OpenRows = memo_of(request.app).get(
+        ("open incidents", incidents), lambda: open_rows(session=session)
+    )
+    return rows
 
 
 def volume(*, session: Session, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
@@ -332,19 +352,41 @@ def _dashboard_poll(app: FastAPI) -> SharedPoll:
 
 
 def panel(request: Request, user: Actor) -> str:
-    """The dashboard's panel for `user`, as a stream sends it again after a change."""
+    """The dashboard's panel for `user`, as a stream sends it again after a change.
+
+    The open dashboards woken by one change render the same panel, but for the clocks
+    each viewer may see: rendered once for all who see the same (bench/web.py counted a
+    panel for every open dashboard at every change). Their `now` is the second's, so
+    the panels of one change agree; the page's countdown recounts from it anyway."""
     app = request.app
     # Read before the session's first query, as for a page (web/deps.py): the open
     # dashboards woken by one change then share one look at the figures with each other
     # and with the pages, instead of two looks each (bench/web.py --locks).
     seen = app.state.store_version.commits
+    now = app.state.clock.now().replace(microsecond=0)
     with session_scope(app.state.readers) as session:
-        context = _context(request, user, session, app.state.clock.now(), seen)
+        context = _context(request, user, session, now, seen)
         with use_locale(user.language):
-            html: str = TEMPLATES.env.get_template("dashboard_panel.html").render(
-                user=user, **context
+            template = TEMPLATES.env.get_template("dashboard_panel.html")
+            figures = context["figures"]
+            if figures is None:  # a department's own list, read for this viewer
+                html: str = template.render(user=user, **context)
+                return html
+            # The figures by identity: the value keeps them, so no other can take it.
+            # Rendered without `user`: what one viewer shares must not name them.
+            clocks = tuple(item.get("clock") for item in context["due"])
+            key = ("panel", id(figures), clocks, now, current_locale())
+            kept: tuple[Any, str] = _panel_memo(app).get(
+                key, lambda: (figures, template.render(**context))
             )
-            return html
+            return kept[1]
+
+
+def _panel_memo(app: FastAPI) -> Memo:
+    memo: Memo | None = getattr(app.state, "panel_memo", None)
+    if memo is None:
+        memo = app.state.panel_memo = Memo(PANELS_KEPT)
+    return memo
 
 
 @router.get("/dashboard/stream", tags=["pages"])

@@ -23,10 +23,12 @@ from yuqing.incidents.service.handling import (
 )
 from yuqing.incidents.service.levels import confirm_level, propose_level, reopen
 from yuqing.incidents.service.opening import (
+    OpenRows,
     add_events,
     get_all,
     open_choices,
     open_incident,
+    open_rows,
     split_incident,
 )
 from yuqing.incidents.service.reports import (
@@ -43,6 +45,7 @@ from yuqing.incidents.service.statements import (
 )
 
 __all__ = [
+    "OpenRows",
     "accept_handover",
     "add_corrective_action",
     "add_events",
@@ -60,6 +63,7 @@ __all__ = [
     "move_stage",
     "open_choices",
     "open_incident",
+    "open_rows",
     "propose_level",
     "publish_statement",
     "record_action",

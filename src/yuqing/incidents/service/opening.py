@@ -346,22 +346,45 @@ class Choice:
     title: str
 
 
-def open_choices(*, session: Session, actor: Actor, limit: int = 200) -> list[Choice]:
-    """The open incidents the actor may see, newest first, at most `limit`: what an event
-    page offers to add the event to. Their id and title and the columns `may_see` reads
-    only: every event page asks, and whole rows of a few hundred open incidents were the
-    largest part of its time (bench/web.py --profile)."""
+@dataclass(frozen=True)
+class OpenRows:
+    """The open incidents newest first, with what `may_see` reads of each and their
+    plans: the same for every viewer, so pages may share one read of them while no
+    incident changed (analysis/views.py keys it on the incidents' fingerprint)."""
+
+    rows: tuple[tuple[int, str, int, Sight], ...]
+    plans: dict[int, Plan]
+
+
+def open_rows(*, session: Session) -> OpenRows:
+    """Every open incident's id, title, plan version and `Sight`, newest first."""
     query = (
         select(Incident.id, Incident.title, Incident.plan_version, *SIGHT_COLUMNS)
         .where(Incident.status == "open")
         .order_by(Incident.opened_at.desc(), Incident.id.desc())
     )
-    found: list[Choice] = []
+    rows = []
     plans: dict[int, Plan] = {}
     for incident_id, title, version, *sight in session.execute(query):
         if version not in plans:
-            plans[version] = plan_of_version(session, version)
-        if may_see(actor, Sight(*sight), plans[version]):
+            plans[version] = plan_of_version(session, version)  # a version never changes
+        rows.append((incident_id, title, version, Sight(*sight)))
+    return OpenRows(tuple(rows), plans)
+
+
+def open_choices(
+    *, session: Session, actor: Actor, limit: int = 200, rows: OpenRows | None = None
+) -> list[Choice]:
+    """The open incidents the actor may see, newest first, at most `limit`: what an event
+    page offers to add the event to. Their id and title and the columns `may_see` reads
+    only: every event page asks, and whole rows of a few hundred open incidents were the
+    largest part of its time (bench/web.py --profile). `rows`: `open_rows` read before
+    (shared between pages), else read now."""
+    found: list[Choice] = []
+    if rows is None:
+        rows = open_rows(session=session)
+    for incident_id, title, version, sight in rows.rows:
+        if may_see(actor, sight, rows.plans[version]):
             found.append(Choice(incident_id, title))
             if len(found) >= limit:
                 break
