@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import queue
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -255,8 +257,10 @@ class RemoteClusterStep:
         self.process.send("commit")
 
     def rollback(self) -> None:
-        self.adoptions = []
-        self._summaries = {}
+        # The newest batch is forgotten in the child; `adoptions` and the summaries stay:
+        # they are those of the batch whose store comes next, which may be an older one
+        # (its store is about to begin, the next batch's clustering is only redone after
+        # it). They are replaced when the next batch's events are read, before its store.
         # Called while another error goes up: only the rollback's own error counts, and
         # a child that has ended has no batch left to forget (later calls say it ended).
         with contextlib.suppress(ClusterProcessError):
@@ -303,6 +307,12 @@ def _serve(pipe: Pipe, parent: int) -> None:
     name_process("yuqing-cluster")
     tune_for_streaming()
     step = ClusterStep()
+    # The calls are read off the pipe by a thread of their own, so that the pipeline can
+    # hand over the next batch while this one is clustered: a batch is megabytes, more
+    # than the pipe holds, and the pipeline would otherwise wait in `send` until this
+    # process is done (or, while it waits, this process in sending its answer).
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    threading.Thread(target=_read_calls, args=(pipe, inbox), daemon=True).start()
     handlers: dict[str, Callable[..., Any]] = {
         "cluster": lambda posts, now, orgs: _cluster(step, posts, now, orgs),
         "summary": lambda event_id: step.clusterer.summary(event_id),
@@ -319,10 +329,10 @@ def _serve(pipe: Pipe, parent: int) -> None:
         "restore": step.restore,
     }
     while True:
-        try:
-            op, args = pipe.recv()
-        except (EOFError, OSError):
-            return
+        call = inbox.get()
+        if call is None:
+            return  # the pipeline's end of the pipe is closed
+        op, args = pickle.loads(call)  # noqa: S301 - the pipeline's own calls
         if op == "close":
             return
         try:
@@ -334,6 +344,16 @@ def _serve(pipe: Pipe, parent: int) -> None:
             pipe.send(("ok", handlers[op](*args)))
         except Exception as exc:  # every error goes back to the caller
             pipe.send(("error", _portable(exc)))
+
+
+def _read_calls(pipe: Pipe, inbox: queue.SimpleQueue[bytes | None]) -> None:
+    """Move the calls from the pipe to `inbox` as they come (`None` when it closes)."""
+    while True:
+        try:
+            inbox.put(pipe.recv_bytes())
+        except (EOFError, OSError):
+            inbox.put(None)
+            return
 
 
 def _cluster(

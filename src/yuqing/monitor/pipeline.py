@@ -461,15 +461,15 @@ class Pipeline:
     def _advance(
         self, batch: list[Prepared], summary: IngestSummary, previous: _Staged | None
     ) -> _Staged:
-        """Stage `batch` and store `previous` while the steps work on `batch`; returns the
+        """Stage `batch`, then store `previous` while the steps work on `batch`; returns the
         staged batch (stored by the next call, or by `_consume` at the end).
 
-        Each batch is still stored in one transaction, in input order, with the events of
-        a run without overlap; when a batch is not stored, neither is the one staged after
-        it, and the memory of both is put back (newest first)."""
-        if previous is not None and not previous.may_overlap:
-            self._finish_or_forget(previous, summary)
-            previous = None
+        `batch` is handed to the steps before `previous`'s results are read: a step in
+        another process gets it while it still works on `previous`, and goes on with it
+        at once instead of waiting for the pipeline to select it. Each batch is still
+        stored in one transaction, in input order, with the events of a run without
+        overlap; when a batch is not stored, neither is the one staged after it, and the
+        memory of both is put back (newest first)."""
         try:
             staged = self._stage(batch, summary, previous)
         except BaseException:
@@ -478,18 +478,44 @@ class Pipeline:
             raise
         if previous is not None:
             try:
-                self._finish(previous, summary)
+                self._store_before(previous, staged, summary)
             except BaseException:
                 staged.settle()
                 self._forget(staged)
                 self._forget(previous)
                 raise
-        try:
-            staged.settle(strict=True)
-        except BaseException:
-            self._forget(staged)
-            raise
         return staged
+
+    def _store_before(self, previous: _Staged, staged: _Staged, summary: IngestSummary) -> None:
+        """Store `previous` while `staged` is worked on. When `previous` says the next
+        batch must wait for its store (its parents claimed late replies, which moves
+        them between events), the steps forget their work on `staged` and do it again
+        after the store, as a run without overlap would."""
+        previous.settle(strict=True)
+        if previous.may_overlap:
+            self._finish(previous, summary)
+            return
+        # Its results are dropped unread (reading them would set them on its posts and
+        # replace what the steps keep of `previous` for its store).
+        staged.waits = []
+        for step in reversed(self._nested()):
+            step.rollback()
+        staged.begun = False
+        self._finish(previous, summary)
+        for step in self._nested():
+            step.begin()
+        staged.begun = True
+        staged.reopen()
+        self._hand_over(staged)
+
+    def _hand_over(self, staged: _Staged) -> None:
+        """Start the steps on the staged batch's posts (its nested batches are begun)."""
+        posts = [p.post for p in staged.pending]
+        assert staged.now is not None
+        for each in self.steps:
+            fn = each.fn
+            assert isinstance(fn, Overlapping)
+            staged.waits.append(fn.start(posts, now=staged.now))
 
     def _stage(
         self, batch: list[Prepared], summary: IngestSummary, previous: _Staged | None
@@ -500,15 +526,12 @@ class Pipeline:
         self._dedup.begin()
         for step in self._nested():
             step.begin()
+        staged.begun = True
         try:
             with self.engine.connect() as conn:
                 staged.pending = self._select(conn, batch, summary, previous)
             staged.now = self.clock.now()
-            posts = [p.post for p in staged.pending]
-            for each in self.steps:
-                fn = each.fn
-                assert isinstance(fn, Overlapping)
-                staged.waits.append(fn.start(posts, now=staged.now))
+            self._hand_over(staged)
         except BaseException:
             staged.settle()
             self._forget(staged)
@@ -540,6 +563,7 @@ class Pipeline:
 
     def _finish_or_forget(self, staged: _Staged, summary: IngestSummary) -> None:
         try:
+            staged.settle(strict=True)
             self._finish(staged, summary)
         except BaseException:
             self._forget(staged)
@@ -549,8 +573,10 @@ class Pipeline:
         """Put the memory back as it was before the newest staged batch."""
         self._counts = staged.counts
         self._dedup.rollback()
-        for step in self._nested():
-            step.rollback()
+        if staged.begun:  # not when its steps' batches were already forgotten (a redo)
+            staged.begun = False
+            for step in reversed(self._nested()):
+                step.rollback()
 
     def _keep_replies(
         self, conn: Connection, batch: list[Prepared], previous: _Staged | None = None
@@ -621,7 +647,14 @@ class _Staged:
     now: datetime | None = None  # the steps' and after-store steps' time
     waits: list[Callable[[], bool]] = field(default_factory=list)  # the steps' results
     may_overlap: bool = True  # the next batch may be staged before this one is stored
+    begun: bool = False  # its batches in the nested steps are open
     _settled: bool = False
+
+    def reopen(self) -> None:
+        """The steps start on it again (their earlier results were dropped)."""
+        self.waits = []
+        self._settled = False
+        self.may_overlap = True
 
     def settle(self, *, strict: bool = False) -> None:
         """Wait for the steps' work on the batch; its errors are raised with `strict`,
