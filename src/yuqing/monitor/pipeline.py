@@ -315,14 +315,7 @@ class Pipeline:
         staged: _Staged | None = None  # overlapping: the batch waiting to be stored
         batch: list[Prepared] = []
         try:
-            for item in items:
-                summary.read += 1
-                if isinstance(item, Rejected):
-                    summary.rejected += 1
-                    if on_reject is not None:
-                        on_reject(item.line, item.reason)
-                    continue
-                summary.accepted += 1
+            for item in _accepted(items, summary, on_reject):
                 batch.append(item)
                 if len(batch) >= BATCH:
                     if overlap:
@@ -692,13 +685,21 @@ class _Staged:
 def _count(items: Iterable[Prepared | Rejected], on_reject: RejectFn | None) -> IngestSummary:
     """The summary of the front alone: what would be read, rejected, matched."""
     summary = IngestSummary()
+    for item in _accepted(items, summary, on_reject):
+        summary.matched += item.matched
+    return summary
+
+
+def _accepted(
+    items: Iterable[Prepared | Rejected], summary: IngestSummary, on_reject: RejectFn | None
+) -> Iterator[Prepared]:
+    """The accepted items; every item read is counted, and the rejected are reported."""
     for item in items:
         summary.read += 1
         if isinstance(item, Rejected):
             summary.rejected += 1
             if on_reject is not None:
                 on_reject(item.line, item.reason)
-        else:
-            summary.accepted += 1
-            summary.matched += item.matched
-    return summary
+            continue
+        summary.accepted += 1
+        yield item
