@@ -240,3 +240,18 @@ def test_an_overlong_source_name_is_one_line_and_stores_nothing(cli, store) -> N
         assert result.stderr.strip().count("\n") == 0
         assert "--source" in result.stderr
     assert cli("search", "食堂", "--json").stdout.strip() == ""
+
+
+def test_ingest_of_a_json_array_with_bad_items_stores_the_good_ones(cli: Cli, store: Store) -> None:
+    """Issue 11 (qa11): a typo or a too-deep value in one item of a `.json` array cost
+    every post of the file (`read 1, rejected 1`)."""
+    result = cli("ingest", str(FIXTURES / "posts" / "array_with_bad_items.json"))
+    assert result.code == 0, result.stderr
+    counts = summary(result.stdout)
+    assert (counts["read"], counts["rejected"], counts["stored"]) == (5, 2, 3)
+    errors = result.stderr.strip().splitlines()
+    assert errors[0].startswith("LINE 2: 不是有效的 JSON：")
+    assert errors[1] == "LINE 3: 不是有效的 JSON：嵌套超过 32 层"
+    with Session(store.engine) as session:
+        ids = set(session.scalars(select(StoredPost.post_id)))
+    assert ids == {"arr-1", "arr-4", "arr-5"}

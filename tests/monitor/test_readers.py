@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from yuqing.core.errors import InvalidInput
-from yuqing.monitor.readers import read_csv, read_jsonl
+from yuqing.monitor.readers import read_csv, read_json_array, read_jsonl
 
 
 def test_jsonl_reports_bad_lines_by_number_and_goes_on() -> None:
@@ -183,3 +183,31 @@ def test_a_gbk_file_with_a_stray_byte_stays_gbk_and_costs_that_row() -> None:
         (3, None),
         (4, {"title": "二", "text": "正文二"}),
     ]
+
+
+def test_a_json_array_with_bad_items_costs_only_those_items() -> None:
+    """Issue 11 (qa11): one item with a typo, or nested deeper than Python's parser goes,
+    made the whole array unreadable: `yuqing ingest` stored none of its posts."""
+    data = FIXTURES.joinpath("posts", "array_with_bad_items.json").read_bytes()
+    records = read_json_array(data)
+    assert records is not None
+    assert [r.line for r in records] == [1, 2, 3, 4, 5]  # the trailing comma adds no item
+    assert [r.obj["id"] for r in records if r.error is None] == ["arr-1", "arr-4", "arr-5"]
+    assert records[3].obj["text"] == '正文里有 ],{"id": "fake"} 这样的字符，以及 \\ 反斜杠'
+    assert records[1].error is not None and records[1].error.startswith("不是有效的 JSON：")
+    assert records[2].error == "不是有效的 JSON：嵌套超过 32 层"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'[{"text": "a"}, {"text": "b', b'[{"text": "a"}, {"text": "b"}', b'[{"text": "a"}] {"x": 1}',
+     b'[{"text": "a"}]]', b'[{"text": "a"}] x'],
+)  # fmt: skip
+def test_an_array_that_is_not_complete_is_not_split(data: bytes) -> None:
+    # A file still being written, or not one array: read as JSON Lines, as before.
+    assert read_json_array(data) is None
+
+
+def test_a_line_nested_too_deep_says_so_in_words() -> None:
+    (record,) = read_jsonl(io.BytesIO(b'{"text": "x", "raw": ' + b"[" * 5000 + b"]" * 5000 + b"}"))
+    assert record.error == "不是有效的 JSON：嵌套超过 32 层"
