@@ -98,6 +98,14 @@ def _gunzip_unlabelled(content: bytes, *, url: str, cap: int, source: str) -> by
     return content
 
 
+def _valid_for_httpx(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        return False
+    return True
+
+
 def _too_large(url: str, cap: int) -> str:
     return _("response from {url} is larger than {limit} bytes").format(url=url, limit=cap)
 
@@ -281,7 +289,13 @@ class SafeClient:
             raise SourceUnavailable(
                 _("timed out reading {url}").format(url=url), source=source
             ) from None
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            if _valid_for_httpx(url):
+                # httpx reads a redirect's Location as it answers: that target is bad
+                # (`javascript:…`, a broken address), not the URL asked for.
+                reason = _("it redirects to an address that cannot be fetched ({reason})")
+                message = f"{url}: {reason.format(reason=exc)}"
+                raise SourceUnavailable(message, source=source) from None
             raise SourceUnavailable(_("invalid URL {url}").format(url=url), source=source) from None
         except httpx.HTTPError as exc:
             reason = str(exc) or type(exc).__name__

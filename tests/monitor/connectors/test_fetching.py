@@ -258,3 +258,14 @@ def test_a_gzip_body_the_server_did_not_label_is_unpacked(server, http):
     small = SafeClient(http.client, clock=http.clock, max_bytes=100_000)
     with pytest.raises(SourceUnavailable, match="100000"):
         small.get(server.url("/bomb.html"), internal=True)
+
+
+def test_a_redirect_to_a_bad_address_names_the_redirect(server, http):
+    """qa11: a redirect to `javascript:…` was reported as "invalid URL" of the page asked
+    for, a URL that is fine."""
+    server.route("/moved", status=302, headers={"Location": "javascript:alert(1)"})
+    with pytest.raises(SourceUnavailable) as caught:
+        http.get(server.url("/moved"), internal=True)
+    assert str(caught.value.message).startswith(
+        f"{server.url('/moved')}: 重定向到一个无法抓取的地址（"
+    )
