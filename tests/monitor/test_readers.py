@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from yuqing.core.errors import InvalidInput
-from yuqing.monitor.readers import read_csv, read_json_array, read_jsonl
+from yuqing.monitor.readers import CSV_CELL_LIMIT, read_csv, read_json_array, read_jsonl
 
 
 def test_jsonl_reports_bad_lines_by_number_and_goes_on() -> None:
@@ -211,3 +211,12 @@ def test_an_array_that_is_not_complete_is_not_split(data: bytes) -> None:
 def test_a_line_nested_too_deep_says_so_in_words() -> None:
     (record,) = read_jsonl(io.BytesIO(b'{"text": "x", "raw": ' + b"[" * 5000 + b"]" * 5000 + b"}"))
     assert record.error == "不是有效的 JSON：嵌套超过 32 层"
+
+
+def test_a_csv_cell_over_the_limit_costs_its_row_in_words() -> None:
+    """qa11: the reason was the csv module's English, `field larger than field limit`."""
+    data = b'id,text\nc0,ok\nc1,"' + b"x" * (CSV_CELL_LIMIT + 1) + b'"\nc2,ok2\n'
+    records = list(read_csv(io.BytesIO(data)))
+    assert [r.obj["id"] for r in records if r.error is None] == ["c0", "c2"]
+    (refused,) = [r for r in records if r.error]
+    assert (refused.line, refused.error) == (3, "CSV 格式有误：有单元格超过 16777216 个字符")

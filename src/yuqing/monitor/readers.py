@@ -363,7 +363,10 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield _broken_row(source, start, str(exc))
+            reason = str(exc)
+            if "field limit" in reason:  # the csv module's English, said in the user's language
+                reason = _("a cell holds more than {limit} characters").format(limit=CSV_CELL_LIMIT)
+            yield _broken_row(source, start, reason)
             continue
         if not row:
             continue  # a blank line
