@@ -141,3 +141,12 @@ def test_a_page_moved_by_meta_refresh_is_followed(server, http, clock, spec_for)
     )
     (live,) = poll(spec_for("web", "/live.html"), http, clock).items
     assert live["text"] == "今日要闻正文" and server.hits("/elsewhere.html") == 0
+
+
+def test_a_pdf_or_image_says_what_it_is(server, http, clock, spec_for):
+    """qa11: a PDF given as a page answered "no title or text found", which reads as if
+    the page were broken."""
+    server.route("/report.pdf", b"%PDF-1.4\n\x00\x01binary", content_type="application/pdf")
+    with pytest.raises(SourceParseError) as caught:
+        poll(spec_for("web", "/report.pdf"), http, clock)
+    assert caught.value.reason == "不是网页，而是 application/pdf：没有可读取的标题或正文"

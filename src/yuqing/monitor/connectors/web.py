@@ -223,6 +223,11 @@ def _single_article(
     item = extract_post(response.text(), url=url, options=spec.options, timezone=timezone)
     if not item.get("text") and not item.get("title"):
         # Never an empty success: the caller (fetch, poll) reports the page as failed.
+        media = response.content_type.split(";", 1)[0].strip().lower()
+        if media and not (media.startswith("text/") or "html" in media or "xml" in media):
+            # A PDF, an image, a download: say what it is rather than "no text found".
+            reason = _("not a web page but {type}: no title or text to read")
+            raise SourceParseError(reason.format(type=media), source=url)
         raise SourceParseError(_("no title or text found"), source=url)
     published = [item["published_at"]] if "published_at" in item else []
     return Fetched(
