@@ -220,3 +220,14 @@ def test_a_csv_cell_over_the_limit_costs_its_row_in_words() -> None:
     assert [r.obj["id"] for r in records if r.error is None] == ["c0", "c2"]
     (refused,) = [r for r in records if r.error]
     assert (refused.line, refused.error) == (3, "CSV 格式有误：有单元格超过 16777216 个字符")
+
+
+def test_csv_cells_kept_as_text_for_excel_are_read_as_their_text() -> None:
+    """qa11: exports write `="00123"` so that Excel keeps an id's zeros and a count's
+    digits; the id was stored as `="00123"` and the count refused the row."""
+    data = 'id,text,likes\r\n="00123",食堂投诉,"=""1.2万"""\r\n="",无编号,="7"\r\n'.encode()
+    records = list(read_csv(io.BytesIO(data)))
+    assert [r.obj for r in records] == [
+        {"id": "00123", "text": "食堂投诉", "engagement": {"likes": 12000}},
+        {"text": "无编号", "engagement": {"likes": 7}},
+    ]

@@ -243,12 +243,25 @@ def csv_delimiter(header: str) -> str:
     return ","
 
 
+_EXCEL_TEXT = re.compile(r'="([^"]*)"')
+
+
+def excel_text(cell: str) -> str:
+    """The text of a cell written `="00123"`, as exports write ids and counts so that
+    Excel keeps them as text (no lost leading zero, no `5.01E+09`); other cells as they
+    are."""
+    found = _EXCEL_TEXT.fullmatch(cell)
+    return found.group(1) if found else cell
+
+
 def csv_object(fields: list[str], row: list[str], header: list[str]) -> dict[str, Any]:
     """The post of one CSV row: cells named by `fields` (`column_fields(header)`); a bad
     count names its column as the header writes it."""
     obj: dict[str, Any] = {}
     engagement: dict[str, Any] = {}
     for index, (name, value) in enumerate(zip(fields, row, strict=False)):
+        if value.startswith('="'):
+            value = excel_text(value)
         if value == "" or not name:
             continue
         if name in ENGAGEMENT_KEYS:
