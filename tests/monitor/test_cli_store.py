@@ -255,3 +255,19 @@ def test_ingest_of_a_json_array_with_bad_items_stores_the_good_ones(cli: Cli, st
     with Session(store.engine) as session:
         ids = set(session.scalars(select(StoredPost.post_id)))
     assert ids == {"arr-1", "arr-4", "arr-5"}
+
+
+def test_ingest_reads_json_lines_saved_as_utf16(cli: Cli, store: Store, tmp_path: Path) -> None:
+    """qa11: Windows PowerShell 5 writes `tool > posts.jsonl` in UTF-16 with a byte-order
+    mark; every line was refused as "not UTF-8"."""
+    lines = '{"id": "w16a", "text": "明德一中食堂投诉"}\r\n{"id": "w16b", "text": "\\ud800孤立代理"}\r\n'
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes(lines.encode("utf-16"))
+    result = cli("ingest", str(path))
+    assert result.code == 0, result.stderr
+    assert (summary(result.stdout)["read"], summary(result.stdout)["stored"]) == (2, 2)
+    piped = cli("ingest", input=lines.encode("utf-32"))  # stdin too, and UTF-32
+    assert summary(piped.stdout)["duplicates"] == 2
+    with Session(store.engine) as session:
+        texts = set(session.scalars(select(StoredPost.text)))
+    assert texts == {"明德一中食堂投诉", "\ufffd孤立代理"}
