@@ -231,3 +231,12 @@ def test_csv_cells_kept_as_text_for_excel_are_read_as_their_text() -> None:
         {"id": "00123", "text": "食堂投诉", "engagement": {"likes": 12000}},
         {"text": "无编号", "engagement": {"likes": 7}},
     ]
+
+
+def test_csv_with_excels_separator_line() -> None:
+    """qa11: a `sep=;` first line, as Excel reads and some exports write it, refused the
+    whole file ("no text or title column; columns: sep=")."""
+    data = "sep=;\r\ntitle;text;likes\r\n标题;分号分隔的正文;12\r\n通报;正文;many\r\n".encode()
+    records = list(read_csv(io.BytesIO(data)))
+    assert records[0].line == 3 and records[0].obj["title"] == "标题"
+    assert (records[1].line, records[1].error) == (4, "列 'likes' 必须是数字，不能是 'many'")

@@ -280,6 +280,10 @@ def csv_object(fields: list[str], row: list[str], header: list[str]) -> dict[str
     return obj
 
 
+# `sep=;` as the first line: Excel reads (and some tools write) the separator so.
+_SEP_HINT = re.compile(r"\ufeff?sep=([,;\t|])", re.IGNORECASE)
+
+
 class _Lines:
     """The lines of a file for `csv.reader`, with a position that can be moved back."""
 
@@ -358,15 +362,20 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
     # refuses it later, with its own reason).
     csv.field_size_limit(max(csv.field_size_limit(), CSV_CELL_LIMIT))
     source = _Lines(lines)
-    reader = csv.reader(source, strict=True, delimiter=csv_delimiter(lines[0] if lines else ""))
+    hint = _SEP_HINT.fullmatch(lines[0].rstrip("\r\n")) if lines else None
+    if hint is not None:  # Excel's `sep=;` line names the separator; the header follows
+        source.pos = 1
+    first = lines[source.pos] if len(lines) > source.pos else ""
+    delimiter = hint.group(1) if hint is not None else csv_delimiter(first)
+    reader = csv.reader(source, strict=True, delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         raise InvalidInput(_("cannot read CSV: {error}").format(error=exc)) from None
     if header is None:
         return
-    if 0 in bad:
-        raise InvalidInput(_("cannot read CSV: {error}").format(error=bad[0]))
+    if source.pos - 1 in bad:
+        raise InvalidInput(_("cannot read CSV: {error}").format(error=bad[source.pos - 1]))
     names = column_fields(header)
     check_columns(names)
     while True:
