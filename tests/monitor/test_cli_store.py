@@ -240,3 +240,34 @@ def test_an_overlong_source_name_is_one_line_and_stores_nothing(cli, store) -> N
         assert result.stderr.strip().count("\n") == 0
         assert "--source" in result.stderr
     assert cli("search", "食堂", "--json").stdout.strip() == ""
+
+
+def test_ingest_of_a_json_array_with_bad_items_stores_the_good_ones(cli: Cli, store: Store) -> None:
+    """Issue 11 (qa11): a typo or a too-deep value in one item of a `.json` array cost
+    every post of the file (`read 1, rejected 1`)."""
+    result = cli("ingest", str(FIXTURES / "posts" / "array_with_bad_items.json"))
+    assert result.code == 0, result.stderr
+    counts = summary(result.stdout)
+    assert (counts["read"], counts["rejected"], counts["stored"]) == (5, 2, 3)
+    errors = result.stderr.strip().splitlines()
+    assert errors[0].startswith("LINE 2: 不是有效的 JSON：")
+    assert errors[1] == "LINE 3: 不是有效的 JSON：嵌套超过 32 层"
+    with Session(store.engine) as session:
+        ids = set(session.scalars(select(StoredPost.post_id)))
+    assert ids == {"arr-1", "arr-4", "arr-5"}
+
+
+def test_ingest_reads_json_lines_saved_as_utf16(cli: Cli, store: Store, tmp_path: Path) -> None:
+    """qa11: Windows PowerShell 5 writes `tool > posts.jsonl` in UTF-16 with a byte-order
+    mark; every line was refused as "not UTF-8"."""
+    lines = '{"id": "w16a", "text": "明德一中食堂投诉"}\r\n{"id": "w16b", "text": "\\ud800孤立代理"}\r\n'
+    path = tmp_path / "posts.jsonl"
+    path.write_bytes(lines.encode("utf-16"))
+    result = cli("ingest", str(path))
+    assert result.code == 0, result.stderr
+    assert (summary(result.stdout)["read"], summary(result.stdout)["stored"]) == (2, 2)
+    piped = cli("ingest", input=lines.encode("utf-32"))  # stdin too, and UTF-32
+    assert summary(piped.stdout)["duplicates"] == 2
+    with Session(store.engine) as session:
+        texts = set(session.scalars(select(StoredPost.text)))
+    assert texts == {"明德一中食堂投诉", "\ufffd孤立代理"}

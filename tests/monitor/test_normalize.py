@@ -263,6 +263,17 @@ def test_counts_beyond_the_store_are_capped_and_written_counts_are_read() -> Non
         ("B站（哔哩哔哩）", "video"),
         ("某某APP", "other"),
         ("某某 (某某)", "other"),
+        # qa11: a known name with what exports add to it, or a name that says its kind.
+        ("抖音短视频", "video"),
+        ("快手极速版", "video"),
+        ("知乎专栏", "qa"),
+        ("weibo.com", "microblog"),
+        ("公众号文章", "wechat"),
+        ("明德论坛", "forum"),
+        ("人民网留言板", "board"),
+        ("明德县融媒体中心公众号", "wechat"),
+        ("明德日报", "news"),
+        ("号", "other"),
     ],
 )
 def test_usual_platform_names_map_to_categories_and_keep_the_name(

@@ -4,7 +4,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from yuqing.core.errors import InvalidInput
-from yuqing.monitor.readers import read_csv, read_jsonl
+from yuqing.monitor.readers import CSV_CELL_LIMIT, read_csv, read_json_array, read_jsonl
 
 
 def test_jsonl_reports_bad_lines_by_number_and_goes_on() -> None:
@@ -183,3 +183,60 @@ def test_a_gbk_file_with_a_stray_byte_stays_gbk_and_costs_that_row() -> None:
         (3, None),
         (4, {"title": "二", "text": "正文二"}),
     ]
+
+
+def test_a_json_array_with_bad_items_costs_only_those_items() -> None:
+    """Issue 11 (qa11): one item with a typo, or nested deeper than Python's parser goes,
+    made the whole array unreadable: `yuqing ingest` stored none of its posts."""
+    data = FIXTURES.joinpath("posts", "array_with_bad_items.json").read_bytes()
+    records = read_json_array(data)
+    assert records is not None
+    assert [r.line for r in records] == [1, 2, 3, 4, 5]  # the trailing comma adds no item
+    assert [r.obj["id"] for r in records if r.error is None] == ["arr-1", "arr-4", "arr-5"]
+    assert records[3].obj["text"] == '正文里有 ],{"id": "fake"} 这样的字符，以及 \\ 反斜杠'
+    assert records[1].error is not None and records[1].error.startswith("不是有效的 JSON：")
+    assert records[2].error == "不是有效的 JSON：嵌套超过 32 层"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'[{"text": "a"}, {"text": "b', b'[{"text": "a"}, {"text": "b"}', b'[{"text": "a"}] {"x": 1}',
+     b'[{"text": "a"}]]', b'[{"text": "a"}] x'],
+)  # fmt: skip
+def test_an_array_that_is_not_complete_is_not_split(data: bytes) -> None:
+    # A file still being written, or not one array: read as JSON Lines, as before.
+    assert read_json_array(data) is None
+
+
+def test_a_line_nested_too_deep_says_so_in_words() -> None:
+    (record,) = read_jsonl(io.BytesIO(b'{"text": "x", "raw": ' + b"[" * 5000 + b"]" * 5000 + b"}"))
+    assert record.error == "不是有效的 JSON：嵌套超过 32 层"
+
+
+def test_a_csv_cell_over_the_limit_costs_its_row_in_words() -> None:
+    """qa11: the reason was the csv module's English, `field larger than field limit`."""
+    data = b'id,text\nc0,ok\nc1,"' + b"x" * (CSV_CELL_LIMIT + 1) + b'"\nc2,ok2\n'
+    records = list(read_csv(io.BytesIO(data)))
+    assert [r.obj["id"] for r in records if r.error is None] == ["c0", "c2"]
+    (refused,) = [r for r in records if r.error]
+    assert (refused.line, refused.error) == (3, "CSV 格式有误：有单元格超过 16777216 个字符")
+
+
+def test_csv_cells_kept_as_text_for_excel_are_read_as_their_text() -> None:
+    """qa11: exports write `="00123"` so that Excel keeps an id's zeros and a count's
+    digits; the id was stored as `="00123"` and the count refused the row."""
+    data = 'id,text,likes\r\n="00123",食堂投诉,"=""1.2万"""\r\n="",无编号,="7"\r\n'.encode()
+    records = list(read_csv(io.BytesIO(data)))
+    assert [r.obj for r in records] == [
+        {"id": "00123", "text": "食堂投诉", "engagement": {"likes": 12000}},
+        {"text": "无编号", "engagement": {"likes": 7}},
+    ]
+
+
+def test_csv_with_excels_separator_line() -> None:
+    """qa11: a `sep=;` first line, as Excel reads and some exports write it, refused the
+    whole file ("no text or title column; columns: sep=")."""
+    data = "sep=;\r\ntitle;text;likes\r\n标题;分号分隔的正文;12\r\n通报;正文;many\r\n".encode()
+    records = list(read_csv(io.BytesIO(data)))
+    assert records[0].line == 3 and records[0].obj["title"] == "标题"
+    assert (records[1].line, records[1].error) == (4, "列 'likes' 必须是数字，不能是 'many'")

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -62,3 +63,39 @@ def test_a_zone_abbreviation_the_configured_zone_uses_is_that_zone() -> None:
     # Other abbreviations and numeric offsets keep their RFC 2822 meaning.
     assert parse_time("Mon, 02 Mar 2026 10:00:00 EST") == datetime(2026, 3, 2, 15, tzinfo=UTC)
     assert parse_time("Mon, 02 Mar 2026 10:00:00 -0600") == datetime(2026, 3, 2, 16, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "beijing"),
+    [
+        # qa11: `3:00 PM` was read as 03:00, twelve hours off, without a word.
+        ("December 1, 2026 3:00 PM", "2026-12-01 15:00"),
+        ("Dec 1, 2026 3:00 pm GMT", "2026-12-01 23:00"),
+        ("2026-12-01 12:00 AM", "2026-12-01 00:00"),
+        # Forms of exports and Chinese pages that were refused, costing their post.
+        ("2026-12-01 下午3:00", "2026-12-01 15:00"),
+        ("2026年12月1日 上午10:00", "2026-12-01 10:00"),
+        ("2026年12月1日 中午1:30", "2026-12-01 13:30"),
+        ("2026年12月1日 凌晨12:30", "2026-12-01 00:30"),
+        ("2026年12月1日10时30分", "2026-12-01 10:30"),
+        ("2026年12月1日 10点30分15秒", "2026-12-01 10:30"),
+        ("2026-12-01 10:00:00 UTC", "2026-12-01 18:00"),
+        ("2026-12-01T10:00:00 GMT+8", "2026-12-01 10:00"),
+        ("2026-12-01 10:00:00 (UTC-5)", "2026-12-01 23:00"),
+        ("北京时间2026年12月1日 15:00", "2026-12-01 15:00"),
+        ("2026年12月1日 15:00（北京时间）", "2026-12-01 15:00"),
+        ("Dec 1, 2026", "2026-12-01 00:00"),
+        ("1 December 2026", "2026-12-01 00:00"),
+        ("１７６４５５４４００", "2025-12-01 10:00"),
+        ("1764554400.5", "2025-12-01 10:00"),
+    ],
+)
+def test_times_as_people_and_pages_write_them(raw: str, beijing: str) -> None:
+    got = parse_time(raw, field="published_at").astimezone(ZoneInfo("Asia/Shanghai"))
+    assert got.strftime("%Y-%m-%d %H:%M") == beijing
+
+
+@pytest.mark.parametrize("raw", ["12/01/2026", "PM", "May", "3分钟前", "下午"])
+def test_times_with_no_certain_meaning_are_still_refused(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="published_at"):
+        parse_time(raw, field="published_at")

@@ -141,3 +141,25 @@ def test_wired_into_the_yuqing_command(cli: Cli) -> None:
     assert result.code == 2 and result.stdout.startswith(f"{BAD}:21: ")
     result = cli("plan", "check", str(EXAMPLES[0]))
     assert result.code == 0 and ": 校验通过 — " in result.stdout
+
+
+def test_check_refuses_numbers_too_large_for_what_uses_them(tmp_path: Path) -> None:
+    """qa11: `report_within: 99999999999 days` ended in an internal error (OverflowError)
+    instead of FILE:LINE, and a rank of 10^22 passed the check, though alerts store it
+    as a 32-bit integer (PostgreSQL refuses it when the first alert is raised)."""
+    minimal = (FIXTURES / "plans" / "minimal.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "huge.yaml"
+    path.write_text(
+        minimal.replace("report_within: 1 h", "report_within: 99999999999 days").replace(
+            "rank: 2}", "rank: 99999999999999999999999}"
+        ),
+        encoding="utf-8",
+    )
+    code, out, _ = run("plan", "check", str(path))
+    assert code == 2
+    assert out.splitlines() == [
+        f"{path}:28: levels[1].rank: Input should be less than or equal to 1000，"
+        "实际为 99999999999999999999999",
+        f"{path}:34: deadlines.high.report_within.within: "
+        "时长最多为 3660 天，实际为 '99999999999 days'",
+    ]

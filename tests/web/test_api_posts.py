@@ -236,3 +236,20 @@ def test_bad_values_cost_only_their_own_records(api: httpx.Client, store: Store)
     # The same records as JSON Lines: the same answer, all duplicates now.
     again = api.post("/api/v1/posts", content=b"\n".join(lines), headers=JSONL).json()
     assert (again["read"], again["duplicates"], again["rejected"]) == (21, 14, 7)
+
+
+def test_an_array_with_bad_items_costs_only_those_items(api: httpx.Client, store: Store) -> None:
+    """Issue 11 (qa11): a typo or a too-deep value in one item answered 400 and lost the
+    good posts of the push."""
+    body = FIXTURES.joinpath("posts", "array_with_bad_items.json").read_bytes()
+    answer = api.post("/api/v1/posts", content=body, headers={**AUTH, **JSON_TYPE})
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert (result["read"], result["rejected"], result["stored"]) == (5, 2, 3)
+    assert [r["line"] for r in result["rejections"]] == [2, 3]
+    assert result["rejections"][1]["reason"] == "不是有效的 JSON：嵌套超过 32 层"
+    assert stored_ids(store) == {"arr-1", "arr-4", "arr-5"}
+    deep = api.post(
+        "/api/v1/posts", content=b"[" * 5000 + b"]" * 5000, headers={**AUTH, **JSON_TYPE}
+    )
+    assert (deep.json()["read"], deep.json()["rejected"]) == (1, 1)  # one item, refused

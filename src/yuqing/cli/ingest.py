@@ -133,13 +133,15 @@ def _ingest_all(
         suffix = f" ({path})" if len(inputs) > 1 else ""
         defaults = SourceDefaults(source=source)
         on_reject = functools.partial(_report_in, suffix=suffix)
-        with _open(path, stdin) as stream:
+        with _open(path, stdin) as opened:
+            is_csv = path is not None and path.suffix.lower() == ".csv"
+            stream = opened if is_csv else _as_utf8(opened)  # CSV reads UTF-16 itself
             array = _json_array(path, stream)
             if array is not None:
                 summary = pipeline.run(
                     array, defaults=defaults, on_reject=on_reject, check_only=check_only
                 )
-            elif path is not None and path.suffix.lower() == ".csv":
+            elif is_csv:
                 try:
                     summary = pipeline.run(
                         read_csv(stream),
@@ -156,6 +158,27 @@ def _ingest_all(
                 )  # fmt: skip
             total.add(summary)
     return total
+
+
+def _as_utf8(stream: IO[bytes]) -> IO[bytes]:
+    """`stream` itself, or its text in UTF-8 when it starts with a UTF-16 or UTF-32
+    byte-order mark: what Windows PowerShell 5 writes for `tool > posts.jsonl`, whose
+    every line was refused as "not UTF-8". A lone surrogate becomes U+FFFD, as anywhere."""
+    import io
+
+    from yuqing.monitor.readers import wide_encoding
+
+    if stream.seekable():
+        head = stream.read(4)
+        stream.seek(0)
+    elif hasattr(stream, "peek"):
+        head = stream.peek(4)[:4]
+    else:
+        return stream
+    wide = wide_encoding(head)
+    if wide is None:
+        return stream
+    return io.BytesIO(stream.read().decode(wide, "replace").encode("utf-8"))
 
 
 def _json_array(path: Path | None, stream: IO[bytes]) -> list[Record] | None:

@@ -103,7 +103,10 @@ class SourceError(YuQingError):
     exit_code = 6
 
     def __init__(self, message: str, *, source: str) -> None:
-        super().__init__(f"{source}: {message}")
+        # A reason that already opens with the source (`URL returned HTTP 404`) is not
+        # prefixed again: `URL: URL returned …` reads as two addresses.
+        said = message.startswith(source) and message[len(source) : len(source) + 1] in (":", " ")
+        super().__init__(message if said else f"{source}: {message}")
         self.source = source
         self.reason = message
 

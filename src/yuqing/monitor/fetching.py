@@ -75,6 +75,37 @@ class Response:
         return self._text
 
 
+_GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member of deflate data: no page or feed starts so
+
+
+def _gunzip_unlabelled(content: bytes, *, url: str, cap: int, source: str) -> bytes:
+    """`content` unpacked when it is gzip data the server did not label as such (a `.gz`
+    file served as the page, or a body compressed twice): read as text, it is bytes of
+    noise. Unpacked under the same size cap, so a small bomb cannot grow past it."""
+    import zlib
+
+    for _layer in range(3):
+        if not content.startswith(_GZIP_MAGIC):
+            break
+        unpacker = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            unpacked = unpacker.decompress(content, cap + 1)
+        except zlib.error:
+            break  # not gzip after all: left as it came
+        if len(unpacked) > cap:
+            raise SourceUnavailable(_too_large(url, cap), source=source)
+        content = unpacked
+    return content
+
+
+def _valid_for_httpx(url: str) -> bool:
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        return False
+    return True
+
+
 def _too_large(url: str, cap: int) -> str:
     return _("response from {url} is larger than {limit} bytes").format(url=url, limit=cap)
 
@@ -252,12 +283,19 @@ class SafeClient:
                             source=source,
                         )
                     chunks.append(chunk)
-                return Response(url, raw.status_code, raw.headers, b"".join(chunks))
+                content = _gunzip_unlabelled(b"".join(chunks), url=url, cap=cap, source=source)
+                return Response(url, raw.status_code, raw.headers, content)
         except httpx.TimeoutException:
             raise SourceUnavailable(
                 _("timed out reading {url}").format(url=url), source=source
             ) from None
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            if _valid_for_httpx(url):
+                # httpx reads a redirect's Location as it answers: that target is bad
+                # (`javascript:…`, a broken address), not the URL asked for.
+                reason = _("it redirects to an address that cannot be fetched ({reason})")
+                message = f"{url}: {reason.format(reason=exc)}"
+                raise SourceUnavailable(message, source=source) from None
             raise SourceUnavailable(_("invalid URL {url}").format(url=url), source=source) from None
         except httpx.HTTPError as exc:
             reason = str(exc) or type(exc).__name__

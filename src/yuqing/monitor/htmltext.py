@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 _TAG = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*[\s/>]|/[a-zA-Z]|!--|!doctype)", re.IGNORECASE)
@@ -28,6 +29,19 @@ _BLOCKS = (
     "ul",
     "ol",
 )
+
+
+# A character reference with its semicolon (`&eacute;`, `&#8220;`, `&#x4e2d;`): what a
+# feed's or a content system's headline holds when it was escaped once too often.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+
+
+def unescape_entities(text: str) -> str:
+    """`text` with its HTML character references read (`&ldquo;明德&rdquo;` → `“明德”`);
+    a name HTML does not know stays as written."""
+    if "&" not in text:
+        return text
+    return _ENTITY.sub(lambda found: html.unescape(found.group()), text)
 
 
 def looks_like_html(text: str) -> bool:

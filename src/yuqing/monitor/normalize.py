@@ -163,6 +163,8 @@ def parse_post(
         text = raw_text.strip()
     if htmltext.looks_like_html(title):
         title = htmltext.html_to_text(title)
+    else:  # a headline escaped twice (feeds, content systems) still reads as words
+        title = clean_text(htmltext.unescape_entities(title)).strip()
     if not text and not title:
         raise InvalidInput(_("post has neither 'text' nor 'title'"))
 

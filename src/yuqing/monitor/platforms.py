@@ -117,8 +117,36 @@ def platform_of(name: str) -> Choice:
         # Two names for one place (`X (Twitter)`, `WeChat 公众号`, `微博/新浪`): the
         # first part that is a known name decides.
         parts = (_key(part) for part in _PARTS.split(name))
-        found = next((table[part] for part in parts if part in table), "other")
+        found = next((table[part] for part in parts if part in table), None)
+        if found is None:
+            found = _undecorated(key, table) or _generic_suffix(key) or "other"
     return Choice(found, name)
+
+
+# What exports add to a platform's name (`抖音短视频`, `知乎专栏`, `weibo.com`, `快手极速版`):
+# taken off only when what is left is a known name.
+_DECORATIONS = tuple(
+    _IGNORED.sub("", fold(word))
+    for word in ("短视频", "极速版", "网页版", "客户端", "app", "官方", "账号", "平台", "专栏",
+                 "文章", "号", "com", "cn", "net")
+)  # fmt: skip
+# Words that say the kind of place whatever its own name (`明德论坛`, `人民网留言板`).
+_GENERIC_SUFFIXES = (
+    ("留言板", "board"), ("信箱", "board"), ("热线", "board"), ("视频号", "video"),
+    ("公众号", "wechat"), ("论坛", "forum"), ("社区", "forum"), ("贴吧", "forum"),
+    ("电视台", "news"), ("日报", "news"), ("晚报", "news"), ("新闻网", "news"),
+)  # fmt: skip
+
+
+def _undecorated(key: str, table: dict[str, str]) -> str | None:
+    for word in _DECORATIONS:
+        if key.endswith(word) and key[: -len(word)] in table:
+            return table[key[: -len(word)]]
+    return None
+
+
+def _generic_suffix(key: str) -> str | None:
+    return next((kind for word, kind in _GENERIC_SUFFIXES if key.endswith(fold(word))), None)
 
 
 def tier_of(name: str) -> Choice:

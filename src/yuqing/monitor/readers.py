@@ -73,21 +73,35 @@ def read_jsonl(stream: IO[bytes], *, start: int = 1) -> Iterator[Record]:
         # orjson parses valid UTF-8 JSON about twice as fast as `json`; anything it refuses
         # (bad UTF-8, a BOM, NaN, lone surrogates) takes the standard path, which accepts
         # what `json` accepts and words the error the same way as before.
-        try:
-            yield Record(number, obj=exact_json(raw))
-            continue
-        except orjson.JSONDecodeError:
-            pass
-        try:
-            # A byte-order mark starts the first line, or a later one where files written
-            # with one were joined (`cat a.jsonl b.jsonl`): never part of the JSON.
-            text = decode_line(raw).removeprefix("\ufeff")
-            yield Record(number, obj=json.loads(text))
-        except InvalidInput as exc:
-            yield Record(number, error=exc.message)
-        except (ValueError, RecursionError) as exc:
-            # TRANSLATORS: {error} is Python's own wording, in English.
-            yield Record(number, error=_("not valid JSON: {error}").format(error=exc))
+        yield parse_record(number, raw)
+
+
+def parse_record(number: int, raw: bytes) -> Record:
+    """The `Record` of one JSON value's bytes: the object, or why it was refused."""
+    try:
+        return Record(number, obj=exact_json(raw))
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        # A byte-order mark starts the first line, or a later one where files written
+        # with one were joined (`cat a.jsonl b.jsonl`): never part of the JSON.
+        text = decode_line(raw).removeprefix("\ufeff")
+        return Record(number, obj=json.loads(text))
+    except InvalidInput as exc:
+        return Record(number, error=exc.message)
+    except RecursionError:
+        return Record(number, error=too_deep())
+    except ValueError as exc:
+        # TRANSLATORS: {error} is Python's own wording, in English.
+        return Record(number, error=_("not valid JSON: {error}").format(error=exc))
+
+
+def too_deep() -> str:
+    """Why JSON nested beyond what Python's parser follows is refused (in words a user
+    reads, not the interpreter's "maximum recursion depth exceeded")."""
+    from yuqing.monitor.repair import MAX_DEPTH
+
+    return _("not valid JSON: it nests deeper than {limit} levels").format(limit=MAX_DEPTH)
 
 
 def read_json_array(data: bytes) -> list[Record] | None:
@@ -103,10 +117,61 @@ def read_json_array(data: bytes) -> list[Record] | None:
         try:
             value = json.loads(text.decode("utf-8"))
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-            return None
+            # One bad item (a typo, nesting too deep) must not cost the others.
+            return split_json_array(text)
     if not isinstance(value, list):
         return None
     return [Record(number, obj=item) for number, item in enumerate(value, start=1)]
+
+
+# A JSON string (escapes skipped; group 1 is its closing quote, absent when the input ends
+# inside it) or one of the characters that shape an array.
+_ARRAY_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(")?|[\[\]{},]', re.DOTALL)
+
+
+def split_json_array(text: bytes) -> list[Record] | None:
+    """Each item of a JSON array that does not parse as a whole, parsed on its own: a bad
+    item is a refused `Record` and the others are kept. Items are cut where JSON's own
+    structure cuts them (commas outside strings, brackets and braces), so no guess is
+    made; None when `text` is not one complete array (unbalanced, cut short, or followed
+    by more than white space), as `read_json_array` answers."""
+    depth = 0
+    start = 0
+    pieces: list[bytes] = []
+    end = -1
+    for match in _ARRAY_TOKENS.finditer(text):
+        token = match.group()
+        if token[:1] == b'"':
+            if match.group(1) is None or depth == 0:
+                return None  # the input ends inside a string, or a string outside the array
+            continue
+        if depth == 0 and (pieces or token != b"[" or match.start() != 0):
+            return None  # something after the array, or before it
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth == 1:
+                start = match.end()
+        elif token in (b"]", b"}"):
+            depth -= 1
+            if depth == 0:
+                pieces.append(text[start : match.start()])
+                end = match.end()
+        elif token == b"," and depth == 1:
+            pieces.append(text[start : match.start()])
+            start = match.end()
+        if depth < 0:
+            return None
+    if depth != 0 or end < 0 or text[end:].strip():
+        return None
+    if pieces and not pieces[-1].strip():
+        pieces.pop()  # `[]`, or a trailing comma as hand-edited files have: no item there
+    records = []
+    for number, piece in enumerate(pieces, start=1):
+        raw = piece.strip()
+        records.append(
+            parse_record(number, raw) if raw else Record(number, error=_("empty item in the array"))
+        )
+    return records
 
 
 # The first bytes of a spreadsheet saved in its own format: ZIP (.xlsx, .ods) or OLE (.xls).
@@ -178,12 +243,25 @@ def csv_delimiter(header: str) -> str:
     return ","
 
 
+_EXCEL_TEXT = re.compile(r'="([^"]*)"')
+
+
+def excel_text(cell: str) -> str:
+    """The text of a cell written `="00123"`, as exports write ids and counts so that
+    Excel keeps them as text (no lost leading zero, no `5.01E+09`); other cells as they
+    are."""
+    found = _EXCEL_TEXT.fullmatch(cell)
+    return found.group(1) if found else cell
+
+
 def csv_object(fields: list[str], row: list[str], header: list[str]) -> dict[str, Any]:
     """The post of one CSV row: cells named by `fields` (`column_fields(header)`); a bad
     count names its column as the header writes it."""
     obj: dict[str, Any] = {}
     engagement: dict[str, Any] = {}
     for index, (name, value) in enumerate(zip(fields, row, strict=False)):
+        if value.startswith('="'):
+            value = excel_text(value)
         if value == "" or not name:
             continue
         if name in ENGAGEMENT_KEYS:
@@ -200,6 +278,10 @@ def csv_object(fields: list[str], row: list[str], header: list[str]) -> dict[str
     if engagement:
         obj["engagement"] = engagement
     return obj
+
+
+# `sep=;` as the first line: Excel reads (and some tools write) the separator so.
+_SEP_HINT = re.compile(r"\ufeff?sep=([,;\t|])", re.IGNORECASE)
 
 
 class _Lines:
@@ -280,15 +362,20 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
     # refuses it later, with its own reason).
     csv.field_size_limit(max(csv.field_size_limit(), CSV_CELL_LIMIT))
     source = _Lines(lines)
-    reader = csv.reader(source, strict=True, delimiter=csv_delimiter(lines[0] if lines else ""))
+    hint = _SEP_HINT.fullmatch(lines[0].rstrip("\r\n")) if lines else None
+    if hint is not None:  # Excel's `sep=;` line names the separator; the header follows
+        source.pos = 1
+    first = lines[source.pos] if len(lines) > source.pos else ""
+    delimiter = hint.group(1) if hint is not None else csv_delimiter(first)
+    reader = csv.reader(source, strict=True, delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
         raise InvalidInput(_("cannot read CSV: {error}").format(error=exc)) from None
     if header is None:
         return
-    if 0 in bad:
-        raise InvalidInput(_("cannot read CSV: {error}").format(error=bad[0]))
+    if source.pos - 1 in bad:
+        raise InvalidInput(_("cannot read CSV: {error}").format(error=bad[source.pos - 1]))
     names = column_fields(header)
     check_columns(names)
     while True:
@@ -298,7 +385,10 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield _broken_row(source, start, str(exc))
+            reason = str(exc)
+            if "field limit" in reason:  # the csv module's English, said in the user's language
+                reason = _("a cell holds more than {limit} characters").format(limit=CSV_CELL_LIMIT)
+            yield _broken_row(source, start, reason)
             continue
         if not row:
             continue  # a blank line

@@ -66,13 +66,22 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
 DURATION_HELP = N_("expected a duration like '30 min', '2 h' or '7 days', got {value!r}")
 
 
+MAX_DURATION = timedelta(days=3660)  # ten years: longer than any time limit of a plan
+
+
 def parse_duration(value: Any) -> Any:
     """'30 min', '2h', '1.5 hours', '7 days' -> timedelta; other values pass to pydantic."""
     if isinstance(value, str):
         match = _DURATION.match(value.lower())
         if not match or match[2] not in _UNITS:
             raise ValueError(_(DURATION_HELP).format(value=value))
-        return timedelta(seconds=float(match[1]) * _UNITS[match[2]])
+        seconds = float(match[1]) * _UNITS[match[2]]
+        if seconds > MAX_DURATION.total_seconds():
+            # A typo (`99999999999 days`): timedelta overflows, a deadline that far never
+            # comes, and counting working days to it would take minutes.
+            message = _("a duration of at most {days} days, got {value!r}")
+            raise ValueError(message.format(days=MAX_DURATION.days, value=value))
+        return timedelta(seconds=seconds)
     if isinstance(value, bool):
         raise ValueError(_(DURATION_HELP).format(value=value))
     if isinstance(value, int | float):

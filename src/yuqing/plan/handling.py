@@ -20,7 +20,7 @@ class Level(PlanModel):
 
     id: Id
     name: Text  # 特别重大, 一级, 红色预警 …
-    rank: int = Field(ge=1)
+    rank: int = Field(ge=1, le=1000)  # stored with alerts as a 32-bit integer
     colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     description: str | None = None
 

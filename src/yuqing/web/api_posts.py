@@ -29,7 +29,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.i18n import N_, _
 from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import Pipeline, SourceDefaults
-from yuqing.monitor.readers import Record, exact_json
+from yuqing.monitor.readers import Record, exact_json, split_json_array, too_deep
 from yuqing.monitor.schemas import PushRejection, PushResult
 from yuqing.web.deps import require_role
 from yuqing.web.errors import AUTH_RESPONSES
@@ -119,7 +119,15 @@ def _array_records(body: bytes) -> list[Record]:
     try:
         data: Any = exact_json(body)
     except orjson.JSONDecodeError:
-        data = _loads_standard(body)
+        try:
+            data = _loads_standard(body)
+        except HTTPException as refusal:
+            # One bad item (a typo, nesting too deep) costs that item, not the request;
+            # a body that is not UTF-8 is still refused whole.
+            items = _items_one_by_one(body)
+            if items is None:
+                raise refusal from None
+            return items
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -128,6 +136,14 @@ def _array_records(body: bytes) -> list[Record]:
             _("the body must be a JSON array of posts, not {type}").format(type=_json_type(data)),
         )
     return [Record(number, obj=item) for number, item in enumerate(data, start=1)]
+
+
+def _items_one_by_one(body: bytes) -> list[Record] | None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return split_json_array(body.lstrip(b"\xef\xbb\xbf \t\r\n"))
 
 
 def _loads_standard(body: bytes) -> Any:
@@ -139,7 +155,9 @@ def _loads_standard(body: bytes) -> Any:
         raise HTTPException(
             400, _("the body is not UTF-8 (byte {n})").format(n=exc.start + 1)
         ) from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise HTTPException(400, too_deep()) from None
+    except ValueError as exc:
         detail = (
             _("not valid JSON: {error} (JSON Lines? send Content-Type: application/x-ndjson)")
             if "Extra data" in str(exc)

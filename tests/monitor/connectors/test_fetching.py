@@ -241,3 +241,31 @@ def test_total_deadline(server, clock):
         http = SafeClient(client, clock=TickingClock(clock.now()), total_timeout=30)
         with pytest.raises(SourceUnavailable, match=r"/drip 耗时超过 30 秒"):
             http.get(server.url("/drip"), internal=True)
+
+
+def test_a_gzip_body_the_server_did_not_label_is_unpacked(server, http):
+    """qa11: a page served as a `.gz` file without `Content-Encoding` (or compressed
+    twice) was read as text: the post printed was bytes of noise."""
+    import gzip
+
+    page = "<html><body><p>县教育局通报食堂事件</p></body></html>".encode("gbk")
+    server.route("/gz.html", gzip.compress(page), content_type="text/html")
+    server.route("/twice.html", gzip.compress(gzip.compress(page)), content_type="text/html")
+    assert http.get(server.url("/gz.html"), internal=True).content == page
+    assert http.get(server.url("/twice.html"), internal=True).content == page
+    # Unpacked under the same cap: a small bomb does not grow past it.
+    server.route("/bomb.html", gzip.compress(b"<p>" + b"a" * 200_000), content_type="text/html")
+    small = SafeClient(http.client, clock=http.clock, max_bytes=100_000)
+    with pytest.raises(SourceUnavailable, match="100000"):
+        small.get(server.url("/bomb.html"), internal=True)
+
+
+def test_a_redirect_to_a_bad_address_names_the_redirect(server, http):
+    """qa11: a redirect to `javascript:…` was reported as "invalid URL" of the page asked
+    for, a URL that is fine."""
+    server.route("/moved", status=302, headers={"Location": "javascript:alert(1)"})
+    with pytest.raises(SourceUnavailable) as caught:
+        http.get(server.url("/moved"), internal=True)
+    assert str(caught.value.message).startswith(
+        f"{server.url('/moved')}: 重定向到一个无法抓取的地址（"
+    )

@@ -202,3 +202,19 @@ def test_poll_exits_non_zero_only_when_every_source_failed(
     # Nothing due (the failures back off, the success waits its interval): 0, no lines.
     idle = cli("poll")
     assert (idle.code, idle.stdout) == (0, "")
+
+
+def test_headlines_escaped_twice_are_stored_as_words(server: FixtureServer, cli: Cli) -> None:
+    """qa11: a feed whose content system escapes its headlines twice stored
+    `&ldquo;明德一中食堂&rdquo;` and `Caf&eacute;` as the posts' titles."""
+    server.serve("/feed.xml", "feeds/escaped_twice.xml", "application/rss+xml")
+    fetched = cli("fetch", server.url("/feed.xml"), "--internal")
+    assert fetched.code == 0, fetched.stderr
+    assert cli("ingest", "--source", "明德新闻网", input=fetched.stdout).code == 0
+    found = cli("search", "night | 教育局 | stays", "--json")
+    titles = sorted(json.loads(line)["title"] for line in found.stdout.splitlines())
+    assert titles == [
+        "AT&T &foo; stays as written",
+        "Café owners & the “night market” plan",
+        "县教育局回应“明德一中食堂”事件\xa0调查",
+    ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from yuqing.core.errors import SourceParseError
 from yuqing.monitor.connectors import get_connector
 from yuqing.monitor.connectors.web import article_links
 
@@ -114,3 +117,36 @@ def test_broken_article_warns_and_is_retried(server, http, clock, spec_for):
     server.serve("/society/2025/0301/10233.html", "pages/article_10233.html", "text/html")
     second = poll(spec_for("web", "/society/"), http, clock, first.cursor)
     assert [i["title"] for i in second.items] == ["城区部分路段今晚施工 公交线路临时调整"]
+
+
+def test_a_page_moved_by_meta_refresh_is_followed(server, http, clock, spec_for):
+    """qa11: a page that moves visitors on with `<meta http-equiv="refresh">` (as sites
+    do for moved articles) gave "no title or text found"."""
+    serve_jiangcheng(server)
+    moved = '<html><head><meta http-equiv="Refresh" content="0; URL=\'{to}\'"></head></html>'
+    server.route("/old/10198.html", moved.format(to="/society/2025/0228/10198.html"))
+    (item,) = poll(spec_for("web", "/old/10198.html"), http, clock).items
+    assert item["title"] == "市人民医院开通夜间门诊"
+    assert item["url"] == server.url("/society/2025/0228/10198.html")
+    # A loop of refreshes ends after a few hops with the usual one-line failure.
+    server.route("/a.html", moved.format(to="b.html"))
+    server.route("/b.html", moved.format(to="a.html"))
+    with pytest.raises(SourceParseError):
+        poll(spec_for("web", "/a.html"), http, clock)
+    assert server.hits("/a.html") + server.hits("/b.html") == 4
+    # A page that only reloads itself every few minutes is read as it is.
+    page = "<html><head><meta http-equiv='refresh' content='300; url=/elsewhere.html'>"
+    server.route(
+        "/live.html", page + "<title>滚动新闻</title></head><body><p>今日要闻正文</p></body></html>"
+    )
+    (live,) = poll(spec_for("web", "/live.html"), http, clock).items
+    assert live["text"] == "今日要闻正文" and server.hits("/elsewhere.html") == 0
+
+
+def test_a_pdf_or_image_says_what_it_is(server, http, clock, spec_for):
+    """qa11: a PDF given as a page answered "no title or text found", which reads as if
+    the page were broken."""
+    server.route("/report.pdf", b"%PDF-1.4\n\x00\x01binary", content_type="application/pdf")
+    with pytest.raises(SourceParseError) as caught:
+        poll(spec_for("web", "/report.pdf"), http, clock)
+    assert caught.value.reason == "不是网页，而是 application/pdf：没有可读取的标题或正文"

@@ -11,6 +11,7 @@ item costs a request). A list whose links give nothing falls back to the page it
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -75,6 +76,54 @@ def _next_page(html: str, *, base: str, selector: str | None) -> str | None:
     return link_url(href, base=base) if href else None
 
 
+# `<meta http-equiv="refresh" content="0; url=/next.html">`: the delay, then the target
+# (`url=` optional, quoted or not), as browsers read it.
+_REFRESH = re.compile(
+    r"""\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(?P<q>['"]?)(?P<url>[^'"]*)(?P=q)""",
+    re.IGNORECASE,
+)
+_REFRESH_DELAY = re.compile(r"\s*(\d+)")
+MAX_REFRESH_DELAY = 5  # seconds: longer, it is a page that reloads, not one that moved
+MAX_REFRESH_HOPS = 3
+
+
+def refresh_target(html: str, *, base: str) -> str | None:
+    """Where a page's meta refresh sends a browser at once, or None: no refresh, a long
+    delay (a page reloading itself every few minutes), or a target that is the page."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    if "refresh" not in html.lower():
+        return None
+    for meta in LexborHTMLParser(html).css("meta[http-equiv]"):
+        if str(meta.attributes.get("http-equiv") or "").strip().lower() != "refresh":
+            continue
+        content = str(meta.attributes.get("content") or "")
+        delay = _REFRESH_DELAY.match(content)
+        if delay is None or int(delay.group(1)) > MAX_REFRESH_DELAY:
+            return None
+        found = _REFRESH.match(content)
+        target = found.group("url").strip() if found else ""
+        url = link_url(target, base=base) if target else None
+        if url is None or urlsplit(url).scheme not in ("http", "https"):
+            return None  # no target, or `javascript:`: nothing a crawler follows
+        return url if url != link_url(base) else None
+    return None
+
+
+def follow_meta_refresh(response: Response, *, http: SafeClient, internal: bool) -> Response:
+    """The page a meta refresh leads to (a few hops at most, each through the same safety
+    checks as a redirect); `response` itself when it has none. Some sites move pages this
+    way: the page fetched is then empty and would give nothing."""
+    for _hop in range(MAX_REFRESH_HOPS):
+        if response.not_modified:
+            break
+        target = refresh_target(without_leading_junk(response.text()), base=response.url)
+        if target is None:
+            break
+        response = http.get(target, internal=internal, accept=ACCEPT)
+    return response
+
+
 def fetched_from_page(
     spec: SourceSpec, response: Response, *, cursor: Cursor | None, http: SafeClient
 ) -> Fetched:
@@ -82,6 +131,7 @@ def fetched_from_page(
     cursor = cursor or Cursor()
     if response.not_modified:
         return Fetched(items=[], cursor=cursor, not_modified=True)
+    response = follow_meta_refresh(response, http=http, internal=spec.internal)
     options = spec.options
     timezone = str(options.get("timezone") or "Asia/Shanghai")
     max_items = spec.option_int("max_items", DEFAULT_MAX_ITEMS)
@@ -173,6 +223,11 @@ def _single_article(
     item = extract_post(response.text(), url=url, options=spec.options, timezone=timezone)
     if not item.get("text") and not item.get("title"):
         # Never an empty success: the caller (fetch, poll) reports the page as failed.
+        media = response.content_type.split(";", 1)[0].strip().lower()
+        if media and not (media.startswith("text/") or "html" in media or "xml" in media):
+            # A PDF, an image, a download: say what it is rather than "no text found".
+            reason = _("not a web page but {type}: no title or text to read")
+            raise SourceParseError(reason.format(type=media), source=url)
         raise SourceParseError(_("no title or text found"), source=url)
     published = [item["published_at"]] if "published_at" in item else []
     return Fetched(
