@@ -31,8 +31,6 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, TypeAlias
 
-import numpy as np
-import numpy.typing as npt
 import orjson
 
 from yuqing.analysis.events.journal import Journal
@@ -573,20 +571,28 @@ class OnlineClusterer:
         # Each candidate gathers the weights of the post's words it is indexed under;
         # only the best few by that sum get an exact cosine (most candidates share one
         # common word and could never win).
+        gathered: dict[int, float] = {}
+        gather = gathered.get
         query = vec
         if article:
             # Its longer vector finds events by the words of their reports too.
             query = {**article, **vec}
-        lists: list[npt.NDArray[np.int64]] = []
-        weights: list[float] = []
         for word in top_terms(query, self.config.query_terms * (2 if article else 1)):
             postings = index.get(word)
             if postings:
-                # Newest first, at most `cap` of them: a view of the array's own bytes.
-                lists.append(np.frombuffer(postings, dtype=np.int64)[: -cap - 1 : -1])
-                weights.append(query[word])
-        candidates = _best_gathered(lists, weights, self.config.max_candidates)
-        del lists  # the views pin the postings' buffers (an array cannot grow meanwhile)
+                weight_of_word = query[word]
+                # Newest first; most lists are shorter than the cap (no islice to go through).
+                newest = (
+                    reversed(postings) if len(postings) <= cap else islice(reversed(postings), cap)
+                )
+                for seq in newest:
+                    gathered[seq] = gather(seq, 0.0) + weight_of_word
+        if len(gathered) > self.config.max_candidates:
+            # heapq.nlargest's answer (ties keep gathering order), by one C sort.
+            best = sorted(gathered.items(), key=_second, reverse=True)
+            candidates = [seq for seq, _ in best[: self.config.max_candidates]]
+        else:
+            candidates = list(gathered)
         # Score = cosine + w · ln(heat now): the log of a Chinese-restaurant prior whose
         # table sizes decay with time (a Hawkes-like intensity). A busy event needs less
         # word overlap, an idle one more (−w · ln 2 per half-life idle); w = 0 is cosine.
@@ -852,31 +858,6 @@ class OnlineClusterer:
         self._cache = None
         self._journal = None
         self._outer = []
-
-
-def _best_gathered(
-    lists: list[npt.NDArray[np.int64]], weights: list[float], limit: int
-) -> list[int]:
-    """The `limit` events whose postings gather the most weight, each event gathering
-    the weight of every list that names it (`weights[i]` for `lists[i]`).
-
-    What a loop over every posting gave (a dict of sums, in the order the events were
-    first named, then the `limit` largest, ties to the first named), with the same sums:
-    `bincount` adds each event's weights one after the other in list order, as the loop
-    did, so every sum is the same float. In C: this ran up to 48 × 80 times a post.
-    """
-    if not lists:
-        return []
-    seqs = np.concatenate(lists)
-    lengths = np.fromiter(map(len, lists), dtype=np.intp, count=len(lists))
-    each = np.repeat(np.array(weights, dtype=np.float64), lengths)
-    distinct, first, where = np.unique(seqs, return_index=True, return_inverse=True)
-    if len(distinct) <= limit:
-        return [int(seq) for seq in distinct]  # all of them: their order does not matter
-    sums = np.bincount(where, weights=each, minlength=len(distinct))
-    # Heaviest first, ties to the event named first (a stable sort by weight did that).
-    order = np.lexsort((first, -sums))[:limit]
-    return [int(seq) for seq in distinct[order]]
 
 
 def _discard(postings: Postings, seq: int) -> None:
