@@ -555,3 +555,26 @@ def test_a_long_postings_list_drops_the_event_asked_for_and_only_it() -> None:
     _discard(short, 8)
     _discard(short, 11)
     assert list(short) == [7, 9]
+
+
+def test_chinese_background_idfs_are_background_idf() -> None:
+    """An event's `opening` reads the background idf of its Chinese words from a table:
+    the same floats as `background_idf`, for words of the prior and words it lacks, and
+    the stream's idf when there is no prior."""
+    from yuqing.analysis.events.vectorize import DocumentFrequency
+
+    df = OnlineClusterer().df
+    assert df.prior is not None
+    words = [*list(df.prior)[:500], "明德县", "_火", "新词汇汇"]
+    assert list(df.chinese_background_idfs(words)) == [df.background_idf(w) for w in words]
+    df.use_prior({"火灾": 3.0}, 100.0)  # a new prior: the table follows it
+    assert list(df.chinese_background_idfs(["火灾", "地震"])) == [
+        df.background_idf("火灾"),
+        df.background_idf("地震"),
+    ]
+    plain = DocumentFrequency()
+    plain.learn(["火灾", "地震"])
+    assert list(plain.chinese_background_idfs(["火灾", "洪水"])) == [
+        plain.idf("火灾"),
+        plain.idf("洪水"),
+    ]

@@ -647,7 +647,7 @@ class OnlineClusterer:
             if chinese:
                 # fsum: the same total whatever order the set gives (it changes with the
                 # process's string hashes), so a clustering process matches this one.
-                event.opening = math.fsum(map(self.df.background_idf, chinese))
+                event.opening = math.fsum(self.df.chinese_background_idfs(chinese))
         self._live[event_id] = event
         return event
 
