@@ -160,6 +160,18 @@ def _ingest_all(
     return total
 
 
+def _first_bytes(stream: IO[bytes], size: int) -> bytes | None:
+    """The first `size` bytes of `stream`, left to be read again (rewound, or peeked on a
+    pipe); None when it can be neither."""
+    if stream.seekable():
+        head = stream.read(size)
+        stream.seek(0)
+        return head
+    if hasattr(stream, "peek"):
+        return bytes(stream.peek(size)[:size])
+    return None
+
+
 def _as_utf8(stream: IO[bytes]) -> IO[bytes]:
     """`stream` itself, or its text in UTF-8 when it starts with a UTF-16 or UTF-32
     byte-order mark: what Windows PowerShell 5 writes for `tool > posts.jsonl`, whose
@@ -168,12 +180,8 @@ def _as_utf8(stream: IO[bytes]) -> IO[bytes]:
 
     from yuqing.monitor.readers import wide_encoding
 
-    if stream.seekable():
-        head = stream.read(4)
-        stream.seek(0)
-    elif hasattr(stream, "peek"):
-        head = stream.peek(4)[:4]
-    else:
+    head = _first_bytes(stream, 4)
+    if head is None:
         return stream
     wide = wide_encoding(head)
     if wide is None:
@@ -191,12 +199,8 @@ def _json_array(path: Path | None, stream: IO[bytes]) -> list[Record] | None:
     from yuqing.monitor.readers import read_json_array, read_jsonl, refuse_workbook
 
     seekable = stream.seekable()
-    if seekable:
-        head = stream.read(64)
-        stream.seek(0)
-    elif hasattr(stream, "peek"):
-        head = stream.peek(64)[:64]
-    else:
+    head = _first_bytes(stream, 64)
+    if head is None:
         return None
     try:
         refuse_workbook(head)
