@@ -59,6 +59,14 @@ def test_an_event_in_its_burst_takes_a_weak_match() -> None:
     clusterer, event_id, at = story(gap=timedelta(minutes=1))
     reaction = post("weak", WEAK, at + timedelta(minutes=1))
     assert clusterer.assign(reaction).event_id == event_id
+    # Not when the organization's watches say it is another topic.
+    clusterer = OnlineClusterer()
+    root = post("root", ROOT, T0)
+    root.watches = ["猴"]
+    event_id = clusterer.assign(root).event_id
+    reaction = post("weak", WEAK, T0 + timedelta(minutes=1))
+    reaction.watches = ["餐馆"]
+    assert clusterer.assign(reaction).event_id != event_id
     # The rule off: a cosine under `min_cosine_cjk` is refused whatever the timing.
     clusterer, event_id, at = story(ClusterConfig(fresh_paces=0), gap=timedelta(minutes=1))
     assert clusterer.assign(post("weak", WEAK, at + timedelta(minutes=1))).event_id != event_id

@@ -652,11 +652,18 @@ class OnlineClusterer:
             if weight:
                 idle = max(0.0, (now - event.last_at).total_seconds())
                 score += weight * (math.log(max(event.heat, 1e-9)) - idle * per_second)
-            if watches and event.watches and event.watches.isdisjoint(watches):
+            other_watches = bool(watches and event.watches and event.watches.isdisjoint(watches))
+            if other_watches:
                 score -= self.config.watch_penalty
             if paced:
                 paces = event.paces(now, pace_prior)
-                fresh = paces <= config.fresh_paces and event.size <= config.fresh_max_size
+                # In its burst, small, and of the post's own watches (if any).
+                fresh = (
+                    paces <= config.fresh_paces
+                    and event.size <= config.fresh_max_size
+                    and config.fresh_paces > 0
+                    and not other_watches
+                )
                 if cosine <= min_cosine and not fresh:
                     continue  # only a small event in the middle of its burst takes so little
                 if config.settled_paces and paces > config.settled_paces:
