@@ -73,9 +73,9 @@ def test_an_event_in_its_burst_takes_a_weak_match() -> None:
 
 
 def test_a_weak_match_is_refused_after_the_burst_and_by_a_bigger_event() -> None:
-    # Ten minutes after a lone post is two of its paces: no longer in its burst.
+    # A quarter of an hour after a lone post is three of its paces: past its burst.
     clusterer, event_id, at = story(gap=timedelta(minutes=1))
-    assert clusterer.assign(post("weak", WEAK, at + timedelta(minutes=10))).event_id != event_id
+    assert clusterer.assign(post("weak", WEAK, at + timedelta(minutes=15))).event_id != event_id
     # An event of more posts than `fresh_max_size`, in full burst (a loud story: its
     # centroid is too many posts for a weak match to say anything about; the demo's
     # hospital posts and the canteen story, tests/analysis/test_event_threads.py).

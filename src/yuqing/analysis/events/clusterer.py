@@ -80,10 +80,11 @@ class ClusterConfig:
     # so "idle for long" means long for that story. For a Chinese post:
     # - an event gains `fresh_bonus`, halving every `fresh_half_paces` paces idle;
     # - an event of at most `fresh_max_size` posts idle at most `fresh_paces` paces (in
-    #   the middle of its burst) takes it at a cosine above `fresh_min_cosine` instead of
-    #   `min_cosine_cjk`: a weak match says something against the words of a few posts,
-    #   not against a loud story's centroid, which shares some word with any post of its
-    #   county;
+    #   its burst) takes it at a lower cosine than `min_cosine_cjk`: above
+    #   `fresh_min_cosine` right after its last post, rising linearly to `min_cosine_cjk`
+    #   at `fresh_paces` idle. A weak match says something against the words of a few
+    #   posts, not against a loud story's centroid, which shares some word with any post
+    #   of its county;
     # - an event idle beyond `settled_paces` paces takes it only when they share words
     #   worth `settled_shared` (background idf, summed): a settled story takes posts
     #   that name it, not passing reactions.
@@ -91,8 +92,8 @@ class ClusterConfig:
     pace_prior_minutes: float = 5.0
     fresh_bonus: float = 0.3
     fresh_half_paces: float = 3.0
-    fresh_paces: float = 1.0
-    fresh_min_cosine: float = 0.07
+    fresh_paces: float = 2.0
+    fresh_min_cosine: float = 0.03
     fresh_max_size: int = 32
     settled_paces: float = 4.0
     settled_shared: float = 30.0
@@ -673,7 +674,13 @@ class OnlineClusterer:
                         shared = max(shared, self._shared_rarity(article, event.articles))
                     if shared < config.settled_shared:
                         continue  # a settled story takes a post that names it
-                if score >= join_at or (fresh and cosine > config.fresh_min_cosine):
+                if fresh:
+                    # The cosine needed rises from `fresh_min_cosine` at no idle time to
+                    # `min_cosine` at `fresh_paces` idle.
+                    least = config.fresh_min_cosine
+                    least += (min_cosine - least) * paces / config.fresh_paces
+                    fresh = cosine > least
+                if score >= join_at or fresh:
                     bonus = config.fresh_bonus * 0.5 ** (paces / config.fresh_half_paces)
                     score = max(score + bonus, join_at)
             scored.append((score, -event.seq, event))
