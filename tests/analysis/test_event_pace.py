@@ -67,6 +67,15 @@ def test_an_event_in_its_burst_takes_a_weak_match() -> None:
     reaction = post("weak", WEAK, T0 + timedelta(minutes=1))
     reaction.watches = ["餐馆"]
     assert clusterer.assign(reaction).event_id != event_id
+    # Nor for a report (a post with a headline): a long text shares a few words with
+    # anything (the demo's sports-day notice and the hospital's first posts).
+    clusterer, event_id, at = story(gap=timedelta(minutes=1))
+    report = parse_post(
+        {"id": "r", "title": "今日随笔", "text": WEAK, "published_at": at.isoformat()},
+        received_at=at,
+        max_post_bytes=1 << 20,
+    )
+    assert clusterer.predict_one(report) is None
     # The rule off: a cosine under `min_cosine_cjk` is refused whatever the timing.
     clusterer, event_id, at = story(ClusterConfig(fresh_paces=0), gap=timedelta(minutes=1))
     assert clusterer.assign(post("weak", WEAK, at + timedelta(minutes=1))).event_id != event_id

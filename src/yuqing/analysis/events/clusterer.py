@@ -659,11 +659,14 @@ class OnlineClusterer:
             if paced:
                 paces = event.paces(now, pace_prior)
                 # In its burst, small, and of the post's own watches (if any).
+                # A comment (no headline), an event small and in its burst, of the
+                # post's own watches (if any): a weak match may count.
                 fresh = (
                     paces <= config.fresh_paces
                     and event.size <= config.fresh_max_size
                     and config.fresh_paces > 0
                     and not other_watches
+                    and not article
                 )
                 if cosine <= min_cosine and not fresh:
                     continue  # only a small event in the middle of its burst takes so little
