@@ -74,6 +74,29 @@ class ClusterConfig:
     # `generic_shared` (background idf, summed). 0: off.
     generic_opening: float = 80.0
     generic_shared: float = 20.0
+    # Time in each event's own paces (its mean gap between posts, the time before its
+    # first post counted as one gap of `pace_prior_minutes`): a story's posts come at its
+    # own rhythm, a burst of comments a minute apart or a county story one post an hour,
+    # so "idle for long" means long for that story. For a Chinese post:
+    # - an event gains `fresh_bonus`, halving every `fresh_half_paces` paces idle;
+    # - an event of at most `fresh_max_size` posts idle at most `fresh_paces` paces (in
+    #   its burst) takes it at a lower cosine than `min_cosine_cjk`: above
+    #   `fresh_min_cosine` right after its last post, rising linearly to `min_cosine_cjk`
+    #   at `fresh_paces` idle. A weak match says something against the words of a few
+    #   posts, not against a loud story's centroid, which shares some word with any post
+    #   of its county;
+    # - an event idle beyond `settled_paces` paces takes it only when they share words
+    #   worth `settled_shared` (background idf, summed): a settled story takes posts
+    #   that name it, not passing reactions.
+    # fresh_bonus 0, fresh_paces 0 and settled_paces 0 turn these off.
+    pace_prior_minutes: float = 5.0
+    fresh_bonus: float = 0.3
+    fresh_half_paces: float = 3.0
+    fresh_paces: float = 2.0
+    fresh_min_cosine: float = 0.03
+    fresh_max_size: int = 32
+    settled_paces: float = 4.0
+    settled_shared: float = 30.0
     # Background posts whose word counts stand beside the stream's for Chinese words
     # (`events/background.py`): a loud story's own words keep some weight (0: off).
     background_docs: float = 10_000.0
@@ -517,6 +540,9 @@ class OnlineClusterer:
         if not vec:
             return None, 0.0, "new"
         cjk = any(word.startswith("_") for word in vec)
+        threshold = self.config.threshold
+        if cjk:
+            threshold = max(threshold, self.config.threshold_cjk)
         ranked = self._nearest(
             vec,
             partition,
@@ -524,10 +550,8 @@ class OnlineClusterer:
             watches=post.watches,
             min_cosine=self.config.min_cosine_cjk if cjk else 0.0,
             article=self._article(post, words),
+            paced_at=threshold if cjk else None,
         )
-        threshold = self.config.threshold
-        if cjk:
-            threshold = max(threshold, self.config.threshold_cjk)
         if cjk and self.config.generic_shared > 0.0:
             ranked = [
                 (score, event)
@@ -544,9 +568,13 @@ class OnlineClusterer:
         """Whether `event` was opened by a generic post and `vec` shares too little of it."""
         if not 0.0 <= event.opening < self.config.generic_opening:
             return False
-        centroid, rarity = event.centroid, self.df.background_idf
-        shared = sum(rarity(word) for word in vec if word in centroid)
-        return shared < self.config.generic_shared
+        return self._shared_rarity(vec, event.centroid) < self.config.generic_shared
+
+    def _shared_rarity(self, vec: Vector, words: Vector) -> float:
+        """What the words `vec` shares with `words` (an event's centroid or articles) say:
+        their background idf (how rare each is in ordinary posts), summed."""
+        rarity = self.df.background_idf
+        return sum(rarity(word) for word in vec if word in words)
 
     def _nearest(
         self,
@@ -557,12 +585,19 @@ class OnlineClusterer:
         watches: Sequence[str] = (),
         min_cosine: float = 0.0,
         article: Vector | None = None,
+        paced_at: float | None = None,
     ) -> list[tuple[float, Event]]:
         """The two best live events for `vec`, best first, by time-decayed cosine.
 
         `article`: the longer vector of a post with a headline; its cosine with an event's
         `articles` counts when higher than that of `vec` with the centroid (a report is
         placed by the story's reports as well as by the crowd's posts).
+
+        `paced_at`: the join threshold of a post the pace rules apply to
+        (`ClusterConfig.fresh_bonus`; None: they do not). The freshness bonus then ranks
+        the events that may take the post (score at or above `paced_at`, or a weak match
+        with a small event in its burst, scored `paced_at` at least) and admits none: an
+        event that may not take it keeps its score without the bonus.
         """
         index = self._index.get(partition)
         if not index:
@@ -598,6 +633,13 @@ class OnlineClusterer:
         # word overlap, an idle one more (−w · ln 2 per half-life idle); w = 0 is cosine.
         weight = self.config.prior_weight
         per_second = math.log(2.0) / (self.config.half_life_hours * 3600.0)
+        config = self.config
+        pace_prior = config.pace_prior_minutes * 60.0
+        paced = paced_at is not None
+        join_at = paced_at or 0.0
+        floor = min_cosine
+        if paced and config.fresh_paces:
+            floor = min(min_cosine, config.fresh_min_cosine)
         scored: list[tuple[float, int, Event]] = []
         by_seq = self._by_seq
         for seq in candidates:
@@ -605,14 +647,45 @@ class OnlineClusterer:
             cosine = event.cosine(vec)
             if article and event.articles_norm > 0.0:
                 cosine = max(cosine, event.article_cosine(article))
-            if cosine <= min_cosine:
+            if cosine <= floor:
                 continue
             score = cosine
             if weight:
                 idle = max(0.0, (now - event.last_at).total_seconds())
                 score += weight * (math.log(max(event.heat, 1e-9)) - idle * per_second)
-            if watches and event.watches and event.watches.isdisjoint(watches):
+            other_watches = bool(watches and event.watches and event.watches.isdisjoint(watches))
+            if other_watches:
                 score -= self.config.watch_penalty
+            if paced:
+                paces = event.paces(now, pace_prior)
+                # In its burst, small, and of the post's own watches (if any).
+                # A comment (no headline), an event small and in its burst, of the
+                # post's own watches (if any): a weak match may count.
+                fresh = (
+                    paces <= config.fresh_paces
+                    and event.size <= config.fresh_max_size
+                    and config.fresh_paces > 0
+                    and not other_watches
+                    and not article
+                )
+                if cosine <= min_cosine and not fresh:
+                    continue  # only a small event in the middle of its burst takes so little
+                if config.settled_paces and paces > config.settled_paces:
+                    shared = self._shared_rarity(vec, event.centroid)
+                    if article and event.articles:
+                        # A report names the story in the words of its reports.
+                        shared = max(shared, self._shared_rarity(article, event.articles))
+                    if shared < config.settled_shared:
+                        continue  # a settled story takes a post that names it
+                if fresh:
+                    # The cosine needed rises from `fresh_min_cosine` at no idle time to
+                    # `min_cosine` at `fresh_paces` idle.
+                    least = config.fresh_min_cosine
+                    least += (min_cosine - least) * paces / config.fresh_paces
+                    fresh = cosine > least
+                if score >= join_at or fresh:
+                    bonus = config.fresh_bonus * 0.5 ** (paces / config.fresh_half_paces)
+                    score = max(score + bonus, join_at)
             scored.append((score, -event.seq, event))
         # Ties go to the older event: deterministic whatever the candidates' order. Each
         # (score, −seq) is unique, so the tuples sort without ever comparing events.

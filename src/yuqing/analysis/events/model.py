@@ -98,6 +98,15 @@ class Event:
         """Take a post with a headline out of `articles` again (a split or a move)."""
         self.articles_norm = _subtracted(self.articles, vec)
 
+    def paces(self, now: datetime, prior_seconds: float) -> float:
+        """How long it has been idle at `now`, in its own mean gaps between posts (the
+        time before its first post counted as one gap of `prior_seconds`)."""
+        idle = (now - self.last_at).total_seconds()
+        if idle <= 0.0:
+            return 0.0
+        span = (self.last_at - self.first_at).total_seconds()
+        return idle * max(self.size, 1) / max(span + prior_seconds, 1.0)
+
     def cosine(self, vec: Vector) -> float:
         """Cosine similarity of a unit vector with the centroid."""
         if self.norm <= 0.0:

@@ -81,11 +81,14 @@ _STOP_CH = frozenset(
 
 
 def _zh_words(run: str) -> list[str]:
-    """jieba's words of a Chinese run, then its character bigrams marked with "_".
+    """jieba's words of a Chinese run, its one-character words and its character bigrams,
+    the last two marked with "_".
 
     Bigrams make matching robust to segmentation (a name jieba splits one way in one post
     and another way in the next still shares its bigrams); the "_" keeps them apart from
-    words (no Latin word starts with "_") so summaries can leave them out.
+    words (no Latin word starts with "_") so summaries can leave them out. A short
+    comment often names its story by one character jieba leaves alone (猴, 蟹, 吃, 死:
+    "谁吃猴脑啊"), so those count too, as `_猴` (function characters left out).
     """
     # HMM off: new-word guessing is slow and splits names inconsistently between posts.
     words: list[str] = _jieba().cut(run, hmm=False)
@@ -94,6 +97,9 @@ def _zh_words(run: str) -> list[str]:
         pair = run[i : i + 2]
         if pair[0] not in _STOP_CH and pair[1] not in _STOP_CH and pair not in _STOP_ZH:
             out.append("_" + pair)
+    out += [
+        "_" + w for w in words if len(w) == 1 and "\u3400" <= w <= "\u9fff" and w not in _STOP_CH
+    ]
     return out
 
 
