@@ -658,7 +658,6 @@ class OnlineClusterer:
                 score -= self.config.watch_penalty
             if paced:
                 paces = event.paces(now, pace_prior)
-                # In its burst, small, and of the post's own watches (if any).
                 # A comment (no headline), an event small and in its burst, of the
                 # post's own watches (if any): a weak match may count.
                 fresh = (
