@@ -284,6 +284,12 @@ def csv_object(fields: list[str], row: list[str], header: list[str]) -> dict[str
 _SEP_HINT = re.compile(r"\ufeff?sep=([,;\t|])", re.IGNORECASE)
 
 
+def separator_line(line: str) -> str | None:
+    """The separator Excel's `sep=;` first line names, None for any other line."""
+    hint = _SEP_HINT.fullmatch(line.rstrip("\r\n"))
+    return hint.group(1) if hint is not None else None
+
+
 class _Lines:
     """The lines of a file for `csv.reader`, with a position that can be moved back."""
 
@@ -362,11 +368,11 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
     # refuses it later, with its own reason).
     csv.field_size_limit(max(csv.field_size_limit(), CSV_CELL_LIMIT))
     source = _Lines(lines)
-    hint = _SEP_HINT.fullmatch(lines[0].rstrip("\r\n")) if lines else None
-    if hint is not None:  # Excel's `sep=;` line names the separator; the header follows
+    named = separator_line(lines[0]) if lines else None
+    if named is not None:  # Excel's `sep=;` line names the separator; the header follows
         source.pos = 1
     first = lines[source.pos] if len(lines) > source.pos else ""
-    delimiter = hint.group(1) if hint is not None else csv_delimiter(first)
+    delimiter = named or csv_delimiter(first)
     reader = csv.reader(source, strict=True, delimiter=delimiter)
     try:
         header = next(reader, None)

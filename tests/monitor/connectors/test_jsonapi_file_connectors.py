@@ -135,6 +135,20 @@ def test_file_csv_in_gbk_with_chinese_columns_reads_as_ingest_does(tmp_path, htt
     assert second.warnings == [f"{path}:3: 列 '点赞数' 必须是数字，不能是 '很多'"]
 
 
+def test_file_csv_with_excels_separator_line_reads_its_header_and_rows(tmp_path, http, clock):
+    """`yuqing ingest` took a `sep=;` first line; the file source took it as the header and
+    failed the source ("no text or title column")."""
+    path = tmp_path / "export.csv"
+    path.write_text("sep=;\r\ntitle;text;likes\r\n标题;分号分隔的正文;12\r\n", encoding="utf-8")
+    first = poll("file", file_spec(path), http, clock)
+    assert first.items == [{"title": "标题", "text": "分号分隔的正文", "engagement": {"likes": 12}}]
+    with path.open("a", encoding="utf-8") as handle:  # the separator is kept between polls
+        handle.write("二号;第二条;oops\r\n三号;第三条;3\r\n")
+    second = poll("file", file_spec(path), http, clock, first.cursor)
+    assert second.items == [{"title": "三号", "text": "第三条", "engagement": {"likes": 3}}]
+    assert second.warnings == [f"{path}:4: 列 'likes' 必须是数字，不能是 'oops'"]
+
+
 def test_file_csv_without_a_text_column_fails_the_source_in_one_line(tmp_path, http, clock):
     path = tmp_path / "export.csv"
     path.write_text("编号,地址\n1,x\n", encoding="utf-8")

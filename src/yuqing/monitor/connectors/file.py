@@ -29,6 +29,7 @@ from yuqing.monitor.readers import (
     csv_encoding,
     csv_object,
     read_json_array,
+    separator_line,
     wide_encoding,
 )
 
@@ -251,9 +252,12 @@ class FileConnector:
         rows = iter(lines)
         if not isinstance(header, list):
             first = next(rows, None)
+            named = separator_line(first) if first is not None else None
+            if named is not None:  # Excel's `sep=;` line; the header follows
+                first = next(rows, None)
             if first is None:
                 return items, None
-            delimiter = csv_delimiter(first)
+            delimiter = named or csv_delimiter(first)
             header = next(csv.reader([first], delimiter=delimiter))
         if not header:
             return items, None
