@@ -85,6 +85,8 @@ def facts(*, session: Session, event: Event, now: datetime) -> dict[str, Any]:
     )
     return {
         "id": event.id,
+        # Set when the event was merged into another (its posts are there now).
+        "merged_into": event.merged_into,
         "organization": event.partition,
         "title": event.title,
         "keywords": event.keywords,
@@ -227,7 +229,7 @@ def follow_automatic_merge(
     followed to where it ends), events a person split (the clusterer never merges those;
     a split stored since is kept), and events of another partition.
     """
-    keep = _current(session, keep_id)
+    keep = current(session=session, event_id=keep_id)
     other = session.get(Event, other_id)
     if keep is None or other is None or other.merged_into or keep.id == other.id:
         return False
@@ -247,7 +249,7 @@ def follow_automatic_merge(
     return True
 
 
-def _current(session: Session, event_id: str) -> Event | None:
+def current(*, session: Session, event_id: str) -> Event | None:
     """The stored event `event_id` stands for now (following merges, at most 16 hops)."""
     event = session.get(Event, event_id)
     hops = 0
