@@ -216,14 +216,15 @@ def test_a_split_event_is_not_merged_automatically(
     with Session(store.engine) as session:
         a, b = event_of(session, "a").id, event_of(session, "b").id
         assert members(session, a) == {"a", "a2"}
-        decision = analysis_service.split(
-            session=session, clock=clock, event_id=a, post_ids=["a2"]
-        )
+        decision = analysis_service.split(session=session, clock=clock, event_id=a, post_ids=["a2"])
         assert not analysis_service.follow_automatic_merge(
             session=session, partition="明德一中", keep_id=b, other_id=a, now=clock.now()
         )
         assert not analysis_service.follow_automatic_merge(
-            session=session, partition="明德一中", keep_id=decision.new_event_id, other_id=b,
+            session=session,
+            partition="明德一中",
+            keep_id=decision.new_event_id,
+            other_id=b,
             now=clock.now(),
         )
         assert members(session, b) == {"b"}

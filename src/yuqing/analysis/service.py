@@ -193,7 +193,9 @@ def merge(*, session: Session, clock: Clock, keep_id: str, other_id: str) -> Eve
     return keep
 
 
-def _move_members(session: Session, keep: Event, other: Event, *, now: datetime, manual: bool) -> None:
+def _move_members(
+    session: Session, keep: Event, other: Event, *, now: datetime, manual: bool
+) -> None:
     """Move `other`'s members into `keep`, recompute `keep`'s facts, mark `other` merged.
 
     `manual`: a person's decision (the moved memberships become manual); an automatic

@@ -25,7 +25,6 @@ from yuqing.cli.jsonlines import run_stream
 from yuqing.cli.streams import InputOpt, OutputOpt
 from yuqing.monitor.posts import Post
 
-
 FinalIdsOpt = typer.Option(
     False,
     "--final-ids",
