@@ -119,6 +119,7 @@ def test_the_events_api_lists_summaries_and_gives_facts(
     assert listed["data"][0]["title"] == HOSTILE  # JSON: escaping is the reader's job
     one = app.get("/api/v1/events/ev-s", headers=auth).json()
     assert (one["summary"], one["keywords"], one["posts"]) == (summary, ["食堂"], 2)
+    assert one["merged_into"] is None  # set on an event merged into another
     assert app.get("/api/v1/events/nowhere", headers=auth).status_code == 404
     assert app.get("/api/v1/events?limit=0", headers=auth).status_code == 422
     page = app.get("/events/ev-s")  # the page needs a login: only its status here

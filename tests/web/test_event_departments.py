@@ -153,3 +153,17 @@ def test_a_department_reads_as_a_name_never_a_bare_id(
         ).one().display_name = "办公室"
         session.commit()
     assert routed().endswith(">教育科、办公室")
+
+
+def test_a_merged_event_leads_to_the_event_it_was_merged_into(
+    data: None, signed_in: SignIn, store: Store
+) -> None:
+    with Session(store.engine) as session:
+        other = session.get(Event, OTHER)
+        assert other is not None
+        other.merged_into = EVENT  # as after a merge, by a person or the clusterer
+        session.commit()
+    admin, _ = signed_in("admin")
+    page = admin.get(f"/events/{OTHER}", follow_redirects=False)
+    assert page.status_code == 307 and page.headers["location"] == f"/events/{EVENT}"
+    assert admin.get(f"/events/{EVENT}").status_code == 200

@@ -36,7 +36,7 @@ from sqlalchemy import Connection
 
 from yuqing.analysis.events.model import EventSummary
 from yuqing.analysis.events.tokenize import WORDS_KEY
-from yuqing.analysis.steps import ClusterStep
+from yuqing.analysis.steps import ClusterStep, follow_merges
 from yuqing.core.gctune import give_back_free_memory, tune_for_streaming
 from yuqing.monitor.posts import Post
 
@@ -64,11 +64,13 @@ class _Reply:
 @dataclass(frozen=True)
 class _Clustered:
     """What the child answers for a batch: per post (event id, event ids or None), the
-    late replies its parents claimed, and the summaries of the events it touched."""
+    late replies its parents claimed, the summaries of the events it touched, and the
+    automatic merges it made (partition, kept, merged)."""
 
     events: list[tuple[str, list[str] | None]]
     adoptions: list[tuple[str, str, list[str]]]
     summaries: dict[str, EventSummary | None]
+    merges: list[tuple[str, str, str]]
 
 
 class ClusterProcess:
@@ -193,6 +195,7 @@ class RemoteClusterStep:
         # Of the batch whose store phase comes next: the late replies its parents
         # claimed, and the summaries of its events as clustering left them.
         self.adoptions: list[tuple[str, str, list[str]]] = []
+        self.merges: list[tuple[str, str, str]] = []
         self._summaries: dict[str, EventSummary | None] = {}
 
     def start(self, posts: list[Post], *, now: datetime) -> Callable[[], bool]:
@@ -209,6 +212,7 @@ class RemoteClusterStep:
                 if event_ids is not None:
                     post.annotations["event_ids"] = event_ids
             self.adoptions = clustered.adoptions
+            self.merges = clustered.merges
             self._summaries = clustered.summaries
             return not clustered.adoptions
 
@@ -242,6 +246,14 @@ class RemoteClusterStep:
             if moved:
                 self.process.call("move_posts", [_slim(p) for p in moved], event_id, partition)
 
+    def follow_merges(
+        self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime
+    ) -> None:
+        """As `ClusterStep.follow_merges`: the merges the child made in this batch."""
+
+        merges, self.merges = self.merges, []
+        follow_merges(conn, merges, now=now)
+
     def merge(self, keep: str, other: str) -> None:
         self.process.call("merge", keep, other)
 
@@ -251,6 +263,7 @@ class RemoteClusterStep:
     # A batch's transaction: nested in the child when batches overlap.
     def begin(self) -> None:
         self.adoptions = []
+        self.merges = []
         self.process.send("begin")
 
     def commit(self) -> None:
@@ -361,12 +374,14 @@ def _cluster(
 ) -> _Clustered:
     step.organizations = lambda: organizations
     step.adoptions = []
+    step.merges = []
     step(posts, now=now)
     events = [(p.annotations["event_id"], p.annotations.get("event_ids")) for p in posts]
     touched = dict.fromkeys(eid for first, more in events for eid in (more or (first,)))
     summaries = {eid: step.clusterer.summary(eid) for eid in touched}
     adoptions, step.adoptions = step.adoptions, []
-    return _Clustered(events, adoptions, summaries)
+    merges, step.merges = step.merges, []
+    return _Clustered(events, adoptions, summaries, merges)
 
 
 def _commit(step: ClusterStep) -> None:

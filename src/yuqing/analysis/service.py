@@ -85,6 +85,8 @@ def facts(*, session: Session, event: Event, now: datetime) -> dict[str, Any]:
     )
     return {
         "id": event.id,
+        # Set when the event was merged into another (its posts are there now).
+        "merged_into": event.merged_into,
         "organization": event.partition,
         "title": event.title,
         "keywords": event.keywords,
@@ -187,24 +189,81 @@ def merge(*, session: Session, clock: Clock, keep_id: str, other_id: str) -> Eve
         raise Conflict(_("one of the events was merged away already"))
     if keep.partition != other.partition:
         raise Conflict(_("events of different organizations cannot be merged"))
-    already = select(EventPost.post_pk).where(EventPost.event_id == keep_id).scalar_subquery()
-    session.execute(
-        update(EventPost)
-        .where(EventPost.event_id == other_id, EventPost.post_pk.not_in(already))
-        .values(event_id=keep_id, manual=True)
-    )
-    # Recomputed from the members (a post in both events counts once): a person's merge
-    # is rare, so exactness beats an incremental shortcut here.
-    session.flush()
-    rebuild(session, keep, now=clock.now())
-    other.merged_into = keep_id
-    keep.updated_at = other.updated_at = clock.now()
-    session.flush()
+    _move_members(session, keep, other, now=clock.now(), manual=True)
     return keep
 
 
+def _move_members(
+    session: Session, keep: Event, other: Event, *, now: datetime, manual: bool
+) -> None:
+    """Move `other`'s members into `keep`, recompute `keep`'s facts, mark `other` merged.
+
+    `manual`: a person's decision (the moved memberships become manual); an automatic
+    merge leaves each membership's flag as it was (a post a person placed stays theirs).
+    """
+    already = select(EventPost.post_pk).where(EventPost.event_id == keep.id).scalar_subquery()
+    values: dict[str, Any] = {"event_id": keep.id}
+    if manual:
+        values["manual"] = True
+    session.execute(
+        update(EventPost)
+        .where(EventPost.event_id == other.id, EventPost.post_pk.not_in(already))
+        .values(**values)
+    )
+    # Recomputed from the members (a post in both events counts once): merges are rare
+    # (a person's, or the clusterer's a few times in a thousand posts), so exactness
+    # beats an incremental shortcut here.
+    session.flush()
+    rebuild(session, keep, now=now)
+    other.merged_into = keep.id
+    keep.updated_at = other.updated_at = now
+    session.flush()
+
+
+def follow_automatic_merge(
+    *, session: Session, partition: str, keep_id: str, other_id: str, now: datetime
+) -> bool:
+    """The live clusterer merged `other_id` into `keep_id` (`Assignment.merged`): move the
+    posts stored under `other_id` too, so the store shows one event, as after a person's
+    merge but not as a person's decision. Returns whether it merged.
+
+    Left alone: events merged away already (a person's merge stands, and a chain is
+    followed to where it ends), events a person split (the clusterer never merges those;
+    a split stored since is kept), and events of another partition.
+    """
+    keep = current(session=session, event_id=keep_id)
+    other = session.get(Event, other_id)
+    if keep is None or other is None or other.merged_into or keep.id == other.id:
+        return False
+    if keep.partition != partition or other.partition != partition:
+        return False
+    split = session.scalar(
+        select(EventSplit.id)
+        .where(
+            (EventSplit.event_id.in_((keep.id, other.id)))
+            | (EventSplit.new_event_id.in_((keep.id, other.id)))
+        )
+        .limit(1)
+    )
+    if split is not None:
+        return False
+    _move_members(session, keep, other, now=now, manual=False)
+    return True
+
+
+def current(*, session: Session, event_id: str) -> Event | None:
+    """The stored event `event_id` stands for now (following merges, at most 16 hops)."""
+    event = session.get(Event, event_id)
+    hops = 0
+    while event is not None and event.merged_into and hops < 16:
+        event = session.get(Event, event.merged_into)
+        hops += 1
+    return event
+
+
 def merged_pairs(*, session: Session) -> list[tuple[str, str]]:
-    """(kept, merged) for every manual merge, so a restarted pipeline follows them."""
+    """(kept, merged) for every merge in the store (a person's, the clusterer's followed,
+    an event emptied by late replies), so a restarted pipeline follows them."""
     rows = session.execute(
         select(Event.merged_into, Event.id).where(Event.merged_into.is_not(None))
     ).all()

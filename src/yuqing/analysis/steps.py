@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from yuqing.analysis.events.clusterer import OnlineClusterer
 from yuqing.analysis.events.model import EventSummary
-from yuqing.analysis.events.threads import ReplyWaiter
+from yuqing.analysis.events.threads import Placed, ReplyWaiter
 from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
 from yuqing.analysis.llm.classify import Classifier
 from yuqing.core.llm_settings import LLMSettings
@@ -80,6 +80,24 @@ class EventWordsStep:
             post.derived[WORDS_KEY] = " ".join(tokens(post.folded))
 
 
+def follow_merges(conn: Connection, merges: list[tuple[str, str, str]], *, now: datetime) -> None:
+    """Apply the clusterer's automatic merges (partition, kept, merged) to the store, in
+    the batch's transaction (`service.follow_automatic_merge`)."""
+    if not merges:
+        return
+    from sqlalchemy.orm import Session
+
+    from yuqing.analysis import service
+
+    session = Session(bind=conn)
+    for partition, keep, other in merges:
+        service.follow_automatic_merge(
+            session=session, partition=partition, keep_id=keep, other_id=other, now=now
+        )
+    session.flush()
+    session.close()
+
+
 class ClusterStep:
     """Groups posts into events per organization; adds `event_id` and `event_ids`.
 
@@ -101,6 +119,9 @@ class ClusterStep:
         # (partition, parent's event, reply ids) this batch's parents claimed: replies
         # stored in earlier batches, moved once the batch is stored (`adopt_late_replies`).
         self.adoptions: list[tuple[str, str, list[str]]] = []
+        # (partition, kept event, merged event) of the clusterer's automatic merges in this
+        # batch, in order: the store moves the merged events' posts (`follow_merges`).
+        self.merges: list[tuple[str, str, str]] = []
 
     def partitions(self, post: Post) -> list[str]:
         organization_of = self.organizations()
@@ -113,12 +134,19 @@ class ClusterStep:
         waiter = ReplyWaiter(self.clusterer)
         partitions = {id(post): self.partitions(post) for post in posts}
         placed: dict[tuple[int, str], str] = {}
+        merges = self.merges
+
+        def note(one: Placed) -> None:
+            placed[id(one.post), one.partition] = one.assignment.event_id
+            if one.assignment.merged is not None:
+                merges.append((one.partition, one.assignment.event_id, one.assignment.merged))
+
         for post in posts:
             for partition in partitions[id(post)]:
                 for one in waiter.push(post, partition=partition):
-                    placed[id(one.post), one.partition] = one.assignment.event_id
+                    note(one)
         for one in waiter.flush():
-            placed[id(one.post), one.partition] = one.assignment.event_id
+            note(one)
         for post in posts:
             ids = [placed[id(post), p] for p in partitions[id(post)]]
             post.annotations["event_id"] = ids[0]
@@ -155,6 +183,14 @@ class ClusterStep:
             if moved:
                 self.clusterer.move_posts(moved, event_id, partition=partition)
 
+    def follow_merges(
+        self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime
+    ) -> None:
+        """After the batch's facts are stored (its events exist): move the posts of the
+        events the clusterer merged automatically into the kept ones, in the store."""
+        merges, self.merges = self.merges, []
+        follow_merges(conn, merges, now=now)
+
     def summary(self, event_id: str) -> EventSummary | None:
         """The live event's summary (event facts read its title words)."""
         return self.clusterer.summary(event_id)
@@ -171,6 +207,7 @@ class ClusterStep:
     # A batch's transaction: the live events follow it (`Pipeline.transactional`).
     def begin(self) -> None:
         self.adoptions = []
+        self.merges = []
         self.clusterer.begin()
 
     def commit(self) -> None:
@@ -178,6 +215,7 @@ class ClusterStep:
 
     def rollback(self) -> None:
         self.adoptions = []
+        self.merges = []
         self.clusterer.rollback()
 
     def snapshot(self) -> Iterator[bytes]:

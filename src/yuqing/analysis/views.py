@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from yuqing.alerts import levels
 from yuqing.analysis import departments as routing
@@ -111,9 +111,15 @@ def read_event(
     session: ReadSessionDep,
     clock: ClockDep,
     scope: Scope,
-) -> HTMLResponse:
+) -> Response:
     """One event: figures, spread, posts and copies, the level and the decisions."""
     event = _event_in_scope(session, event_id, scope)
+    if event.merged_into:
+        # Merged (by a person or the clusterer): its posts are in the kept event; links
+        # and alerts naming this one lead there.
+        kept = service.current(session=session, event_id=event.id)
+        if kept is not None and kept.id != event.id:
+            return RedirectResponse(f"/events/{kept.id}", status_code=307)
     plan = plan_service.get_active_plan(session=session)
     now = clock.now()
     # Everyone opening a hot event reads the same facts: once per change of the event

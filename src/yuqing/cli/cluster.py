@@ -7,6 +7,12 @@ makes the reply join its parent's event. A reply whose parent comes later waits 
 (`ReplyWaiter`: at most 10 minutes of the posts' own time or 1,000 later lines), and so
 do the lines after it, so the output keeps the input's order; a reply whose parent does
 not come in that time is clustered by its text.
+
+The clusterer merges two events it finds to be one story (`ClusterConfig.merge_threshold`):
+later posts of both go to the kept one, but a line already written keeps the id it got.
+`--final-ids` holds the whole output to the end of the input and writes each line with its
+event's id as it stands then (the merges followed, as the live pipeline's store shows it,
+and as `python -m yuqing.analysis.events.evaluate` scores it).
 """
 
 from __future__ import annotations
@@ -19,8 +25,19 @@ from yuqing.cli.jsonlines import run_stream
 from yuqing.cli.streams import InputOpt, OutputOpt
 from yuqing.monitor.posts import Post
 
+FinalIdsOpt = typer.Option(
+    False,
+    "--final-ids",
+    help="Hold the output to the end of the input and write each post's event id as it "
+    "stands then (after the automatic merges).",
+)
 
-def cluster(input_path: Path | None = InputOpt, output_path: Path | None = OutputOpt) -> None:
+
+def cluster(
+    input_path: Path | None = InputOpt,
+    output_path: Path | None = OutputOpt,
+    final_ids: bool = FinalIdsOpt,
+) -> None:
     """Group posts into events as they arrive (adds "event_id")."""
     from yuqing.analysis.events.clusterer import OnlineClusterer
     from yuqing.analysis.events.threads import Placed, ReplyWaiter
@@ -28,10 +45,19 @@ def cluster(input_path: Path | None = InputOpt, output_path: Path | None = Outpu
 
     warm_up()
     waiter = ReplyWaiter(OnlineClusterer())
+    placed_posts: list[Post] = []  # with `final_ids`: every post, to resolve at the end
 
     def mark(placed: list[Placed]) -> None:
         for one in placed:
             one.post.annotations["event_id"] = one.assignment.event_id
+            if final_ids:
+                placed_posts.append(one.post)
+
+    def finish() -> None:
+        mark(waiter.flush())
+        resolve = waiter.clusterer.resolve
+        for post in placed_posts:
+            post.annotations["event_id"] = resolve(str(post.annotations["event_id"]))
 
     def annotate(posts: list[Post]) -> None:
         # The waiter is kept across batches of lines: a reply (and every line after it)
@@ -44,8 +70,9 @@ def cluster(input_path: Path | None = InputOpt, output_path: Path | None = Outpu
         annotate,
         input_path=input_path,
         output_path=output_path,
-        ready=lambda post: "event_id" in post.annotations,
-        finish=lambda: mark(waiter.flush()),
+        # With `final_ids` nothing is written before `finish`.
+        ready=lambda post: not final_ids and "event_id" in post.annotations,
+        finish=finish,
     )
 
 

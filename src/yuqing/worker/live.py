@@ -120,6 +120,9 @@ def build_pipeline(
         steps=[Step(cluster.step_id, cluster)],
         after_store=[
             AfterStore("facts", record_facts),
+            # After the facts (both events exist), before the late replies (their
+            # parents' events are then the kept ones): the clusterer's automatic merges.
+            AfterStore("auto-merges", cluster.follow_merges),
             # After the facts: the parents' events exist before their late replies move in.
             AfterStore("late-replies", cluster.adopt_late_replies),
             AfterStore(grade.step_id, grade),

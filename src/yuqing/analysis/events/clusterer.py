@@ -101,6 +101,12 @@ class ClusterConfig:
     # (`events/background.py`): a loud story's own words keep some weight (0: off).
     background_docs: float = 10_000.0
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
+    # Two small events (both of at most `weak_merge_size` posts) a post is close to merge
+    # at this lower centroid cosine: fragments of one story that opened twice. A loud
+    # story's centroid shares a word with anything of its county: it keeps the bar above.
+    # weak_merge_size 0: off.
+    weak_merge_threshold: float = 0.08
+    weak_merge_size: int = 32
     half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
     prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
     # Taken off the score of an event none of whose posts matched any of the post's
@@ -195,26 +201,36 @@ class OnlineClusterer:
             return Assignment(event_id, False, similarity, reason)
         self.learn_one(post, event_id, partition=partition)
         self._note_orphan(post, partition, reason)
-        if runner_up is not None:
-            self._maybe_merge(event_id, runner_up)
-        return Assignment(event_id, False, similarity, reason)
+        merged = None
+        if runner_up is not None and self._maybe_merge(event_id, runner_up):
+            merged = runner_up
+        return Assignment(event_id, False, similarity, reason, merged)
 
     def event_of_post(self, ref: str, *, partition: str = "") -> str | None:
         """The event of the post whose id or URL is `ref`, when this clusterer saw it."""
         linked = self._post_event.get(f"{partition}\x1f{ref}")
         return self.resolve(linked) if linked is not None else None
 
-    def _maybe_merge(self, event_id: str, other_id: str) -> None:
+    def _maybe_merge(self, event_id: str, other_id: str) -> bool:
         # A post close to two events that are close to each other: they are one story
         # that opened twice (typical early on, before idf settles). Later posts of both go
-        # to the one this post joined; a person's split is never undone.
+        # to the one this post joined, and the caller's store moves the earlier ones
+        # (`Assignment.merged`); a person's split is never undone.
         event, other = self._live.get(event_id), self._live.get(other_id)
         if event is None or other is None or event.norm <= 0.0 or other.norm <= 0.0:
-            return
+            return False
         if event_id in self._manual or other_id in self._manual:
-            return
-        if event.cosine(other.centroid) / other.norm >= self.config.merge_threshold:
+            return False
+        if event.partition != other.partition:
+            return False
+        config = self.config
+        bar = config.merge_threshold
+        if 0 < event.size <= config.weak_merge_size and 0 < other.size <= config.weak_merge_size:
+            bar = min(bar, config.weak_merge_threshold)
+        if event.cosine(other.centroid) / other.norm >= bar:
             self.merge(event_id, other_id)
+            return True
+        return False
 
     # -- late parents ------------------------------------------------------------------
 

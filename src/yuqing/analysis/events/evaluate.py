@@ -2,7 +2,9 @@
 
 `python -m yuqing.analysis.events.evaluate FILE.jsonl` reads a stream with `gold_event`
 on each line, clusters it in arrival order (or reads `event_id` when the lines already
-carry it, e.g. the output of `yuqing cluster`) and prints the scores as JSON.
+carry it, e.g. the output of `yuqing cluster --final-ids`) and prints the scores as JSON.
+Each post is scored by its event at the end of the stream (after the clusterer's
+automatic merges moved it, as the store shows it), not by the event it joined when it came.
 
 `--link-replies 0.7` measures threads: ced_dev's `gold_event` is its source post, so the
 first post of each gold event is taken as the root and a fixed 70 % of the others (by a
@@ -127,7 +129,10 @@ def cluster_file(
                 predicted[one.post.line or 0] = one.assignment.event_id
     for one in waiter.flush():
         predicted[one.post.line or 0] = one.assignment.event_id
-    return gold, [predicted[row] for row in range(len(gold))]
+    # Each post by its event at the end of the stream: where the clusterer's merges moved
+    # it, as the store shows it (lines read with their `event_id` stay as written).
+    resolve = waiter.clusterer.resolve
+    return gold, [resolve(predicted[row]) for row in range(len(gold))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,6 +27,9 @@ class Assignment:
     # "new", "similar", "copy" (dedup said so), "reply" (its `reply_to` parent's event),
     # "repeat" (same words)
     reason: str
+    # The event this post's placement merged into `event_id` (its runner-up, close to
+    # it: `ClusterConfig.merge_threshold`), whose earlier posts the store moves over.
+    merged: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
