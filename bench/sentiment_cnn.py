@@ -7,11 +7,12 @@
 
 The one CPU-light idea docs/sentiment.md left untried: word order beyond three
 characters. A text (`features.clean`, lower-cased unless `--keep-case`, cut to
-`--max-len` characters) is a row of character ids (the characters seen at least twice in the fitted texts, capped at
-`--vocab`; others share one id); an embedding of `--emb` values, one convolution per
-width in `--widths` with `--filters` filters each, ReLU, max over the text, dropout,
-one linear layer to the head's logits. PyTorch on one thread, Adam, batch 64, seed
-fixed; each text weighted as `train.py` weighs it (classes balanced per source).
+`--max-len` characters) is a row of character ids (the characters seen at least twice in
+the fitted texts, capped at `--vocab`; others share one id); an embedding of `--emb`
+values, one convolution per width in `--widths` with `--filters` filters each, ReLU, max
+over the text, dropout, one linear layer to the head's logits. PyTorch on one thread,
+Adam, batch 64, seed fixed; each text weighted as `train.py` weighs it (classes balanced
+per source).
 
 - `zh`: the microblog head (polar SMP2020, weibo_senti_100k and NLPCC posts), sign
   accuracy of its polarity logit; selection slice: weibo_senti train with split fraction
