@@ -332,6 +332,10 @@ def experiment(args: argparse.Namespace) -> None:
             "chosen weight": best,
             "mixed, chosen weight": score(args.head, yh, lh + best * ch),
         }
+        if args.weight is not None:
+            fig["mixed, weight chosen before (--weight)"] = score(
+                args.head, yh, lh + args.weight * ch
+            )
         if not args.dev:
             fig["held by weight"] = {b: score(args.head, yh, lh + b * ch) for b in args.mix}
         figures["epochs"][epoch] = fig
@@ -406,6 +410,9 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=140)
     parser.add_argument("--keep-case", action="store_true", help="no lower-casing")
     parser.add_argument("--mix", type=float, nargs="*", default=[0.0, 0.25, 0.5, 0.75, 1.0, 1.5])
+    parser.add_argument(
+        "--weight", type=float, help="also score this mixing weight (chosen off dev before)"
+    )
     parser.add_argument("--out", type=Path, help="figures as JSON")
     args = parser.parse_args()
     if args.head == "cost":
