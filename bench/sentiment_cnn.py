@@ -16,7 +16,8 @@ per source).
 
 - `zh`: the microblog head (polar SMP2020, weibo_senti_100k and NLPCC posts), sign
   accuracy of its polarity logit; selection slice: weibo_senti train with split fraction
-  in [0.5, 0.6) (as `sentiment_w2v_zh.py microblog`); `--dev`: the weibo_senti dev slice.
+  in [0.5, 0.6) (as `sentiment_w2v_zh.py microblog`); `--dev`: the weibo_senti dev slice
+  (`--dev-set smp2020_usual_eval`: the polar posts of SMP2020 eval).
 - `en`: the English softmax (TweetEval), macro-recall; selection slice: a seeded third
   of the training part (as `sentiment_wordvec.py`); `--dev`: TweetEval val.
 
@@ -214,7 +215,7 @@ def zh_parts(args: argparse.Namespace) -> Any:
 
     zh_train = [ex for ex in parts.train if ex.source not in train.EN_SOURCES]
     if args.dev:
-        held_ex = parts.dev["weibo_senti_dev"]
+        held_ex = [ex for ex in parts.dev[args.dev_set] if ex.label != corpora.NEUTRAL]
         fit_ex = [ex for ex in zh_train if in_head(ex)]
     else:
         fit_ex = [ex for ex in zh_train if in_head(ex) and not in_slice(ex)]
@@ -400,6 +401,12 @@ def main() -> None:
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "yuqing-w2v-splits.pkl"
     )
     parser.add_argument("--dev", action="store_true", help="score the dev set (once)")
+    parser.add_argument(
+        "--dev-set",
+        choices=("weibo_senti_dev", "smp2020_usual_eval"),
+        default="weibo_senti_dev",
+        help="zh: the dev set scored with --dev (its polar texts)",
+    )
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--emb", type=int, default=48)
     parser.add_argument("--filters", type=int, default=64)
