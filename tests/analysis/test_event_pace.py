@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
 from yuqing.analysis.events.model import Event
-from yuqing.analysis.events.tokenize import tokens
+from yuqing.analysis.events.tokenize import SINGLES_MAX_CHARS, tokens
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post
 
@@ -131,3 +131,12 @@ def test_one_character_words_are_features_function_characters_are_not() -> None:
     assert "_吃" in words and "_谁" in words  # jieba leaves them alone: they name things
     assert "_啊" not in words
     assert "猴脑" in words and "_猴脑" in words
+
+
+def test_one_character_words_count_in_comments_not_in_long_posts() -> None:
+    """A long post names its story in words; its single characters would only add cost."""
+    comment = "这次吃猴的事" + "，" * (SINGLES_MAX_CHARS - 6)
+    assert len(comment) == SINGLES_MAX_CHARS and "_吃" in tokens(comment)
+    long_post = comment + "，"
+    assert "_吃" not in tokens(long_post)
+    assert "_猴" not in tokens(long_post)

@@ -66,6 +66,11 @@ _STOP_ZH = frozenset(
 )
 
 
+# One-character words count in posts of at most this many characters: the comments that
+# name their story by one character ("谁吃猴脑啊"); a longer post names it in words.
+SINGLES_MAX_CHARS = 80
+
+
 @lru_cache(maxsize=1)
 def _jieba() -> Any:
     # jieba-rs: jieba's dictionary and algorithm, compiled (see pyproject.toml).
@@ -80,7 +85,7 @@ _STOP_CH = frozenset(
 )
 
 
-def _zh_words(run: str) -> list[str]:
+def _zh_words(run: str, *, singles: bool = True) -> list[str]:
     """jieba's words of a Chinese run, its one-character words and its character bigrams,
     the last two marked with "_".
 
@@ -97,9 +102,12 @@ def _zh_words(run: str) -> list[str]:
         pair = run[i : i + 2]
         if pair[0] not in _STOP_CH and pair[1] not in _STOP_CH and pair not in _STOP_ZH:
             out.append("_" + pair)
-    out += [
-        "_" + w for w in words if len(w) == 1 and "\u3400" <= w <= "\u9fff" and w not in _STOP_CH
-    ]
+    if singles:
+        out += [
+            "_" + w
+            for w in words
+            if len(w) == 1 and "\u3400" <= w <= "\u9fff" and w not in _STOP_CH
+        ]
     return out
 
 
@@ -111,15 +119,16 @@ def tokens(folded: str) -> list[str]:
     text = EMOTICON.sub(" ", text)
     text = _HTML_ENTITY.sub(" ", text)
     out: list[str] = []
+    singles = len(text) <= SINGLES_MAX_CHARS
     for tag in _WEIBO_TAG.findall(text):
-        out.extend(_zh_words(tag) if not tag.isascii() else [tag.lower()])
+        out.extend(_zh_words(tag, singles=singles) if not tag.isascii() else [tag.lower()])
     for match in _WORD.finditer(text):
         hashtag, word = match.groups()
         if _CJK.search(word):
             for i, part in enumerate(_CJK.split(word)):
                 # split() with a group alternates: other script at even places, CJK at odd.
                 if i % 2:
-                    out.extend(_zh_words(part))
+                    out.extend(_zh_words(part, singles=singles))
                 else:
                     _add_word(out, part, hashtag="")
             continue
