@@ -76,6 +76,13 @@ def test_weak_merges_off_leaves_two_small_events() -> None:
     assert len({clusterer.resolve(a.event_id) for a in ids}) == 2
 
 
+@pytest.fixture(autouse=True)
+def weak_merges_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These posts merge by the weak bar, off by default (its cost at a million posts):
+    turned on as an operator would, so a clustering process started later reads it too."""
+    monkeypatch.setenv("YUQING_WEAK_MERGE_SIZE", "32")
+
+
 @pytest.fixture(params=["in-process", "cluster-process"])
 def process(request: pytest.FixtureRequest) -> Iterator[ClusterProcess | None]:
     if request.param == "in-process":

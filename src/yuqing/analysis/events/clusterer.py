@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import struct
 from array import array
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from operator import itemgetter
@@ -55,6 +56,12 @@ _second = itemgetter(1)  # C-level key: runs on every gathered candidate
 _READABLE_VERSIONS = (1, 2)
 # Replies kept per missing parent for `claim_replies` (bounds the work a late root does).
 MAX_ORPHANS_PER_PARENT = 1000  # version 1 had no heat: each event counts as one post
+
+
+def _env_int(name: str) -> int:
+    """A non-negative whole number from the environment, 0 when unset or not one."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +111,12 @@ class ClusterConfig:
     # Two small events (both of at most `weak_merge_size` posts) a post is close to merge
     # at this lower centroid cosine: fragments of one story that opened twice. A loud
     # story's centroid shares a word with anything of its county: it keeps the bar above.
-    # weak_merge_size 0: off.
+    # weak_merge_size 0: off, the default: the store follows each merge (facts rebuilt
+    # from the members), and on a million synthetic posts the weak merges' many
+    # rebuilds cost the ingest a fifth of its rate and 200 MB (docs/events.md). 32 (the
+    # measured setting) through YUQING_WEAK_MERGE_SIZE turns them on.
     weak_merge_threshold: float = 0.08
-    weak_merge_size: int = 32
+    weak_merge_size: int = field(default_factory=lambda: _env_int("YUQING_WEAK_MERGE_SIZE"))
     half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
     prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
     # Taken off the score of an event none of whose posts matched any of the post's
