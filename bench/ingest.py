@@ -11,7 +11,7 @@ index and storage. Target: at least 1,000 posts/s on two cores, and a peak RSS u
 500 MB that stays flat as posts grow (`--all-match --posts 1000000`). The default run
 prints both: the 5 % run at `--posts`, then an all-match run at a tenth of it.
 
-    python bench/ingest.py [--posts 100000] [--watches 200] [--all-match]
+    python bench/ingest.py [--posts 100000] [--watches 200] [--all-match] [--log-rss 60]
 """
 
 from __future__ import annotations
@@ -68,12 +68,19 @@ class CpuSampler:
     critical path on two free cores is bounded by the busiest process and by half the
     total, which these readings give."""
 
-    def __init__(self, pid: int, every: float = 0.5) -> None:
+    def __init__(self, pid: int, every: float = 0.5, log_every: float = 0.0) -> None:
         self.pid, self.every = pid, every
         self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds)
         # kB: the tree's proportional set size (shared pages split between the processes
         # that share them: forked workers share their parent's), the largest reading.
         self.peak_total_pss = 0
+        # kB: each role's largest high-water mark (VmHWM), so a regression of the largest
+        # process names its process.
+        self.peak_rss: dict[str, int] = {"pipeline": 0, "clustering": 0, "workers": 0}
+        self.timeline: list[str] = []  # "elapsed s: role RSS MB, ..." every `log_every` s
+        self.log_every = log_every
+        self._started = time.perf_counter()
+        self._logged = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._tick = os.sysconf("SC_CLK_TCK")
@@ -86,10 +93,12 @@ class CpuSampler:
     def _read(self) -> None:
         tree = [self.pid, *self._children()]
         total = 0
+        rss_now: dict[str, int] = {}
         for pid in tree:
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text()
                 rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
             comm = stat[stat.index("(") + 1 : stat.rindex(")")]
@@ -99,10 +108,24 @@ class CpuSampler:
                 "clustering" if comm == "yuqing-cluster" else "workers"
             )  # fmt: skip
             self.cpu[pid] = (role, seconds)
+            memory = {
+                line.split(":")[0]: int(line.split()[1])
+                for line in status.splitlines()
+                if line.startswith(("VmHWM:", "VmRSS:"))
+            }
+            self.peak_rss[role] = max(self.peak_rss[role], memory.get("VmHWM", 0))
+            rss_now[role] = max(rss_now.get(role, 0), memory.get("VmRSS", 0))
             for line in rollup.splitlines():
                 if line.startswith("Pss:"):
                     total += int(line.split()[1])
         self.peak_total_pss = max(self.peak_total_pss, total)
+        elapsed = time.perf_counter() - self._started
+        if self.log_every and elapsed - self._logged >= self.log_every:
+            self._logged = elapsed
+            self.timeline.append(
+                f"{elapsed:6.0f} s: "
+                + ", ".join(f"{role} {kb / 1024:.0f} MB" for role, kb in sorted(rss_now.items()))
+            )
 
     def _children(self) -> list[int]:
         try:
@@ -121,7 +144,10 @@ class CpuSampler:
 
 
 def run(
-    *args: str, env: dict[str, str], sampler: list[CpuSampler] | None = None
+    *args: str,
+    env: dict[str, str],
+    sampler: list[CpuSampler] | None = None,
+    log_every: float = 0.0,
 ) -> tuple[str, float, float]:
     """stdout of `yuqing ARGS`, the peak RSS in MB of it or any process it waited for, and
     the CPU seconds of them all (on a shared machine wall time also counts others' work).
@@ -131,7 +157,7 @@ def run(
     ) as child:
         assert child.stdout is not None
         if sampler is not None:
-            sampler.append(CpuSampler(child.pid))
+            sampler.append(CpuSampler(child.pid, log_every=log_every))
         out = child.stdout.read()
         # wait4: this child's own peak (its workers' included), not that of every child.
         _pid, status, usage = os.wait4(child.pid, 0)
@@ -141,7 +167,7 @@ def run(
     return out, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
+def ingest_run(posts: int, watches: int, *, match_share: float, log_every: float = 0.0) -> str:
     """One `yuqing ingest` of `posts` synthetic posts into a fresh SQLite store."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -154,10 +180,13 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
         run("watch", "import", str(watch_file), env=env)
         start = time.perf_counter()
         samplers: list[CpuSampler] = []
-        out, peak_mb, cpu_s = run("ingest", str(posts_file), env=env, sampler=samplers)
+        out, peak_mb, cpu_s = run(
+            "ingest", str(posts_file), env=env, sampler=samplers, log_every=log_every
+        )
         pipe_s = time.perf_counter() - start
         roles = samplers[0].stop()
         tree_mb = samplers[0].peak_total_pss / 1024
+        peaks = samplers[0].peak_rss
         # The baseline runs after the children: a child forked from a process holding a
         # million rows would count the parent's pages in its own peak RSS.
         raw_s = baseline(posts_file, root / "raw.db")
@@ -178,6 +207,11 @@ def ingest_run(posts: int, watches: int, *, match_share: float) -> str:
         f"{posts / bound:.0f} posts/s; peak memory of all its processes together "
         f"{tree_mb:.0f} MB (PSS, sampled)"
     )
+    lines.append(
+        "largest process of each role (VmHWM, sampled): "
+        + ", ".join(f"{role} {kb / 1024:.0f} MB" for role, kb in peaks.items())
+    )
+    lines.extend(samplers[0].timeline)
     if match_share >= 1.0:
         lines.append(
             f"rate {pipe_rate:.0f} posts/s (target >= 1000); peak RSS {peak_mb:.0f} MB "
@@ -197,9 +231,16 @@ def main() -> None:
     parser.add_argument(
         "--all-match", action="store_true", help="only the run where every post matches"
     )
+    parser.add_argument(
+        "--log-rss",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="print each role's RSS every SECONDS of the all-match run (where memory grows)",
+    )
     args = parser.parse_args()
     if args.all_match:
-        print(ingest_run(args.posts, args.watches, match_share=1.0))
+        print(ingest_run(args.posts, args.watches, match_share=1.0, log_every=args.log_rss))
         return
     print(ingest_run(args.posts, args.watches, match_share=0.05))
     print(ingest_run(max(1, args.posts // 10), args.watches, match_share=1.0))

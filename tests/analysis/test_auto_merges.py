@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import Store
 from tests.monitor.test_pipeline_rollback import fail_on
+from yuqing.analysis import facts
 from yuqing.analysis import service as analysis_service
 from yuqing.analysis.cluster_process import ClusterProcess
 from yuqing.analysis.events.clusterer import ClusterConfig, OnlineClusterer
-from yuqing.analysis.models import Event, EventPost
+from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 from yuqing.monitor import service
@@ -263,3 +264,52 @@ def test_cluster_command_final_ids_gives_the_scores_of_evaluate(tmp_path: Any) -
     written = tmp_path / "clustered.jsonl"
     written.write_text(final.stdout, encoding="utf-8")
     assert cluster_file(source) == cluster_file(written) == (["g"] * 3, [rows[0]["event_id"]] * 3)
+
+
+def facts_of(session: Session, event: Event) -> dict[str, Any]:
+    """Everything an event's page shows of its figures: counters, hours and sites."""
+    counters = {name: getattr(event, name) for name in (
+        "posts", "copies", "negative", "positive", "reposts", "comments", "likes", "views",
+        "sites", "top_tier", "first_at", "first_post_pk", "first_source", "last_at", "title",
+        "heat")}  # fmt: skip
+    hours = session.execute(
+        select(EventHour.hour, EventHour.posts, EventHour.negative, EventHour.reach)
+        .where(EventHour.event_id == event.id)
+        .order_by(EventHour.hour)
+    ).all()
+    sites = session.execute(
+        select(EventSite.site, EventSite.tier, EventSite.first_at, EventSite.posts)
+        .where(EventSite.event_id == event.id)
+        .order_by(EventSite.site)
+    ).all()
+    return {**counters, "hours": [tuple(h) for h in hours], "sites": [tuple(s) for s in sites]}
+
+
+def test_the_kept_events_figures_after_a_merge_are_those_of_its_members(
+    store: Store, clock: FrozenClock, settings: Settings
+) -> None:
+    """The merge folds only the moved posts into the kept event's figures (a big event is
+    not read again): the result is what recomputing from all its members gives."""
+    pipeline = pipeline_over(store, clock, settings, None)
+
+    def sourced(pid: str, text: str, minutes: float, source: str, likes: int) -> dict[str, Any]:
+        return line(pid, text, minutes) | {"source": source, "engagement": {"likes": likes}}
+
+    pipeline.run(
+        [
+            Record(1, obj=sourced("a", LUNCH, 0, "weibo", 5)),
+            Record(2, obj=sourced("b", TRACK, 2, "bbs", 7)),
+            Record(3, obj=sourced("a2", LUNCH, 65, "toutiao", 1)),  # a copy, a later hour
+            Record(4, obj=sourced("b2", TRACK, 130, "weibo", 2)),
+        ]
+    )
+    pipeline.run([Record(1, obj=sourced("c", BOTH, 140, "news", 3))])
+    with Session(store.engine) as session:
+        kept = event_of(session, "c")
+        assert members(session, kept.id) == {"a", "b", "a2", "b2", "c"}
+        merged = facts_of(session, kept)
+        facts.rebuild(session, kept, now=clock.now())
+        session.flush()
+        assert merged == facts_of(session, kept)
+        assert merged["posts"] == 5 and merged["copies"] == 2 and merged["likes"] == 18
+        assert [site for site, *_ in merged["sites"]] == ["bbs", "news", "toutiao", "weibo"]

@@ -8,12 +8,12 @@ source, spread path, highest tier), and the heat index. One transaction with the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, insert, inspect, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events import summarize
@@ -488,6 +488,40 @@ def watch_departments(session: Session) -> dict[str, str]:
     )
 
 
+# Posts read at a time when an event's facts are recomputed or extended from the store:
+# a big event must not be loaded whole (an automatic merge into a story of 100,000 posts).
+READ_CHUNK = 2000
+
+
+def absorb(session: Session, event: Event, post_pks: Sequence[int], *, now: datetime) -> None:
+    """Fold posts that just joined `event` (the clusterer merged their event into it) into
+    its facts, as a batch of new posts would be: its other members are not read again.
+
+    The posts are read `READ_CHUNK` at a time, so the cost and the memory are those of the
+    moved posts, however big `event` is (its facts were kept up to date batch by batch).
+    """
+    departments = watch_departments(session)
+    held = set(session.identity_map.keys())  # rows the caller holds stay in the session
+    for start in range(0, len(post_pks), READ_CHUNK):
+        chunk = post_pks[start : start + READ_CHUNK]
+        rows = session.scalars(
+            select(StoredPost).where(StoredPost.pk.in_(chunk)).order_by(StoredPost.published_at)
+        ).all()
+        members = [(post_from_row(row), row.pk) for row in rows]
+        for row in rows:  # read once: not kept in the session's identity map
+            if inspect(row).key not in held:
+                session.expunge(row)
+        known = _known(session, {event.id: members}, stored=[event.id])
+        _apply(event, members, now, known=known)
+        retitle(event, members)
+        route(event, members, departments)
+        event.extra = summarize.update(event.extra, (p for p, _ in members), event.keywords)
+        known.write(session)
+    # Heat from the hour rows now stored (the moved posts' hours included).
+    _update_heat(session, [event], now, known=_Known())
+    session.flush()
+
+
 def rebuild(session: Session, event: Event, *, now: datetime) -> None:
     """Recompute an event's facts from its member posts (after a person changed them)."""
     session.execute(delete(EventHour).where(EventHour.event_id == event.id))
@@ -496,31 +530,22 @@ def rebuild(session: Session, event: Event, *, now: datetime) -> None:
                  "views", "sites"):  # fmt: skip
         setattr(event, name, 0)
     event.top_tier = None
-    session.flush()
-    rows = session.scalars(
-        select(StoredPost)
-        .join(EventPost, EventPost.post_pk == StoredPost.pk)
-        .where(EventPost.event_id == event.id)
-        .order_by(StoredPost.published_at)
-    )
-    members = [(post_from_row(row), row.pk) for row in rows]
-    # Its members changed: the title is chosen again among them alone.
+    # Its members changed: the title and the sentences are chosen again among them alone.
     event.extra = {
         k: v for k, v in event.extra.items() if k not in (TITLE_FROM, summarize.POOL_KEY)
     }
-    retitle(event, members)
-    route(event, members, watch_departments(session))
-
-    # Its sentences are chosen again among its members alone (the pool is bounded).
-    event.extra = summarize.update(event.extra, (p for p, _ in members), event.keywords)
-    if members:
-        event.first_at = members[0][0].published_at
-        event.first_post_pk = members[0][1]
-        event.first_source = site_of(members[0][0])
-        event.last_at = members[0][0].published_at
-        known = _Known()
-        for start in range(0, len(members), 2000):
-            _apply(event, members[start : start + 2000], now, known=known)
-        _update_heat(session, [event], now, known=known)
-        known.write(session)
-        session.flush()
+    session.flush()
+    pks = list(
+        session.scalars(
+            select(StoredPost.pk)
+            .join(EventPost, EventPost.post_pk == StoredPost.pk)
+            .where(EventPost.event_id == event.id)
+            .order_by(StoredPost.published_at, StoredPost.pk)
+        )
+    )
+    if not pks:
+        return
+    first = session.get_one(StoredPost, pks[0])
+    event.first_at = event.last_at = first.published_at
+    event.first_post_pk, event.first_source = first.pk, site_of(post_from_row(first))
+    absorb(session, event, pks, now=now)

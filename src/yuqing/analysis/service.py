@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events.model import make_title
-from yuqing.analysis.facts import empty_event, rebuild, tier_rank
+from yuqing.analysis.facts import absorb, empty_event, rebuild, tier_rank
 from yuqing.analysis.heat import heat_index, reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite, EventSplit
 from yuqing.core.clock import Clock
@@ -196,25 +196,29 @@ def merge(*, session: Session, clock: Clock, keep_id: str, other_id: str) -> Eve
 def _move_members(
     session: Session, keep: Event, other: Event, *, now: datetime, manual: bool
 ) -> None:
-    """Move `other`'s members into `keep`, recompute `keep`'s facts, mark `other` merged.
+    """Move `other`'s members into `keep`, bring `keep`'s facts up to date, mark `other`
+    merged.
 
-    `manual`: a person's decision (the moved memberships become manual); an automatic
-    merge leaves each membership's flag as it was (a post a person placed stays theirs).
+    `manual`: a person's decision (the moved memberships become manual, and `keep`'s facts
+    are recomputed from all its members: rare, and exact whatever came before); an
+    automatic merge leaves each membership's flag as it was (a post a person placed stays
+    theirs) and folds only the moved posts into `keep`'s facts: the clusterer merges a few
+    times in a thousand posts, often into a big event, which must not be read whole each
+    time.
     """
     already = select(EventPost.post_pk).where(EventPost.event_id == keep.id).scalar_subquery()
+    moving = (EventPost.event_id == other.id, EventPost.post_pk.not_in(already))
+    # A post in both events stays counted once, in `keep`.
+    moved = [] if manual else list(session.scalars(select(EventPost.post_pk).where(*moving)))
     values: dict[str, Any] = {"event_id": keep.id}
     if manual:
         values["manual"] = True
-    session.execute(
-        update(EventPost)
-        .where(EventPost.event_id == other.id, EventPost.post_pk.not_in(already))
-        .values(**values)
-    )
-    # Recomputed from the members (a post in both events counts once): merges are rare
-    # (a person's, or the clusterer's a few times in a thousand posts), so exactness
-    # beats an incremental shortcut here.
+    session.execute(update(EventPost).where(*moving).values(**values))
     session.flush()
-    rebuild(session, keep, now=now)
+    if manual:
+        rebuild(session, keep, now=now)
+    else:
+        absorb(session, keep, moved, now=now)
     other.merged_into = keep.id
     keep.updated_at = other.updated_at = now
     session.flush()
