@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, inspect, select, tuple_, update
+from sqlalchemy import Connection, Table, delete, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.events import summarize
@@ -279,22 +279,28 @@ def _known(
     hours = {(e, hour_of(p.published_at)) for e, posts in old for p, _ in posts}
     sites = {(e, site_of(p)) for e, posts in old for p, _ in posts}
     h, s = EventHour, EventSite
+    events = {e for e, _ in hours}
+    # Two plain IN lists, not one IN of (event, hour) pairs: SQLite answers a row-value IN
+    # by scanning the whole table (a second a batch at a million posts), these by the
+    # primary key. They also match pairs the batch does not have, which are left out here.
     return _Known(
         hours={
             (event_id, hour): _Hour(posts, negative, reach, stored=True)
             for event_id, hour, posts, negative, reach in session.execute(
                 select(h.event_id, h.hour, h.posts, h.negative, h.reach).where(
-                    tuple_(h.event_id, h.hour).in_(hours)
+                    h.event_id.in_(events), h.hour.in_({hour for _, hour in hours})
                 )
             )
+            if (event_id, hour) in hours
         },
         sites={
             (event_id, site): _Site(platform, tier, first_at, first_pk, posts, stored=True)
             for event_id, site, platform, tier, first_at, first_pk, posts in session.execute(
                 select(
                     s.event_id, s.site, s.platform, s.tier, s.first_at, s.first_post_pk, s.posts
-                ).where(tuple_(s.event_id, s.site).in_(sites))
+                ).where(s.event_id.in_(events), s.site.in_({site for _, site in sites}))
             )
+            if (event_id, site) in sites
         },
     )
 
