@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from yuqing.analysis.facts import rebuild
 from yuqing.analysis.models import Event, EventPost
+from yuqing.analysis.service import current
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import Post
 from yuqing.monitor.store import post_from_row
-
-MAX_MERGE_HOPS = 16
 
 
 def adopt_replies(
@@ -40,7 +39,7 @@ def adopt_replies(
     keeps leading somewhere (alerts and links may name it).
     """
     session = Session(bind=conn)
-    target = _current(session, event_id)
+    target = current(session=session, event_id=event_id)
     if target is None or not reply_ids:
         session.close()
         return []
@@ -91,16 +90,6 @@ def adopt_replies(
     session.flush()
     session.close()
     return moved
-
-
-def _current(session: Session, event_id: str) -> Event | None:
-    """The stored event `event_id` stands for now (following merges)."""
-    event = session.get(Event, event_id)
-    hops = 0
-    while event is not None and event.merged_into and hops < MAX_MERGE_HOPS:
-        event = session.get(Event, event.merged_into)
-        hops += 1
-    return event
 
 
 def _renamed(annotations: dict[str, object], old_id: str, new_id: str) -> dict[str, object]:
