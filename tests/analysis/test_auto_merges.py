@@ -313,3 +313,28 @@ def test_the_kept_events_figures_after_a_merge_are_those_of_its_members(
         assert merged == facts_of(session, kept)
         assert merged["posts"] == 5 and merged["copies"] == 2 and merged["likes"] == 18
         assert [site for site, *_ in merged["sites"]] == ["bbs", "news", "toutiao", "weibo"]
+
+
+def test_a_reload_applies_each_stored_merge_to_the_clusterer_once(
+    store: Store, clock: FrozenClock, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline reads the stored merges every 30 seconds (a person's merges made in
+    the web pages take effect): after a long run there are thousands, and each is handed
+    to the clusterer once, not at every reload."""
+    pipeline = pipeline_over(store, clock, settings, None)
+    pipeline.run([Record(i, obj=o) for i, o in enumerate(
+        [line("a", LUNCH, 0), line("b", TRACK, 2), line("c", BOTH, 4)], 1)])  # fmt: skip
+    applied: list[tuple[str, str]] = []
+    real_merge = OnlineClusterer.merge
+
+    def counted(self: OnlineClusterer, keep: str, other: str) -> None:
+        applied.append((keep, other))
+        real_merge(self, keep, other)
+
+    monkeypatch.setattr(OnlineClusterer, "merge", counted)
+    with Session(store.engine) as session:
+        pairs = analysis_service.merged_pairs(session=session)
+    assert len(pairs) == 1
+    pipeline.reload()
+    pipeline.reload()
+    assert applied == pairs

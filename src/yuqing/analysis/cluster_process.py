@@ -192,6 +192,7 @@ class RemoteClusterStep:
         self.process = process
         self.organizations: Callable[[], Mapping[str, str]] = dict
         self.splits_seen = 0
+        self.merges_seen: set[tuple[str, str]] = set()
         # Of the batch whose store phase comes next: the late replies its parents
         # claimed, and the summaries of its events as clustering left them.
         self.adoptions: list[tuple[str, str, list[str]]] = []
@@ -285,6 +286,7 @@ class RemoteClusterStep:
     def restore(self, parts: Iterable[bytes]) -> None:
         self.process.call("restore", list(parts))
         self.splits_seen = 0
+        self.merges_seen = set()
 
     def close(self) -> None:
         self.process.close()

@@ -116,6 +116,9 @@ class ClusterStep:
         self.organizations: Callable[[], Mapping[str, str]] = organizations or dict
         # The last stored split (its row id) this clusterer has followed; reload reads on.
         self.splits_seen = 0
+        # The stored merges (kept, merged) this clusterer has followed: reload applies only
+        # the others (there are thousands after a long run, read every 30 seconds).
+        self.merges_seen: set[tuple[str, str]] = set()
         # (partition, parent's event, reply ids) this batch's parents claimed: replies
         # stored in earlier batches, moved once the batch is stored (`adopt_late_replies`).
         self.adoptions: list[tuple[str, str, list[str]]] = []
@@ -254,5 +257,7 @@ class ClusterStep:
             data = buffer  # orjson reads a bytearray as it is: no copy
         self.clusterer.restore(data)
         self.clusterer.keep_no_retired()  # a checkpoint from before kept them
-        # The snapshot may predate stored splits: read them all again (each applies once).
+        # The snapshot may predate stored splits and merges: read them all again (each
+        # applies once).
         self.splits_seen = 0
+        self.merges_seen = set()

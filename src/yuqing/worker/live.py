@@ -84,7 +84,9 @@ def build_pipeline(
 
     def follow_merges(session: Session) -> None:
         for keep, other in analysis_service.merged_pairs(session=session):
-            cluster.merge(keep, other)
+            if (keep, other) not in cluster.merges_seen:
+                cluster.merge(keep, other)
+                cluster.merges_seen.add((keep, other))
 
     def follow_splits(session: Session) -> None:
         # Only splits not followed yet: each reload reads the new rows, not all of them.
