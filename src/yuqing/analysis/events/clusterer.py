@@ -107,6 +107,13 @@ class ClusterConfig:
     # Background posts whose word counts stand beside the stream's for Chinese words
     # (`events/background.py`): a loud story's own words keep some weight (0: off).
     background_docs: float = 10_000.0
+    # Taken off a Chinese word's idf (with the background counts) in the post vectors:
+    # 1 weighs each word by the plain ln(N / df). The smoothed idf's floor of 1 let the
+    # words every story of a stream shares (a county's name, its bigrams, 网友) add up
+    # to a match between two stories; without it, shared rare words decide. 0: the
+    # smoothed idf (before 2026-12-07). The background idf sums (`generic_shared`,
+    # `settled_shared`) are unchanged.
+    idf_offset_cjk: float = 1.0
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
     # Two small events (both of at most `weak_merge_size` posts) a post is close to merge
     # at this lower centroid cosine: fragments of one story that opened twice. A loud
@@ -484,7 +491,11 @@ class OnlineClusterer:
         if self.config.background_docs > 0:
             from yuqing.analysis.events.background import prior_counts
 
-            df.use_prior(prior_counts(self.config.background_docs), self.config.background_docs)
+            df.use_prior(
+                prior_counts(self.config.background_docs),
+                self.config.background_docs,
+                offset=self.config.idf_offset_cjk,
+            )
         return df
 
     @staticmethod
