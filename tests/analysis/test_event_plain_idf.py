@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -104,3 +108,37 @@ def test_the_offset_is_kept_by_snapshots_and_an_older_snapshot_takes_the_default
     older.restore(orjson.dumps(state))
     assert older.config.idf_offset_cjk == asdict(ClusterConfig())["idf_offset_cjk"] == 1.0
     assert older.df.prior_offset == 1.0
+
+
+def test_another_arrival_order_keeps_each_storys_order_and_gaps() -> None:
+    from yuqing.analysis.events.evaluate import interleaved
+
+    def row(story: str, n: int, minutes: float) -> dict[str, Any]:
+        at = T0 + timedelta(minutes=minutes)
+        return {"id": f"{story}{n}", "gold_event": story, "published_at": at.isoformat()}
+
+    rows = [row("a", 0, 0), row("b", 0, 1), row("a", 1, 30), row("b", 1, 200), row("a", 2, 31)]
+    moved = interleaved(rows, 3, 2.0)
+    assert sorted(r["id"] for r in moved) == sorted(r["id"] for r in rows)
+    times = [datetime.fromisoformat(r["published_at"]) for r in moved]
+    assert times == sorted(times)  # merged by the new clock
+    for story, gaps in (("a", [30.0, 1.0]), ("b", [199.0])):
+        mine = [(r["id"], t) for r, t in zip(moved, times, strict=True) if r["gold_event"] == story]
+        assert [pid for pid, _ in mine] == [f"{story}{n}" for n in range(len(mine))]
+        assert [(b - a).total_seconds() / 60 for (_, a), (_, b) in pairwise(mine)] == gaps
+        assert T0 <= mine[0][1] <= T0 + timedelta(hours=2)
+    assert interleaved(rows, 3, 2.0) == moved  # the seed fixes the order
+    assert interleaved(rows, 4, 2.0) != moved
+
+
+def test_evaluate_scores_other_orders_and_their_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    from yuqing.analysis.events.evaluate import main
+
+    excerpt = Path(__file__).resolve().parents[1] / "fixtures" / "clustering" / "ced_excerpt.jsonl"
+    assert main(["--interleave", "2", "--window-hours", "3", str(excerpt)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.get("interleave") for line in lines] == [0, 1, None]
+    assert lines[2]["orders"] == 2
+    assert lines[2]["nmi"] == pytest.approx((lines[0]["nmi"] + lines[1]["nmi"]) / 2, abs=1e-4)
+    with pytest.raises(SystemExit):
+        main(["--interleave", "0", str(excerpt)])
