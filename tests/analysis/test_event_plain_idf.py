@@ -129,6 +129,9 @@ def test_another_arrival_order_keeps_each_storys_order_and_gaps() -> None:
         assert T0 <= mine[0][1] <= T0 + timedelta(hours=2)
     assert interleaved(rows, 3, 2.0) == moved  # the seed fixes the order
     assert interleaved(rows, 4, 2.0) != moved
+    undated = [*rows, {"id": "c0", "gold_event": "c"}]
+    with pytest.raises(ValueError, match=r"post 6 \('c0'\): no ISO published_at"):
+        interleaved(undated, 3, 2.0)
 
 
 def test_evaluate_scores_other_orders_and_their_mean(capsys: pytest.CaptureFixture[str]) -> None:

@@ -108,11 +108,12 @@ class ClusterConfig:
     # (`events/background.py`): a loud story's own words keep some weight (0: off).
     background_docs: float = 10_000.0
     # Taken off a Chinese word's idf (with the background counts) in the post vectors:
-    # 1 weighs each word by the plain ln(N / df). The smoothed idf's floor of 1 let the
-    # words every story of a stream shares (a county's name, its bigrams, 网友) add up
-    # to a match between two stories; without it, shared rare words decide. 0: the
-    # smoothed idf (before 2026-12-07). The background idf sums (`generic_shared`,
-    # `settled_shared`) are unchanged.
+    # 1 weighs each word by the plain ln(N / df). The smoothed idf's `+ 1` compressed the
+    # range (everyday words such as 时候, 喜欢, `_还` about 3.5 against 10 for a rare
+    # name), so a few shared everyday words matched two stories' posts as well as one
+    # shared rare name; now rare words decide more. 0: the smoothed idf (before
+    # 2026-12-07, evening). The background idf sums (`generic_shared`, `settled_shared`)
+    # are unchanged.
     idf_offset_cjk: float = 1.0
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
     # Two small events (both of at most `weak_merge_size` posts) a post is close to merge

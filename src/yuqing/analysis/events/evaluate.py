@@ -98,7 +98,14 @@ def interleaved(rows: list[dict[str, Any]], seed: int, hours: float) -> list[dic
     of `hours` from the stream's first post, drawn from `seed`; then merged by that clock."""
     if not rows:
         return []
-    times = [datetime.fromisoformat(str(row["published_at"])) for row in rows]
+    times: list[datetime] = []
+    for n, row in enumerate(rows, 1):
+        try:
+            times.append(datetime.fromisoformat(str(row["published_at"])))
+        except (KeyError, ValueError):
+            raise ValueError(
+                f"post {n} ({row.get('id')!r}): no ISO published_at to interleave by"
+            ) from None
     start = min(times)
     stories: dict[str, list[tuple[datetime, dict[str, Any]]]] = {}
     for at, row in zip(times, rows, strict=True):

@@ -202,8 +202,8 @@ def _tfidf_with_prior(
 ) -> Vector:
     """`tfidf` where Chinese words also count `df.prior_docs` background posts: idf =
     log((n + K + 1) / (df + prior + 1)) + 1 − `df.prior_offset` (with the offset 1, the
-    plain idf: a word in nearly every post, such as a county's name in a county's
-    stream, weighs nearly nothing, not 1). Other scripts keep the stream's idf alone."""
+    plain idf: a word in nearly every post of the stream and of the background weighs
+    nearly nothing, not 1). Other scripts keep the stream's idf alone."""
     log, table = math.log, df.df
     n = max(df.n_docs, df.min_docs)
     base = log(n + 1.0) + 1.0
