@@ -78,9 +78,10 @@ class ClusterConfig:
     # An event opened by a post that says little ("千万注意！！！", "好可爱呀[哈哈]": the
     # background idf of its Chinese words sums below `generic_opening`) gathers reactions
     # of every story; a Chinese post joins it only when they share words worth
-    # `generic_shared` (background idf, summed). 0: off.
+    # `generic_shared` (background idf, summed). 0: off. (20 before the plain idf,
+    # `idf_offset_cjk`; 15 measured better on the tuning half since, see docs/events.md.)
     generic_opening: float = 80.0
-    generic_shared: float = 20.0
+    generic_shared: float = 15.0
     # Time in each event's own paces (its mean gap between posts, the time before its
     # first post counted as one gap of `pace_prior_minutes`): a story's posts come at its
     # own rhythm, a burst of comments a minute apart or a county story one post an hour,
