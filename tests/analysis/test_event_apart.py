@@ -125,3 +125,18 @@ def test_an_event_opened_by_a_generic_reaction_needs_weightier_shared_words() ->
         post("s1", "尼玛！我最爱的牛蛙也不能吃了", T0 + timedelta(minutes=2))
     )
     assert reaction.event_id == story.event_id
+
+
+def test_a_reaction_sharing_words_worth_15_joins_a_generic_opening_in_its_burst() -> None:
+    # "好可爱呀[哈哈]" says little (its Chinese words weigh 25 in background idf, under
+    # `generic_opening`); the next comment shares 好可爱 with it, worth 16: enough since
+    # the plain idf (2026-12-07, evening: `generic_shared` 15), not at the bar before (20).
+    def placed(config: ClusterConfig) -> bool:
+        clusterer = OnlineClusterer(config)
+        first = clusterer.assign(post("p0", "好可爱呀[哈哈]", T0))
+        second = clusterer.assign(post("p1", "好可爱的宝宝呀[哈哈]", T0 + timedelta(minutes=1)))
+        return second.event_id == first.event_id
+
+    assert ClusterConfig().generic_shared == 15.0
+    assert placed(ClusterConfig())
+    assert not placed(ClusterConfig(generic_shared=20.0))

@@ -78,9 +78,10 @@ class ClusterConfig:
     # An event opened by a post that says little ("千万注意！！！", "好可爱呀[哈哈]": the
     # background idf of its Chinese words sums below `generic_opening`) gathers reactions
     # of every story; a Chinese post joins it only when they share words worth
-    # `generic_shared` (background idf, summed). 0: off.
+    # `generic_shared` (background idf, summed). 0: off. (20 before the plain idf,
+    # `idf_offset_cjk`; 15 measured better on the tuning half since, see docs/events.md.)
     generic_opening: float = 80.0
-    generic_shared: float = 20.0
+    generic_shared: float = 15.0
     # Time in each event's own paces (its mean gap between posts, the time before its
     # first post counted as one gap of `pace_prior_minutes`): a story's posts come at its
     # own rhythm, a burst of comments a minute apart or a county story one post an hour,
@@ -107,6 +108,14 @@ class ClusterConfig:
     # Background posts whose word counts stand beside the stream's for Chinese words
     # (`events/background.py`): a loud story's own words keep some weight (0: off).
     background_docs: float = 10_000.0
+    # Taken off a Chinese word's idf (with the background counts) in the post vectors:
+    # 1 weighs each word by the plain ln(N / df). The smoothed idf's `+ 1` compressed the
+    # range (everyday words such as 时候, 喜欢, `_还` about 3.5 against 10 for a rare
+    # name), so a few shared everyday words matched two stories' posts as well as one
+    # shared rare name; now rare words decide more. 0: the smoothed idf (before
+    # 2026-12-07, evening). The background idf sums (`generic_shared`, `settled_shared`)
+    # are unchanged.
+    idf_offset_cjk: float = 1.0
     merge_threshold: float = 0.3  # centroid cosine at which two live events become one
     # Two small events (both of at most `weak_merge_size` posts) a post is close to merge
     # at this lower centroid cosine: fragments of one story that opened twice. A loud
@@ -484,7 +493,11 @@ class OnlineClusterer:
         if self.config.background_docs > 0:
             from yuqing.analysis.events.background import prior_counts
 
-            df.use_prior(prior_counts(self.config.background_docs), self.config.background_docs)
+            df.use_prior(
+                prior_counts(self.config.background_docs),
+                self.config.background_docs,
+                offset=self.config.idf_offset_cjk,
+            )
         return df
 
     @staticmethod

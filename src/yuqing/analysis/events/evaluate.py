@@ -6,6 +6,14 @@ carry it, e.g. the output of `yuqing cluster --final-ids`) and prints the scores
 Each post is scored by its event at the end of the stream (after the clusterer's
 automatic merges moved it, as the store shows it), not by the event it joined when it came.
 
+`--interleave N` scores N other arrival orders of the same stories: each gold event keeps
+its posts' order and gaps, its first post moved to a seeded random point of a window of
+`--window-hours` (the dev streams were built that way with one seed), and prints each
+order's scores and their mean. With a half, a window of 3 hours gives it the full
+stream's crowding (50 stories in 3 hours as 100 in 6): the halves of the file as it
+comes are half as crowded, and a rule that keeps concurrent stories apart shows there
+only half its effect.
+
 `--link-replies 0.7` measures threads: ced_dev's `gold_event` is its source post, so the
 first post of each gold event is taken as the root and a fixed 70 % of the others (by a
 hash of their id) get `reply_to` naming it, as Weibo comments and reposts carry.
@@ -16,9 +24,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
+import statistics
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -81,52 +92,85 @@ def in_half(event: str, events: Sequence[str], half: str | None) -> bool:
     return ranked.index(event) % 2 == (0 if half == "tuning" else 1)
 
 
+def interleaved(rows: list[dict[str, Any]], seed: int, hours: float) -> list[dict[str, Any]]:
+    """`rows` (one labelled stream) in another arrival order: each gold event keeps its
+    posts' order and the gaps between them, its first post moved to a point of a window
+    of `hours` from the stream's first post, drawn from `seed`; then merged by that clock."""
+    if not rows:
+        return []
+    times: list[datetime] = []
+    for n, row in enumerate(rows, 1):
+        try:
+            times.append(datetime.fromisoformat(str(row["published_at"])))
+        except (KeyError, ValueError):
+            raise ValueError(
+                f"post {n} ({row.get('id')!r}): no ISO published_at to interleave by"
+            ) from None
+    start = min(times)
+    stories: dict[str, list[tuple[datetime, dict[str, Any]]]] = {}
+    for at, row in zip(times, rows, strict=True):
+        stories.setdefault(str(row["gold_event"]), []).append((at, row))
+    rng = random.Random(str(seed))  # noqa: S311 - a reproducible order, not a secret
+    placed: list[tuple[datetime, str, int, dict[str, Any]]] = []
+    for event in sorted(stories):
+        posts = stories[event]
+        first = min(at for at, _ in posts)
+        begin = start + timedelta(seconds=rng.random() * hours * 3600.0)
+        for n, (at, row) in enumerate(posts):
+            moved = begin + (at - first)
+            placed.append((moved, event, n, {**row, "published_at": moved.isoformat()}))
+    placed.sort(key=lambda item: item[:3])
+    return [row for *_, row in placed]
+
+
 def cluster_file(
     path: Path,
     config: ClusterConfig | None = None,
     *,
     link_replies: float = 0.0,
     half: str | None = None,
+    interleave: int | None = None,
+    window_hours: float = 6.0,
 ) -> tuple[list[str], list[str]]:
     """Gold events and predicted event ids of a labelled stream, clustered in order.
 
     `link_replies`: the fraction of non-root posts given `reply_to` = their gold event's
     first post (0: text only, as the stream comes). `half`: only the posts of the
     "tuning" or "held-out" half of the gold events (`in_half`), as a stream of its own.
+    `interleave`: the stories in another arrival order (`interleaved`, this seed, a
+    window of `window_hours`).
     """
+    with path.open(encoding="utf-8") as handle:
+        rows: list[dict[str, Any]] = [json.loads(line) for line in handle if line.strip()]
     if half is not None:
-        with path.open(encoding="utf-8") as handle:
-            events = [str(json.loads(line)["gold_event"]) for line in handle if line.strip()]
+        events = [str(row["gold_event"]) for row in rows]
         keep = {e for e in set(events) if in_half(e, events, half)}
+        rows = [row for row in rows if str(row["gold_event"]) in keep]
+    if interleave is not None:
+        rows = interleaved(rows, interleave, window_hours)
     waiter = ReplyWaiter(OnlineClusterer(config))
     now = SystemClock().now()
     gold: list[str] = []
     predicted: dict[int, str] = {}
     roots: dict[str, str] = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            obj: dict[str, Any] = json.loads(line)
-            event = str(obj.pop("gold_event"))
-            if half is not None and event not in keep:
-                continue
-            gold.append(event)
-            row = len(gold) - 1
-            if "event_id" in obj:
-                predicted[row] = str(obj["event_id"])
-                continue
-            root = roots.setdefault(event, str(obj.get("id")))
-            if (
-                link_replies > 0
-                and root != obj.get("id")
-                and linked(root + str(obj.get("id")), link_replies)
-            ):
-                obj["reply_to"] = root
-            post = parse_post(obj, received_at=now, max_post_bytes=1 << 20, line=row)
-            partition = obj.get("partition")
-            for one in waiter.push(post, partition=partition if isinstance(partition, str) else ""):
-                predicted[one.post.line or 0] = one.assignment.event_id
+    for obj in rows:
+        event = str(obj.pop("gold_event"))
+        gold.append(event)
+        row = len(gold) - 1
+        if "event_id" in obj:
+            predicted[row] = str(obj["event_id"])
+            continue
+        root = roots.setdefault(event, str(obj.get("id")))
+        if (
+            link_replies > 0
+            and root != obj.get("id")
+            and linked(root + str(obj.get("id")), link_replies)
+        ):
+            obj["reply_to"] = root
+        post = parse_post(obj, received_at=now, max_post_bytes=1 << 20, line=row)
+        partition = obj.get("partition")
+        for one in waiter.push(post, partition=partition if isinstance(partition, str) else ""):
+            predicted[one.post.line or 0] = one.assignment.event_id
     for one in waiter.flush():
         predicted[one.post.line or 0] = one.assignment.event_id
     # Each post by its event at the end of the stream: where the clusterer's merges moved
@@ -149,7 +193,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=0.0,
         help="fraction of replies given reply_to = their gold event's first post",
     )
+    parser.add_argument(
+        "--interleave",
+        type=int,
+        default=None,
+        metavar="N",
+        help="score N other arrival orders of the same stories (seeds 0 to N-1), and their mean",
+    )
+    parser.add_argument(
+        "--window-hours",
+        type=float,
+        default=6.0,
+        help="with --interleave: the window the stories' first posts are spread over",
+    )
     args = parser.parse_args(argv)
+    if args.interleave is not None and args.interleave < 1:
+        parser.error(f"--interleave: {args.interleave} orders; give 1 or more")
+    if args.window_hours <= 0:
+        parser.error(f"--window-hours: {args.window_hours}; give a positive number of hours")
     overrides: dict[str, float] = {}
     if args.threshold is not None:
         overrides["threshold"] = args.threshold
@@ -158,14 +219,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.half_life_hours is not None:
         overrides["half_life_hours"] = args.half_life_hours
     config = ClusterConfig(**overrides)  # type: ignore[arg-type]
+    orders: list[int | None] = [None] if args.interleave is None else list(range(args.interleave))
     for path in args.files:
-        gold, predicted = cluster_file(path, config, link_replies=args.link_replies, half=args.half)
-        result = {
-            "file": path.name,
-            "half": args.half or "full",
-            **{k: round(v, 4) for k, v in scores(gold, predicted).items()},
-        }
-        sys.stdout.write(json.dumps(result) + "\n")
+        figures: list[dict[str, float]] = []
+        for seed in orders:
+            gold, predicted = cluster_file(
+                path,
+                config,
+                link_replies=args.link_replies,
+                half=args.half,
+                interleave=seed,
+                window_hours=args.window_hours,
+            )
+            figures.append(scores(gold, predicted))
+            head: dict[str, Any] = {"file": path.name, "half": args.half or "full"}
+            if seed is not None:
+                head |= {"interleave": seed, "window_hours": args.window_hours}
+            result = {**head, **{k: round(v, 4) for k, v in figures[-1].items()}}
+            sys.stdout.write(json.dumps(result) + "\n")
+        if len(figures) > 1:
+            mean = {k: round(statistics.fmean(f[k] for f in figures), 4) for k in figures[0]}
+            head = {"file": path.name, "half": args.half or "full", "orders": len(figures)}
+            sys.stdout.write(json.dumps({**head, "window_hours": args.window_hours, **mean}) + "\n")
     return 0
 
 

@@ -45,14 +45,19 @@ class DocumentFrequency:
         # ordinary posts, added to the stream's counts. Shipped, never learnt or saved.
         self.prior: dict[str, float] | None = None
         self.prior_docs = 0.0
+        # Taken off a Chinese word's idf in its weight (`use_prior`; 1: the plain idf).
+        self.prior_offset = 0.0
         # `background_idf` of each prior word and of a word the prior lacks, worked out
         # once (`chinese_background_idfs`): the prior never changes while it is used.
         self._prior_idf: tuple[dict[str, float], float] | None = None
 
-    def use_prior(self, counts: dict[str, float], docs: float) -> None:
+    def use_prior(self, counts: dict[str, float], docs: float, *, offset: float = 0.0) -> None:
         """Count `docs` background posts with these word counts beside the stream's
-        (Chinese words only: see `events/background.py`)."""
+        (Chinese words only: see `events/background.py`). A Chinese word's weight in a
+        vector then takes `offset` off its idf (1: the plain ln(N / df), without the
+        smoothed idf's floor of 1); `idf` and `background_idf` are unchanged."""
         self.prior, self.prior_docs = (counts, docs) if docs > 0 else (None, 0.0)
+        self.prior_offset = offset if docs > 0 else 0.0
         self._prior_idf = None
 
     def begin(self) -> None:
@@ -196,11 +201,13 @@ def _tfidf_with_prior(
     counts: dict[str, int], df: DocumentFrequency, prior: dict[str, float], *, max_terms: int
 ) -> Vector:
     """`tfidf` where Chinese words also count `df.prior_docs` background posts: idf =
-    log((n + K + 1) / (df + prior + 1)) + 1. Other scripts keep the stream's idf alone."""
+    log((n + K + 1) / (df + prior + 1)) + 1 − `df.prior_offset` (with the offset 1, the
+    plain idf: a word in nearly every post of the stream and of the background weighs
+    nearly nothing, not 1). Other scripts keep the stream's idf alone."""
     log, table = math.log, df.df
     n = max(df.n_docs, df.min_docs)
     base = log(n + 1.0) + 1.0
-    with_prior = log(n + df.prior_docs + 1.0) + 1.0
+    with_prior = log(n + df.prior_docs + 1.0) + 1.0 - df.prior_offset
     # One comprehension (no Python loop body): this runs for every post, on every word.
     # "\u3400" <= last character <= "\u9fff": a Chinese word (`background.is_cjk_word`).
     vec = {
@@ -216,7 +223,9 @@ def _tfidf_with_prior(
         vec = dict(sorted(vec.items(), key=_weight, reverse=True)[:max_terms])
     values = vec.values()
     norm = math.sqrt(sum(map(mul, values, values)))
-    return {w: v / norm for w, v in vec.items()}
+    if norm <= 0.0:
+        return {}  # only words in every post (plain idf 0): nothing to tell stories apart
+    return {w: v / norm for w, v in vec.items() if v > 0.0}
 
 
 def top_terms(vec: Vector, k: int) -> list[str]:
