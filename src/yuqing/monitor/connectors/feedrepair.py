@@ -183,7 +183,7 @@ def item_chunks(text: str) -> list[str]:
     return [head + _cdata_closed(text[a:b]) + tail for a, b in itertools.pairwise(bounds)]
 
 
-_LAST_CLOSING = re.compile(r"</[\w:.-]+\s*>\s*</(?:[\w.-]+:)?(?:item|entry)\s*>\s*$")
+_LAST_CLOSING = re.compile(r"</[\w:.-]+\s*>\s*(?:</(?:[\w.-]+:)?(?:item|entry)\s*>\s*)?$")
 
 
 def _cdata_closed(item: str) -> str:
