@@ -3,6 +3,7 @@ hold comes out, its text intact, with one warning saying what was repaired."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from yuqing.core.errors import SourceParseError
 from yuqing.monitor.connectors import get_connector
 from yuqing.monitor.connectors.feedrepair import repair_xml
+from yuqing.monitor.normalize import parse_post
 
 
 def poll(spec: Any, http: Any, clock: Any) -> Any:
@@ -75,6 +77,23 @@ def test_each_fault_in_the_first_item_costs_no_item(
     assert len(fetched.warnings) == 1 and "已修复不规范的 XML 后读取" in fetched.warnings[0]
 
 
+def test_a_cdata_section_left_open_costs_neither_its_item_nor_the_next(
+    server: Any, http: Any, clock: Any, spec_for: Any
+) -> None:
+    unclosed = (
+        "<item><title>停水</title><guid>g1</guid><description><![CDATA[<p>明日停水</description>"
+    )
+    server.route("/f.xml", feed(unclosed, item(2, "第二条"), item(3, "第三条")),
+                 content_type="text/xml")  # fmt: skip
+    fetched = poll(spec_for("rss", "/f.xml"), http, clock)
+    assert [(i["id"], i["text"]) for i in fetched.items] == [
+        ("g1", "<p>明日停水"),
+        ("g2", "正文"),
+        ("g3", "正文"),
+    ]
+    assert "3 个条目中的 3 个逐条读取" in fetched.warnings[-1]
+
+
 def test_an_item_too_damaged_to_read_is_counted_never_silent(
     server: Any, http: Any, clock: Any, spec_for: Any
 ) -> None:
@@ -84,8 +103,8 @@ def test_an_item_too_damaged_to_read_is_counted_never_silent(
     server.route("/f.xml", feed(broken, item(2, "第二条"), item(3, "第三条")),
                  content_type="text/xml")  # fmt: skip
     fetched = poll(spec_for("rss", "/f.xml"), http, clock)
-    assert [i["title"] for i in fetched.items][-2:] == ["第二条", "第三条"]
-    assert fetched.warnings  # whatever was lost is said
+    assert [i["title"] for i in fetched.items] == ["第二条", "第三条"]
+    assert fetched.warnings[-1].endswith("第 1 个条目既无标题也无正文，已跳过")
 
 
 def test_a_well_formed_feed_is_not_touched() -> None:
@@ -102,3 +121,20 @@ def test_a_document_that_is_no_feed_is_still_refused(
     server.route("/f.xml", "<html><body>R&D &nbsp;</body></html>", content_type="text/xml")
     with pytest.raises(SourceParseError):
         poll(spec_for("rss", "/f.xml"), http, clock)
+
+
+def test_times_relative_to_the_poll_reach_the_pipeline_as_written(
+    server: Any, http: Any, clock: Any, spec_for: Any
+) -> None:
+    dated = [
+        item(1, "第一条").replace("</guid>", "</guid><pubDate>3分钟前</pubDate>"),
+        item(2, "第二条").replace("</guid>", "</guid><pubDate>昨天 14:20</pubDate>"),
+        item(3, "第三条").replace("</guid>", "</guid><pubDate>某天</pubDate>"),
+    ]
+    server.route("/f.xml", feed(*dated), content_type="text/xml")
+    items = poll(spec_for("rss", "/f.xml"), http, clock).items
+    assert [i.get("published_at") for i in items] == ["3分钟前", "昨天 14:20", None]
+    # The pipeline reads them against the moment the poll received them.
+    post = parse_post(items[0], received_at=clock.now(), max_post_bytes=1 << 20)
+    assert post.published_at == clock.now() - timedelta(minutes=3)
+    assert post.extra["published_at_text"] == "3分钟前"

@@ -14,7 +14,7 @@ from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.connectors.charset import decode_body
 from yuqing.monitor.connectors.feedrepair import count_items, item_chunks, repair_xml
-from yuqing.monitor.timeparse import parse_time
+from yuqing.monitor.timeparse import is_relative, parse_time
 from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ def _entry_time(entry: Any, timezone: str) -> str | None:
         try:
             return parse_time(raw, default_tz=timezone, field=raw_key).isoformat()
         except InvalidInput:
+            if is_relative(raw, default_tz=timezone):  # `3分钟前`: read on arrival
+                return raw.strip()
             if raw.isascii() and "/" not in raw:
                 found = _iso(dict.get(entry, parsed_key))
                 if found:
