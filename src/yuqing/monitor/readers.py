@@ -379,7 +379,8 @@ def _damaged_utf8(raw: bytes) -> bool:
     by chance only, among many bytes that form none."""
     guess = raw.decode("utf-8", "replace")
     damaged = guess.count("\ufffd")
-    return damaged * 3 < sum(1 for c in guess if not c.isascii() and c != "\ufffd")
+    ascii_chars = len(guess.encode("ascii", "ignore"))
+    return damaged * 3 < len(guess) - ascii_chars - damaged
 
 
 def _csv_line(raw: bytes, encoding: str, *, mixed: bool) -> str:
@@ -435,7 +436,9 @@ def _csv_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
             lines.append(raw.decode(encoding, "replace"))
     # A byte-order mark starts the first line, and any line where exports were joined
     # (`copy /b a.csv+b.csv`): never part of a cell.
-    return [line.removeprefix("\ufeff") for line in lines], bad
+    if codecs.BOM_UTF8 in data:
+        lines = [line.removeprefix("\ufeff") for line in lines]
+    return lines, bad
 
 
 def read_csv(stream: IO[bytes]) -> Iterator[Record]:
@@ -484,7 +487,7 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
             continue
         if not row:
             continue  # a blank line
-        if len(row) == len(header) and [c.strip() for c in row] == header_cells:
+        if row[0].strip() == header_cells[0] and [c.strip() for c in row] == header_cells:
             continue  # the header again, where exports were joined: not a post
         spanned = range(start, source.pos)
         if len(spanned) > 1 and len(row) != len(names):
