@@ -383,7 +383,7 @@ def _damaged_utf8(raw: bytes) -> bool:
     return damaged * 3 < len(guess) - ascii_chars - damaged
 
 
-def _csv_line(raw: bytes, encoding: str, *, mixed: bool) -> str:
+def decode_mixed_line(raw: bytes, encoding: str, *, mixed: bool) -> str:
     """One line of a CSV file in `encoding`, as the file's head decided it, or in the
     other encoding when the line is plainly in that one: files joined from a UTF-8 export
     and a GBK one (Excel's "CSV UTF-8" and its plain "CSV" in China). `mixed`: the file
@@ -428,7 +428,7 @@ def _csv_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     )
     for index, raw in enumerate(raws):
         try:
-            lines.append(_csv_line(raw, encoding, mixed=mixed))
+            lines.append(decode_mixed_line(raw, encoding, mixed=mixed))
         except UnicodeDecodeError as exc:
             bad[index] = _("cannot decode this line as {encoding} (byte {n})").format(
                 encoding=exc.encoding.upper(), n=exc.start + 1
