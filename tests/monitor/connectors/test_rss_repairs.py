@@ -138,3 +138,15 @@ def test_times_relative_to_the_poll_reach_the_pipeline_as_written(
     post = parse_post(items[0], received_at=clock.now(), max_post_bytes=1 << 20)
     assert post.published_at == clock.now() - timedelta(minutes=3)
     assert post.extra["published_at_text"] == "3分钟前"
+
+
+def test_an_unclosed_comment_costs_only_its_own_item(
+    server: Any, http: Any, clock: Any, spec_for: Any
+) -> None:
+    broken = item(1, "第一条", "正文<!-- 编辑备注")
+    many = "<!-- " * 5000  # and thousands more: each scan stops at the next one
+    server.route("/f.xml", feed(broken, item(2, "第二条"), item(3, "第三条", many)),
+                 content_type="text/xml")  # fmt: skip
+    fetched = poll(spec_for("rss", "/f.xml"), http, clock)
+    assert [i["title"] for i in fetched.items][-2:] == ["第二条", "第三条"]
+    assert any("逐条读取" in warning for warning in fetched.warnings)

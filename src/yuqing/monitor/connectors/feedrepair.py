@@ -34,7 +34,8 @@ from yuqing.core.i18n import ngettext, pgettext
 # Parts of a document where `&` and `<` are not markup: left as written.
 _OPAQUE = re.compile(
     r"<!\[CDATA\[(?:(?!<!\[CDATA\[).)*?\]\]>"  # never across the start of another one
-    r"|<!--.*?-->|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>",
+    r"|<!--(?:(?!<!--).)*?-->|<\?(?:(?!<\?).)*?\?>"  # none across the next opener
+    r"|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>",
     re.S | re.I,
 )
 _AMP_OR_LT = re.compile(
@@ -101,7 +102,7 @@ def repair_xml(text: str) -> tuple[str, Repairs]:
     repairs = Repairs()
     declared = frozenset(
         name
-        for doctype in re.findall(r"<!DOCTYPE(?:[^\[>]|\[.*?\])*>", text, re.S | re.I)
+        for doctype in re.findall(r"<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>", text, re.I)
         for name in _DECLARED.findall(doctype)
     )
 

@@ -24,6 +24,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+ONE_BY_ONE_LIMIT = 2000  # items of a damaged feed read one by one, at most
 # Whatever precedes the root element: BOM, blanks, prolog, comments, doctype, PIs.
 _PREAMBLE = r"(?:\ufeff|\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*"
 _FEED_ROOT = re.compile(_PREAMBLE + r"<(?:[A-Za-z][\w.-]*:)?(?:rss|feed|RDF)[\s>/]", re.I | re.S)
@@ -194,6 +195,12 @@ def _all_entries(entries: list[Any], text: str, *, url: str, warnings: list[str]
     cannot be read is a warning, never a silent loss."""
     held = count_items(text)
     if len(entries) >= held:
+        return entries
+    if held > ONE_BY_ONE_LIMIT:  # a parse each: a feed that long is no feed people write
+        reason = _("{lost} of {held} entries could not be read").format(
+            lost=held - len(entries), held=held
+        )
+        warnings.append(f"{url}: {reason}")
         return entries
     one_by_one = [entry for chunk in item_chunks(text) for entry in _parse(chunk).entries[:1]]
     if len(one_by_one) > len(entries):
