@@ -1,10 +1,11 @@
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from yuqing.core.errors import InvalidInput
-from yuqing.monitor.timeparse import parse_time
+from yuqing.monitor.timeparse import is_relative, parse_time
 from yuqing.monitor.urls import canonical_url
 
 
@@ -99,3 +100,42 @@ def test_times_as_people_and_pages_write_them(raw: str, beijing: str) -> None:
 def test_times_with_no_certain_meaning_are_still_refused(raw: str) -> None:
     with pytest.raises(InvalidInput, match="published_at"):
         parse_time(raw, field="published_at")
+
+
+READ_AT = datetime(2026, 12, 7, 1, 45, tzinfo=UTC)  # 09:45 in Beijing
+
+
+@pytest.mark.parametrize(
+    ("raw", "beijing"),
+    [
+        ("3分钟前", "2026-12-07 09:42"),
+        ("３ 分钟之前", "2026-12-07 09:42"),
+        ("十五分钟前", "2026-12-07 09:30"),
+        ("两小时前", "2026-12-07 07:45"),
+        ("半小时前", "2026-12-07 09:15"),
+        ("1天前", "2026-12-06 09:45"),
+        ("刚刚", "2026-12-07 09:45"),
+        ("2 hours ago", "2026-12-07 07:45"),
+        ("an hour ago", "2026-12-07 08:45"),
+        ("昨天 14:20", "2026-12-06 14:20"),
+        ("昨天下午3:00", "2026-12-06 15:00"),
+        ("前天", "2026-12-05 00:00"),
+        ("今天 上午8:05", "2026-12-07 08:05"),
+        ("yesterday 14:20", "2026-12-06 14:20"),
+        ("12-06 10:00", "2026-12-06 10:00"),
+        ("12月6日 上午9:30", "2026-12-06 09:30"),
+        ("12月31日 23:00", "2025-12-31 23:00"),  # not after the reading: last year's
+        ("12月8日 08:00", "2026-12-08 08:00"),  # a day ahead at most: a clock's skew
+    ],
+)
+def test_times_relative_to_their_reading(raw: str, beijing: str) -> None:
+    got = parse_time(raw, field="published_at", now=READ_AT)
+    assert got.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") == beijing
+    assert is_relative(raw)
+
+
+@pytest.mark.parametrize("raw", ["99999天前", "13-45 10:00", "昨天 25:00", "几分钟前"])
+def test_relative_looking_nonsense_is_refused_naming_the_value(raw: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(repr(raw))):
+        parse_time(raw, field="published_at", now=READ_AT)
+    assert not is_relative(raw)

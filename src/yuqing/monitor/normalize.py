@@ -121,6 +121,26 @@ def _extra(obj: Mapping[str, Any], max_post_bytes: int) -> dict[str, Any]:
     return cleaned
 
 
+def _published(
+    raw: Any, *, received_at: datetime, timezone: str, extra: dict[str, Any]
+) -> datetime:
+    """`published_at` read; a time written relative to when the post was received
+    (`3分钟前`, `昨天 14:20`, `12-06 10:00`) is read against `received_at`, and the text
+    as written is kept beside it as `published_at_text`."""
+    try:
+        return timeparse.parse_time(raw, default_tz=timezone, field="published_at")
+    except InvalidInput:
+        if not isinstance(raw, str):
+            raise
+        found = timeparse.relative_time(
+            raw, now=received_at, default_tz=timezone, field="published_at"
+        )
+        if found is None:
+            raise
+        extra.setdefault("published_at_text", clean_text(raw.strip())[:60])
+        return found
+
+
 def parse_post(
     obj: Any,
     *,
@@ -174,7 +194,7 @@ def parse_post(
     published_at = (
         received_at
         if published_raw in (None, "")
-        else timeparse.parse_time(published_raw, default_tz=timezone, field="published_at")
+        else _published(published_raw, received_at=received_at, timezone=timezone, extra=extra)
     )
     lang = _string(obj, "lang", limit=32)
     own_id = _string(obj, "id", limit=512)

@@ -92,8 +92,30 @@ def parse_record(number: int, raw: bytes) -> Record:
     except RecursionError:
         return Record(number, error=too_deep())
     except ValueError as exc:
+        repaired = without_trailing_commas(text)
+        if repaired is not None:
+            return Record(number, obj=repaired)
         # TRANSLATORS: {error} is Python's own wording, in English.
         return Record(number, error=_("not valid JSON: {error}").format(error=exc))
+
+
+# A JSON string (escapes skipped), or a comma with only blanks before a closing bracket.
+_TRAILING_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])', re.DOTALL)
+
+
+def without_trailing_commas(text: str) -> Any:
+    """The value of a JSON text that holds trailing commas (`{"a": 1,}`, `[1, 2,]`, a
+    line `{…},` cut from an array), as JavaScript and hand edits write them; None when
+    it has none or still does not parse. Their meaning is certain: nothing follows."""
+    stripped = text.strip().removesuffix(",")
+    fixed = _TRAILING_COMMA.sub(lambda m: m.group(0) if m.group(0) != "," else "", stripped)
+    if fixed == text.strip():
+        return None
+    try:
+        value = json.loads(fixed)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def too_deep() -> str:
@@ -209,6 +231,8 @@ def csv_encoding(head: bytes) -> str:
     charset-normalizer's pick, Windows-1252 on a tie (`connectors/charset.py`); only an
     ASCII-compatible code page is taken, as commas and line ends must be what they look like.
     """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"  # Excel's "CSV UTF-8"; lines joined from a GBK export still read
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -330,6 +354,62 @@ def _wide_lines(data: bytes) -> list[str] | None:
     return [line for line in _LINE_ENDS.split(text.removeprefix("\ufeff")) if line]
 
 
+def _cjk_share(text: str) -> float:
+    """The share of a text's non-ASCII characters that are Chinese (or CJK punctuation)."""
+    wide = [c for c in text if not c.isascii()]
+    if not wide:
+        return 0.0
+    return sum(1 for c in wide if c in _CJK_CHARS or "\u4e00" <= c <= "\u9fff") / len(wide)
+
+
+_CJK_CHARS = frozenset("，。、；：？！“”‘’（）《》【】…—·「」『』～　￥％")
+
+
+def _not_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
+def _damaged_utf8(raw: bytes) -> bool:
+    """Whether a line that is not UTF-8 is still mostly UTF-8 (a character cut or
+    damaged): refused, never read in another encoding. A GBK line forms UTF-8 characters
+    by chance only, among many bytes that form none."""
+    guess = raw.decode("utf-8", "replace")
+    damaged = guess.count("\ufffd")
+    ascii_chars = len(guess.encode("ascii", "ignore"))
+    return damaged * 3 < len(guess) - ascii_chars - damaged
+
+
+def decode_mixed_line(raw: bytes, encoding: str, *, mixed: bool) -> str:
+    """One line of a CSV file in `encoding`, as the file's head decided it, or in the
+    other encoding when the line is plainly in that one: files joined from a UTF-8 export
+    and a GBK one (Excel's "CSV UTF-8" and its plain "CSV" in China). `mixed`: the file
+    is UTF-8 with such GBK lines. Raises `UnicodeDecodeError` for a line that is neither."""
+    try:
+        utf8 = raw.decode("utf-8")
+    except UnicodeDecodeError as not_utf8:
+        if _damaged_utf8(raw):
+            raise
+        try:
+            return raw.decode("gb18030" if encoding == "utf-8" else encoding)
+        except UnicodeDecodeError:
+            if encoding == "utf-8":
+                raise not_utf8 from None  # said in the file's own encoding
+            raise
+    if raw.isascii() or (encoding == "utf-8" and not mixed):
+        return utf8
+    # Valid UTF-8 among lines that are not: UTF-8, unless GB18030 reads it as more
+    # plainly Chinese (GBK "学校" is also the UTF-8 bytes of "ѧУ").
+    if encoding in ("utf-8", "gb18030"):
+        other = raw.decode("gb18030", "replace")
+        if _cjk_share(other) > _cjk_share(utf8):
+            return other
+    return utf8
+
+
 def _csv_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     """The text lines of a CSV file, and why each line that does not decode does not."""
     wide = _wide_lines(data)
@@ -340,16 +420,24 @@ def _csv_lines(data: bytes) -> tuple[list[str], dict[int, str]]:
     bad: dict[int, str] = {}
     # Only CR and LF end lines (bytes.splitlines), as for `csv`; neither byte is ever
     # part of a GB18030 character.
-    for index, raw in enumerate(data.splitlines(keepends=True)):
+    raws = data.splitlines(keepends=True)
+    mixed = (
+        encoding == "utf-8"
+        and _not_utf8(data)
+        and any(not _damaged_utf8(raw) for raw in raws if _not_utf8(raw))
+    )
+    for index, raw in enumerate(raws):
         try:
-            lines.append(raw.decode(encoding))
+            lines.append(decode_mixed_line(raw, encoding, mixed=mixed))
         except UnicodeDecodeError as exc:
             bad[index] = _("cannot decode this line as {encoding} (byte {n})").format(
-                encoding=encoding.upper(), n=exc.start + 1
+                encoding=exc.encoding.upper(), n=exc.start + 1
             )
             lines.append(raw.decode(encoding, "replace"))
-    if lines:
-        lines[0] = lines[0].removeprefix("\ufeff")
+    # A byte-order mark starts the first line, and any line where exports were joined
+    # (`copy /b a.csv+b.csv`): never part of a cell.
+    if codecs.BOM_UTF8 in data:
+        lines = [line.removeprefix("\ufeff") for line in lines]
     return lines, bad
 
 
@@ -384,6 +472,7 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
         raise InvalidInput(_("cannot read CSV: {error}").format(error=bad[source.pos - 1]))
     names = column_fields(header)
     check_columns(names)
+    header_cells = [c.strip() for c in header]
     while True:
         start = source.pos
         try:
@@ -398,6 +487,8 @@ def read_csv(stream: IO[bytes]) -> Iterator[Record]:
             continue
         if not row:
             continue  # a blank line
+        if row[0].strip() == header_cells[0] and [c.strip() for c in row] == header_cells:
+            continue  # the header again, where exports were joined: not a post
         spanned = range(start, source.pos)
         if len(spanned) > 1 and len(row) != len(names):
             yield _broken_row(source, start, None)

@@ -53,10 +53,29 @@ def _from_epoch(value: float, field: str) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-def parse_time(value: Any, *, default_tz: str = "Asia/Shanghai", field: str = "time") -> datetime:
-    """Parse a time given as text or Unix seconds; raise `InvalidInput` naming `field`."""
+def parse_time(
+    value: Any,
+    *,
+    default_tz: str = "Asia/Shanghai",
+    field: str = "time",
+    now: datetime | None = None,
+) -> datetime:
+    """Parse a time given as text or Unix seconds; raise `InvalidInput` naming `field`.
+
+    With `now` (when the post was received), a time written relative to it is read too:
+    `3分钟前`, `刚刚`, `昨天 14:20`, a date without its year (`12-06 10:00`); see
+    `relative_time`. Without it, such a text is refused: it says nothing certain.
+    """
     if type(value) is str:  # the common case first: this runs for every post
-        return _parse_text(value, default_tz, field)
+        try:
+            return _parse_text(value, default_tz, field)
+        except InvalidInput:
+            if now is None:
+                raise
+            found = relative_time(value, now=now, default_tz=default_tz, field=field)
+            if found is None:
+                raise
+            return found
     if isinstance(value, bool):
         raise InvalidInput(_("field '{field}' must be a time, not a boolean").format(field=field))
     if isinstance(value, int | float):
@@ -186,3 +205,100 @@ def _checked(parsed: datetime, default_tz: str, field: str, value: str) -> datet
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone(default_tz))
     return parsed.astimezone(UTC)
+
+
+# Times written relative to when they were read, as Weibo, forums and list pages show
+# them: `3分钟前`, `半小时前`, `刚刚`, `昨天 14:20`, `前天`, `3 hours ago`, `12-06 10:00`.
+_NUMERALS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_AGO = re.compile(
+    r"^(\d{1,4}|[一二两三四五六七八九十]{1,3}|半)\s*(?:个)?\s*"
+    r"(秒钟?|分钟?|小时|钟头|天|日|周|星期|礼拜)\s*[以之]?前$"
+)
+_AGO_EN = re.compile(r"^(\d{1,4}|an?)\s*(sec|second|min|minute|hr|hour|day|week)s?\.?\s+ago$", re.I)
+_UNIT_SECONDS = {
+    "秒": 1, "秒钟": 1, "分": 60, "分钟": 60, "小时": 3600, "钟头": 3600, "天": 86400,
+    "日": 86400, "周": 604800, "星期": 604800, "礼拜": 604800, "sec": 1, "second": 1,
+    "min": 60, "minute": 60, "hr": 3600, "hour": 3600, "day": 86400, "week": 604800,
+}  # fmt: skip
+_JUST_NOW = frozenset({"刚刚", "刚才", "just now", "now"})
+_DAY_WORD = re.compile(r"^(今天|今日|昨天|昨日|前天|today|yesterday)\s*(.*)$", re.I)
+_DAYS_BACK = {"今天": 0, "今日": 0, "today": 0, "昨天": 1, "昨日": 1, "yesterday": 1, "前天": 2}
+_NO_YEAR = re.compile(r"^(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?(?=\s|$|[上中下早凌傍晚]|\d)\s*(.*)$")
+_MAX_AGO = timedelta(days=3660)
+
+
+def _numeral(text: str) -> float:
+    if text.isdigit():
+        return float(text)
+    if text == "半":
+        return 0.5
+    if text.lower() in ("a", "an"):
+        return 1.0
+    tens, _sep, ones = text.partition("十")
+    if not _sep:
+        return float(_NUMERALS[text]) if text in _NUMERALS else -1.0
+    return float((_NUMERALS.get(tens, -99) if tens else 1) * 10 + _NUMERALS.get(ones, 0))
+
+
+def relative_time(
+    value: str, *, now: datetime, default_tz: str = "Asia/Shanghai", field: str = "time"
+) -> datetime | None:
+    """A time written relative to `now` (aware), or None when `value` is not one.
+
+    - `N秒/分钟/小时/天/周前` (digits or a Chinese numeral, `半小时前`), `3 hours ago`:
+      `now` less that much; `刚刚`, `刚才`: `now`.
+    - `今天`, `昨天`, `前天` (with a time or not: `昨天 14:20`, `昨天下午3:00`): that day in
+      `default_tz`, at the time given (else its midnight, as any date alone).
+    - a date without its year (`12-06 10:00`, `12月6日 上午9:30`): the latest such date
+      that is not after `now` by more than a day.
+    """
+    text = unicodedata.normalize("NFKC", value).strip()
+    local = now.astimezone(_zone(default_tz))
+    if text.lower() in _JUST_NOW:
+        return now.astimezone(UTC)
+    ago = _AGO.match(text) or _AGO_EN.match(text)
+    if ago is not None:
+        amount = _numeral(ago.group(1))
+        unit = ago.group(2).lower()
+        if amount < 0 or (delta := timedelta(seconds=amount * _UNIT_SECONDS[unit])) > _MAX_AGO:
+            return None
+        return (now - delta).astimezone(UTC)
+    day = _DAY_WORD.match(text)
+    if day is not None:
+        date = (local - timedelta(days=_DAYS_BACK[day.group(1).lower()])).date()
+        rest = day.group(2).strip()
+        try:
+            return _parse_text(f"{date.isoformat()} {rest}".strip(), default_tz, field)
+        except InvalidInput:
+            return None  # the caller names the value as written
+    no_year = _NO_YEAR.match(text)
+    if no_year is not None:
+        month, day_of_month, rest = int(no_year.group(1)), int(no_year.group(2)), no_year.group(3)
+        for year in (local.year + 1, local.year, local.year - 1):
+            written = f"{year}年{month}月{day_of_month}日 {rest}".strip()
+            try:
+                found = _parse_text(written, default_tz, field)
+            except InvalidInput:
+                return None
+            if found <= now + timedelta(days=1):
+                return found
+    return None
+
+
+def is_relative(value: str, *, default_tz: str = "Asia/Shanghai") -> bool:
+    """Whether `value` is a time written relative to when it was read (`relative_time`):
+    a connector passes it on as written, for the pipeline to read against the moment
+    the post was received."""
+    reference = datetime(2026, 6, 15, tzinfo=UTC)  # any moment: only the form matters
+    return relative_time(value, now=reference, default_tz=default_tz) is not None

@@ -8,7 +8,9 @@ live pipeline also locks out the worker loop while a push runs.
 The answer is the `yuqing ingest` summary plus the refused records as `{line, reason}`.
 A body over `YUQING_MAX_PUSH_BYTES` (16 MiB) is refused with 413 before it is read whole;
 a JSON array that does not parse with 400; a JSON Lines line that does not parse is one
-rejection, and the other lines are still taken (CONTRACTS "Post").
+rejection, and the other lines are still taken (CONTRACTS "Post"). A body declared in
+another charset than UTF-8 (`charset=gbk`) is decoded after the cap counted its bytes as
+sent (`web/charsets.py`).
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import Pipeline, SourceDefaults
 from yuqing.monitor.readers import Record, exact_json, split_json_array, too_deep
 from yuqing.monitor.schemas import PushRejection, PushResult
+from yuqing.web.charsets import WIDE, BodyRefused, declared_charset, line_records, to_utf8
 from yuqing.web.deps import require_role
 from yuqing.web.errors import AUTH_RESPONSES
 from yuqing.web.params import PlainStr
 from yuqing.worker.scheduler import RELOAD_EVERY
 
+PATH = "/api/v1/posts"  # the route below: web/charsets.py leaves its body to it
 RELOAD_S = RELOAD_EVERY.total_seconds()  # as the worker loop: edits apply this soon
 LISTED_REJECTIONS = 1000  # the answer lists this many; the count covers them all
 ARRAY_TYPES = frozenset({"application/json"})
@@ -87,11 +91,24 @@ class PushIntake:
             self._reloaded = self._clock.monotonic()
         return self._pipeline
 
-    def run(self, body: bytes, *, kind: Kind, source: str) -> PushResult:
-        """Parse `body` and run its posts through the pipeline (blocking: a worker thread)."""
-        if kind == "sniff":
-            kind = "array" if body.lstrip()[:1] == b"[" else "lines"
-        records = _array_records(body) if kind == "array" else None
+    def run(
+        self, body: bytes, *, kind: Kind, source: str, charset: str | None = None
+    ) -> PushResult:
+        """Parse `body` (in `charset`, None for UTF-8) and run its posts through the
+        pipeline (blocking: a worker thread)."""
+        try:
+            if charset in WIDE:  # its first byte is no `[`: UTF-8 before the sniffing
+                body, charset = to_utf8(body, charset), None
+            if kind == "sniff":
+                kind = "array" if body.lstrip()[:1] == b"[" else "lines"
+            if charset is None:
+                records = _array_records(body) if kind == "array" else None
+            elif kind == "array":
+                records = _array_records(to_utf8(body, charset))
+            else:
+                records = line_records(body, charset)
+        except BodyRefused as refused:
+            raise HTTPException(refused.status, refused.detail) from None
         rejections: list[PushRejection] = []
         omitted = 0
 
@@ -229,7 +246,7 @@ _BODY_DOC: dict[str, Any] = {
 }
 
 
-@router.post("/posts", tags=["posts"], openapi_extra=_BODY_DOC)
+@router.post(PATH.removeprefix("/api/v1"), tags=["posts"], openapi_extra=_BODY_DOC)
 async def create_posts(
     request: Request,
     source: Annotated[
@@ -238,9 +255,14 @@ async def create_posts(
 ) -> PushResult:
     """Push posts through the live pipeline; counts accepted / duplicates / rejected."""
     intake: PushIntake = request.app.state.push
-    kind = _kind(request.headers.get("content-type"))
+    content_type = request.headers.get("content-type")
+    kind = _kind(content_type)
+    try:
+        charset = declared_charset(content_type)
+    except BodyRefused as refused:
+        raise HTTPException(refused.status, refused.detail) from None
     body = await _read_capped(request, intake.max_bytes)
-    return await run_in_threadpool(intake.run, body, kind=kind, source=source)
+    return await run_in_threadpool(intake.run, body, kind=kind, source=source, charset=charset)
 
 
 def install(

@@ -52,7 +52,7 @@ from yuqing.reports import admin_views as report_admin_views
 from yuqing.reports import api as reports_api
 from yuqing.reports import views as reports_views
 from yuqing.reports.schedules import views as report_run_views
-from yuqing.web import api_posts, apidocs, dashboard, error_pages, errors
+from yuqing.web import api_posts, apidocs, charsets, dashboard, error_pages, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
 from yuqing.web.memo import store_version
@@ -158,6 +158,8 @@ def create_app(
     errors.install(app)
     error_pages.install(app)
     # Added last runs first: headers wrap every answer, errors and redirects included.
+    # JSON bodies in GBK, Big5, UTF-16… become UTF-8 once the token is checked.
+    app.add_middleware(charsets.DeclaredCharset, own=frozenset({api_posts.PATH}))
     app.add_middleware(
         AuthMiddleware,
         authenticator=Authenticator(

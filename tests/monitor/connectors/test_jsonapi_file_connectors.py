@@ -210,3 +210,35 @@ def test_json_lines_whose_first_line_is_an_array_stay_json_lines(tmp_path, http,
     fetched = poll("file", file_spec(path), http, clock)
     assert [i["id"] for i in fetched.items] == ["a"]
     assert fetched.warnings == [f"{path}:1: 不是 JSON 对象，已跳过"]
+
+
+def test_file_csv_that_gets_gbk_rows_appended_stores_no_replaced_characters(tmp_path, http, clock):
+    """inputs16: a drop file written by Excel's "CSV UTF-8" and then appended to by its
+    plain "CSV" (GBK) was stored with U+FFFD in place of every Chinese character."""
+    path = tmp_path / "tips.csv"
+    path.write_bytes("\ufeffid,标题,正文\nu1,医院,县医院排队三小时\n".encode())
+    first = poll("file", file_spec(path), http, clock)
+    assert [i["text"] for i in first.items] == ["县医院排队三小时"]
+    with path.open("ab") as handle:
+        handle.write("g1,食堂,明德一中食堂饭菜变质，家长很气愤\n".encode("gbk"))
+        handle.write("\ufeffid,标题,正文\n".encode())  # another export joined on
+        handle.write("u2,坏行,坏".encode() + b"\xe5\xad" + "的一行\n".encode())
+        handle.write("u3,道路,县城东路施工\n".encode())
+    second = poll("file", file_spec(path), http, clock, first.cursor)
+    assert [(i["id"], i["text"]) for i in second.items] == [
+        ("g1", "明德一中食堂饭菜变质，家长很气愤"), ("u3", "县城东路施工")
+    ]  # fmt: skip
+    assert second.warnings == [f"{path}:5: 无法将此行按 UTF-8 解码（第 14 字节）"]
+
+
+def test_file_jsonl_with_trailing_commas_and_a_gbk_line(tmp_path, http, clock):
+    path = tmp_path / "drop.jsonl"
+    path.write_bytes(
+        '{"id": "a", "text": "尾逗号",}\n{"id": "b", "text": "数组里剪下的"},\n'.encode()
+        + '{"id": "c", "text": "这一行是 GBK"}\n'.encode("gbk")
+    )
+    fetched = poll("file", file_spec(path), http, clock)
+    assert [(i["id"], i["text"]) for i in fetched.items] == [
+        ("a", "尾逗号"), ("b", "数组里剪下的"), ("c", "这一行是 GBK")
+    ]  # fmt: skip
+    assert fetched.warnings == []

@@ -66,8 +66,11 @@ def test_bozo_feed_read_with_warning(server, http, clock, spec_for):
     fetched = poll(spec_for("rss", "/bozo.xml"), http, clock)
     assert [i["id"] for i in fetched.items] == ["county-501", "county-502"]
     assert fetched.items[0]["title"] == "县城自来水今日恢复供应 & 水质检测合格"
-    assert len(fetched.warnings) == 1
-    assert "订阅源格式不规范，已尽量读取" in fetched.warnings[0]
+    assert fetched.items[1]["text"].strip() == "各乡镇抢抓农时开展春耕生产。"
+    # The bare '&' and the unclosed description are repaired; the HTML <br> is read leniently.
+    assert len(fetched.warnings) == 2
+    assert "2 处裸 '&'" in fetched.warnings[0] and "1 处" in fetched.warnings[0]
+    assert "订阅源格式不规范，已尽量读取" in fetched.warnings[1]
 
 
 def test_relative_links_and_missing_dates(server, http, clock, spec_for):

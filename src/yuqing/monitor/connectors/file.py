@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -28,9 +28,11 @@ from yuqing.monitor.readers import (
     csv_delimiter,
     csv_encoding,
     csv_object,
+    decode_mixed_line,
     read_json_array,
     separator_line,
     wide_encoding,
+    without_trailing_commas,
 )
 
 if TYPE_CHECKING:
@@ -91,12 +93,19 @@ def _digest(value: Any) -> str:
 class _Lines:
     """Complete lines from an offset; `offset` is always just after the last one given."""
 
-    def __init__(self, handle: IO[bytes], offset: int, encoding: str = "utf-8-sig") -> None:
+    def __init__(
+        self,
+        handle: IO[bytes],
+        offset: int,
+        encoding: str = "utf-8-sig",
+        on_bad: Callable[[int, str], None] | None = None,
+    ) -> None:
         handle.seek(offset)
         self.handle = handle
-        self.encoding = encoding
+        self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self.offset = offset
         self.number = 0
+        self.on_bad = on_bad
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -105,7 +114,20 @@ class _Lines:
                 return  # end of file, or a line still being written
             self.offset += len(raw)
             self.number += 1
-            yield raw.decode(self.encoding, "replace")
+            # A GBK line appended to a UTF-8 file (or the reverse) is read in its own
+            # encoding, as by `yuqing ingest`; a line neither is skipped with a warning,
+            # never stored with its characters replaced.
+            try:
+                text = decode_mixed_line(raw, self.encoding, mixed=False)
+            except UnicodeDecodeError as exc:
+                if self.on_bad is not None:
+                    reason = _("cannot decode this line as {encoding} (byte {n})").format(
+                        encoding=exc.encoding.upper(), n=exc.start + 1
+                    )
+                    self.on_bad(self.number, reason)
+                yield "\n"  # a blank line: skipped by both readers
+                continue
+            yield text.removeprefix("\ufeff")
 
 
 class FileConnector:
@@ -149,7 +171,12 @@ class FileConnector:
                 kept = {"encoding": encoding}
             else:
                 kept = {}
-            lines = _Lines(handle, offset, encoding)
+            first_line = line
+
+            def on_bad(number: int, reason: str) -> None:
+                warnings.append(f"{path}:{first_line + number}: {reason}")
+
+            lines = _Lines(handle, offset, encoding, on_bad)
             if fmt == "csv":
                 items, header = self._read_csv(
                     lines,
@@ -268,6 +295,8 @@ class FileConnector:
         except InvalidInput as exc:
             raise SourceUnavailable(exc.message, source=str(path)) from None
         for row in csv.reader(rows, delimiter=delimiter):
+            if not row or row == header:
+                continue  # a blank line; the header again, where exports were joined
             where = f"{path}:{first_line + lines.number}"
             try:
                 record = csv_object(fields, row, header)
@@ -291,9 +320,11 @@ class FileConnector:
             try:
                 record = json.loads(text)
             except (ValueError, RecursionError) as exc:
-                reason = _("not valid JSON: {error}").format(error=exc)
-                warnings.append(f"{where}: {reason}")
-                continue
+                record = without_trailing_commas(text)  # `{"a": 1,}`: nothing follows
+                if record is None:
+                    reason = _("not valid JSON: {error}").format(error=exc)
+                    warnings.append(f"{where}: {reason}")
+                    continue
             self._take(record, items, warnings, where)
             if len(items) >= spec.max_items:
                 break

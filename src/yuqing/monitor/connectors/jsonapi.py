@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from yuqing.core.errors import InvalidInput, SourceParseError
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, dotted, item_key
-from yuqing.monitor.timeparse import parse_time
+from yuqing.monitor.timeparse import is_relative, parse_time
 from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ def map_item(
             try:
                 post[name] = parse_time(value, default_tz=timezone, field=path).isoformat()
             except InvalidInput:
-                continue  # the pipeline uses the arrival time instead
+                if isinstance(value, str) and is_relative(value, default_tz=timezone):
+                    post[name] = value.strip()  # `3分钟前`: read against the arrival
+                continue  # else the pipeline uses the arrival time instead
         elif (text := _scalar(value)) is not None:
             # A url that does not parse goes on as written: normalization keeps it aside.
             post[name] = (link_url(text, base=base) or text) if name == "url" else text

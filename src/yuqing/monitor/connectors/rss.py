@@ -13,7 +13,8 @@ from yuqing.core.errors import InvalidInput, SourceParseError
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.connectors.charset import decode_body
-from yuqing.monitor.timeparse import parse_time
+from yuqing.monitor.connectors.feedrepair import count_items, item_chunks, repair_xml
+from yuqing.monitor.timeparse import is_relative, parse_time
 from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+ONE_BY_ONE_LIMIT = 2000  # items of a damaged feed read one by one, at most
 # Whatever precedes the root element: BOM, blanks, prolog, comments, doctype, PIs.
 _PREAMBLE = r"(?:\ufeff|\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*"
 _FEED_ROOT = re.compile(_PREAMBLE + r"<(?:[A-Za-z][\w.-]*:)?(?:rss|feed|RDF)[\s>/]", re.I | re.S)
@@ -68,6 +70,8 @@ def _entry_time(entry: Any, timezone: str) -> str | None:
         try:
             return parse_time(raw, default_tz=timezone, field=raw_key).isoformat()
         except InvalidInput:
+            if is_relative(raw, default_tz=timezone):  # `3分钟前`: read on arrival
+                return raw.strip()
             if raw.isascii() and "/" not in raw:
                 found = _iso(dict.get(entry, parsed_key))
                 if found:
@@ -124,21 +128,21 @@ class FeedItems:
 def parse_feed(
     content: bytes, *, url: str, content_type: str = "", spec: SourceSpec, cursor: Cursor
 ) -> FeedItems:
-    """The new items of a feed document: all of them, or `max_items` when the source sets it."""
-    import feedparser
+    """The new items of a feed document: all of them, or `max_items` when the source sets it.
 
+    Ill-formed XML is repaired first where its meaning is certain (feedrepair.py), with a
+    warning saying what was repaired."""
     text = decode_body(content, content_type)[0]
     if not looks_like_feed(text):
         raise SourceParseError(_("not an RSS, Atom or RDF feed"), source=url)
-    # A stream, never bytes or str: feedparser opens a str or bytes that looks like a
-    # path or URL, and this document comes from outside.
-    # No Content-Location on purpose: feedparser would resolve a guid like "jcrb-101"
-    # against it as if it were a link; links are resolved below, ids stay as given.
-    parsed = feedparser.parse(
-        io.BytesIO(_as_utf8_xml(text)),
-        response_headers={"content-type": "application/xml; charset=utf-8"},
-    )
     warnings: list[str] = []
+    text, repairs = repair_xml(text)
+    if repairs:
+        reason = _("ill-formed XML repaired before reading: {repairs}").format(
+            repairs=repairs.describe()
+        )
+        warnings.append(f"{url}: {reason}")
+    parsed = _parse(text)
     if parsed.get("bozo"):
         if not parsed.entries and not parsed.get("version"):
             # TRANSLATORS: {error} is the feed parser's own wording, in English.
@@ -148,13 +152,14 @@ def parse_feed(
             error=parsed.get("bozo_exception")
         )
         warnings.append(f"{url}: {reason}")
+    entries = _all_entries(parsed.entries, text, url=url, warnings=warnings)
     # CONTRACTS: the posts the connector yields are all the feed holds; a limit is the
     # source's own choice, and what it holds back is counted, never dropped unseen.
     limit = spec.item_limit
     timezone = str(spec.options.get("timezone") or "Asia/Shanghai")
     seen = cursor.seen_set()
     found = FeedItems(items=[], warnings=warnings, left_out=0, shown=[])
-    for number, entry in enumerate(parsed.entries, start=1):
+    for number, entry in enumerate(entries, start=1):
         item = _entry_item(entry, base=url, timezone=timezone)
         if not item.get("title") and not item.get("text"):
             reason = _("entry {n} has neither title nor text; skipped").format(n=number)
@@ -169,6 +174,47 @@ def parse_feed(
             found.items.append(item)
         found.shown.append(key)
     return found
+
+
+def _parse(text: str) -> Any:
+    import feedparser
+
+    # A stream, never bytes or str: feedparser opens a str or bytes that looks like a
+    # path or URL, and this document comes from outside.
+    # No Content-Location on purpose: feedparser would resolve a guid like "jcrb-101"
+    # against it as if it were a link; links are resolved below, ids stay as given.
+    return feedparser.parse(
+        io.BytesIO(_as_utf8_xml(text)),
+        response_headers={"content-type": "application/xml; charset=utf-8"},
+    )
+
+
+def _all_entries(entries: list[Any], text: str, *, url: str, warnings: list[str]) -> list[Any]:
+    """`entries`, or, when the document holds more items than they are (a damaged item
+    cost the lenient parser the ones after it), each item read on its own. What still
+    cannot be read is a warning, never a silent loss."""
+    held = count_items(text)
+    if len(entries) >= held:
+        return entries
+    if held > ONE_BY_ONE_LIMIT:  # a parse each: a feed that long is no feed people write
+        reason = _("{lost} of {held} entries could not be read").format(
+            lost=held - len(entries), held=held
+        )
+        warnings.append(f"{url}: {reason}")
+        return entries
+    one_by_one = [entry for chunk in item_chunks(text) for entry in _parse(chunk).entries[:1]]
+    if len(one_by_one) > len(entries):
+        reason = _(
+            "{n} of {held} entries read one by one (a damaged item hid the ones after it)"
+        ).format(n=len(one_by_one), held=held)
+        warnings.append(f"{url}: {reason}")
+        entries = one_by_one
+    if len(entries) < held:
+        reason = _("{lost} of {held} entries could not be read").format(
+            lost=held - len(entries), held=held
+        )
+        warnings.append(f"{url}: {reason}")
+    return entries
 
 
 def fetched_from_response(
