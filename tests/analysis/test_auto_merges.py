@@ -69,8 +69,9 @@ def test_the_assignment_names_the_event_it_merged_and_a_rollback_redoes_it() -> 
     assert clusterer.assign(post("c", BOTH, 4)) == both
 
 
-def test_weak_merges_off_leaves_two_small_events() -> None:
-    clusterer = OnlineClusterer(ClusterConfig(weak_merge_size=0))
+def test_weak_merges_off_leaves_two_small_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YUQING_WEAK_MERGE_SIZE", "0")  # an operator turns them off
+    clusterer = OnlineClusterer(ClusterConfig())
     ids = [clusterer.assign(post(p, t, m)) for p, t, m in
            (("a", LUNCH, 0), ("b", TRACK, 2), ("c", BOTH, 4))]  # fmt: skip
     assert all(a.merged is None for a in ids)
@@ -78,10 +79,10 @@ def test_weak_merges_off_leaves_two_small_events() -> None:
 
 
 @pytest.fixture(autouse=True)
-def weak_merges_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These posts merge by the weak bar, off by default (its cost at a million posts):
-    turned on as an operator would, so a clustering process started later reads it too."""
-    monkeypatch.setenv("YUQING_WEAK_MERGE_SIZE", "32")
+def weak_merges_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These posts merge by the weak bar, on by default: an operator's setting does not
+    leak in (a clustering process started later reads the environment too)."""
+    monkeypatch.delenv("YUQING_WEAK_MERGE_SIZE", raising=False)
 
 
 @pytest.fixture(params=["in-process", "cluster-process"])

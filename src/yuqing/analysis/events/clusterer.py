@@ -58,10 +58,14 @@ _READABLE_VERSIONS = (1, 2)
 MAX_ORPHANS_PER_PARENT = 1000  # version 1 had no heat: each event counts as one post
 
 
-def _env_int(name: str) -> int:
-    """A non-negative whole number from the environment, 0 when unset or not one."""
+def _env_int(name: str, default: int) -> int:
+    """A non-negative whole number from the environment, `default` when unset or not one."""
     value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isdigit() else default
+
+
+# Both events of a weak merge hold at most this many posts (the measured setting).
+WEAK_MERGE_SIZE = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +124,14 @@ class ClusterConfig:
     # Two small events (both of at most `weak_merge_size` posts) a post is close to merge
     # at this lower centroid cosine: fragments of one story that opened twice. A loud
     # story's centroid shares a word with anything of its county: it keeps the bar above.
-    # weak_merge_size 0: off, the default: the store follows each merge (facts rebuilt
-    # from the members), and on a million synthetic posts the weak merges' many
-    # rebuilds cost the ingest a fifth of its rate and 200 MB (docs/events.md). 32 (the
-    # measured setting) through YUQING_WEAK_MERGE_SIZE turns them on.
+    # The store follows each merge, folding only the moved posts into the kept event's
+    # facts (`facts.absorb`; before 2026-12-07, evening, it read the kept event whole and
+    # the weak merges were off for that cost). YUQING_WEAK_MERGE_SIZE sets the size
+    # (0: off).
     weak_merge_threshold: float = 0.08
-    weak_merge_size: int = field(default_factory=lambda: _env_int("YUQING_WEAK_MERGE_SIZE"))
+    weak_merge_size: int = field(
+        default_factory=lambda: _env_int("YUQING_WEAK_MERGE_SIZE", WEAK_MERGE_SIZE)
+    )
     half_life_hours: float = 8.0  # half-life of an event's activity ("heat")
     prior_weight: float = 0.03  # weight of ln(heat) beside the cosine (0: cosine alone)
     # Taken off the score of an event none of whose posts matched any of the post's
