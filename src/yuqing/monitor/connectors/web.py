@@ -173,7 +173,11 @@ def fetched_from_page(
                 incomplete = True
                 continue
             item = extract_post(
-                page.text(), url=canonical_url(page.url), options=options, timezone=timezone
+                page.text(),
+                url=canonical_url(page.url),
+                options=options,
+                timezone=timezone,
+                now=page.fetched_at,
             )
             if not item.get("text") and not item.get("title"):
                 reason = _("no title or text found; skipped")
@@ -220,7 +224,13 @@ def _single_article(
     etag, modified = response.etag, response.last_modified
     if key in cursor.seen_set():
         return Fetched(items=[], cursor=cursor.advanced([], etag=etag, last_modified=modified))
-    item = extract_post(response.text(), url=url, options=spec.options, timezone=timezone)
+    item = extract_post(
+        response.text(),
+        url=url,
+        options=spec.options,
+        timezone=timezone,
+        now=response.fetched_at,
+    )
     if not item.get("text") and not item.get("title"):
         # Never an empty success: the caller (fetch, poll) reports the page as failed.
         media = response.content_type.split(";", 1)[0].strip().lower()
