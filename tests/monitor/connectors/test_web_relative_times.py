@@ -88,7 +88,8 @@ def test_forum_threads_are_dated_from_each_fetch(
     )
     by_title = {item["title"]: item for item in fetched.items}
     water = by_title["滨江小区停水三天无人通知"]
-    # Fetched a second after the list (the host's pace): 3 minutes before that moment,
+    # Fetched a second after the list (the host's pace): 3 minutes before that moment
+    # (the thread's own time wins over the list's, read a second earlier),
     # not before the poll began; the reply's `1分钟前` is the reply's.
     fetched_at = start + timedelta(seconds=1)
     assert water["published_at"] == (fetched_at - timedelta(minutes=3)).isoformat()
@@ -96,9 +97,12 @@ def test_forum_threads_are_dated_from_each_fetch(
     market = by_title["城南菜市场改造后摊位费上涨"]
     assert market["published_at"] == "2025-02-28T06:20:00+00:00"  # 14:20 the day before
     assert market["published_at_text"] == "昨天 14:20"
-    # "5天前曾有摊主……" and "昨天，不少乘客……" are sentences, not times.
+    # "5天前曾有摊主……" and "昨天，不少乘客……" are sentences, not times: the thread
+    # page shows none, and the list's `12-06 10:00` beside its link, read when the list
+    # was fetched, is its time (the latest December 6 before then).
     bus = by_title["夜班公交末班车提前半小时"]
-    assert "published_at" not in bus and "published_at_text" not in bus
+    assert bus["published_at"] == "2024-12-06T02:00:00+00:00"
+    assert bus["published_at_text"] == "12-06 10:00"
     assert fetched.cursor.high_water == water["published_at"]
 
 
@@ -150,4 +154,5 @@ def test_polled_into_the_store_with_the_text_as_written(
     assert market.published_at == datetime(2025, 2, 28, 6, 20, tzinfo=UTC)
     assert market.extra == {"published_at_text": "昨天 14:20"}
     bus = posts["夜班公交末班车提前半小时"]
-    assert bus.published_at == bus.received_at and bus.extra == {}
+    assert bus.published_at == datetime(2024, 12, 6, 2, 0, tzinfo=UTC)
+    assert bus.extra == {"published_at_text": "12-06 10:00"}
