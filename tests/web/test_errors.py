@@ -115,16 +115,90 @@ def test_a_bad_ack_body_is_422_and_changes_nothing(
         assert stored is not None and stored.acknowledged_at is None
 
 
-def test_a_body_that_is_not_json_is_422(api: httpx.Client, alert: tuple[int, str]) -> None:
+def post_ack(
+    api: httpx.Client, alert_id: int, body: bytes, content_type: str = "application/json"
+) -> httpx.Response:
+    headers = {**AUTH, "Content-Type": content_type}
+    return api.post(f"/api/v1/alerts/{alert_id}/ack", content=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b'{"by": "clerk"', "请求体第 1 行第 15 列：不是有效的 JSON：此处缺少逗号 ','（位于请求体末尾）"),
+        (
+            b'{\n  "by": "clerk",\n  "note": 1,,\n}',
+            "请求体第 3 行第 13 列：不是有效的 JSON：此处应为用双引号括起的字段名（位于 ',\\n}'）",
+        ),
+        (b"{'by': 'clerk'}", "请求体第 1 行第 2 列：不是有效的 JSON：此处应为用双引号括起的字段名（位于 \"'by': 'clerk…\"）"),
+        (
+            b'{"by": "clerk"} {"by": "other"}',
+            "请求体第 1 行第 17 列：不是有效的 JSON：JSON 值之后还有多余内容（位于 '{\"by\": \"othe…'）",
+        ),
+        (b'{"by": "a\nb"}', "请求体第 1 行第 10 列：不是有效的 JSON：字符串中有未转义的控制字符（如换行）（位于 '\\nb\"}'）"),
+        (b'{"by": }', "请求体第 1 行第 8 列：不是有效的 JSON：此处缺少值（位于 '}'）"),
+    ],
+)  # fmt: skip
+def test_a_body_that_is_not_json_is_422_naming_line_and_column(
+    api: httpx.Client, alert: tuple[int, str], store: Store, body: bytes, detail: str
+) -> None:
     alert_id, _ = alert
+    assert one_line_error(post_ack(api, alert_id, body), 422) == detail
+    with Session(store.engine) as session:
+        stored = session.get(Alert, alert_id)
+        assert stored is not None and stored.acknowledged_at is None
+
+
+def test_json_errors_in_english_keep_pythons_words(
+    api: httpx.Client, alert: tuple[int, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YUQING_LANG", "en")
+    alert_id, _ = alert
+    answer = post_ack(api, alert_id, b'{\n  "by": "clerk",\n}')
+    assert one_line_error(answer, 422) == (
+        "the body, line 3 column 1: not valid JSON: "
+        "Expecting property name enclosed in double quotes (at '}')"
+    )
+    answer = post_ack(api, alert_id, b"")
+    assert one_line_error(answer, 422) == "the body: no JSON body was sent"
+    answer = post_ack(api, alert_id, b'{"by": 5}')
+    assert one_line_error(answer, 422) == "body field 'by': Input should be a valid string"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "detail"),
+    [
+        (b"", "application/json", 422, "请求体：没有发送 JSON 请求体"),
+        (b'{"by": "clerk"}', "text/plain", 422,
+         "请求体：未按 JSON 读取：Content-Type 为 'text/plain'，而不是 application/json"),
+        (b'{"by": 5}', "application/json", 422, "请求体字段 'by'：应为字符串"),
+        (b'{"by": "\xff"}', "application/json", 400, "请求体不是有效的 UTF-8（第 9 字节）"),
+        (b"[" * 100_000, "application/json", 400, "请求体：不是有效的 JSON：嵌套层数过多"),
+    ],
+)  # fmt: skip
+def test_a_body_that_cannot_be_read_says_why_in_one_line(
+    api: httpx.Client,
+    alert: tuple[int, str],
+    body: bytes,
+    content_type: str,
+    status: int,
+    detail: str,
+) -> None:
+    alert_id, _ = alert
+    assert one_line_error(post_ack(api, alert_id, body, content_type), status) == detail
+
+
+def test_other_json_routes_name_the_field_in_chinese(api: httpx.Client) -> None:
+    answer = api.post("/api/v1/incidents", json={"title": "x", "colour": "red"}, headers=AUTH)
+    assert one_line_error(answer, 422) == "请求体字段 'colour'：不接受此字段"
+    answer = api.post("/api/v1/incidents", json={"title": 5, "colour": 1}, headers=AUTH)
+    assert one_line_error(answer, 422) == "请求体字段 'title'：应为字符串；另有 1 处问题"
     answer = api.post(
-        f"/api/v1/alerts/{alert_id}/ack",
-        content=b'{"by": "clerk"',
+        "/api/v1/incidents",
+        content=b'{"title": "x",}',
         headers={**AUTH, "Content-Type": "application/json"},
     )
-    assert (
-        one_line_error(answer, 422) == "请求体：不是有效的 JSON：Expecting ',' delimiter (char 14)"
-    )
+    assert one_line_error(answer, 422).startswith("请求体第 1 行第 15 列：不是有效的 JSON：")
 
 
 def test_odd_acknowledgement_links_find_nothing(api: httpx.Client) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -44,6 +45,8 @@ class Response:
     status: int
     headers: httpx.Headers
     content: bytes
+    # When the answer came, on the client's clock: what a page's `3分钟前` counts back from.
+    fetched_at: datetime | None = None
     _text: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -265,7 +268,7 @@ class SafeClient:
                 "GET", url, headers=headers, timeout=self.timeout, follow_redirects=False
             ) as raw:
                 if raw.status_code in _REDIRECTS or raw.status_code == 304:
-                    return Response(url, raw.status_code, raw.headers, b"")
+                    return Response(url, raw.status_code, raw.headers, b"", self.clock.now())
                 declared = raw.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > cap:
                     raise SourceUnavailable(_too_large(url, cap), source=source)
@@ -284,7 +287,7 @@ class SafeClient:
                         )
                     chunks.append(chunk)
                 content = _gunzip_unlabelled(b"".join(chunks), url=url, cap=cap, source=source)
-                return Response(url, raw.status_code, raw.headers, content)
+                return Response(url, raw.status_code, raw.headers, content, self.clock.now())
         except httpx.TimeoutException:
             raise SourceUnavailable(
                 _("timed out reading {url}").format(url=url), source=source

@@ -4,7 +4,9 @@ Four kinds of failure reach a client, and each has its handler here:
 
 - our own errors (`YuQingError`): their message and `http_status` (STYLE §3);
 - a request FastAPI refuses before a route runs (a query parameter out of range, a body
-  field missing): 422, naming the place (`query parameter 'limit'`) and the problem;
+  field missing, a body that is not JSON): 422, naming the place (`query parameter
+  'limit'`, the line and column of a JSON syntax error) and the problem, in the server's
+  language (`validation.py`);
 - `HTTPException`s (routes, 404 for an unknown path, 405): their detail as one line;
 - anything else: 500 with a fixed sentence. The traceback and any SQL go to the server's
   log only: a database error's text carries statements and parameters, which are the
@@ -17,7 +19,6 @@ not FastAPI's list-shaped validation error.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,13 +30,12 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yuqing.core.errors import YuQingError
-from yuqing.core.i18n import N_, _, ngettext
+from yuqing.core.i18n import _
+from yuqing.web.validation import one_line, validation_detail
+
+__all__ = ["AUTH_RESPONSES", "ERROR_RESPONSES", "ErrorOut", "install", "one_line"]
 
 log = logging.getLogger(__name__)
-
-MAX_DETAIL = 500  # characters: a detail is a line for people, not a dump
-MAX_INPUT = 60  # characters of a refused value quoted back
-_SPACES = re.compile(r"\s+")
 
 
 class ErrorOut(BaseModel):
@@ -59,52 +59,6 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid API token", "content": _ERROR_JSON},
 }
 
-# Where a refused value was, by the first item of pydantic's `loc`.
-_PLACES = {
-    "query": N_("query parameter {name!r}"),
-    "path": N_("path parameter {name!r}"),
-    "header": N_("header {name!r}"),
-    "cookie": N_("cookie {name!r}"),
-    "body": N_("body field {name!r}"),
-}
-
-
-def one_line(text: str) -> str:
-    """`text` on one line (runs of whitespace, newlines included, become one space), capped."""
-    line = _SPACES.sub(" ", text).strip()
-    return line if len(line) <= MAX_DETAIL else line[: MAX_DETAIL - 1] + "…"
-
-
-def validation_detail(errors: list[Any]) -> str:
-    """One line for a refused request: where the first problem is, what it is, the value."""
-    if not errors:
-        return _("the request is not valid")
-    first = errors[0]
-    if first.get("type") == "json_invalid":  # its loc holds the offset, not a field
-        error = f"{first.get('ctx', {}).get('error', '')} (char {first['loc'][-1]})"
-        # TRANSLATORS: {error} is Python's own wording, in English.
-        problem = _("not valid JSON: {error}").format(error=error)
-        return one_line(_("{where}: {problem}").format(where=_("the body"), problem=problem))
-    loc = [str(part) for part in first.get("loc", ())]
-    kind, names = (loc[0], loc[1:]) if loc else ("body", [])
-    if names:
-        place = _PLACES.get(kind, _PLACES["body"])
-        where = _(place).format(name=".".join(names))
-    else:
-        where = _("the body") if kind == "body" else kind
-    # TRANSLATORS: {problem} is pydantic's own wording, in English.
-    detail = _("{where}: {problem}").format(where=where, problem=first.get("msg", ""))
-    if kind != "body" and "input" in first and isinstance(first["input"], str | int | float):
-        value = repr(first["input"])
-        value = value if len(value) <= MAX_INPUT else value[: MAX_INPUT - 1] + "…"
-        detail = _("{detail} (got {value})").format(detail=detail, value=value)
-    if len(errors) > 1:
-        more = len(errors) - 1
-        detail = ngettext("{detail}; {n} more problem", "{detail}; {n} more problems", more).format(
-            detail=detail, n=more
-        )
-    return one_line(detail)
-
 
 def _answer(status: int, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"detail": one_line(detail)}, status_code=status, headers=headers)
@@ -115,14 +69,37 @@ async def _ours(_request: Request, exc: Exception) -> JSONResponse:
     return _answer(exc.http_status, exc.message)
 
 
-async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return _answer(422, validation_detail(list(exc.errors())))
+    detail = validation_detail(
+        list(exc.errors()), body=exc.body, content_type=request.headers.get("content-type")
+    )
+    return _answer(422, detail)
+
+
+# FastAPI's own 400 for a body it could not read at all (not a JSON syntax error).
+_UNREADABLE = "There was an error parsing the body"
+
+
+def _unreadable(cause: BaseException | None) -> str:
+    """Why FastAPI could not read a JSON body at all: its bytes, or its depth."""
+    if isinstance(cause, UnicodeDecodeError):  # no charset declared, and not UTF-8
+        return _("the body is not valid {charset} (byte {n})").format(
+            charset=cause.encoding.upper(), n=cause.start + 1
+        )
+    problem = (
+        _("it nests too deeply") if isinstance(cause, RecursionError) else _("could not be read")
+    )
+    return _("{where}: {problem}").format(
+        where=_("the body"), problem=_("not valid JSON: {error}").format(error=problem)
+    )
 
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 400 and detail == _UNREADABLE:
+        detail = _unreadable(exc.__cause__)
     return _answer(exc.status_code, detail, exc.headers)
 
 

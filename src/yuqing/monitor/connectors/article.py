@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from yuqing.monitor.connectors.headline import clean_headline
 from yuqing.monitor.connectors.pagedate import published_time, time_of, visible_text
+from yuqing.monitor.connectors.pagerelative import PageTime
 
 _AUTHOR_META = ('meta[name="author"]', 'meta[property="article:author"]')
 # Whatever may stand before the document proper: BOM, blanks, an XML prolog, comments.
@@ -193,9 +195,18 @@ def _drop_title_line(text: str | None, title: str | None) -> str | None:
 
 
 def extract_post(
-    html: str, *, url: str, options: Mapping[str, Any], timezone: str = "Asia/Shanghai"
+    html: str,
+    *,
+    url: str,
+    options: Mapping[str, Any],
+    timezone: str = "Asia/Shanghai",
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The post object of an article page; fields it cannot find are left out."""
+    """The post object of an article page; fields it cannot find are left out.
+
+    With `now`, when the page was fetched, a time the page writes relative to it
+    (`3分钟前`, `昨天 14:20`) is read against it, and the text as written is kept as
+    `published_at_text` (as `yuqing ingest` keeps it)."""
     from selectolax.lexbor import LexborHTMLParser
 
     html = without_leading_junk(html)
@@ -206,7 +217,7 @@ def extract_post(
     if not text:
         text, found = _main_text(html, url, _Junk(tree))
     chosen_time = _first_text(tree, options.get("time_selector"), attribute="datetime")
-    when = time_of(chosen_time, timezone) if chosen_time else None
+    when = time_of(chosen_time, timezone, now=now) if chosen_time else None
     if not when:
         when = published_time(
             tree,
@@ -214,6 +225,7 @@ def extract_post(
             headline=title,
             timezone=timezone,
             guess=found.get("date"),
+            now=now,
         )
     author = _first_text(tree, options.get("author_selector")) or _first_of(tree, _AUTHOR_META)
     author = author or found.get("author")
@@ -225,7 +237,9 @@ def extract_post(
     if body:
         item["text"] = body
     if when:
-        item["published_at"] = when
+        item["published_at"] = str(when)
+        if isinstance(when, PageTime) and when.written:
+            item["published_at_text"] = when.written
     if author:
         item["author"] = author
     return item

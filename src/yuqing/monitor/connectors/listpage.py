@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from yuqing.monitor.connectors.pagedate import ITEM_MAX_CHARS, json_ld
+from yuqing.monitor.connectors.pagedate import ITEM_MAX_CHARS, json_ld, time_of
 from yuqing.monitor.urls import canonical_url, link_url
 
 _ARTICLE_PATH = re.compile(r"\d{4,}|\.(?:s?html?|shtm|php|aspx?)$", re.I)
@@ -185,3 +186,41 @@ def page_layout(html: str, *, base: str) -> PageLayout:
         own_dated=_FULL_DATE.search(own) is not None,
         says_article=_says_article(tree),
     )
+
+
+def listed_times(
+    html: str, *, base: str, links: list[str], timezone: str, now: datetime | None
+) -> dict[str, str]:
+    """The time a list page shows beside each of `links` (`3分钟前`, `12-06 10:00`, a full
+    date), read as an article page's byline is; `now` is when the list was fetched.
+
+    A link's item is the largest box around it that holds no other of `links` and is
+    item-sized; links without a time in theirs are left out.
+    """
+    from selectolax.lexbor import LexborHTMLParser
+
+    wanted = set(links)
+    tree = LexborHTMLParser(html)
+
+    def urls_in(node: Any) -> set[str]:
+        found = (link_url(a.attributes.get("href") or "", base=base) for a in node.css("a[href]"))
+        return {url for url in found if url in wanted}
+
+    times: dict[str, str] = {}
+    for anchor in tree.css("a[href]"):
+        url = link_url(anchor.attributes.get("href") or "", base=base)
+        if url is None or url not in wanted or url in times:
+            continue
+        item, node = None, anchor.parent
+        while node is not None and node.tag not in ("body", "html"):
+            if len(node.text(strip=True) or "") > ITEM_MAX_CHARS or len(urls_in(node)) > 1:
+                break
+            item, node = node, node.parent
+        if item is None:
+            continue
+        headline = anchor.text(separator=" ") or ""
+        rest = (item.text(separator=" ") or "").replace(headline, " ", 1)
+        when = time_of(" ".join(rest.split()), timezone, now=now)
+        if when:
+            times[url] = when
+    return times

@@ -4,6 +4,8 @@ Order: publish-time metadata (`article:published_time`, the meta names CMSs and
 government sites use, JSON-LD `datePublished`, a WeChat article's `var ct`, `<time
 datetime>`), then the time in the
 byline (the first full date after the headline, or one labelled 发布时间 / Published).
+Given the moment the page was fetched, a time the page writes relative to it (`3分钟前`,
+`昨天 14:20`, `12-06 10:00`, `2 hours ago`) is read too, as `pagerelative.py` says.
 A date is never taken from a link (its text or its URL) and never made up from a bare
 year: a guess from elsewhere (trafilatura) counts only when the page shows that day.
 """
@@ -18,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from yuqing.core.errors import InvalidInput
+from yuqing.monitor.connectors.pagerelative import PageTime, read_relative, relative_spans
 from yuqing.monitor.timeparse import parse_time
 
 # Lower-cased meta name / property / itemprop values that carry the first publication.
@@ -104,7 +107,7 @@ _DATE_TEXT = re.compile(
 # "Updated" is not one.
 _LABELS = (
     re.compile(
-        r"(?:发布时间|发布日期|发表时间|发表于|发文时间|published(?:\s+on)?|posted(?:\s+on)?"
+        r"(?:发布时间|发布日期|发表时间|发表于|发布于|发文时间|published(?:\s+on)?|posted(?:\s+on)?"
         r"|first published)\s*[:：]?\s*$",
         re.IGNORECASE,
     ),
@@ -119,8 +122,12 @@ _OTHER_BOX = re.compile(r"comment|reply|related|recommend|sidebar|widget", re.I)
 _SKIP = ("a", "script", "style", "noscript", "template", "select", "option", "nav", "footer")
 
 
-def time_of(value: str, timezone: str) -> str | None:
-    """A stated time (ISO 8601, RFC 2822, 2026年3月1日 09:30, March 1, 2026) as ISO UTC."""
+def time_of(value: str, timezone: str, *, now: datetime | None = None) -> str | None:
+    """A stated time (ISO 8601, RFC 2822, 2026年3月1日 09:30, March 1, 2026) as ISO UTC.
+
+    With `now` (when the page was fetched), a time written relative to it too (`3分钟前`,
+    `昨天 14:20`): a `PageTime` that keeps the text as written.
+    """
     value = value.strip()
     if not value:
         return None
@@ -128,9 +135,34 @@ def time_of(value: str, timezone: str) -> str | None:
         try:
             return parse_time(value.replace("：", ":"), default_tz=timezone).isoformat()
         except InvalidInput:
-            pass
+            relative = read_relative(value, now=now, timezone=timezone) if now else None
+            if relative is not None:
+                return relative
     # A sentence around it ("发布时间：2026-03-01 09:30 来源：…"): the first full date.
-    return _from_text(value[:_BYLINE_WINDOW], timezone)
+    found = _from_text(value[:_BYLINE_WINDOW], timezone)
+    if found is None and now is not None:
+        return _relative_in(value[:_BYLINE_WINDOW], now=now, timezone=timezone)
+    return found
+
+
+def _labelled(text: str, start: int, label: re.Pattern[str]) -> bool:
+    return label.search(text[max(0, start - 30) : start]) is not None
+
+
+def _relative_in(
+    text: str, *, now: datetime, timezone: str, label: re.Pattern[str] | None = None
+) -> PageTime | None:
+    """The first relative time standing apart in `text` (labelled by `label` if given;
+    a bare day word or a date without its year only when some label introduces it)."""
+    for span in relative_spans(text):
+        if label is not None and not _labelled(text, span.start, label):
+            continue
+        if span.needs_label and not any(_labelled(text, span.start, ls) for ls in _LABELS):
+            continue
+        found = read_relative(span.text, now=now, timezone=timezone)
+        if found is not None:
+            return found
+    return None
 
 
 def _from_text(text: str, timezone: str) -> str | None:
@@ -176,17 +208,17 @@ def _match_time(match: re.Match[str], timezone: str) -> str | None:
         return None
 
 
-def _meta_time(tree: Any, timezone: str) -> str | None:
+def _meta_time(tree: Any, timezone: str, now: datetime | None) -> str | None:
     for node in tree.css("meta[content]"):
         attrs = node.attributes
         key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
         if key.strip().lower() in _META_NAMES:
-            found = time_of(attrs.get("content") or "", timezone)
+            found = time_of(attrs.get("content") or "", timezone, now=now)
             if found:
                 return found
     for node in tree.css('[itemprop="datePublished"]'):
         value = node.attributes.get("datetime") or node.attributes.get("content") or node.text()
-        found = time_of(value or "", timezone)
+        found = time_of(value or "", timezone, now=now)
         if found:
             return found
     return None
@@ -219,12 +251,12 @@ def json_ld(tree: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _ld_time(tree: Any, timezone: str) -> str | None:
+def _ld_time(tree: Any, timezone: str, now: datetime | None) -> str | None:
     objects = sorted(json_ld(tree), key=lambda obj: "webpage" in _ld_types(obj))
     for obj in objects:
         for key in ("datePublished", "dateCreated"):
             value = obj.get(key)
-            found = time_of(value, timezone) if isinstance(value, str) else None
+            found = time_of(value, timezone, now=now) if isinstance(value, str) else None
             if found:
                 return found
     return None
@@ -259,13 +291,13 @@ def _in_skipped(node: Any) -> bool:
     return False
 
 
-def _time_element(tree: Any, timezone: str) -> str | None:
+def _time_element(tree: Any, timezone: str, now: datetime | None) -> str | None:
     # A <time> in a related-links list dates another article: only free-standing ones.
     for node in tree.css("time"):
         if _in_skipped(node):
             continue
         value = node.attributes.get("datetime") or node.text()
-        found = time_of(value or "", timezone)
+        found = time_of(value or "", timezone, now=now)
         if found:
             return found
     return None
@@ -291,32 +323,57 @@ def visible_text(tree: Any) -> str:
     return root.text(separator="\n") if root is not None else ""
 
 
-def byline_time(text: str, headline: str | None, timezone: str) -> str | None:
-    """The byline's time: a labelled date, else the first full date after the headline."""
+def byline_time(
+    text: str, headline: str | None, timezone: str, *, now: datetime | None = None
+) -> str | None:
+    """The byline's time: a labelled date, else the first full date after the headline.
+
+    With `now` (the fetch), a relative time counts as a date does (`发布时间：3小时前`).
+    """
     for label in _LABELS:
         for match in _DATE_TEXT.finditer(text):
-            if label.search(text[max(0, match.start() - 30) : match.start()]):
+            if _labelled(text, match.start(), label):
                 found = _match_time(match, timezone)
                 if found:
                     return found
+        relative = _relative_in(text, now=now, timezone=timezone, label=label) if now else None
+        if relative is not None:
+            return relative
     at = text.find(headline) + len(headline) if headline and headline in text else -1
     if at >= 0:
         window = text[at : at + _BYLINE_WINDOW]
         # The byline ends where the body starts: a date below the first paragraph dates
         # something else (a related article, a comment).
         paragraph = _PARAGRAPH.search(window)
-        first = _DATE_TEXT.search(window[: paragraph.start()] if paragraph else window)
+        byline = window[: paragraph.start()] if paragraph else window
+        first = _DATE_TEXT.search(byline)
+        if now is not None:
+            # A relative time before any full date is the byline's (`张三 | 2小时前`).
+            before = byline[: first.start()] if first else byline
+            relative = _relative_in(before, now=now, timezone=timezone)
+            if relative is not None:
+                return relative
         if first:
             return _match_time(first, timezone)
     return None
 
 
 def published_time(
-    tree: Any, *, text: str, headline: str | None, timezone: str, guess: str | None = None
+    tree: Any,
+    *,
+    text: str,
+    headline: str | None,
+    timezone: str,
+    guess: str | None = None,
+    now: datetime | None = None,
 ) -> str | None:
-    """The page's publication time as ISO 8601 UTC, or None when the page does not say."""
-    stated = _meta_time(tree, timezone) or _ld_time(tree, timezone) or _script_time(tree)
-    shown = _time_element(tree, timezone) or byline_time(text, headline, timezone)
+    """The page's publication time as ISO 8601 UTC, or None when the page does not say.
+
+    With `now`, when the page was fetched: a time the page writes relative to it is read
+    against it, and comes back as a `PageTime` holding the text as written.
+    """
+    stated = _meta_time(tree, timezone, now) or _ld_time(tree, timezone, now) or _script_time(tree)
+    shown = _time_element(tree, timezone, now) or byline_time(text, headline, timezone, now=now)
     if stated and shown and _same_day_with_clock(stated, shown, timezone):
         return shown  # metadata gave the day only; the byline adds the time of day
     if stated or shown:

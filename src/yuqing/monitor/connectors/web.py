@@ -20,7 +20,13 @@ from yuqing.core.errors import SourceParseError, SourceUnavailable
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.article import extract_post, without_leading_junk
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec
-from yuqing.monitor.connectors.listpage import looks_like_article_link, page_layout, site_of
+from yuqing.monitor.connectors.listpage import (
+    listed_times,
+    looks_like_article_link,
+    page_layout,
+    site_of,
+)
+from yuqing.monitor.connectors.pagerelative import PageTime
 from yuqing.monitor.urls import canonical_url, link_url
 
 if TYPE_CHECKING:
@@ -146,6 +152,7 @@ def fetched_from_page(
     ):
         return _single_article(spec, response, cursor=cursor, timezone=timezone)
     links = article_links(html, base=page_url, options=options)
+    fetched_at = response.fetched_at
 
     seen = cursor.seen_set()
     items: list[dict[str, Any]] = []
@@ -155,6 +162,8 @@ def fetched_from_page(
     pages = 1
     already_seen = 0
     while True:
+        # A thread or article page may not show its time where the list does (forums).
+        listed = listed_times(html, base=page_url, links=links, timezone=timezone, now=fetched_at)
         for link in links:
             key = f"url:{link}"
             if key in seen:
@@ -173,12 +182,17 @@ def fetched_from_page(
                 incomplete = True
                 continue
             item = extract_post(
-                page.text(), url=canonical_url(page.url), options=options, timezone=timezone
+                page.text(),
+                url=canonical_url(page.url),
+                options=options,
+                timezone=timezone,
+                now=page.fetched_at,
             )
             if not item.get("text") and not item.get("title"):
                 reason = _("no title or text found; skipped")
                 warnings.append(f"{link}: {reason}")
                 continue
+            _date_from_list(item, listed.get(link))
             items.append(item)
             keys.append(key)
         next_url = _next_page(html, base=page_url, selector=options.get("next_selector"))
@@ -190,6 +204,7 @@ def fetched_from_page(
             warnings.append(str(exc))
             break
         html, page_url, pages = nxt.text(), nxt.url, pages + 1
+        fetched_at = nxt.fetched_at
         links = article_links(html, base=page_url, options=options)
     if not items and not already_seen:
         # The links gave nothing (all failed, or none was an article): the page itself
@@ -212,6 +227,15 @@ def fetched_from_page(
     return Fetched(items=items, cursor=new_cursor, warnings=warnings)
 
 
+def _date_from_list(item: dict[str, Any], listed: str | None) -> None:
+    """The list's time for an article whose own page shows none."""
+    if listed is None or "published_at" in item:
+        return
+    item["published_at"] = str(listed)
+    if isinstance(listed, PageTime) and listed.written:
+        item["published_at_text"] = listed.written
+
+
 def _single_article(
     spec: SourceSpec, response: Response, *, cursor: Cursor, timezone: str
 ) -> Fetched:
@@ -220,7 +244,13 @@ def _single_article(
     etag, modified = response.etag, response.last_modified
     if key in cursor.seen_set():
         return Fetched(items=[], cursor=cursor.advanced([], etag=etag, last_modified=modified))
-    item = extract_post(response.text(), url=url, options=spec.options, timezone=timezone)
+    item = extract_post(
+        response.text(),
+        url=url,
+        options=spec.options,
+        timezone=timezone,
+        now=response.fetched_at,
+    )
     if not item.get("text") and not item.get("title"):
         # Never an empty success: the caller (fetch, poll) reports the page as failed.
         media = response.content_type.split(";", 1)[0].strip().lower()
