@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
+from yuqing.core.ids import digest
 from yuqing.db import search
 from yuqing.monitor.keys import Keys
 from yuqing.monitor.models import PostWatch, StoredPost
@@ -114,6 +116,144 @@ class Pending:
     keys: Keys
     original_pk: int | None
     signature: bytes | None
+    pk: int | None = None  # once written
+
+    def store_keys(self) -> list[str]:
+        """The keys it is found by once stored (its uid, and its URL content key)."""
+        return [self.keys.uid, self.keys.content_key] if self.keys.by_url else [self.keys.uid]
+
+
+def text_key(post: Post) -> str:
+    """What a post says, as a key: another key for the same post is an edit (its folded
+    title and text: a change of case, width or script is none)."""
+    return digest(post.folded, length=32)
+
+
+@dataclass(slots=True)
+class Seen:
+    """A post already stored, or about to be (earlier in the input), read again: what is
+    stored of it and what the records that repeat it brought since (`see`)."""
+
+    keys: list[str]  # its store keys
+    published_at: datetime
+    stored: dict[str, int]  # its engagement as stored (or as it will be written)
+    text_key: str  # its latest text's key (the stored one's, or the last edit's)
+    pk: int | None = None  # None: not written yet (`pending` will be)
+    pending: Pending | None = None
+    engagement: dict[str, int] = field(default_factory=dict)  # the highest counts seen
+    edits: int = 0  # edits seen since it was read
+    edited_at: datetime | None = None
+    latest: dict[str, str] | None = None  # the last edit's title, text and key
+
+    def __post_init__(self) -> None:
+        if not self.engagement:
+            self.engagement = dict(self.stored)
+
+    @classmethod
+    def of_pending(cls, pending: Pending) -> Seen:
+        post = pending.post
+        return cls(pending.store_keys(), post.published_at, dict(post.engagement),
+                   text_key(post), pending=pending)  # fmt: skip
+
+    def again(self) -> Seen:
+        """It as a later batch starts from: what this one will have written."""
+        return Seen(self.keys, self.published_at, dict(self.engagement), self.text_key,
+                    self.pk, self.pending)  # fmt: skip
+
+    def see(self, post: Post) -> bool:
+        """Take what a record of the post brings: higher counts (a count is never
+        lowered: a source that lost one is no reason to shrink), another text (an edit).
+        Returns whether it brought anything."""
+        news = False
+        for name, count in post.engagement.items():
+            if count > self.engagement.get(name, 0):
+                self.engagement[name] = count
+                news = True
+        key = text_key(post)
+        if key != self.text_key:
+            self.text_key = key
+            self.edits += 1
+            self.edited_at = post.received_at
+            self.latest = {"title": post.title, "text": post.text, "key": key}
+            news = True
+        return news
+
+    @property
+    def grown(self) -> bool:
+        return self.engagement != self.stored
+
+    def target(self) -> int:
+        pk = self.pk if self.pending is None else self.pending.pk
+        if pk is None:
+            raise RuntimeError("a post seen again is updated after it is written")
+        return pk
+
+
+@dataclass(frozen=True, slots=True)
+class Grown:
+    """A stored post whose engagement grew: event facts grow by the difference."""
+
+    pk: int
+    published_at: datetime
+    before: dict[str, int]
+    after: dict[str, int]
+
+
+def seen_posts(conn: Connection, keys: Sequence[Keys]) -> dict[str, Seen]:
+    """The stored posts among `keys` (by uid, or URL content key), each under its keys:
+    what a record that repeats one may update. Only asked when `stored_keys` found some."""
+    table = cast(Table, StoredPost.__table__)
+    c = table.c
+    columns = (c.pk, c.uid, c.content_key, c.published_at, c.engagement, c.folded, c.latest)
+    rows: dict[int, tuple[object, ...]] = {}
+    uids = list(dict.fromkeys(k.uid for k in keys))
+    content_keys = list(dict.fromkeys(k.content_key for k in keys if k.by_url))
+    for column, values in ((c.uid, uids), (c.content_key, content_keys)):
+        for chunk in _chunks(values):
+            for row in conn.execute(select(*columns).where(column.in_(chunk))):
+                rows[row[0]] = tuple(row)
+    out: dict[str, Seen] = {}
+    for pk in sorted(rows, reverse=True):  # the first stored wins a shared content key
+        _, uid, content_key, published_at, engagement, folded, latest = rows[pk]
+        assert isinstance(published_at, datetime)
+        key = (latest or {}).get("key") if isinstance(latest, dict) else None
+        seen = Seen(
+            [str(uid), str(content_key)],
+            published_at,
+            dict(cast(dict[str, int], engagement or {})),
+            str(key) if key else digest(str(folded), length=32),
+            pk=pk,
+        )
+        out[str(uid)] = out[str(content_key)] = seen
+    return out
+
+
+def update_seen(conn: Connection, seen: Sequence[Seen]) -> list[Grown]:
+    """Write what the posts seen again brought (higher counts, edits); returns those whose
+    engagement grew."""
+    table = cast(Table, StoredPost.__table__)
+    grown = [s for s in seen if s.grown]
+    if grown:
+        conn.execute(
+            update(table).where(table.c.pk == bindparam("spk")).values(engagement=bindparam("eng")),
+            [{"spk": s.target(), "eng": s.engagement} for s in grown],
+        )
+    edited = [s for s in seen if s.edits]
+    if edited:
+        conn.execute(
+            update(table)
+            .where(table.c.pk == bindparam("spk"))
+            .values(
+                edits=table.c.edits + bindparam("n"),
+                edited_at=bindparam("at"),
+                latest=bindparam("last"),
+            ),
+            [
+                {"spk": s.target(), "n": s.edits, "at": s.edited_at, "last": s.latest}
+                for s in edited
+            ],
+        )
+    return [Grown(s.target(), s.published_at, s.stored, dict(s.engagement)) for s in grown]
 
 
 def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
@@ -127,6 +267,8 @@ def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
     result = conn.execute(insert(table).returning(table.c.uid, table.c.pk), rows)
     pk_of: dict[str, int] = dict(result.all())
     pks = [pk_of[p.keys.uid] for p in pending]
+    for p, pk in zip(pending, pks, strict=True):
+        p.pk = pk
     links = [
         {"post_pk": pk, "watch": name}
         for pk, p in zip(pks, pending, strict=True)
