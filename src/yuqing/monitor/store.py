@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
@@ -124,9 +124,12 @@ class Pending:
 
 
 def text_key(post: Post) -> str:
-    """What a post says, as a key: another key for the same post is an edit (its folded
-    title and text: a change of case, width or script is none)."""
+    """What a post says, as a key: a key not seen before for the same post is an edit
+    (its folded title and text: a change of case, width or script is none)."""
     return digest(post.folded, length=32)
+
+
+TEXTS_KEPT = 50  # keys of the texts seen of a post (a retry of any of them is no edit)
 
 
 @dataclass(slots=True)
@@ -137,13 +140,13 @@ class Seen:
     keys: list[str]  # its store keys
     published_at: datetime
     stored: dict[str, int]  # its engagement as stored (or as it will be written)
-    text_key: str  # its latest text's key (the stored one's, or the last edit's)
+    texts: list[str]  # the keys of the texts seen of it, first to last (`text_key`)
     pk: int | None = None  # None: not written yet (`pending` will be)
     pending: Pending | None = None
     engagement: dict[str, int] = field(default_factory=dict)  # the highest counts seen
     edits: int = 0  # edits seen since it was read
     edited_at: datetime | None = None
-    latest: dict[str, str] | None = None  # the last edit's title, text and key
+    latest: dict[str, Any] | None = None  # the last edit's title and text, the keys seen
 
     def __post_init__(self) -> None:
         if not self.engagement:
@@ -153,28 +156,29 @@ class Seen:
     def of_pending(cls, pending: Pending) -> Seen:
         post = pending.post
         return cls(pending.store_keys(), post.published_at, dict(post.engagement),
-                   text_key(post), pending=pending)  # fmt: skip
+                   [text_key(post)], pending=pending)  # fmt: skip
 
     def again(self) -> Seen:
         """It as a later batch starts from: what this one will have written."""
-        return Seen(self.keys, self.published_at, dict(self.engagement), self.text_key,
+        return Seen(self.keys, self.published_at, dict(self.engagement), list(self.texts),
                     self.pk, self.pending)  # fmt: skip
 
     def see(self, post: Post) -> bool:
         """Take what a record of the post brings: higher counts (a count is never
         lowered: a source that lost one is no reason to shrink), another text (an edit).
-        Returns whether it brought anything."""
+        A text seen before of the post (a retry, a file read again, the first text
+        again) is no edit. Returns whether it brought anything."""
         news = False
         for name, count in post.engagement.items():
             if count > self.engagement.get(name, 0):
                 self.engagement[name] = count
                 news = True
         key = text_key(post)
-        if key != self.text_key:
-            self.text_key = key
+        if key not in self.texts:
+            self.texts = [*self.texts, key][-TEXTS_KEPT:]
             self.edits += 1
             self.edited_at = post.received_at
-            self.latest = {"title": post.title, "text": post.text, "key": key}
+            self.latest = {"title": post.title, "text": post.text, "seen": self.texts}
             news = True
         return news
 
@@ -216,12 +220,12 @@ def seen_posts(conn: Connection, keys: Sequence[Keys]) -> dict[str, Seen]:
     for pk in sorted(rows, reverse=True):  # the first stored wins a shared content key
         _, uid, content_key, published_at, engagement, folded, latest = rows[pk]
         assert isinstance(published_at, datetime)
-        key = (latest or {}).get("key") if isinstance(latest, dict) else None
+        texts = latest.get("seen") if isinstance(latest, dict) else None
         seen = Seen(
             [str(uid), str(content_key)],
             published_at,
             dict(cast(dict[str, int], engagement or {})),
-            str(key) if key else digest(str(folded), length=32),
+            [str(t) for t in texts] if texts else [digest(str(folded), length=32)],
             pk=pk,
         )
         out[str(uid)] = out[str(content_key)] = seen
