@@ -275,7 +275,9 @@ def grow_engagement(conn: Connection, grown: Sequence[Grown], *, now: datetime) 
     by_pk = {g.pk: g for g in grown}
     session = Session(bind=conn)
     members = session.execute(
-        select(EventPost.event_id, EventPost.post_pk).where(EventPost.post_pk.in_(list(by_pk)))
+        select(EventPost.event_id, EventPost.post_pk, StoredPost.published_at)
+        .join(StoredPost, StoredPost.pk == EventPost.post_pk)
+        .where(EventPost.post_pk.in_(list(by_pk)))
     ).all()
     if not members:
         session.close()
@@ -285,7 +287,7 @@ def grow_engagement(conn: Connection, grown: Sequence[Grown], *, now: datetime) 
         e.id: e
         for e in session.scalars(
             select(Event)
-            .where(Event.id.in_({event_id for event_id, _ in members}))
+            .where(Event.id.in_({event_id for event_id, _, _ in members}))
             .order_by(Event.id)
             .with_for_update(key_share=True)
         )
@@ -293,7 +295,7 @@ def grow_engagement(conn: Connection, grown: Sequence[Grown], *, now: datetime) 
     known = _Known()
     touched: dict[str, Event | NewEvent] = {}
     hours: dict[tuple[str, datetime], int] = defaultdict(int)
-    for event_id, pk in members:
+    for event_id, pk, published_at in members:
         event = events.get(event_id)
         if event is None:
             continue
@@ -302,7 +304,7 @@ def grow_engagement(conn: Connection, grown: Sequence[Grown], *, now: datetime) 
             more = post.after.get(key, 0) - post.before.get(key, 0)
             if more > 0:
                 setattr(event, key, getattr(event, key) + more)
-        hours[(event_id, hour_of(post.published_at))] += _reach(post.after) - _reach(post.before)
+        hours[(event_id, hour_of(published_at))] += _reach(post.after) - _reach(post.before)
         event.updated_at = now
         touched[event_id] = event
     rows = session.execute(

@@ -417,9 +417,13 @@ class Pipeline:
         self._keep_replies(conn, batch, previous)
         keys = [item.keys for item in batch]
         known = store.stored_keys(conn, keys)
-        # The stored posts repeated here, read only when there are some (one query).
-        found = store.seen_posts(conn, [k for k in keys if k.uid in known or (
-            k.by_url and k.content_key in known)]) if known else {}  # fmt: skip
+        # The stored posts repeated here, read only when there are some.
+        found = store.seen_posts(
+            conn,
+            [k.uid for k in keys if k.uid in known],
+            [k.content_key for k in keys if k.by_url and k.uid not in known
+             and k.content_key in known],
+        ) if known else {}  # fmt: skip
         earlier: dict[str, store.Pending] = {}  # key → a post of `previous` or this batch
         if previous is not None:
             for item_ in previous.pending:

@@ -129,7 +129,7 @@ def text_key(post: Post) -> str:
     return digest(post.folded, length=32)
 
 
-TEXTS_KEPT = 50  # keys of the texts seen of a post (a retry of any of them is no edit)
+TEXTS_KEPT = 50  # keys of the edits seen of a post (a retry of any of them is no edit)
 
 
 @dataclass(slots=True)
@@ -138,9 +138,9 @@ class Seen:
     stored of it and what the records that repeat it brought since (`see`)."""
 
     keys: list[str]  # its store keys
-    published_at: datetime
     stored: dict[str, int]  # its engagement as stored (or as it will be written)
-    texts: list[str]  # the keys of the texts seen of it, first to last (`text_key`)
+    folded: str  # its first text, folded (what it said when stored)
+    texts: list[str]  # the keys of the edits seen of it, first to last (`text_key`)
     pk: int | None = None  # None: not written yet (`pending` will be)
     pending: Pending | None = None
     engagement: dict[str, int] = field(default_factory=dict)  # the highest counts seen
@@ -155,12 +155,12 @@ class Seen:
     @classmethod
     def of_pending(cls, pending: Pending) -> Seen:
         post = pending.post
-        return cls(pending.store_keys(), post.published_at, dict(post.engagement),
-                   [text_key(post)], pending=pending)  # fmt: skip
+        return cls(pending.store_keys(), dict(post.engagement), post.folded, [],
+                   pending=pending)  # fmt: skip
 
     def again(self) -> Seen:
         """It as a later batch starts from: what this one will have written."""
-        return Seen(self.keys, self.published_at, dict(self.engagement), list(self.texts),
+        return Seen(self.keys, dict(self.engagement), self.folded, list(self.texts),
                     self.pk, self.pending)  # fmt: skip
 
     def see(self, post: Post) -> bool:
@@ -173,6 +173,8 @@ class Seen:
             if count > self.engagement.get(name, 0):
                 self.engagement[name] = count
                 news = True
+        if post.folded == self.folded:
+            return news  # the common case: no hash
         key = text_key(post)
         if key not in self.texts:
             self.texts = [*self.texts, key][-TEXTS_KEPT:]
@@ -198,38 +200,49 @@ class Grown:
     """A stored post whose engagement grew: event facts grow by the difference."""
 
     pk: int
-    published_at: datetime
     before: dict[str, int]
     after: dict[str, int]
 
 
-def seen_posts(conn: Connection, keys: Sequence[Keys]) -> dict[str, Seen]:
-    """The stored posts among `keys` (by uid, or URL content key), each under its keys:
-    what a record that repeats one may update. Only asked when `stored_keys` found some."""
-    table = cast(Table, StoredPost.__table__)
-    c = table.c
-    columns = (c.pk, c.uid, c.content_key, c.published_at, c.engagement, c.folded, c.latest)
-    rows: dict[int, tuple[object, ...]] = {}
-    uids = list(dict.fromkeys(k.uid for k in keys))
-    content_keys = list(dict.fromkeys(k.content_key for k in keys if k.by_url))
-    for column, values in ((c.uid, uids), (c.content_key, content_keys)):
-        for chunk in _chunks(values):
-            for row in conn.execute(select(*columns).where(column.in_(chunk))):
-                rows[row[0]] = tuple(row)
+def seen_posts(
+    conn: Connection, uids: Sequence[str], content_keys: Sequence[str]
+) -> dict[str, Seen]:
+    """The stored posts with these uids or URL content keys, each under its keys: what a
+    record that repeats one may update. Only asked for those `stored_keys` found; read
+    as `_existing` reads keys (one statement a column, the driver's plain values: a file
+    ingested again reads a row for each of its records)."""
+    rows: dict[int, tuple[Any, ...]] = {}
+    for column, values in (("uid", uids), ("content_key", content_keys)):
+        if not values:
+            continue
+        wanted = "pk, uid, content_key, engagement, folded, latest"
+        if conn.dialect.name == "sqlite":
+            sql = f"SELECT {wanted} FROM posts WHERE {column} IN (SELECT value FROM json_each(?))"  # noqa: S608 - column is one of two names
+            found = conn.exec_driver_sql(sql, (json.dumps(list(values)),))
+        else:
+            sql = f"SELECT {wanted} FROM posts WHERE {column} = ANY(%(v)s)"  # noqa: S608
+            found = conn.exec_driver_sql(sql, {"v": list(values)})
+        for row in found:
+            rows[row[0]] = tuple(row)
     out: dict[str, Seen] = {}
     for pk in sorted(rows, reverse=True):  # the first stored wins a shared content key
-        _, uid, content_key, published_at, engagement, folded, latest = rows[pk]
-        assert isinstance(published_at, datetime)
+        _, uid, content_key, engagement, folded, latest = rows[pk]
+        latest = _json(latest)
         texts = latest.get("seen") if isinstance(latest, dict) else None
         seen = Seen(
-            [str(uid), str(content_key)],
-            published_at,
-            dict(cast(dict[str, int], engagement or {})),
-            [str(t) for t in texts] if texts else [digest(str(folded), length=32)],
+            [uid, content_key],
+            dict(_json(engagement) or {}),
+            folded,
+            [str(t) for t in texts] if texts else [],
             pk=pk,
         )
-        out[str(uid)] = out[str(content_key)] = seen
+        out[uid] = out[content_key] = seen
     return out
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value as the driver gives it: text (SQLite) or decoded (psycopg)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def update_seen(conn: Connection, seen: Sequence[Seen]) -> list[Grown]:
@@ -257,7 +270,7 @@ def update_seen(conn: Connection, seen: Sequence[Seen]) -> list[Grown]:
                 for s in edited
             ],
         )
-    return [Grown(s.target(), s.published_at, s.stored, dict(s.engagement)) for s in grown]
+    return [Grown(s.target(), s.stored, dict(s.engagement)) for s in grown]
 
 
 def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
