@@ -51,6 +51,7 @@ def test_every_good_line_is_stored_and_each_bad_one_named(
         "rejected": 7,
         "matched": 0,
         "stored": 14,
+        "updated": 0,
     }
     assert result.stderr.splitlines() == [f"LINE {n}: {why}" for n, why in REFUSED.items()]
     posts = stored(store)

@@ -42,6 +42,7 @@ def test_ingest_jsonl_stores_and_search_finds(cli: Cli) -> None:
         "rejected": 1,
         "matched": 5,
         "stored": 5,
+        "updated": 0,
     }
     assert result.stderr.strip().startswith("LINE 6: 不是有效的 JSON：")
     again = summary(cli("ingest", str(POSTS_FILE)).stdout)
@@ -141,7 +142,7 @@ def test_strict_is_all_or_nothing(cli: Cli, store: Store, tmp_path: Path) -> Non
         assert strict.code != 0
         assert summary(strict.stdout) == {
             "read": 9, "accepted": 8, "duplicates": 0, "copies": 0, "rejected": 1,
-            "matched": 7, "stored": 0,
+            "matched": 7, "stored": 0, "updated": 0,
         }  # fmt: skip
         assert strict.stderr.startswith("LINE 6: 不是有效的 JSON：")
         assert (

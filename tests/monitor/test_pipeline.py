@@ -83,6 +83,7 @@ def test_keeps_matching_posts_and_counts_as_contracts_say(pipeline: Pipeline, st
         "rejected": 0,
         "matched": 2,
         "stored": 2,
+        "updated": 0,
     }
     posts = stored(store)
     assert [(p.post_id, p.watches) for p in posts] == [("w1", ["canteen"]), ("n1", ["hospital"])]

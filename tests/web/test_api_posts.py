@@ -109,6 +109,15 @@ def test_a_json_array_is_taken_and_a_repush_counts_duplicates(
         assert session.scalar(select(func.count()).select_from(EventPost)) == 2
     again = api.post("/api/v1/posts", json=body, headers=AUTH).json()
     assert (again["accepted"], again["duplicates"], again["stored"]) == (2, 2, 0)
+    assert again["updated"] == 0
+    # Pushed again hours later with more likes: the stored post is updated, not dropped.
+    more = api.post("/api/v1/posts", json=[post(1, engagement={"likes": 9})], headers=AUTH)
+    assert {k: more.json()[k] for k in ("duplicates", "stored", "updated")} == {
+        "duplicates": 0, "stored": 0, "updated": 1,
+    }  # fmt: skip
+    with Session(store.engine) as session:
+        row = session.scalars(select(StoredPost).where(StoredPost.post_id == "p1")).one()
+        assert row.engagement == {"likes": 9}
     single = api.post("/api/v1/posts", json=post(4), headers=AUTH).json()  # an array of one
     assert (single["read"], single["stored"]) == (1, 1)
 

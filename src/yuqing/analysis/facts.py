@@ -24,7 +24,7 @@ from yuqing.analysis.sentiment.confidence import counted_label, default_min_conf
 from yuqing.db.base import Base
 from yuqing.monitor.models import StoredPost, Watch
 from yuqing.monitor.posts import MEDIA_TIERS, Post
-from yuqing.monitor.store import post_from_row
+from yuqing.monitor.store import Grown, post_from_row
 
 SummaryFn = Callable[[str], EventSummary | None]
 REACH_KEYS = ("reposts", "comments", "likes", "views")
@@ -264,6 +264,74 @@ def update_facts(
     known.write(session)
     session.flush()
     session.close()
+
+
+def grow_engagement(conn: Connection, grown: Sequence[Grown], *, now: datetime) -> None:
+    """Posts stored before were seen again with higher engagement: their events' counts,
+    the reach of the hour each was published in, and the events' heat grow by the
+    difference (the posts themselves are updated already, `store.update_seen`)."""
+    if not grown:
+        return
+    by_pk = {g.pk: g for g in grown}
+    session = Session(bind=conn)
+    members = session.execute(
+        select(EventPost.event_id, EventPost.post_pk, StoredPost.published_at)
+        .join(StoredPost, StoredPost.pk == EventPost.post_pk)
+        .where(EventPost.post_pk.in_(list(by_pk)))
+    ).all()
+    if not members:
+        session.close()
+        return
+    # Locked in id order, as `update_facts` locks them (see there).
+    events = {
+        e.id: e
+        for e in session.scalars(
+            select(Event)
+            .where(Event.id.in_({event_id for event_id, _, _ in members}))
+            .order_by(Event.id)
+            .with_for_update(key_share=True)
+        )
+    }
+    known = _Known()
+    touched: dict[str, Event | NewEvent] = {}
+    hours: dict[tuple[str, datetime], int] = defaultdict(int)
+    for event_id, pk, published_at in members:
+        event = events.get(event_id)
+        if event is None:
+            continue
+        post = by_pk[pk]
+        for key in REACH_KEYS:
+            more = post.after.get(key, 0) - post.before.get(key, 0)
+            if more > 0:
+                setattr(event, key, getattr(event, key) + more)
+        hours[(event_id, hour_of(published_at))] += _reach(post.after) - _reach(post.before)
+        event.updated_at = now
+        touched[event_id] = event
+    rows = session.execute(
+        select(EventHour.event_id, EventHour.hour, EventHour.posts, EventHour.negative,
+               EventHour.reach)
+        .where(EventHour.event_id.in_({e for e, _ in hours}))
+        .where(EventHour.hour.in_({h for _, h in hours}))
+    )  # fmt: skip
+    for event_id, hour, posts, negative, reach in rows:
+        if (event_id, hour) in hours:
+            known.hours[(event_id, hour)] = _Hour(
+                posts, negative, reach + hours[(event_id, hour)], stored=True
+            )
+    _update_heat(session, list(touched.values()), now, known=known)
+    session.flush()
+    known.write(session)
+    session.flush()
+    session.close()
+
+
+def _reach(engagement: Mapping[str, int]) -> int:
+    return reach_of(
+        reposts=engagement.get("reposts", 0),
+        comments=engagement.get("comments", 0),
+        likes=engagement.get("likes", 0),
+        views=engagement.get("views", 0),
+    )
 
 
 def _known(

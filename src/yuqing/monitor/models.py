@@ -101,6 +101,13 @@ class StoredPost(Base):
     # Tone of the post itself (analysis/sentiment): an event's negative share reads it.
     sentiment_label: Mapped[str | None] = mapped_column(String(8))
     sentiment_score: Mapped[float | None] = mapped_column(Float)
+    # The post seen again with another text (edited where it was published): how many
+    # times, when last, and its latest version: {"title", "text", "seen": the keys of the
+    # texts seen of it (`store.text_key`)}. `title` and `text` stay what was first said:
+    # what was matched, classified and clustered.
+    edits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    latest: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
     __table_args__ = (
         Index("ix_posts_published_at", "published_at"),

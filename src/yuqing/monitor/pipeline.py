@@ -87,13 +87,19 @@ class StoredFn(Protocol):
     ) -> None: ...
 
 
+class GrownFn(Protocol):
+    def __call__(self, conn: Connection, grown: list[store.Grown], *, now: datetime) -> None: ...
+
+
 @dataclass(frozen=True)
 class AfterStore:
     """A named step that runs on the posts just written, with their keys, in the same
-    transaction (event facts need the stored posts' keys)."""
+    transaction (event facts need the stored posts' keys). `grown`, when given, runs
+    right after it on the posts stored before whose engagement grew (seen again)."""
 
     step_id: str
     fn: StoredFn
+    grown: GrownFn | None = None
 
 
 class Checkpointed(Protocol):
@@ -384,11 +390,12 @@ class Pipeline:
     def _store_batch(self, batch: list[Prepared], summary: IngestSummary) -> tuple[int, int]:
         """Store a batch in one transaction; returns (copies, stored)."""
         with self.engine.begin() as conn:
-            pending = self._select(conn, batch, summary)
+            seen: list[store.Seen] = []
+            pending = self._select(conn, batch, summary, seen=seen)
             now = self.clock.now()
             for step in self.steps:
                 step.fn([p.post for p in pending], now=now)
-            return self._write(conn, pending, now)
+            return self._write(conn, pending, now, seen)
 
     def _select(
         self,
@@ -396,37 +403,85 @@ class Pipeline:
         batch: list[Prepared],
         summary: IngestSummary,
         previous: _Staged | None = None,
+        *,
+        seen: list[store.Seen],
     ) -> list[store.Pending]:
         """The batch's posts to store: kept (or replies to kept posts), not stored
         before, each marked as an original or a copy. `previous`: a batch staged but not
-        stored yet, whose posts count as stored."""
+        stored yet, whose posts count as stored.
+
+        A kept record of a post stored before (or earlier in the input) with higher
+        counts or another text updates it (`store.Seen`, added to `seen`: written with
+        the batch) and counts as `updated`; one that brings nothing is a duplicate."""
         sources = self._preparer.sources
         self._keep_replies(conn, batch, previous)
-        known = store.stored_keys(conn, [item.keys for item in batch])
+        keys = [item.keys for item in batch]
+        known = store.stored_keys(conn, keys)
+        # The stored posts repeated here, read only when there are some.
+        found = store.seen_posts(
+            conn,
+            [k.uid for k in keys if k.uid in known],
+            [k.content_key for k in keys if k.by_url and k.uid not in known
+             and k.content_key in known],
+        ) if known else {}  # fmt: skip
+        earlier: dict[str, store.Pending] = {}  # key → a post of `previous` or this batch
         if previous is not None:
-            known |= previous.keys
+            for item_ in previous.pending:
+                for ref in item_.store_keys():
+                    earlier.setdefault(ref, item_)
+            # What `previous` will write of the posts it updates is where these start.
+            for before in previous.seen:
+                again = before.again()
+                for ref in again.keys:
+                    found[ref] = again
+        dropped: set[str] = set()  # keys of dropped records (a repeat is a duplicate)
+        twins: dict[int, store.Seen] = {}  # id of a post not written yet → its Seen
+        updated: dict[int, store.Seen] = {}  # id → the Seens records brought news to
         pending: list[store.Pending] = []
         for item in batch:
             key = item.keys
-            if key.uid in known or (key.by_url and key.content_key in known):
-                summary.duplicates += 1
+            uid, url_key = key.uid, key.content_key if key.by_url else ""
+            # Plain lookups: this runs for every record, and most are new.
+            target = found.get(uid) or found.get(url_key) if found else None
+            twin = None if target else earlier.get(uid) or earlier.get(url_key)
+            if twin is not None:
+                target = twins.get(id(twin))
+                if target is None:
+                    target = twins[id(twin)] = store.Seen.of_pending(twin)
+            if target is not None or uid in dropped or url_key in dropped:
+                if item.post is not None and target is not None and target.see(item.post):
+                    summary.updated += 1
+                    updated[id(target)] = target
+                else:
+                    summary.duplicates += 1
                 continue
-            known.add(key.uid)
-            if key.by_url:
-                known.add(key.content_key)
             summary.matched += item.matched
             if item.source in sources:
                 counts = self._counts.setdefault(item.source, [0, 0])
                 counts[0] += 1
                 counts[1] += item.post is not None
             if item.post is not None:
-                pending.append(self._mark_copy(item.post, key))
+                marked = self._mark_copy(item.post, key)
+                pending.append(marked)
+                earlier[uid] = marked
+                if url_key:
+                    earlier[url_key] = marked
+            else:
+                dropped.add(uid)
+                if url_key:
+                    dropped.add(url_key)
+        seen += (s for s in updated.values() if s.grown or s.edits)
         return pending
 
     def _write(
-        self, conn: Connection, pending: list[store.Pending], now: datetime
+        self,
+        conn: Connection,
+        pending: list[store.Pending],
+        now: datetime,
+        seen: Sequence[store.Seen] = (),
     ) -> tuple[int, int]:
-        """Write the selected posts and run the after-store steps; (copies, stored)."""
+        """Write the selected posts and what the posts `seen` again brought, and run the
+        after-store steps; (copies, stored)."""
         # Originals first, so copies of a post in the same batch can link to it.
         originals = [p for p in pending if p.post.duplicate_of is None]
         copies = [p for p in pending if p.post.duplicate_of is not None]
@@ -434,8 +489,11 @@ class Pipeline:
         self._link_copies(conn, copies)
         written += zip(copies, store.write_posts(conn, copies), strict=True)
         stored = [(item_.post, pk) for item_, pk in written]
+        grown = store.update_seen(conn, seen) if seen else []
         for after in self.after_store:
             after.fn(conn, stored, now=now)
+            if grown and after.grown is not None:
+                after.grown(conn, grown, now=now)
         return len(copies), len(pending)
 
     # -- overlapping batches: a step works on batch N+1 while batch N is stored ----------
@@ -522,7 +580,7 @@ class Pipeline:
         staged.begun = True
         try:
             with self.engine.connect() as conn:
-                staged.pending = self._select(conn, batch, summary, previous)
+                staged.pending = self._select(conn, batch, summary, previous, seen=staged.seen)
             staged.now = self.clock.now()
             self._hand_over(staged)
         except BaseException:
@@ -539,7 +597,7 @@ class Pipeline:
         try:
             with self.engine.begin() as conn:
                 assert staged.now is not None
-                copies, stored = self._write(conn, staged.pending, staged.now)
+                copies, stored = self._write(conn, staged.pending, staged.now, staged.seen)
         except BaseException:
             for step in late:
                 step.rollback()
@@ -637,6 +695,7 @@ class _Staged:
 
     counts: dict[str, list[int]]  # the per-source counts before it: put back if forgotten
     pending: list[store.Pending] = field(default_factory=list)
+    seen: list[store.Seen] = field(default_factory=list)  # posts it updates (seen again)
     now: datetime | None = None  # the steps' and after-store steps' time
     waits: list[Callable[[], bool]] = field(default_factory=list)  # the steps' results
     may_overlap: bool = True  # the next batch may be staged before this one is stored
@@ -663,13 +722,6 @@ class _Staged:
                 failed = failed or exc
         if strict and failed is not None:
             raise failed
-
-    @property
-    def keys(self) -> set[str]:
-        """The uids and URL content keys its posts will be stored under."""
-        keys = {p.keys.uid for p in self.pending}
-        keys.update(p.keys.content_key for p in self.pending if p.keys.by_url)
-        return keys
 
     def add_watches(self, stored: dict[str, list[str]], post_ids: list[str]) -> None:
         """Add its posts among `post_ids` to `stored` (post id → watches) as

@@ -36,6 +36,7 @@ class PollResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    updated: int = 0  # records that updated posts stored before (`IngestSummary.updated`)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -46,6 +47,7 @@ class PollResult:
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
+            "updated": self.updated,
             "error": self.error,
         }
 
@@ -89,7 +91,7 @@ def poll_source(*, pipeline: Pipeline, http: SafeClient, name: str) -> PollResul
             ),
         )
         result.accepted, result.duplicates = summary.accepted, summary.duplicates
-        result.rejected = summary.rejected
+        result.rejected, result.updated = summary.rejected, summary.updated
         result.warnings.extend(rejects)
     except (SourceError, InvalidInput) as exc:
         result.error = exc.message

@@ -71,6 +71,9 @@ class IngestSummary:
     rejected: int = 0
     matched: int = 0
     stored: int = 0
+    # Records of posts stored before (or earlier in the input) that updated them: higher
+    # engagement counts, or another text (an edit). `duplicates` brought nothing new.
+    updated: int = 0
 
     def add(self, other: IngestSummary) -> None:
         for name, value in asdict(other).items():
@@ -97,6 +100,7 @@ class PushResult(BaseModel):
     rejected: int
     matched: int
     stored: int
+    updated: int = 0
     rejections: list[PushRejection]
     # Only the first rejections are listed; how many more there were.
     rejections_omitted: int = 0

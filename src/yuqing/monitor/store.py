@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
+from yuqing.core.ids import digest
 from yuqing.db import search
 from yuqing.monitor.keys import Keys
 from yuqing.monitor.models import PostWatch, StoredPost
@@ -114,6 +116,161 @@ class Pending:
     keys: Keys
     original_pk: int | None
     signature: bytes | None
+    pk: int | None = None  # once written
+
+    def store_keys(self) -> list[str]:
+        """The keys it is found by once stored (its uid, and its URL content key)."""
+        return [self.keys.uid, self.keys.content_key] if self.keys.by_url else [self.keys.uid]
+
+
+def text_key(post: Post) -> str:
+    """What a post says, as a key: a key not seen before for the same post is an edit
+    (its folded title and text: a change of case, width or script is none)."""
+    return digest(post.folded, length=32)
+
+
+TEXTS_KEPT = 50  # keys of the edits seen of a post (a retry of any of them is no edit)
+
+
+@dataclass(slots=True)
+class Seen:
+    """A post already stored, or about to be (earlier in the input), read again: what is
+    stored of it and what the records that repeat it brought since (`see`)."""
+
+    keys: list[str]  # its store keys
+    stored: dict[str, int]  # its engagement as stored (or as it will be written)
+    folded: str  # its first text, folded (what it said when stored)
+    texts: list[str]  # the keys of the edits seen of it, first to last (`text_key`)
+    pk: int | None = None  # None: not written yet (`pending` will be)
+    pending: Pending | None = None
+    engagement: dict[str, int] = field(default_factory=dict)  # the highest counts seen
+    edits: int = 0  # edits seen since it was read
+    edited_at: datetime | None = None
+    latest: dict[str, Any] | None = None  # the last edit's title and text, the keys seen
+
+    def __post_init__(self) -> None:
+        if not self.engagement:
+            self.engagement = dict(self.stored)
+
+    @classmethod
+    def of_pending(cls, pending: Pending) -> Seen:
+        post = pending.post
+        return cls(pending.store_keys(), dict(post.engagement), post.folded, [],
+                   pending=pending)  # fmt: skip
+
+    def again(self) -> Seen:
+        """It as a later batch starts from: what this one will have written."""
+        return Seen(self.keys, dict(self.engagement), self.folded, list(self.texts),
+                    self.pk, self.pending)  # fmt: skip
+
+    def see(self, post: Post) -> bool:
+        """Take what a record of the post brings: higher counts (a count is never
+        lowered: a source that lost one is no reason to shrink), another text (an edit).
+        A text seen before of the post (a retry, a file read again, the first text
+        again) is no edit. Returns whether it brought anything."""
+        news = False
+        for name, count in post.engagement.items():
+            if count > self.engagement.get(name, 0):
+                self.engagement[name] = count
+                news = True
+        if post.folded == self.folded:
+            return news  # the common case: no hash
+        key = text_key(post)
+        if key not in self.texts:
+            self.texts = [*self.texts, key][-TEXTS_KEPT:]
+            self.edits += 1
+            self.edited_at = post.received_at
+            self.latest = {"title": post.title, "text": post.text, "seen": self.texts}
+            news = True
+        return news
+
+    @property
+    def grown(self) -> bool:
+        return self.engagement != self.stored
+
+    def target(self) -> int:
+        pk = self.pk if self.pending is None else self.pending.pk
+        if pk is None:
+            raise RuntimeError("a post seen again is updated after it is written")
+        return pk
+
+
+@dataclass(frozen=True, slots=True)
+class Grown:
+    """A stored post whose engagement grew: event facts grow by the difference."""
+
+    pk: int
+    before: dict[str, int]
+    after: dict[str, int]
+
+
+def seen_posts(
+    conn: Connection, uids: Sequence[str], content_keys: Sequence[str]
+) -> dict[str, Seen]:
+    """The stored posts with these uids or URL content keys, each under its keys: what a
+    record that repeats one may update. Only asked for those `stored_keys` found; read
+    as `_existing` reads keys (one statement a column, the driver's plain values: a file
+    ingested again reads a row for each of its records)."""
+    rows: dict[int, tuple[Any, ...]] = {}
+    for column, values in (("uid", uids), ("content_key", content_keys)):
+        if not values:
+            continue
+        wanted = "pk, uid, content_key, engagement, folded, latest"
+        if conn.dialect.name == "sqlite":
+            sql = f"SELECT {wanted} FROM posts WHERE {column} IN (SELECT value FROM json_each(?))"  # noqa: S608 - column is one of two names
+            found = conn.exec_driver_sql(sql, (json.dumps(list(values)),))
+        else:
+            sql = f"SELECT {wanted} FROM posts WHERE {column} = ANY(%(v)s)"  # noqa: S608
+            found = conn.exec_driver_sql(sql, {"v": list(values)})
+        for row in found:
+            rows[row[0]] = tuple(row)
+    out: dict[str, Seen] = {}
+    for pk in sorted(rows, reverse=True):  # the first stored wins a shared content key
+        _, uid, content_key, engagement, folded, latest = rows[pk]
+        latest = _json(latest)
+        texts = latest.get("seen") if isinstance(latest, dict) else None
+        seen = Seen(
+            [uid, content_key],
+            dict(_json(engagement) or {}),
+            folded,
+            [str(t) for t in texts] if texts else [],
+            pk=pk,
+        )
+        out[uid] = out[content_key] = seen
+    return out
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value as the driver gives it: text (SQLite) or decoded (psycopg)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def update_seen(conn: Connection, seen: Sequence[Seen]) -> list[Grown]:
+    """Write what the posts seen again brought (higher counts, edits); returns those whose
+    engagement grew."""
+    table = cast(Table, StoredPost.__table__)
+    grown = [s for s in seen if s.grown]
+    if grown:
+        conn.execute(
+            update(table).where(table.c.pk == bindparam("spk")).values(engagement=bindparam("eng")),
+            [{"spk": s.target(), "eng": s.engagement} for s in grown],
+        )
+    edited = [s for s in seen if s.edits]
+    if edited:
+        conn.execute(
+            update(table)
+            .where(table.c.pk == bindparam("spk"))
+            .values(
+                edits=table.c.edits + bindparam("n"),
+                edited_at=bindparam("at"),
+                latest=bindparam("last"),
+            ),
+            [
+                {"spk": s.target(), "n": s.edits, "at": s.edited_at, "last": s.latest}
+                for s in edited
+            ],
+        )
+    return [Grown(s.target(), s.stored, dict(s.engagement)) for s in grown]
 
 
 def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
@@ -127,6 +284,8 @@ def write_posts(conn: Connection, pending: Sequence[Pending]) -> list[int]:
     result = conn.execute(insert(table).returning(table.c.uid, table.c.pk), rows)
     pk_of: dict[str, int] = dict(result.all())
     pks = [pk_of[p.keys.uid] for p in pending]
+    for p, pk in zip(pending, pks, strict=True):
+        p.pk = pk
     links = [
         {"post_pk": pk, "watch": name}
         for pk, p in zip(pks, pending, strict=True)

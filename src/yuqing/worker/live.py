@@ -121,7 +121,8 @@ def build_pipeline(
         enrichers=[classify, EventWordsStep()],
         steps=[Step(cluster.step_id, cluster)],
         after_store=[
-            AfterStore("facts", record_facts),
+            # Posts seen again with higher counts: their events grow, before the grading.
+            AfterStore("facts", record_facts, grown=facts.grow_engagement),
             # After the facts (both events exist), before the late replies (their
             # parents' events are then the kept ones): the clusterer's automatic merges.
             AfterStore("auto-merges", cluster.follow_merges),

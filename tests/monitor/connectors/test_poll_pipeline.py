@@ -102,6 +102,7 @@ def test_poll_and_fetch_commands(server: FixtureServer, cli: Cli) -> None:
         "accepted": 3,
         "duplicates": 0,
         "rejected": 0,
+        "updated": 0,
         "error": None,
     }
     found = [json.loads(x) for x in cli("search", "食堂", "--json").stdout.splitlines()]
