@@ -112,6 +112,19 @@ _COUNTED: dict[str, tuple[str, Callable[[int], str]]] = {
 }
 
 
+def field_type_name(name: str) -> str:
+    """pydantic's name of a kind of collection ("List") in the language in force; a
+    name not listed stays as pydantic wrote it."""
+    names = {
+        "List": _("List"),
+        "Tuple": _("Tuple"),
+        "Set": _("Set"),
+        "Frozenset": _("Frozenset"),
+        "Dictionary": _("Dictionary"),
+    }
+    return names.get(name, name)
+
+
 def problem_of(error: Mapping[str, Any]) -> str:
     """pydantic's problem in the language in force; its own words when not listed here."""
     kind = str(error.get("type", ""))
@@ -121,6 +134,8 @@ def problem_of(error: Mapping[str, Any]) -> str:
         for key, value in (error.get("ctx") or {}).items()
     }
     message = str(error.get("msg", ""))
+    if "field_type" in ctx:
+        ctx["field_type"] = field_type_name(str(ctx["field_type"]))
     try:
         if kind in _COUNTED:
             count, counted = _COUNTED[kind]
