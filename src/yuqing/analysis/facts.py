@@ -568,8 +568,9 @@ READ_CHUNK = 2000
 
 
 def absorb(session: Session, event: Event, post_pks: Sequence[int], *, now: datetime) -> None:
-    """Fold posts that just joined `event` (the clusterer merged their event into it) into
-    its facts, as a batch of new posts would be: its other members are not read again.
+    """Fold posts that just joined `event` into its facts, as a batch of new posts would
+    be: the posts of an event the clusterer merged into it (its other members are not read
+    again), or all its members once `rebuild` has set its figures to zero.
 
     The posts are read `READ_CHUNK` at a time, so the cost and the memory are those of the
     moved posts, however big `event` is (its facts were kept up to date batch by batch).
