@@ -307,17 +307,9 @@ def grow_engagement(conn: Connection, grown: Sequence[Grown], *, now: datetime) 
         hours[(event_id, hour_of(published_at))] += _reach(post.after) - _reach(post.before)
         event.updated_at = now
         touched[event_id] = event
-    rows = session.execute(
-        select(EventHour.event_id, EventHour.hour, EventHour.posts, EventHour.negative,
-               EventHour.reach)
-        .where(EventHour.event_id.in_({e for e, _ in hours}))
-        .where(EventHour.hour.in_({h for _, h in hours}))
-    )  # fmt: skip
-    for event_id, hour, posts, negative, reach in rows:
-        if (event_id, hour) in hours:
-            known.hours[(event_id, hour)] = _Hour(
-                posts, negative, reach + hours[(event_id, hour)], stored=True
-            )
+    for pair, row in _stored_hours(session, set(hours)).items():
+        row.reach += hours[pair]
+        known.hours[pair] = row
     _update_heat(session, list(touched.values()), now, known=known)
     session.flush()
     known.write(session)
@@ -334,6 +326,26 @@ def _reach(engagement: Mapping[str, int]) -> int:
     )
 
 
+def _stored_hours(
+    session: Session, pairs: set[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], _Hour]:
+    """The stored hour rows of these (event, hour) pairs. Two plain IN lists, not one IN
+    of pairs: SQLite answers a row-value IN by scanning the whole table (a second a batch
+    at a million posts), these by the primary key; the pairs they also match that were
+    not asked for are left out here."""
+    h = EventHour
+    rows = session.execute(
+        select(h.event_id, h.hour, h.posts, h.negative, h.reach).where(
+            h.event_id.in_({e for e, _ in pairs}), h.hour.in_({hour for _, hour in pairs})
+        )
+    )
+    return {
+        (event_id, hour): _Hour(posts, negative, reach, stored=True)
+        for event_id, hour, posts, negative, reach in rows
+        if (event_id, hour) in pairs
+    }
+
+
 def _known(
     session: Session, batches: dict[str, list[tuple[Post, int]]], stored: Iterable[str]
 ) -> _Known:
@@ -346,21 +358,11 @@ def _known(
         return _Known()
     hours = {(e, hour_of(p.published_at)) for e, posts in old for p, _ in posts}
     sites = {(e, site_of(p)) for e, posts in old for p, _ in posts}
-    h, s = EventHour, EventSite
-    events = {e for e, _ in hours}
-    # Two plain IN lists, not one IN of (event, hour) pairs: SQLite answers a row-value IN
-    # by scanning the whole table (a second a batch at a million posts), these by the
-    # primary key. They also match pairs the batch does not have, which are left out here.
+    s = EventSite
+    events = {e for e, _ in sites}
+    # As `_stored_hours`: two plain IN lists, filtered to the pairs wanted.
     return _Known(
-        hours={
-            (event_id, hour): _Hour(posts, negative, reach, stored=True)
-            for event_id, hour, posts, negative, reach in session.execute(
-                select(h.event_id, h.hour, h.posts, h.negative, h.reach).where(
-                    h.event_id.in_(events), h.hour.in_({hour for _, hour in hours})
-                )
-            )
-            if (event_id, hour) in hours
-        },
+        hours=_stored_hours(session, hours),
         sites={
             (event_id, site): _Site(platform, tier, first_at, first_pk, posts, stored=True)
             for event_id, site, platform, tier, first_at, first_pk, posts in session.execute(
