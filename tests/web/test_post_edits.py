@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,9 +20,12 @@ from tests.conftest import Store
 from tests.web.conftest import SERVICE_TOKEN, add_user, sign_in
 from yuqing.analysis.models import Event
 from yuqing.core.clock import FrozenClock
+from yuqing.core.i18n import use_locale
 from yuqing.core.settings import Settings
+from yuqing.monitor.edits import edits_of
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.pipeline import Pipeline
+from yuqing.web.pages import TEMPLATES
 
 SignIn = Callable[[str], tuple[TestClient, str]]
 # What the edit says once read: markup a post quotes as text (sent escaped, so it is
@@ -93,7 +97,8 @@ def test_the_feed_says_edits_in_english_for_an_english_reader(
         sign_in(client, "reader")
         edited = row(client.get("/feed").text, store, "a")
     assert '<span class="badge">edited 1 time</span>' in edited
-    assert "last edited 2026-03-02 14:10" in edited and "<summary>latest version</summary>" in edited
+    assert "last edited 2026-03-02 14:10" in edited
+    assert "<summary>latest version</summary>" in edited
 
 
 def test_the_event_page_shows_the_edit_of_a_representative_post(
@@ -132,3 +137,37 @@ def test_the_events_api_gives_each_representative_posts_edits(
     assert {"edits": 0, "edited_at": None, "latest": None}.items() <= before[
         "representative_posts"
     ][0].items()
+
+
+@pytest.mark.parametrize(
+    ("latest", "shown"),
+    [
+        (
+            {"title": "新标题", "text": "新的正文很长", "seen": ["k1", "k2"]},
+            {"title": "新标题", "text": "新的正文"},
+        ),
+        ({"title": 5, "text": None}, {"title": "", "text": ""}),  # a row changed by hand
+        ("not an object", None),
+        (None, None),
+    ],
+)
+def test_the_latest_version_is_shown_cut_and_never_with_the_keys_seen(
+    latest: Any, shown: dict[str, str] | None
+) -> None:
+    post = StoredPost(edits=2, edited_at=EDITED_AT, latest=latest)
+    assert edits_of(post, shown=4) == {
+        "edits": 2, "edited_at": "2026-03-02T06:10:00+00:00", "latest": shown,
+    }  # fmt: skip
+    never = StoredPost(edits=0, edited_at=None, latest=None)
+    assert edits_of(never, shown=4) == {"edits": 0, "edited_at": None, "latest": None}
+
+
+@pytest.mark.parametrize(("locale", "badge"), [("zh_CN", "已编辑 2 次"), ("en", "edited 2 times")])
+def test_the_badge_counts_edits_in_the_readers_language(locale: str, badge: str) -> None:
+    template = TEMPLATES.env.get_template("monitor/post_edits.html")
+    macro = template.module.edited  # type: ignore[attr-defined]  # the template's macro
+    post = edits_of(StoredPost(edits=2, edited_at=EDITED_AT, latest=None), shown=300)
+    with use_locale(locale):
+        html = str(macro(post, ZoneInfo("Asia/Shanghai")))
+    assert f'<span class="badge">{badge}</span>' in html and "2026-03-02 14:10" in html
+    assert "<details" not in html  # no latest version kept: nothing to unfold

@@ -24,8 +24,8 @@ from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import MEDIA_TIERS, Post
 from yuqing.monitor.store import post_from_row
 
-
-TEXT_SHOWN = 200  # a representative post's text (and its latest version): the first 200 characters
+# A representative post's text, and its latest version when edited: the first characters.
+TEXT_SHOWN = 200
 
 
 def get_all(*, session: Session, since: datetime | None = None, limit: int = 50) -> Sequence[Event]:
