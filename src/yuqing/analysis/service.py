@@ -19,9 +19,13 @@ from yuqing.analysis.models import Event, EventHour, EventPost, EventSite, Event
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
 from yuqing.core.i18n import _, ngettext
+from yuqing.monitor.edits import edits_of
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import MEDIA_TIERS, Post
 from yuqing.monitor.store import post_from_row
+
+# A representative post's text, and its latest version when edited: the first characters.
+TEXT_SHOWN = 200
 
 
 def get_all(*, session: Session, since: datetime | None = None, limit: int = 50) -> Sequence[Event]:
@@ -174,7 +178,8 @@ def _representatives(session: Session, event: Event) -> list[dict[str, Any]]:
     }
     return [
         {"why": why, "id": p.post_id, "source": p.source, "title": p.title,
-         "text": p.text[:200], "url": p.url, "published_at": p.published_at.isoformat()}
+         "text": p.text[:TEXT_SHOWN], "url": p.url,
+         "published_at": p.published_at.isoformat(), **edits_of(p, shown=TEXT_SHOWN)}
         for why, p in ((why, posts[pk]) for why, pk in chosen.items())
     ]  # fmt: skip
 

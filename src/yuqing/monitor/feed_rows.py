@@ -4,9 +4,10 @@ A feed page renders fifty rows and each open feed renders every new post again, 
 each viewer: under fifty users the rows' template was half the feed page's time
 (bench/web.py). A row differs between viewers only by their language and their CSRF
 token, so it is rendered once with a slot where the token goes and kept under
-everything the template reads of the post: an edited post (a review, a tag, a
-corrected sentiment) has another key, so a kept row is never stale. The slot is a
-random string made at start, never sent: post text cannot contain it.
+everything the template reads of the post: a changed post (a review, a tag, a
+corrected sentiment, an edit where it was published) has another key, so a kept row
+is never stale. The slot is a random string made at start, never sent: post text
+cannot contain it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from markupsafe import Markup, escape
 
 from yuqing.core.i18n import current_locale, use_locale
+from yuqing.monitor.edits import edits_of
 from yuqing.monitor.models import StoredPost
 from yuqing.plan.wording import tier_name
 from yuqing.web.memo import Memo
@@ -41,6 +43,7 @@ def row_context(zone: ZoneInfo, csrf_token: str | None) -> dict[str, Any]:
         "csrf_field": "csrf_token",
         "csrf_token": csrf_token,
         "labels": LABELS,
+        "edits_of": partial(edits_of, shown=TEXT_SHOWN),
     }
 
 
@@ -59,6 +62,8 @@ def _key(post: StoredPost, zone: ZoneInfo, locale: str) -> tuple[Any, ...]:
         post.sentiment_label,
         json.dumps(post.annotations, sort_keys=True, default=str),
         post.text[:TEXT_SHOWN],
+        post.edits,  # an edit (monitor/edits.py) counts up and brings its latest version
+        post.edited_at,
     )
 
 
