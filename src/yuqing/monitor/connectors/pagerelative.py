@@ -18,9 +18,10 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from yuqing.monitor.repair import clean_text
-from yuqing.monitor.timeparse import RELATIVE, relative_time
+from yuqing.monitor.timeparse import RELATIVE, is_relative, relative_time
 
 _WRITTEN_MAX = 60  # characters kept of the text as written, as ingest keeps them
 
@@ -75,3 +76,19 @@ def read_relative(value: str, *, now: datetime, timezone: str) -> PageTime | Non
     text = unicodedata.normalize("NFKC", value).replace("：", ":").strip()
     found = relative_time(text, now=now, default_tz=timezone)
     return relative_found(found, value) if found is not None else None
+
+
+def read_or_pass(value: str, *, now: datetime | None, timezone: str) -> str | None:
+    """A relative `value` read against `now`, the fetch; without it (no fetch time known),
+    the text as written, for the pipeline to read on arrival. None when not relative."""
+    if now is not None:
+        return read_relative(value, now=now, timezone=timezone)
+    return value.strip() if is_relative(value, default_tz=timezone) else None
+
+
+def put_time(item: dict[str, Any], when: str) -> None:
+    """`when` as the item's `published_at`, and for a relative time the text as written
+    as `published_at_text` (as `yuqing ingest` keeps it)."""
+    item["published_at"] = str(when)
+    if isinstance(when, PageTime) and when.written:
+        item["published_at_text"] = when.written
