@@ -319,7 +319,7 @@ def _ago(found: re.Match[str], now: datetime) -> datetime | None:
 
 def is_relative(value: str, *, default_tz: str = "Asia/Shanghai") -> bool:
     """Whether `value` is a time written relative to when it was read (`relative_time`):
-    a connector passes it on as written, for the pipeline to read against the moment
-    the post was received."""
+    a connector that knows no fetch time passes it on as written, for the pipeline to
+    read against the moment the post was received."""
     reference = datetime(2026, 6, 15, tzinfo=UTC)  # any moment: only the form matters
     return relative_time(value, now=reference, default_tz=default_tz) is not None

@@ -143,10 +143,14 @@ def test_polled_into_the_store_at_the_fetch_time_less_the_text(
             session=session,
             clock=clock,
             source_in=SourceCreate(
-                name="forum", kind=kind, url=server.url(path), interval_s=600, internal=True,
+                name="forum",
+                kind=kind,
+                url=server.url(path),
+                interval_s=600,
+                internal=True,
                 options=options,
             ),
-        )  # fmt: skip
+        )
         # A cursor stored by an earlier version, its mark the text as the source wrote it.
         session.scalars(select(Source)).one().cursor = {"seen": [], "high_water": "5分钟前"}
         session.commit()
