@@ -25,7 +25,8 @@ _CHINESE = re.compile(
 # What people write around a time that the parsers above do not read: the half of the
 # day (`下午3:00`, `3:00 PM`), the zone as words (`UTC`, `GMT+8`, `北京时间`).
 _MERIDIEM_EN = re.compile(r"(?<=\d)\s*([AaPp])\.?\s*[Mm]\.?(?=\s|$)")
-_MERIDIEM_ZH = re.compile(r"(上午|早上|早晨|凌晨|中午|下午|傍晚|晚上)\s*(?=\d)")
+_HALF_DAY = r"上午|早上|早晨|凌晨|中午|下午|傍晚|晚上"
+_MERIDIEM_ZH = re.compile(r"(" + _HALF_DAY + r")\s*(?=\d)")
 _AFTERNOON = frozenset({"p", "P", "下午", "傍晚", "晚上"})
 _MORNING = frozenset({"a", "A", "上午", "早上", "早晨", "凌晨"})
 _UTC_WORD = re.compile(r"\s*[(（]?\s*(?:UTC|GMT)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?\s*[)）]?$")
@@ -221,20 +222,35 @@ _NUMERALS = {
     "八": 8,
     "九": 9,
 }
-_AGO = re.compile(
-    r"^(\d{1,4}|[一二两三四五六七八九十]{1,3}|半)\s*(?:个)?\s*"
-    r"(秒钟?|分钟?|小时|钟头|天|日|周|星期|礼拜)\s*[以之]?前$"
-)
-_AGO_EN = re.compile(r"^(\d{1,4}|an?)\s*(sec|second|min|minute|hr|hour|day|week)s?\.?\s+ago$", re.I)
 _UNIT_SECONDS = {
     "秒": 1, "秒钟": 1, "分": 60, "分钟": 60, "小时": 3600, "钟头": 3600, "天": 86400,
     "日": 86400, "周": 604800, "星期": 604800, "礼拜": 604800, "sec": 1, "second": 1,
     "min": 60, "minute": 60, "hr": 3600, "hour": 3600, "day": 86400, "week": 604800,
 }  # fmt: skip
-_JUST_NOW = frozenset({"刚刚", "刚才", "just now", "now"})
-_DAY_WORD = re.compile(r"^(今天|今日|昨天|昨日|前天|today|yesterday)\s*(.*)$", re.I)
 _DAYS_BACK = {"今天": 0, "今日": 0, "today": 0, "昨天": 1, "昨日": 1, "yesterday": 1, "前天": 2}
-_NO_YEAR = re.compile(r"^(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?(?=\s|$|[上中下早凌傍晚]|\d)\s*(.*)$")
+# The clock after a day word or a date, as running text shows it (`14:20`, `下午3:00`).
+_CLOCK = (
+    r"\s*(?:" + _HALF_DAY + r")?\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?"
+)
+# The one grammar of relative times, for a whole field (`relative_time`, with `match`:
+# after a day word or a date, the rest of the field is read as a clock time) and for
+# search inside text (`pagerelative`, where the clock, if any, is `day_clock`/`date_clock`).
+RELATIVE = re.compile(
+    r"(?P<ago>(?P<amount>\d{1,4}|[一二两三四五六七八九十]{1,3}|半)\s*个?\s*"
+    r"(?P<unit>秒钟?|分钟?|小时|钟头|天|日|周|星期|礼拜)\s*[以之]?前"
+    r"|(?P<amount_en>\d{1,4}|an?)\s*(?P<unit_en>sec|second|min|minute|hr|hour|day|week)s?\.?"
+    r"\s+ago"
+    r"|(?P<just_now>刚刚|刚才|just\s+now))"
+    r"|(?P<day>" + "|".join(_DAYS_BACK) + r")(?P<day_clock>" + _CLOCK + r")?"
+    # A date without its year, not part of a longer date, a range or a number: `12-06`,
+    # `12月6日` (a clock may follow 日 at once: `12月6日10:00`).
+    r"|(?P<date>(?<![\d/.\-年])(?P<month>\d{1,2})\s*"
+    r"(?:[-/]\s*(?P<month_day>\d{1,2})(?![\d/.\-])"
+    r"|月\s*(?P<month_day_zh>\d{1,2})(?:\s*日(?![/.\-])|\s*日?(?![\d/.\-]))))"
+    r"(?P<date_clock>" + _CLOCK + r")?",
+    re.IGNORECASE,
+)
 _MAX_AGO = timedelta(days=3660)
 
 
@@ -264,41 +280,46 @@ def relative_time(
       that is not after `now` by more than a day.
     """
     text = unicodedata.normalize("NFKC", value).strip()
-    local = now.astimezone(_zone(default_tz))
-    if text.lower() in _JUST_NOW:
-        return now.astimezone(UTC)
-    ago = _AGO.match(text) or _AGO_EN.match(text)
-    if ago is not None:
-        amount = _numeral(ago.group(1))
-        unit = ago.group(2).lower()
-        if amount < 0 or (delta := timedelta(seconds=amount * _UNIT_SECONDS[unit])) > _MAX_AGO:
+    found = RELATIVE.match(text)
+    if found is None:  # `now` alone is a time only as a whole field: in text, a word
+        return now.astimezone(UTC) if text.lower() == "now" else None
+    if found.group("ago"):
+        if found.end() != len(text):
             return None
-        return (now - delta).astimezone(UTC)
-    day = _DAY_WORD.match(text)
-    if day is not None:
-        date = (local - timedelta(days=_DAYS_BACK[day.group(1).lower()])).date()
-        rest = day.group(2).strip()
+        return now.astimezone(UTC) if found.group("just_now") else _ago(found, now)
+    local = now.astimezone(_zone(default_tz))
+    if found.group("day"):
+        date = (local - timedelta(days=_DAYS_BACK[found.group("day").lower()])).date()
+        rest = text[found.end("day") :].strip()
         try:
             return _parse_text(f"{date.isoformat()} {rest}".strip(), default_tz, field)
         except InvalidInput:
             return None  # the caller names the value as written
-    no_year = _NO_YEAR.match(text)
-    if no_year is not None:
-        month, day_of_month, rest = int(no_year.group(1)), int(no_year.group(2)), no_year.group(3)
-        for year in (local.year + 1, local.year, local.year - 1):
-            written = f"{year}年{month}月{day_of_month}日 {rest}".strip()
-            try:
-                found = _parse_text(written, default_tz, field)
-            except InvalidInput:
-                return None
-            if found <= now + timedelta(days=1):
-                return found
+    month = int(found.group("month"))
+    day_of_month = int(found.group("month_day") or found.group("month_day_zh"))
+    rest = text[found.end("date") :].strip()
+    for year in (local.year + 1, local.year, local.year - 1):
+        written = f"{year}年{month}月{day_of_month}日 {rest}".strip()
+        try:
+            moment = _parse_text(written, default_tz, field)
+        except InvalidInput:
+            return None
+        if moment <= now + timedelta(days=1):
+            return moment
     return None
+
+
+def _ago(found: re.Match[str], now: datetime) -> datetime | None:
+    amount = _numeral(found.group("amount") or found.group("amount_en"))
+    unit = (found.group("unit") or found.group("unit_en")).lower()
+    if amount < 0 or (delta := timedelta(seconds=amount * _UNIT_SECONDS[unit])) > _MAX_AGO:
+        return None
+    return (now - delta).astimezone(UTC)
 
 
 def is_relative(value: str, *, default_tz: str = "Asia/Shanghai") -> bool:
     """Whether `value` is a time written relative to when it was read (`relative_time`):
-    a connector passes it on as written, for the pipeline to read against the moment
-    the post was received."""
+    a connector that knows no fetch time passes it on as written, for the pipeline to
+    read against the moment the post was received."""
     reference = datetime(2026, 6, 15, tzinfo=UTC)  # any moment: only the form matters
     return relative_time(value, now=reference, default_tz=default_tz) is not None

@@ -123,7 +123,7 @@ def test_a_document_that_is_no_feed_is_still_refused(
         poll(spec_for("rss", "/f.xml"), http, clock)
 
 
-def test_times_relative_to_the_poll_reach_the_pipeline_as_written(
+def test_times_relative_to_the_poll_are_read_against_its_fetch(
     server: Any, http: Any, clock: Any, spec_for: Any
 ) -> None:
     dated = [
@@ -132,11 +132,17 @@ def test_times_relative_to_the_poll_reach_the_pipeline_as_written(
         item(3, "第三条").replace("</guid>", "</guid><pubDate>某天</pubDate>"),
     ]
     server.route("/f.xml", feed(*dated), content_type="text/xml")
+    fetched_at = clock.now()  # 2025-03-01 17:00 in Beijing
     items = poll(spec_for("rss", "/f.xml"), http, clock).items
-    assert [i.get("published_at") for i in items] == ["3分钟前", "昨天 14:20", None]
-    # The pipeline reads them against the moment the poll received them.
-    post = parse_post(items[0], received_at=clock.now(), max_post_bytes=1 << 20)
-    assert post.published_at == clock.now() - timedelta(minutes=3)
+    assert [i.get("published_at") for i in items] == [
+        (fetched_at - timedelta(minutes=3)).isoformat(),
+        "2025-02-28T06:20:00+00:00",  # 14:20 the day before, Beijing time
+        None,  # no time: the pipeline uses the arrival time
+    ]
+    assert [i.get("published_at_text") for i in items] == ["3分钟前", "昨天 14:20", None]
+    # The pipeline keeps the time as read and the text as written, however late it runs.
+    post = parse_post(items[0], received_at=fetched_at + timedelta(hours=1), max_post_bytes=1 << 20)
+    assert post.published_at == fetched_at - timedelta(minutes=3)
     assert post.extra["published_at_text"] == "3分钟前"
 
 

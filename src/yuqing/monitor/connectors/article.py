@@ -15,7 +15,7 @@ from typing import Any
 
 from yuqing.monitor.connectors.headline import clean_headline
 from yuqing.monitor.connectors.pagedate import published_time, time_of, visible_text
-from yuqing.monitor.connectors.pagerelative import PageTime
+from yuqing.monitor.connectors.pagerelative import put_time
 
 _AUTHOR_META = ('meta[name="author"]', 'meta[property="article:author"]')
 # Whatever may stand before the document proper: BOM, blanks, an XML prolog, comments.
@@ -237,9 +237,7 @@ def extract_post(
     if body:
         item["text"] = body
     if when:
-        item["published_at"] = str(when)
-        if isinstance(when, PageTime) and when.written:
-            item["published_at_text"] = when.written
+        put_time(item, when)
     if author:
         item["author"] = author
     return item

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from yuqing.core.errors import InvalidInput
@@ -79,7 +79,9 @@ class Cursor:
     etag: str | None = None
     last_modified: str | None = None
     seen: list[str] = field(default_factory=list)  # least recently seen first, bounded
-    high_water: str | None = None  # latest published_at yielded so far (informational)
+    # The latest published_at yielded so far, ISO 8601 UTC (informational); a cursor
+    # stored before may hold other text, replaced by the next real moment.
+    high_water: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # per-kind state (file offset…)
 
     def to_json(self) -> dict[str, Any]:
@@ -139,7 +141,9 @@ class Cursor:
 
         `keys` count as seen just now: a key seen again moves to the recent end, so what
         a source still shows is the last to be forgotten. The `keep` most recent stay,
-        never fewer than `SEEN_LIMIT` nor more than `SEEN_MAX`.
+        never fewer than `SEEN_LIMIT` nor more than `SEEN_MAX`. `published` times are
+        compared as moments (`…+08:00` and `…Z` by the instant), and those that are no
+        ISO 8601 time with an offset are passed over.
         """
         # A dict is an ordered set: moving a key to the end is pop and insert.
         recent = dict.fromkeys(self.seen)
@@ -147,17 +151,29 @@ class Cursor:
             recent.pop(key, None)
             recent[key] = None
         seen = list(recent)
-        high = self.high_water
-        for moment in published:
-            if high is None or moment > high:
+        high = _moment(self.high_water)
+        for value in published:
+            moment = _moment(value)
+            if moment is not None and (high is None or moment > high):
                 high = moment
         return Cursor(
             etag=etag,
             last_modified=last_modified,
             seen=seen[-min(max(keep, SEEN_LIMIT), SEEN_MAX) :],
-            high_water=high,
+            high_water=self.high_water if high is None else high.astimezone(UTC).isoformat(),
             extra=dict(self.extra if extra is None else extra),
         )
+
+
+def _moment(value: str | None) -> datetime | None:
+    """An ISO 8601 time with an offset, or None (no time, or one without an offset)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.utcoffset() is not None else None
 
 
 @dataclass

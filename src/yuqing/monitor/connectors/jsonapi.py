@@ -18,7 +18,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from yuqing.core.errors import InvalidInput, SourceParseError
 from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, dotted, item_key
-from yuqing.monitor.timeparse import is_relative, parse_time
+from yuqing.monitor.connectors.pagerelative import put_time, read_or_pass
+from yuqing.monitor.timeparse import parse_time
 from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
@@ -45,9 +46,15 @@ def _scalar(value: Any) -> str | None:
 
 
 def map_item(
-    raw: Mapping[str, Any], fields: Mapping[str, str], *, base: str, timezone: str
+    raw: Mapping[str, Any],
+    fields: Mapping[str, str],
+    *,
+    base: str,
+    timezone: str,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The post object of one API record under a field mapping."""
+    """The post object of one API record under a field mapping; a time written relative
+    to the reading (`2 hours ago`) is read against `now`, when the response came."""
     post: dict[str, Any] = {}
     engagement: dict[str, int] = {}
     for name, path in fields.items():
@@ -65,9 +72,11 @@ def map_item(
         elif name == "published_at":
             try:
                 post[name] = parse_time(value, default_tz=timezone, field=path).isoformat()
-            except InvalidInput:
-                if isinstance(value, str) and is_relative(value, default_tz=timezone):
-                    post[name] = value.strip()  # `3分钟前`: read against the arrival
+            except InvalidInput:  # `2 hours ago`: read against the response
+                if isinstance(value, str) and (
+                    relative := read_or_pass(value, now=now, timezone=timezone)
+                ):
+                    put_time(post, relative)
                 continue  # else the pipeline uses the arrival time instead
         elif (text := _scalar(value)) is not None:
             # A url that does not parse goes on as written: normalization keeps it aside.
@@ -142,7 +151,9 @@ class JsonApiConnector:
                     reason = _("item {n} is not an object; skipped").format(n=number)
                     warnings.append(f"{url}: {reason}")
                     continue
-                post = map_item(raw, fields, base=response.url, timezone=timezone)
+                post = map_item(
+                    raw, fields, base=response.url, timezone=timezone, now=response.fetched_at
+                )
                 if not post.get("title") and not post.get("text"):
                     reason = _("item {n} has neither title nor text; skipped").format(n=number)
                     warnings.append(f"{url}: {reason}")

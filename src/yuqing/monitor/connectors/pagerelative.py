@@ -8,6 +8,7 @@ In running text a relative time counts only where it stands apart: after a label
 (`发布时间：3小时前`) or as its own run of text (`作者：张三 | 3小时前`), never inside a
 sentence (`5天前曾报道`). A day word or a date without its year needs a clock time
 (`昨天 14:20`, `12-06 10:00`) unless a label introduces it: `昨天，市政府……` is a sentence.
+The forms themselves are `timeparse.RELATIVE`, the grammar a whole field is read by.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from yuqing.monitor.repair import clean_text
-from yuqing.monitor.timeparse import relative_time
+from yuqing.monitor.timeparse import RELATIVE, is_relative, relative_time
 
 _WRITTEN_MAX = 60  # characters kept of the text as written, as ingest keeps them
 
@@ -38,26 +40,6 @@ def relative_found(moment: datetime, written: str) -> PageTime:
     return found
 
 
-_HALF = r"(?:上午|早上|早晨|凌晨|中午|下午|傍晚|晚上)"
-_CLOCK = (
-    r"(?:\s*" + _HALF + r"?\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?"
-    r"(?:\s*[AaPp]\.?[Mm]\.?)?)"
-)
-_AGO = (
-    r"(?:\d{1,4}|[一二两三四五六七八九十]{1,3}|半)\s*个?\s*"
-    r"(?:秒钟?|分钟?|小时|钟头|天|日|周|星期|礼拜)\s*[以之]?前"
-    r"|(?:\d{1,4}|an?)\s*(?:sec|second|min|minute|hr|hour|day|week)s?\.?\s+ago"
-    r"|刚刚|刚才|just\s+now"
-)
-_DAY = r"(?:今天|今日|昨天|昨日|前天|today|yesterday)"
-_NO_YEAR = r"(?<![\d/.\-年])\d{1,2}\s*(?:[-/]\s*\d{1,2}|月\s*\d{1,2}\s*日?)(?![\d/.\-])"
-# Each form, with the clock it needs when no label introduces it.
-_RELATIVE = re.compile(
-    r"(?P<ago>" + _AGO + r")"
-    r"|(?P<day>" + _DAY + r")(?P<day_clock>" + _CLOCK + r")?"
-    r"|(?P<date>" + _NO_YEAR + r")(?P<date_clock>" + _CLOCK + r")?",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[\w\u3400-\u9fff]")  # what a time standing apart does not touch
 _BEFORE_OK = re.compile(r"(?:发布|发表|更新|创建)于$")  # `发布于3小时前`: a label, not a word
 
@@ -74,7 +56,7 @@ class Relative:
 
 def relative_spans(text: str) -> Iterator[Relative]:
     """The relative times that stand apart in `text`, in order."""
-    for match in _RELATIVE.finditer(text):
+    for match in RELATIVE.finditer(text):
         start, end = match.span()
         before = text[max(0, start - 1) : start]
         after = text[end : end + 1]
@@ -94,3 +76,19 @@ def read_relative(value: str, *, now: datetime, timezone: str) -> PageTime | Non
     text = unicodedata.normalize("NFKC", value).replace("：", ":").strip()
     found = relative_time(text, now=now, default_tz=timezone)
     return relative_found(found, value) if found is not None else None
+
+
+def read_or_pass(value: str, *, now: datetime | None, timezone: str) -> str | None:
+    """A relative `value` read against `now`, the fetch; without it (no fetch time known),
+    the text as written, for the pipeline to read on arrival. None when not relative."""
+    if now is not None:
+        return read_relative(value, now=now, timezone=timezone)
+    return value.strip() if is_relative(value, default_tz=timezone) else None
+
+
+def put_time(item: dict[str, Any], when: str) -> None:
+    """`when` as the item's `published_at`, and for a relative time the text as written
+    as `published_at_text` (as `yuqing ingest` keeps it)."""
+    item["published_at"] = str(when)
+    if isinstance(when, PageTime) and when.written:
+        item["published_at_text"] = when.written

@@ -14,7 +14,8 @@ from yuqing.core.i18n import _
 from yuqing.monitor.connectors.base import Cursor, Fetched, SourceSpec, item_key
 from yuqing.monitor.connectors.charset import decode_body
 from yuqing.monitor.connectors.feedrepair import count_items, item_chunks, repair_xml
-from yuqing.monitor.timeparse import is_relative, parse_time
+from yuqing.monitor.connectors.pagerelative import put_time, read_or_pass
+from yuqing.monitor.timeparse import parse_time
 from yuqing.monitor.urls import link_url
 
 if TYPE_CHECKING:
@@ -54,8 +55,10 @@ def _iso(parsed: Any) -> str | None:
         return None
 
 
-def _entry_time(entry: Any, timezone: str) -> str | None:
-    """When an entry says it was published (else updated), read as posts' times are.
+def _entry_time(entry: Any, timezone: str, now: datetime | None) -> str | None:
+    """When an entry says it was published (else updated), read as posts' times are;
+    one written relative to the reading (`3分钟前`) against `now`, when the feed was
+    fetched, as a `PageTime` that keeps the text as written.
 
     feedparser's own reading is not trusted first: it reads `2026/03/02 10:00` and
     `2026年3月2日` as 1 December and a time without an offset as UTC, where Chinese feeds
@@ -70,8 +73,9 @@ def _entry_time(entry: Any, timezone: str) -> str | None:
         try:
             return parse_time(raw, default_tz=timezone, field=raw_key).isoformat()
         except InvalidInput:
-            if is_relative(raw, default_tz=timezone):  # `3分钟前`: read on arrival
-                return raw.strip()
+            relative = read_or_pass(raw, now=now, timezone=timezone)
+            if relative is not None:
+                return relative
             if raw.isascii() and "/" not in raw:
                 found = _iso(dict.get(entry, parsed_key))
                 if found:
@@ -88,7 +92,7 @@ def _entry_text(entry: Any) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-def _entry_item(entry: Any, *, base: str, timezone: str) -> dict[str, Any]:
+def _entry_item(entry: Any, *, base: str, timezone: str, now: datetime | None) -> dict[str, Any]:
     item: dict[str, Any] = {}
     own_id = entry.get("id")
     if own_id:
@@ -103,9 +107,9 @@ def _entry_item(entry: Any, *, base: str, timezone: str) -> dict[str, Any]:
     text = _entry_text(entry)
     if text:
         item["text"] = text
-    published = _entry_time(entry, timezone)
+    published = _entry_time(entry, timezone, now)
     if published:
-        item["published_at"] = published  # missing: the pipeline uses arrival time
+        put_time(item, published)  # missing: the pipeline uses arrival time
     author = entry.get("author")
     if author:
         item["author"] = str(author)
@@ -126,9 +130,16 @@ class FeedItems:
 
 
 def parse_feed(
-    content: bytes, *, url: str, content_type: str = "", spec: SourceSpec, cursor: Cursor
+    content: bytes,
+    *,
+    url: str,
+    content_type: str = "",
+    spec: SourceSpec,
+    cursor: Cursor,
+    now: datetime | None = None,
 ) -> FeedItems:
     """The new items of a feed document: all of them, or `max_items` when the source sets it.
+    A time written relative to the reading is read against `now`, when it was fetched.
 
     Ill-formed XML is repaired first where its meaning is certain (feedrepair.py), with a
     warning saying what was repaired."""
@@ -160,7 +171,7 @@ def parse_feed(
     seen = cursor.seen_set()
     found = FeedItems(items=[], warnings=warnings, left_out=0, shown=[])
     for number, entry in enumerate(entries, start=1):
-        item = _entry_item(entry, base=url, timezone=timezone)
+        item = _entry_item(entry, base=url, timezone=timezone, now=now)
         if not item.get("title") and not item.get("text"):
             reason = _("entry {n} has neither title nor text; skipped").format(n=number)
             warnings.append(f"{url}: {reason}")
@@ -230,6 +241,7 @@ def fetched_from_response(
         content_type=response.content_type,
         spec=spec,
         cursor=cursor,
+        now=response.fetched_at,
     )
     # Cut short: forget the validators, or the next poll's 304 would hide the rest.
     cut = found.left_out > 0

@@ -26,7 +26,7 @@ from yuqing.monitor.connectors.listpage import (
     page_layout,
     site_of,
 )
-from yuqing.monitor.connectors.pagerelative import PageTime
+from yuqing.monitor.connectors.pagerelative import put_time
 from yuqing.monitor.urls import canonical_url, link_url
 
 if TYPE_CHECKING:
@@ -231,9 +231,7 @@ def _date_from_list(item: dict[str, Any], listed: str | None) -> None:
     """The list's time for an article whose own page shows none."""
     if listed is None or "published_at" in item:
         return
-    item["published_at"] = str(listed)
-    if isinstance(listed, PageTime) and listed.written:
-        item["published_at_text"] = listed.written
+    put_time(item, listed)
 
 
 def _single_article(
