@@ -1,17 +1,18 @@
 """Grade and alert: the pipeline step that proposes levels and raises alerts.
 
-After the event facts of a batch are written, each touched event is graded against the
-active plan. When the facts meet a more severe level than proposed so far, a proposal
-(with the criteria that fired and their numbers) is recorded for a person to confirm,
-and an alert is raised with its deliveries: all in the batch's transaction, so an alert
-exists exactly when its cause does. A lower level is never proposed on its own:
-de-escalation is a person's decision.
+After the event facts of a batch are written, each event the batch touched is graded
+against the active plan: those its new posts joined, and those whose posts were seen
+again with higher engagement. When the facts meet a more severe level than proposed so
+far, a proposal (with the criteria that fired and their numbers) is recorded for a person
+to confirm, and an alert is raised with its deliveries: all in the batch's transaction,
+so an alert exists exactly when its cause does. A lower level is never proposed on its
+own: de-escalation is a person's decision.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,10 +24,11 @@ from yuqing.alerts.channels.markup import bracketed
 from yuqing.alerts.models import LevelDecision
 from yuqing.alerts.plan_routes import route_for
 from yuqing.analysis.facts import event_ids_of
-from yuqing.analysis.models import Event, EventHour, EventSite
+from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.core.clock import FrozenClock
 from yuqing.core.i18n import LOCALES, _, use_locale
 from yuqing.monitor.posts import Post
+from yuqing.monitor.store import Grown
 from yuqing.plan.deadlines import WorkCalendar, deadline
 from yuqing.plan.grading import EventFacts, Proposal, domains_in, propose
 from yuqing.plan.schema import Plan
@@ -103,6 +105,7 @@ class GradeStep:
         self.active_plan = active_plan
         self.raised = 0  # alerts raised since the owner last reset it (fast-path dispatch)
         self._raised_before = 0
+        self._graded: set[str] = set()  # the events the batch's new posts joined
 
     # A batch's transaction: alerts of a batch that was not stored do not exist.
     def begin(self) -> None:
@@ -115,16 +118,30 @@ class GradeStep:
         self.raised = self._raised_before
 
     def __call__(self, conn: Connection, stored: list[tuple[Post, int]], *, now: datetime) -> None:
-        current = self.active_plan()
-        if current is None:
-            return
-        plan, version = current
+        """Grade the events the batch's new posts joined."""
         touched: dict[str, list[Post]] = defaultdict(list)
         for post, _pk in stored:
             for event_id in event_ids_of(post):
                 touched[event_id].append(post)
-        if not touched:
+        self._graded = set(touched)
+        self._grade(conn, touched, now)
+
+    def grown(self, conn: Connection, grown: Sequence[Grown], *, now: datetime) -> None:
+        """Grade, in the same batch, the events whose posts were seen again with higher
+        engagement (their facts grew just before, `facts.grow_engagement`). It runs right
+        after `__call__` on the batch: the events its new posts joined are graded already.
+        Posts in no event are skipped."""
+        members = conn.execute(
+            select(EventPost.event_id).where(EventPost.post_pk.in_([g.pk for g in grown]))
+        ).scalars()
+        self._grade(conn, {event_id: [] for event_id in set(members) - self._graded}, now)
+
+    def _grade(self, conn: Connection, touched: dict[str, list[Post]], now: datetime) -> None:
+        """Grade these events; their new posts (if any) bring sensitive domains."""
+        current = self.active_plan()
+        if current is None or not touched:
             return
+        plan, version = current
         session = Session(bind=conn)
         events = session.scalars(select(Event).where(Event.id.in_(list(touched)))).all()
         ids = [e.id for e in events]

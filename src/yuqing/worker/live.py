@@ -128,7 +128,9 @@ def build_pipeline(
             AfterStore("auto-merges", cluster.follow_merges),
             # After the facts: the parents' events exist before their late replies move in.
             AfterStore("late-replies", cluster.adopt_late_replies),
-            AfterStore(grade.step_id, grade),
+            # The events the batch's new posts joined, then those that grew (after the
+            # facts': an event that goes viral is graded at once, not with its next post).
+            AfterStore(grade.step_id, grade, grown=grade.grown),
         ],
         stateful=[cluster],
         transactional=[cluster, grade],
