@@ -91,8 +91,8 @@ def test_township_orange_needs_wide_attention() -> None:
 
 
 def test_township_orange_for_a_few_posts_that_reached_many() -> None:
-    # 引起较大范围关注: two posts reposted, commented and liked ten thousand times are not
-    # 少量围观; a thousand are.
+    # 引起较大范围关注: two posts reposted, commented and liked ten thousand times are no
+    # longer 少量围观 (one short of it, they still are).
     assert level("township", posts=2, sites=1, negative=0.0, per_hour=1, reach=10_000) == "orange"
     assert level("township", posts=2, sites=1, negative=0.0, per_hour=1, reach=9_999) == "blue"
     loaded = load_plan(PLANS / "township.yaml")
