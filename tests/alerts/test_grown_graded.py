@@ -1,11 +1,11 @@
 """An event that grows only because its posts are seen again with higher counts is graded
 in that batch, as an event a new post joins is: no waiting for its next post.
 
-No plan criterion reads reposts, reach or heat (plan/grading.py), so what growth can
-change on its own is what time changes: here a key date that lowers the thresholds
-overnight. The day before, two posts meet no level; on the key date the same two posts
-come back with 50,000 reposts and no new post, and the proposal and its alert are raised
-in that batch. The same records again raise nothing, nor do higher counts still."""
+This plan has no criterion that reads reach (`min_reach`: test_reach_graded.py), so what
+growth can change on its own here is what time changes: a key date that lowers the
+thresholds overnight. The day before, two posts meet no level; on the key date the same
+two posts come back with 50,000 reposts and no new post, and the proposal and its alert
+are raised in that batch. The same records again raise nothing, nor do higher counts still."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from tests.conftest import ROOT
-from yuqing.plan.grading import EventFacts, propose
+from yuqing.plan.grading import EventFacts, meets, propose
+from yuqing.plan.handling import Criteria
 from yuqing.plan.loading import load_plan
 
 PLANS = ROOT / "examples" / "plans"
@@ -21,6 +22,7 @@ def facts(
     domains: frozenset[str] = frozenset(),
     tier: str = "self",
     per_hour: int | None = None,
+    reach: int = 0,
 ) -> EventFacts:
     hourly = posts // 4 if per_hour is None else per_hour
     return EventFacts(
@@ -34,6 +36,7 @@ def facts(
         negative_share_before=negative,
         mainstream_media=tier in ("central", "provincial", "municipal"),
         domains=domains,
+        reach=reach,
     )
 
 
@@ -85,3 +88,41 @@ def test_township_orange_needs_wide_attention() -> None:
     assert level("township", posts=12, sites=3, negative=0.2, domains=wages, per_hour=3) == "orange"
     assert level("township", posts=12, sites=3, negative=0.5, per_hour=3) == "yellow"
     assert level("township", posts=12, sites=1, negative=0.0, tier="provincial") == "orange"
+
+
+def test_township_orange_for_a_few_posts_that_reached_many() -> None:
+    # 引起较大范围关注: two posts reposted, commented and liked ten thousand times are no
+    # longer 少量围观 (one short of it, they still are).
+    assert level("township", posts=2, sites=1, negative=0.0, per_hour=1, reach=10_000) == "orange"
+    assert level("township", posts=2, sites=1, negative=0.0, per_hour=1, reach=9_999) == "blue"
+    loaded = load_plan(PLANS / "township.yaml")
+    proposal = propose(
+        loaded, facts(posts=2, sites=1, negative=0.0, reach=12_345), day=A_SCHOOL_DAY
+    )
+    assert proposal is not None
+    assert proposal.reasons == [{"criterion": "min_reach", "reach": 12_345, "needed": 10_000}]
+
+
+def test_min_reach_gives_its_numbers_and_joins_other_tests() -> None:
+    wide = facts(posts=3, sites=1, negative=0.0, reach=50_000)
+    reason = {"criterion": "min_reach", "reach": 50_000, "needed": 50_000}
+    assert meets(Criteria(min_reach=50_000), wide) == (True, [reason])
+    assert meets(Criteria(min_reach=50_001), wide) == (False, [])
+    # "all": reach alone is not enough when the level asks for more posts too.
+    both = Criteria(min_reach=1_000, min_posts=5, combine="all")
+    assert meets(both, wide)[0] is False
+    more = facts(posts=5, sites=1, negative=0.0, reach=50_000)
+    assert meets(both, more) == (
+        True,
+        [
+            {"criterion": "min_posts", "posts": 5, "needed": 5},
+            {"criterion": "min_reach", "reach": 50_000, "needed": 1_000},
+        ],
+    )
+
+
+def test_plans_without_min_reach_ignore_reach() -> None:
+    # Existing plans grade as before, however far an event reached.
+    for reach in (0, 10**9):
+        assert level(posts=1, sites=1, negative=1.0, reach=reach) == "L3"
+        assert level("county_bureau", posts=5, sites=1, negative=0.0, reach=reach) == "IV"

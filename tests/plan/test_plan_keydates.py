@@ -52,6 +52,9 @@ def test_key_dates_can_apply_to_some_levels_only() -> None:
     flood = date(2026, 7, 1)
     assert threshold_factor(TOWNSHIP, "orange", flood) == 0.7
     assert threshold_factor(TOWNSHIP, "blue", flood) == 1.0
+    # Reach is a count, lowered like posts: 10,000 x 0.7.
+    assert effective_criteria(TOWNSHIP, "orange", flood).any_of[2].min_reach == 7_000
+    assert TOWNSHIP.grading["orange"].any_of[2].min_reach == 10_000
 
 
 def test_duty_roster_and_heightened_duty() -> None:

@@ -171,3 +171,26 @@ def test_a_group_of_tests_is_checked_on_its_own_line() -> None:
     empty = grouped + "      - {combine: all}\n"
     (problem,) = _problems(MINIMAL.replace("  high: {min_tier: provincial}\n", empty))
     assert problem.startswith("plan.yaml:34: grading.high.any_of[2]: criteria need at least")
+
+
+def test_min_reach_is_a_whole_number_of_one_or_more() -> None:
+    def reach(value: str) -> list[str]:
+        text = MINIMAL.replace("  low: {min_posts: 1}\n", f"  low: {{min_reach: {value}}}\n")
+        try:
+            load_plan_text(text, file="plan.yaml")
+        except PlanInvalid as error:
+            return [str(p) for p in error.problems]
+        return []
+
+    assert reach("10000") == reach("10_000") == []
+    plan = load_plan_text(MINIMAL.replace("{min_posts: 1}", "{min_reach: 10000}"))
+    assert plan.grading["low"].min_reach == 10_000
+    where = "plan.yaml:31: grading.low.min_reach: "
+    assert reach("-5") == [where + "Input should be greater than or equal to 1, got -5"]
+    assert reach("0") == [where + "Input should be greater than or equal to 1, got 0"]
+    assert reach("2.5") == [where + "Input should be a valid integer, got 2.5"]
+    # Strict: a yes or a quoted number is a mistake in the plan, not a threshold.
+    assert reach("true") == [where + "Input should be a valid integer, got True"]
+    assert reach("'5000'") == [where + "Input should be a valid integer, got '5000'"]
+    (problem,) = reach("10000000000000")
+    assert problem.startswith(where + "Input should be less than or equal to 1000000000000")

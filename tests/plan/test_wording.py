@@ -25,3 +25,16 @@ def test_levels_are_named_as_the_plan_names_them() -> None:
     plan = load_plan_text(example_plan_text("county_bureau"))
     assert level_name(plan, "II") == "重大"
     assert level_name(None, "II") == "II"  # no plan: the id is all there is
+
+
+def test_reach_reads_with_what_it_counts() -> None:
+    reach = {"criterion": "min_reach", "reach": 70_000, "needed": 10_000}
+    with use_locale("zh_CN"):
+        assert reason_sentence(reach) == (
+            "传播量 70000（转发、评论、点赞之和，浏览量按百分之一计），达到预案规定的 10000"
+        )
+    with use_locale("en"):
+        assert reason_sentence(reach) == (
+            "reach 70000 (reposts, comments and likes, with views counted a hundredth), "
+            "at least the 10000 the plan sets"
+        )

@@ -24,6 +24,7 @@ from yuqing.alerts.channels.markup import bracketed
 from yuqing.alerts.models import LevelDecision
 from yuqing.alerts.plan_routes import route_for
 from yuqing.analysis.facts import event_ids_of
+from yuqing.analysis.heat import reach_of
 from yuqing.analysis.models import Event, EventHour, EventPost, EventSite
 from yuqing.core.clock import FrozenClock
 from yuqing.core.i18n import LOCALES, _, use_locale
@@ -65,6 +66,9 @@ def _facts(
         negative_share_before=_share(*before),
         mainstream_media=mainstream,
         domains=frozenset(event.extra.get("domains", [])),
+        reach=reach_of(
+            reposts=event.reposts, comments=event.comments, likes=event.likes, views=event.views
+        ),
     )
 
 

@@ -33,6 +33,7 @@ class EventFacts:
     negative_share_before: float | None  # the 6 h before that
     mainstream_media: bool  # a news outlet of municipal tier or above carried it
     domains: frozenset[str] = frozenset()  # sensitive domains whose keywords occurred
+    reach: int = 0  # reposts + comments + likes + views / 100 of its posts (`reach_of`)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def _tests(c: Criteria, f: EventFacts) -> list[tuple[str, bool, dict[str, Any]]]
         out.append(("min_sites", f.sites >= c.min_sites, {"sites": f.sites, "needed": c.min_sites}))
     if c.min_posts is not None:
         out.append(("min_posts", f.posts >= c.min_posts, {"posts": f.posts, "needed": c.min_posts}))
+    if c.min_reach is not None:
+        out.append(("min_reach", f.reach >= c.min_reach, {"reach": f.reach, "needed": c.min_reach}))
     if c.min_posts_per_hour is not None:
         out.append(
             (

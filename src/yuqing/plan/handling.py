@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from yuqing.core.i18n import _
 from yuqing.plan.base import Duration, Id, PlanModel, Text, TimeOfDay
@@ -12,6 +12,8 @@ from yuqing.plan.base import Duration, Id, PlanModel, Text, TimeOfDay
 MediaTier = Literal["central", "provincial", "municipal", "local", "self"]
 # Highest first: "reached the provincial tier" means provincial or central.
 TIER_ORDER: tuple[str, ...] = ("central", "provincial", "municipal", "local", "self")
+# A trillion: beyond any event's reach, and well inside the 64-bit counters events keep.
+MAX_REACH = 10**12
 Channel = Literal["email", "wecom", "dingtalk", "feishu", "webhook", "sms"]
 
 
@@ -40,6 +42,9 @@ class Criteria(PlanModel):
     min_tier: MediaTier | None = None
     min_sites: int | None = Field(None, ge=1)
     min_posts: int | None = Field(None, ge=1)
+    # Reposts + comments + likes of the event's posts, plus a hundredth of their views
+    # (`analysis.heat.reach_of`). Strict: `true` or "5000" is a mistake, not a number.
+    min_reach: StrictInt | None = Field(None, ge=1, le=MAX_REACH)
     min_posts_per_hour: float | None = Field(None, gt=0)
     min_growth: float | None = Field(None, gt=0)  # posts this hour / posts the hour before
     min_negative_share: float | None = Field(None, gt=0, le=1)
@@ -59,7 +64,7 @@ class Criteria(PlanModel):
         if not tests and not self.domains and not self.any_of:
             raise ValueError(
                 _(
-                    "criteria need at least one test (min_tier, min_sites, min_posts, "
+                    "criteria need at least one test (min_tier, min_sites, min_posts, min_reach, "
                     "min_posts_per_hour, min_growth, min_negative_share, negative_trend_rising, "
                     "mainstream_media, domains, any_of)"
                 )

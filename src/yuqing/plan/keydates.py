@@ -18,7 +18,7 @@ from yuqing.plan.schema import Plan
 from yuqing.plan.timing import KeyDate, OfficialHoliday, Shift
 
 _HOLIDAY_NAMES = {h.name: h.value for h in chinese_calendar.Holiday}
-_COUNTS = ("min_sites", "min_posts")  # whole numbers: round up, never below 1
+_COUNTS = ("min_sites", "min_posts", "min_reach")  # whole numbers: round up, never below 1
 _RATES = ("min_posts_per_hour", "min_growth", "min_negative_share")
 
 

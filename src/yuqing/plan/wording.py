@@ -77,6 +77,11 @@ def reason_sentence(reason: Mapping[str, Any], plan: Plan | None = None) -> str:
         return _("{posts} posts, at least the {needed} the plan sets").format(
             posts=_number(r.get("posts")), needed=_number(r.get("needed"))
         )
+    if name == "min_reach":
+        return _(
+            "reach {reach} (reposts, comments and likes, with views counted a hundredth), "
+            "at least the {needed} the plan sets"
+        ).format(reach=_number(r.get("reach")), needed=_number(r.get("needed")))
     if name == "min_posts_per_hour":
         return _(
             "{posts} posts in the last hour, at least the {needed} an hour the plan sets"
