@@ -194,3 +194,25 @@ def test_min_reach_is_a_whole_number_of_one_or_more() -> None:
     assert reach("'5000'") == [where + "Input should be a valid integer, got '5000'"]
     (problem,) = reach("10000000000000")
     assert problem.startswith(where + "Input should be less than or equal to 1000000000000")
+
+
+def test_true_is_not_a_number_anywhere_in_a_plan() -> None:
+    """YAML reads `true`/`false` as booleans, which pydantic would take for 1 and 0: a
+    `min_negative_share: true` would silently ask for every post to be negative."""
+
+    def low(criteria: str) -> list[str]:
+        return _problems(MINIMAL.replace("  low: {min_posts: 1}\n", f"  low: {{{criteria}}}\n"))
+
+    where = "plan.yaml:31: grading.low."
+    assert low("min_negative_share: true") == [
+        where + "min_negative_share: expected a number, got True"
+    ]
+    assert low("min_sites: false") == [where + "min_sites: expected a number, got False"]
+    assert low("min_growth: true, min_posts: 2") == [
+        where + "min_growth: expected a number, got True"
+    ]
+    # Numbers as pydantic reads them still load, quoted ones included (plans in use).
+    plan = load_plan_text(
+        MINIMAL.replace("{min_posts: 1}", "{min_posts: '3', min_negative_share: 0.5}")
+    )
+    assert plan.grading["low"].min_posts == 3

@@ -48,6 +48,20 @@ def _time_of_day(value: Any) -> Any:
 
 TimeOfDay = Annotated[time, BeforeValidator(_time_of_day)]
 
+
+def _not_a_yes(value: Any) -> Any:
+    # YAML reads `true` and `false` as booleans, and pydantic would take them for 1 and 0:
+    # `min_negative_share: true` would silently ask for a 100 % negative share.
+    if isinstance(value, bool):
+        raise ValueError(_("expected a number, got {value!r}").format(value=value))
+    return value
+
+
+# Whole and real numbers of a plan: as pydantic reads them ('100' included), but never
+# `true` or `false`.
+Count = Annotated[int, BeforeValidator(_not_a_yes)]
+Number = Annotated[float, BeforeValidator(_not_a_yes)]
+
 _UNITS = {
     "min": 60,
     "mins": 60,

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, StrictInt, model_validator
 
 from yuqing.core.i18n import _
-from yuqing.plan.base import Duration, Id, PlanModel, Text, TimeOfDay
+from yuqing.plan.base import Count, Duration, Id, Number, PlanModel, Text, TimeOfDay
 
 MediaTier = Literal["central", "provincial", "municipal", "local", "self"]
 # Highest first: "reached the provincial tier" means provincial or central.
@@ -22,7 +22,7 @@ class Level(PlanModel):
 
     id: Id
     name: Text  # 特别重大, 一级, 红色预警 …
-    rank: int = Field(ge=1, le=1000)  # stored with alerts as a 32-bit integer
+    rank: Count = Field(ge=1, le=1000)  # stored with alerts as a 32-bit integer
     colour: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     description: str | None = None
 
@@ -40,14 +40,14 @@ class Criteria(PlanModel):
 
     description: str | None = None
     min_tier: MediaTier | None = None
-    min_sites: int | None = Field(None, ge=1)
-    min_posts: int | None = Field(None, ge=1)
+    min_sites: Count | None = Field(None, ge=1)
+    min_posts: Count | None = Field(None, ge=1)
     # Reposts + comments + likes of the event's posts, plus a hundredth of their views
     # (`analysis.heat.reach_of`). Strict: `true` or "5000" is a mistake, not a number.
     min_reach: StrictInt | None = Field(None, ge=1, le=MAX_REACH)
-    min_posts_per_hour: float | None = Field(None, gt=0)
-    min_growth: float | None = Field(None, gt=0)  # posts this hour / posts the hour before
-    min_negative_share: float | None = Field(None, gt=0, le=1)
+    min_posts_per_hour: Number | None = Field(None, gt=0)
+    min_growth: Number | None = Field(None, gt=0)  # posts this hour / posts the hour before
+    min_negative_share: Number | None = Field(None, gt=0, le=1)
     negative_trend_rising: bool | None = None
     mainstream_media: bool | None = None  # TV or newspaper coverage
     domains: list[Id] = Field(default_factory=list)

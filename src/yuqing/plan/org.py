@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from yuqing.core.i18n import _
-from yuqing.plan.base import Id, PlanModel, Text, TimeOfDay
+from yuqing.plan.base import Count, Id, PlanModel, Text, TimeOfDay
 
 UnitKind = Literal["leading_group", "office", "member", "department", "special_team"]
 
@@ -81,9 +81,9 @@ class Organization(PlanModel):
 class Review(PlanModel):
     """预案定期评审修订 (P1): how often the plan is reviewed, and when it last was."""
 
-    every_months: int = Field(12, ge=1, le=60)
+    every_months: Count = Field(12, ge=1, le=60)
     last_reviewed: date | None = None
-    remind_days_before: int = Field(30, ge=0, le=365)
+    remind_days_before: Count = Field(30, ge=0, le=365)
 
 
 class Contacts(PlanModel):

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from yuqing.core.i18n import _
-from yuqing.plan.base import Id, PlanModel, TimeOfDay
+from yuqing.plan.base import Count, Id, PlanModel, TimeOfDay
 from yuqing.plan.handling import Recipient
 
 ScheduledKind = Literal["daily", "weekly", "monthly", "bulletin"]
@@ -50,7 +50,7 @@ class ReportSchedule(PlanModel):
     # Weekly and bulletin reports: the day of the week (Monday by default).
     weekday: Weekday | None = None
     # Monthly reports: the day of the month (the 1st by default; at most 28, every month has it).
-    day_of_month: int | None = Field(None, ge=1, le=28)
+    day_of_month: Count | None = Field(None, ge=1, le=28)
     # Only on working days by the official calendar (调休 and the plan's overrides
     # included): a due day that is a holiday or weekend is skipped, not moved.
     working_days: bool = False

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from yuqing.core.i18n import _
-from yuqing.plan.base import Duration, Id, PlanModel, Text, TimeOfDay
+from yuqing.plan.base import Count, Duration, Id, Number, PlanModel, Text, TimeOfDay
 
 DeadlineMode = Literal["wall_clock", "holidays_included", "working_days"]
 _SHORTHAND = re.compile(r"^(?P<n>.+?)\s*(?P<mode>working days?|holidays included)$")
@@ -113,9 +113,9 @@ class KeyDate(PlanModel):
     dates: list[DateSpan] = Field(default_factory=list)  # one-off spans
     annual: list[AnnualSpan] = Field(default_factory=list)  # every year
     holiday: OfficialHoliday | None = None  # the official span, from the calendar
-    days_before: int = Field(0, ge=0, le=60)  # widen `holiday` (and `dates`) by days
-    days_after: int = Field(0, ge=0, le=60)
-    threshold_factor: float = Field(1.0, gt=0, le=1)  # numeric thresholds x factor
+    days_before: Count = Field(0, ge=0, le=60)  # widen `holiday` (and `dates`) by days
+    days_after: Count = Field(0, ge=0, le=60)
+    threshold_factor: Number = Field(1.0, gt=0, le=1)  # numeric thresholds x factor
     levels: list[Id] = Field(default_factory=list)  # levels whose thresholds drop; [] = all
     heightened_duty: bool = False
 
