@@ -65,6 +65,17 @@ def row(page: str, store: Store, post_id: str) -> str:
     return page.split(f'id="post-{pk}"', 1)[1].split("</li>", 1)[0]
 
 
+ZH_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+
+
+def latest_label(store: Store) -> str:
+    """The label the edit was classified with, as the store keeps it (one of three)."""
+    with Session(store.engine) as session:
+        latest = session.scalars(select(StoredPost.latest).where(StoredPost.post_id == "a")).one()
+    assert latest is not None and latest["sentiment"] in ZH_LABELS
+    return str(latest["sentiment"])
+
+
 def event_id(store: Store) -> str:
     with Session(store.engine) as session:
         return session.scalars(select(Event.id).where(Event.merged_into.is_(None))).one()
@@ -84,6 +95,9 @@ def test_the_feed_shows_an_edit_with_its_latest_version_escaped(
     assert "最后编辑于 2026-03-02 14:10" in edited  # in the plan's zone (Asia/Shanghai)
     assert "<summary>最新版本</summary>" in edited
     assert "&lt;b&gt;校方致歉&lt;/b&gt;" in edited and ESCAPED in edited
+    # The latest version's own sentiment, as it was classified when it came.
+    label = latest_label(store)
+    assert f'情感 · <span class="sentiment">{ZH_LABELS[label]}</span>' in edited
     assert "<script>" not in page and "<b>校方" not in page
     assert "已编辑" not in untouched and "<details" not in untouched
 
@@ -129,8 +143,8 @@ def test_the_events_api_gives_each_representative_posts_edits(
         "text": LUNCH,  # what was first said, as before the edit
         "edits": 1,
         "edited_at": EDITED_AT.isoformat(),
-        "latest": {"title": EDITED_TITLE, "text": EDITED},  # JSON: escaping is the reader's
-    }
+        "latest": {"title": EDITED_TITLE, "text": EDITED, "sentiment": latest_label(store)},
+    }  # JSON: escaping is the reader's
     assert (posts["b"]["edits"], posts["b"]["edited_at"], posts["b"]["latest"]) == (0, None, None)
     # Only fields added: every one the answer had before the edit is still there.
     assert set(before["representative_posts"][0]) <= set(posts["a"])
@@ -143,10 +157,23 @@ def test_the_events_api_gives_each_representative_posts_edits(
     ("latest", "shown"),
     [
         (
-            {"title": "新标题", "text": "新的正文很长", "seen": ["k1", "k2"]},
-            {"title": "新标题", "text": "新的正文"},
+            {
+                "title": "新标题",
+                "text": "新的正文很长",
+                "seen": ["k1", "k2"],
+                "sentiment": "negative",
+            },
+            {"title": "新标题", "text": "新的正文", "sentiment": "negative"},
         ),
-        ({"title": 5, "text": None}, {"title": "", "text": ""}),  # a row changed by hand
+        (  # an edit stored before its label was kept
+            {"title": "新标题", "text": "新的正文很长", "seen": ["k1"]},
+            {"title": "新标题", "text": "新的正文", "sentiment": None},
+        ),
+        # A row changed by hand.
+        (
+            {"title": 5, "text": None, "sentiment": {"x": 1}},
+            {"title": "", "text": "", "sentiment": None},
+        ),
         ("not an object", None),
         (None, None),
     ],

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from markupsafe import Markup, escape
 
+from yuqing.analysis.sentiment.model import LABELS
 from yuqing.core.i18n import current_locale, use_locale
 from yuqing.monitor.edits import edits_of
 from yuqing.monitor.models import StoredPost
@@ -29,7 +30,6 @@ from yuqing.web.memo import Memo
 from yuqing.web.pages import TEMPLATES
 
 ROW_TEMPLATE = "monitor/post_row.html"
-LABELS = ("negative", "neutral", "positive")
 TEXT_SHOWN = 300  # the row shows the text's first 300 characters (post_row.html)
 ROWS_KEPT = 2048  # a few pages of every language; ~3 KB a row
 _CSRF_SLOT = "csrf" + secrets.token_hex(16)

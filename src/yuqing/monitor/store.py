@@ -180,7 +180,9 @@ class Seen:
             self.texts = [*self.texts, key][-TEXTS_KEPT:]
             self.edits += 1
             self.edited_at = post.received_at
-            self.latest = {"title": post.title, "text": post.text, "seen": self.texts}
+            sentiment = post.annotations.get("sentiment")
+            self.latest = {"title": post.title, "text": post.text, "seen": self.texts,
+                           "sentiment": sentiment["label"] if sentiment else None}  # fmt: skip
             news = True
         return news
 
