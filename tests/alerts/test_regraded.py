@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tests.alerts.test_alerting_flow import PLAN
@@ -125,8 +125,14 @@ def test_only_events_with_a_recent_post_are_graded_again(
     assert len(raised(store)[1]) == (1 if graded else 0)
 
 
+@pytest.mark.parametrize("lost", [None, b"\xff not JSON", b'{"version": [1]}'])
 def test_a_restart_raises_nothing_again(
-    pipeline: Pipeline, store: Store, clock: FrozenClock, settings: Settings, sent: list[int]
+    pipeline: Pipeline,
+    store: Store,
+    clock: FrozenClock,
+    settings: Settings,
+    sent: list[int],
+    lost: bytes | None,
 ) -> None:
     two_posts(pipeline, clock)
     activate(store, clock, TWO_POSTS)
@@ -136,10 +142,12 @@ def test_a_restart_raises_nothing_again(
     again = live(store, clock, settings, sent)
     again.reload()
     assert raised(store) == before
-    # Without the stored fingerprint a restart grades them all once: the dedup of
-    # proposals and alerts keeps the level raised before from being raised again.
+    # The stored fingerprint gone or unreadable: a restart grades them all once, and the
+    # dedup of proposals and alerts keeps the level raised before from being raised again.
     with store.engine.begin() as conn:
-        conn.execute(delete(Checkpoint).where(Checkpoint.step_id == CHECKPOINT_ID))
+        mine = Checkpoint.step_id == CHECKPOINT_ID
+        conn.execute(delete(Checkpoint).where(mine) if lost is None
+                     else update(Checkpoint).where(mine).values(data=lost))  # fmt: skip
     third = live(store, clock, settings, sent)
     third.reload()
     assert raised(store) == before

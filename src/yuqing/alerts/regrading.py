@@ -57,7 +57,7 @@ def fingerprint(plan: Plan, version: int, now: datetime) -> Fingerprint:
 
 
 def _decode(data: bytes | None) -> Fingerprint | None:
-    """A stored fingerprint; None when absent or unreadable (then the current one counts)."""
+    """A stored fingerprint; None when absent or unreadable (then all are graded once)."""
     if data is None:
         return None
     try:
