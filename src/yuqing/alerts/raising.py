@@ -140,6 +140,11 @@ class GradeStep:
         ).scalars()
         self._grade(conn, {event_id: [] for event_id in set(members) - self._graded}, now)
 
+    def standing(self, conn: Connection, event_ids: Sequence[str], *, now: datetime) -> None:
+        """Grade these events again with no post: the thresholds in force changed
+        (`alerts/regrading.py`). The same rules: only a more severe level raises."""
+        self._grade(conn, {event_id: [] for event_id in event_ids}, now)
+
     def _grade(self, conn: Connection, touched: dict[str, list[Post]], now: datetime) -> None:
         """Grade these events; their new posts (if any) bring sensitive domains."""
         current = self.active_plan()

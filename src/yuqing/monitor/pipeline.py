@@ -148,6 +148,8 @@ class Pipeline:
     transactional: Sequence[Transactional] = ()
     # Called in `reload` with a session: steps read what people changed meanwhile.
     reload_hooks: Sequence[Callable[[Session], None]] = ()
+    # Called at the end of `reload`, its transaction committed (not when the state loads).
+    after_reload: Sequence[Callable[[], None]] = ()
     checkpoint_every: float = 60.0  # seconds of clock time between checkpoints
     # Read only the front (watches, sources) when built, and restore the rest (checkpoints,
     # the decisions people made since, the copy table) just before the first batch: a run
@@ -214,6 +216,8 @@ class Pipeline:
             self._read_front(session)
             for hook in self.reload_hooks:
                 hook(session)
+        for after in self.after_reload:
+            after()
 
     def _read_front(self, session: Session) -> None:
         watches = service.load_watches(session=session)

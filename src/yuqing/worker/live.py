@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from yuqing.alerts.dispatcher import SendFn, dispatch_due
 from yuqing.alerts.raising import GradeStep
+from yuqing.alerts.regrading import Regrade
 from yuqing.analysis import facts
 from yuqing.analysis import service as analysis_service
 from yuqing.analysis.cluster_process import ClusterProcess, RemoteClusterStep
@@ -114,6 +115,7 @@ def build_pipeline(
             grade.raised = 0
             dispatch_due(sessions=pipeline.sessions, clock=clock, send=send)
 
+    regrade = Regrade(grade, engine=engine, clock=clock, after=deliver_new_alerts)
     pipeline = LivePipeline(
         engine=engine,
         clock=clock,
@@ -135,6 +137,9 @@ def build_pipeline(
         stateful=[cluster],
         transactional=[cluster, grade],
         reload_hooks=[follow_merges, follow_splits, read_plan],
+        # Standing events graded again when the plan version or today's key dates change
+        # the thresholds (`alerts/regrading.py`), in transactions of their own.
+        after_reload=[regrade],
         after_commit=[deliver_new_alerts],
         defer_state=defer_state,
     )
