@@ -36,7 +36,7 @@ from sqlalchemy import Connection
 
 from yuqing.analysis.events.model import EventSummary
 from yuqing.analysis.events.tokenize import WORDS_KEY
-from yuqing.analysis.steps import ClusterStep, follow_merges
+from yuqing.analysis.steps import ClusterStep, follow_merges, without_selection_words
 from yuqing.core.gctune import give_back_free_memory, tune_for_streaming
 from yuqing.monitor.posts import Post
 
@@ -191,6 +191,7 @@ class RemoteClusterStep:
     def __init__(self, process: ClusterProcess) -> None:
         self.process = process
         self.organizations: Callable[[], Mapping[str, str]] = dict
+        self.selection_words: Callable[[], Mapping[str, frozenset[str]]] = dict
         self.splits_seen = 0
         self.merges_seen: set[tuple[str, str]] = set()
         # Of the batch whose store phase comes next: the late replies its parents
@@ -203,6 +204,7 @@ class RemoteClusterStep:
         """Hand the batch's posts over; the callable returned waits for their events and
         sets them on the posts, and says whether the next batch may be clustered before
         this one is stored (not when its parents claimed late replies)."""
+        without_selection_words(posts, self.selection_words())  # here: the child has none
         slim = [_slim(p) for p in posts]
         reply = self.process.send("cluster", slim, now, dict(self.organizations()), awaited=True)
 

@@ -80,6 +80,34 @@ class EventWordsStep:
             post.derived[WORDS_KEY] = " ".join(tokens(post.folded))
 
 
+def selection_words(terms: Iterable[str]) -> frozenset[str]:
+    """The clustering words (`tokens`) of a watch's terms (folded)."""
+    return frozenset(word for term in terms for word in tokens(term))
+
+
+def without_selection_words(posts: Iterable[Post], words_of: Mapping[str, frozenset[str]]) -> None:
+    """Take the words of the terms that selected each post (those of the watches it
+    matched, `selection_words`) out of its clustering words.
+
+    Every post of an organization's stream names the organization (the terms of its
+    watches), a name rare in ordinary posts: kept, it weighed more than any story's own
+    words, and unrelated stories of one county or school became one event. Those words
+    put a post in the stream; they never tell one of its stories from another.
+    """
+    if not words_of:
+        return
+    memo: dict[tuple[str, ...], frozenset[str]] = {}
+    for post in posts:
+        key = tuple(post.watches)
+        drop = memo.get(key)
+        if drop is None:
+            drop = memo[key] = frozenset().union(*(words_of.get(w, frozenset()) for w in key))
+        if drop:
+            joined = post.derived.get(WORDS_KEY)
+            words = tokens(post.folded) if joined is None else joined.split()
+            post.derived[WORDS_KEY] = " ".join(w for w in words if w not in drop)
+
+
 def follow_merges(conn: Connection, merges: list[tuple[str, str, str]], *, now: datetime) -> None:
     """Apply the clusterer's automatic merges (partition, kept, merged) to the store, in
     the batch's transaction (`service.follow_automatic_merge`)."""
@@ -114,6 +142,8 @@ class ClusterStep:
         self.clusterer.keep_no_retired()
         # Watch name → organization, read at each batch: watches change while running.
         self.organizations: Callable[[], Mapping[str, str]] = organizations or dict
+        # Watch name → the words of its terms (`selection_words`), read at each batch.
+        self.selection_words: Callable[[], Mapping[str, frozenset[str]]] = dict
         # The last stored split (its row id) this clusterer has followed; reload reads on.
         self.splits_seen = 0
         # The stored merges (kept, merged) this clusterer has followed: reload applies only
@@ -134,6 +164,7 @@ class ClusterStep:
     def __call__(self, posts: list[Post], *, now: datetime) -> None:
         # A reply whose parent comes later in the batch waits for it; every post is
         # stored with its batch, so none waits beyond it (then: clustered by its text).
+        without_selection_words(posts, self.selection_words())
         waiter = ReplyWaiter(self.clusterer)
         partitions = {id(post): self.partitions(post) for post in posts}
         placed: dict[tuple[int, str], str] = {}

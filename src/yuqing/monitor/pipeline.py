@@ -42,6 +42,7 @@ from yuqing.monitor.prepare import (
 )
 from yuqing.monitor.readers import Record, read_jsonl
 from yuqing.monitor.schemas import IngestSummary
+from yuqing.monitor.watches import who_and_where
 
 if TYPE_CHECKING:
     from yuqing.monitor.parallel import FrontPool
@@ -157,6 +158,8 @@ class Pipeline:
     defer_state: bool = False
     _preparer: Preparer = field(init=False)
     organizations: dict[str, str] = field(init=False, default_factory=dict)  # watch → org
+    # Watch → the folded terms of its `subject` and `region` groups (who and where).
+    selection_terms: dict[str, list[str]] = field(init=False, default_factory=dict)
     # watch → the department its events are routed to (only watches that route)
     departments: dict[str, str] = field(init=False, default_factory=dict)
     _dedup: Deduplicator = field(init=False)
@@ -229,6 +232,7 @@ class Pipeline:
             settings=self.settings, watches=watches, sources=sources, enrichers=self.enrichers
         )
         self.organizations = {w.name: w.organization for w in watches}
+        self.selection_terms = {w.name: who_and_where(w) for w in watches}
         self.departments = {w.name: w.department for w in watches if w.department}
 
     def _warm_copies(self) -> None:

@@ -55,6 +55,15 @@ class Watch:
     department: str = ""
 
 
+def who_and_where(watch: Watch) -> list[str]:
+    """The folded terms of the watch's `subject` and `region` groups: who and where its
+    posts are about (a watch written as one rule has no groups: none)."""
+    from yuqing.core.textfold import fold
+
+    groups = watch.groups or {}
+    return [fold(t).strip() for g in ("subject", "region") for t in groups.get(g, []) if t.strip()]
+
+
 def watch_spec(
     *,
     name: str,

@@ -8,6 +8,7 @@ drills, the demo) builds its pipeline here, so there is one pipeline.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from yuqing.alerts.regrading import Regrade
 from yuqing.analysis import facts
 from yuqing.analysis import service as analysis_service
 from yuqing.analysis.cluster_process import ClusterProcess, RemoteClusterStep
-from yuqing.analysis.steps import ClassifyStep, ClusterStep, EventWordsStep
+from yuqing.analysis.steps import ClassifyStep, ClusterStep, EventWordsStep, selection_words
 from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
 from yuqing.monitor.pipeline import AfterStore, Pipeline, Step
@@ -144,4 +145,19 @@ def build_pipeline(
         defer_state=defer_state,
     )
     cluster.organizations = lambda: pipeline.organizations
+    cluster.selection_words = _selection_words_of(pipeline)
     return pipeline
+
+
+def _selection_words_of(pipeline: Pipeline) -> Callable[[], dict[str, frozenset[str]]]:
+    """Watch name → the clustering words of its terms, worked out again only when the
+    watches the pipeline read change (every reload reads them)."""
+    memo: list[tuple[dict[str, list[str]], dict[str, frozenset[str]]]] = []
+
+    def current() -> dict[str, frozenset[str]]:
+        terms = pipeline.selection_terms
+        if not memo or memo[0][0] is not terms:
+            memo[:] = [(terms, {w: selection_words(t) for w, t in terms.items()})]
+        return memo[0][1]
+
+    return current

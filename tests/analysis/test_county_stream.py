@@ -1,0 +1,119 @@
+"""An organization's stream names it in every post: its stories still keep apart.
+
+A county office watches everything said about its county; each post names the county.
+That name, rare in ordinary posts, weighed more than any story's own words, and eight
+unrelated stories of one morning (a canteen, road works, the hospital, wages, water, noise,
+taxis, floods) became one event. The terms of a watch's `subject` and `region` groups
+(who and where its posts are about) put a post in the stream and never tell its stories
+apart: the clusterer does not read them (`steps.without_selection_words`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import Store
+from yuqing.analysis.events.tokenize import WORDS_KEY
+from yuqing.analysis.models import EventPost
+from yuqing.analysis.steps import selection_words, without_selection_words
+from yuqing.core.clock import FrozenClock
+from yuqing.core.settings import Settings
+from yuqing.monitor import service
+from yuqing.monitor.models import StoredPost
+from yuqing.monitor.posts import Post
+from yuqing.monitor.readers import Record
+from yuqing.monitor.watches import load_watch_text
+from yuqing.worker.live import build_pipeline
+
+# Invented stories of the fictitious 明德县, five posts each, every one naming the county.
+STORIES = [
+    ["第二中学食堂饭菜发霉，家长质疑", "二中食堂的饭菜又发霉了", "孩子说食堂饭菜有霉味，学校怎么管的",
+     "二中食堂发霉饭菜的事有人管吗", "食堂饭菜发霉，教育局应该查一查"],
+    ["第一中学门口施工，家长接送不便", "一中门口修路一个月了，接孩子堵得要命",
+     "一中校门口施工围挡，放学时太乱", "门口施工什么时候结束，接送太难了", "一中门口施工占道，早上堵车"],
+    ["人民医院急诊排队三小时，患者家属不满", "县医院急诊等了三个小时没人管",
+     "急诊科只有一个医生，排队到半夜", "人民医院急诊室人满为患", "急诊排队太久，老人差点出事"],
+    ["环卫工人工资拖欠半年", "环卫工人讨薪，半年没发工资", "拖欠环卫工人工资的公司是哪家",
+     "环卫工人的工资到底什么时候发", "环卫工资拖欠，工人们很无奈"],
+    ["城东停水三天了，自来水公司没有通知", "自来水停了三天，居民只能买水",
+     "停水三天，自来水公司说在抢修管道", "城东小区停水，老人提水上楼", "自来水管道爆裂，城东大面积停水"],
+    ["小区旁工地夜间施工噪音扰民", "半夜两点还在打桩，噪音吵得睡不着", "夜间施工噪音投诉了三次没用",
+     "工地夜里施工扰民，孩子睡不好", "噪音扰民的工地晚上还在干活"],
+    ["火车站出租车拒载短途乘客", "在火车站打车被拒载，司机嫌路近", "火车站的出租车不打表还拒载",
+     "出租车拒载投诉电话打不通", "火车站出租车乱象谁来管"],
+    ["暴雨过后老城区积水严重", "积水没过膝盖，老城区又淹了", "一下暴雨老城区就积水，排水太差",
+     "暴雨积水，车辆泡在水里", "老城区排水系统该改造了，积水太深"],
+]  # fmt: skip
+WATCH = """
+watches:
+  - name: county
+    subject: [明德县]
+    organization: 明德县
+"""
+START = datetime.fromisoformat("2026-03-02T08:00:00+08:00")
+
+
+def stream() -> list[dict[str, object]]:
+    """Round after round, each story's next post, three minutes apart."""
+    posts = []
+    for n in range(5):
+        for s, texts in enumerate(STORIES):
+            at = START + timedelta(minutes=3 * len(posts))
+            posts.append({"id": f"s{s}p{n}", "source": f"site{(s + n) % 7}",
+                          "text": "明德县" + texts[n], "published_at": at.isoformat()})  # fmt: skip
+    return posts
+
+
+def stories_per_event(store: Store) -> list[set[int]]:
+    with Session(store.engine) as session:
+        rows = session.execute(
+            select(EventPost.event_id, StoredPost.post_id).join(
+                StoredPost, StoredPost.pk == EventPost.post_pk
+            )
+        ).all()
+    found: dict[str, set[int]] = defaultdict(set)
+    for event_id, post_id in rows:
+        found[event_id].add(int(post_id[1 : post_id.index("p")]))
+    return list(found.values())
+
+
+def test_a_county_s_stories_keep_apart_though_every_post_names_it(
+    store: Store, clock: FrozenClock, settings: Settings
+) -> None:
+    with Session(store.engine) as session:
+        service.upsert_watches(
+            session=session, clock=clock, watches=load_watch_text(WATCH, filename="w.yaml")
+        )
+        session.commit()
+    clock.set(START + timedelta(hours=3))
+    pipeline = build_pipeline(engine=store.engine, clock=clock, settings=settings)
+    posts = stream()
+    summary = pipeline.run([Record(i, obj=o) for i, o in enumerate(posts, 1)])
+    assert summary.stored == len(posts) == 40
+    events = stories_per_event(store)
+    # Before, all 40 posts were one event. Now five stories stand alone; the canteen, the
+    # school gate's road works and the night works still share one (施工, 中学, 家长):
+    # those are their own words, not the county's.
+    assert len(events) >= 6
+    assert max(len(stories) for stories in events) <= 3
+    assert len({min(stories) for stories in events if len(stories) == 1}) >= 5
+
+
+@pytest.mark.parametrize("joined", [None, "明德 _明德 _德县 _县 第二 中学"])
+def test_the_words_of_who_and_where_leave_the_clustering_words(joined: str | None) -> None:
+    post = Post(id="p", title="", text="明德县第二中学", published_at=START, received_at=START,
+                folded="明德县第二中学", watches=["county"])  # fmt: skip
+    if joined is not None:
+        post.derived[WORDS_KEY] = joined
+    other = Post(id="q", title="", text="明德县第二中学", published_at=START, received_at=START,
+                 folded="明德县第二中学", watches=["other"])  # fmt: skip
+    without_selection_words([post, other], {"county": selection_words(["明德县"])})
+    kept = post.derived[WORDS_KEY].split()
+    assert "明德" not in kept and "_明德" not in kept and "_德县" not in kept
+    assert "中学" in kept and "第二" in kept
+    assert WORDS_KEY not in other.derived  # its watch names no one: untouched
