@@ -78,6 +78,21 @@ duty:
 STORY = "明德一中食堂午饭吃出虫子，多名学生腹痛"
 
 
+def load_school(store: Store, clock: FrozenClock, plan: str | None = None) -> None:
+    """The school's plan (its text, when given) in force and its canteen watch stored."""
+    with Session(store.engine) as session:
+        if plan is not None:
+            plan_service.load(session=session, clock=clock, author="test", text=plan)
+        monitor_service.upsert_watches(
+            session=session,
+            clock=clock,
+            watches=load_watch_text(
+                "watches:\n  - {name: canteen, rule: 明德一中 食堂}\n", filename="w"
+            ),
+        )
+        session.commit()
+
+
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(trust_env=False) as client:
@@ -93,21 +108,7 @@ def world(
     smtp_server: FakeSmtp,
     http: httpx.Client,
 ) -> dict[str, object]:
-    with Session(store.engine) as session:
-        plan_service.load(
-            session=session,
-            clock=clock,
-            author="test",
-            text=PLAN.format(webhook=robots.webhook_url),
-        )
-        monitor_service.upsert_watches(
-            session=session,
-            clock=clock,
-            watches=load_watch_text(
-                "watches:\n  - {name: canteen, rule: 明德一中 食堂}\n", filename="w"
-            ),
-        )
-        session.commit()
+    load_school(store, clock, PLAN.format(webhook=robots.webhook_url))
     channels = ChannelSettings(
         smtp={"host": smtp_server.host, "port": smtp_server.port, "sender": "yuqing@school.test",
               "username": smtp_server.username, "password": smtp_server.password,

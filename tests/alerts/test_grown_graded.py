@@ -15,19 +15,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.alerts.test_alerting_flow import PLAN, STORY
+from tests.alerts.test_alerting_flow import PLAN, STORY, load_school
 from tests.conftest import Store
 from yuqing.alerts.models import Alert, LevelDecision
 from yuqing.alerts.raising import GradeStep
 from yuqing.analysis.models import Event
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
-from yuqing.monitor import service as monitor_service
 from yuqing.monitor.pipeline import Pipeline
 from yuqing.monitor.readers import Record
 from yuqing.monitor.store import Grown
-from yuqing.monitor.watches import load_watch_text
-from yuqing.plan import service as plan_service
 from yuqing.worker.live import build_pipeline
 
 # The day after the test clock's (2026-03-02, Shanghai): 两会, thresholds halved, so
@@ -43,21 +40,7 @@ key_dates:
 
 @pytest.fixture
 def pipeline(store: Store, clock: FrozenClock, settings: Settings) -> Pipeline:
-    with Session(store.engine) as session:
-        plan_service.load(
-            session=session,
-            clock=clock,
-            author="test",
-            text=PLAN.format(webhook="https://hooks.school.test/yuqing") + KEY_DATE,
-        )
-        monitor_service.upsert_watches(
-            session=session,
-            clock=clock,
-            watches=load_watch_text(
-                "watches:\n  - {name: canteen, rule: 明德一中 食堂}\n", filename="w"
-            ),
-        )
-        session.commit()
+    load_school(store, clock, PLAN.format(webhook="https://hooks.school.test/yuqing") + KEY_DATE)
     return build_pipeline(engine=store.engine, clock=clock, settings=settings)
 
 

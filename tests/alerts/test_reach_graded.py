@@ -10,16 +10,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.alerts.test_alerting_flow import PLAN
+from tests.alerts.test_alerting_flow import PLAN, load_school
 from tests.alerts.test_grown_graded import ingest, post, raised
 from tests.conftest import Store
 from yuqing.alerts.models import Alert
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
-from yuqing.monitor import service as monitor_service
 from yuqing.monitor.pipeline import Pipeline
-from yuqing.monitor.watches import load_watch_text
-from yuqing.plan import service as plan_service
 from yuqing.worker.live import build_pipeline
 
 # 一级 (high) when provincial media carried it or it reached 60,000; 二级 (low) at 3 posts.
@@ -30,21 +27,7 @@ WIDE = PLAN.replace(
 
 @pytest.fixture
 def pipeline(store: Store, clock: FrozenClock, settings: Settings) -> Pipeline:
-    with Session(store.engine) as session:
-        plan_service.load(
-            session=session,
-            clock=clock,
-            author="test",
-            text=WIDE.format(webhook="https://hooks.school.test/yuqing"),
-        )
-        monitor_service.upsert_watches(
-            session=session,
-            clock=clock,
-            watches=load_watch_text(
-                "watches:\n  - {name: canteen, rule: 明德一中 食堂}\n", filename="w"
-            ),
-        )
-        session.commit()
+    load_school(store, clock, WIDE.format(webhook="https://hooks.school.test/yuqing"))
     return build_pipeline(engine=store.engine, clock=clock, settings=settings)
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from tests.alerts.test_alerting_flow import PLAN
+from tests.alerts.test_alerting_flow import PLAN, load_school
 from tests.alerts.test_grown_graded import KEY_DATE, LOW, ingest, post, raised
 from tests.conftest import Store
 from yuqing.alerts.dispatcher import Sent
@@ -22,9 +22,7 @@ from yuqing.alerts.regrading import CHECKPOINT_ID, STANDING
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 from yuqing.db.checkpoints import Checkpoint
-from yuqing.monitor import service as monitor_service
 from yuqing.monitor.pipeline import Pipeline
-from yuqing.monitor.watches import load_watch_text
 from yuqing.plan import service as plan_service
 from yuqing.worker.live import build_pipeline
 
@@ -58,15 +56,7 @@ def sent() -> list[int]:
 @pytest.fixture
 def pipeline(store: Store, clock: FrozenClock, settings: Settings, sent: list[int]) -> Pipeline:
     activate(store, clock, PLAN, KEY_DATE)
-    with Session(store.engine) as session:
-        monitor_service.upsert_watches(
-            session=session,
-            clock=clock,
-            watches=load_watch_text(
-                "watches:\n  - {name: canteen, rule: 明德一中 食堂}\n", filename="w"
-            ),
-        )
-        session.commit()
+    load_school(store, clock)
     return live(store, clock, settings, sent)
 
 
