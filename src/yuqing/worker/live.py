@@ -156,8 +156,8 @@ def _selection_words_of(pipeline: Pipeline) -> Callable[[], dict[str, frozenset[
 
     def current() -> dict[str, frozenset[str]]:
         terms = pipeline.selection_terms
-        if not memo or memo[0][0] is not terms:
-            memo[:] = [(terms, {w: selection_words(t) for w, t in terms.items()})]
+        if not memo or memo[0][0] != terms:  # each reload reads them anew, mostly the same
+            memo[:] = [(terms, {w: selection_words(t) for w, t in terms.items() if t})]
         return memo[0][1]
 
     return current
