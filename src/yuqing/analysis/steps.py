@@ -86,11 +86,11 @@ def selection_words(terms: Iterable[str]) -> frozenset[str]:
 
 
 def without_selection_words(posts: Iterable[Post], words_of: Mapping[str, frozenset[str]]) -> None:
-    """Take the words of the terms that selected each post (those of the watches it
-    matched, `selection_words`) out of its clustering words.
+    """Take the words of who and where each post's watches are about (their `subject`
+    and `region` terms, `selection_words`) out of its clustering words.
 
-    Every post of an organization's stream names the organization (the terms of its
-    watches), a name rare in ordinary posts: kept, it weighed more than any story's own
+    Every post of an organization's stream names the organization, a name rare in
+    ordinary posts: kept, it weighed more than any story's own
     words, and unrelated stories of one county or school became one event. Those words
     put a post in the stream; they never tell one of its stories from another.
     """

@@ -27,6 +27,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
 from yuqing.core.i18n import _
+from yuqing.core.textfold import fold
 from yuqing.core.yamlguard import alias_problem
 from yuqing.monitor.rules import GROUPS, Rule, compile_rule, group_rule
 from yuqing.monitor.rules.direct import compile_text_test
@@ -58,8 +59,6 @@ class Watch:
 def who_and_where(watch: Watch) -> list[str]:
     """The folded terms of the watch's `subject` and `region` groups: who and where its
     posts are about (a watch written as one rule has no groups: none)."""
-    from yuqing.core.textfold import fold
-
     groups = watch.groups or {}
     return [fold(t).strip() for g in ("subject", "region") for t in groups.get(g, []) if t.strip()]
 
