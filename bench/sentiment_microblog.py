@@ -31,7 +31,6 @@ from __future__ import annotations
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sentiment_sources
+from sentiment_sources import log
 
 from yuqing.analysis.sentiment import corpora, evaluate, features, splits, train
 from yuqing.analysis.sentiment.model import SentimentModel
@@ -55,10 +55,6 @@ READ = "".join(
         "xnxnpxxxpxxnpnnnnxnp",
     )
 )
-
-
-def log(*parts: object) -> None:
-    print(time.strftime("%H:%M:%S"), *parts, flush=True)
 
 
 class Slices:
