@@ -11,18 +11,22 @@ leaves them out (`steps.mark_selection_words`).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from tests.conftest import Store
 from yuqing.analysis.events.tokenize import NAMES_KEY, WORDS_KEY
 from yuqing.analysis.events.vectorize import cosine_without
 from yuqing.analysis.models import EventPost
 from yuqing.analysis.steps import mark_selection_words, selection_words
+from yuqing.cli.main import app
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 from yuqing.monitor import service
@@ -169,3 +173,24 @@ def test_the_cosine_without_the_names_is_that_of_the_vectors_without_them() -> N
     assert cosine_without(post, centroid, norm, names) == pytest.approx(1.0)
     assert cosine_without(post, centroid, norm, frozenset()) == pytest.approx(0.48 + 0.48)
     assert cosine_without({"明德": 1.0}, centroid, norm, names) == 0.0
+
+
+def test_the_cluster_command_reads_the_names_from_a_watch_file(tmp_path: Path) -> None:
+    watches = tmp_path / "w.yaml"
+    watches.write_text(ONE_RULE_WATCH, encoding="utf-8")
+    stdin = "".join(json.dumps(post, ensure_ascii=False) + "\n" for post in stream())
+
+    def stories_per_event(*options: str) -> list[set[int]]:
+        result = CliRunner().invoke(app, ["cluster", "--final-ids", *options], input=stdin)
+        assert result.exit_code == 0, result.output
+        found: dict[str, set[int]] = defaultdict(set)
+        for line in result.stdout.splitlines():
+            row = json.loads(line)
+            assert "watches" not in row  # `cluster` adds its event id only
+            found[row["event_id"]].add(int(row["id"][1 : row["id"].index("p")]))
+        return list(found.values())
+
+    assert len(stories_per_event()) <= 2  # the county's name glues its stories
+    events = stories_per_event("--watches", str(watches))
+    assert len(events) >= 6
+    assert max(len(stories) for stories in events) <= 3
