@@ -201,10 +201,10 @@ def propose_summary_form(
 ) -> HTMLResponse:
     """The organization's own model proposes the summary (docs/llm.md): the page comes
     back with it in the form, the refused sentences beside it; nothing is saved."""
+    version = store.get_or_raise(session=session, actor=user, report_id=report_id)
     llm = request.app.state.settings.llm
     if llm is None:
         raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
-    version = store.get_or_raise(session=session, actor=user, report_id=report_id)
     if version.kind not in PERIOD_KINDS or version.status != "draft":
         raise Conflict(_("only a draft period report gets a proposed summary"))
     figures = store.period_figures_from_json(version.figures)
