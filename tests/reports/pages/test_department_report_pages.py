@@ -137,7 +137,7 @@ def test_the_form_offers_the_users_department_and_the_heading_names_it(
                                          "csrf_token": csrf})  # fmt: skip
     assert refused.status_code == 403 and "这属于其他部门" in refused.text
 
-    office, office_csrf = signed_in("office")
+    office, _csrf = signed_in("office")
     page = office.get("/reports")
     assert '<option value="">全单位</option>' in page.text
     assert '<option value="health">部门“health”</option>' in page.text
