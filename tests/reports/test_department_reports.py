@@ -13,63 +13,23 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import ROOT, Cli, Store
-from tests.reports.conftest import seeded_posts
+from tests.conftest import Cli, Store
 from tests.reports.test_reports_service import HEADER, KINDS, docx_text
 from yuqing.alerts.models import Alert
 from yuqing.analysis.models import Event, EventPost
 from yuqing.analysis.pages import departments_of
-from yuqing.auth import service as auth_service
 from yuqing.core.clock import FrozenClock
 from yuqing.core.errors import NotFound
-from yuqing.core.settings import Settings
 from yuqing.incidents.models import Incident
 from yuqing.monitor import service as monitor_service
 from yuqing.monitor.models import StoredPost
-from yuqing.monitor.readers import Record
 from yuqing.monitor.watches import load_watch_text
 from yuqing.plan import service as plan_service
 from yuqing.reports import department_scope, service
 from yuqing.reports.store import period_figures_from_json
-from yuqing.worker.live import build_pipeline
 
-# The canteen's events go to the school's 学生处 (a unit of the plan); the hospital's to
-# "health", a department of the departments table named 卫生室.
-WATCHES = """
-watches:
-  - name: canteen
-    rule: 学校 食堂
-    department: student_affairs
-  - name: hospital
-    subject: [人民医院, 县医院]
-    event: [火灾, 医疗纠纷]
-    exclude: [演练]
-    department: health
-"""
 WEEKLY = KINDS["weekly"][0]  # 2026-02-23 to 2026-03-02 in Shanghai
 MONTHLY = KINDS["monthly"][0]  # February 2026
-
-
-@pytest.fixture
-def routed(store: Store, tmp_path: Path) -> Store:
-    """The seeded posts of the report tests, taken through the pipeline with watches that
-    route their events to two departments."""
-    clock = FrozenClock(datetime(2026, 3, 1, 4, 0, tzinfo=UTC))
-    with Session(store.engine) as session:
-        plan_service.load(
-            session=session, clock=clock, author="test", path=ROOT / "examples/plans/school.yaml"
-        )
-        monitor_service.upsert_watches(
-            session=session, clock=clock, watches=load_watch_text(WATCHES, filename="w.yaml")
-        )
-        auth_service.create_department(
-            session=session, clock=clock, actor="test", name="health", display_name="卫生室"
-        )
-        session.commit()
-    settings = Settings(home=tmp_path, db_url=store.url)
-    pipeline = build_pipeline(engine=store.engine, clock=clock, settings=settings)
-    pipeline.run([Record(i, obj=o) for i, o in enumerate(seeded_posts(), 1)])
-    return store
 
 
 def expected(session: Session, department: str, start: datetime, end: datetime) -> dict[str, Any]:
