@@ -49,6 +49,7 @@ INCIDENT_REPORT_ROLES: frozenset[str] = frozenset({"admin", "office", "leader", 
 PERIOD_SECTIONS = ("summary", "remarks")  # the texts people edit in a period report
 SECTION_LIMIT = 20_000  # characters of one section: a report, not a dump
 HEADER_KEYS = ("organization", "doc_number", "mark", "signature", "issued")
+NOBODY = "\x00none"  # the department of a department user who has none (web/deps.py)
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,9 @@ def scope_of(session: Session, actor: Actor) -> ReportScope:
 
     if actor.role not in SCOPED_ROLES:
         return ReportScope(None)
-    # A department user without a department gets a department of nobody: no report.
-    own = actor.department or "\x00none"
-    return ReportScope(own, whole=scope_in(session, actor).department is None)
+    if not actor.department:  # a department of nobody: no report at all
+        return ReportScope(NOBODY, whole=False)
+    return ReportScope(actor.department, whole=scope_in(session, actor).department is None)
 
 
 def _scoped_subject(session: Session, actor: Actor, subject: Subject) -> Subject:

@@ -121,7 +121,7 @@ def _department_choices(session: Session, scope: store.ReportScope) -> list[tupl
     plan = get_active_plan(session=session)
     names = department_names(session=session, plan=plan)
     if scope.department is not None:
-        ids = [scope.department]
+        ids = [] if scope.department == store.NOBODY else [scope.department]
     else:
         ids = sorted(known_departments(session=session, plan=plan), key=lambda d: (names(d), d))
     whole = [("", _("the whole organization"))] if scope.whole else []
