@@ -1,5 +1,6 @@
 """`/api/v1/reports…`: generate, list, read, edit, sign, correct and download stored
-report versions (docs/reports.md). The service checks roles and incident visibility."""
+report versions (docs/reports.md). The service checks roles, incident visibility and
+a department user's department."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ from yuqing.web.deps import ClockDep, SessionDep, require_role
 from yuqing.web.errors import AUTH_RESPONSES
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=AUTH_RESPONSES)
-Reader = Annotated[Actor, Depends(require_role("admin", "office", "leader", "auditor"))]
-Writer = Annotated[Actor, Depends(require_role("admin", "office", "leader"))]
+# A department user reads and writes their department's period reports (store.scope_of).
+Reader = Annotated[
+    Actor, Depends(require_role("admin", "office", "leader", "auditor", "department"))
+]
+Writer = Annotated[Actor, Depends(require_role("admin", "office", "leader", "department"))]
 Signer = Annotated[Actor, Depends(require_role("admin", "leader"))]
 MEDIA_TYPES = {
     "json": "application/json",
@@ -36,10 +40,18 @@ def read_reports(
     user: Reader,
     kind: str | None = None,
     incident: int | None = None,
+    department: str | None = None,
     limit: int = 100,
 ) -> ReportVersionList:
     """Stored report versions the user may read, newest first."""
-    found = store.get_all(session=session, actor=user, kind=kind, incident=incident, limit=limit)
+    found = store.get_all(
+        session=session,
+        actor=user,
+        kind=kind,
+        incident=incident,
+        department=department,
+        limit=limit,
+    )
     return ReportVersionList(
         data=[ReportVersionRead.model_validate(v) for v in found], count=len(found)
     )
@@ -56,6 +68,7 @@ def create_report(
         start=parse_time(body.start, field="from") if body.start else None,
         end=parse_time(body.end, field="to") if body.end else None,
         watch=body.watch,
+        department=body.department,
     )
     version = store.create(
         session=session, clock=clock, actor=user, subject=subject, header=body.header

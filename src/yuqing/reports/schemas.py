@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class ReportCreate(BaseModel):
-    """What to generate: a period kind with its period and watch, or an incident kind."""
+    """What to generate: a period kind with its period, watch and department, or an
+    incident kind."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -17,6 +18,11 @@ class ReportCreate(BaseModel):
     start: str | None = Field(default=None, alias="from", description="ISO 8601; naive: plan zone")
     end: str | None = Field(default=None, alias="to", description="exclusive, ISO 8601")
     watch: str | None = None
+    department: str | None = Field(
+        default=None,
+        description="only the events routed to this department (its id); a department "
+        "user's reports are their department's",
+    )
     incident: int | None = None
     header: dict[str, Any] = Field(
         default_factory=dict,
@@ -42,6 +48,7 @@ class ReportVersionRead(BaseModel):
     period_start: datetime | None
     period_end: datetime | None
     watch: str | None
+    department: str | None
     version: int
     title: str
     status: str
