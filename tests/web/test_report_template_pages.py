@@ -31,7 +31,8 @@ def test_an_administrator_previews_and_saves_a_template(signed_in: SignIn, store
     preview = client.post(
         PAGE, data={"kind": "weekly", "source": GOOD, "action": "preview", "csrf_token": csrf}
     )
-    assert preview.text == "<h1>舆情周报（示例）</h1><p>帖文 4</p>"
+    # The sample covers a department and a watch, so a template is tried on both.
+    assert preview.text == "<h1>舆情周报（示例部门·示例）</h1><p>帖文 4</p>"
     policy = preview.headers["content-security-policy"]
     assert "script-src" not in policy and "default-src 'none'" in policy and "sandbox" in policy
 
