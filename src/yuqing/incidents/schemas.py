@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yuqing.web.params import StoreId
+
 
 class Versioned(BaseModel):
     """Every change may carry the version it was made against (no lost update)."""
@@ -22,7 +24,7 @@ class IncidentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_ids: list[str] = Field(default_factory=list)
-    alert_id: int | None = None
+    alert_id: StoreId | None = None
     tip_channel: str | None = Field(None, description="phone, letter or in_person")
     tip_text: str | None = None
     title: str | None = None
@@ -225,7 +227,7 @@ class TaskIn(Versioned):
 
 class ReportIn(Versioned):
     kind: str
-    corrects: int | None = None
+    corrects: StoreId | None = None
 
 
 class ReportUpdate(Versioned):
@@ -240,7 +242,7 @@ class FactSheetIn(Versioned):
 
 class StatementIn(Versioned):
     text: str
-    revises: int | None = None
+    revises: StoreId | None = None
 
 
 class StatementReviewIn(Versioned):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from yuqing.cli.ids import MAX_ID
 from yuqing.reports.template_cli import app as template_app
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ def generate(
     start: str | None = typer.Option(None, "--from", help="Start (ISO 8601; naive: plan zone)."),
     end: str | None = typer.Option(None, "--to", help="End, exclusive (ISO 8601)."),
     watch: str | None = typer.Option(None, "--watch", help="Only the posts of this watch."),
-    incident: int | None = typer.Option(None, "--incident", help="The incident (ID) reported on."),
+    incident: int | None = typer.Option(
+        None, "--incident", help="The incident (ID) reported on.", min=1, max=MAX_ID
+    ),
     user: str | None = typer.Option(
         None, "--user", help="Incident reports: read the incident as this user (default: admin)."
     ),

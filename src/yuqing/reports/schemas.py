@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yuqing.web.params import StoreId
+
 
 class ReportCreate(BaseModel):
     """What to generate: a period kind with its period and watch, or an incident kind."""
@@ -17,7 +19,7 @@ class ReportCreate(BaseModel):
     start: str | None = Field(default=None, alias="from", description="ISO 8601; naive: plan zone")
     end: str | None = Field(default=None, alias="to", description="exclusive, ISO 8601")
     watch: str | None = None
-    incident: int | None = None
+    incident: StoreId | None = None
     header: dict[str, Any] = Field(
         default_factory=dict,
         description="organization, doc_number (文号), mark (密级), signature, issued (YYYY-MM-DD)",

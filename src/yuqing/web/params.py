@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from fastapi import Path
+from pydantic import AfterValidator, Field
+
+MAX_ID = 2**63 - 1  # the store's BIGINT: a larger id cannot exist, and PostgreSQL refuses it
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A row id in a route's path: 1 to 2⁶³−1, else a 422 naming it (never a 500 from the store)."""
+
+StoreId = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A row id in a request body, checked the same way."""
 
 # NUL, which PostgreSQL refuses in text, the other C0 controls but tab and newline, DEL,
 # and lone surrogates, which no encoding can write.
