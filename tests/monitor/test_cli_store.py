@@ -261,6 +261,13 @@ def test_a_source_name_with_a_tab_or_a_line_break_is_refused(cli: Cli) -> None:
     assert cli("source", "list").stdout.strip() == "没有信息源"
 
 
+def test_a_port_out_of_range_is_a_usage_error_not_a_silent_hang(cli: Cli) -> None:
+    """docs18: `yuqing serve --port 99999` printed its URL and then hung."""
+    for args in (["serve", "--port", "99999"], ["demo", "--port", "70000", "--no-browser"]):
+        result = cli(*args)
+        assert result.code == 2 and "is not in the range" in result.stderr, result.stderr
+
+
 def test_ids_past_the_stores_range_are_usage_errors_not_internal_ones(cli: Cli) -> None:
     """docs18: `alerts ack 999999999999999999999` was `内部错误：OverflowError` (exit 70)."""
     big = str(2**63)
