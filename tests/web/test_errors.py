@@ -231,6 +231,35 @@ def test_ids_and_limits_out_of_the_stores_range_are_422_not_500(
     assert one_line_error(answer, 422).startswith(detail)
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "detail"),
+    [
+        ("/api/v1/incidents", {"tip_channel": "phone", "tip_text": "a\x00b"}, "请求体字段 'tip_text'"),
+        ("/api/v1/incidents", {"tip_channel": "phone", "tip_text": "x" * 1_048_577},
+         "请求体字段 'tip_text'：最多 1048576 个字符"),
+        ("/api/v1/incidents", {"event_ids": ["ev-1\x00"]}, "请求体字段 'event_ids'：Value error, must not contain control"),
+        ("/api/v1/incidents", {"event_ids": ["ev-1"] * 1001}, "请求体字段 'event_ids'：列表最多 1000 项，收到 1001 项"),
+        ("/api/v1/incidents/1/fact-sheet", {"facts": "ok", "figures": {"n": "\x00"}},
+         "请求体字段 'figures'"),
+        ("/api/v1/reports", {"kind": "daily", "watch": "a\x00"}, "请求体字段 'watch'"),
+    ],
+)  # fmt: skip
+def test_incident_and_report_bodies_refuse_nul_and_huge_values(
+    api: httpx.Client, path: str, body: object, detail: str
+) -> None:
+    """docs18: a NUL reached PostgreSQL (a 500 there) and a 20 MiB tip was stored."""
+    method = "PUT" if path.endswith("fact-sheet") else "POST"
+    answer = api.request(method, path, json=body, headers=AUTH)
+    assert one_line_error(answer, 422).startswith(detail)
+
+
+def test_texts_with_windows_line_breaks_and_tabs_are_taken(api: httpx.Client) -> None:
+    body = {"tip_channel": "phone", "tip_text": "家长来电：\r\n食堂\t饭菜有异味"}
+    answer = api.post("/api/v1/incidents", json=body, headers=AUTH)
+    # The body passes; the service then says no plan is loaded in this store.
+    assert answer.json()["detail"] == "尚未加载预案：请先加载（yuqing plan load FILE）"
+
+
 def test_odd_acknowledgement_links_find_nothing(api: httpx.Client) -> None:
     # A page, so the answer is the error page (HTML), not JSON.
     for token in ("%00", "a%00b", "x" * 65, "%E4%B8%AD", "a b"):

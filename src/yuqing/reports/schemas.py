@@ -7,13 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from yuqing.web.params import StoreId
+from yuqing.web.params import MAX_TEXT, BodyIn, StoreId
 
 
-class ReportCreate(BaseModel):
+class ReportCreate(BodyIn):
     """What to generate: a period kind with its period and watch, or an incident kind."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=MAX_TEXT)
 
     kind: str
     start: str | None = Field(default=None, alias="from", description="ISO 8601; naive: plan zone")
@@ -26,11 +26,11 @@ class ReportCreate(BaseModel):
     )
 
 
-class ReportUpdate(BaseModel):
+class ReportUpdate(BodyIn):
     """Edited text sections of a draft (summary and remarks, or an incident report's
     content, cause, scope, harm, measures, trend and next_steps)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
     sections: dict[str, str]
 
