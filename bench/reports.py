@@ -4,7 +4,8 @@ Seeds a fresh SQLite store (or `--db URL`) with `--posts` posts spread over a ye
 events of about 50 posts, written straight into the tables (the pipeline's own speed is
 bench/ingest.py's), then generates a report over the whole year and times each stage:
 figures from the store, JSON, DOCX, PDF. Target (issue 14): 1M posts within 2 minutes
-and 1 GB RSS.
+and 1 GB RSS. One event in ten is routed to the department "edu"; the figures of that
+department's report over the year are timed too (`department_figures`).
 
     python bench/reports.py [--posts 1000000] [--db URL]
 """
@@ -25,6 +26,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from yuqing.analysis.models import Event, EventPost
+from yuqing.auth.models import Department
 from yuqing.db.engine import make_engine
 from yuqing.db.migrate import upgrade
 from yuqing.monitor.models import StoredPost
@@ -38,6 +40,7 @@ TIERS = ["central", "provincial", "municipal", "local", "self", None]
 PLATFORMS = ["news", "microblog", "forum", "wechat", "video"]
 TONES = ["negative", "neutral", "neutral", "positive"]
 BATCH = 20_000
+ROUTED_EVERY = 10  # one event in ten is the department's
 
 
 def seed(engine: object, posts: int) -> None:
@@ -50,10 +53,12 @@ def seed(engine: object, posts: int) -> None:
             [
                 {"id": f"ev-{e}", "title": f"事件{e}：某地学校食堂问题", "first_at": START,
                  "last_at": START, "updated_at": now, "sites": rng.randint(1, 30),
-                 "top_tier": rng.choice(TIERS)}
+                 "top_tier": rng.choice(TIERS),
+                 "extra": {"departments": ["edu"]} if e % ROUTED_EVERY == 0 else {}}
                 for e in range(events)
             ],
         )  # fmt: skip
+        session.add(Department(name="edu", display_name="教育股", created_at=now))
         for first in range(0, posts, BATCH):
             rows, links = [], []
             for pk in range(first + 1, min(posts, first + BATCH) + 1):
@@ -89,6 +94,12 @@ def main() -> None:
         with Session(engine) as session:
             figures = figures_mod.compute(session=session, kind="monthly", period=period)
         timings["figures"] = time.perf_counter() - began
+        began = time.perf_counter()
+        with Session(engine) as session:
+            department = figures_mod.compute(
+                session=session, kind="monthly", period=period, department="edu"
+            )
+        timings["department_figures"] = time.perf_counter() - began
         doc = DocumentInfo(organization="明德县教育局")
         for fmt in ("json", "docx", "pdf"):
             began = time.perf_counter()
@@ -98,6 +109,7 @@ def main() -> None:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         stages = ("figures", "json", "docx", "pdf")
         result = {"posts": args.posts, "counted": figures.posts, "seed_s": round(seeded, 1)}
+        result["department_counted"] = department.posts
         result.update({k: round(v, 2) for k, v in timings.items()})
         result["report_s"] = round(sum(timings[k] for k in stages), 2)
         result["max_rss_mb"] = round(rss_mb)

@@ -4,30 +4,36 @@ A county office watches everything said about its county; each post names the co
 That name, rare in ordinary posts, weighed more than any story's own words, and eight
 unrelated stories of one morning (a canteen, road works, the hospital, wages, water, noise,
 taxis, floods) became one event. The terms of a watch's `subject` and `region` groups
-(who and where its posts are about) put a post in the stream and never tell its stories
-apart: the clusterer does not read them (`steps.without_selection_words`).
+(who and where its posts are about), or a one-rule watch's names, put a post in the
+stream and never tell its stories apart: the clusterer's cosine with the crowd's posts
+leaves them out (`steps.mark_selection_words`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from tests.conftest import Store
-from yuqing.analysis.events.tokenize import WORDS_KEY
+from yuqing.analysis.events.tokenize import NAMES_KEY, WORDS_KEY
+from yuqing.analysis.events.vectorize import cosine_without
 from yuqing.analysis.models import EventPost
-from yuqing.analysis.steps import selection_words, without_selection_words
+from yuqing.analysis.steps import mark_selection_words, selection_words
+from yuqing.cli.main import app
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 from yuqing.monitor import service
 from yuqing.monitor.models import StoredPost
 from yuqing.monitor.posts import Post
 from yuqing.monitor.readers import Record
-from yuqing.monitor.watches import load_watch_text
+from yuqing.monitor.watches import load_watch_text, who_and_where
 from yuqing.worker.live import build_pipeline
 
 # Invented stories of the fictitious 明德县, five posts each, every one naming the county.
@@ -53,6 +59,13 @@ WATCH = """
 watches:
   - name: county
     subject: [明德县]
+    organization: 明德县
+"""
+# The same watch as most offices first write it: one rule of the county's names.
+ONE_RULE_WATCH = """
+watches:
+  - name: county
+    rule: '明德县 | 明德縣'
     organization: 明德县
 """
 START = datetime.fromisoformat("2026-03-02T08:00:00+08:00")
@@ -82,12 +95,13 @@ def stories_per_event(store: Store) -> list[set[int]]:
     return list(found.values())
 
 
+@pytest.mark.parametrize("watch", [WATCH, ONE_RULE_WATCH], ids=["subject", "one-rule"])
 def test_a_county_s_stories_keep_apart_though_every_post_names_it(
-    store: Store, clock: FrozenClock, settings: Settings
+    store: Store, clock: FrozenClock, settings: Settings, watch: str
 ) -> None:
     with Session(store.engine) as session:
         service.upsert_watches(
-            session=session, clock=clock, watches=load_watch_text(WATCH, filename="w.yaml")
+            session=session, clock=clock, watches=load_watch_text(watch, filename="w.yaml")
         )
         session.commit()
     clock.set(START + timedelta(hours=3))
@@ -105,15 +119,78 @@ def test_a_county_s_stories_keep_apart_though_every_post_names_it(
 
 
 @pytest.mark.parametrize("joined", [None, "明德 _明德 _德县 _县 第二 中学"])
-def test_the_words_of_who_and_where_leave_the_clustering_words(joined: str | None) -> None:
+def test_the_words_of_who_and_where_are_marked_as_names(joined: str | None) -> None:
     post = Post(id="p", title="", text="明德县第二中学", published_at=START, received_at=START,
                 folded="明德县第二中学", watches=["county"])  # fmt: skip
     if joined is not None:
         post.derived[WORDS_KEY] = joined
     other = Post(id="q", title="", text="明德县第二中学", published_at=START, received_at=START,
                  folded="明德县第二中学", watches=["other"])  # fmt: skip
-    without_selection_words([post, other], {"county": selection_words(["明德县"])})
-    kept = post.derived[WORDS_KEY].split()
-    assert "明德" not in kept and "_明德" not in kept and "_德县" not in kept
-    assert "中学" in kept and "第二" in kept
-    assert WORDS_KEY not in other.derived  # its watch names no one: untouched
+    mark_selection_words([post, other], {"county": selection_words(["明德县"])})
+    names = post.derived[NAMES_KEY].split()
+    assert {"明德", "_明德", "_德县"} <= set(names)
+    assert "中学" not in names and "第二" not in names
+    assert set(names) <= set(post.derived[WORDS_KEY].split())  # the words stay: they count
+    assert NAMES_KEY not in other.derived  # its watch names no one: untouched
+
+
+@pytest.mark.parametrize(
+    ("rule", "names"),
+    [
+        ("明德一中 | 明德县第一中学 | 明德縣一中", ["明德一中", "明德县第一中学", "明德县一中"]),
+        ("明德县", ["明德县"]),
+        ("(明德一中 | 明德县第一中学) -招聘 -广告", ["明德一中", "明德县第一中学"]),
+        ("一中 (运动会 | 田径)", ["一中"]),
+        ("学校 食堂 -广告", ["学校", "食堂"]),
+        # Which list is the name and which the topic, only the writer knows.
+        ("(明德县 | 明德一中) (食堂 | 饭菜)", []),
+        ('"Mingde County" | NEAR/30(Mingde, school)', []),
+        ("-广告", []),
+    ],
+)
+def test_a_one_rule_watch_names_what_its_form_says_every_post_names(
+    rule: str, names: list[str]
+) -> None:
+    (watch,) = load_watch_text(f"watches:\n  - name: w\n    rule: '{rule}'\n", filename="w.yaml")
+    assert who_and_where(watch) == names
+
+
+def test_a_group_watch_names_its_subject_and_region_only() -> None:
+    text = (
+        "watches:\n  - name: w\n    subject: [明德一中]\n    region: [明德县]\n    event: [食堂]\n"
+    )
+    (watch,) = load_watch_text(text, filename="w.yaml")
+    assert who_and_where(watch) == ["明德一中", "明德县"]
+
+
+def test_the_cosine_without_the_names_is_that_of_the_vectors_without_them() -> None:
+    post = {"明德": 0.8, "食堂": 0.6}
+    centroid = {"明德": 3.0, "停水": 4.0}
+    norm = 5.0
+    names = frozenset({"明德"})
+    assert cosine_without(post, centroid, norm, names) == 0.0  # the name was all they shared
+    centroid = {"明德": 3.0, "食堂": 4.0}
+    assert cosine_without(post, centroid, norm, names) == pytest.approx(1.0)
+    assert cosine_without(post, centroid, norm, frozenset()) == pytest.approx(0.48 + 0.48)
+    assert cosine_without({"明德": 1.0}, centroid, norm, names) == 0.0
+
+
+def test_the_cluster_command_reads_the_names_from_a_watch_file(tmp_path: Path) -> None:
+    watches = tmp_path / "w.yaml"
+    watches.write_text(ONE_RULE_WATCH, encoding="utf-8")
+    stdin = "".join(json.dumps(post, ensure_ascii=False) + "\n" for post in stream())
+
+    def stories_per_event(*options: str) -> list[set[int]]:
+        result = CliRunner().invoke(app, ["cluster", "--final-ids", *options], input=stdin)
+        assert result.exit_code == 0, result.output
+        found: dict[str, set[int]] = defaultdict(set)
+        for line in result.stdout.splitlines():
+            row = json.loads(line)
+            assert "watches" not in row  # `cluster` adds its event id only
+            found[row["event_id"]].add(int(row["id"][1 : row["id"].index("p")]))
+        return list(found.values())
+
+    assert len(stories_per_event()) <= 2  # the county's name glues its stories
+    events = stories_per_event("--watches", str(watches))
+    assert len(events) >= 6
+    assert max(len(stories) for stories in events) <= 3

@@ -1,5 +1,6 @@
 """A small seeded store for the report tests: a plan, two watches, posts over a month,
-all taken through the live pipeline on a frozen clock (so alerts fall in the period)."""
+all taken through the live pipeline on a frozen clock (so alerts fall in the period);
+and the same posts with watches that route their events to two departments."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import FIXTURES, ROOT, Store
 from tests.fakes.fixtures import robots, smtp_server  # noqa: F401 - pytest fixtures
+from yuqing.auth import service as auth_service
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 from yuqing.monitor import service as monitor_service
@@ -54,6 +56,43 @@ def seeded(store: Store, tmp_path: Path) -> Store:
         text = (FIXTURES / "watches.yaml").read_text(encoding="utf-8")
         monitor_service.upsert_watches(
             session=session, clock=clock, watches=load_watch_text(text, filename="watches.yaml")
+        )
+        session.commit()
+    settings = Settings(home=tmp_path, db_url=store.url)
+    pipeline = build_pipeline(engine=store.engine, clock=clock, settings=settings)
+    pipeline.run([Record(i, obj=o) for i, o in enumerate(seeded_posts(), 1)])
+    return store
+
+
+# The canteen's events go to the school's 学生处 (a unit of the plan); the hospital's to
+# "health", a department of the departments table named 卫生室.
+WATCHES = """
+watches:
+  - name: canteen
+    rule: 学校 食堂
+    department: student_affairs
+  - name: hospital
+    subject: [人民医院, 县医院]
+    event: [火灾, 医疗纠纷]
+    exclude: [演练]
+    department: health
+"""
+
+
+@pytest.fixture
+def routed(store: Store, tmp_path: Path) -> Store:
+    """The seeded posts of the report tests, taken through the pipeline with watches that
+    route their events to two departments."""
+    clock = FrozenClock(datetime(2026, 3, 1, 4, 0, tzinfo=UTC))
+    with Session(store.engine) as session:
+        plan_service.load(
+            session=session, clock=clock, author="test", path=ROOT / "examples/plans/school.yaml"
+        )
+        monitor_service.upsert_watches(
+            session=session, clock=clock, watches=load_watch_text(WATCHES, filename="w.yaml")
+        )
+        auth_service.create_department(
+            session=session, clock=clock, actor="test", name="health", display_name="卫生室"
         )
         session.commit()
     settings = Settings(home=tmp_path, db_url=store.url)

@@ -171,6 +171,32 @@ def test_a_failed_delivery_is_retried_through_the_outbox_and_sent_once(
     assert len(smtp_server.accepted) == 1
 
 
+def test_a_schedule_may_name_a_department(
+    routed: Store, smtp_server: FakeSmtp, worker_for: Any
+) -> None:
+    students = {**WEEKLY, "id": "weekly_students", "department": "student_affairs",
+                "formats": ["json"], "emails": []}  # fmt: skip
+    water = {**students, "id": "weekly_water", "department": "water"}
+    load(routed, plan_text([students, water]), datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    worker = worker_for(FrozenClock(SHANGHAI_MONDAY_0800), smtp_settings(smtp_server))
+    assert sorted(worker.round()) == [
+        "weekly_students@2026-03-02T00:00:00+00:00:generated",
+        "weekly_water@2026-03-02T00:00:00+00:00:failed",
+    ]
+    mail = smtp_server.accepted[0].message
+    assert "舆情周报（学生处）" in mail["Subject"]
+    files = {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+    figures = json.loads(files["weekly-student_affairs-2026-02-23.json"])
+    assert (figures["department"], figures["department_name"], figures["posts"]) == (
+        "student_affairs",
+        "学生处",
+        3,
+    )
+    with Session(routed.engine) as session:
+        failed = session.scalars(select(ReportRun).where(ReportRun.status == "failed")).one()
+        assert failed.reason == "未知部门“water”"
+
+
 def test_working_days_skip_official_holidays_and_keep_adjusted_workdays(
     store: Store, smtp_server: FakeSmtp, worker_for: Any
 ) -> None:

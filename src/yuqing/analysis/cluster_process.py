@@ -35,8 +35,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from yuqing.analysis.events.model import EventSummary
-from yuqing.analysis.events.tokenize import WORDS_KEY
-from yuqing.analysis.steps import ClusterStep, follow_merges, without_selection_words
+from yuqing.analysis.events.tokenize import NAMES_KEY, WORDS_KEY
+from yuqing.analysis.steps import ClusterStep, follow_merges, mark_selection_words
 from yuqing.core.gctune import give_back_free_memory, tune_for_streaming
 from yuqing.monitor.posts import Post
 
@@ -204,7 +204,7 @@ class RemoteClusterStep:
         """Hand the batch's posts over; the callable returned waits for their events and
         sets them on the posts, and says whether the next batch may be clustered before
         this one is stored (not when its parents claimed late replies)."""
-        without_selection_words(posts, self.selection_words())  # here: the child has none
+        mark_selection_words(posts, self.selection_words())  # here: the child has none
         slim = [_slim(p) for p in posts]
         reply = self.process.send("cluster", slim, now, dict(self.organizations()), awaited=True)
 
@@ -298,7 +298,7 @@ def _slim(post: Post) -> Post:
     """The fields of `post` the clusterer reads: what crosses the pipe (a post's HTML,
     engagement, sentiment and dedup sketch stay here)."""
     extra = {key: post.extra[key] for key in _EXTRA_READ if key in post.extra}
-    words = post.derived.get(WORDS_KEY)
+    derived = {key: post.derived[key] for key in (WORDS_KEY, NAMES_KEY) if key in post.derived}
     return Post(
         id=post.id,
         title=post.title,
@@ -310,7 +310,7 @@ def _slim(post: Post) -> Post:
         folded=post.folded,
         duplicate_of=post.duplicate_of,
         watches=post.watches,
-        derived={} if words is None else {WORDS_KEY: words},
+        derived=derived,
     )
 
 

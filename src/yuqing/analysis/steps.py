@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from yuqing.analysis.events.clusterer import OnlineClusterer
 from yuqing.analysis.events.model import EventSummary
 from yuqing.analysis.events.threads import Placed, ReplyWaiter
-from yuqing.analysis.events.tokenize import WORDS_KEY, tokens, warm_up
+from yuqing.analysis.events.tokenize import NAMES_KEY, WORDS_KEY, tokens, warm_up
 from yuqing.analysis.llm.classify import Classifier
 from yuqing.core.llm_settings import LLMSettings
 from yuqing.monitor.posts import Post
@@ -85,27 +85,33 @@ def selection_words(terms: Iterable[str]) -> frozenset[str]:
     return frozenset(word for term in terms for word in tokens(term))
 
 
-def without_selection_words(posts: Iterable[Post], words_of: Mapping[str, frozenset[str]]) -> None:
-    """Take the words of who and where each post's watches are about (their `subject`
-    and `region` terms, `selection_words`) out of its clustering words.
+def mark_selection_words(posts: Iterable[Post], words_of: Mapping[str, frozenset[str]]) -> None:
+    """Mark the words of who and where each post's watches are about (their `subject`
+    and `region` terms, or a one-rule watch's names: `selection_words`) as its names
+    (`NAMES_KEY`), which the clusterer never lets be all a post shares with an event.
 
     Every post of an organization's stream names the organization, a name rare in
-    ordinary posts: kept, it weighed more than any story's own
-    words, and unrelated stories of one county or school became one event. Those words
-    put a post in the stream; they never tell one of its stories from another.
+    ordinary posts: counted like any word, it weighed more than any story's own words,
+    and unrelated stories of one county or school became one event. Left out, a late
+    report of a story (the market bureau's test result of the canteen, two days on)
+    shared too little else with it to find it: the name is how it says which story it
+    reports on. So the names count, and a post joins an event only when they share more.
     """
     if not words_of:
         return
     memo: dict[tuple[str, ...], frozenset[str]] = {}
     for post in posts:
         key = tuple(post.watches)
-        drop = memo.get(key)
-        if drop is None:
-            drop = memo[key] = frozenset().union(*(words_of.get(w, frozenset()) for w in key))
-        if drop:
+        names = memo.get(key)
+        if names is None:
+            names = memo[key] = frozenset().union(*(words_of.get(w, frozenset()) for w in key))
+        if names:
             joined = post.derived.get(WORDS_KEY)
-            words = tokens(post.folded) if joined is None else joined.split()
-            post.derived[WORDS_KEY] = " ".join(w for w in words if w not in drop)
+            if joined is None:
+                joined = post.derived[WORDS_KEY] = " ".join(tokens(post.folded))
+            named = [w for w in dict.fromkeys(joined.split()) if w in names]
+            if named:
+                post.derived[NAMES_KEY] = " ".join(named)
 
 
 def follow_merges(conn: Connection, merges: list[tuple[str, str, str]], *, now: datetime) -> None:
@@ -164,7 +170,7 @@ class ClusterStep:
     def __call__(self, posts: list[Post], *, now: datetime) -> None:
         # A reply whose parent comes later in the batch waits for it; every post is
         # stored with its batch, so none waits beyond it (then: clustered by its text).
-        without_selection_words(posts, self.selection_words())
+        mark_selection_words(posts, self.selection_words())
         waiter = ReplyWaiter(self.clusterer)
         partitions = {id(post): self.partitions(post) for post in posts}
         placed: dict[tuple[int, str], str] = {}

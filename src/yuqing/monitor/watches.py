@@ -29,6 +29,7 @@ from yuqing.core.yamlguard import load_yaml
 from yuqing.monitor.rules import GROUPS, Rule, compile_rule, group_rule
 from yuqing.monitor.rules.direct import compile_text_test
 from yuqing.monitor.rules.evaluate import TermTable
+from yuqing.monitor.rules.nodes import And, Node, Not, Or, Term
 from yuqing.monitor.rules.triggers import Triggers, watch_counts
 
 _FIELDS = frozenset({"name", "rule", "sources", "organization", "department", *GROUPS})
@@ -54,10 +55,31 @@ class Watch:
 
 
 def who_and_where(watch: Watch) -> list[str]:
-    """The folded terms of the watch's `subject` and `region` groups: who and where its
-    posts are about (a watch written as one rule has no groups: none)."""
-    groups = watch.groups or {}
+    """The folded terms that say who and where the watch's posts are about: its `subject`
+    and `region` groups, or for a watch written as one rule, what every post it keeps
+    names (`named_by_every_post`)."""
+    if watch.groups is None:
+        return named_by_every_post(watch.rule.node)
+    groups = watch.groups
     return [fold(t).strip() for g in ("subject", "region") for t in groups.get(g, []) if t.strip()]
+
+
+def named_by_every_post(node: Node) -> list[str]:
+    """The terms of a one-rule watch that name what it is about, read from its form.
+
+    Only two forms say it without doubt. A rule of alternatives only (`明德一中 |
+    明德县第一中学`, exclusions aside) keeps exactly the posts naming one of them: they
+    are the watch's names, as a `subject` group's would be. A term the rule requires on
+    its own (`一中` in `一中 (运动会 | 田径)`) stands in every post it keeps. Alternatives
+    beside other conditions (`(明德县 | 明德一中) (食堂 | 饭菜)`) are left: which list
+    names the organization and which the topic, only the writer knows (the group form
+    says it)."""
+    items = [i for i in node.items if not isinstance(i, Not)] if isinstance(node, And) else [node]
+    if len(items) == 1 and isinstance(items[0], Or | Term):
+        alternatives = items[0].items if isinstance(items[0], Or) else (items[0],)
+        names = [i.text for i in alternatives if isinstance(i, Term)]
+        return names if len(names) == len(alternatives) else []
+    return [i.text for i in items if isinstance(i, Term)]
 
 
 def watch_spec(

@@ -56,6 +56,8 @@ class ReportSchedule(PlanModel):
     working_days: bool = False
     formats: list[ReportFormat] = Field(default_factory=_pdf, min_length=1)
     watch: str | None = None  # only the posts of this watch (all posts when absent)
+    # Only the events routed to this department (its id): that department's briefing.
+    department: str | None = Field(None, min_length=1, max_length=100)
     recipients: list[Recipient] = Field(default_factory=list)
     emails: list[str] = Field(default_factory=list)  # outside mailboxes the plan names
     channels: list[ReportChannel] = Field(default_factory=_email, min_length=1)

@@ -1,5 +1,6 @@
 """`/api/v1/reports…`: generate, list, read, edit, sign, correct and download stored
-report versions (docs/reports.md). The service checks roles and incident visibility."""
+report versions (docs/reports.md). The service checks roles, incident visibility and
+a department user's department."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ from yuqing.web.errors import AUTH_RESPONSES
 from yuqing.web.params import MAX_ID, IdPath
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=AUTH_RESPONSES)
-Reader = Annotated[Actor, Depends(require_role("admin", "office", "leader", "auditor"))]
-Writer = Annotated[Actor, Depends(require_role("admin", "office", "leader"))]
+# A department user reads and writes their department's period reports (store.scope_of).
+Reader = Annotated[
+    Actor, Depends(require_role("admin", "office", "leader", "auditor", "department"))
+]
+Writer = Annotated[Actor, Depends(require_role("admin", "office", "leader", "department"))]
 Signer = Annotated[Actor, Depends(require_role("admin", "leader"))]
 MEDIA_TYPES = {
     "json": "application/json",
@@ -37,10 +41,18 @@ def read_reports(
     user: Reader,
     kind: str | None = None,
     incident: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    department: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ReportVersionList:
     """Stored report versions the user may read, newest first."""
-    found = store.get_all(session=session, actor=user, kind=kind, incident=incident, limit=limit)
+    found = store.get_all(
+        session=session,
+        actor=user,
+        kind=kind,
+        incident=incident,
+        department=department,
+        limit=limit,
+    )
     return ReportVersionList(
         data=[ReportVersionRead.model_validate(v) for v in found], count=len(found)
     )
@@ -57,6 +69,7 @@ def create_report(
         start=parse_time(body.start, field="from") if body.start else None,
         end=parse_time(body.end, field="to") if body.end else None,
         watch=body.watch,
+        department=body.department,
     )
     version = store.create(
         session=session, clock=clock, actor=user, subject=subject, header=body.header

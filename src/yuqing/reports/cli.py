@@ -32,6 +32,9 @@ def generate(
     start: str | None = typer.Option(None, "--from", help="Start (ISO 8601; naive: plan zone)."),
     end: str | None = typer.Option(None, "--to", help="End, exclusive (ISO 8601)."),
     watch: str | None = typer.Option(None, "--watch", help="Only the posts of this watch."),
+    department: str | None = typer.Option(
+        None, "--department", help="Only the events routed to this department (its ID)."
+    ),
     incident: int | None = typer.Option(
         None, "--incident", help="The incident (ID) reported on.", min=1, max=MAX_ID
     ),
@@ -69,8 +72,8 @@ def generate(
     header = {"doc_number": doc_number, "mark": mark, "signature": signature, "issued": issued_on}
     ctx = app_context()
     if incident is not None:
-        if start or end or watch:
-            raise InvalidInput(_("--from, --to and --watch are for period reports"))
+        if start or end or watch or department:
+            raise InvalidInput(_("--from, --to, --watch and --department are for period reports"))
         with session_scope(ctx.sessions) as session:
             data = _incident_report(
                 session, ctx.clock.now(), kind, incident, user, chosen, organization, header
@@ -80,7 +83,13 @@ def generate(
         return
     with session_scope(ctx.sessions) as session:
         figures, doc = service.compute(
-            session=session, clock=ctx.clock, kind=kind, start=when[0], end=when[1], watch=watch
+            session=session,
+            clock=ctx.clock,
+            kind=kind,
+            start=when[0],
+            end=when[1],
+            watch=watch,
+            department=department,
         )
         template = templates_store.active_source(session=session, kind=kind)
     doc = replace(doc, organization=organization or doc.organization, **header)  # type: ignore[arg-type]
@@ -94,6 +103,9 @@ def draft(
     start: str | None = typer.Option(None, "--from", help="Start (ISO 8601; naive: plan zone)."),
     end: str | None = typer.Option(None, "--to", help="End, exclusive (ISO 8601)."),
     watch: str | None = typer.Option(None, "--watch", help="Only the posts of this watch."),
+    department: str | None = typer.Option(
+        None, "--department", help="Only the events routed to this department (its ID)."
+    ),
 ) -> None:
     """Ask the organization's own model (YUQING_LLM_URL) for a summary paragraph of the
     report, checked against the store; prints it as JSON for a person to edit."""
@@ -120,7 +132,13 @@ def draft(
     ]
     with session_scope(ctx.sessions) as session:
         figures, _doc = service.compute(
-            session=session, clock=ctx.clock, kind=kind, start=when[0], end=when[1], watch=watch
+            session=session,
+            clock=ctx.clock,
+            kind=kind,
+            start=when[0],
+            end=when[1],
+            watch=watch,
+            department=department,
         )
         try:
             proposal = draft_summary(session, figures, ctx.settings.llm)

@@ -22,9 +22,11 @@ class DocumentInfo:
 
 
 def title(figures: Figures) -> str:
-    """The document's title: its kind, and its watch when it covers one."""
+    """The document's title: its kind, and its department (by its name) and its watch
+    when it covers them: 舆情周报（教育股·食堂）."""
     name = kind_title(figures.kind)
-    return f"{name}（{figures.watch}）" if figures.watch else name
+    scope = [s for s in (figures.department_name or figures.department, figures.watch) if s]
+    return f"{name}（{'·'.join(scope)}）" if scope else name
 
 
 def summary(figures: Figures) -> str:

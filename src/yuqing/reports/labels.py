@@ -38,6 +38,9 @@ _LEVEL_STATUS = {
 }
 
 
+_INCIDENT_ROLES = {"lead": N_("leads"), "helper": N_("helps")}
+
+
 def tier_name(tier: str | None) -> str:
     """A media tier as people say it; an unknown value as it was stored."""
     key = tier or "unknown"
@@ -59,9 +62,23 @@ def level_status_name(status: str | None) -> str:
     return _(_LEVEL_STATUS[status]) if status in _LEVEL_STATUS else ""
 
 
+def incident_role_name(role: str) -> str:
+    """What a department does in an incident: leads it (牵头) or helps (协办)."""
+    return _(_INCIDENT_ROLES[role]) if role in _INCIDENT_ROLES else role
+
+
+def incident_status_name(status: str) -> str:
+    """An incident's status (open, ended, closed) in words."""
+    from yuqing.incidents.wording import label
+
+    return label(status)
+
+
 # The names report templates (built-in and administrators') can call.
 TEMPLATE_GLOBALS = {
     "tier_name": tier_name,
     "platform_name": platform_name,
     "level_status_name": level_status_name,
+    "incident_role_name": incident_role_name,
+    "incident_status_name": incident_status_name,
 }

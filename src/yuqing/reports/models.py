@@ -22,11 +22,13 @@ class ReportVersion(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))  # daily … bulletin, special … closing
     # What the report covers: one incident (kept after the incident is deleted, like
-    # the case library), or a period and its scope.
+    # the case library), or a period and its scope (a watch, a department).
     incident_id: Mapped[int | None] = mapped_column(BigId)
     period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     watch: Mapped[str | None] = mapped_column(String(200))
+    # A period report of one department (the events routed to it); None: of them all.
+    department: Mapped[str | None] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer, default=1)  # within its kind and subject
     title: Mapped[str] = mapped_column(Text)
     figures: Mapped[dict[str, Any]] = mapped_column(Json)  # the JSON form of the report

@@ -11,7 +11,8 @@ from yuqing.web.params import MAX_TEXT, BodyIn, StoreId
 
 
 class ReportCreate(BodyIn):
-    """What to generate: a period kind with its period and watch, or an incident kind."""
+    """What to generate: a period kind with its period, watch and department, or an
+    incident kind."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=MAX_TEXT)
 
@@ -19,6 +20,11 @@ class ReportCreate(BodyIn):
     start: str | None = Field(default=None, alias="from", description="ISO 8601; naive: plan zone")
     end: str | None = Field(default=None, alias="to", description="exclusive, ISO 8601")
     watch: str | None = None
+    department: str | None = Field(
+        default=None,
+        description="only the events routed to this department (its id); a department "
+        "user's reports are their department's",
+    )
     incident: StoreId | None = None
     header: dict[str, Any] = Field(
         default_factory=dict,
@@ -44,6 +50,7 @@ class ReportVersionRead(BaseModel):
     period_start: datetime | None
     period_end: datetime | None
     watch: str | None
+    department: str | None
     version: int
     title: str
     status: str

@@ -34,13 +34,16 @@ def compute(
     start: datetime | None = None,
     end: datetime | None = None,
     watch: str | None = None,
+    department: str | None = None,
 ) -> tuple[Figures, DocumentInfo]:
     """The figures of a report and the plan's part of its document (the header)."""
     check_kind(kind)
     plan = get_active_plan(session=session)
     zone = ZoneInfo(plan.organization.timezone if plan else DEFAULT_ZONE)
     period = resolve_period(kind, start=start, end=end, now=clock.now(), zone=zone)
-    figures = figures_mod.compute(session=session, kind=kind, period=period, watch=watch, plan=plan)
+    figures = figures_mod.compute(
+        session=session, kind=kind, period=period, watch=watch, plan=plan, department=department
+    )
     return figures, DocumentInfo(organization=plan.organization.name if plan else None)
 
 

@@ -6,24 +6,25 @@ changes again. A correction is a new draft version that names the signed one.
 
 Who may do what (PRODUCT §1): the office, leaders and administrators write reports,
 leaders and administrators sign them (a leading group approves), auditors read them.
-An incident report is seen only by those who may see its incident.
+An incident report is seen only by those who may see its incident. A department user
+writes and reads the period reports of their own department only (`ReportScope`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.auth import audit
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
-from yuqing.core.errors import Conflict, InvalidInput, NotFound
+from yuqing.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuqing.core.i18n import _
 from yuqing.incidents.service.access import get_visible, require_role
 from yuqing.reports import (
@@ -33,28 +34,85 @@ from yuqing.reports import (
     service,
     templates_store,
 )
+from yuqing.reports.department_scope import DepartmentIncident
 from yuqing.reports.document import DocumentInfo, summary, title
 from yuqing.reports.figures import EventFigures, Figures
 from yuqing.reports.models import ReportVersion
 from yuqing.reports.periods import INCIDENT_KINDS, check_kind
 
-READERS: frozenset[str] = frozenset({"admin", "office", "leader", "auditor"})
-WRITERS: frozenset[str] = frozenset({"admin", "office", "leader"})
+READERS: frozenset[str] = frozenset({"admin", "office", "leader", "auditor", "department"})
+WRITERS: frozenset[str] = frozenset({"admin", "office", "leader", "department"})
 SIGNERS: frozenset[str] = frozenset({"admin", "leader"})
+# Incident reports stay with the roles that read every report: a department works on its
+# incidents' reports on the incident page.
+INCIDENT_REPORT_ROLES: frozenset[str] = frozenset({"admin", "office", "leader", "auditor"})
 PERIOD_SECTIONS = ("summary", "remarks")  # the texts people edit in a period report
 SECTION_LIMIT = 20_000  # characters of one section: a report, not a dump
 HEADER_KEYS = ("organization", "doc_number", "mark", "signature", "issued")
+NOBODY = "\x00none"  # the department of a department user who has none (web/deps.py)
 
 
 @dataclass(frozen=True)
 class Subject:
-    """What a report covers: one incident, or a period and its watch."""
+    """What a report covers: one incident, or a period and its watch and department."""
 
     kind: str
     incident: int | None = None
     start: datetime | None = None
     end: datetime | None = None
     watch: str | None = None
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The period reports a user may write and read (web/deps.py `scope_in` decides).
+
+    `department` None: every report, as for the roles that see every event. Otherwise
+    the reports of that department, and also those of the whole organization when the
+    plan lets department users see every event (`departments_see_all`); never another
+    department's, which lists the incidents that department leads or helps with.
+    """
+
+    department: str | None
+    whole: bool = True  # the reports of no department
+
+    def allows(self, version: ReportVersion) -> bool:
+        if self.department is None:
+            return True
+        if version.incident_id is not None:
+            return False
+        if version.department is None:
+            return self.whole
+        return version.department == self.department
+
+
+def scope_of(session: Session, actor: Actor) -> ReportScope:
+    """The reports `actor` reaches under the plan in force."""
+    from yuqing.web.deps import SCOPED_ROLES, scope_in
+
+    if actor.role not in SCOPED_ROLES:
+        return ReportScope(None)
+    if not actor.department:  # a department of nobody: no report at all
+        return ReportScope(NOBODY, whole=False)
+    return ReportScope(actor.department, whole=scope_in(session, actor).department is None)
+
+
+def _scoped_subject(session: Session, actor: Actor, subject: Subject) -> Subject:
+    """The subject a user may write: a department user's is their department's by
+    default; an incident's or another department's is refused."""
+    scope = scope_of(session, actor)
+    if scope.department is None:
+        return subject
+    if subject.incident is not None or subject.kind in INCIDENT_KINDS:
+        require_role(actor, INCIDENT_REPORT_ROLES, _("writing an incident's report"))
+    if not actor.department:
+        raise Forbidden(_("this belongs to another department"))
+    if subject.department is None and not scope.whole:
+        subject = replace(subject, department=scope.department)
+    if subject.department is not None and subject.department != scope.department:
+        raise Forbidden(_("this belongs to another department"))
+    return subject
 
 
 def section_names(kind: str) -> tuple[str, ...]:
@@ -73,6 +131,9 @@ def create(
     require_role(actor, WRITERS, _("writing a report"))
     check_kind(subject.kind)
     incident_kinds.check_incident_kind(subject.kind, subject.incident)
+    if subject.incident is not None and subject.department is not None:
+        raise InvalidInput(_("--department is for period reports"), where="department")
+    subject = _scoped_subject(session, actor, subject)
     header = _checked_header(header or {})
     if subject.incident is not None:
         incident_text.ensure_source(
@@ -103,6 +164,7 @@ def create(
             start=subject.start,
             end=subject.end,
             watch=subject.watch,
+            department=subject.department,
         )
         data = period_figures.to_json()
         sections = {"summary": summary(period_figures), "remarks": ""}
@@ -117,7 +179,10 @@ def create(
         period_start=start,
         period_end=end,
         watch=subject.watch,
-        version=_next_version(session, subject.kind, subject.incident, start, end, subject.watch),
+        department=subject.department,
+        version=_next_version(
+            session, subject.kind, subject.incident, start, end, subject.watch, subject.department
+        ),
         title=name,
         figures=data,
         sections=sections,
@@ -141,6 +206,7 @@ def _next_version(
     start: datetime | None,
     end: datetime | None,
     watch: str | None,
+    department: str | None,
 ) -> int:
     query = select(func.max(ReportVersion.version)).where(ReportVersion.kind == kind)
     for column, value in (
@@ -148,6 +214,7 @@ def _next_version(
         (ReportVersion.period_start, start),
         (ReportVersion.period_end, end),
         (ReportVersion.watch, watch),
+        (ReportVersion.department, department),
     ):
         query = query.where(column.is_(None) if value is None else column == value)
     return int(session.scalar(query) or 0) + 1
@@ -181,6 +248,11 @@ def get_or_raise(*, session: Session, actor: Actor, report_id: int) -> ReportVer
     version = session.get(ReportVersion, report_id)
     if version is None:
         raise NotFound(_("no report {id}").format(id=report_id))
+    scope = scope_of(session, actor)
+    if not scope.allows(version):
+        if version.incident_id is not None:
+            require_role(actor, INCIDENT_REPORT_ROLES, _("reading an incident's report"))
+        raise Forbidden(_("this belongs to another department"))
     if version.incident_id is not None:
         try:
             get_visible(session, actor, version.incident_id)
@@ -196,15 +268,25 @@ def get_all(
     actor: Actor,
     kind: str | None = None,
     incident: int | None = None,
+    department: str | None = None,
     limit: int = 100,
 ) -> list[ReportVersion]:
-    """Versions the actor may read, newest first."""
+    """Versions the actor may read, newest first (of one department when asked)."""
     require_role(actor, READERS, _("reading reports"))
     query = select(ReportVersion).order_by(ReportVersion.created_at.desc(), ReportVersion.id.desc())
     if kind:
         query = query.where(ReportVersion.kind == kind)
     if incident is not None:
         query = query.where(ReportVersion.incident_id == incident)
+    if department:
+        query = query.where(ReportVersion.department == department)
+    scope = scope_of(session, actor)
+    if scope.department is not None:
+        own = ReportVersion.department == scope.department
+        query = query.where(
+            ReportVersion.incident_id.is_(None),
+            or_(own, ReportVersion.department.is_(None)) if scope.whole else own,
+        )
     found = []
     seen: dict[int, bool] = {}
     for version in session.scalars(query.limit(max(1, min(limit, 1000)) * 2)):
@@ -324,6 +406,7 @@ def correct(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> 
         period_start=signed.period_start,
         period_end=signed.period_end,
         watch=signed.watch,
+        department=signed.department,
         version=_next_version(
             session,
             signed.kind,
@@ -331,6 +414,7 @@ def correct(*, session: Session, clock: Clock, actor: Actor, report_id: int) -> 
             signed.period_start,
             signed.period_end,
             signed.watch,
+            signed.department,
         ),
         title=signed.title,
         figures=dict(signed.figures),
@@ -406,6 +490,7 @@ def render(version: ReportVersion, fmt: service.Format, *, session: Session) -> 
 def period_figures_from_json(data: dict[str, Any]) -> Figures:
     values = {k: v for k, v in data.items() if k not in ("from", "to")}
     values["top_events"] = [EventFigures(**e) for e in data.get("top_events", [])]
+    values["incidents"] = [DepartmentIncident(**i) for i in data.get("incidents", [])]
     return Figures(start=data["from"], end=data["to"], **values)
 
 

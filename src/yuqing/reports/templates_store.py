@@ -29,6 +29,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.reports import document
+from yuqing.reports.department_scope import DepartmentIncident
 from yuqing.reports.document import DocumentInfo
 from yuqing.reports.figures import EventFigures, Figures
 from yuqing.reports.labels import TEMPLATE_GLOBALS
@@ -41,6 +42,7 @@ BUILTIN_NAME = "reports/report.html"  # the period kinds'
 BUILTIN_INCIDENT_NAME = "reports/incident.html"  # the incident kinds'
 FILENAME = "<template>"  # the name Jinja gives a template made from a string
 MAX_CHARS = 200_000
+SAMPLE_AT = "2026-03-01T09:00:00+08:00"  # a sample incident's times
 # A rendered page larger than this is a template gone wrong (`{{ "x" * 10**9 }}`), not a
 # report: the figures of a month fill well under a megabyte.
 MAX_OUTPUT_CHARS = 20_000_000
@@ -155,7 +157,8 @@ def render_source(source: str, context: dict[str, object]) -> str:
 
 def sample_context(kind: str) -> dict[str, object]:
     """Figures of every shape a template meets: events with and without a level, days,
-    tiers, sites, a watch and the full header, so a test render reaches every branch.
+    tiers, sites, a watch, a department with an incident it leads and one it helps with,
+    and the full header, so a test render reaches every branch.
     An incident kind's sample has every part any incident kind shows."""
     if kind in INCIDENT_KINDS:
         from yuqing.reports.template_samples import incident_context
@@ -182,6 +185,14 @@ def sample_context(kind: str) -> dict[str, object]:
         top_sites=[{"site": "weibo", "posts": 3}],
         alerts_raised=1,
         alerts_acknowledged=1,
+        department="edu",
+        department_name="示例部门",
+        incidents=[
+            DepartmentIncident(1, "示例事件", "lead", "一级", "open", SAMPLE_AT, None, None),
+            DepartmentIncident(
+                2, "示例事件二", "helper", None, "closed", SAMPLE_AT, SAMPLE_AT, SAMPLE_AT
+            ),
+        ],
     )
     doc = DocumentInfo("示例单位", "示例〔2026〕1号", "内部", "示例办公室", date(2026, 3, 2))
     return {

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from yuqing.analysis.llm.client import EndpointError
 from yuqing.analysis.llm.drafting import Draft
@@ -20,7 +21,9 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.errors import Conflict, InvalidInput, UpstreamError
 from yuqing.core.i18n import N_, _
 from yuqing.monitor.timeparse import parse_time
+from yuqing.plan.service import get_active_plan
 from yuqing.reports import api, store
+from yuqing.reports.department_scope import known_departments
 from yuqing.reports.draft import draft_summary
 from yuqing.reports.incident_render import field_label
 from yuqing.reports.incident_render import kind_title as incident_title
@@ -28,13 +31,17 @@ from yuqing.reports.labels import kind_title as period_title
 from yuqing.reports.periods import INCIDENT_KINDS, KINDS, PERIOD_KINDS
 from yuqing.reports.schedules.service import get_runs
 from yuqing.reports.schedules.views import run_status
+from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, SessionDep, require_role
 from yuqing.web.pages import render
 from yuqing.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-Reader = Annotated[Actor, Depends(require_role("admin", "office", "leader", "auditor"))]
-Writer = Annotated[Actor, Depends(require_role("admin", "office", "leader"))]
+# A department user reads and writes their department's period reports (store.scope_of).
+Reader = Annotated[
+    Actor, Depends(require_role("admin", "office", "leader", "auditor", "department"))
+]
+Writer = Annotated[Actor, Depends(require_role("admin", "office", "leader", "department"))]
 Signer = Annotated[Actor, Depends(require_role("admin", "leader"))]
 # The preview runs no script; its styles are inline (one self-standing file).
 PREVIEW_CSP = (
@@ -71,7 +78,12 @@ def _section_label(name: str, kind: str) -> str:
 
 @router.get("/reports", response_class=HTMLResponse, tags=["pages"])
 def read_reports_page(
-    request: Request, session: SessionDep, user: Reader, kind: str = "", incident: str = ""
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    kind: str = "",
+    incident: str = "",
+    department: str = "",
 ) -> HTMLResponse:
     """Stored reports, newest first, and the form that generates one."""
     found = store.get_all(
@@ -79,22 +91,41 @@ def read_reports_page(
         actor=user,
         kind=kind or None,
         incident=int(incident) if incident.isdigit() else None,
+        department=department.strip() or None,
         limit=200,
     )
+    scope = store.scope_of(session, user)
     return render(
         request,
         "reports/list_page.html",
         {
             "versions": found,
-            "kinds": KINDS,
+            # A department user writes period reports only.
+            "kinds": KINDS if scope.department is None else PERIOD_KINDS,
             "incident_kinds": INCIDENT_KINDS,
-            "filters": {"kind": kind, "incident": incident},
+            "filters": {"kind": kind, "incident": incident, "department": department},
+            "departments": _department_choices(session, scope),
             "may_write": user.role in store.WRITERS,
-            "runs": get_runs(session=session, limit=RUNS_SHOWN),
+            # Scheduled runs are the organization's: their pages are not a department's.
+            "runs": get_runs(session=session, limit=RUNS_SHOWN) if scope.department is None else [],
+            "show_runs": scope.department is None,
             "run_status": run_status,
             **_common(request),
         },
     )
+
+
+def _department_choices(session: Session, scope: store.ReportScope) -> list[tuple[str, str]]:
+    """The form's departments, by their names: ("", the whole organization) first when
+    the user may write that, then each department they may report on."""
+    plan = get_active_plan(session=session)
+    names = department_names(session=session, plan=plan)
+    if scope.department is not None:
+        ids = [] if scope.department == store.NOBODY else [scope.department]
+    else:
+        ids = sorted(known_departments(session=session, plan=plan), key=lambda d: (names(d), d))
+    whole = [("", _("the whole organization"))] if scope.whole else []
+    return whole + [(d, names(d)) for d in ids]
 
 
 @router.post("/reports", tags=["pages"])
@@ -106,6 +137,7 @@ def create_report_form(
     start: Annotated[str, Form()] = "",
     end: Annotated[str, Form()] = "",
     watch: Annotated[str, Form()] = "",
+    department: Annotated[str, Form()] = "",
     incident: Annotated[str, Form()] = "",
     doc_number: Annotated[str, Form()] = "",
     mark: Annotated[str, Form()] = "",
@@ -123,6 +155,7 @@ def create_report_form(
         start=parse_time(start, field="from") if start.strip() else None,
         end=parse_time(end, field="to") if end.strip() else None,
         watch=watch.strip() or None,
+        department=department.strip() or None,
     )
     header = {"doc_number": doc_number, "mark": mark, "signature": signature}
     version = store.create(session=session, clock=clock, actor=user, subject=subject, header=header)
@@ -168,10 +201,10 @@ def propose_summary_form(
 ) -> HTMLResponse:
     """The organization's own model proposes the summary (docs/llm.md): the page comes
     back with it in the form, the refused sentences beside it; nothing is saved."""
+    version = store.get_or_raise(session=session, actor=user, report_id=report_id)
     llm = request.app.state.settings.llm
     if llm is None:
         raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
-    version = store.get_or_raise(session=session, actor=user, report_id=report_id)
     if version.kind not in PERIOD_KINDS or version.status != "draft":
         raise Conflict(_("only a draft period report gets a proposed summary"))
     figures = store.period_figures_from_json(version.figures)

@@ -200,8 +200,10 @@ def test_the_pages_generate_edit_sign_and_correct(
 
 
 # Every report route: who may use it. Others get 403; anonymous visitors 401 / the login.
-READ = ("admin", "auditor", "leader", "office")
-WRITE = ("admin", "leader", "office")
+# A department user only on their own department's period reports
+# (tests/reports/pages/test_department_report_pages.py).
+READ = ("admin", "auditor", "department", "leader", "office")
+WRITE = ("admin", "department", "leader", "office")
 SIGN = ("admin", "leader")
 ROUTES: list[tuple[str, str, tuple[str, ...], dict[str, Any]]] = [
     ("GET", "/api/v1/reports", READ, {}),

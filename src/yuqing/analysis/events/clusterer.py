@@ -36,10 +36,12 @@ import orjson
 
 from yuqing.analysis.events.journal import Journal
 from yuqing.analysis.events.model import Assignment, Event, EventSummary, make_title
-from yuqing.analysis.events.tokenize import WORDS_KEY, tokens
+from yuqing.analysis.events.tokenize import NAMES_KEY, WORDS_KEY, tokens
 from yuqing.analysis.events.vectorize import (
     DocumentFrequency,
     Vector,
+    cosine_of_kept,
+    cosine_without,
     tfidf,
     tfidf_of_counts,
     top_terms,
@@ -181,6 +183,7 @@ class OnlineClusterer:
         self._cache: tuple[str, str, list[str], Vector, dict[str, int]] | None = None
         self._repeat_memo: tuple[list[str], str, str] | None = None
         self._runner_up: str | None = None  # second-best event of the last decision
+        self._names: frozenset[str] | None = None  # the last decided post's names
         self._manual: set[str] = set()  # events a person split: never merged automatically
         self._journal: Journal | None = None  # while a batch is open: how to undo it
         # Batches begun before the open one and not committed yet, oldest first (a
@@ -252,7 +255,12 @@ class OnlineClusterer:
         bar = config.merge_threshold
         if 0 < event.size <= config.weak_merge_size and 0 < other.size <= config.weak_merge_size:
             bar = min(bar, config.weak_merge_threshold)
-        if event.cosine(other.centroid) / other.norm >= bar:
+        names = self._names
+        if names:  # as the post that found both was compared with them (`_nearest`)
+            cosine = cosine_without(other.centroid, event.centroid, event.norm, names)
+        else:
+            cosine = event.cosine(other.centroid) / other.norm
+        if cosine >= bar:
             self.merge(event_id, other_id)
             return True
         return False
@@ -565,6 +573,8 @@ class OnlineClusterer:
 
     def _decide(self, post: Post, partition: str) -> tuple[str | None, float, str]:
         self._runner_up = None
+        names = post.derived.get(NAMES_KEY)
+        self._names = frozenset(names.split()) if names else None
         copy_of = post.duplicate_of or post.extra.get("duplicate_of")
         if isinstance(copy_of, str):
             linked = self._post_event.get(f"{partition}\x1f{copy_of}")
@@ -596,6 +606,7 @@ class OnlineClusterer:
             min_cosine=self.config.min_cosine_cjk if cjk else 0.0,
             article=self._article(post, words),
             paced_at=threshold if cjk else None,
+            names=self._names,
         )
         if cjk and self.config.generic_shared > 0.0:
             ranked = [
@@ -631,6 +642,7 @@ class OnlineClusterer:
         min_cosine: float = 0.0,
         article: Vector | None = None,
         paced_at: float | None = None,
+        names: frozenset[str] | None = None,
     ) -> list[tuple[float, Event]]:
         """The two best live events for `vec`, best first, by time-decayed cosine.
 
@@ -643,6 +655,14 @@ class OnlineClusterer:
         the events that may take the post (score at or above `paced_at`, or a weak match
         with a small event in its burst, scored `paced_at` at least) and admits none: an
         event that may not take it keeps its score without the bonus.
+
+        `names`: the post's words that name who and where its watches are about
+        (`NAMES_KEY`). Every post of an organization's stream names it, so they say
+        nothing of which of its stories a post tells: the cosine with the crowd's posts
+        (the centroid) leaves them out. The cosine of a report with the story's reports
+        (`articles`) keeps them: a report names the school whose canteen it is about,
+        and the market bureau's test result two days on shares little else with the
+        crowd's posts of two days before.
         """
         index = self._index.get(partition)
         if not index:
@@ -687,9 +707,13 @@ class OnlineClusterer:
             floor = min(min_cosine, config.fresh_min_cosine)
         scored: list[tuple[float, int, Event]] = []
         by_seq = self._by_seq
+        kept = {word: weight for word, weight in vec.items() if word not in names} if names else {}
         for seq in candidates:
             event = by_seq[seq]
-            cosine = event.cosine(vec)
+            if names:
+                cosine = cosine_of_kept(kept, event.centroid, event.norm, names)
+            else:
+                cosine = event.cosine(vec)
             if article and event.articles_norm > 0.0:
                 cosine = max(cosine, event.article_cosine(article))
             if cosine <= floor:

@@ -19,6 +19,10 @@ from yuqing.core.postmarks import EMOTICON, LINK, MENTION_WORD
 # holds whitespace, and one string crosses from a worker process several times faster
 # than a list of short ones.
 WORDS_KEY = "event_words"
+# Those of its words that name who and where the post's watches are about
+# (`steps.mark_selection_words`), joined the same way: the clusterer leaves them out of
+# the post's cosine with an event's centroid (`OnlineClusterer._nearest`).
+NAMES_KEY = "event_names"
 
 # Long articles: the title and lead name the story; reading a 1 MiB text through jieba
 # would take seconds for no gain in grouping.

@@ -244,3 +244,23 @@ def top_terms(vec: Vector, k: int) -> list[str]:
         words = sorted(vec)
     words.sort(key=vec.__getitem__, reverse=True)
     return words[:k]
+
+
+def cosine_without(vec: Vector, weights: Vector, norm: float, left_out: frozenset[str]) -> float:
+    """The cosine of `vec` with `weights` (whose length is `norm`) as if neither had the
+    words `left_out` (either may be a sum of vectors, not of unit length)."""
+    kept = {word: weight for word, weight in vec.items() if word not in left_out}
+    return cosine_of_kept(kept, weights, norm, left_out)
+
+
+def cosine_of_kept(kept: Vector, weights: Vector, norm: float, left_out: frozenset[str]) -> float:
+    """`cosine_without` for a vector whose words `left_out` are already out (`kept`): a
+    post compared with many events leaves them out once."""
+    get = weights.get
+    values = kept.values()
+    length = sum(map(mul, values, values))
+    dot: float = sum(map(mul, values, map(get, kept.keys(), repeat(0.0))))
+    rest = norm * norm - sum(get(word, 0.0) ** 2 for word in left_out)
+    if length <= 0.0 or rest <= 1e-12:
+        return 0.0
+    return dot / math.sqrt(length * rest)

@@ -163,7 +163,8 @@ def _run_once(
     except IntegrityError:
         return None  # another worker holds this due time
     except YuQingError as exc:
-        # Bad plan data (an unknown watch …): record it, do not retry it every round.
+        # Bad plan data (an unknown watch or department …): record it, do not retry it
+        # every round.
         log.warning("report schedule %s at %s failed: %s", schedule.id, due, exc)
         failed = ReportRun(
             schedule_id=schedule.id,
@@ -192,13 +193,19 @@ def _generate(
     render: Renderer,
 ) -> None:
     figures = figures_mod.compute(
-        session=session, kind=schedule.kind, period=period, watch=schedule.watch, plan=plan
+        session=session,
+        kind=schedule.kind,
+        period=period,
+        watch=schedule.watch,
+        plan=plan,
+        department=schedule.department,
     )
     doc = DocumentInfo(organization=plan.organization.name, issued=period.end.date())
     run.title = f"{title(figures)} {period.start.date().isoformat()}"
     run.summary = summary(figures)
     template = templates_store.active_source(session=session, kind=schedule.kind)
-    stem = f"{schedule.kind}-{period.start.date().isoformat()}"
+    scope = f"{schedule.department}-" if schedule.department else ""
+    stem = f"{schedule.kind}-{scope}{period.start.date().isoformat()}"
     for fmt in schedule.formats:
         data = render(figures, doc, fmt, template)
         session.add(
