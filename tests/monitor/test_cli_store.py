@@ -218,6 +218,71 @@ def test_source_add_list_remove(cli: Cli) -> None:
     assert gone.code != 0 and "没有名为 'county-news' 的信息源" in gone.stderr
 
 
+def test_source_options_are_set_checked_and_changed(cli: Cli) -> None:
+    """docs18: docs/monitoring.md lists each connector's options; nothing could set them."""
+    added = cli("source", "add", "api", "--kind", "jsonapi", "--url", "https://api.example.com/v1",
+                "--option", "items_path=data.list", "--option", 'fields={"text": "content.body"}',
+                "--option", "max_items=20")  # fmt: skip
+    assert added.code == 0, added.stderr
+    changed = cli("source", "update", "api", "--option", "max_items=",
+                  "--option", "page_param=page", "--option", "max_pages=3")  # fmt: skip
+    assert changed.code == 0, changed.stderr
+    (row,) = [json.loads(line) for line in cli("source", "list", "--json").stdout.splitlines()]
+    assert row["options"] == {"items_path": "data.list", "fields": {"text": "content.body"},
+                              "page_param": "page", "max_pages": 3}  # fmt: skip
+    refused = {
+        (
+            "link_selector=a",
+        ): "yuqing: 未知的选项 'link_selector'（jsonapi 信息源可用：items_path, ",
+        ("max_items=0",): "yuqing: 选项 'max_items' 必须是正整数，不能是 0",
+        ("max_items",): "yuqing: --option 的格式必须是 KEY=VALUE，不能是 'max_items'",
+        (
+            "timezone=Mars/Base",
+        ): "yuqing: 选项 'timezone' 必须是合法的 IANA 时区名（如 Asia/Shanghai）",
+    }
+    for options, message in refused.items():
+        for command in (["add", "api2", "--kind", "jsonapi", "--url", "https://e.com"],
+                        ["update", "api"]):  # fmt: skip
+            result = cli("source", *command, *(x for o in options for x in ("--option", o)))
+            assert result.code == 2 and result.stderr.startswith(message), result.stderr
+            assert result.stderr.count("\n") == 1
+    page = cli(
+        "source", "add", "w", "--kind", "web", "--url", "https://e.com", "--option", "page=x"
+    )
+    assert page.stderr == "yuqing: 选项 'page' 必须是以下之一：list, article，不能是 'x'\n"
+    (row,) = [json.loads(line) for line in cli("source", "list", "--json").stdout.splitlines()]
+    assert row["options"]["max_pages"] == 3  # a refused change changed nothing
+
+
+def test_a_source_name_with_a_tab_or_a_line_break_is_refused(cli: Cli) -> None:
+    for name in ("a\tb", "a\nb", "a\x07b"):
+        result = cli("source", "add", name, "--kind", "rss", "--url", "https://e.com/rss")
+        assert result.code == 2 and result.stderr.startswith("yuqing: 信息源名称不能含控制字符")
+    assert cli("source", "list").stdout.strip() == "没有信息源"
+
+
+def test_a_port_out_of_range_is_a_usage_error_not_a_silent_hang(cli: Cli) -> None:
+    """docs18: `yuqing serve --port 99999` printed its URL and then hung."""
+    for args in (["serve", "--port", "99999"], ["demo", "--port", "70000", "--no-browser"]):
+        result = cli(*args)
+        assert result.code == 2 and "is not in the range" in result.stderr, result.stderr
+
+
+def test_ids_past_the_stores_range_are_usage_errors_not_internal_ones(cli: Cli) -> None:
+    """docs18: `alerts ack 999999999999999999999` was `内部错误：OverflowError` (exit 70)."""
+    big = str(2**63)
+    for args in (["alerts", "ack", big, "--by", "x"], ["token", "revoke", big],
+                 ["plan", "show", "--version", big], ["plan", "diff", "1", big],
+                 ["incident", "show", big], ["incident", "task", "done", big],
+                 ["incident", "open", "--alert", big],
+                 ["report", "generate", "special", "--incident", big, "--format", "json",
+                  "-o", "r.json"]):  # fmt: skip
+        result = cli(*args)
+        assert result.code == 2, (args, result.stderr)
+        assert f"{big} is not in the range 1<=x<=9223372036854775807" in result.stderr
+        assert "Traceback" not in result.stderr and "内部错误" not in result.stderr
+
+
 def test_tip_is_always_kept(cli: Cli) -> None:
     assert cli("watch", "import", str(WATCH_FILE)).code == 0
     result = cli("tip", "add", "--text", "有家长来电反映校车超载", "--channel", "phone")

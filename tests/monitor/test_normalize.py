@@ -110,6 +110,21 @@ def test_unknown_fields_are_kept_as_extra() -> None:
             "字段 'engagement' 必须是对象",
             "field 'engagement' must be an object",
         ),
+        (  # docs18: an object named no parent; the reply left its thread silently
+            {"text": "a", "reply_to": {"id": "p1"}},
+            "字段 'reply_to' 必须是字符串，不能是 dict",
+            "field 'reply_to' must be a string, not dict",
+        ),
+        (
+            {"text": "a", "reply_to": ["p1"]},
+            "字段 'reply_to' 必须是字符串，不能是 list",
+            "field 'reply_to' must be a string, not list",
+        ),
+        (
+            {"text": "a", "reply_to": True},
+            "字段 'reply_to' 必须是字符串，不能是 bool",
+            "field 'reply_to' must be a string, not bool",
+        ),
         (
             {"text": "x" * 2000},
             "字段 'text' 超过 1024 字节",
@@ -125,6 +140,12 @@ def test_bad_records_get_one_clear_reason(obj: object, chinese: str, english: st
     with use_locale("en"), pytest.raises(InvalidInput) as info:
         parse(obj)
     assert info.value.reason.startswith(english)
+
+
+def test_reply_to_is_a_string_or_a_number() -> None:
+    assert parse({"text": "a", "reply_to": "p1"}).extra["reply_to"] == "p1"
+    assert parse({"text": "a", "reply_to": 5011930012}).extra["reply_to"] == 5011930012
+    assert parse({"text": "a", "reply_to": None}).extra["reply_to"] is None  # kept as given
 
 
 def test_nul_bytes_and_lone_surrogates_are_cleaned() -> None:

@@ -25,6 +25,20 @@ def test_jsonl_skips_a_bom() -> None:
     assert record.obj == {"text": "a"}
 
 
+def test_raw_control_characters_inside_strings_are_read_not_refused() -> None:
+    """docs18: a raw tab in a string (string-template exports write them) refused its
+    line as "Invalid control character"; docs/formats.md keeps tabs and drops the rest."""
+    data = b'{"text": "a\tb"}\n{"text": "c\x00d", "x": "e\x01"}\n{"text": "f",\t"g": "\x07",}\n'
+    records = list(read_jsonl(io.BytesIO(data)))
+    assert [r.obj for r in records] == [
+        {"text": "a\tb"},
+        {"text": "c\x00d", "x": "e\x01"},  # normalize drops them (test_normalize)
+        {"text": "f", "g": "\x07"},
+    ]
+    (item,) = read_json_array(b'[{"text": "a\tb"}]') or []
+    assert item.obj == {"text": "a\tb"}
+
+
 def test_csv_counts_the_header_as_line_one_and_maps_engagement() -> None:
     data = "title,text,reposts,engagement.likes\nT,某学校,3,4\n,\n坏,x,many,1\n".encode()
     records = list(read_csv(io.BytesIO(data)))

@@ -66,7 +66,17 @@ def test_empty_watch_list_is_no_watches() -> None:
     ("text", "message"),
     [
         ("watches: [\n", r"^w\.yaml:2: expected the node content"),
-        ("watches:\n  - name: a\n    name: b\n", r"^w\.yaml:3: found duplicate key \"name\""),
+        (
+            "watches:\n  - name: a\n    name: b\n",
+            r"^w\.yaml:3: 重复的键 'name'（首次出现在第 2 行）；每个键只能出现一次$",
+        ),
+        # docs18: a NUL was two lines without a line number; deep brackets took minutes.
+        ('watches:\n  - name: a\n    rule: "x\0"\n', r"^w\.yaml:3: YAML 不允许字符 #x0000$"),
+        ("watches: " + "[" * 50_000 + "]" * 50_000, r"^w\.yaml:1: YAML 嵌套超过 64 层$"),
+        (
+            "watches:\n" + "".join("  " * i + "- \n" for i in range(1, 3000)),
+            r"^w\.yaml: YAML 嵌套过深$",
+        ),
         ("watches:\n\t- name: a\n", r"^w\.yaml:2: found character '\\t'"),
         ("", r"^w\.yaml:1: 应为包含列表 'watches:' 的映射$"),
         ("- a\n", r"^w\.yaml:1: 应为包含列表 'watches:' 的映射"),

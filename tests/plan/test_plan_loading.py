@@ -158,6 +158,20 @@ def test_billion_laughs_is_refused_at_once() -> None:
     assert problem.startswith(f"{path}:8: YAML aliases expand to more than 100000 nodes")
 
 
+def test_nesting_and_forbidden_characters_are_one_problem_on_their_line() -> None:
+    """docs18: deep brackets were `内部错误：RecursionError` (exit 70) after seconds of
+    scanning; a NUL was a two-line message on line 1."""
+    head = "format: 1\norganization:\n  name: x\n"
+    assert _problems(head + "extra: " + "[" * 50_000 + "]" * 50_000 + "\n") == [
+        "plan.yaml:4: YAML nests deeper than 64 levels"
+    ]
+    deep = head + "extra:\n" + "".join("  " * i + "- \n" for i in range(1, 3000))
+    assert _problems(deep) == ["plan.yaml:1: YAML nests too deeply"]
+    assert _problems(head + 'units: "a\0"\n') == [
+        "plan.yaml:4: YAML error: character #x0000 is not allowed in YAML"
+    ]
+
+
 def test_a_group_of_tests_is_checked_on_its_own_line() -> None:
     grouped = (
         "  high:\n"

@@ -66,6 +66,42 @@ def test_the_sandbox_refuses_reaching_into_python() -> None:
         templates_store.check(source, kind="monthly")
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        # docs18: these were `内部错误：…` (exit 70) or stored a template that renders
+        # gigabytes; each is now a template error on its line, and nothing is stored.
+        ("<p>\n{{ 1 / 0 }}</p>", r"^daily\.html:2: 模板错误：ZeroDivisionError: division by zero$"),
+        ("<p>{{ f.posts + 'a' }}</p>", r"^daily\.html:1: 模板错误：TypeError: unsupported operand"),
+        ("{% for i in range(10**8) %}{{ i }}{% endfor %}", r"^daily\.html:1: 模板错误："),
+        ("<p>{{ 2 ** 10000000 }}</p>", r"^daily\.html:1: 模板错误：指数超过 1000 的乘方$"),
+        ("<p>{{ 'x' * 10**9 }}</p>", r"^daily\.html:1: 模板错误：重复超过 20000000 项$"),
+        ("<p>{{ [1] * 10**9 }}</p>", r"^daily\.html:1: 模板错误：重复超过 20000000 项$"),
+        (
+            "{% for i in range(100000) %}{% for j in range(30) %}0123456789"
+            "{% endfor %}{% endfor %}",
+            r"^daily\.html: 模板错误：页面超过 20000000 个字符$",
+        ),
+        ("<p>\n\n\x00</p>", r"^daily\.html:3: 模板中有控制字符 U\+0000$"),
+    ],
+)
+def test_a_template_that_fails_as_it_runs_is_an_error_on_its_line(
+    source: str, message: str
+) -> None:
+    with pytest.raises(TemplateInvalid, match=message):
+        templates_store.check(source, kind="daily")
+
+
+def test_small_repetitions_and_powers_still_work() -> None:
+    page = templates_store.check(
+        "<p>{{ 'ab' * 3 }} {{ 2 ** 10 }} {{ f.posts * 2 }}</p>", kind="daily"
+    )
+    assert page == "<p>ababab 1024 8</p>"
+    figures, doc = empty_figures(), DocumentInfo(organization="明德县第一中学")
+    html = service.render(figures, doc, "html", template="<p>{{ 1 / f.posts }}</p>").decode()
+    assert "舆情" in html  # the stored one fails on an empty period: the built-in goes out
+
+
 def test_a_bad_template_leaves_the_previous_one_in_force(store: Store) -> None:
     with Session(store.engine) as session:
         templates_store.set_template(

@@ -247,6 +247,23 @@ def test_bad_values_cost_only_their_own_records(api: httpx.Client, store: Store)
     assert (again["read"], again["duplicates"], again["rejected"]) == (21, 14, 7)
 
 
+def test_raw_control_characters_in_strings_are_dropped_not_refused(
+    api: httpx.Client, store: Store
+) -> None:
+    """docs18: a raw tab or NUL inside a JSON string refused the record (or the array)."""
+    posts = b'{"id": "c1", "text": "\xe9\xa3\x9f\xe5\xa0\x82\ta"}\n{"id": "c2", "text": "b\x00c"}'
+    for body, headers in ((b"[" + posts.replace(b"\n", b",") + b"]", {**AUTH, **JSON_TYPE}),
+                          (posts, JSONL)):  # fmt: skip
+        answer = api.post("/api/v1/posts", content=body, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["rejected"] == 0
+    with Session(store.engine) as session:
+        texts = {
+            row[0]: row[1] for row in session.execute(select(StoredPost.post_id, StoredPost.text))
+        }
+    assert texts == {"c1": "食堂\ta", "c2": "bc"}
+
+
 def test_an_array_with_bad_items_costs_only_those_items(api: httpx.Client, store: Store) -> None:
     """Issue 11 (qa11): a typo or a too-deep value in one item answered 400 and lost the
     good posts of the push."""

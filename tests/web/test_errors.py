@@ -102,6 +102,8 @@ def test_an_unknown_alert_id_is_404(api: httpx.Client) -> None:
         ({"by": "x" * 201}, "请求体字段 'by'"),
         ({}, "请求体字段 'by'"),
         ([1, 2], "请求体"),
+        # docs18: a misspelt or extra key was ignored; now named, as the incidents API does
+        ({"by": "clerk", "note": "x"}, "请求体字段 'note'：不接受此字段"),
     ],
 )
 def test_a_bad_ack_body_is_422_and_changes_nothing(
@@ -199,6 +201,63 @@ def test_other_json_routes_name_the_field_in_chinese(api: httpx.Client) -> None:
         headers={**AUTH, "Content-Type": "application/json"},
     )
     assert one_line_error(answer, 422).startswith("请求体第 1 行第 15 列：不是有效的 JSON：")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "detail"),
+    [
+        ("GET", f"/api/v1/incidents/{2**63}", None, "路径参数 'incident_id'：应小于或等于"),
+        ("GET", f"/api/v1/incidents/cases/{2**70}", None, "路径参数 'incident_id'：应小于或等于"),
+        ("POST", f"/api/v1/incidents/1/tasks/{2**63}/done", {}, "路径参数 'task_id'：应小于或等于"),
+        ("GET", f"/api/v1/reports/{2**63}", None, "路径参数 'report_id'：应小于或等于"),
+        ("GET", f"/api/v1/reports?incident={2**63}", None, "查询参数 'incident'：应小于或等于"),
+        ("GET", "/api/v1/incidents?limit=-1", None, "查询参数 'limit'：应大于或等于 1"),
+        ("GET", "/api/v1/incidents/cases?limit=0", None, "查询参数 'limit'：应大于或等于 1"),
+        ("POST", "/api/v1/incidents", {"alert_id": 2**63}, "请求体字段 'alert_id'：应小于或等于"),
+        (
+            "POST",
+            "/api/v1/reports",
+            {"kind": "special", "incident": 2**63},
+            "请求体字段 'incident'",
+        ),
+        ("POST", "/api/v1/incidents/1/reports", {"kind": "flash", "corrects": 2**63}, "请求体字段"),
+    ],
+)
+def test_ids_and_limits_out_of_the_stores_range_are_422_not_500(
+    api: httpx.Client, method: str, path: str, body: object, detail: str
+) -> None:
+    """docs18: an id past 2⁶³−1 reached the store (SQLite's OverflowError, a 500)."""
+    answer = api.request(method, path, json=body, headers=AUTH)
+    assert one_line_error(answer, 422).startswith(detail)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "detail"),
+    [
+        ("/api/v1/incidents", {"tip_channel": "phone", "tip_text": "a\x00b"}, "请求体字段 'tip_text'"),
+        ("/api/v1/incidents", {"tip_channel": "phone", "tip_text": "x" * 1_048_577},
+         "请求体字段 'tip_text'：最多 1048576 个字符"),
+        ("/api/v1/incidents", {"event_ids": ["ev-1\x00"]}, "请求体字段 'event_ids'：Value error, must not contain control"),
+        ("/api/v1/incidents", {"event_ids": ["ev-1"] * 1001}, "请求体字段 'event_ids'：列表最多 1000 项，收到 1001 项"),
+        ("/api/v1/incidents/1/fact-sheet", {"facts": "ok", "figures": {"n": "\x00"}},
+         "请求体字段 'figures'"),
+        ("/api/v1/reports", {"kind": "daily", "watch": "a\x00"}, "请求体字段 'watch'"),
+    ],
+)  # fmt: skip
+def test_incident_and_report_bodies_refuse_nul_and_huge_values(
+    api: httpx.Client, path: str, body: object, detail: str
+) -> None:
+    """docs18: a NUL reached PostgreSQL (a 500 there) and a 20 MiB tip was stored."""
+    method = "PUT" if path.endswith("fact-sheet") else "POST"
+    answer = api.request(method, path, json=body, headers=AUTH)
+    assert one_line_error(answer, 422).startswith(detail)
+
+
+def test_texts_with_windows_line_breaks_and_tabs_are_taken(api: httpx.Client) -> None:
+    body = {"tip_channel": "phone", "tip_text": "家长来电：\r\n食堂\t饭菜有异味"}
+    answer = api.post("/api/v1/incidents", json=body, headers=AUTH)
+    # The body passes; the service then says no plan is loaded in this store.
+    assert answer.json()["detail"] == "尚未加载预案：请先加载（yuqing plan load FILE）"
 
 
 def test_odd_acknowledgement_links_find_nothing(api: httpx.Client) -> None:

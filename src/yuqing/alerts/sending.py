@@ -50,29 +50,52 @@ def channels_path(home: Path, environ: Mapping[str, str] | None = None) -> Path:
 
 
 def load_channel_settings(home: Path, environ: Mapping[str, str] | None = None) -> ChannelSettings:
-    """The channels file, or empty settings when there is none."""
+    """The channels file, or empty settings when there is none. A problem is one line
+    naming the file and the line (or the key): YAML errors, duplicate keys, nesting and
+    aliases as watch files have them checked, and sections of the wrong shape."""
     path = channels_path(home, environ)
     if not path.exists():
         return ChannelSettings()
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from yuqing.core.yamlguard import load_yaml
 
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
-    except (YAMLError, OSError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        error = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise InvalidInput(
-            _("cannot read the channels file: {error}").format(error=exc), where=str(path)
+            _("cannot read the channels file: {error}").format(error=error), where=str(path)
         ) from None
+    data = load_yaml(text, str(path), typ="safe") or {}
     if not isinstance(data, dict):
         raise InvalidInput(_("the channels file must be a mapping"), where=str(path))
     unknown = set(data) - {"smtp", "sms", "secrets", "ack_base_url"}
     if unknown:
         raise InvalidInput(_("unknown keys {keys}").format(keys=sorted(unknown)), where=str(path))
+    for key in ("smtp", "sms", "secrets"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise InvalidInput(
+                _("{key!r} must be a mapping of settings").format(key=key), where=str(path)
+            )
+    secrets = data.get("secrets") or {}
+    if any(not isinstance(v, str | int) or isinstance(v, bool) for v in secrets.values()):
+        raise InvalidInput(
+            _("'secrets' maps each webhook address to its secret, as text"), where=str(path)
+        )
+    ack_base_url = data.get("ack_base_url")
+    if ack_base_url is not None and not (
+        isinstance(ack_base_url, str) and ack_base_url.startswith(("http://", "https://"))
+    ):
+        raise InvalidInput(
+            _("'ack_base_url' must be an http:// or https:// address, not {value!r}").format(
+                value=ack_base_url
+            ),
+            where=str(path),
+        )
     return ChannelSettings(
         smtp=dict(data.get("smtp") or {}),
         sms=dict(data.get("sms") or {}),
-        secrets={str(k): str(v) for k, v in (data.get("secrets") or {}).items()},
-        ack_base_url=data.get("ack_base_url"),
+        secrets={str(k): str(v) for k, v in secrets.items()},
+        ack_base_url=ack_base_url,
     )
 
 

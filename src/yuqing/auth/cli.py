@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from yuqing.cli.ids import IdArg
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -215,7 +217,7 @@ def list_tokens(
 
 
 @tokens.command("revoke")
-def revoke_token(token_id: int = typer.Argument(..., metavar="ID")) -> None:
+def revoke_token(token_id: IdArg) -> None:
     """Revoke an API token: refused from now on."""
     from yuqing.auth import service
     from yuqing.core.i18n import _

@@ -6,6 +6,8 @@ from typing import Any
 
 import typer
 
+from yuqing.cli.ids import MAX_ID
+
 app = typer.Typer(help="Alerts (预警) and their deliveries.", no_args_is_help=True)
 
 
@@ -77,7 +79,7 @@ def list_alerts(
 
 @app.command("ack")
 def ack(
-    alert_id: int = typer.Argument(...),
+    alert_id: int = typer.Argument(..., min=1, max=MAX_ID),
     by: str = typer.Option(..., "--by", help="Who acknowledges (a person id of the plan)."),
 ) -> None:
     """Acknowledge an alert: reminders and escalation stop."""

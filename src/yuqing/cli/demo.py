@@ -8,7 +8,9 @@ from yuqing.demo import DEFAULT_SPEED
 
 
 def demo(
-    port: int = typer.Option(8000, "--port", help="Port to serve on (0: any free port)."),
+    port: int = typer.Option(
+        8000, "--port", help="Port to serve on (0: any free port).", min=0, max=65535
+    ),
     host: str = typer.Option("127.0.0.1", "--host"),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
     speed: float = typer.Option(

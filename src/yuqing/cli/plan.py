@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from yuqing.cli.ids import MAX_ID
+
 plan_app = typer.Typer(help="The plan (预案): check, load, show, diff.", no_args_is_help=True)
 
 
@@ -70,7 +72,9 @@ def load(
 
 @plan_app.command("show")
 def show(
-    version: int | None = typer.Option(None, "--version", help="A version (default: active)."),
+    version: int | None = typer.Option(
+        None, "--version", help="A version (default: active).", min=1, max=MAX_ID
+    ),
     json_out: bool = typer.Option(False, "--json", help="The validated plan as JSON."),
 ) -> None:
     """Print a stored plan: its YAML text as loaded, or the validated plan as JSON."""
@@ -94,8 +98,8 @@ def show(
 
 @plan_app.command("diff")
 def diff(
-    old: int = typer.Argument(..., help="The older version number."),
-    new: int = typer.Argument(..., help="The newer version number."),
+    old: int = typer.Argument(..., help="The older version number.", min=1, max=MAX_ID),
+    new: int = typer.Argument(..., help="The newer version number.", min=1, max=MAX_ID),
 ) -> None:
     """A unified diff between two stored versions."""
     from yuqing.cli.context import app_context

@@ -7,7 +7,7 @@ import typer
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
     no_worker: bool = typer.Option(
         False, "--no-worker", help="Serve only; run `yuqing worker` elsewhere."
     ),

@@ -28,6 +28,34 @@ def _validated(model: type[ModelT], **values: object) -> ModelT:
         raise InvalidInput(f"{field}: {err['msg']}") from None
 
 
+OPTION_HELP = (
+    "A connector option KEY=VALUE (repeat): max_items=20, items_path=data.list, "
+    'fields=\'{"text": "content"}\'; VALUE is read as JSON when it is JSON, else as text.'
+)
+
+
+def _options(pairs: list[str]) -> dict[str, object]:
+    """`KEY=VALUE` pairs as an options mapping; an empty VALUE stands for None (removed)."""
+    import json
+
+    from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import _
+
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidInput(_("--option must be KEY=VALUE, not {pair!r}").format(pair=pair))
+        value: object
+        try:
+            value = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            value = raw  # plain text: a selector, a dotted path, a zone
+        options[key] = value
+    return options
+
+
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="A unique name for the source."),
@@ -38,6 +66,7 @@ def add(
     interval: int = typer.Option(900, "--interval", help="Seconds between polls."),
     internal: bool = typer.Option(False, "--internal", help="Allow loopback/private addresses."),
     keep_all: bool = typer.Option(False, "--keep-all", help="Keep every post, matched or not."),
+    option: list[str] = typer.Option([], "--option", help=OPTION_HELP),
 ) -> None:
     """Add a source."""
     from yuqing.cli.context import app_context
@@ -56,6 +85,7 @@ def add(
         interval_s=interval,
         internal=internal,
         keep_all=keep_all,
+        options={k: v for k, v in _options(option).items() if v is not None},
     )
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
@@ -77,6 +107,9 @@ def update(
     internal: bool | None = typer.Option(None, "--internal/--public"),
     keep_all: bool | None = typer.Option(None, "--keep-all/--matched-only"),
     enabled: bool | None = typer.Option(None, "--enable/--disable"),
+    option: list[str] = typer.Option(
+        [], "--option", help=OPTION_HELP + " KEY= removes the option."
+    ),
 ) -> None:
     """Change a source; what is not given stays as it is."""
     from yuqing.cli.context import app_context
@@ -95,8 +128,13 @@ def update(
         keep_all=keep_all,
         enabled=enabled,
     )
+    given = _options(option)
     ctx = app_context()
     with session_scope(ctx.sessions) as session:
+        if given:
+            current = service.get_source_or_raise(session=session, name=name).options or {}
+            merged = {**current, **given}
+            source_in.options = {k: v for k, v in merged.items() if v is not None}
         service.update_source(session=session, clock=ctx.clock, name=name, source_in=source_in)
     typer.echo(_("updated source {name!r}").format(name=name))
 

@@ -7,9 +7,9 @@ confidentiality and the version; web/errors.py turns its errors into 4xx answers
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from yuqing.core.errors import NotFound
@@ -49,6 +49,7 @@ from yuqing.incidents.schemas import (
 from yuqing.incidents.service import cases, reading
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.errors import AUTH_RESPONSES
+from yuqing.web.params import IdPath
 
 Answer = TypeVar("Answer", bound=BaseModel)
 
@@ -91,7 +92,7 @@ def read_incidents(
     level: str | None = None,
     stage: str | None = None,
     department: str | None = None,
-    limit: int = 100,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> IncidentList:
     """Incidents the user may see, newest first."""
     found = service.get_all(
@@ -101,7 +102,7 @@ def read_incidents(
         level=level,
         stage=stage,
         department=department,
-        limit=min(limit, 1000),
+        limit=limit,
     )
     return IncidentList(data=[IncidentRead.model_validate(i) for i in found], count=len(found))
 
@@ -128,14 +129,19 @@ def read_my_work(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.get("/cases")
-def read_cases(session: SessionDep, user: CurrentUser, q: str = "", limit: int = 50) -> CaseList:
+def read_cases(
+    session: SessionDep,
+    user: CurrentUser,
+    q: str = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> CaseList:
     """The case library, searched by words of title, category, review and posts."""
-    found = cases.search(session=session, actor=user, query=q, limit=min(limit, 500))
+    found = cases.search(session=session, actor=user, query=q, limit=limit)
     return CaseList(data=[CaseRead.model_validate(c) for c in found], count=len(found))
 
 
 @router.get("/cases/{incident_id}")
-def read_case(incident_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def read_case(incident_id: IdPath, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """One case as its JSON document (the export)."""
     document: dict[str, Any] = cases.get_or_raise(
         session=session, actor=user, incident_id=incident_id
@@ -145,7 +151,7 @@ def read_case(incident_id: int, session: SessionDep, user: CurrentUser) -> dict[
 
 @router.get("/{incident_id}")
 def read_incident(
-    incident_id: int, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentDetail:
     """The incident with its deadlines, reports, tasks, statements, actions and log, and
     its events measured before and after each published statement."""
@@ -154,7 +160,7 @@ def read_incident(
 
 @router.post("/{incident_id}/events")
 def add_events(
-    incident_id: int, body: EventsIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: EventsIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Merge more events into the incident."""
     return _act(IncidentRead, service.add_events, body, session, clock, user, incident_id)
@@ -162,7 +168,7 @@ def add_events(
 
 @router.post("/{incident_id}/split", status_code=201)
 def split_incident(
-    incident_id: int, body: SplitIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: SplitIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Move some events into a new incident, which is the answer; both log the split."""
     return _act(IncidentRead, service.split_incident, body, session, clock, user, incident_id)
@@ -170,7 +176,7 @@ def split_incident(
 
 @router.post("/{incident_id}/level/proposal")
 def propose_level(
-    incident_id: int, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Propose a level (recorded; only a confirmation starts deadlines)."""
     return _act(IncidentRead, service.propose_level, body, session, clock, user, incident_id)
@@ -178,7 +184,7 @@ def propose_level(
 
 @router.post("/{incident_id}/level")
 def confirm_level(
-    incident_id: int, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: LevelIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Confirm the level: the report drafts the plan requires appear with their clocks."""
     return _act(IncidentRead, service.confirm_level, body, session, clock, user, incident_id)
@@ -186,7 +192,7 @@ def confirm_level(
 
 @router.post("/{incident_id}/reopen")
 def reopen(
-    incident_id: int, body: ReopenIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: ReopenIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Re-open an ended response at a more severe level: the plan's clocks restart."""
     return _act(IncidentRead, service.reopen, body, session, clock, user, incident_id)
@@ -194,7 +200,7 @@ def reopen(
 
 @router.post("/{incident_id}/stage")
 def move_stage(
-    incident_id: int, body: StageIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: StageIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Move to another stage of the plan (a skipped required stage is refused: 409)."""
     return _act(IncidentRead, service.move_stage, body, session, clock, user, incident_id)
@@ -202,7 +208,7 @@ def move_stage(
 
 @router.post("/{incident_id}/handover")
 def hand_over(
-    incident_id: int, body: HandoverIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: HandoverIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Offer the case to the next owner."""
     return _act(IncidentRead, service.hand_over, body, session, clock, user, incident_id)
@@ -210,7 +216,7 @@ def hand_over(
 
 @router.post("/{incident_id}/handover/accept")
 def accept_handover(
-    incident_id: int, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Accept the case offered to the user: they own it from now on."""
     return _act(IncidentRead, service.accept_handover, body, session, clock, user, incident_id)
@@ -218,7 +224,7 @@ def accept_handover(
 
 @router.post("/{incident_id}/tasks", status_code=201)
 def add_task(
-    incident_id: int, body: TaskIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: TaskIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> TaskRead:
     """A task with its owner, due time and track (offline / online / other)."""
     return _act(TaskRead, service.add_task, body, session, clock, user, incident_id)
@@ -226,8 +232,8 @@ def add_task(
 
 @router.post("/{incident_id}/tasks/{task_id}/done")
 def complete_task(
-    incident_id: int,
-    task_id: int,
+    incident_id: IdPath,
+    task_id: IdPath,
     body: Versioned,
     session: SessionDep,
     clock: ClockDep,
@@ -243,7 +249,7 @@ def complete_task(
 
 @router.post("/{incident_id}/reports", status_code=201)
 def create_report(
-    incident_id: int, body: ReportIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: ReportIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> ReportRead:
     """A new prefilled report (a progress report may correct an earlier one)."""
     return _act(ReportRead, service.create_report, body, session, clock, user, incident_id)
@@ -251,8 +257,8 @@ def create_report(
 
 @router.patch("/{incident_id}/reports/{report_id}")
 def update_report(
-    incident_id: int,
-    report_id: int,
+    incident_id: IdPath,
+    report_id: IdPath,
     body: ReportUpdate,
     session: SessionDep,
     clock: ClockDep,
@@ -269,8 +275,8 @@ def update_report(
 
 @router.post("/{incident_id}/reports/{report_id}/revision", status_code=201)
 def revise_report(
-    incident_id: int,
-    report_id: int,
+    incident_id: IdPath,
+    report_id: IdPath,
     body: Versioned,
     session: SessionDep,
     clock: ClockDep,
@@ -287,8 +293,8 @@ def revise_report(
 
 @router.post("/{incident_id}/reports/{report_id}/submit")
 def submit_report(
-    incident_id: int,
-    report_id: int,
+    incident_id: IdPath,
+    report_id: IdPath,
     body: Versioned,
     session: SessionDep,
     clock: ClockDep,
@@ -305,7 +311,7 @@ def submit_report(
 
 @router.put("/{incident_id}/fact-sheet")
 def update_fact_sheet(
-    incident_id: int, body: FactSheetIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: FactSheetIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> dict[str, Any]:
     """The one set of facts, figures and wording statements reference."""
     sheet = service.update_fact_sheet(
@@ -321,7 +327,7 @@ def update_fact_sheet(
 
 @router.post("/{incident_id}/statements", status_code=201)
 def draft_statement(
-    incident_id: int, body: StatementIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: StatementIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> StatementRead:
     """A statement (or a new revision of one) into review by the level's chain."""
     return _act(StatementRead, service.draft_statement, body, session, clock, user, incident_id)
@@ -329,8 +335,8 @@ def draft_statement(
 
 @router.post("/{incident_id}/statements/{statement_id}/reviews")
 def review_statement(
-    incident_id: int,
-    statement_id: int,
+    incident_id: IdPath,
+    statement_id: IdPath,
     body: StatementReviewIn,
     session: SessionDep,
     clock: ClockDep,
@@ -347,8 +353,8 @@ def review_statement(
 
 @router.post("/{incident_id}/statements/{statement_id}/publish")
 def publish_statement(
-    incident_id: int,
-    statement_id: int,
+    incident_id: IdPath,
+    statement_id: IdPath,
     body: PublishIn,
     session: SessionDep,
     clock: ClockDep,
@@ -365,7 +371,7 @@ def publish_statement(
 
 @router.post("/{incident_id}/actions", status_code=201)
 def record_action(
-    incident_id: int, body: ActionIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: ActionIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> ActionRead:
     """An official reply, press conference, correction request or police referral."""
     return _act(ActionRead, service.record_action, body, session, clock, user, incident_id)
@@ -373,7 +379,7 @@ def record_action(
 
 @router.post("/{incident_id}/end")
 def end_response(
-    incident_id: int, body: EndIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: EndIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """The recorded decision that ends the response (the plan's `response.end_by`)."""
     return _act(IncidentRead, service.end_response, body, session, clock, user, incident_id)
@@ -381,7 +387,7 @@ def end_response(
 
 @router.put("/{incident_id}/review")
 def write_review(
-    incident_id: int, body: ReviewIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: ReviewIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Summary, what worked, what failed, the closing evaluation."""
     review = service.write_review(
@@ -398,7 +404,7 @@ def write_review(
 
 @router.post("/{incident_id}/corrective-actions", status_code=201)
 def add_corrective_action(
-    incident_id: int, body: CorrectiveIn, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: CorrectiveIn, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> dict[str, Any]:
     """整改: a corrective action with its owner and deadline."""
     row = service.add_corrective_action(
@@ -415,7 +421,7 @@ def add_corrective_action(
 
 @router.post("/{incident_id}/corrective-actions/{action_id}/done")
 def complete_corrective_action(
-    incident_id: int, action_id: int, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, action_id: IdPath, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> dict[str, Any]:
     _owned(session, CorrectiveAction, action_id, incident_id)
     row = service.complete_corrective_action(
@@ -426,7 +432,7 @@ def complete_corrective_action(
 
 @router.post("/{incident_id}/close")
 def close_incident(
-    incident_id: int, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
+    incident_id: IdPath, body: Versioned, session: SessionDep, clock: ClockDep, user: CurrentUser
 ) -> IncidentRead:
     """Close an ended incident into the case library (review and closing report first)."""
     return _act(IncidentRead, service.close_incident, body, session, clock, user, incident_id)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from yuqing.cli.ids import MAX_ID, IdArg
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -101,7 +103,7 @@ def _when(text: str | None) -> datetime | None:
 @app.command("open")
 def open_cmd(
     event: list[str] = EVENTS,
-    alert: int | None = typer.Option(None, "--alert", help="An alert id."),
+    alert: int | None = typer.Option(None, "--alert", help="An alert id.", min=1, max=MAX_ID),
     tip: str | None = typer.Option(None, "--tip", help="phone, letter or in_person."),
     text: str | None = typer.Option(None, "--text", help="What the tip said."),
     title: str | None = typer.Option(None, "--title"),
@@ -158,7 +160,7 @@ def list_cmd(
 
 
 @app.command("show")
-def show_cmd(incident_id: int, user: str | None = AS) -> None:
+def show_cmd(incident_id: IdArg, user: str | None = AS) -> None:
     """The incident: deadlines (with their source in the plan), reports, tasks, statements,
     actions and its log."""
     from yuqing.incidents.service import reading
@@ -171,7 +173,7 @@ def show_cmd(incident_id: int, user: str | None = AS) -> None:
 
 @app.command("level")
 def level_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     level: str,
     reason: str = typer.Option("", "--reason"),
     propose: bool = typer.Option(False, "--propose", help="Only propose it."),
@@ -201,7 +203,7 @@ def level_cmd(
 
 @app.command("reopen")
 def reopen_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     level: str,
     reason: str = typer.Option(..., "--reason", help="Why (it re-ignited …)."),
     user: str | None = AS,
@@ -229,7 +231,7 @@ def reopen_cmd(
 
 @app.command("stage")
 def stage_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     stage: str,
     reason: str = typer.Option("", "--reason"),
     user: str | None = AS,
@@ -257,7 +259,7 @@ def stage_cmd(
 
 @app.command("handover")
 def handover_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     to: str,
     reason: str = typer.Option("", "--reason"),
     user: str | None = AS,
@@ -284,7 +286,7 @@ def handover_cmd(
 
 
 @app.command("accept")
-def accept_cmd(incident_id: int, user: str | None = AS) -> None:
+def accept_cmd(incident_id: IdArg, user: str | None = AS) -> None:
     """Accept the case offered to you."""
     from yuqing.incidents import service
     from yuqing.incidents.schemas import IncidentRead
@@ -299,7 +301,7 @@ def accept_cmd(incident_id: int, user: str | None = AS) -> None:
 
 @app.command("merge")
 def merge_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     events: list[str] = MERGED,
     user: str | None = AS,
     version: int | None = VERSION,
@@ -325,7 +327,7 @@ def merge_cmd(
 
 @app.command("split")
 def split_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     events: list[str] = MOVED,
     reason: str = typer.Option(..., "--reason", help="Why they are another case."),
     title: str | None = typer.Option(None, "--title", help="The new incident's title."),
@@ -355,7 +357,7 @@ def split_cmd(
 
 @task_app.command("add")
 def task_add(
-    incident_id: int,
+    incident_id: IdArg,
     title: str,
     owner: str = typer.Option(..., "--owner"),
     track: str = typer.Option("other", "--track", help="offline, online or other."),
@@ -383,7 +385,7 @@ def task_add(
 
 
 @task_app.command("done")
-def task_done(task_id: int, user: str | None = AS) -> None:
+def task_done(task_id: IdArg, user: str | None = AS) -> None:
     from yuqing.incidents import service
     from yuqing.incidents.schemas import TaskRead
 
@@ -397,9 +399,9 @@ def task_done(task_id: int, user: str | None = AS) -> None:
 
 @report_app.command("new")
 def report_new(
-    incident_id: int,
+    incident_id: IdArg,
     kind: str,
-    corrects: int | None = typer.Option(None, "--corrects"),
+    corrects: int | None = typer.Option(None, "--corrects", min=1, max=MAX_ID),
     user: str | None = AS,
 ) -> None:
     """A new prefilled report (initial, flash, progress, special, closing)."""
@@ -418,7 +420,7 @@ def report_new(
 
 @report_app.command("edit")
 def report_edit(
-    report_id: int,
+    report_id: IdArg,
     field: list[str] = FIELDS,
     user: str | None = AS,
 ) -> None:
@@ -445,7 +447,7 @@ def report_edit(
 
 
 @report_app.command("submit")
-def report_submit(report_id: int, user: str | None = AS) -> None:
+def report_submit(report_id: IdArg, user: str | None = AS) -> None:
     """Submit a draft; its deadline is recorded as met or missed."""
     from yuqing.incidents import service
     from yuqing.incidents.schemas import ReportRead
@@ -459,7 +461,7 @@ def report_submit(report_id: int, user: str | None = AS) -> None:
 
 
 @report_app.command("revise")
-def report_revise(report_id: int, user: str | None = AS) -> None:
+def report_revise(report_id: IdArg, user: str | None = AS) -> None:
     """A new draft revision of a submitted report."""
     from yuqing.incidents import service
     from yuqing.incidents.schemas import ReportRead
@@ -474,7 +476,7 @@ def report_revise(report_id: int, user: str | None = AS) -> None:
 
 @app.command("facts")
 def facts_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     facts: str,
     wording: str = typer.Option("", "--wording"),
     user: str | None = AS,
@@ -492,9 +494,9 @@ def facts_cmd(
 
 @statement_app.command("draft")
 def statement_draft(
-    incident_id: int,
+    incident_id: IdArg,
     text: str,
-    revises: int | None = typer.Option(None, "--revises"),
+    revises: int | None = typer.Option(None, "--revises", min=1, max=MAX_ID),
     user: str | None = AS,
 ) -> None:
     """A statement into review by the chain of the incident's level."""
@@ -513,7 +515,7 @@ def statement_draft(
 
 @statement_app.command("review")
 def statement_review(
-    statement_id: int,
+    statement_id: IdArg,
     decision: str,
     comment: str = typer.Option("", "--comment"),
     user: str | None = AS,
@@ -539,7 +541,7 @@ def statement_review(
 
 @statement_app.command("publish")
 def statement_publish(
-    statement_id: int,
+    statement_id: IdArg,
     channel: str = typer.Option(..., "--channel"),
     link: str = typer.Option("", "--link"),
     user: str | None = AS,
@@ -560,7 +562,7 @@ def statement_publish(
 
 @app.command("action")
 def action_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     kind: str,
     description: str,
     evidence: list[str] = EVIDENCE,
@@ -589,7 +591,7 @@ def action_cmd(
 
 
 @app.command("end")
-def end_cmd(incident_id: int, reason: str, user: str | None = AS) -> None:
+def end_cmd(incident_id: IdArg, reason: str, user: str | None = AS) -> None:
     """End the response (the plan's `response.end_by` roles)."""
     from yuqing.incidents import service
     from yuqing.incidents.schemas import IncidentRead
@@ -606,7 +608,7 @@ def end_cmd(incident_id: int, reason: str, user: str | None = AS) -> None:
 
 @app.command("review")
 def review_cmd(
-    incident_id: int,
+    incident_id: IdArg,
     summary: str,
     worked: str = typer.Option("", "--worked"),
     failed: str = typer.Option("", "--failed"),
@@ -632,7 +634,7 @@ def review_cmd(
 
 
 @app.command("close")
-def close_cmd(incident_id: int, user: str | None = AS) -> None:
+def close_cmd(incident_id: IdArg, user: str | None = AS) -> None:
     """Close an ended, reviewed incident into the case library."""
     from yuqing.incidents import service
     from yuqing.incidents.schemas import IncidentRead
@@ -690,7 +692,7 @@ def case_search(query: str = typer.Argument(""), user: str | None = AS) -> None:
 
 
 @case_app.command("export")
-def case_export(incident_id: int, user: str | None = AS) -> None:
+def case_export(incident_id: IdArg, user: str | None = AS) -> None:
     """One case as its JSON document: incident, posts as captured, reports, statements…"""
     from yuqing.incidents.service import cases
 
@@ -705,7 +707,7 @@ def register(root: typer.Typer) -> None:
 
 
 @statement_app.command("propose")
-def statement_propose(incident_id: int, user: str | None = AS) -> None:
+def statement_propose(incident_id: IdArg, user: str | None = AS) -> None:
     """Ask the organization's own model (YUQING_LLM_URL) for a statement's text, checked
     against the fact sheet and the posts; a person edits it, then `statement draft`."""
     from yuqing.analysis.llm.client import EndpointError

@@ -7,31 +7,29 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yuqing.web.params import MAX_ITEMS, BodyIn, StoreId
 
-class Versioned(BaseModel):
+
+class Versioned(BodyIn):
     """Every change may carry the version it was made against (no lost update)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     expected_version: int | None = Field(
         None, description="The incident's version the change was made against; 409 if stale."
     )
 
 
-class IncidentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    event_ids: list[str] = Field(default_factory=list)
-    alert_id: int | None = None
+class IncidentCreate(BodyIn):
+    event_ids: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    alert_id: StoreId | None = None
     tip_channel: str | None = Field(None, description="phone, letter or in_person")
     tip_text: str | None = None
     title: str | None = None
     category: str = ""
     domain: str | None = None
     confidential: bool = False
-    readers: list[str] = Field(default_factory=list)
+    readers: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     lead_department: str | None = None
-    helpers: list[str] = Field(default_factory=list)
+    helpers: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     discovered_at: datetime | None = None
 
 
@@ -207,11 +205,13 @@ class HandoverIn(Versioned):
 
 
 class EventsIn(Versioned):
-    event_ids: list[str] = Field(min_length=1)
+    event_ids: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class SplitIn(Versioned):
-    event_ids: list[str] = Field(min_length=1, description="The events to move out.")
+    event_ids: list[str] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="The events to move out."
+    )
     title: str | None = Field(None, description="The new incident's title (default: the event's).")
     reason: str = Field(description="Why they are another case (recorded on both).")
 
@@ -225,7 +225,7 @@ class TaskIn(Versioned):
 
 class ReportIn(Versioned):
     kind: str
-    corrects: int | None = None
+    corrects: StoreId | None = None
 
 
 class ReportUpdate(Versioned):
@@ -240,7 +240,7 @@ class FactSheetIn(Versioned):
 
 class StatementIn(Versioned):
     text: str
-    revises: int | None = None
+    revises: StoreId | None = None
 
 
 class StatementReviewIn(Versioned):
@@ -258,7 +258,7 @@ class PublishIn(Versioned):
 class ActionIn(Versioned):
     kind: str
     description: str
-    evidence: list[str] = Field(min_length=1)
+    evidence: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
     target: str | None = None
 
 

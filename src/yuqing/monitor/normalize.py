@@ -14,6 +14,8 @@ fields and counts, `monitor/platforms.py` those for platform and media tier):
   refused (an invented date would misplace the post in its event and its alerts).
 - `engagement`: counts capped, parsed from text, refused when negative or NaN.
 - `platform`, `media_tier`: never refused; see `monitor/platforms.py`.
+- `reply_to`: a string or a number (a Weibo id), kept with the extra metadata; an
+  object, a list or a boolean is refused.
 - Unknown fields: kept as extra metadata, repaired; refused when absurdly deep or large.
   Counts in `engagement` other than the four are kept the same way, as `engagement_other`.
 """
@@ -188,6 +190,16 @@ def parse_post(
     if not text and not title:
         raise InvalidInput(_("post has neither 'text' nor 'title'"))
 
+    parent = obj.get("reply_to")
+    if parent is not None and (
+        isinstance(parent, bool) or not isinstance(parent, str | int | float)
+    ):
+        # An object or a list names no post: the reply would silently miss its thread.
+        raise InvalidInput(
+            _("field '{name}' must be a string, not {type}").format(
+                name="reply_to", type=type(parent).__name__
+            )
+        )
     extra = _extra(obj, max_post_bytes)
     url = _url(obj, extra)
     published_raw = obj.get("published_at")

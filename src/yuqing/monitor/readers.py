@@ -86,7 +86,10 @@ def parse_record(number: int, raw: bytes) -> Record:
         # A byte-order mark starts the first line, or a later one where files written
         # with one were joined (`cat a.jsonl b.jsonl`): never part of the JSON.
         text = decode_line(raw).removeprefix("\ufeff")
-        return Record(number, obj=json.loads(text))
+        # strict=False: a raw tab or another control character inside a string, as
+        # string-template exports write them, is read; normalize keeps tabs and drops the
+        # rest (docs/formats.md, "Limits and repairs"), as it does for escaped ones.
+        return Record(number, obj=json.loads(text, strict=False))
     except InvalidInput as exc:
         return Record(number, error=exc.message)
     except RecursionError:
@@ -112,7 +115,7 @@ def without_trailing_commas(text: str) -> Any:
     if fixed == text.strip():
         return None
     try:
-        value = json.loads(fixed)
+        value = json.loads(fixed, strict=False)
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
@@ -137,7 +140,7 @@ def read_json_array(data: bytes) -> list[Record] | None:
         value = exact_json(text)
     except orjson.JSONDecodeError:
         try:
-            value = json.loads(text.decode("utf-8"))
+            value = json.loads(text.decode("utf-8"), strict=False)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             # One bad item (a typo, nesting too deep) must not cost the others.
             return split_json_array(text)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -37,6 +39,82 @@ def _category(value: str | None, what: str) -> str | None:
     return choice.value
 
 
+# What each connector reads from a source's options (docs/monitoring.md, "Connectors").
+SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "rss": ("max_items", "timezone"),
+    "web": (
+        "link_selector", "list_selector", "next_selector", "max_pages", "title_selector",
+        "text_selector", "time_selector", "author_selector", "page", "same_site", "timezone",
+        "max_items",
+    ),
+    "jsonapi": ("items_path", "fields", "page_param", "max_pages", "timezone", "max_items"),
+    "file": ("path", "format", "max_items"),
+}  # fmt: skip
+_OPTION_CHOICES = {"page": ("list", "article"), "format": ("jsonl", "csv")}
+
+
+def check_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """A source's options as its connector reads them; an option the kind does not know,
+    or a value of the wrong kind, is refused naming the option (a typo would otherwise be
+    kept and ignored at every poll)."""
+    known = SOURCE_OPTIONS.get(kind, ())
+    for name, value in options.items():
+        if name not in known:
+            raise InvalidInput(
+                _("unknown option {name!r} for a {kind} source (known: {known})").format(
+                    name=name, kind=kind, known=", ".join(known)
+                )
+            )
+        if name in ("max_items", "max_pages"):
+            good = type(value) is int and value > 0
+            expected = _("a positive integer")
+        elif name == "same_site":
+            good = isinstance(value, bool)
+            expected = _("true or false")
+        elif name == "fields":
+            good = isinstance(value, Mapping) and all(
+                isinstance(v, str) and v for v in value.values()
+            )
+            expected = _("a JSON object of post field to dotted path")
+        elif name in _OPTION_CHOICES:
+            good = value in _OPTION_CHOICES[name]
+            expected = _("one of {choices}").format(choices=", ".join(_OPTION_CHOICES[name]))
+        elif name == "timezone":
+            good = isinstance(value, str) and _is_zone(value)
+            expected = _("an IANA time zone such as Asia/Shanghai")
+        else:
+            good = isinstance(value, str) and bool(value)
+            expected = _("non-empty text")
+        if not good:
+            raise InvalidInput(
+                _("option {name!r} must be {expected}, not {value!r}").format(
+                    name=name, expected=expected, value=value
+                )
+            )
+    return dict(options)
+
+
+def _is_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+# A tab or a line break in a name splits `yuqing source list`'s columns and lines.
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def _check_name(name: str) -> None:
+    if _NAME_CONTROL.search(name):
+        raise InvalidInput(
+            _("a source name must not hold control characters: {name!r}").format(name=name)
+        )
+
+
 def _check_url(kind: str, url: str) -> None:
     if kind != "file" and not url.lower().startswith(("http://", "https://")):
         raise InvalidInput(_("source URL must be http:// or https://, not {url!r}").format(url=url))
@@ -50,7 +128,9 @@ def create_source(*, session: Session, clock: Clock, source_in: SourceCreate) ->
             "media_tier": _category(source_in.media_tier, "tier"),
         }
     )
+    _check_name(source_in.name)
     _check_url(source_in.kind, source_in.url)
+    source_in.options = check_options(source_in.kind, source_in.options)
     if session.scalar(select(models.Source.id).where(models.Source.name == source_in.name)):
         raise Conflict(_("a source named {name!r} exists already").format(name=source_in.name))
     now = clock.now()
@@ -77,6 +157,8 @@ def update_source(
     for key, what in (("platform", "platform"), ("media_tier", "tier")):
         if key in changes:
             changes[key] = _category(changes[key], what)
+    if "options" in changes:
+        changes["options"] = check_options(source.kind, changes["options"])
     if "url" in changes:
         _check_url(source.kind, changes["url"])
         if changes["url"] != source.url:

@@ -22,13 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
 from yuqing.core.errors import InvalidInput, RuleSyntaxError
 from yuqing.core.i18n import _
 from yuqing.core.textfold import fold
-from yuqing.core.yamlguard import alias_problem
+from yuqing.core.yamlguard import load_yaml
 from yuqing.monitor.rules import GROUPS, Rule, compile_rule, group_rule
 from yuqing.monitor.rules.direct import compile_text_test
 from yuqing.monitor.rules.evaluate import TermTable
@@ -135,7 +132,7 @@ def load_watch_file(path: Path) -> list[Watch]:
 
 def load_watch_text(text: str, *, filename: str) -> list[Watch]:
     """The watches of a YAML watch file's text; errors name FILENAME:LINE."""
-    doc = _load_yaml(text, filename)
+    doc = load_yaml(text, filename)
     if not isinstance(doc, Mapping) or "watches" not in doc:
         raise InvalidInput(_("expected a mapping with a list 'watches:'"), where=f"{filename}:1")
     for key in doc:
@@ -166,26 +163,6 @@ def load_watch_text(text: str, *, filename: str) -> list[Watch]:
         first_seen[watch.name] = line
         watches.append(watch)
     return watches
-
-
-def _load_yaml(text: str, filename: str) -> Any:
-    # Round-trip mode keeps line numbers (`.lc`) and refuses duplicate keys.
-    yaml = YAML(typ="rt")
-    try:
-        bomb = alias_problem(yaml.compose(text))
-        if bomb is not None:
-            raise InvalidInput(bomb.message, where=f"{filename}:{bomb.line}")
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        # The YAML library's own wording, in English; only our fallback is translated.
-        problem = " ".join(str(exc.problem or exc.context or _("invalid YAML")).split())
-        raise InvalidInput(problem, where=f"{filename}:{line}") from None
-    except YAMLError as exc:
-        raise InvalidInput(" ".join(str(exc).split())[:200], where=filename) from None
-    except RecursionError:
-        raise InvalidInput(_("YAML nests too deeply"), where=filename) from None
 
 
 def _key_line(node: Any, key: Any) -> int:

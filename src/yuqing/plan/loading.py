@@ -17,11 +17,10 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from yuqing.core.errors import PlanError
 from yuqing.core.i18n import _
-from yuqing.core.yamlguard import alias_problem
+from yuqing.core.yamlguard import alias_problem, duplicate_keys, error_problem, nesting_problem
 from yuqing.plan.references import Path as DataPath
 from yuqing.plan.references import check_references
 from yuqing.plan.schema import Plan
@@ -51,32 +50,6 @@ def _yaml() -> YAML:
     yaml = YAML(typ="rt")  # round-trip: keeps `.lc` line numbers on maps and lists
     yaml.allow_duplicate_keys = True  # found and reported by `_duplicate_keys`, all of them
     return yaml
-
-
-def _duplicate_keys(node: Node | None, file: str) -> list[PlanProblem]:
-    found: list[PlanProblem] = []
-    stack = [node] if node is not None else []
-    seen: set[int] = set()  # an anchor's node is checked once, however often it is used
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, MappingNode):
-            first_line: dict[str, int] = {}
-            for key, value in current.value:
-                if isinstance(key, ScalarNode):
-                    line = key.start_mark.line + 1
-                    if key.value in first_line:
-                        message = _(
-                            "duplicate key {key!r} (first on line {line}); expected each key once"
-                        ).format(key=key.value, line=first_line[key.value])
-                        found.append(PlanProblem(line, message, file))
-                    first_line.setdefault(key.value, line)
-                stack.append(value)
-        elif isinstance(current, SequenceNode):
-            stack.extend(current.value)
-    return found
 
 
 def _plain(value: Any) -> Any:
@@ -169,20 +142,27 @@ def _describe(error: Any) -> str:
 def parse_plan(text: str, *, file: str = "plan.yaml") -> tuple[Plan | None, list[PlanProblem]]:
     """Check a plan's text; the plan when it is valid, and every problem found."""
     yaml = _yaml()
+    deep = nesting_problem(text)
+    if deep is not None:
+        return None, [PlanProblem(deep.line, deep.message, file)]
     try:
         root = yaml.compose(text)
         bomb = alias_problem(root)
         if bomb is not None:
             return None, [PlanProblem(bomb.line, bomb.message, file)]
-        problems = _duplicate_keys(root, file)
+        problems = [PlanProblem(p.line, p.message, file) for p in duplicate_keys(root)]
         data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        what = " ".join(" ".join(str(p).split()) for p in (exc.context, exc.problem) if p)
         return None, [PlanProblem(line, _("YAML syntax error: {what}").format(what=what), file)]
     except YAMLError as exc:
-        return None, [PlanProblem(1, _("YAML error: {error}").format(error=exc), file)]
+        found = error_problem(exc, text)
+        message = _("YAML error: {error}").format(error=found.message)
+        return None, [PlanProblem(found.line, message, file)]
+    except RecursionError:
+        return None, [PlanProblem(1, _("YAML nests too deeply"), file)]
     if not isinstance(data, CommentedMap):
         message = _("not a plan: expected a mapping with organization, units, people, levels …")
         return None, [*problems, PlanProblem(1, message, file)]

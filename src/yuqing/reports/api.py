@@ -18,6 +18,7 @@ from yuqing.reports.schemas import ReportCreate, ReportUpdate, ReportVersionList
 from yuqing.reports.service import FORMATS, check_format
 from yuqing.web.deps import ClockDep, SessionDep, require_role
 from yuqing.web.errors import AUTH_RESPONSES
+from yuqing.web.params import MAX_ID, IdPath
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=AUTH_RESPONSES)
 # A department user reads and writes their department's period reports (store.scope_of).
@@ -39,9 +40,9 @@ def read_reports(
     session: SessionDep,
     user: Reader,
     kind: str | None = None,
-    incident: int | None = None,
+    incident: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     department: str | None = None,
-    limit: int = 100,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ReportVersionList:
     """Stored report versions the user may read, newest first."""
     found = store.get_all(
@@ -77,7 +78,7 @@ def create_report(
 
 
 @router.get("/{report_id}")
-def read_report(report_id: int, session: SessionDep, user: Reader) -> ReportVersionRead:
+def read_report(report_id: IdPath, session: SessionDep, user: Reader) -> ReportVersionRead:
     return ReportVersionRead.model_validate(
         store.get_or_raise(session=session, actor=user, report_id=report_id)
     )
@@ -85,7 +86,7 @@ def read_report(report_id: int, session: SessionDep, user: Reader) -> ReportVers
 
 @router.patch("/{report_id}")
 def update_report(
-    report_id: int, body: ReportUpdate, session: SessionDep, clock: ClockDep, user: Writer
+    report_id: IdPath, body: ReportUpdate, session: SessionDep, clock: ClockDep, user: Writer
 ) -> ReportVersionRead:
     """Edit text sections of a draft; a signed version answers 409."""
     version = store.update_sections(
@@ -96,7 +97,7 @@ def update_report(
 
 @router.post("/{report_id}/sign")
 def sign_report(
-    report_id: int, session: SessionDep, clock: ClockDep, user: Signer
+    report_id: IdPath, session: SessionDep, clock: ClockDep, user: Signer
 ) -> ReportVersionRead:
     """Sign a draft: frozen, its content hash recorded in the audit trail."""
     version = store.sign(session=session, clock=clock, actor=user, report_id=report_id)
@@ -105,7 +106,7 @@ def sign_report(
 
 @router.post("/{report_id}/corrections", status_code=201)
 def correct_report(
-    report_id: int, session: SessionDep, clock: ClockDep, user: Writer
+    report_id: IdPath, session: SessionDep, clock: ClockDep, user: Writer
 ) -> ReportVersionRead:
     """A new draft version of a signed report, to correct it."""
     version = store.correct(session=session, clock=clock, actor=user, report_id=report_id)

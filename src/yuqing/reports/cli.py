@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from yuqing.cli.ids import MAX_ID
 from yuqing.reports.template_cli import app as template_app
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def generate(
     department: str | None = typer.Option(
         None, "--department", help="Only the events routed to this department (its ID)."
     ),
-    incident: int | None = typer.Option(None, "--incident", help="The incident (ID) reported on."),
+    incident: int | None = typer.Option(
+        None, "--incident", help="The incident (ID) reported on.", min=1, max=MAX_ID
+    ),
     user: str | None = typer.Option(
         None, "--user", help="Incident reports: read the incident as this user (default: admin)."
     ),

@@ -7,12 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from yuqing.web.params import MAX_TEXT, BodyIn, StoreId
 
-class ReportCreate(BaseModel):
+
+class ReportCreate(BodyIn):
     """What to generate: a period kind with its period, watch and department, or an
     incident kind."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=MAX_TEXT)
 
     kind: str
     start: str | None = Field(default=None, alias="from", description="ISO 8601; naive: plan zone")
@@ -23,18 +25,18 @@ class ReportCreate(BaseModel):
         description="only the events routed to this department (its id); a department "
         "user's reports are their department's",
     )
-    incident: int | None = None
+    incident: StoreId | None = None
     header: dict[str, Any] = Field(
         default_factory=dict,
         description="organization, doc_number (文号), mark (密级), signature, issued (YYYY-MM-DD)",
     )
 
 
-class ReportUpdate(BaseModel):
+class ReportUpdate(BodyIn):
     """Edited text sections of a draft (summary and remarks, or an incident report's
     content, cause, scope, harm, measures, trend and next_steps)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
     sections: dict[str, str]
 

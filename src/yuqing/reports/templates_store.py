@@ -11,12 +11,16 @@ and the version in force stays in force.
 
 from __future__ import annotations
 
+import re
 import traceback
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +43,32 @@ BUILTIN_INCIDENT_NAME = "reports/incident.html"  # the incident kinds'
 FILENAME = "<template>"  # the name Jinja gives a template made from a string
 MAX_CHARS = 200_000
 SAMPLE_AT = "2026-03-01T09:00:00+08:00"  # a sample incident's times
+# A rendered page larger than this is a template gone wrong (`{{ "x" * 10**9 }}`), not a
+# report: the figures of a month fill well under a megabyte.
+MAX_OUTPUT_CHARS = 20_000_000
+# Characters no HTML page holds and PostgreSQL refuses to store (NUL), tab, CR, LF aside.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with `*` and `**` held to sizes a page can use: a string
+    or a list repeated past the output limit, or a power with an exponent past 1000, is a
+    `SecurityError` (a template error with its line) instead of gigabytes or minutes."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise SecurityError(_("a power with an exponent over 1000"))
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(seq) * times > MAX_OUTPUT_CHARS
+                ):
+                    raise SecurityError(_("a repetition over {n} items").format(n=MAX_OUTPUT_CHARS))
+        return super().call_binop(context, operator, left, right)
 
 
 class TemplateInvalid(InvalidInput):
@@ -48,7 +78,7 @@ class TemplateInvalid(InvalidInput):
 @cache
 def sandbox() -> ImmutableSandboxedEnvironment:
     """The sandboxed environment templates from the store render in."""
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         loader=FileSystemLoader(BUILTIN),  # `{% extends "reports/report.html" %}` works
         autoescape=True,
         undefined=StrictUndefined,
@@ -102,8 +132,27 @@ def get_versions(*, session: Session, kind: str) -> list[ReportTemplate]:
 
 
 def render_source(source: str, context: dict[str, object]) -> str:
-    """Render a stored template's text in the sandbox (TemplateError when it fails)."""
-    return sandbox().from_string(source).render(context)
+    """Render a stored template's text in the sandbox. Whatever stops it is a
+    `TemplateError` with the template's line in its traceback: Jinja's own errors, and
+    those of the Python operations a template runs (`{{ 1/0 }}`, `{{ n + "a" }}`, a range
+    over the sandbox's limit); a page past `MAX_OUTPUT_CHARS` is one too."""
+    template = sandbox().from_string(source)
+    chunks: list[str] = []
+    size = 0
+    try:
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise SecurityError(
+                    _("the page is longer than {n} characters").format(n=MAX_OUTPUT_CHARS)
+                )
+            chunks.append(chunk)
+    except TemplateError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        error = TemplateError(f"{type(exc).__name__}: {exc}")
+        raise error.with_traceback(exc.__traceback__) from None
+    return "".join(chunks)
 
 
 def sample_context(kind: str) -> dict[str, object]:
@@ -170,6 +219,15 @@ def check(source: str, *, kind: str) -> str:
     if len(source) > MAX_CHARS:
         raise TemplateInvalid(
             _("the template is longer than {n} characters").format(n=MAX_CHARS), where=where
+        )
+    control = _CONTROL.search(source)
+    if control is not None:
+        at = source.count("\n", 0, control.start()) + 1
+        raise TemplateInvalid(
+            _("control character {code} in the template").format(
+                code=f"U+{ord(control.group()):04X}"
+            ),
+            where=f"{where}:{at}",
         )
     try:
         page = render_source(source, sample_context(kind))

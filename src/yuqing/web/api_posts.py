@@ -167,7 +167,7 @@ def _loads_standard(body: bytes) -> Any:
     # What orjson refuses (a BOM, NaN, lone surrogates) takes the standard path, which
     # also words the error.
     try:
-        return json.loads(body.decode("utf-8").removeprefix("\ufeff"))
+        return json.loads(body.decode("utf-8").removeprefix("\ufeff"), strict=False)
     except UnicodeDecodeError as exc:
         raise HTTPException(
             400, _("the body is not UTF-8 (byte {n})").format(n=exc.start + 1)

@@ -19,7 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -57,13 +57,12 @@ from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
 from yuqing.web.memo import store_version
 from yuqing.web.pages import TEMPLATES, render
-from yuqing.web.params import PlainStr, without_control
+from yuqing.web.params import MAX_ID, PlainStr, without_control
 from yuqing.web.security import SecurityHeaders, csrf_protect
 from yuqing.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
 MAX_ALERTS = 1000  # one page of `GET /api/v1/alerts`
-MAX_ID = 2**63 - 1  # the store's BIGINT: a larger id cannot exist, and PostgreSQL refuses it
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Who may read alerts and acknowledge them through the API (a department user will,
 # once alerts carry the department they are routed to).
@@ -118,6 +117,10 @@ class AlertList(BaseModel):
 
 
 class AckIn(BaseModel):
+    # A misspelt key (`{"By": …}`, `{"by": …, "note": …}`) is refused with its name, as the
+    # incidents and reports bodies refuse theirs.
+    model_config = ConfigDict(extra="forbid")
+
     by: PlainStr = Field(min_length=1, max_length=200)
 
 
