@@ -98,9 +98,7 @@ def changed(
     """Posts from pk `oldest` to `upto` changed after change number `since`, in the order
     they changed (the first `limit`): a stream's rows to send again. Reads the index of
     `changed` from `since` on."""
-    stmt = _filtered(select(StoredPost), f).where(
-        StoredPost.changed > since, StoredPost.pk <= upto
-    )
+    stmt = _filtered(select(StoredPost), f).where(StoredPost.changed > since, StoredPost.pk <= upto)
     if oldest:
         stmt = stmt.where(StoredPost.pk >= oldest)
     return list(session.scalars(stmt.order_by(StoredPost.changed).limit(limit)).all())

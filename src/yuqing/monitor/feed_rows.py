@@ -50,7 +50,8 @@ def engagement_of(post: StoredPost) -> list[tuple[str, int]]:
     return [
         (name, counts[name])
         for name in ENGAGEMENT_KEYS
-        if isinstance(counts.get(name), int) and not isinstance(counts[name], bool)
+        if isinstance(counts.get(name), int)
+        and not isinstance(counts[name], bool)
         and counts[name] >= 0
     ]
 

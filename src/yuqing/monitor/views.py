@@ -173,11 +173,15 @@ async def stream_feed(
             session.expunge_all()
             return posts, updates
 
+    def latest_change() -> int:
+        with session_scope(sessions) as session:
+            return feed.newest_change(session=session)
+
     async def events() -> AsyncIterator[str]:
         last = after
         yield "retry: 2000\n\n"
+        since = changed if changed is not None else await asyncio.to_thread(latest_change)
         async with poll.listening():
-            since = changed if changed is not None else _change_of(poll.version)
             ends = asyncio.get_running_loop().time() + STREAM_SECONDS
             seen: Hashable = None  # the first look reads the store whatever the version
             for index in range(polls):
