@@ -109,10 +109,14 @@ def test_updates_follow_the_filters_and_the_posts_the_page_shows(
     client, _csrf = signed_in("monitor")
     a, b = pk_of(store, "a"), pk_of(store, "b")
     other_source = stream_of(client.get("/feed", params={"source": "elsewhere"}).text)
+    its_watch = stream_of(client.get("/feed", params={"watch": "school", "source": "weibo"}).text)
+    other_watch = stream_of(client.get("/feed", params={"watch": "elsewhere"}).text)
     only_b = stream_of(client.get("/feed").text).replace("oldest=" + str(a), f"oldest={b}")
     assert f"oldest={b}" in only_b
     edited_with_more_likes(pipeline, clock)
     assert events(client, other_source) == []  # `a` does not match the filter
+    assert events(client, other_watch) == []
+    assert [n for _i, n, _r in events(client, its_watch)] == ["update"]
     assert events(client, only_b) == []  # `a` is older than the page's oldest row
     # A stream that has not sent `a` yet sends it new (as it is now), not as an update.
     sent = events(client, f"/feed/stream?after={a - 1}&changed=0")
