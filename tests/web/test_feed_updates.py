@@ -153,3 +153,19 @@ def test_many_new_posts_are_all_sent_oldest_first(
     pks = [int(position.split("-")[0]) for position, _n, _r in sent]
     assert len(pks) == BATCH + 5 and pks == sorted(pks)
     assert {n for _i, n, _r in sent} == {"post"}
+
+
+@pytest.mark.parametrize(
+    ("position", "sent"),
+    [("junk", 2), ("-5", 2), ("9" * 30, 2), ("x" * 100, 2), ("{a}-" + "9" * 30, 1), ("{a}-x", 1)],
+)
+def test_a_hostile_last_event_id_is_passed_over(
+    pipeline: Pipeline, store: Store, signed_in: SignIn, position: str, sent: int
+) -> None:
+    # What cannot be a position resumes from the address; a good pk with a bad change
+    # resumes the posts only.
+    client, _csrf = signed_in("monitor")
+    a = pk_of(store, "a")
+    found = events(client, "/feed/stream?after=0&changed=0", resume=position.format(a=a))
+    assert [n for _i, n, _r in found] == ["post"] * sent
+    assert client.get(f"/feed/stream?changed={2**63}&polls=1").status_code == 422

@@ -6,8 +6,8 @@ each viewer: under fifty users the rows' template was half the feed page's time
 token, so it is rendered once with a slot where the token goes and kept under
 everything the template reads of the post: a changed post (a review, a tag, a
 corrected sentiment, an edit where it was published, higher counts) has another key,
-so a kept row is never stale. The slot is a random string made at start, never sent: post text
-cannot contain it.
+so a kept row is never stale. The slot is a random string made at start, never sent:
+post text cannot contain it.
 """
 
 from __future__ import annotations

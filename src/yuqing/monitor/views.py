@@ -39,6 +39,7 @@ POLL_SECONDS = 0.5  # how often the process looks for new posts (issue 12: seen 
 STREAM_POLLS = 600
 STREAM_SECONDS = 300.0
 BATCH = 20  # new posts, and changed ones, a stream reads a look (more: it looks again)
+MAX_ID = 2**63 - 1  # the largest pk or change number the store holds (BIGINT)
 
 
 def _filter(
@@ -123,9 +124,14 @@ def _resumed(header: str) -> tuple[int, int | None]:
     """The position in `Last-Event-ID`: `PK-CHANGE` (the newest post sent and the last
     change sent), or a bare pk as streams sent before changes were (0, None: none)."""
     pk, _, change = header.partition("-")
-    if not pk.isdigit() or len(header) > 40:
+    if len(header) > 40 or not _number(pk):
         return 0, None
-    return int(pk), int(change) if change.isdigit() else None
+    return int(pk), int(change) if _number(change) else None
+
+
+def _number(text: str) -> bool:
+    """Whether `text` is a pk or change number (ASCII digits, within BIGINT)."""
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
 
 
 def _event(name: str, position: str, html: str) -> str:
@@ -138,16 +144,16 @@ async def stream_feed(
     request: Request,
     user: Monitor,
     f: Filter,
-    after: Annotated[int, Query(ge=0)] = 0,
-    changed: Annotated[int | None, Query(ge=0)] = None,
-    oldest: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    changed: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    oldest: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     polls: Annotated[int, Query(ge=1, le=STREAM_POLLS)] = STREAM_POLLS,
 ) -> StreamingResponse:
     """Server-sent events: each new kept post (matching the filters) as an `<li>`
     (`event: post`), and the row again of each post from pk `oldest` to the newest sent
-    before that changed after change number `changed` (`event: update`: counts grown, an edit,
-    a review; the page replaces the row it shows). Without `changed`, changes count
-    from the stream's start.
+    before that changed after change number `changed` (`event: update`: counts grown,
+    an edit, a review; the page replaces the row it shows). Without `changed`, changes
+    count from the stream's start.
 
     Each event's id is the stream's position, `PK-CHANGE`: the newest post sent and the
     last change sent. The stream ends after `polls` looks (5 minutes at the most); the
