@@ -146,6 +146,17 @@ def test_a_monitor_sees_a_post_arrive_live_and_confirms_it(
     item.get_by_role("button", name="确认").click()
     page.wait_for_url(re.compile(r"/feed"))
     assert "已确认" in page.locator("#feed li.post", has_text="明德县第一中学门口施工").inner_text()
+    # Seen again, edited and with more likes: the row changes in place, no reload.
+    body = {"id": "live-1", "source": "县论坛", "title": "明德县第一中学门口施工",
+            "text": "明德县第一中学门口施工，交警已到场疏导", "engagement": {"likes": 7},
+            "published_at": "2026-03-02T08:30:00+08:00"}  # fmt: skip
+    answer = site[1].post("/api/v1/posts", json=[body],
+                          headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})  # fmt: skip
+    assert answer.status_code == 200 and answer.json()["updated"] == 1, answer.text
+    updated = page.locator("#feed li.updated", has_text="已编辑 1 次")
+    updated.wait_for()
+    assert "点赞 7" in updated.inner_text() and "已确认" in updated.inner_text()
+    assert page.locator("#feed li.post", has_text="明德县第一中学门口施工").count() == 1
     assert page.errors == []  # type: ignore[attr-defined]
 
 

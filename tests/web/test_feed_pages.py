@@ -14,7 +14,8 @@ from tests.web.pages_data import HOSTILE, _post, fill
 from yuqing.analysis.models import SentimentCorrection
 from yuqing.auth.models import AuditEntry
 from yuqing.core.clock import FrozenClock
-from yuqing.monitor.models import StoredPost
+from yuqing.monitor import feed
+from yuqing.monitor.models import PostWatch, StoredPost
 
 SignIn = Callable[[str], tuple[TestClient, str]]
 
@@ -120,3 +121,36 @@ def test_a_new_source_is_offered_as_soon_as_its_first_post_is_stored(
         session.add(_post("paper.example.cn", "p9", "食堂", "转载", clock.now()))
         session.commit()
     assert "<option>paper.example.cn</option>" in client.get("/feed").text
+
+
+def test_changed_posts_are_read_with_each_filter(
+    data: None, store: Store, clock: FrozenClock
+) -> None:
+    # The stream's changed rows (`feed.changed`) test the watch and level per post.
+    p1, p2 = _pk(store, "p1"), _pk(store, "p2")
+    with Session(store.engine) as session:
+        before = feed.newest_change(session=session)
+        for pk in (p1, p2):
+            feed.tag(session=session, pk=pk, tag="跟进")
+        session.commit()
+        assert feed.newest_change(session=session) > before
+        assert feed.newest(session=session) == (
+            feed.newest_pk(session=session), feed.newest_change(session=session),
+        )  # fmt: skip
+
+        def changed(**filters: str) -> list[int]:
+            f = feed.FeedFilter(**filters)
+            found = feed.changed(session=session, f=f, since=before, upto=p2, limit=20)
+            return [post.pk for post in found]
+
+        assert changed() == [p1, p2]  # in the order they changed
+        assert changed(level="II") == [p1, p2]  # both in the event proposed at II
+        assert changed(level="II", source="bbs.example.cn") == [p1]
+        assert changed(level="I") == []
+        session.add(PostWatch(post_pk=p2, watch="canteen"))
+        session.flush()
+        assert changed(watch="canteen") == [p2] and changed(watch="other") == []
+        upto_p1 = feed.changed(
+            session=session, f=feed.FeedFilter(), since=before, upto=p1, limit=20
+        )
+        assert [post.pk for post in upto_p1] == [p1]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -108,6 +109,10 @@ class StoredPost(Base):
     edits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latest: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    # The store's change that last updated the post once stored (None: never): higher
+    # counts, an edit, a review, a tag, a corrected sentiment. Higher is later
+    # (`store.next_change`); the live feed sends the rows changed since its last look.
+    changed: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_posts_published_at", "published_at"),
@@ -115,6 +120,7 @@ class StoredPost(Base):
         Index("ix_posts_post_id", "post_id"),
         Index("ix_posts_content_key", "content_key"),
         Index("ix_posts_duplicate_of_pk", "duplicate_of_pk"),
+        Index("ix_posts_changed", "changed"),
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
 
 from yuqing.core.ids import digest
 from yuqing.db import search
@@ -247,14 +247,29 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
+def next_change(conn: Connection) -> int:
+    """The number of a change to stored posts about to be written (`StoredPost.changed`):
+    higher than every number taken before. PostgreSQL's writers run side by side and take
+    it from a sequence (migration 0017); SQLite's are serialized (BEGIN IMMEDIATE) and
+    take the highest plus one, one read of the index."""
+    if conn.dialect.name == "postgresql":
+        return int(conn.scalar(text("SELECT nextval('post_changes')")) or 0)
+    return int(conn.scalar(select(func.max(StoredPost.changed))) or 0) + 1
+
+
 def update_seen(conn: Connection, seen: Sequence[Seen]) -> list[Grown]:
-    """Write what the posts seen again brought (higher counts, edits); returns those whose
-    engagement grew."""
+    """Write what the posts seen again brought (higher counts, edits), under one change
+    number (the live feed sends their rows again); returns those whose engagement grew."""
     table = cast(Table, StoredPost.__table__)
     grown = [s for s in seen if s.grown]
+    if not grown and not any(s.edits for s in seen):
+        return []
+    change = next_change(conn)
     if grown:
         conn.execute(
-            update(table).where(table.c.pk == bindparam("spk")).values(engagement=bindparam("eng")),
+            update(table)
+            .where(table.c.pk == bindparam("spk"))
+            .values(engagement=bindparam("eng"), changed=change),
             [{"spk": s.target(), "eng": s.engagement} for s in grown],
         )
     edited = [s for s in seen if s.edits]
@@ -266,6 +281,7 @@ def update_seen(conn: Connection, seen: Sequence[Seen]) -> list[Grown]:
                 edits=table.c.edits + bindparam("n"),
                 edited_at=bindparam("at"),
                 latest=bindparam("last"),
+                changed=change,
             ),
             [
                 {"spk": s.target(), "n": s.edits, "at": s.edited_at, "last": s.latest}

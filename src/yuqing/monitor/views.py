@@ -2,8 +2,10 @@
 and a monitor's review of each post: confirm or dismiss, tag, correct its sentiment.
 
 The stream sends each new post as its rendered list item (escaped by Jinja2, as on the
-page), so the page's script only inserts what the server wrote. Every review goes to the
-audit trail in the same transaction.
+page), so the page's script only inserts what the server wrote; a post already sent that
+changed since (higher counts, an edit, a review) comes again as an `update`, which the
+script puts in place of the row it has. Every review goes to the audit trail in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ Monitor = Annotated[Actor, Depends(page_roles("/feed"))]
 POLL_SECONDS = 0.5  # how often the process looks for new posts (issue 12: seen within 1 s)
 STREAM_POLLS = 600
 STREAM_SECONDS = 300.0
+BATCH = 20  # new posts, and changed ones, a stream reads a look (more: it looks again)
+MAX_ID = 2**63 - 1  # the largest pk or change number the store holds (BIGINT)
 
 
 def _filter(
@@ -68,6 +72,8 @@ def _rows(request: Request, user: Actor, posts: list[StoredPost]) -> list[Markup
 @router.get("/feed", response_class=HTMLResponse, tags=["pages"])
 def read_feed(request: Request, user: Monitor, session: ReadSessionDep, f: Filter) -> HTMLResponse:
     """The latest kept posts with the filters, and the live stream of new ones."""
+    # Read before the posts: a change in between is sent again, never lost.
+    changed = feed.newest_change(session=session)
     posts = feed.latest(session=session, f=f)
     return render(
         request,
@@ -77,6 +83,8 @@ def read_feed(request: Request, user: Monitor, session: ReadSessionDep, f: Filte
             "rows": _rows(request, user, posts),
             "filters": f,
             "after": posts[0].pk if posts else 0,
+            "oldest": posts[-1].pk if posts else 0,
+            "changed": changed,
             "sources": _sources(request, session),
             "watches": feed.watches(session=session),
             "tiers": ("central", "provincial", "municipal", "local", "self"),
@@ -96,19 +104,39 @@ def _sources(request: Request, session: Session) -> list[str]:
     return found
 
 
-def _newest_pk(sessions: sessionmaker[Session]) -> int:
+def _newest(sessions: sessionmaker[Session]) -> tuple[int, int]:
     with session_scope(sessions) as session:
-        return feed.newest_pk(session=session)
+        return feed.newest(session=session)
 
 
 def _feed_poll(app: FastAPI) -> SharedPoll:
-    """The process's one look at the newest post for all open feeds (web/live.py)."""
+    """The process's one look at the newest post and the latest change of a post, for all
+    open feeds (web/live.py)."""
     poll: SharedPoll | None = getattr(app.state, "feed_poll", None)
     if poll is None:
         sessions = app.state.readers
-        poll = SharedPoll(lambda: _newest_pk(sessions), interval=POLL_SECONDS)
+        poll = SharedPoll(lambda: _newest(sessions), interval=POLL_SECONDS)
         app.state.feed_poll = poll
     return poll
+
+
+def _resumed(header: str) -> tuple[int, int | None]:
+    """The position in `Last-Event-ID`: `PK-CHANGE` (the newest post sent and the last
+    change sent), or a bare pk as streams sent before changes were (0, None: none)."""
+    pk, _, change = header.partition("-")
+    if len(header) > 40 or not _number(pk):
+        return 0, None
+    return int(pk), int(change) if _number(change) else None
+
+
+def _number(text: str) -> bool:
+    """Whether `text` is a pk or change number (ASCII digits, within BIGINT)."""
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
+
+
+def _event(name: str, position: str, html: str) -> str:
+    data = "\n".join(f"data: {line}" for line in html.splitlines())
+    return f"id: {position}\nevent: {name}\n{data}\n\n"
 
 
 @router.get("/feed/stream", tags=["pages"])
@@ -116,54 +144,85 @@ async def stream_feed(
     request: Request,
     user: Monitor,
     f: Filter,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    changed: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    oldest: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     polls: Annotated[int, Query(ge=1, le=STREAM_POLLS)] = STREAM_POLLS,
 ) -> StreamingResponse:
-    """Server-sent events: each new kept post (matching the filters) as an `<li>`.
+    """Server-sent events: each new kept post (matching the filters) as an `<li>`
+    (`event: post`), and the row again of each post from pk `oldest` to the newest sent
+    before that changed after change number `changed` (`event: update`: counts grown,
+    an edit, a review; the page replaces the row it shows). Without `changed`, changes
+    count from the stream's start.
 
-    The stream ends after `polls` looks (5 minutes at the most); the browser's
-    EventSource then reconnects with `Last-Event-ID`, so it goes on from the last post it
-    got. The store is asked for this viewer's posts only when a newer post was stored.
+    Each event's id is the stream's position, `PK-CHANGE`: the newest post sent and the
+    last change sent. The stream ends after `polls` looks (5 minutes at the most); the
+    browser's EventSource then reconnects with `Last-Event-ID`, so it goes on from there.
+    The store is asked for this viewer's posts only when a newer post was stored or a
+    post changed.
     """
-    resumed = request.headers.get("last-event-id", "")
-    if resumed.isdigit():
-        after = max(after, int(resumed))
+    resumed_pk, resumed_change = _resumed(request.headers.get("last-event-id", ""))
+    after = max(after, resumed_pk)
+    if resumed_change is not None:
+        changed = max(changed or 0, resumed_change)
     sessions = request.app.state.readers
     poll = _feed_poll(request.app)
 
-    def newer(last: int) -> list[StoredPost]:
+    def look(last: int, since: int) -> tuple[list[StoredPost], list[StoredPost]]:
+        """New posts after `last`, and the posts up to `last` changed after `since` (the
+        new ones are read as they are now)."""
         with session_scope(sessions) as session:
-            posts = feed.latest(session=session, f=f, after=last, limit=20)
+            posts = feed.arrived(session=session, f=f, after=last, limit=BATCH)
+            updates = feed.changed(
+                session=session, f=f, since=since, upto=last, oldest=oldest, limit=BATCH
+            )
             session.expunge_all()
-            return posts
+            return posts, updates
+
+    def latest_change() -> int:
+        with session_scope(sessions) as session:
+            return feed.newest_change(session=session)
 
     async def events() -> AsyncIterator[str]:
         last = after
         yield "retry: 2000\n\n"
+        since = changed if changed is not None else await asyncio.to_thread(latest_change)
         async with poll.listening():
             ends = asyncio.get_running_loop().time() + STREAM_SECONDS
             seen: Hashable = None  # the first look reads the store whatever the version
-            for look in range(polls):
+            for index in range(polls):
                 if await request.is_disconnected():
                     return
-                version = poll.version if look == 0 else await poll.wait(seen, POLL_SECONDS)
-                posts = await asyncio.to_thread(newer, last) if version != seen else []
+                version = poll.version if index == 0 else await poll.wait(seen, POLL_SECONDS)
+                posts: list[StoredPost] = []
+                updates: list[StoredPost] = []
+                if version != seen:
+                    posts, updates = await asyncio.to_thread(look, last, since)
                 seen = version
-                rows = _rows(request, user, posts) if posts else []
-                for post, html in zip(reversed(posts), reversed(rows), strict=True):
-                    data = "\n".join(f"data: {line}" for line in html.splitlines())
-                    yield f"id: {post.pk}\nevent: post\n{data}\n\n"
+                for post, html in zip(posts, _rows(request, user, posts), strict=True):
                     last = max(last, post.pk)
-                if len(posts) == 20:
+                    yield _event("post", f"{last}-{since}", html)
+                for post, html in zip(updates, _rows(request, user, updates), strict=True):
+                    since = max(since, post.changed or 0)
+                    yield _event("update", f"{last}-{since}", html)
+                if len(posts) == BATCH or len(updates) == BATCH:
                     seen = None  # more may be waiting: look again at once
-                elif not posts:
-                    yield ": idle\n\n"  # keeps proxies from closing a quiet stream
+                else:
+                    # Every change up to the version read before the look was read.
+                    since = max(since, _change_of(version))
+                    if not posts and not updates:
+                        yield ": idle\n\n"  # keeps proxies from closing a quiet stream
                 if asyncio.get_running_loop().time() > ends:
                     return
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
     )
+
+
+def _change_of(version: Hashable) -> int:
+    """The change number in the poller's version ((pk, change); 0 before it read one)."""
+    return int(version[1]) if isinstance(version, tuple) else 0
 
 
 def _back(request: Request) -> RedirectResponse:
