@@ -119,11 +119,13 @@ def test_publishing_an_unapproved_statement_from_the_page_is_refused_with_its_re
     statement_id = statement.id
     w.session.commit()
     spokes, csrf = signed_in("spokes")
-    assert f"/statements/{statement_id}/publish" in spokes.get(f"/incidents/{number}").text
+    # No control for it on the page; a page open since before a change still posts it.
+    assert f"/statements/{statement_id}/publish" not in spokes.get(f"/incidents/{number}").text
     answer = spokes.post(f"/incidents/{number}/statements/{statement_id}/publish",
                          data={"channel": "weibo", "csrf_token": csrf})  # fmt: skip
     assert answer.status_code == 409
     assert "not approved" in answer.text and "cannot be published" in answer.text
+    assert "in_review" not in answer.text  # the status in words, not its code
     elsewhere = spokes.post(f"/incidents/{number + 1}/statements/{statement_id}/publish",
                             data={"channel": "weibo", "csrf_token": csrf})  # fmt: skip
     assert elsewhere.status_code == 404
@@ -177,3 +179,29 @@ def test_the_list_and_the_history_read_in_chinese_without_codes(
     options = re.search(r'<select name="level">(.*?)</select>', listed, re.S)
     assert options and f">{high.name}</option>" in options.group(1)
     assert f"{high.id} ·" not in options.group(1)
+
+
+def test_the_author_is_offered_no_approval_of_their_own_statement_nor_publishing_before_it(
+    world: World, app: object, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    """The plans forbid approving one's own statement: its author sees why, not buttons
+    the service refuses, and it is not in their work; nobody sees a control to publish a
+    statement until it is approved (the service refused both, 403 and 409)."""
+    w = world
+    number = _opened(w)
+    service.confirm_level(session=w.session, clock=w.clock, actor=w.actors["boss"],
+                          incident_id=number, level=w.most_severe)  # fmt: skip
+    author = w.approvers(w.most_severe)[0]
+    w.session.query(User).filter(User.name == author.name).one().password_hash = _password_hash()
+    statement = service.draft_statement(session=w.session, clock=w.clock, actor=author,
+                                        incident_id=number, text="关于食堂的情况通报")  # fmt: skip
+    statement_id = statement.id
+    w.session.commit()
+    client, _csrf = signed_in(author.name)
+    page = client.get(f"/incidents/{number}").text
+    assert 'value="approve"' not in page and 'value="reject"' not in page
+    assert "the plan does not let the author approve their own statement" in page
+    assert 'value="comment"' in page  # a comment is still theirs to add
+    assert f"#statement-{statement_id}" not in client.get("/my-work").text
+    spokes, _csrf = signed_in("spokes")
+    assert f"/statements/{statement_id}/publish" not in spokes.get(f"/incidents/{number}").text

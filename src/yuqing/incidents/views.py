@@ -173,6 +173,8 @@ def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, 
             "mine": waiting is not None
             and row.status == "in_review"
             and statements.may_take(plan, waiting, user),
+            # The author may comment but, unless the plan says so, not approve their own.
+            "may_approve": waiting is not None and statements.may_approve(plan, waiting, user, row),
         }
     return chains
 
@@ -220,7 +222,12 @@ def incident_page(
         "incidents/incident.html",
         {
             "d": detail,
-            "history": log_lines(detail.log, plan, zone_of(request)),
+            "history": log_lines(
+                detail.log,
+                plan,
+                zone_of(request),
+                {s.id: f"#{s.number} r{s.revision}" for s in detail.statements},
+            ),
             "event_titles": _event_titles(session, detail.event_ids),
             "refusal": refusal,
             "chains": _chains(session, plan, detail, user),
