@@ -129,3 +129,11 @@ def test_a_copy_stored_after_the_page_was_read_shows_on_the_next_one(
                           duplicate_of_pk=first.pk, duplicate_of="p1"))  # fmt: skip
         session.commit()
     assert "paper.example.cn" in client.get(f"/events/{EVENT}").text
+
+
+def test_the_incidents_of_an_event_are_not_called_events(data: None, signed_in: SignIn) -> None:
+    """On an event page a heading 事件 over its incidents read as a list of events."""
+    client, _csrf = signed_in("office")
+    page = client.get(f"/events/{EVENT}").text
+    heading = page.split('<h2 id="incident-heading">', 1)[1].split("</h2>", 1)[0]
+    assert heading == "处置事项"
