@@ -205,3 +205,23 @@ def test_the_author_is_offered_no_approval_of_their_own_statement_nor_publishing
     assert f"#statement-{statement_id}" not in client.get("/my-work").text
     spokes, _csrf = signed_in("spokes")
     assert f"/statements/{statement_id}/publish" not in spokes.get(f"/incidents/{number}").text
+
+
+def test_a_report_the_system_drafted_says_so_in_words(
+    world: World, app: object, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    """Confirming the level drafts the first reports as `system`: the page said
+    `编辑人 system` in the middle of Chinese."""
+    w = world
+    number = _opened(w)
+    service.confirm_level(session=w.session, clock=w.clock, actor=w.actors["boss"],
+                          incident_id=number, level=w.most_severe)  # fmt: skip
+    report = w.session.scalars(select(Report).where(Report.incident_id == number)).first()
+    assert report is not None and report.edited_by == "system"
+    report_id = report.id
+    w.session.commit()
+    client, csrf = signed_in("boss")
+    client.post("/account/language", data={"language": "zh_CN", "csrf_token": csrf})
+    page = client.get(f"/incidents/{number}/reports/{report_id}").text
+    meta = page.split('<p class="meta wrap">', 1)[1].split("</p>", 1)[0]
+    assert "编辑人 系统" in meta and "system" not in meta
