@@ -225,3 +225,29 @@ def test_a_report_the_system_drafted_says_so_in_words(
     page = client.get(f"/incidents/{number}/reports/{report_id}").text
     meta = page.split('<p class="meta wrap">', 1)[1].split("</p>", 1)[0]
     assert "编辑人 系统" in meta and "system" not in meta
+
+
+def test_my_work_names_each_incident_by_its_title(
+    world: World, app: object, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    """A statement waiting for me read `#2 · 关于…`: the incident's id, taken for the
+    statement's number (the incident page calls it #1 r1)."""
+    w = world
+    number = _opened(w)
+    service.confirm_level(session=w.session, clock=w.clock, actor=w.actors["boss"],
+                          incident_id=number, level=w.most_severe)  # fmt: skip
+    service.draft_statement(session=w.session, clock=w.clock, actor=w.actors["spokes"],
+                            incident_id=number, text="关于食堂的情况通报")  # fmt: skip
+    service.add_task(session=w.session, clock=w.clock, actor=w.actors["boss"],
+                     incident_id=number, title="核实食材", owner="boss", track="offline")  # fmt: skip
+    first = w.approvers(w.most_severe)[0]
+    w.session.query(User).filter(User.name == first.name).one().password_hash = _password_hash()
+    title = w.session.get(Incident, number).title  # type: ignore[union-attr]
+    w.session.commit()
+    approver, _csrf = signed_in(first.name)
+    approvals = approver.get("/my-work").text.split('id="approvals-heading"', 1)[1]
+    approvals = approvals.split("</section>", 1)[0]
+    assert f">{title}</a> · #1 r1 · 关于食堂的情况通报" in approvals, approvals
+    boss, _csrf = signed_in("boss")
+    tasks = boss.get("/my-work").text.split('id="tasks-heading"', 1)[1].split("</section>", 1)[0]
+    assert f">{title}</a> · [" in tasks and f">#{number}</a>" not in tasks

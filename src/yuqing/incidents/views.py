@@ -23,6 +23,7 @@ from yuqing.incidents.models import (
     CorrectiveAction,
     DeadlineClock,
     FactSheet,
+    Incident,
     IncidentEvent,
     IncidentReview,
     Statement,
@@ -282,8 +283,18 @@ def read_my_work_page(request: Request, user: CurrentUser, session: SessionDep) 
         )
         if running is not None and running.state == "running":
             due[report.id] = running.due_at
+    # Each item names its incident by title: `#2 · text` read as statement #2.
+    ids = (
+        {s.incident_id for s in work.approvals}
+        | {t.incident_id for t in work.tasks}
+        | {r.incident_id for r in work.reports}
+    )
+    rows = session.execute(select(Incident.id, Incident.title).where(Incident.id.in_(ids)))
+    titles = dict(rows.all())
     return render(
-        request, "incidents/my_work.html", {"work": work, "due": due, "zone": zone_of(request)}
+        request,
+        "incidents/my_work.html",
+        {"work": work, "due": due, "titles": titles, "zone": zone_of(request)},
     )
 
 
