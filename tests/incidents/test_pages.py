@@ -225,6 +225,8 @@ def test_a_report_the_system_drafted_says_so_in_words(
     page = client.get(f"/incidents/{number}/reports/{report_id}").text
     meta = page.split('<p class="meta wrap">', 1)[1].split("</p>", 1)[0]
     assert "编辑人 系统" in meta and "system" not in meta
+    # A deadline's source is a clause of the plan, and says so (it read as a stray code).
+    assert f"<small>预案：deadlines.{w.most_severe}." in client.get(f"/incidents/{number}").text
 
 
 def test_my_work_names_each_incident_by_its_title(
