@@ -108,3 +108,26 @@ def test_the_watches_read_as_rules_under_a_name_column(
     assert rule and "县人民医院" in rule
     assert f"<code>{rule}</code>" in page  # the same rule as the editor's
     assert '<th scope="col">名称</th>' in page and "姓名" not in page
+
+
+def test_a_watch_saved_again_as_it_was_keeps_its_time_of_change(
+    store: Store, clock: FrozenClock
+) -> None:
+    """A demo (or a watch file) loaded again marked every watch as changed just now."""
+    from datetime import timedelta
+
+    text = "watches:\n  - {name: 医院, subject: [县人民医院], event: [停车]}\n  - {name: 食堂, rule: 食堂}\n"
+
+    def load(source: str) -> dict[str, object]:
+        with Session(store.engine) as session:
+            monitor_service.upsert_watches(session=session, clock=clock,
+                                           watches=load_watch_text(source, filename="w.yaml"))  # fmt: skip
+            session.commit()
+            return {w.name: w.updated_at for w in session.scalars(select(Watch))}
+
+    first = load(text)
+    clock.advance(timedelta(hours=1))
+    assert load(text) == first
+    clock.advance(timedelta(hours=1))
+    changed = load(text.replace("rule: 食堂", "rule: 食堂 发霉"))
+    assert changed["医院"] == first["医院"] and changed["食堂"] == clock.now()
