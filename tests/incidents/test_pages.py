@@ -253,3 +253,27 @@ def test_my_work_names_each_incident_by_its_title(
     boss, _csrf = signed_in("boss")
     tasks = boss.get("/my-work").text.split('id="tasks-heading"', 1)[1].split("</section>", 1)[0]
     assert f">{title}</a> · [" in tasks and f">#{number}</a>" not in tasks
+
+
+def test_a_row_of_another_incident_is_not_found_in_words(
+    world: World, app: object, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    """A report addressed under the wrong incident: the page named its table,
+    `事件 2 中没有 incident_reports 1`."""
+    w = world
+    first, second = _opened(w), None
+    service.confirm_level(session=w.session, clock=w.clock, actor=w.actors["boss"],
+                          incident_id=first, level=w.most_severe)  # fmt: skip
+    event_id = add_event(w.session, w.clock, "ev-2")
+    second = service.open_incident(session=w.session, clock=w.clock, actor=w.actors["boss"],
+                                   event_ids=[event_id]).id  # fmt: skip
+    report = w.session.scalars(select(Report).where(Report.incident_id == first)).first()
+    assert report is not None
+    report_id = report.id
+    w.session.commit()
+    client, csrf = signed_in("boss")
+    client.post("/account/language", data={"language": "zh_CN", "csrf_token": csrf})
+    answer = client.get(f"/incidents/{second}/reports/{report_id}")
+    assert answer.status_code == 404
+    assert f"处置事项 {second} 中没有报告 {report_id}" in answer.text
+    assert "incident_reports" not in answer.text
