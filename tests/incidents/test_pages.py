@@ -277,3 +277,32 @@ def test_a_row_of_another_incident_is_not_found_in_words(
     assert answer.status_code == 404
     assert f"处置事项 {second} 中没有报告 {report_id}" in answer.text
     assert "incident_reports" not in answer.text
+
+
+def test_a_closed_incident_is_not_listed_as_overdue(
+    world: World, app: object, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    """A case closed with a report never sent stayed 已超时 in the list, while the
+    dashboard (rightly) counted no deadline of it."""
+    from datetime import timedelta
+
+    w = world
+    number = _opened(w)
+    service.confirm_level(session=w.session, clock=w.clock, actor=w.actors["boss"],
+                          incident_id=number, level=w.most_severe)  # fmt: skip
+    w.session.commit()
+    w.clock.advance(timedelta(days=2))
+    boss, _csrf = signed_in("boss")
+
+    def flagged() -> bool:
+        listed = boss.get("/incidents").text
+        row = listed.split(f'href="/incidents/{number}"', 1)[1].split("</td>", 1)[0]
+        return 'class="overdue"' in row
+
+    assert flagged()
+    incident = w.session.get(Incident, number)
+    assert incident is not None
+    incident.status = "closed"  # as close_incident leaves it, its first report unsent
+    w.session.commit()
+    assert not flagged()
+    assert f'href="/incidents/{number}"' not in boss.get("/incidents?overdue=true").text

@@ -99,10 +99,16 @@ def read_incidents_page(
         limit=500,
     )
     now = clock.now()
+    # A closed case is past its deadlines, not behind them (the dashboard counts the
+    # clocks of the incidents not closed, and so does this).
     late = set(
         session.scalars(
-            select(DeadlineClock.incident_id).where(
-                DeadlineClock.state == "running", DeadlineClock.due_at < now
+            select(DeadlineClock.incident_id)
+            .join(Incident, Incident.id == DeadlineClock.incident_id)
+            .where(
+                DeadlineClock.state == "running",
+                DeadlineClock.due_at < now,
+                Incident.status != "closed",
             )
         )
     )
