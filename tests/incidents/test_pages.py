@@ -306,3 +306,8 @@ def test_a_closed_incident_is_not_listed_as_overdue(
     w.session.commit()
     assert not flagged()
     assert f'href="/incidents/{number}"' not in boss.get("/incidents?overdue=true").text
+    # Its page says what was left undone, not minutes counting up for ever.
+    page = boss.get(f"/incidents/{number}").text
+    deadlines = page.split('id="deadlines-heading"', 1)[1].split("</section>", 1)[0]
+    assert 'class="countdown"' not in deadlines and "min overdue</strong>" not in deadlines
+    assert "not done when the case closed" in deadlines
