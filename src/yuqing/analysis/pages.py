@@ -76,7 +76,7 @@ def merge_choices(*, session: Session, event_id: str) -> list[tuple[str, str]]:
     rows = session.execute(
         select(Event.id, Event.title)
         .where(Event.merged_into.is_(None), Event.id != event_id)
-        .order_by(Event.last_at.desc(), Event.id)
+        .order_by(Event.last_at.desc())  # ix_events_last_at, walked until 50 are found
         .limit(MERGE_CHOICES)
     )
     return [(row_id, title) for row_id, title in rows]
