@@ -61,3 +61,27 @@ def test_reports_deadlines_tasks_and_splits_in_words() -> None:
 def test_an_unknown_code_or_shape_is_shown_as_stored() -> None:
     assert _read("something_new", after="x y z") == "leader · something_new · x y z"
     assert _read("report_edited", after="odd") == "leader · 编辑报告 · odd"
+
+
+def test_a_statement_reads_by_its_number_and_revision_as_the_page_lists_it() -> None:
+    """The log keeps a statement's id (`3 校办审核`); the page names statements `#1 r2`, so
+    the history does too (it said `#3`, a number the page shows nowhere)."""
+    plan, problems = parse_plan(example_plan_text("county_bureau"))
+    assert plan is not None, problems
+    entries = [
+        LogRead(at=AT, actor=actor, kind=kind, before=None, after=after, reason="")
+        for actor, kind, after in (
+            ("office", "statement_approve", "3 办公室审核"),
+            ("spokes", "statement_published", "3 微博"),
+            ("office", "statement_comment", "3"),
+            ("office", "statement_approve", "9 办公室审核"),
+        )
+    ]
+    with use_locale("zh_CN"):
+        lines = log_lines(entries, plan, SHANGHAI, {3: "#1 r2"})
+    assert [(line.what, line.after) for line in lines] == [
+        ("批准通稿", "#1 r2 办公室审核"),
+        ("发布通稿", "#1 r2 微博"),
+        ("评论通稿", "#1 r2"),
+        ("批准通稿", "#9 办公室审核"),  # a statement the page does not list: as stored
+    ]

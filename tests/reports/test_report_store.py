@@ -109,3 +109,20 @@ def _docx_text(data: bytes) -> str:
     from docx import Document
 
     return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+
+def test_a_period_reports_file_is_named_after_the_day_its_title_names() -> None:
+    """The daily report of 2026-03-02 in Shanghai starts 2026-03-01 16:00 UTC: its files
+    were named `daily-2026-03-01-…` while the page called it 2026-03-02."""
+    from datetime import UTC, datetime
+
+    from yuqing.reports.models import ReportVersion
+
+    version = ReportVersion(
+        kind="daily", version=2, incident_id=None,
+        period_start=datetime(2026, 3, 1, 16, 0, tzinfo=UTC),
+        figures={"from": "2026-03-02T00:00:00+08:00", "to": "2026-03-03T00:00:00+08:00"},
+    )  # fmt: skip
+    assert store.filename(version, "pdf") == "daily-2026-03-02-v2.pdf"
+    incident = ReportVersion(kind="flash", version=1, incident_id=7, figures={})
+    assert store.filename(incident, "docx") == "flash-incident-7-v1.docx"

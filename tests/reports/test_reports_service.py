@@ -198,3 +198,26 @@ def test_the_top_events_carry_their_summary_into_the_report(seeded: Store, tmp_p
     figures.top_events[0] = replace(top, summary=[HOSTILE_TITLE])
     html = service.render(figures, HEADER, "html").decode()
     assert "<script>" not in html
+
+
+def test_an_alert_of_an_event_merged_into_one_in_scope_still_counts(seeded: Store) -> None:
+    """Merging moves an event's posts to the one it joins, not its alerts: those alerts
+    dropped out of the report while the alerts page still listed them."""
+    from yuqing.alerts import service as alerts_service
+    from yuqing.alerts.routing import RoutePlan
+    from yuqing.analysis.models import Event
+
+    now = KINDS["daily"][0]
+    with Session(seeded.engine) as session:
+        before, _doc = service.compute(session=session, clock=FrozenClock(now), kind="daily")
+        survivor = before.top_events[0].id
+        at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai, in the period
+        session.add(Event(id="ev-merged", title="并入的事件", first_at=at, last_at=at,
+                          updated_at=at, merged_into=survivor))  # fmt: skip
+        session.flush()
+        alerts_service.raise_alert(session=session, clock=FrozenClock(at), event_id="ev-merged",
+                                   level="IV", level_rank=4, title="【一般】并入的事件",
+                                   route=RoutePlan(recipients=[]), text="依据")  # fmt: skip
+        after, _doc = service.compute(session=session, clock=FrozenClock(now), kind="daily")
+        session.rollback()
+    assert after.alerts_raised == before.alerts_raised + 1

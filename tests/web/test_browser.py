@@ -331,3 +331,18 @@ def test_the_dashboard_updates_live_and_the_main_pages_fit_a_phone(
             assert phone.evaluate("document.documentElement.scrollWidth") <= width + 1, path
             shoot(phone, name)
         assert phone.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_merge_button_keeps_its_word_on_a_phone(open_page: Callable[..., Page]) -> None:
+    """At 390 px the merge form's label, field and button shared one squeezed line, and
+    合并 broke into two lines of one character."""
+    page = open_page(390)
+    sign_in(page, "office")
+    page.goto(f"/events/{EVENT}")
+    button = page.locator("form[action$='/merge'] button")
+    box, field = button.bounding_box(), page.locator("#merge-other").bounding_box()
+    line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight) || 24")
+    assert box is not None and field is not None
+    assert box["height"] < 1.5 * line + 16, box  # one line of text and its padding
+    assert field["width"] >= 120, field  # room to type or pick an event
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -60,6 +60,24 @@ def test_the_dashboard_shows_levels_volume_and_failing_sources(
     assert "<strong>确认已超时，期限</strong>" in due
 
 
+def test_the_levels_read_most_severe_first(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    """In the plan's order, not the names' (一般 sorted before 重大, 一级 三级 二级)."""
+    from tests.web.pages_data import OTHER
+    from yuqing.alerts.models import LevelDecision
+
+    fill(store, clock)  # EVENT proposed at II (重大)
+    with Session(store.engine) as session:
+        session.add(LevelDecision(event_id=OTHER, plan_version=1, proposed_level="IV",
+                                  proposed_at=clock.now(), reasons=[]))  # fmt: skip
+        session.commit()
+    client, _csrf = signed_in("office")
+    page = client.get("/").text
+    levels = page.split('id="levels-heading"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'<span class="level">(.*?)</span>', levels) == ["重大", "一般"], levels
+
+
 def test_a_department_user_sees_their_events_only(
     signed_in: SignIn, store: Store, clock: FrozenClock
 ) -> None:

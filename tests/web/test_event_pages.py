@@ -129,3 +129,22 @@ def test_a_copy_stored_after_the_page_was_read_shows_on_the_next_one(
                           duplicate_of_pk=first.pk, duplicate_of="p1"))  # fmt: skip
         session.commit()
     assert "paper.example.cn" in client.get(f"/events/{EVENT}").text
+
+
+def test_the_incidents_of_an_event_are_not_called_events(data: None, signed_in: SignIn) -> None:
+    """On an event page a heading 事件 over its incidents read as a list of events."""
+    client, _csrf = signed_in("office")
+    page = client.get(f"/events/{EVENT}").text
+    heading = page.split('<h2 id="incident-heading">', 1)[1].split("</h2>", 1)[0]
+    assert heading == "处置事项"
+
+
+def test_the_merge_form_offers_the_other_events_by_title(data: None, signed_in: SignIn) -> None:
+    """The merge takes an event's id, which the pages show nowhere but in addresses: the
+    field offers the latest events by title."""
+    client, _csrf = signed_in("monitor")
+    page = client.get(f"/events/{EVENT}").text
+    choices = page.split('<datalist id="merge-choices">', 1)[1].split("</datalist>", 1)[0]
+    assert f'<option value="{OTHER}">道路施工扰民</option>' in choices
+    assert f'value="{EVENT}"' not in choices  # not itself
+    assert 'list="merge-choices"' in page

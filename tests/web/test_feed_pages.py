@@ -154,3 +154,37 @@ def test_changed_posts_are_read_with_each_filter(
             session=session, f=feed.FeedFilter(), since=before, upto=p1, limit=20
         )
         assert [post.pk for post in upto_p1] == [p1]
+
+
+def test_a_post_without_a_title_is_headed_by_its_text_not_its_id(
+    data: None, signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    """A microblog has no title: its heading was its id (`demo-0363`)."""
+    with Session(store.engine) as session:
+        session.add(_post("weibo.example.cn", "wb-0363", "", "检测结果出来了，原来是饮水设备的问题",
+                          clock.now()))  # fmt: skip
+        session.commit()
+    client, _csrf = signed_in("monitor")
+    row = client.get("/feed").text.split(f'id="post-{_pk(store, "wb-0363")}"', 1)[1]
+    heading = row.split("<h3", 1)[1].split("</h3>", 1)[0]
+    assert "检测结果出来了" in heading and "wb-0363" not in heading
+
+
+def test_a_review_returns_to_the_post_in_the_feed_as_it_was_filtered(
+    data: None, signed_in: SignIn, store: Store
+) -> None:
+    """Back at the post reviewed, with its new state in view: the feed opened at its top."""
+    client, csrf = signed_in("monitor")
+    pk = _pk(store, "p1")
+    feed = str(client.base_url) + "/feed?sentiment=negative#post-1"
+    for path, form in (
+        ("review", {"verdict": "confirmed"}),
+        ("tag", {"tag": "食品安全"}),
+        ("sentiment", {"label": "negative"}),
+    ):
+        answer = client.post(f"/feed/{pk}/{path}", data={**form, "csrf_token": csrf},
+                             headers={"Referer": feed})  # fmt: skip
+        assert answer.headers["location"] == f"/feed?sentiment=negative#post-{pk}", path
+    elsewhere = client.post(f"/feed/{pk}/review", data={"verdict": "confirmed", "csrf_token": csrf},
+                            headers={"Referer": "https://evil.example/feed"})  # fmt: skip
+    assert elsewhere.headers["location"] == f"/feed#post-{pk}"

@@ -88,3 +88,46 @@ def test_the_watch_editor_routes_a_watch_to_a_department_and_keeps_its_sources(
     too_long = client.post("/admin/watches", data={"name": "饮食", "rule": "食堂",
                                                    "department": "x" * 101, "csrf_token": csrf})  # fmt: skip
     assert too_long.status_code == 422
+
+
+def test_the_watches_read_as_rules_under_a_name_column(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    """A watch written as groups is listed as the rule they make, as the editor shows it
+    (it was the stored lists, {'subject': [...]}); the column is 名称, not 姓名 (a person's)."""
+    with Session(store.engine) as session:
+        monitor_service.upsert_watches(session=session, clock=clock, watches=load_watch_text(
+            "watches:\n  - {name: 医院, subject: [县人民医院], event: [停车, 收费], exclude: [演练]}\n",
+            filename="w.yaml"))  # fmt: skip
+        session.commit()
+    client, _csrf = signed_in("office")
+    page = client.get("/admin/watches").text
+    assert "{&#39;subject&#39;" not in page and "'subject'" not in page
+    editor = client.get("/admin/watches", params={"name": "医院"}).text
+    rule = editor.split('id="watch-rule"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+    assert rule and "县人民医院" in rule
+    assert f"<code>{rule}</code>" in page  # the same rule as the editor's
+    assert '<th scope="col">名称</th>' in page and "姓名" not in page
+
+
+def test_a_watch_saved_again_as_it_was_keeps_its_time_of_change(
+    store: Store, clock: FrozenClock
+) -> None:
+    """A demo (or a watch file) loaded again marked every watch as changed just now."""
+    from datetime import timedelta
+
+    text = "watches:\n  - {name: 医院, subject: [县人民医院], event: [停车]}\n  - {name: 食堂, rule: 食堂}\n"
+
+    def load(source: str) -> dict[str, object]:
+        with Session(store.engine) as session:
+            monitor_service.upsert_watches(session=session, clock=clock,
+                                           watches=load_watch_text(source, filename="w.yaml"))  # fmt: skip
+            session.commit()
+            return {w.name: w.updated_at for w in session.scalars(select(Watch))}
+
+    first = load(text)
+    clock.advance(timedelta(hours=1))
+    assert load(text) == first
+    clock.advance(timedelta(hours=1))
+    changed = load(text.replace("rule: 食堂", "rule: 食堂 发霉"))
+    assert changed["医院"] == first["医院"] and changed["食堂"] == clock.now()

@@ -67,6 +67,21 @@ def level_of(*, session: Session, event_id: str, plan: Plan | None) -> LevelView
     )
 
 
+MERGE_CHOICES = 50  # the latest events offered by title for a merge
+
+
+def merge_choices(*, session: Session, event_id: str) -> list[tuple[str, str]]:
+    """The events that could be merged into `event_id`, latest first, as (id, title): the
+    merge form takes an id, which people never see, so they pick by title."""
+    rows = session.execute(
+        select(Event.id, Event.title)
+        .where(Event.merged_into.is_(None), Event.id != event_id)
+        .order_by(Event.last_at.desc())  # ix_events_last_at, walked until 50 are found
+        .limit(MERGE_CHOICES)
+    )
+    return [(row_id, title) for row_id, title in rows]
+
+
 def levels_by_event(*, session: Session, event_ids: list[str]) -> dict[str, LevelDecision]:
     """The latest proposal or decision of each event listed."""
     if not event_ids:

@@ -150,6 +150,9 @@ def read_event(
         "plan_levels": [(lvl.id, lvl.name) for lvl in plan.levels] if plan else [],
         "may_decide": user.role in DECIDERS,
         "may_edit": user.role in EDITORS,
+        "merge_choices": reading.merge_choices(session=session, event_id=event.id)
+        if user.role in EDITORS
+        else [],
         "departments": sorted(reading.departments_of(event)),
         "may_route": user.role in ROUTERS,
         "known_departments": [d.name for d in get_all_departments(session=session)]

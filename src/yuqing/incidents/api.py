@@ -47,6 +47,7 @@ from yuqing.incidents.schemas import (
     Versioned,
 )
 from yuqing.incidents.service import cases, reading
+from yuqing.incidents.wording import row_name
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.errors import AUTH_RESPONSES
 from yuqing.web.params import IdPath
@@ -79,7 +80,7 @@ def _owned(session: SessionDep, model: Any, row_id: int, incident_id: int) -> No
     if row is None or row.incident_id != incident_id:
         raise NotFound(
             _("no {what} {id} in incident {incident}").format(
-                what=model.__tablename__, id=row_id, incident=incident_id
+                what=row_name(model.__tablename__), id=row_id, incident=incident_id
             )
         )
 

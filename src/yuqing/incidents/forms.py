@@ -25,6 +25,7 @@ from yuqing.incidents import service
 from yuqing.incidents.models import CorrectiveAction, Task
 from yuqing.incidents.service.access import get_visible
 from yuqing.incidents.views import incident_page, zone_of
+from yuqing.incidents.wording import row_name
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.security import csrf_protect
 
@@ -68,7 +69,7 @@ def owned(session: Session, user: Actor, model: Any, row_id: int, incident_id: i
         get_visible(session, user, incident_id)
         raise NotFound(
             _("no {what} {id} in incident {incident}").format(
-                what=model.__tablename__, id=row_id, incident=incident_id
+                what=row_name(model.__tablename__), id=row_id, incident=incident_id
             )
         )
 

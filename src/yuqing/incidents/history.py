@@ -10,6 +10,7 @@ as stored, never dropped."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -104,8 +105,16 @@ def _when(value: str, zone: ZoneInfo) -> str:
     return f"{local} {who}".rstrip()
 
 
-def _value(kind: str, value: str | None, plan: Plan, stages: dict[str, str], zone: ZoneInfo) -> str:
-    """One stored before/after value in words."""
+def _value(
+    kind: str,
+    value: str | None,
+    plan: Plan,
+    stages: dict[str, str],
+    zone: ZoneInfo,
+    statements: Mapping[int, str],
+) -> str:
+    """One stored before/after value in words; a statement by its number and revision
+    (`#1 r2`) as the page lists it, not by the id the log keeps."""
     if not value:
         return ""
     if kind in LEVEL_KINDS:
@@ -127,14 +136,19 @@ def _value(kind: str, value: str | None, plan: Plan, stages: dict[str, str], zon
     if kind == "action":  # "{kind} {id}"
         code, _sep, number = value.partition(" ")
         return f"{label(code)} #{number}" if number.isdigit() else value
-    if kind in ("task_done", "corrective_done", "statement_comment") and value.isdigit():
+    if kind == "statement_comment" and value.isdigit():
+        return statements.get(int(value), f"#{value}")
+    if kind in ("task_done", "corrective_done") and value.isdigit():
         return f"#{value}"
     if kind == "statement_drafted":  # "{number}r{revision}"
         number, _sep, revision = value.partition("r")
         return f"#{number} r{revision}" if number.isdigit() and revision.isdigit() else value
     if kind.startswith("statement_") or kind == "corrective_added":  # "{id} {who / channel}"
         number, _sep, rest = value.partition(" ")
-        return f"#{number} {rest}".rstrip() if number.isdigit() else value
+        if not number.isdigit():
+            return value
+        named = statements.get(int(number)) if kind.startswith("statement_") else None
+        return f"{named or '#' + number} {rest}".rstrip()
     if kind in ("events_added", "split_out", "split_from"):
         return pgettext("short list", ", ").join(value.split(","))
     return value
@@ -155,16 +169,20 @@ def _reason(kind: str, reason: str, zone: ZoneInfo) -> str:
     )
 
 
-def log_lines(log: list[LogRead], plan: Plan, zone: ZoneInfo) -> list[LogLine]:
-    """The incident's log as the page shows it, oldest first."""
+def log_lines(
+    log: list[LogRead], plan: Plan, zone: ZoneInfo, statements: Mapping[int, str] | None = None
+) -> list[LogLine]:
+    """The incident's log as the page shows it, oldest first. `statements`: the page's
+    name of each statement by its id (`#1 r2`)."""
     stages = {stage.id: stage.name for stage in plan.stages}
+    named = statements or {}
     return [
         LogLine(
             at=entry.at,
             actor=_("system") if entry.actor == SYSTEM else entry.actor,
             what=_(WHAT[entry.kind]) if entry.kind in WHAT else entry.kind,
-            before=_value(entry.kind, entry.before, plan, stages, zone),
-            after=_value(entry.kind, entry.after, plan, stages, zone),
+            before=_value(entry.kind, entry.before, plan, stages, zone, named),
+            after=_value(entry.kind, entry.after, plan, stages, zone, named),
             reason=_reason(entry.kind, entry.reason, zone),
         )
         for entry in log

@@ -23,6 +23,7 @@ from yuqing.incidents.models import (
     CorrectiveAction,
     DeadlineClock,
     FactSheet,
+    Incident,
     IncidentEvent,
     IncidentReview,
     Statement,
@@ -98,10 +99,16 @@ def read_incidents_page(
         limit=500,
     )
     now = clock.now()
+    # A closed case is past its deadlines, not behind them (the dashboard counts the
+    # clocks of the incidents not closed, and so does this).
     late = set(
         session.scalars(
-            select(DeadlineClock.incident_id).where(
-                DeadlineClock.state == "running", DeadlineClock.due_at < now
+            select(DeadlineClock.incident_id)
+            .join(Incident, Incident.id == DeadlineClock.incident_id)
+            .where(
+                DeadlineClock.state == "running",
+                DeadlineClock.due_at < now,
+                Incident.status != "closed",
             )
         )
     )
@@ -173,6 +180,8 @@ def _chains(session: Session, plan: Any, detail: Any, user: Actor) -> dict[int, 
             "mine": waiting is not None
             and row.status == "in_review"
             and statements.may_take(plan, waiting, user),
+            # The author may comment but, unless the plan says so, not approve their own.
+            "may_approve": waiting is not None and statements.may_approve(plan, waiting, user, row),
         }
     return chains
 
@@ -220,7 +229,12 @@ def incident_page(
         "incidents/incident.html",
         {
             "d": detail,
-            "history": log_lines(detail.log, plan, zone_of(request)),
+            "history": log_lines(
+                detail.log,
+                plan,
+                zone_of(request),
+                {s.id: f"#{s.number} r{s.revision}" for s in detail.statements},
+            ),
             "event_titles": _event_titles(session, detail.event_ids),
             "refusal": refusal,
             "chains": _chains(session, plan, detail, user),
@@ -275,8 +289,18 @@ def read_my_work_page(request: Request, user: CurrentUser, session: SessionDep) 
         )
         if running is not None and running.state == "running":
             due[report.id] = running.due_at
+    # Each item names its incident by title: `#2 · text` read as statement #2.
+    ids = (
+        {s.incident_id for s in work.approvals}
+        | {t.incident_id for t in work.tasks}
+        | {r.incident_id for r in work.reports}
+    )
+    rows = session.execute(select(Incident.id, Incident.title).where(Incident.id.in_(ids)))
+    titles = dict(rows.all())
     return render(
-        request, "incidents/my_work.html", {"work": work, "due": due, "zone": zone_of(request)}
+        request,
+        "incidents/my_work.html",
+        {"work": work, "due": due, "titles": titles, "zone": zone_of(request)},
     )
 
 

@@ -64,6 +64,20 @@ LABELS: dict[str, str] = {
 }
 
 
+# The rows addressed under an incident, by their table, as a refusal names them.
+ROWS: dict[str, str] = {
+    "incident_tasks": N_("task"),
+    "incident_reports": N_("report"),
+    "incident_statements": N_("statement"),
+    "incident_corrective_actions": N_("corrective action"),
+}
+
+
+def row_name(table: str) -> str:
+    """What a row of `table` is, in words (`incident_reports` → 报告)."""
+    return _(ROWS[table]) if table in ROWS else table
+
+
 def label(code: str | None) -> str:
     """`code` in the language in force (an unknown code as it is)."""
     if not code:

@@ -170,6 +170,9 @@ def _editor(session: Session, rows: Sequence[WatchRow], **fields: object) -> dic
     departments = [d.name for d in get_all_departments(session=session)]
     return {
         "watches": rows,
+        # A watch written as groups reads as the rule they make (the editor shows the
+        # same), not as the stored lists ({'subject': [...], ...}).
+        "rules": {row.name: row.rule or service.watch_from_row(row).expr for row in rows},
         "departments": departments,
         "department_name": department_names(session=session),  # a watch's, in words
         **fields,

@@ -204,7 +204,9 @@ def due_sources(*, session: Session, now: datetime) -> Sequence[models.Source]:
 
 
 def upsert_watches(*, session: Session, clock: Clock, watches: Sequence[Watch]) -> tuple[int, int]:
-    """Add or replace watches by name; returns (added, replaced)."""
+    """Add or replace watches by name; returns (added, replaced). A watch saved again as
+    it was keeps its time of change (the watches page said every watch changed when a
+    demo, or a deployment loading its watch file, started again)."""
     now = clock.now()
     existing = {
         w.name: w
@@ -221,12 +223,17 @@ def upsert_watches(*, session: Session, clock: Clock, watches: Sequence[Watch]) 
             added += 1
         else:
             replaced += 1
-        row.rule = watch.expr if watch.groups is None else None
-        row.groups = watch.groups
-        row.sources = sorted(watch.sources) if watch.sources is not None else None
-        row.organization = watch.organization
-        row.department = watch.department
-        row.updated_at = now
+        values = {
+            "rule": watch.expr if watch.groups is None else None,
+            "groups": watch.groups,
+            "sources": sorted(watch.sources) if watch.sources is not None else None,
+            "organization": watch.organization,
+            "department": watch.department,
+        }
+        if row.updated_at is None or any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = now
     session.flush()
     return added, replaced
 

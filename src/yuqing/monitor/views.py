@@ -225,12 +225,15 @@ def _change_of(version: Hashable) -> int:
     return int(version[1]) if isinstance(version, tuple) else 0
 
 
-def _back(request: Request) -> RedirectResponse:
+def _back(request: Request, pk: int) -> RedirectResponse:
+    """Back to the feed as it was filtered, at the post just reviewed: without the
+    anchor the page opened at its top, and the reviewer lost the post and its new state."""
     referer = request.headers.get("referer", "")
     path = "/feed"
     if referer.startswith(str(request.base_url)):
-        path = "/" + referer[len(str(request.base_url)) :]
-    return RedirectResponse(path if path.startswith("/feed") else "/feed", status_code=303)
+        path = "/" + referer[len(str(request.base_url)) :].partition("#")[0]
+    path = path if path.startswith("/feed") else "/feed"
+    return RedirectResponse(f"{path}#post-{pk}", status_code=303)
 
 
 @router.post("/feed/{pk}/review", tags=["pages"])
@@ -242,7 +245,7 @@ def review_post(
     before, after = feed.review(session=session, clock=clock, pk=pk, by=user.name, verdict=verdict)
     record(session=session, clock=clock, actor=user.name, action=f"post.{verdict}",
            target=f"post:{pk}", before=before, after=after)  # fmt: skip
-    return _back(request)
+    return _back(request, pk)
 
 
 @router.post("/feed/{pk}/tag", tags=["pages"])
@@ -254,7 +257,7 @@ def tag_post(
     before, after = feed.tag(session=session, pk=pk, tag=tag)
     record(session=session, clock=clock, actor=user.name, action="post.tagged",
            target=f"post:{pk}", before=before, after=after)  # fmt: skip
-    return _back(request)
+    return _back(request, pk)
 
 
 @router.post("/feed/{pk}/sentiment", tags=["pages"])
@@ -268,4 +271,4 @@ def correct_sentiment(
     )
     record(session=session, clock=clock, actor=user.name, action="post.sentiment_corrected",
            target=f"post:{pk}", before=correction.predicted, after=correction.label)  # fmt: skip
-    return _back(request)
+    return _back(request, pk)

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import Alert, LevelDecision
@@ -284,11 +284,16 @@ def _ranked(
 
 
 def _alerts(session: Session, period: Period, event_ids: Select[str]) -> tuple[int, int]:
-    """Alerts raised in the period on the events in scope, and how many were acknowledged."""
+    """Alerts raised in the period on the events in scope, and how many were acknowledged.
+
+    An alert raised on an event later merged into one in scope counts too: its posts now
+    belong to that event, and the alerts page still lists it (a daily report said 1 alert
+    on a day the alerts page showed 4, three of their events merged since)."""
+    merged = select(Event.id).where(Event.merged_into.in_(event_ids))
     query = (
         select(func.count(), func.count(Alert.acknowledged_at))
         .where(Alert.created_at >= period.start, Alert.created_at < period.end)
-        .where(Alert.event_id.in_(event_ids))
+        .where(or_(Alert.event_id.in_(event_ids), Alert.event_id.in_(merged)))
     )
     raised, acknowledged = session.execute(query).one()
     return int(raised), int(acknowledged)

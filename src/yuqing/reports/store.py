@@ -495,10 +495,14 @@ def period_figures_from_json(data: dict[str, Any]) -> Figures:
 
 
 def filename(version: ReportVersion, fmt: str) -> str:
-    """An ASCII file name for downloads: kind, subject, version."""
-    subject = (
-        f"incident-{version.incident_id}"
-        if version.incident_id is not None
-        else (version.period_start.date().isoformat() if version.period_start else "report")
-    )
+    """An ASCII file name for downloads: kind, subject, version. A period's first day is
+    the one its title names, in the report's time zone (not the UTC date of its start:
+    the daily report of 12-09 in Shanghai starts on 12-08 in UTC)."""
+    start = str((version.figures or {}).get("from") or "")[:10]
+    if version.incident_id is not None:
+        subject = f"incident-{version.incident_id}"
+    elif start:
+        subject = start
+    else:
+        subject = version.period_start.date().isoformat() if version.period_start else "report"
     return f"{version.kind}-{subject}-v{version.version}.{fmt}"

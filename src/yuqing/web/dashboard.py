@@ -77,10 +77,19 @@ def _levels(session: Session, plan: Any) -> dict[str, list[tuple[str, int]]]:
     confirmed: Counter[str] = Counter()
     for status, proposed_level, level in latest.values():
         if status == "proposed":
-            proposed[level_name(plan, proposed_level)] += 1
+            proposed[proposed_level] += 1
         elif status in ("confirmed", "changed") and level:
-            confirmed[level_name(plan, level)] += 1
-    return {"proposed": sorted(proposed.items()), "confirmed": sorted(confirmed.items())}
+            confirmed[level] += 1
+    # Most severe first, as the plan ranks them (by name, 一级 三级 二级 came out).
+    rank = {lvl.id: lvl.rank for lvl in plan.levels} if plan else {}
+
+    def by_severity(counts: Counter[str]) -> list[tuple[str, int]]:
+        ordered = sorted(
+            counts.items(), key=lambda item: (rank.get(item[0], len(rank) + 1), item[0])
+        )
+        return [(level_name(plan, level_id), n) for level_id, n in ordered]
+
+    return {"proposed": by_severity(proposed), "confirmed": by_severity(confirmed)}
 
 
 def summary(*, session: Session, now: datetime) -> dict[str, Any]:

@@ -54,7 +54,16 @@ def role_label(role: str) -> str:
     return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
+def headline(title: str | None, text: str | None, fallback: str = "") -> str:
+    """A post's heading: its title, else the start of its text, as an event titles it
+    (a microblog has no title, and its id, `demo-0363`, says nothing to a reader)."""
+    from yuqing.analysis.events.model import make_title
+
+    return make_title(title or "", text or "") or fallback
+
+
 TEMPLATES.env.filters["localtime"] = localtime
+TEMPLATES.env.filters["headline"] = headline
 TEMPLATES.env.globals["role_label"] = role_label
 
 

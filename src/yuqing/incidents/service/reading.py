@@ -85,7 +85,7 @@ def my_work(*, session: Session, actor: Actor) -> MyWork:
                 continue
             steps = statements.chain(plan, statement)
             done = sum(r.decision == "approve" for r in statements.approvals(session, statement.id))
-            if done < len(steps) and statements.may_take(plan, steps[done], actor):
+            if done < len(steps) and statements.may_approve(plan, steps[done], actor, statement):
                 mine.approvals.append(statement)
         if incident.owner == actor.name:
             mine.reports += [

@@ -151,6 +151,13 @@ def may_take(plan: Plan, step: ApprovalStep, actor: Actor) -> bool:
     return holds and in_unit
 
 
+def may_approve(plan: Plan, step: ApprovalStep, actor: Actor, statement: Statement) -> bool:
+    """Whether the actor may approve or reject the statement at `step`: the step names
+    them, and they did not write it (unless the plan lets authors approve)."""
+    own = statement.author == actor.name and not plan.response.author_may_approve
+    return may_take(plan, step, actor) and not own
+
+
 def review_statement(
     *,
     session: Session,
@@ -273,7 +280,7 @@ def publish_statement(
                 "next: {next}): it cannot be published"
             ).format(
                 id=statement.id,
-                status=statement.status,
+                status=status_label(statement.status),
                 done=done,
                 total=len(steps),
                 next=waiting or "-",
