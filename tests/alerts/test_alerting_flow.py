@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from itertools import pairwise
 
 import httpx
 import pytest
@@ -17,9 +18,10 @@ from sqlalchemy.orm import Session
 from tests.conftest import Store
 from tests.fakes.robots import Fail, FakeRobots
 from tests.fakes.smtp import FakeSmtp
-from yuqing.alerts import levels
+from yuqing.alerts import levels, plan_routes
 from yuqing.alerts import service as alerts_service
 from yuqing.alerts.models import Alert, Delivery, LevelDecision
+from yuqing.alerts.routing import RoutePlan
 from yuqing.alerts.sending import ChannelSettings, make_sender
 from yuqing.core.clock import FrozenClock
 from yuqing.core.errors import Conflict, Forbidden, InvalidInput
@@ -314,3 +316,41 @@ def test_quiet_hours_hold_low_levels_but_never_the_most_severe(
         by_alert = {d.alert_id: d.not_before for d in session.scalars(select(Delivery))}
     assert by_alert[high_id] == night.now()
     assert by_alert[low_id] == night.now().replace(hour=23)  # 07:00 in Shanghai
+
+
+def test_an_alert_nobody_acknowledges_is_reminded_less_and_less_often(
+    world: dict[str, object], store: Store, clock: FrozenClock
+) -> None:
+    ingest(world, clock, post(1, clock), post(2, clock), post(3, clock))
+    raised = clock.now()
+    with Session(store.engine) as session:
+        (alert,) = session.scalars(select(Alert)).all()
+        plan = plan_service.get_active_plan(session=session)
+    assert plan is not None
+
+    def route_for(alert: Alert) -> RoutePlan | None:
+        return plan_routes.route_for(plan, alert.level)
+
+    looks: list[tuple[float, str]] = []  # (hours since raised, purpose) of each round
+    for _minute in range(0, 48 * 60, 5):
+        clock.advance(timedelta(minutes=5))
+        with Session(store.engine) as session:
+            before = {d.id for d in session.scalars(select(Delivery))}
+            alerts_service.run_reminders(session=session, clock=clock, route_for=route_for)
+            session.commit()
+            new = [d for d in session.scalars(select(Delivery)) if d.id not in before]
+        if new:
+            hours = (clock.now() - raised).total_seconds() / 3600
+            looks.append((round(hours, 2), new[0].purpose))
+    # Up the chain at the route's pace (10 minutes): a reminder, the leader, a reminder
+    # of both. Then the gaps double, up to 8 hours: 11 rounds in two days, not 288.
+    assert [p for _, p in looks[:3]] == ["reminder", "escalation", "reminder"]
+    gaps = [round(b - a, 2) for (a, _), (b, _) in pairwise(looks[2:])]
+    assert gaps[:5] == [0.17, 0.33, 0.67, 1.33, 2.67]
+    assert max(gaps) == 8.0 and len(looks) < 15
+    # Acknowledging still stops them.
+    with Session(store.engine) as session:
+        alerts_service.acknowledge(session=session, clock=clock, alert_id=alert.id, by="clerk")
+        session.commit()
+        clock.advance(timedelta(hours=9))
+        assert alerts_service.run_reminders(session=session, clock=clock, route_for=route_for) == []

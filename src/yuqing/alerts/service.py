@@ -7,7 +7,7 @@ are committed with the change that caused them (the transactional outbox).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -236,7 +236,24 @@ def run_reminders(*, session: Session, clock: Clock, route_for: RouteFor) -> lis
                 round_no=alert.escalation_step,
                 not_before=now,
             )
-        alert.next_check_at = now + route.remind_every
+        alert.next_check_at = now + reminder_gap(route, alert, chain_done=chain_done)
         touched.append(alert.id)
     session.flush()
     return touched
+
+
+# The longest gap between two reminders of an alert nobody acknowledges.
+MAX_REMINDER_GAP = timedelta(hours=8)
+
+
+def reminder_gap(route: RoutePlan, alert: Alert, *, chain_done: bool) -> timedelta:
+    """How long until the next look at an unacknowledged alert: the route's `remind_every`
+    up the escalation chain; at its top, twice as long after each further reminder, up to
+    `MAX_REMINDER_GAP`. Everyone who can act has been told several times by then: an
+    unbounded reminder every 30 minutes sent one person 158 messages over the demo's two
+    days, and a robot that repeats itself that often gets muted."""
+    if not chain_done:
+        return route.remind_every
+    doublings = min(16, max(0, alert.reminders - route.reminders_before_escalation))
+    gap: timedelta = min(route.remind_every * (1 << doublings), MAX_REMINDER_GAP)
+    return max(route.remind_every, gap)
