@@ -35,6 +35,8 @@ def test_alerts_are_listed_with_deliveries_and_acknowledged(
     client, csrf = signed_in("monitor")
     page = client.get("/alerts").text
     assert '<span class="level">重大</span>' in page and "clerk@example.cn" in page
+    # The level once: the badge, not the title's 【重大】 again beside it.
+    assert '<span class="level">重大</span> 某中学食堂饭菜发霉</h2>' in page
     assert "负面占比 100%，超过预案规定的 50%" in page
     # The channel in words; a recipient the plan does not know stays as it was kept.
     assert "<td>邮件</td>" in page and "<td>email</td>" not in page and "clerk · " in page

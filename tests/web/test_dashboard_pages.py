@@ -86,6 +86,7 @@ def test_a_department_user_sees_their_events_only(
     client, _csrf = signed_in("department")
     page = client.get("/").text
     assert "某中学食堂饭菜发霉" in page and "道路施工扰民" not in page
+    assert "【重大】" not in page  # the alert's level is its badge, not said twice
     assert client.get("/dashboard/volume.json").json()["hours"]["posts"] == []
     # It lists what is routed to them, and does not also say nothing is.
     assert "目前还没有分派给本部门的内容" not in page

@@ -76,6 +76,18 @@ def alert_message(alert: Alert) -> tuple[str, str]:
 TEMPLATES.env.filters["alert_message"] = alert_message
 
 
+def unbracketed(title: str) -> str:
+    """An alert's title without its leading `【level】` (`[level]` in English), for pages
+    that show the level beside it already (the alerts page said `重大 【重大】…`)."""
+    for opening, closing in (("【", "】"), ("[", "]")):
+        if title.startswith(opening) and closing in title:
+            return title[title.index(closing) + 1 :].lstrip() or title
+    return title
+
+
+TEMPLATES.env.filters["unbracketed"] = unbracketed
+
+
 def render(
     request: Request,
     template: str,
