@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -16,6 +17,7 @@ from yuqing.analysis.events.evaluate import cluster_file, scores
 from yuqing.analysis.events.threads import ReplyWaiter
 from yuqing.analysis.steps import ClusterStep
 from yuqing.cli.cluster import register
+from yuqing.core.errors import InvalidInput
 from yuqing.demo.story_lines import NEWS_TITLE, RESULT_TITLE, SPORTS_TITLE, STATEMENT_TITLE
 from yuqing.monitor.normalize import parse_post
 from yuqing.monitor.posts import Post, reply_parent
@@ -67,8 +69,14 @@ def test_reply_parent_is_read_from_id_or_number_and_never_itself() -> None:
     assert reply_parent(post("a", "x", 0, reply_to=12345)) == "12345"
     assert reply_parent(post("a", "x", 0, reply_to="a")) is None
     assert reply_parent(post("a", "x", 0, reply_to="  ")) is None
-    assert reply_parent(post("a", "x", 0, reply_to=["p1"])) is None
-    assert reply_parent(post("a", "x", 0, reply_to=True)) is None
+    # A list or a boolean is refused when the post is read (it silently left the reply
+    # out of its thread); one that reached the clusterer by another way names no parent.
+    for wrong in (["p1"], True):
+        with pytest.raises(InvalidInput, match="reply_to"):
+            post("a", "x", 0, reply_to=wrong)
+        unread = post("a", "x", 0)
+        unread.extra["reply_to"] = wrong
+        assert reply_parent(unread) is None
 
 
 def test_reply_to_an_unknown_or_other_partitions_post_is_clustered_by_text() -> None:
