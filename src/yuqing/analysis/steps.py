@@ -88,14 +88,15 @@ def selection_words(terms: Iterable[str]) -> frozenset[str]:
 def mark_selection_words(posts: Iterable[Post], words_of: Mapping[str, frozenset[str]]) -> None:
     """Mark the words of who and where each post's watches are about (their `subject`
     and `region` terms, or a one-rule watch's names: `selection_words`) as its names
-    (`NAMES_KEY`), which the clusterer never lets be all a post shares with an event.
+    (`NAMES_KEY`).
 
     Every post of an organization's stream names the organization, a name rare in
     ordinary posts: counted like any word, it weighed more than any story's own words,
-    and unrelated stories of one county or school became one event. Left out, a late
-    report of a story (the market bureau's test result of the canteen, two days on)
-    shared too little else with it to find it: the name is how it says which story it
-    reports on. So the names count, and a post joins an event only when they share more.
+    and unrelated stories of one county or school became one event. So the clusterer
+    leaves the names out of a post's cosine with an event's centroid (the crowd's posts)
+    and when two events merge. Taken out of the post altogether, a late report of a story
+    (the market bureau's test result of the canteen, two days on) shared too little else
+    with it to find it: the cosine with the story's reports keeps them.
     """
     if not words_of:
         return
