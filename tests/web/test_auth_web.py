@@ -192,6 +192,10 @@ def test_every_page_carries_the_headers_and_no_inline_script(
         .startswith(("text/javascript", "application/javascript"))
     )
     assert browser.get("/static/css/yuqing.css").status_code == 200
+    # Every page names its icon: no browser asks for a missing /favicon.ico.
+    assert '<link rel="icon" type="image/svg+xml" href="/static/img/favicon.svg">' in pages[0].text
+    icon = browser.get("/static/img/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
 
 
 def test_the_user_language_chooses_the_pages_language(
