@@ -170,7 +170,7 @@ def update_cmd(
     """Change the fields given; the others stay."""
     from yuqing.risks import service
 
-    given = {
+    given: dict[str, Any] = {
         "title": title,
         "lead_department": lead,
         "departments": dept or None,

@@ -43,9 +43,14 @@ class RiskUpdate(BodyIn):
     status: str | None = Field(None, description="open or mitigated (closing is its own call).")
 
 
-class CloseIn(BodyIn):
-    expected_version: int | None = None
-    reason: str = ""
+class ReopenIn(BodyIn):
+    expected_version: int | None = Field(
+        None, description="The risk point's version the change was made against; 409 if stale."
+    )
+
+
+class CloseIn(ReopenIn):
+    reason: str = Field("", description="Why the risk is resolved (销号).")
 
 
 class MonthIn(BodyIn):
