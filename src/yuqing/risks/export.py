@@ -13,23 +13,29 @@ import zipfile
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape
 
-from yuqing.core.i18n import N_, _
+from yuqing.core.i18n import _, pgettext
 from yuqing.risks.service import Listed, status_label
 
 # The seed's columns (序号 | 存在风险点 | 具体应对措施 | 风险防范化解成效 | 下步重点工作 |
-# 备注), with who leads, who shares, the deadline and the status between them.
-COLUMNS: tuple[str, ...] = (
-    N_("No."),
-    N_("Risk point"),
-    N_("Lead department"),
-    N_("Responsible departments"),
-    N_("Deadline"),
-    N_("Status"),
-    N_("Measures"),
-    N_("Effect"),
-    N_("Next steps"),
-    N_("Note"),
-)
+# 备注), with who leads, who shares, the deadline and the status between them. Their own
+# context: the register's words (完成时限, 备注) are not the incident pages' (时限, 说明).
+
+
+def headers() -> list[str]:
+    return [
+        pgettext("risk register column", "No."),
+        pgettext("risk register column", "Risk point"),
+        pgettext("risk register column", "Lead department"),
+        pgettext("risk register column", "Responsible departments"),
+        pgettext("risk register column", "Deadline"),
+        pgettext("risk register column", "Status"),
+        pgettext("risk register column", "Measures"),
+        pgettext("risk register column", "Effect"),
+        pgettext("risk register column", "Next steps"),
+        pgettext("risk register column", "Note"),
+    ]
+
+
 WIDTHS = (6, 40, 14, 18, 12, 10, 40, 30, 30, 20)  # characters, for the XLSX
 FORMATS = ("xlsx", "csv")
 MEDIA_TYPES = {
@@ -68,10 +74,6 @@ def rows(listed: Sequence[Listed], department_name: Callable[[str], str]) -> lis
             ]
         )
     return out
-
-
-def headers() -> list[str]:
-    return [_(column) for column in COLUMNS]
 
 
 def _safe_cell(value: str) -> str:

@@ -19,7 +19,7 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, Forbidden, InvalidInput
 from yuqing.plan import service as plan_service
-from yuqing.risks import service
+from yuqing.risks import export, service
 from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.navigation import page_roles
@@ -82,6 +82,7 @@ def register_page(
         "risks/list.html",
         {
             "month": month,
+            "headers": export.headers(),
             "this_month": service.current_month(session=session, clock=clock),
             "rows": found,
             "filters": filters,
