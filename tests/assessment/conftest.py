@@ -29,9 +29,9 @@ START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 @dataclass
 class Scenario:
     world: World
-    a: Incident  # office: initial met, flash 30 min late, special and progress missed
-    b: Incident  # edu: initial said 较大, level I confirmed later
-    missed_alert: Alert  # II on ev-3 (edu), acknowledged in 6 min, no incident
+    a: int  # office: initial met, flash 30 min late, special and progress missed
+    b: int  # edu: initial said 较大, level I confirmed later
+    missed_alert: int  # II on ev-3 (edu), acknowledged in 6 min, no incident
 
 
 @pytest.fixture(autouse=True)
@@ -128,8 +128,9 @@ def build(w: World) -> Scenario:
         description="官方账号回复", evidence=["https://w.example/official/1"],
     )  # fmt: skip
     _at(w, 180)  # 12:00
+    ids = Scenario(w, a.id, b.id, missed.id)
     s.commit()
-    return Scenario(w, a, b, missed)
+    return ids
 
 
 @pytest.fixture

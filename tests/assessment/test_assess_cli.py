@@ -44,7 +44,7 @@ def test_the_table_json_and_workbook(scenario: Scenario, cli: Cli, tmp_path: Pat
     assert office_row[3:9] == (4, 1, "25.0%", 1, 30, 2)
     assert any(r[0] == "monitor1" for r in people.iter_rows(values_only=True))
     links = [r[-1] for r in items.iter_rows(min_row=2, values_only=True)]
-    assert f"/incidents/{scenario.a.id}" in links and "/events/ev-3" in links
+    assert f"/incidents/{scenario.a}" in links and "/events/ev-3" in links
 
 
 @pytest.mark.parametrize(

@@ -65,9 +65,9 @@ def test_each_department_and_person(scenario: Scenario) -> None:
         ("reply_without_statement", "office", ""),
     ]
     late = result.items[0]
-    assert (late.incident_id, late.late_minutes) == (scenario.a.id, 30)
-    assert result.items[3].alert_id == scenario.missed_alert.id
-    assert result.items[5].incident_id == scenario.b.id
+    assert (late.incident_id, late.late_minutes) == (scenario.a, 30)
+    assert result.items[3].alert_id == scenario.missed_alert
+    assert result.items[5].incident_id == scenario.b
 
 
 def test_one_department(scenario: Scenario) -> None:
