@@ -23,12 +23,12 @@ from yuqing.core.i18n import N_, _
 
 ITEM_COLUMNS: tuple[str, ...] = (
     N_("Kind"),
-    N_("Department"),
+    N_("Assessed department"),
     N_("Person"),
     N_("Incident"),
     N_("Alert"),
     N_("Title"),
-    N_("What"),
+    N_("Detail"),
     N_("Due"),
     N_("Done"),
     N_("Minutes late"),

@@ -26,7 +26,7 @@ def _p90(spread: Spread) -> str:
 Column = tuple[str, Callable[[Any], object]]  # an N_() msgid, and the cell of a row
 
 DEPARTMENT_COLUMNS: tuple[Column, ...] = (
-    (N_("Department"), lambda r: department_label(r.department)),
+    (N_("Assessed department"), lambda r: department_label(r.department)),
     (N_("Incidents led"), lambda r: r.incidents_led),
     (N_("Incidents helped"), lambda r: r.incidents_helped),
     (N_("Reports due"), lambda r: r.reports_due),
