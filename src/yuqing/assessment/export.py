@@ -19,6 +19,7 @@ from yuqing.assessment.labels import (
     item_link,
 )
 from yuqing.assessment.schemas import Assessment, DepartmentRow, Item, PersonRow
+from yuqing.core.errors import YuQingError
 from yuqing.core.i18n import N_, _
 
 ITEM_COLUMNS: tuple[str, ...] = (
@@ -106,8 +107,13 @@ def _safe(value: object) -> object:
 
 def xlsx(result: Assessment, *, zone: ZoneInfo, base_url: str = "") -> bytes:
     """The workbook: departments, people, items (every late, missed or contradicted one)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+    except ImportError:  # an install older than the dependency: say so, not a traceback
+        raise YuQingError(
+            _("the XLSX workbook needs the openpyxl package: pip install 'openpyxl>=3.1'")
+        ) from None
 
     book = Workbook()
     sheets = (
