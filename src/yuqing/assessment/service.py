@@ -222,11 +222,16 @@ def compute(
     people: dict[str, PersonRow] = {}
     items: list[Item] = []
 
+    # Made once a name: a model built on every call cost seconds on a year of rows.
     def dept(name: str) -> DepartmentRow:
-        return departments.setdefault(name, DepartmentRow(department=name))
+        if name not in departments:
+            departments[name] = DepartmentRow(department=name)
+        return departments[name]
 
     def person(name: str) -> PersonRow:
-        return people.setdefault(name, PersonRow(person=name))
+        if name not in people:
+            people[name] = PersonRow(person=name)
+        return people[name]
 
     def led(incident_id: int) -> IncidentRow | None:
         """The incident when its lead department is assessed (a helper's is not)."""
