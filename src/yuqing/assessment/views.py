@@ -18,9 +18,12 @@ from yuqing.assessment.labels import (
     item_label,
     item_link,
 )
+from yuqing.assessment.schemas import UNASSIGNED
+from yuqing.assessment.service import NO_DEPARTMENT
 from yuqing.auth.schemas import Actor
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
+from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, SessionDep
 from yuqing.web.navigation import page_roles
 from yuqing.web.pages import render
@@ -57,6 +60,14 @@ def read_assessment_page(
         )  # fmt: skip
     except InvalidInput as exc:
         error, result, zone = str(exc), None, None
+    names = department_names(session=session)
+
+    def shown(department: str) -> str:
+        """The department's name in words; the whole organization and unassigned as such."""
+        if department in ("*", UNASSIGNED, NO_DEPARTMENT):
+            return department_label(department)
+        return names(department)
+
     return render(
         request,
         "assessment/page.html",
@@ -67,9 +78,13 @@ def read_assessment_page(
             "filters": {"from": start, "to": end, "year": year, "department": department},
             "department_columns": headers(DEPARTMENT_COLUMNS),
             "person_columns": headers(PERSON_COLUMNS),
-            "department_cells": lambda row: cells(DEPARTMENT_COLUMNS, row),
+            "department_cells": lambda row: [
+                shown(row.department),
+                *cells(DEPARTMENT_COLUMNS, row)[1:],
+            ],
+            "department_choices": sorted(names.names.items(), key=lambda kv: kv[0]),
             "person_cells": lambda row: cells(PERSON_COLUMNS, row),
-            "department_label": department_label,
+            "department_label": shown,
             "item_label": item_label,
             "item_link": item_link,
         },
