@@ -52,5 +52,6 @@ def test_the_menu_follows_the_pages_table() -> None:
         "/events",
         "/plan",
         "/reports",
+        "/assessment",
         "/audit",
     ]

@@ -27,7 +27,17 @@ from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, request_act
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
     str(PACKAGE / context / "templates")
-    for context in ("web", "auth", "analysis", "monitor", "alerts", "plan", "incidents", "reports")
+    for context in (
+        "web",
+        "auth",
+        "analysis",
+        "monitor",
+        "alerts",
+        "plan",
+        "incidents",
+        "reports",
+        "assessment",
+    )
 ]
 
 TEMPLATES = Jinja2Templates(directory=TEMPLATE_DIRS)  # autoescape on for .html
