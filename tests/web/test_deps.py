@@ -46,11 +46,14 @@ def test_the_menu_follows_the_pages_table() -> None:
         "/alerts",
         "/incidents",
         "/my-work",
+        "/risks",
     ]
     assert [p.path for p in menu(_actor("auditor"))] == [
         "/",
         "/events",
         "/plan",
         "/reports",
+        "/assessment",
+        "/risks",
         "/audit",
     ]

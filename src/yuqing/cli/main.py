@@ -17,6 +17,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")
 
 import typer  # after the setting above
 
+from yuqing.assessment import cli as assessment_cli
 from yuqing.auth import cli as auth_cli
 from yuqing.cli import (
     alerts,
@@ -81,6 +82,7 @@ app.add_typer(reports_cli.app, name="report")
 auth_cli.register(app)
 app.add_typer(model_cmds.app, name="model")
 incidents_cli.register(app)
+assessment_cli.register(app)
 risks_cli.register(app)
 
 

@@ -1,8 +1,9 @@
 """The register for one month as a table (the plan's 台账 columns), written as CSV or XLSX.
 
 The XLSX is written here from its XML parts (an Office Open XML workbook is a zip of
-them): one sheet, text cells inline, the header row frozen and wrapped. No spreadsheet
-library is needed for that much, and none is a dependency of the product.
+them): one sheet, text cells inline, the header row frozen and wrapped. That much needs
+no spreadsheet library, and the same register gives the same bytes (openpyxl, which the
+assessment's workbook uses, stamps the time it was made).
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ from yuqing.alerts import views as alert_views
 from yuqing.alerts.models import Alert
 from yuqing.analysis import api as events_api
 from yuqing.analysis import views as event_views
+from yuqing.assessment import api as assessment_api
+from yuqing.assessment import views as assessment_views
 from yuqing.auth import admin_views, audit_views
 from yuqing.auth import views as auth_views
 from yuqing.auth.schemas import Role
@@ -289,6 +291,8 @@ def create_app(
     app.include_router(reports_api.router)
     app.include_router(reports_views.router)
     app.include_router(report_run_views.router)
+    app.include_router(assessment_api.router)
+    app.include_router(assessment_views.router)
     app.include_router(incident_forms.router)
     app.include_router(incident_case_forms.router)
     app.include_router(incident_drafting_views.router)

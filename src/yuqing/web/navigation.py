@@ -45,6 +45,9 @@ PAGES: tuple[Page, ...] = (
     Page("/search", N_("Search"), ("admin", "office", "leader", "monitor")),
     Page("/plan", N_("Plan"), ("admin", "office", "leader", "auditor")),
     Page("/reports", N_("Reports"), ("admin", "office", "leader", "auditor")),
+    # The organization's year-end evaluation: it names people of every department, so a
+    # department user does not open it (docs/assessment.md "Who").
+    Page("/assessment", N_("Assessment"), ("admin", "office", "leader", "auditor")),
     # The risk register: a department sees and keeps the points it leads or shares.
     Page("/risks", N_("Risk register"), ("admin", "office", "leader", "department", "auditor")),
     Page("/admin/users", N_("Users"), ("admin",)),

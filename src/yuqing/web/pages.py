@@ -36,6 +36,7 @@ TEMPLATE_DIRS = [
         "plan",
         "incidents",
         "reports",
+        "assessment",
         "risks",
     )
 ]

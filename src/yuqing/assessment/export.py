@@ -1,0 +1,146 @@
+"""An assessment written out: the CLI's text table and the XLSX workbook (one sheet per
+view, and one of the items behind the counts, each with its incident's id and link)."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from yuqing.assessment.labels import (
+    DEPARTMENT_COLUMNS,
+    PERSON_COLUMNS,
+    Column,
+    cells,
+    department_label,
+    headers,
+    item_label,
+    item_link,
+)
+from yuqing.assessment.schemas import Assessment, DepartmentRow, Item, PersonRow
+from yuqing.core.errors import YuQingError
+from yuqing.core.i18n import N_, _
+
+ITEM_COLUMNS: tuple[str, ...] = (
+    N_("Kind"),
+    N_("Assessed department"),
+    N_("Person"),
+    N_("Incident"),
+    N_("Alert"),
+    N_("Title"),
+    N_("Detail"),
+    N_("Due"),
+    N_("Done"),
+    N_("Minutes late"),
+    N_("Link"),
+)
+# Spreadsheet programs read a cell starting with these as a formula (CSV/XLSX injection):
+# a title typed by anyone is written with a leading apostrophe's worth of text instead.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _local(at: datetime | None, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at is not None else ""
+
+
+def item_cells(item: Item, zone: ZoneInfo, base_url: str = "") -> list[object]:
+    link = item_link(item)
+    return [
+        item_label(item.kind),
+        department_label(item.department),
+        item.person or "",
+        item.incident_id if item.incident_id is not None else "",
+        item.alert_id if item.alert_id is not None else "",
+        item.title,
+        item.what,
+        _local(item.due_at, zone),
+        _local(item.done_at, zone),
+        item.late_minutes if item.late_minutes is not None else "",
+        f"{base_url}{link}" if link else "",
+    ]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def text_table(columns: tuple[Column, ...], rows: list[DepartmentRow] | list[PersonRow]) -> str:
+    """Rows as aligned columns for a terminal (wide CJK characters count twice)."""
+    lines = [headers(columns)] + [[str(c) for c in cells(columns, r)] for r in rows]
+    widths = [max(_width(line[n]) for line in lines) for n in range(len(columns))]
+    return "\n".join(
+        "  ".join(_pad(cell, widths[n]) for n, cell in enumerate(line)).rstrip() for line in lines
+    )
+
+
+def text(result: Assessment, *, view: str, zone: ZoneInfo) -> str:
+    """The readable report: the period, the view's table, then each item."""
+    title = _("Assessment {start} – {end} (deadlines counted up to {as_of})").format(
+        start=_local(result.start, zone), end=_local(result.end, zone),
+        as_of=_local(result.as_of, zone),
+    )  # fmt: skip
+    if view == "person":
+        table = text_table(PERSON_COLUMNS, result.people)
+    else:
+        table = text_table(DEPARTMENT_COLUMNS, [*result.departments, result.total])
+    out = [title, "", table, ""]
+    if not result.items:
+        out.append(_("Nothing late, missed or contradicted."))
+    for item in result.items:
+        cells_ = [str(c) for c in item_cells(item, zone)[:-1] if c != ""]
+        out.append(" · ".join(cells_))
+    out.append("")
+    out.append(_("Contradicted reports are candidates for a person to judge, not findings."))
+    return "\n".join(out)
+
+
+def _safe(value: object) -> object:
+    if isinstance(value, str) and value != "-" and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def xlsx(result: Assessment, *, zone: ZoneInfo, base_url: str = "") -> bytes:
+    """The workbook: departments, people, items (every late, missed or contradicted one)."""
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+    except ImportError:  # an install older than the dependency: say so, not a traceback
+        raise YuQingError(
+            _("the XLSX workbook needs the openpyxl package: pip install 'openpyxl>=3.1'")
+        ) from None
+
+    book = Workbook()
+    sheets = (
+        (_("Departments"), headers(DEPARTMENT_COLUMNS),
+         [cells(DEPARTMENT_COLUMNS, r) for r in [*result.departments, result.total]]),
+        (_("People"), headers(PERSON_COLUMNS), [cells(PERSON_COLUMNS, r) for r in result.people]),
+        (_("Items"), [_(c) for c in ITEM_COLUMNS],
+         [item_cells(i, zone, base_url) for i in result.items]),
+    )  # fmt: skip
+    first = True
+    for name, head, rows in sheets:
+        sheet = book.active if first else book.create_sheet()
+        assert sheet is not None
+        first = False
+        sheet.title = name
+        sheet.append(head)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_safe(v) for v in row])
+        sheet.freeze_panes = "B2"
+    period = book.create_sheet(_("Period"))
+    period.append([_("From"), _local(result.start, zone)])
+    period.append([_("To (exclusive)"), _local(result.end, zone)])
+    period.append([_("Deadlines counted up to"), _local(result.as_of, zone)])
+    period.append([_("Department"), result.department or _("(whole organization)")])
+    period.append([_("Contradicted reports are candidates for a person to judge, not findings.")])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
