@@ -119,6 +119,11 @@ ROUTES: list[Route] = [
     route("GET", "/reports/runs/999", ("admin", "office", "leader", "auditor"),
           template="/reports/runs/{run_id}"),
     route("POST", "/plan", ("admin", "office")),
+    # The assessment (merged from assess19 without rows here): names people of every
+    # department, so no department user.
+    *(route("GET", path, ("admin", "office", "leader", "auditor"))
+      for path in ("/assessment", "/assessment/xlsx", "/api/v1/assessment",
+                   "/api/v1/assessment/xlsx")),
     # The risk register: the page's roles here; which points a department or an auditor
     # may write is the service's (tests/risks), and so are the API's roles.
     route("GET", "/risks", RISKS),
