@@ -35,6 +35,7 @@ from yuqing.core.clock import FrozenClock
 ALL = frozenset(ROLES)
 FEED = ("admin", "office", "leader", "monitor")
 ALERTS = ("admin", "office", "leader", "monitor", "department", "spokesperson")
+RISKS = ("admin", "office", "leader", "department", "auditor")
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,28 @@ ROUTES: list[Route] = [
     route("GET", "/reports/runs/999", ("admin", "office", "leader", "auditor"),
           template="/reports/runs/{run_id}"),
     route("POST", "/plan", ("admin", "office")),
+    # The assessment (merged from assess19 without rows here): names people of every
+    # department, so no department user.
+    *(route("GET", path, ("admin", "office", "leader", "auditor"))
+      for path in ("/assessment", "/assessment/xlsx", "/api/v1/assessment",
+                   "/api/v1/assessment/xlsx")),
+    # The risk register: the page's roles here; which points a department or an auditor
+    # may write is the service's (tests/risks), and so are the API's roles.
+    route("GET", "/risks", RISKS),
+    route("POST", "/risks", RISKS, form={"title": "x", "lead_department": "edu"}),
+    route("POST", "/risks/1/month", RISKS, template="/risks/{risk_id}/month", form={"note": "x"}),
+    route("POST", "/risks/1/status", RISKS, template="/risks/{risk_id}/status",
+          form={"status": "mitigated"}),
+    *(
+        route(method, path.replace("{risk_id}", "1"), RISKS, template=path, in_service=True,
+              json={})
+        for method, path in (
+            ("GET", "/api/v1/risks"), ("POST", "/api/v1/risks"), ("GET", "/api/v1/risks/export"),
+            ("GET", "/api/v1/risks/{risk_id}"), ("PATCH", "/api/v1/risks/{risk_id}"),
+            ("PUT", "/api/v1/risks/{risk_id}/months"), ("POST", "/api/v1/risks/{risk_id}/close"),
+            ("POST", "/api/v1/risks/{risk_id}/reopen"),
+        )
+    ),
     route("GET", "/events", ALL),
     route("GET", "/api/v1/events", ALL),
     route("GET", f"/api/v1/events/{EVENT}", ALL, template="/api/v1/events/{event_id}",

@@ -46,6 +46,7 @@ def test_the_menu_follows_the_pages_table() -> None:
         "/alerts",
         "/incidents",
         "/my-work",
+        "/risks",
     ]
     assert [p.path for p in menu(_actor("auditor"))] == [
         "/",
@@ -53,5 +54,6 @@ def test_the_menu_follows_the_pages_table() -> None:
         "/plan",
         "/reports",
         "/assessment",
+        "/risks",
         "/audit",
     ]

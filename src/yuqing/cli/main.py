@@ -40,6 +40,7 @@ from yuqing.cli import (
 from yuqing.core.errors import YuQingError
 from yuqing.incidents import cli as incidents_cli
 from yuqing.reports import cli as reports_cli
+from yuqing.risks import cli as risks_cli
 
 app = typer.Typer(
     name="yuqing",
@@ -82,6 +83,7 @@ auth_cli.register(app)
 app.add_typer(model_cmds.app, name="model")
 incidents_cli.register(app)
 assessment_cli.register(app)
+risks_cli.register(app)
 
 
 def run() -> None:

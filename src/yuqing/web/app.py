@@ -54,6 +54,8 @@ from yuqing.reports import admin_views as report_admin_views
 from yuqing.reports import api as reports_api
 from yuqing.reports import views as reports_views
 from yuqing.reports.schedules import views as report_run_views
+from yuqing.risks import api as risks_api
+from yuqing.risks import views as risks_views
 from yuqing.web import api_posts, apidocs, charsets, dashboard, error_pages, errors
 from yuqing.web.authn import Authenticator, AuthMiddleware
 from yuqing.web.deps import CurrentUser, SessionDep, require_role
@@ -295,6 +297,8 @@ def create_app(
     app.include_router(incident_case_forms.router)
     app.include_router(incident_drafting_views.router)
     app.include_router(incident_document_forms.router)
+    app.include_router(risks_api.router)
+    app.include_router(risks_views.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 

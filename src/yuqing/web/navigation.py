@@ -48,6 +48,8 @@ PAGES: tuple[Page, ...] = (
     # The organization's year-end evaluation: it names people of every department, so a
     # department user does not open it (docs/assessment.md "Who").
     Page("/assessment", N_("Assessment"), ("admin", "office", "leader", "auditor")),
+    # The risk register: a department sees and keeps the points it leads or shares.
+    Page("/risks", N_("Risk register"), ("admin", "office", "leader", "department", "auditor")),
     Page("/admin/users", N_("Users"), ("admin",)),
     Page("/admin/sources", N_("Sources"), ("admin",)),
     Page("/admin/watches", N_("Watches"), ("admin", "office")),

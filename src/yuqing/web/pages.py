@@ -37,6 +37,7 @@ TEMPLATE_DIRS = [
         "incidents",
         "reports",
         "assessment",
+        "risks",
     )
 ]
 
