@@ -56,6 +56,9 @@ class Settings:
     sentiment_min_confidence: float = 0.0
     # The organization's own model server (docs/llm.md); None: off, the default.
     llm: LLMSettings | None = None
+    # The drill's name when the home is a drill's sandbox (docs/drills.md): its pages
+    # carry a banner and its alerts say 【演练】.
+    drill: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,6 +117,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sentiment_min_confidence=_share_env(env, "YUQING_SENTIMENT_MIN_CONFIDENCE"),
         auth=_auth_settings(env),
         llm=load_llm_settings(env),
+        # A sandbox served by `yuqing serve` is still a drill: its home says so.
+        drill=home.name if (home / "drill.json").is_file() else None,
     )
 
 

@@ -27,7 +27,17 @@ from yuqing.web.security import CSRF_COOKIE, CSRF_FIELD, csrf_token, request_act
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATE_DIRS = [
     str(PACKAGE / context / "templates")
-    for context in ("web", "auth", "analysis", "monitor", "alerts", "plan", "incidents", "reports")
+    for context in (
+        "web",
+        "auth",
+        "analysis",
+        "monitor",
+        "alerts",
+        "plan",
+        "incidents",
+        "reports",
+        "drills",
+    )
 ]
 
 TEMPLATES = Jinja2Templates(directory=TEMPLATE_DIRS)  # autoescape on for .html
@@ -100,9 +110,12 @@ def render(
     a page read by someone who is not signed in but known (an alert link's recipient)."""
     actor = request_actor(request)
     token = csrf_token(request)
+    settings = getattr(request.app.state, "settings", None)
+    drill = settings.drill if settings is not None else None
     values = {
         "user": actor,
-        "menu": menu(actor) if actor else [],
+        "menu": menu(actor, drill=drill is not None) if actor else [],
+        "drill": drill,  # a drill's sandbox: every page says so
         "csrf_field": CSRF_FIELD,
         "csrf_token": token,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
