@@ -200,12 +200,8 @@ def _statement_times(session: Session, incident_id: int) -> tuple[datetime | Non
 
 def score(*, session: Session, now: datetime) -> DrillScore:
     """The score of the sandbox's store at scenario time `now`."""
-    first_alert: dict[str, datetime] = {
-        event_id: at
-        for event_id, at in session.execute(
-            select(Alert.event_id, func.min(Alert.created_at)).group_by(Alert.event_id)
-        )
-    }
+    firsts = select(Alert.event_id, func.min(Alert.created_at)).group_by(Alert.event_id)
+    first_alert: dict[str, datetime] = {row[0]: row[1] for row in session.execute(firsts)}
     covered: dict[str, int] = {}
     for event_id, incident_id in session.execute(
         select(IncidentEvent.event_id, IncidentEvent.incident_id).order_by(
