@@ -120,3 +120,12 @@ def test_deliveries_are_recorded_not_sent_without_notify(live, clock, tmp_path):
     assert load_channel_settings(quiet.home, environ=env).record_only
     noisy = load_channel_settings(loud.home, environ={})
     assert not noisy.record_only and noisy.ack_base_url == "https://yuqing.example.cn"
+
+
+def test_a_sandbox_keeps_its_own_store_whatever_yuqing_db_says(live, clock):
+    settings, engine = create_sandbox(
+        live=live, name="own", scenario=read_scenario(None), clock=clock
+    )
+    engine.dispose()
+    env = {"YUQING_HOME": str(settings.home), "YUQING_DB": live.db_url}
+    assert load_settings(env).db_url == settings.db_url

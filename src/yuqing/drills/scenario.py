@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,7 @@ from yuqing.monitor.normalize import parse_post
 BUNDLED = "bundled"  # the demo's scenario, the default
 MAX_OFFSET_S = 366 * 24 * 3600  # a scenario of more than a year is a typo
 MAX_ERRORS = 20  # lines of errors said at most; the count of the rest after them
+BUNDLED_TITLE = "明德一中食堂事件（演示剧本）"  # the demo's story: a school canteen
 _CHECK_TIME = datetime(2026, 1, 1, tzinfo=UTC)  # any time: the replay dates each post
 
 
@@ -45,7 +46,8 @@ def bundled_text() -> str:
 def read_scenario(path: Path | None) -> Scenario:
     """The scenario in `path` (the bundled one when None); InvalidInput lists each problem."""
     if path is None:
-        return parse_scenario(bundled_text(), name=BUNDLED)
+        scenario = parse_scenario(bundled_text(), name=BUNDLED)
+        return replace(scenario, title=BUNDLED_TITLE)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
