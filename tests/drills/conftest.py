@@ -11,7 +11,7 @@ from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import Store
-from tests.web.conftest import _password_hash
+from tests.web.conftest import _password_hash, app, users  # noqa: F401 - fixtures
 from yuqing.auth import service as auth_service
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings

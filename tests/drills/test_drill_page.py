@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import app, make_app, sign_in, users  # noqa: F401 - fixtures
+from tests.web.conftest import make_app, sign_in
 from yuqing.core.clock import FrozenClock
 from yuqing.core.settings import Settings
 

@@ -13,11 +13,19 @@ from tests.web.conftest import PASSWORD
 from yuqing.alerts.sending import load_channel_settings
 from yuqing.auth import service as auth_service
 from yuqing.core.errors import Conflict, InvalidInput, NotFound
+from yuqing.core.i18n import use_locale
 from yuqing.core.settings import Settings, load_settings
 from yuqing.drills.sandbox import create_sandbox, list_drills, remove_drill
 from yuqing.drills.scenario import read_scenario
 from yuqing.monitor import service as monitor_service
 from yuqing.plan import service as plan_service
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English, so tests read them the way the code writes them."""
+    with use_locale("en"):
+        yield
 
 
 def test_the_sandbox_copies_the_office_and_never_writes_the_live_store(store, live, clock):

@@ -20,6 +20,7 @@ from types import FrameType
 import httpx
 from sqlalchemy import Engine
 
+from yuqing.analysis.steps import warm_front
 from yuqing.core.clock import AcceleratedClock, Clock
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
@@ -120,6 +121,10 @@ def run_live(
 ) -> bool:
     """Serve and replay `story` until SIGINT or SIGTERM; False when the server failed."""
     before = Progress.read(settings.home)
+    # The sentiment model and the word lists load before the fast clock starts: loaded in
+    # the first batch, their seconds would be hours of the story between the first post
+    # and its alert (a drill scores that delay as detection).
+    warm_front()
     clock = demo_clock(real=real, speed=speed, before=before)
     story.prepare(clock)
     pipeline = build_pipeline(engine=engine, clock=clock, settings=settings)
