@@ -72,7 +72,9 @@ def _facts(
     )
 
 
-def _message(plan: Plan, event: Event, proposal: Proposal, now: datetime) -> tuple[str, str]:
+def _message(
+    plan: Plan, event: Event, proposal: Proposal, now: datetime, tag: str = ""
+) -> tuple[str, str]:
     level = proposal.level
     zone = ZoneInfo(plan.organization.timezone)
     first = event.first_at.astimezone(zone)
@@ -97,7 +99,8 @@ def _message(plan: Plan, event: Event, proposal: Proposal, now: datetime) -> tup
         due = deadline(now, limits.report_within, WorkCalendar.for_plan(plan))
         local = due.astimezone(zone)
         lines.append(_("Report due by {time}").format(time=f"{local:%m-%d %H:%M}"))
-    return bracketed(level.name, event.title[:60]), "\n".join(lines)
+    # The tag after the level: pages that show the level beside a title drop its bracket.
+    return bracketed(level.name, tag + event.title[:60]), "\n".join(lines)
 
 
 class GradeStep:
@@ -105,8 +108,9 @@ class GradeStep:
 
     step_id = "grade"
 
-    def __init__(self, active_plan: ActivePlan) -> None:
+    def __init__(self, active_plan: ActivePlan, *, tag: str = "") -> None:
         self.active_plan = active_plan
+        self.tag = tag  # before every alert's title: 【演练】 in a drill's sandbox
         self.raised = 0  # alerts raised since the owner last reset it (fast-path dispatch)
         self._raised_before = 0
         self._graded: set[str] = set()  # the events the batch's new posts joined
@@ -218,12 +222,12 @@ class GradeStep:
         route = route_for(plan, proposal.level.id, now)
         if route is None:
             return
-        title, text = _message(plan, event, proposal, now)
+        title, text = _message(plan, event, proposal, now, self.tag)
         # In every language too: each recipient who is a user reads their own.
         texts = {}
         for language in LOCALES:
             with use_locale(language):
-                texts[language] = _message(plan, event, proposal, now)
+                texts[language] = _message(plan, event, proposal, now, self.tag)
         self.raised += 1
         service.raise_alert(
             session=session,

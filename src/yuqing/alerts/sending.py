@@ -28,6 +28,7 @@ from yuqing.alerts.models import Alert, Delivery, ack_path, message_in
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError, InvalidInput
 from yuqing.core.i18n import _, current_locale, use_locale
+from yuqing.drills import MARKER
 
 if TYPE_CHECKING:
     import httpx  # only annotations: `yuqing ingest` without channels never loads it
@@ -41,6 +42,26 @@ class ChannelSettings:
     sms: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     ack_base_url: str | None = None
+    # A drill's sandbox without `--notify` (docs/drills.md): deliveries are recorded as
+    # sent, and nothing leaves the machine.
+    record_only: bool = False
+
+
+RECORDED = "drill: recorded, not sent"  # the detail of a delivery a drill kept to itself
+
+
+def _drill_keeps_quiet(home: Path) -> bool:
+    """Whether `home` is a drill's sandbox started without `--notify` (an unreadable
+    drill file keeps quiet too: a drill must not page people by mistake)."""
+    import json
+
+    marker = home / MARKER
+    if not marker.is_file():
+        return False
+    try:
+        return json.loads(marker.read_text("utf-8")).get("notify") is not True
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 def channels_path(home: Path, environ: Mapping[str, str] | None = None) -> Path:
@@ -52,7 +73,10 @@ def channels_path(home: Path, environ: Mapping[str, str] | None = None) -> Path:
 def load_channel_settings(home: Path, environ: Mapping[str, str] | None = None) -> ChannelSettings:
     """The channels file, or empty settings when there is none. A problem is one line
     naming the file and the line (or the key): YAML errors, duplicate keys, nesting and
-    aliases as watch files have them checked, and sections of the wrong shape."""
+    aliases as watch files have them checked, and sections of the wrong shape.
+    In a drill's sandbox started without `--notify`: settings that send nothing."""
+    if _drill_keeps_quiet(home):
+        return ChannelSettings(record_only=True)
     path = channels_path(home, environ)
     if not path.exists():
         return ChannelSettings()
@@ -134,6 +158,8 @@ class Sender:
             return self._send(delivery, alert)
 
     def _send(self, delivery: Delivery, alert: Alert) -> Sent:
+        if self.settings.record_only:
+            return Sent(provider_id=None, detail=RECORDED)
         base = self.settings.ack_base_url
         title, text = message_in(alert, current_locale())
         message = Message(

@@ -166,8 +166,10 @@ def create_user(
     department: str | None = None,
     display_name: str = "",
     language: str = "zh_CN",
+    password_hash: str | None = None,
 ) -> User:
-    """A new user; a department user needs a department. No password: cannot sign in yet."""
+    """A new user; a department user needs a department. No password: cannot sign in yet.
+    `password_hash`: a hash made before (a drill's sandbox copies the office's sign-ins)."""
     name = _check_name(name, _("user name"))
     checked_role = _check_role(role)
     checked_language = _check_language(language)
@@ -183,7 +185,7 @@ def create_user(
         department=_department(session, clock, actor, department),
         language=checked_language,
         disabled=False,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=hash_password(password) if password is not None else password_hash,
         created_at=now,
         updated_at=now,
     )

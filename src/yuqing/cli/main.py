@@ -38,6 +38,7 @@ from yuqing.cli import (
     worker,
 )
 from yuqing.core.errors import YuQingError
+from yuqing.drills import cli as drills_cli
 from yuqing.incidents import cli as incidents_cli
 from yuqing.reports import cli as reports_cli
 from yuqing.risks import cli as risks_cli
@@ -84,6 +85,7 @@ app.add_typer(model_cmds.app, name="model")
 incidents_cli.register(app)
 assessment_cli.register(app)
 risks_cli.register(app)
+app.add_typer(drills_cli.app, name="drill")
 
 
 def run() -> None:

@@ -56,6 +56,9 @@ class Settings:
     sentiment_min_confidence: float = 0.0
     # The organization's own model server (docs/llm.md); None: off, the default.
     llm: LLMSettings | None = None
+    # The drill's name when the home is a drill's sandbox (docs/drills.md): its pages
+    # carry a banner and its alerts say 【演练】.
+    drill: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,9 +107,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home_raw = env.get("YUQING_HOME")
     home = Path(home_raw).expanduser() if home_raw else _default_home()
+    # A drill's sandbox keeps its own store, whatever YUQING_DB says: serving a sandbox
+    # must never reach the live store (docs/drills.md).
+    drill = home.name if (home / "drill.json").is_file() else None
+    own_store = f"sqlite:///{home / 'yuqing.db'}"
     return Settings(
         home=home,
-        db_url=env.get("YUQING_DB") or f"sqlite:///{home / 'yuqing.db'}",
+        db_url=own_store if drill else env.get("YUQING_DB") or own_store,
         max_post_bytes=_int_env(env, "YUQING_MAX_POST_BYTES", DEFAULT_MAX_POST_BYTES),
         max_push_bytes=_int_env(env, "YUQING_MAX_PUSH_BYTES", DEFAULT_MAX_PUSH_BYTES),
         timezone=env.get("YUQING_TIMEZONE", DEFAULT_TIMEZONE),
@@ -114,6 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sentiment_min_confidence=_share_env(env, "YUQING_SENTIMENT_MIN_CONFIDENCE"),
         auth=_auth_settings(env),
         llm=load_llm_settings(env),
+        drill=drill,  # a sandbox served by `yuqing serve` is still a drill
     )
 
 

@@ -25,7 +25,7 @@ from yuqing.core.i18n import _
 from yuqing.demo.accounts import create_demo_users
 from yuqing.monitor import service
 from yuqing.monitor.schemas import IngestSummary
-from yuqing.monitor.watches import load_watch_text
+from yuqing.monitor.watches import Watch, load_watch_text
 from yuqing.plan import service as plan_service
 from yuqing.plan.examples import example_plan_text
 
@@ -33,12 +33,16 @@ EXAMPLE_PLAN = "school"  # the scenario's story is a school's
 PROGRESS_FILE = "demo-progress.json"
 
 
+def demo_watches() -> list[Watch]:
+    """The demo county's watches (a drill sandbox whose live store has none gets them)."""
+    text = resources.files("yuqing.demo").joinpath("watches.yaml").read_text("utf-8")
+    return load_watch_text(text, filename="demo/watches.yaml")
+
+
 def prepare(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> list[str]:
     """Load the demo watches and the example plan, make the demo users; their names."""
-    text = resources.files("yuqing.demo").joinpath("watches.yaml").read_text("utf-8")
-    watches = load_watch_text(text, filename="demo/watches.yaml")
     with Session(engine) as session:
-        service.upsert_watches(session=session, clock=clock, watches=watches)
+        service.upsert_watches(session=session, clock=clock, watches=demo_watches())
         version = plan_service.load(
             session=session,
             clock=clock,

@@ -38,6 +38,7 @@ from yuqing.core.errors import NotFound
 from yuqing.core.i18n import _
 from yuqing.core.settings import Settings
 from yuqing.db.engine import make_reader, make_sessionmaker
+from yuqing.drills import views as drill_views
 from yuqing.incidents import api as incidents_api
 from yuqing.incidents import case_forms as incident_case_forms
 from yuqing.incidents import document_forms as incident_document_forms
@@ -299,6 +300,7 @@ def create_app(
     app.include_router(incident_document_forms.router)
     app.include_router(risks_api.router)
     app.include_router(risks_views.router)
+    app.include_router(drill_views.router)
     api_posts.install(app, engine=engine, clock=clock, settings=settings, pipeline=pipeline)
     return app
 

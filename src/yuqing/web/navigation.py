@@ -55,7 +55,10 @@ PAGES: tuple[Page, ...] = (
     Page("/admin/watches", N_("Watches"), ("admin", "office")),
     Page("/admin/report-templates", N_("Report templates"), ("admin",)),
     Page("/audit", N_("Audit trail"), ("admin", "auditor")),
+    # Only in a drill's sandbox (menu(drill=True)): its score so far.
+    Page("/drill", N_("Drill score"), ("admin", "office", "leader", "auditor")),
 )
+DRILL_ONLY = frozenset({"/drill"})
 _BY_PATH = {page.path: page for page in PAGES}
 
 # PRODUCT §1's names of the roles, as people read them.
@@ -70,9 +73,11 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
-def menu(user: Actor) -> list[Page]:
-    """The pages `user` may open, in menu order."""
-    return [page for page in PAGES if user.role in page.roles]
+def menu(user: Actor, *, drill: bool = False) -> list[Page]:
+    """The pages `user` may open, in menu order; the drill's own only in a sandbox."""
+    return [
+        page for page in PAGES if user.role in page.roles and (drill or page.path not in DRILL_ONLY)
+    ]
 
 
 def page_roles(path: str) -> Callable[[Actor], Awaitable[Actor]]:

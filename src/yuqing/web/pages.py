@@ -38,6 +38,7 @@ TEMPLATE_DIRS = [
         "reports",
         "assessment",
         "risks",
+        "drills",
     )
 ]
 
@@ -111,9 +112,12 @@ def render(
     a page read by someone who is not signed in but known (an alert link's recipient)."""
     actor = request_actor(request)
     token = csrf_token(request)
+    settings = getattr(request.app.state, "settings", None)
+    drill = settings.drill if settings is not None else None
     values = {
         "user": actor,
-        "menu": menu(actor) if actor else [],
+        "menu": menu(actor, drill=drill is not None) if actor else [],
+        "drill": drill,  # a drill's sandbox: every page says so
         "csrf_field": CSRF_FIELD,
         "csrf_token": token,
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],

@@ -24,6 +24,7 @@ from yuqing.analysis.cluster_process import ClusterProcess, RemoteClusterStep
 from yuqing.analysis.steps import ClassifyStep, ClusterStep, EventWordsStep, selection_words
 from yuqing.core.clock import Clock
 from yuqing.core.settings import Settings
+from yuqing.drills import DRILL_TAG
 from yuqing.monitor.pipeline import AfterStore, Pipeline, Step
 from yuqing.monitor.posts import Post
 from yuqing.monitor.schemas import IngestSummary
@@ -82,7 +83,9 @@ def build_pipeline(
     classify = ClassifyStep(settings.llm)
     cluster = ClusterStep() if cluster_process is None else RemoteClusterStep(cluster_process)
     active: list[tuple[Plan, int]] = []  # the plan in force, read again on every reload
-    grade = GradeStep(lambda: active[0] if active else None)
+    grade = GradeStep(
+        lambda: active[0] if active else None, tag=DRILL_TAG if settings.drill else ""
+    )
 
     def follow_merges(session: Session) -> None:
         for keep, other in analysis_service.merged_pairs(session=session):

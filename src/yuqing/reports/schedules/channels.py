@@ -22,7 +22,7 @@ from yuqing.alerts.channels.feishu import MAX_TEXT_BYTES as FEISHU_BYTES
 from yuqing.alerts.channels.feishu import FeishuNotifier
 from yuqing.alerts.channels.wecom import MAX_CONTENT_BYTES as WECOM_BYTES
 from yuqing.alerts.channels.wecom import WeComNotifier
-from yuqing.alerts.sending import ChannelSettings
+from yuqing.alerts.sending import RECORDED, ChannelSettings
 from yuqing.core.clock import Clock
 from yuqing.core.errors import ChannelError
 from yuqing.core.i18n import _
@@ -136,6 +136,8 @@ class ReportSender:
     def send(
         self, message: ReportMessage, *, channel: str, address: str, recipient: str, key: str
     ) -> Delivery:
+        if self.settings.record_only:  # a drill's sandbox without --notify
+            return Delivery(ok=True, provider_id=None, detail=RECORDED)
         target = Target(
             kind=channel,
             address=address,
