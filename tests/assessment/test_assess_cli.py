@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.assessment.conftest import Scenario
@@ -33,7 +34,6 @@ def test_the_table_json_and_workbook(scenario: Scenario, cli: Cli, tmp_path: Pat
     assert "monitor1" in table.stdout and "duty_office" in table.stdout
     assert "待人工判断" in table.stdout  # candidates, not findings
 
-    openpyxl = pytest.importorskip("openpyxl")
     out = tmp_path / "assess.xlsx"
     assert cli("assess", *DAY, "--xlsx", str(out)).code == 0
     book = openpyxl.load_workbook(out)

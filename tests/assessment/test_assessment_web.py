@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -76,7 +77,6 @@ def test_the_api_and_its_workbook(scenario: Scenario, signed_in: Open, client: T
     for query, field in (("by=team", "by"), ("year=1999", "year"), ("from=nonsense", "from")):
         refused = client.get(f"{API}?{query}")
         assert refused.status_code == 422 and field in refused.text, refused.text
-    openpyxl = pytest.importorskip("openpyxl")
     download = client.get(f"/api/v1/assessment/xlsx?{DAY}")
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("application/vnd.openxmlformats")

@@ -3,7 +3,6 @@ view, and one of the items behind the counts, each with its incident's id and li
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,8 +18,9 @@ from yuqing.assessment.labels import (
     item_link,
 )
 from yuqing.assessment.schemas import Assessment, DepartmentRow, Item, PersonRow
-from yuqing.core.errors import YuQingError
+from yuqing.core import spreadsheet
 from yuqing.core.i18n import N_, _
+from yuqing.core.spreadsheet import Sheet
 
 ITEM_COLUMNS: tuple[str, ...] = (
     N_("Kind"),
@@ -35,9 +35,6 @@ ITEM_COLUMNS: tuple[str, ...] = (
     N_("Minutes late"),
     N_("Link"),
 )
-# Spreadsheet programs read a cell starting with these as a formula (CSV/XLSX injection):
-# a title typed by anyone is written with a leading apostrophe's worth of text instead.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _local(at: datetime | None, zone: ZoneInfo) -> str:
@@ -99,48 +96,24 @@ def text(result: Assessment, *, view: str, zone: ZoneInfo) -> str:
     return "\n".join(out)
 
 
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value != "-" and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def xlsx(result: Assessment, *, zone: ZoneInfo, base_url: str = "") -> bytes:
     """The workbook: departments, people, items (every late, missed or contradicted one)."""
-    try:
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-    except ImportError:  # an install older than the dependency: say so, not a traceback
-        raise YuQingError(
-            _("the XLSX workbook needs the openpyxl package: pip install 'openpyxl>=3.1'")
-        ) from None
-
-    book = Workbook()
-    sheets = (
-        (_("Departments"), headers(DEPARTMENT_COLUMNS),
-         [cells(DEPARTMENT_COLUMNS, r) for r in [*result.departments, result.total]]),
-        (_("People"), headers(PERSON_COLUMNS), [cells(PERSON_COLUMNS, r) for r in result.people]),
-        (_("Items"), [_(c) for c in ITEM_COLUMNS],
-         [item_cells(i, zone, base_url) for i in result.items]),
+    period = [
+        [_("From"), _local(result.start, zone)],
+        [_("To (exclusive)"), _local(result.end, zone)],
+        [_("Deadlines counted up to"), _local(result.as_of, zone)],
+        [_("Department"), result.department or _("(whole organization)")],
+        [_("Contradicted reports are candidates for a person to judge, not findings.")],
+    ]
+    departments = [*result.departments, result.total]
+    return spreadsheet.xlsx(
+        [
+            Sheet(_("Departments"), [cells(DEPARTMENT_COLUMNS, r) for r in departments],
+                  headers=headers(DEPARTMENT_COLUMNS), freeze="B2"),
+            Sheet(_("People"), [cells(PERSON_COLUMNS, r) for r in result.people],
+                  headers=headers(PERSON_COLUMNS), freeze="B2"),
+            Sheet(_("Items"), [item_cells(i, zone, base_url) for i in result.items],
+                  headers=[_(c) for c in ITEM_COLUMNS], freeze="B2"),
+            Sheet(_("Period"), period),
+        ]
     )  # fmt: skip
-    first = True
-    for name, head, rows in sheets:
-        sheet = book.active if first else book.create_sheet()
-        assert sheet is not None
-        first = False
-        sheet.title = name
-        sheet.append(head)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_safe(v) for v in row])
-        sheet.freeze_panes = "B2"
-    period = book.create_sheet(_("Period"))
-    period.append([_("From"), _local(result.start, zone)])
-    period.append([_("To (exclusive)"), _local(result.end, zone)])
-    period.append([_("Deadlines counted up to"), _local(result.as_of, zone)])
-    period.append([_("Department"), result.department or _("(whole organization)")])
-    period.append([_("Contradicted reports are candidates for a person to judge, not findings.")])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
