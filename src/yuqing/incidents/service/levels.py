@@ -114,9 +114,16 @@ def _restart_answer(session: Session, clock: Clock, incident: Incident, plan: Pl
     now = clock.now()
     running = clocks.find_running(session, incident.id, clocks.ANSWER)
     if running is None:
-        if clocks.find(session, incident.id, clocks.ANSWER) is not None:
+        latest = clocks.find(
+            session,
+            incident.id,
+            clocks.ANSWER,
+            clocks.next_number(session, incident.id, clocks.ANSWER) - 1,
+        )
+        if latest is not None and latest.state != "stopped":
             return  # answered (or cancelled) already: a rise does not ask for it again
-        number = 1
+        # never started, or stopped unanswered by the end of a response re-opened now
+        number = clocks.next_number(session, incident.id, clocks.ANSWER)
     else:
         running.state = "cancelled"
         number = clocks.next_number(session, incident.id, clocks.ANSWER)
