@@ -207,7 +207,7 @@ def propose_summary_form(
         raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
     if version.kind not in PERIOD_KINDS or version.status != "draft":
         raise Conflict(_("only a draft period report gets a proposed summary"))
-    figures = store.period_figures_from_json(version.figures)
+    figures = store.period_figures_from_json(version.figures, session=session)
     try:
         proposal = draft_summary(session, figures, llm)
     except EndpointError as exc:
