@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -48,8 +49,9 @@ def _made(store: Store, clock: FrozenClock, *, keep_order: bool) -> int:
         return version.id
 
 
+@pytest.mark.usefixtures("users")
 def test_a_stored_report_prints_its_levels_in_the_plans_order(
-    store: Store, clock: FrozenClock, users: list[str]
+    store: Store, clock: FrozenClock
 ) -> None:
     fill(store, clock)
     for keep_order in (True, False):

@@ -485,8 +485,8 @@ def render(version: ReportVersion, fmt: service.Format, *, session: Session) -> 
     if version.kind in INCIDENT_KINDS:
         figures = incident_kinds.IncidentFigures.from_json(version.figures)
         return incident_render.render(figures, version.sections, doc, fmt, template)
-    figures = period_figures_from_json(version.figures, session=session)
-    return service.render(figures, doc, fmt, template=template)
+    period = period_figures_from_json(version.figures, session=session)
+    return service.render(period, doc, fmt, template=template)
 
 
 def period_figures_from_json(data: dict[str, Any], *, session: Session) -> Figures:
