@@ -148,6 +148,9 @@ def test_the_merge_form_offers_the_other_events_by_title(data: None, signed_in: 
     assert f'<option value="{OTHER}">道路施工扰民</option>' in choices
     assert f'value="{EVENT}"' not in choices  # not itself
     assert 'list="merge-choices"' in page
+    # Its label says what to pick, by title: no event number (编号) people never see.
+    label = page.split('<label for="merge-other">', 1)[1].split("</label>", 1)[0]
+    assert label == "并入本事件的事件（按标题选择）" and "编号" not in label
 
 
 def test_a_level_confirmed_on_the_event_page_raises_its_open_incident(
