@@ -241,8 +241,7 @@ def follow_event_level(
         reason = _("level {level} confirmed on event {event_id}").format(
             level=level_name(plan, level), event_id=event_id
         )
-        decides = actor is not None and actor.role in LEVEL_DECIDERS
-        if decides and actor is not None and may_see(actor, incident, plan):
+        if actor is not None and actor.role in LEVEL_DECIDERS and may_see(actor, incident, plan):
             _apply(session, clock, actor, incident, plan, level, reason)
             changed.append(incident)
             continue
