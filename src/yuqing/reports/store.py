@@ -489,11 +489,12 @@ def render(version: ReportVersion, fmt: service.Format, *, session: Session) -> 
     return service.render(period, doc, fmt, template=template)
 
 
-def period_figures_from_json(data: dict[str, Any], *, session: Session) -> Figures:
+def period_figures_from_json(data: dict[str, Any], *, session: Session | None = None) -> Figures:
     """A stored period report's figures, its levels in the plan's order (`level_order`;
-    one stored before it was kept takes the order of the plan in force)."""
+    one stored before it was kept takes the order of the plan in force, read through
+    `session`)."""
     values = {k: v for k, v in data.items() if k not in ("from", "to")}
-    if "level_order" not in values:
+    if "level_order" not in values and session is not None:
         values["level_order"] = level_names(get_active_plan(session=session))
     values["top_events"] = [EventFigures(**e) for e in data.get("top_events", [])]
     values["incidents"] = [DepartmentIncident(**i) for i in data.get("incidents", [])]
