@@ -128,6 +128,21 @@ def _alert(
     )  # fmt: skip
 
 
+def test_a_clock_stopped_by_the_end_is_missed_only_when_it_was_overdue() -> None:
+    rows = _rows()
+    at = START + timedelta(hours=2)  # the response ended then, nothing submitted
+    rows.clocks += [
+        service.ClockRow(1, "report:initial", 1, START + timedelta(hours=1), "stopped", at, None),
+        service.ClockRow(1, "report:progress", 1, START + timedelta(hours=3), "stopped", at, None),
+    ]
+    result = service.compute(rows, period=DAY, now=START + timedelta(hours=5))
+    office = result.departments[0]
+    assert (office.reports_due, office.on_time, office.late, office.missed) == (1, 0, 0, 1)
+    assert [(i.kind, i.what, i.done_at) for i in result.items] == [
+        ("missed", "report:initial", None)
+    ]
+
+
 def test_an_alert_is_missed_once_an_event_when_no_incident_came_in_time() -> None:
     rows = _rows()
     rows.alerts += [

@@ -185,3 +185,24 @@ def test_an_empty_sandbox_scores_nothing_due(live, clock):
         result = score(session=session, now=clock.now())
     engine.dispose()
     assert result.events == [] and result.met_share is None and result.lessons == []
+
+
+def test_a_clock_the_end_stopped_counts_only_when_it_was_overdue() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from yuqing.drills.scoring import _counts, _deadline
+
+    due = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+    def clock(state: str, done: datetime | None) -> SimpleNamespace:
+        return SimpleNamespace(incident_id=1, name="report:initial", number=1, source="s",
+                               due_at=due, state=state, done_at=done, late_minutes=None)  # fmt: skip
+
+    before, after = (
+        clock("stopped", due - timedelta(minutes=5)),
+        clock("stopped", due + timedelta(minutes=30)),
+    )
+    assert not _counts(before) and not _counts(clock("cancelled", None)) and _counts(after)
+    scored = _deadline(after, now=due + timedelta(hours=9))
+    assert (scored.state, scored.late_minutes) == ("overdue", 30)

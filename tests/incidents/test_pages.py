@@ -311,3 +311,23 @@ def test_a_closed_incident_is_not_listed_as_overdue(
     deadlines = page.split('id="deadlines-heading"', 1)[1].split("</section>", 1)[0]
     assert 'class="countdown"' not in deadlines and "min overdue</strong>" not in deadlines
     assert "not done when the case closed" in deadlines
+
+
+def test_the_page_keeps_the_version_for_its_forms_but_does_not_show_it(
+    world: World, signed_in: Callable[[str], tuple[TestClient, str]]
+) -> None:
+    w = world
+    event_id = add_event(w.session, w.clock)
+    incident = service.open_incident(
+        session=w.session, clock=w.clock, actor=w.actors["boss"], event_ids=[event_id]
+    )
+    for user in w.session.query(User).filter(User.name == "boss"):
+        user.password_hash = _password_hash()
+        user.language = "zh_CN"
+    number, version = incident.id, incident.version
+    w.session.commit()
+    browser, _token = signed_in("boss")
+    page = browser.get(f"/incidents/{number}").text
+    assert f'name="version" value="{version}"' in page  # expected_version of each form
+    shown = re.sub(r"<[^>]+>", " ", page)  # the text people read, without the markup
+    assert "版本" not in shown and "version" not in shown.lower()

@@ -263,3 +263,25 @@ def test_a_shared_panel_never_shows_one_viewer_the_clocks_of_another(
     assert "保密的来电" not in first and first == others[0]
     assert "保密的来电" in others[1]
     assert "保密的来电" not in dashboard.panel(request, offices[1])
+
+
+def test_the_hottest_events_stack_on_a_phone(
+    signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    """At 390 px the five columns squeezed each title to a word a line: the table is of
+    class `stack`, each figure labelled, and the style sheet stacks it below 40rem."""
+    fill(store, clock)
+    client, _csrf = signed_in("office")
+    page = client.get("/").text
+    hot = page.split('id="hot-heading"', 1)[1].split("</section>", 1)[0]
+    assert '<table class="stack">' in hot
+    for label in ("热度", "帖文", "负面占比", "最新帖文"):
+        assert f'data-label="{label}"' in hot, label
+    css = client.get("/static/css/yuqing.css").text
+    narrow = re.search(r"@media \(max-width: 40rem\) \{(?:[^{}]|\{[^{}]*\})*table\.stack", css)
+    assert narrow, "no narrow-width rule for table.stack"
+    rules = css[narrow.start() :]
+    assert "table.stack thead" in rules and "content: attr(data-label)" in rules
+    assert (
+        "table.stack, table.stack tbody, table.stack tr, table.stack td { display: block" in rules
+    )

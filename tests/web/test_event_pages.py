@@ -148,3 +148,41 @@ def test_the_merge_form_offers_the_other_events_by_title(data: None, signed_in: 
     assert f'<option value="{OTHER}">道路施工扰民</option>' in choices
     assert f'value="{EVENT}"' not in choices  # not itself
     assert 'list="merge-choices"' in page
+    # Its label says what to pick, by title: no event number (编号) people never see.
+    label = page.split('<label for="merge-other">', 1)[1].split("</label>", 1)[0]
+    assert label == "并入本事件的事件（按标题选择）" and "编号" not in label
+
+
+def test_a_level_confirmed_on_the_event_page_raises_its_open_incident(
+    data: None, signed_in: SignIn, store: Store, clock: FrozenClock
+) -> None:
+    from yuqing.auth import service as auth_service
+    from yuqing.incidents import service as incidents
+    from yuqing.incidents.models import Incident, IncidentLog
+
+    with Session(store.engine) as session:
+        office = auth_service.actor_of(
+            auth_service.get_user_or_raise(session=session, name="office")
+        )
+        incident = incidents.open_incident(
+            session=session, clock=clock, actor=office, event_ids=[EVENT]
+        )
+        incidents.confirm_level(
+            session=session, clock=clock, actor=office, incident_id=incident.id, level="IV"
+        )
+        incident_id = incident.id
+        session.commit()
+    client, csrf = signed_in("leader")
+    answer = client.post(f"/events/{EVENT}/level", data={"action": "confirm", "csrf_token": csrf})
+    assert answer.status_code == 303
+    with Session(store.engine) as session:
+        incident = session.get(Incident, incident_id)
+        assert incident is not None and incident.level == "II"
+        log = session.scalars(select(IncidentLog).order_by(IncidentLog.id.desc())).first()
+        assert log is not None and (log.kind, log.actor, log.before, log.after) == (
+            "level_raised",
+            "leader",
+            "IV",
+            "II",
+        )
+    assert "重大" in client.get(f"/incidents/{incident_id}").text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -188,3 +189,32 @@ def test_a_review_returns_to_the_post_in_the_feed_as_it_was_filtered(
     elsewhere = client.post(f"/feed/{pk}/review", data={"verdict": "confirmed", "csrf_token": csrf},
                             headers={"Referer": "https://evil.example/feed"})  # fmt: skip
     assert elsewhere.headers["location"] == f"/feed#post-{pk}"
+
+
+def test_a_correction_that_takes_a_post_out_of_the_filtered_list_says_so_in_its_place(
+    data: None, signed_in: SignIn, store: Store
+) -> None:
+    client, csrf = signed_in("monitor")
+    pk = _pk(store, "p1")
+    filtered = client.get("/feed?sentiment=negative").text
+    assert f'id="post-{pk}"' in filtered
+    before = filtered.index(f'id="post-{pk}"')
+    feed_url = str(client.base_url) + "/feed?sentiment=negative"
+    answer = client.post(f"/feed/{pk}/sentiment", data={"label": "positive", "csrf_token": csrf},
+                         headers={"Referer": feed_url})  # fmt: skip
+    location = answer.headers["location"]
+    assert location == f"/feed?sentiment=negative&left={pk}#post-{pk}"
+    page = client.get(location.partition("#")[0]).text
+    # The row's place holds the notice, in Chinese, where the post was (newest first).
+    assert f'<li class="post left" id="post-{pk}">' in page
+    assert "已更正：此帖不再符合当前筛选条件，已移出列表。" in page
+    rows = [int(n) for n in re.findall(r'<li class="post[^"]*" id="post-(\d+)"', page)]
+    assert rows == sorted(rows, reverse=True) and abs(page.index(f'id="post-{pk}"') - before) < 2000
+    # Unfiltered, or filtered by the sentiment it now has, nothing left: no notice.
+    for still in ("/feed?left=" + str(pk), f"/feed?sentiment=positive&left={pk}"):
+        assert 'class="post left"' not in client.get(still).text, still
+    # A correction to the sentiment shown keeps it in the list: no `left`.
+    answer = client.post(f"/feed/{pk}/sentiment", data={"label": "positive", "csrf_token": csrf},
+                         headers={"Referer": str(client.base_url) + "/feed?sentiment=positive"})  # fmt: skip
+    assert "left=" not in answer.headers["location"]
+    assert client.get(f"/feed?sentiment=negative&left={2**63}").status_code == 422

@@ -23,6 +23,7 @@ from yuqing.auth.schemas import Actor, Role
 from yuqing.auth.service import get_all_departments
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _, current_locale
+from yuqing.incidents import service as incident_service
 from yuqing.incidents import views as incident_views
 from yuqing.plan import service as plan_service
 from yuqing.plan.schema import Plan
@@ -211,6 +212,11 @@ def decide_level(
         target=f"event:{event_id}", before=was,
         after={"status": decision.status, "level": decision.level, "reason": decision.reason},
     )  # fmt: skip
+    if decision.level is not None:  # an open incident of the event follows a higher level
+        incident_service.follow_event_level(
+            session=session, clock=clock, by=user.name, actor=user, event_id=event_id,
+            level=decision.level,
+        )  # fmt: skip
     return RedirectResponse(f"/events/{event_id}", status_code=303)
 
 

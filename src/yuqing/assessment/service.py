@@ -61,7 +61,7 @@ class ClockRow:
     name: str  # report:initial … or answer
     number: int
     due_at: datetime
-    state: str  # running | met | missed (done late) | cancelled
+    state: str  # running | met | missed (done late) | cancelled | stopped (at the end)
     done_at: datetime | None
     late_minutes: int | None
 
@@ -290,10 +290,14 @@ def _count_clocks(
         incident = led(row.incident_id)
         if incident is None or row.state == "cancelled" or not period.holds(row.due_at):
             continue
+        stopped = row.state == "stopped"  # the response ended before it was done
+        if stopped and (row.done_at is None or row.done_at <= row.due_at):
+            continue  # it ended before the deadline came: nothing was owed
         late = row.state == "missed" and row.done_at is not None
         if row.due_at > as_of and not (row.state == "met" or late):
             continue  # not due yet, and not done either
-        missed = row.state == "running" or (row.state == "missed" and row.done_at is None)
+        never_done = row.state == "missed" and row.done_at is None
+        missed = stopped or row.state == "running" or never_done
         if row.name == "answer":
             d = dept(incident.lead)
             d.answers_due += 1
@@ -317,7 +321,7 @@ def _count_clocks(
                     title=incident.title,
                     what=row.name if row.number == 1 else f"{row.name} #{row.number}",
                     due_at=row.due_at,
-                    done_at=row.done_at,
+                    done_at=None if stopped else row.done_at,
                     late_minutes=row.late_minutes if late else None,
                 )
             )

@@ -158,11 +158,13 @@ def level(
 ) -> None:
     """Show the proposed level with its reasons, or decide on it."""
     from yuqing.alerts import levels
+    from yuqing.auth import service as auth_service
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
     from yuqing.core.errors import InvalidInput
     from yuqing.core.i18n import _
     from yuqing.db.engine import session_scope
+    from yuqing.incidents import service as incident_service
     from yuqing.plan import service as plan_service
 
     actions = [
@@ -184,6 +186,15 @@ def level(
                 session=session, clock=ctx.clock, plan=plan, event_id=event_id, by=by,
                 action=actions[0], level=change, reason=reason,
             )  # fmt: skip
+            if decision.level is not None:  # open incidents of the event follow a rise
+                account = auth_service.get_user(session=session, name=by)
+                actor = None
+                if account is not None and not account.disabled:
+                    actor = auth_service.actor_of(account)
+                incident_service.follow_event_level(
+                    session=session, clock=ctx.clock, by=by, actor=actor, event_id=event_id,
+                    level=decision.level,
+                )  # fmt: skip
         typer.echo(
             dumps(
                 {

@@ -8,7 +8,8 @@ stored is when it happened in the story. Definitions (docs/drills.md):
   level: → the level first confirmed.
 - deadlines: the incident's clocks (`incident_clocks`): met, missed (whole minutes late),
   overdue (still running past its due time at `now`: minutes late so far), or running;
-  clocks a rise of level cancelled are left out.
+  clocks a rise of level cancelled, or the end of the response stopped before they
+  were due, are left out.
 - approval: the last approval of the first statement approved; publication: the first
   publication, which meets or misses the `answer` deadline like any other.
 - lessons: every missed or overdue deadline with the plan key it came from, worst first.
@@ -167,9 +168,19 @@ class DrillScore:
         }
 
 
+def _counts(row: Any) -> bool:
+    """A clock the drill is scored on: not cancelled by a rise of level, nor stopped by
+    the end of the response before it was due."""
+    if row.state == "stopped":
+        return row.done_at is not None and row.done_at > row.due_at
+    return bool(row.state != "cancelled")
+
+
 def _deadline(row: Any, now: datetime) -> Deadline:
     state, late = row.state, row.late_minutes or 0
-    if state == "running" and now > row.due_at:
+    if state == "stopped":  # the response ended with it overdue: it stays overdue
+        now = row.done_at
+    if state in ("running", "stopped") and now > row.due_at:
         state, late = "overdue", math.ceil((now - row.due_at).total_seconds() / 60)
     return Deadline(
         incident_id=row.incident_id,
@@ -229,7 +240,7 @@ def score(*, session: Session, now: datetime) -> DrillScore:
             deadlines = [
                 _deadline(row, now)
                 for row in clocks.get_all(session=session, incident_id=incident.id)
-                if row.state != "cancelled"
+                if _counts(row)
             ]
         scored.append(
             EventScore(

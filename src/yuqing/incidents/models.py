@@ -143,7 +143,8 @@ class DeadlineClock(Base):
     source: Mapped[str] = mapped_column(String(200))  # where in the plan: deadlines.I.report_within
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(16), default="running")  # running | met | missed
+    # running | met | missed | cancelled (a rise restarted it) | stopped (the response ended)
+    state: Mapped[str] = mapped_column(String(16), default="running")
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_minutes: Mapped[int | None] = mapped_column(Integer)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ LABELS: dict[str, str] = {
     "met": N_("met"),
     "missed": N_("missed"),
     "cancelled": N_("cancelled"),
+    "stopped": N_("stopped"),
     "overdue": N_("overdue"),
     # the event after a statement (service/measures.py)
     "calmed": N_("calmed"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Hashable
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from yuqing.auth.audit import record
 from yuqing.auth.schemas import Actor
+from yuqing.core.i18n import _
 from yuqing.db.engine import session_scope
 from yuqing.monitor import feed, feed_rows
 from yuqing.monitor.models import StoredPost
@@ -69,18 +71,42 @@ def _rows(request: Request, user: Actor, posts: list[StoredPost]) -> list[Markup
     )
 
 
+def _with_left(
+    session: Session, f: feed.FeedFilter, posts: list[StoredPost], rows: list[Markup], left: int
+) -> list[Markup]:
+    """The rows with a short notice where post `left` was, newest first as the list is:
+    a correction made it leave the filtered list, and the reader, sent back to its place,
+    would otherwise find nothing there and no word why."""
+    if not f.query() or any(p.pk == left for p in posts) or session.get(StoredPost, left) is None:
+        return rows
+    place = next((i for i, p in enumerate(posts) if p.pk < left), len(posts))
+    notice = Markup(
+        '<li class="post left" id="post-{pk}"><p class="status">{text}</p></li>'
+    ).format(
+        pk=left, text=_("Corrected: this post no longer matches the filters, so it left this list.")
+    )
+    return [*rows[:place], notice, *rows[place:]]
+
+
 @router.get("/feed", response_class=HTMLResponse, tags=["pages"])
-def read_feed(request: Request, user: Monitor, session: ReadSessionDep, f: Filter) -> HTMLResponse:
-    """The latest kept posts with the filters, and the live stream of new ones."""
+def read_feed(
+    request: Request, user: Monitor, session: ReadSessionDep, f: Filter,
+    left: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> HTMLResponse:  # fmt: skip
+    """The latest kept posts with the filters, and the live stream of new ones. `left`: a
+    post a correction just took out of the filtered list (its place says so)."""
     # Read before the posts: a change in between is sent again, never lost.
     changed = feed.newest_change(session=session)
     posts = feed.latest(session=session, f=f)
+    rows = _rows(request, user, posts)
+    if left is not None:
+        rows = _with_left(session, f, posts, rows, left)
     return render(
         request,
         "monitor/feed.html",
         {
             **_row_context(request, user),
-            "rows": _rows(request, user, posts),
+            "rows": rows,
             "filters": f,
             "after": posts[0].pk if posts else 0,
             "oldest": posts[-1].pk if posts else 0,
@@ -225,14 +251,23 @@ def _change_of(version: Hashable) -> int:
     return int(version[1]) if isinstance(version, tuple) else 0
 
 
-def _back(request: Request, pk: int) -> RedirectResponse:
+def _back(request: Request, pk: int, *, sentiment: str | None = None) -> RedirectResponse:
     """Back to the feed as it was filtered, at the post just reviewed: without the
-    anchor the page opened at its top, and the reviewer lost the post and its new state."""
+    anchor the page opened at its top, and the reviewer lost the post and its new state.
+    `sentiment`: the post's corrected sentiment; when the feed was filtered by another,
+    the post left the list, and `left` has the page say so in its place."""
     referer = request.headers.get("referer", "")
     path = "/feed"
     if referer.startswith(str(request.base_url)):
         path = "/" + referer[len(str(request.base_url)) :].partition("#")[0]
     path = path if path.startswith("/feed") else "/feed"
+    path, _mark, query = path.partition("?")
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "left"]
+    shown = dict(params).get("sentiment", "")
+    if sentiment is not None and shown and shown != sentiment:
+        params.append(("left", str(pk)))
+    if params:
+        path = f"{path}?{urlencode(params)}"
     return RedirectResponse(f"{path}#post-{pk}", status_code=303)
 
 
@@ -271,4 +306,4 @@ def correct_sentiment(
     )
     record(session=session, clock=clock, actor=user.name, action="post.sentiment_corrected",
            target=f"post:{pk}", before=correction.predicted, after=correction.label)  # fmt: skip
-    return _back(request, pk)
+    return _back(request, pk, sentiment=correction.label)

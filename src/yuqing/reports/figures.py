@@ -78,6 +78,13 @@ class Figures:
     department: str | None = None
     department_name: str | None = None
     incidents: list[DepartmentIncident] = field(default_factory=list)
+    # The plan's level names, most severe first: the order every report lists levels in.
+    # Said apart because the store keeps `events_by_level` as JSONB, which orders an
+    # object's keys its own way (by length, then bytes): 一般 before 较大 before 重大.
+    level_order: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.events_by_level = in_level_order(self.events_by_level, self.level_order)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (CONTRACTS "Reports"): `from` and `to` are the period's ends."""
@@ -85,6 +92,18 @@ class Figures:
         data["from"] = data.pop("start")
         data["to"] = data.pop("end")
         return data
+
+
+def level_names(plan: Plan | None) -> list[str]:
+    """The plan's level names, most severe first (rank 1 first)."""
+    return [level.name for level in plan.levels_by_severity()] if plan else []
+
+
+def in_level_order(counts: dict[str, int], order: list[str]) -> dict[str, int]:
+    """`counts` keyed in the plan's order; names the plan no longer has follow, sorted."""
+    known = [name for name in order if name in counts]
+    rest = sorted(name for name in counts if name not in set(order))
+    return {name: counts[name] for name in [*known, *rest]}
 
 
 def compute(
@@ -140,7 +159,8 @@ def compute(
         posts=posts,
         negative_share=_share(negative, posts),
         events=len(event_posts),
-        events_by_level=dict(sorted(by_level.items())),
+        events_by_level=dict(by_level),
+        level_order=level_names(plan),
         top_events=_top_events(session, event_posts, levels),
         sentiment_by_day=_sentiment_by_day(session, in_scope, period, zone),
         posts_by_tier=_grouped(session, StoredPost.media_tier, in_scope),

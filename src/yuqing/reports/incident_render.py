@@ -66,7 +66,13 @@ DIRECTIONS = {
     "steady": N_("steady"),
     "quiet": N_("quiet"),
 }
-CLOCK_STATES = {"running": N_("running"), "met": N_("met"), "missed": N_("missed")}
+CLOCK_STATES = {
+    "running": N_("running"),
+    "met": N_("met"),
+    "missed": N_("missed"),
+    "cancelled": N_("cancelled"),
+    "stopped": N_("stopped"),  # the response ended before it was done
+}
 COURSE_STEPS = {
     "opened": N_("incident opened"),
     "stage": N_("stage entered"),

@@ -27,6 +27,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from yuqing.core.i18n import _
 from yuqing.incidents.service.access import get_visible, require_role
+from yuqing.plan.service import get_active_plan
 from yuqing.reports import (
     incident_kinds,
     incident_render,
@@ -36,7 +37,7 @@ from yuqing.reports import (
 )
 from yuqing.reports.department_scope import DepartmentIncident
 from yuqing.reports.document import DocumentInfo, summary, title
-from yuqing.reports.figures import EventFigures, Figures
+from yuqing.reports.figures import EventFigures, Figures, level_names
 from yuqing.reports.models import ReportVersion
 from yuqing.reports.periods import INCIDENT_KINDS, check_kind
 
@@ -484,11 +485,17 @@ def render(version: ReportVersion, fmt: service.Format, *, session: Session) -> 
     if version.kind in INCIDENT_KINDS:
         figures = incident_kinds.IncidentFigures.from_json(version.figures)
         return incident_render.render(figures, version.sections, doc, fmt, template)
-    return service.render(period_figures_from_json(version.figures), doc, fmt, template=template)
+    period = period_figures_from_json(version.figures, session=session)
+    return service.render(period, doc, fmt, template=template)
 
 
-def period_figures_from_json(data: dict[str, Any]) -> Figures:
+def period_figures_from_json(data: dict[str, Any], *, session: Session | None = None) -> Figures:
+    """A stored period report's figures, its levels in the plan's order (`level_order`;
+    one stored before it was kept takes the order of the plan in force, read through
+    `session`)."""
     values = {k: v for k, v in data.items() if k not in ("from", "to")}
+    if "level_order" not in values and session is not None:
+        values["level_order"] = level_names(get_active_plan(session=session))
     values["top_events"] = [EventFigures(**e) for e in data.get("top_events", [])]
     values["incidents"] = [DepartmentIncident(**i) for i in data.get("incidents", [])]
     return Figures(start=data["from"], end=data["to"], **values)

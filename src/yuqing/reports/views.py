@@ -8,6 +8,7 @@ data: charts only).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from yuqing.reports.draft import draft_summary
 from yuqing.reports.incident_render import field_label
 from yuqing.reports.incident_render import kind_title as incident_title
 from yuqing.reports.labels import kind_title as period_title
-from yuqing.reports.periods import INCIDENT_KINDS, KINDS, PERIOD_KINDS
+from yuqing.reports.periods import INCIDENT_KINDS, KINDS, PERIOD_KINDS, default_period
 from yuqing.reports.schedules.service import get_runs
 from yuqing.reports.schedules.views import run_status
 from yuqing.web.departments import department_names
@@ -80,12 +81,14 @@ def _section_label(name: str, kind: str) -> str:
 def read_reports_page(
     request: Request,
     session: SessionDep,
+    clock: ClockDep,
     user: Reader,
     kind: str = "",
     incident: str = "",
     department: str = "",
 ) -> HTMLResponse:
-    """Stored reports, newest first, and the form that generates one."""
+    """Stored reports, newest first, and the form that generates one (its dates hint at
+    the period a daily report takes when none is given: yesterday, from the clock)."""
     found = store.get_all(
         session=session,
         actor=user,
@@ -110,9 +113,19 @@ def read_reports_page(
             "runs": get_runs(session=session, limit=RUNS_SHOWN) if scope.department is None else [],
             "show_runs": scope.department is None,
             "run_status": run_status,
+            "example": _example_period(request, session, clock.now()),
             **_common(request),
         },
     )
+
+
+def _example_period(request: Request, session: Session, now: datetime) -> tuple[str, str]:
+    """The form's example dates: the daily report's default period in the plan's days
+    (the end is the day after: a period runs up to its end)."""
+    plan = get_active_plan(session=session)
+    zone = ZoneInfo(plan.organization.timezone if plan else request.app.state.settings.timezone)
+    period = default_period(PERIOD_KINDS[0], now=now, zone=zone)
+    return period.start.date().isoformat(), period.end.date().isoformat()
 
 
 def _department_choices(session: Session, scope: store.ReportScope) -> list[tuple[str, str]]:
@@ -207,7 +220,7 @@ def propose_summary_form(
         raise InvalidInput(_("no drafting endpoint: set YUQING_LLM_URL and YUQING_LLM_MODEL"))
     if version.kind not in PERIOD_KINDS or version.status != "draft":
         raise Conflict(_("only a draft period report gets a proposed summary"))
-    figures = store.period_figures_from_json(version.figures)
+    figures = store.period_figures_from_json(version.figures, session=session)
     try:
         proposal = draft_summary(session, figures, llm)
     except EndpointError as exc:

@@ -295,3 +295,15 @@ def test_each_report_route_refuses_anonymous_and_wrong_roles(
                 else (user_client.get(path))
             )
         assert answer.status_code == 403, (role, answer.text)
+
+
+def test_the_forms_example_dates_come_from_the_clock(
+    signed_in: SignedIn, clock: FrozenClock
+) -> None:
+    # 00:30 on 15 July in Shanghai is still 14 July in UTC: the plan's (or the
+    # deployment's) days count, and yesterday's daily report is the example.
+    clock.set(datetime(2026, 7, 14, 16, 30, tzinfo=UTC))
+    office, _csrf = signed_in("office")
+    page = office.get("/reports").text
+    assert 'name="start" placeholder="2026-07-14"' in page
+    assert 'name="end" placeholder="2026-07-15"' in page

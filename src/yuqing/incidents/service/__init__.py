@@ -21,7 +21,12 @@ from yuqing.incidents.service.handling import (
     hand_over,
     move_stage,
 )
-from yuqing.incidents.service.levels import confirm_level, propose_level, reopen
+from yuqing.incidents.service.levels import (
+    confirm_level,
+    follow_event_level,
+    propose_level,
+    reopen,
+)
 from yuqing.incidents.service.opening import (
     OpenRows,
     add_events,
@@ -58,6 +63,7 @@ __all__ = [
     "create_report",
     "draft_statement",
     "end_response",
+    "follow_event_level",
     "get_all",
     "hand_over",
     "move_stage",

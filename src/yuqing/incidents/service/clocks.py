@@ -34,6 +34,9 @@ from yuqing.plan.response import REPORT_DEADLINES
 from yuqing.plan.schema import Plan
 
 ANSWER = "answer"  # the first public answer (first_answer_within), met by a publication
+# The one clock meant to run after the response ends: the closing report and evaluation,
+# due `closing_evaluation_within` from the end; every other one stops at the end.
+AFTER_END: frozenset[str] = frozenset({"report:closing"})
 # Rows `running_due_by` reads after its first look (twice the list's length): a later
 # look only when the viewer may not see most of what came before.
 DUE_BATCH = 100
@@ -233,6 +236,27 @@ def cancel_running(session: Session, incident_id: int, name: str) -> None:
         row.state = "cancelled"
 
 
+def stop_running(
+    session: Session, incident_id: int, at: datetime, *, keep: frozenset[str] = frozenset()
+) -> int:
+    """The response ended (or the case closed): every running clock but those named in
+    `keep` stops at `at` (`stopped`, `done_at`), neither met nor missed, so no reminder,
+    escalation or count of running deadlines takes it for one still due. Returns how many
+    stopped."""
+    stopped = 0
+    for row in session.scalars(
+        select(DeadlineClock).where(
+            DeadlineClock.incident_id == incident_id, DeadlineClock.state == "running"
+        )
+    ):
+        if row.name in keep:
+            continue
+        row.state, row.done_at = "stopped", at
+        stopped += 1
+    session.flush()
+    return stopped
+
+
 def _alert_of(session: Session, incident: Incident) -> Alert | None:
     """The alert the outbox hangs the incident's reminders on: its own, or its events'."""
     if incident.alert_id is not None:
@@ -297,6 +321,8 @@ def check(*, session: Session, clock: Clock) -> Checked:
         incident = session.get(Incident, row.incident_id)
         if incident is None or incident.level is None or incident.status == "closed":
             continue
+        if incident.status == "ended" and row.name not in AFTER_END:
+            continue  # stopped by the end in stores written since; older rows still say running
         plan = plan_for(incident.plan_version)
         purpose = None
         if now >= row.due_at and row.escalated_at is None:

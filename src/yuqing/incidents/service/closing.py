@@ -104,7 +104,9 @@ def end_response(
     now = clock.now()
     incident.status, incident.ended_at, incident.ended_by = "ended", now, actor.name
     incident.end_reason = reason.strip()
-    clocks.cancel_running(session, incident.id, clocks.report_clock("progress"))
+    # Nothing of the response is due any more: its clocks stop now (the closing report's
+    # starts below, and runs after the end).
+    clocks.stop_running(session, incident.id, now, keep=clocks.AFTER_END)
     for row in session.scalars(
         select(Report).where(
             Report.incident_id == incident.id, Report.kind == "progress", Report.status == "draft"
@@ -241,6 +243,7 @@ def close_incident(
     if closing_drafts:
         raise Conflict(_("submit the closing report before closing"))
     incident.status, incident.closed_at = "closed", clock.now()
+    clocks.stop_running(session, incident.id, incident.closed_at)  # nothing runs after
     record(session, clock, incident, actor.name, "closed", before="ended", after="closed")
     cases.archive(session=session, clock=clock, incident=incident, plan=plan)
     return incident

@@ -11,12 +11,14 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput
 from yuqing.core.i18n import _
-from yuqing.incidents.models import Incident, Report
+from yuqing.incidents.models import Incident, IncidentEvent, Report
 from yuqing.incidents.service import clocks, reports
 from yuqing.incidents.service.access import (
     LEVEL_DECIDERS,
     LEVEL_PROPOSERS,
     get_changeable,
+    may_see,
+    plan_of,
     record,
 )
 from yuqing.plan.schema import Plan
@@ -112,9 +114,16 @@ def _restart_answer(session: Session, clock: Clock, incident: Incident, plan: Pl
     now = clock.now()
     running = clocks.find_running(session, incident.id, clocks.ANSWER)
     if running is None:
-        if clocks.find(session, incident.id, clocks.ANSWER) is not None:
+        latest = clocks.find(
+            session,
+            incident.id,
+            clocks.ANSWER,
+            clocks.next_number(session, incident.id, clocks.ANSWER) - 1,
+        )
+        if latest is not None and latest.state != "stopped":
             return  # answered (or cancelled) already: a rise does not ask for it again
-        number = 1
+        # never started, or stopped unanswered by the end of a response re-opened now
+        number = clocks.next_number(session, incident.id, clocks.ANSWER)
     else:
         running.state = "cancelled"
         number = clocks.next_number(session, incident.id, clocks.ANSWER)
@@ -196,6 +205,56 @@ def confirm_level(
     _known(plan, level)
     _apply(session, clock, actor, incident, plan, level, reason)
     return incident
+
+
+def follow_event_level(
+    *,
+    session: Session,
+    clock: Clock,
+    by: str,
+    actor: Actor | None,
+    event_id: str,
+    level: str,
+) -> list[Incident]:
+    """A person confirmed `level` on an event: every open incident covering the event
+    whose level is less severe follows it (PRODUCT §2: the system proposes, a person with
+    the right role confirms), in the caller's transaction.
+
+    `actor` is the person's account (None when `by` has none: a plan person deciding from
+    the CLI). Someone who may confirm an incident's level and may see the case raises it
+    as `confirm_level` does (log line, audit entry, the new level's drafts and clocks);
+    anyone else's decision becomes the case's proposed level, for a level decider to
+    confirm. Never lowers a level or a proposal. Returns the incidents changed."""
+    changed: list[Incident] = []
+    rows = session.scalars(
+        select(Incident)
+        .join(IncidentEvent, IncidentEvent.incident_id == Incident.id)
+        .where(IncidentEvent.event_id == event_id, Incident.status == "open")
+        .order_by(Incident.id)
+    ).all()
+    for incident in rows:
+        plan = plan_of(session, incident)
+        if level not in {lvl.id for lvl in plan.levels}:
+            continue  # opened under a plan without that level: nothing to compare with
+        if incident.level is not None and not _is_rise(plan, incident.level, level):
+            continue
+        reason = _("level {level} confirmed on event {event_id}").format(
+            level=level_name(plan, level), event_id=event_id
+        )
+        if actor is not None and actor.role in LEVEL_DECIDERS and may_see(actor, incident, plan):
+            _apply(session, clock, actor, incident, plan, level, reason)
+            changed.append(incident)
+            continue
+        proposed = incident.proposed_level
+        if proposed is not None and not _is_rise(plan, proposed, level):
+            continue  # proposed as severe already
+        incident.proposed_level = level
+        record(
+            session, clock, incident, by, "level_proposed",
+            before=proposed, after=level, reason=reason,
+        )  # fmt: skip
+        changed.append(incident)
+    return changed
 
 
 def reopen(
