@@ -39,13 +39,35 @@ def test_the_register_page_marks_and_escapes(desk: Desk, signed_in: SignedIn) ->
     assert HOSTILE not in html and "&lt;script&gt;alert(" in html
     assert "风险点台账" in html and "2026-03" in html
     assert "已超时" in html and "本月未报" in html
-    assert "/api/v1/risks/export?month=2026-03&amp;format=xlsx" in html
+    assert "/risks/export?month=2026-03&amp;format=xlsx" in html
     assert 'href="/risks"' in office.get("/").text  # the menu entry
     # Another month: nothing recorded then, so both are missing their status.
     february = office.get("/risks?month=2026-02").text
     assert february.count("本月未报") >= 2 and f"成效{HOSTILE}" not in february
     bad = office.get("/risks?month=2026-13")
     assert bad.status_code == 422 and 'role="alert"' in bad.text
+
+
+def test_the_download_links_answer_a_signed_in_browser(
+    desk: Desk, signed_in: SignedIn
+) -> None:
+    """The page's links went to the API's export, which wants a token: a person signed in
+    by cookie got a 401 in JSON (saved as export.json) instead of the workbook."""
+    service.add_risk(session=desk.session, clock=desk.clock, actor=desk["office"],
+                     title="债务风险", lead_department="health")  # fmt: skip
+    desk.session.commit()
+    office, _csrf = signed_in("office")
+    page = office.get("/risks").text
+    assert "/api/v1/risks/export" not in page
+    for fmt in ("xlsx", "csv"):
+        assert f'href="/risks/export?month=2026-03&amp;format={fmt}"' in page
+        answer = office.get(f"/risks/export?month=2026-03&format={fmt}")
+        assert answer.status_code == 200, answer.text
+        disposition = answer.headers["content-disposition"]
+        assert disposition == f'attachment; filename="risk-register-2026-03.{fmt}"'
+    assert "债务风险" in office.get("/risks/export?format=csv").content.decode("utf-8-sig")
+    bad = office.get("/risks/export?format=pdf")
+    assert bad.status_code == 422 and "pdf" in bad.text
 
 
 def test_forms_add_record_close(desk: Desk, signed_in: SignedIn) -> None:

@@ -19,7 +19,7 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, Forbidden, InvalidInput
 from yuqing.plan import service as plan_service
-from yuqing.risks import export, service
+from yuqing.risks import api, export, service
 from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.navigation import page_roles
@@ -115,6 +115,22 @@ def read_register_page(
     """The register for a month (this one by default), filtered."""
     filters = _filters(month[:20], department[:100], status[:20], overdue, missing)
     return register_page(request, session=session, clock=clock, user=user, filters=filters)
+
+
+@router.get("/export")
+def download_register(
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    month: str = "",
+    format: str = "xlsx",
+    department: str = "",
+) -> Response:
+    """The page's download links: the register of the month shown, as XLSX or CSV (the
+    API's export wants a token; a browser has only its sign-in cookie)."""
+    return api.export_response(session=session, clock=clock, user=user,
+                               month=month[:20] or None, fmt=format[:10],
+                               department=department[:100] or None)  # fmt: skip
 
 
 def _act(
