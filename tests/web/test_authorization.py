@@ -129,6 +129,8 @@ ROUTES: list[Route] = [
     route("GET", "/risks", RISKS),
     route("GET", "/risks/export", RISKS),
     route("POST", "/risks", RISKS, form={"title": "x", "lead_department": "edu"}),
+    route("POST", "/risks/1/edit", RISKS, template="/risks/{risk_id}/edit",
+          form={"title": "x", "lead_department": "edu"}),
     route("POST", "/risks/1/month", RISKS, template="/risks/{risk_id}/month", form={"note": "x"}),
     route("POST", "/risks/1/status", RISKS, template="/risks/{risk_id}/status",
           form={"status": "mitigated"}),

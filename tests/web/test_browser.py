@@ -396,9 +396,7 @@ def test_an_office_user_keeps_the_risk_register_at_month_end(
     assert page.errors == [] and phone.errors == []  # type: ignore[attr-defined]
 
 
-def test_an_auditor_reads_the_assessment_and_follows_an_item(
-    browser: Any, tmp_path: Path
-) -> None:
+def test_an_auditor_reads_the_assessment_and_follows_an_item(browser: Any, tmp_path: Path) -> None:
     """A morning of duties (one late report, missed ones, a contradicted one) on the
     journey's data: the tables, and the items link to their incidents."""
     from sqlalchemy.orm import Session

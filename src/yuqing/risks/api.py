@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
-
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.risks import export, service
@@ -108,9 +107,7 @@ def export_response(
     asked, found = service.get_all(
         session=session, clock=clock, actor=user, month=month, department=department
     )
-    data = export.export(
-        found, fmt, month=asked, department_name=department_names(session=session)
-    )
+    data = export.export(found, fmt, month=asked, department_name=department_names(session=session))
     name = export.filename(asked, fmt)
     return Response(
         data,
