@@ -48,6 +48,15 @@ def test_the_page_shows_the_tables_and_the_items(scenario: Scenario, signed_in: 
     assert 'href="/assessment/xlsx?from=2026-03-02&amp;to=2026-03-03' in html
 
 
+def test_the_items_name_reports_and_fields_in_words(scenario: Scenario, signed_in: Open) -> None:
+    """The items showed the clocks' keys (report:flash) and a correction's field keys
+    (harm) where a person reads 快报 and 危害程度."""
+    client, _csrf = signed_in("auditor")
+    html = client.get(f"/assessment?{DAY}").text
+    assert "report:" not in html and " · harm" not in html
+    assert "快报" in html and "专报" in html and "危害" in html
+
+
 def test_a_bad_period_is_said_on_the_page(scenario: Scenario, signed_in: Open) -> None:
     client, _csrf = signed_in("leader")
     page = client.get("/assessment?from=2026-03-03&to=2026-03-02")

@@ -187,3 +187,21 @@ def test_unknown_status_and_field_refused(desk: Desk) -> None:
     with pytest.raises(InvalidInput):
         service.get_all(session=desk.session, clock=desk.clock, actor=desk["office"],
                         status="lost")  # fmt: skip
+
+
+def test_an_edit_of_every_field_is_one_version_and_no_change_none(desk: Desk) -> None:
+    """Resolving the departments read the store and so flushed the fields changed before
+    it: one edit made two versions (the page's form sends every field)."""
+    risk_id = _add(desk, departments=["edu"], owner="王")
+    changes = {"title": "传染病防控（秋季）", "lead_department": "edu",
+               "departments": ["health"], "owner": None, "deadline": date(2026, 5, 31),
+               "domain": None, "description": "学校", "measures": "晨检"}  # fmt: skip
+    point = service.update_risk(session=desk.session, clock=desk.clock, actor=desk["office"],
+                                risk_id=risk_id, expected_version=1, changes=changes)  # fmt: skip
+    desk.session.commit()
+    assert point.version == 2 and point.departments == ["health"]
+    same = service.update_risk(session=desk.session, clock=desk.clock, actor=desk["office"],
+                               risk_id=risk_id, expected_version=2, changes=changes)  # fmt: skip
+    desk.session.commit()
+    assert same.version == 2
+    assert _actions(desk).count("risk.changed") == 1

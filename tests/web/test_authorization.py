@@ -127,7 +127,10 @@ ROUTES: list[Route] = [
     # The risk register: the page's roles here; which points a department or an auditor
     # may write is the service's (tests/risks), and so are the API's roles.
     route("GET", "/risks", RISKS),
+    route("GET", "/risks/export", RISKS),
     route("POST", "/risks", RISKS, form={"title": "x", "lead_department": "edu"}),
+    route("POST", "/risks/1/edit", RISKS, template="/risks/{risk_id}/edit",
+          form={"title": "x", "lead_department": "edu"}),
     route("POST", "/risks/1/month", RISKS, template="/risks/{risk_id}/month", form={"note": "x"}),
     route("POST", "/risks/1/status", RISKS, template="/risks/{risk_id}/status",
           form={"status": "mitigated"}),

@@ -346,3 +346,146 @@ def test_the_merge_button_keeps_its_word_on_a_phone(open_page: Callable[..., Pag
     assert box["height"] < 1.5 * line + 16, box  # one line of text and its padding
     assert field["width"] >= 120, field  # room to type or pick an event
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def fits(page: Page) -> bool:
+    """No sideways page scroll: long words wrap and wide tables scroll inside their box."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_an_office_user_keeps_the_risk_register_at_month_end(
+    open_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    """Adds a risk point, records this month's status, downloads the month's XLSX."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    page = open_page()
+    sign_in(page, "office")
+    page.goto("/risks")
+    assert "暂无风险点" in page.inner_text("main")  # an empty register says so
+    page.fill("#title-new", "食堂食材进货查验不严")
+    page.locator("#lead-new").select_option("basic_edu")
+    page.fill("#measures-plan-new", "每周抽查进货台账")
+    page.fill("#deadline-new", "2026-06-30")
+    page.get_by_role("button", name="新增风险点").click()
+    row = page.locator("table.risks tbody tr", has_text="食堂食材进货查验不严")
+    row.wait_for()
+    assert "本月未报" in row.inner_text()
+    page.locator("details summary", has_text="食堂食材进货查验不严").click()
+    page.get_by_label("风险情况").fill("3 月抽查 2 次，未见问题")
+    page.get_by_label("成效", exact=True).fill("供货商已整改")
+    page.get_by_role("button", name="保存本月情况").click()
+    row.filter(has_text="供货商已整改").wait_for()
+    assert "本月未报" not in row.inner_text()
+    # The point itself changes too: another department shares it, the deadline moves.
+    page.locator("details summary", has_text="食堂食材进货查验不严").click()
+    edit = page.locator("form[action$='/edit']")
+    edit.get_by_label("安全稳定股").check()
+    edit.get_by_label("完成时限").fill("2026-07-31")
+    edit.get_by_role("button", name="保存修改").click()
+    row.filter(has_text="2026-07-31").wait_for()
+    assert "安全稳定股" in row.inner_text()
+    shoot(page, "risks")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载 XLSX").click()
+    path = tmp_path / download.value.suggested_filename
+    assert download.value.failure() is None, download.value.failure()
+    download.value.save_as(path)
+    sheet = load_workbook(BytesIO(path.read_bytes())).active
+    assert sheet is not None and sheet["A1"].value == "序号"
+    assert "食堂食材进货查验不严" in str(sheet["B2"].value)
+    phone = open_page(390)
+    sign_in(phone, "office")
+    phone.goto("/risks")
+    assert fits(phone)
+    shoot(phone, "risks")
+    assert page.errors == [] and phone.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_auditor_reads_the_assessment_and_follows_an_item(browser: Any, tmp_path: Path) -> None:
+    """A morning of duties (one late report, missed ones, a contradicted one) on the
+    journey's data: the tables, and the items link to their incidents."""
+    from sqlalchemy.orm import Session
+
+    from tests.assessment.conftest import build
+    from tests.incidents.conftest import World
+    from yuqing.plan import service as plan_service
+
+    with seeded_site(tmp_path) as (url, _client, store, clock):
+        add_user(store, clock, "auditor", "auditor")
+        with Session(store.engine) as session:
+            plan = plan_service.get_active_plan(session=session)
+            assert plan is not None
+            world = World(session, clock, plan)
+            for name, role, department in (("monitor1", "monitor", None),
+                                           ("duty_office", "office", "office"),
+                                           ("boss", "leader", None),
+                                           ("spokes", "spokesperson", None)):  # fmt: skip
+                world.add(name, role, department)
+            session.commit()
+            scenario = build(world)
+        for width in (1280, 390):
+            context = browser.new_context(base_url=url, locale="zh-CN",
+                                          viewport={"width": width, "height": 900})  # fmt: skip
+            try:
+                page = context.new_page()
+                page.set_default_timeout(WAIT_MS)
+                sign_in(page, "auditor")
+                page.goto("/assessment?year=2026")
+                main = page.inner_text("main")
+                assert "部门" in main and "人员" in main
+                assert page.locator("table").count() == 2
+                assert fits(page), width
+                shoot(page, "assessment")
+                if width == 1280:
+                    link = page.locator(f"ul.assessment-items a[href='/incidents/{scenario.a}']")
+                    link.first.click()
+                    page.wait_for_url(f"**/incidents/{scenario.a}")
+                    assert page.locator("h1").count() == 1
+            finally:
+                context.close()
+
+
+def test_a_drill_sandbox_says_so_on_every_page_and_shows_its_score(
+    browser: Any, tmp_path: Path
+) -> None:
+    """A sandbox made from the journey's office (setup only, as `yuqing drill start`
+    does), served: the 演练 banner before and after signing in, and /drill's score."""
+    from yuqing.drills.sandbox import create_sandbox
+    from yuqing.drills.scenario import read_scenario
+
+    live = tmp_path / "live"
+    live.mkdir()
+    with seeded_site(live) as (_url, _client, _store, clock):
+        pass  # the live office: its plan, users and departments
+    settings, engine = create_sandbox(
+        live=Settings(home=live, db_url=f"sqlite:///{live / 'yuqing.db'}"),
+        name="spring",
+        scenario=read_scenario(None),
+        clock=clock,
+    )
+    web = create_app(engine=engine, clock=clock, settings=settings, api_tokens=[SERVICE_TOKEN])
+    try:
+        with serving(web) as client:
+            for width in (1280, 390):
+                context = browser.new_context(base_url=str(client.base_url), locale="zh-CN",
+                                              viewport={"width": width, "height": 900})  # fmt: skip
+                try:
+                    page = context.new_page()
+                    page.set_default_timeout(WAIT_MS)
+                    page.goto("/login")
+                    assert "演练" in page.inner_text(".drill-banner")
+                    sign_in(page, "office")
+                    for path in ("/", "/feed", "/risks", "/drill"):
+                        page.goto(path)
+                        assert page.locator(".drill-banner").count() == 1, path
+                    assert "演练评分" in page.inner_text("main")
+                    assert "已到期的时限" in page.inner_text("main")
+                    assert fits(page), width
+                    shoot(page, "drill")
+                finally:
+                    context.close()
+    finally:
+        engine.dispose()

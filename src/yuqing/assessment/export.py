@@ -16,6 +16,7 @@ from yuqing.assessment.labels import (
     headers,
     item_label,
     item_link,
+    item_what,
 )
 from yuqing.assessment.schemas import Assessment, DepartmentRow, Item, PersonRow
 from yuqing.core import spreadsheet
@@ -50,7 +51,7 @@ def item_cells(item: Item, zone: ZoneInfo, base_url: str = "") -> list[object]:
         item.incident_id if item.incident_id is not None else "",
         item.alert_id if item.alert_id is not None else "",
         item.title,
-        item.what,
+        item_what(item),
         _local(item.due_at, zone),
         _local(item.done_at, zone),
         item.late_minutes if item.late_minutes is not None else "",

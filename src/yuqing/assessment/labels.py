@@ -83,6 +83,24 @@ def item_label(kind: str) -> str:
     return _(ITEM_LABELS[kind])
 
 
+def item_what(item: Item) -> str:
+    """An item's detail in words: a report clock `report:flash #2` reads 快报 #2, the
+    fields a correction changed read as their form labels (harm → 危害程度), the rest
+    (levels, approvals 1/2) as they are."""
+    from yuqing.incidents.drafting_views import FIELD_LABELS  # here: the pages import us
+    from yuqing.incidents.wording import clock_label
+
+    if not item.what:
+        return ""
+    if item.kind in ("late", "missed"):
+        name, _sep, number = item.what.partition(" #")
+        return f"{clock_label(name)} #{number}" if number else clock_label(name)
+    if item.kind == "corrected":
+        fields = item.what.split(", ")
+        return "、".join(_(FIELD_LABELS[f]) if f in FIELD_LABELS else f for f in fields)
+    return item.what
+
+
 def headers(columns: tuple[Column, ...]) -> list[str]:
     return [_(title) for title, _cell in columns]
 

@@ -17,6 +17,7 @@ from yuqing.assessment.labels import (
     headers,
     item_label,
     item_link,
+    item_what,
 )
 from yuqing.assessment.schemas import UNASSIGNED
 from yuqing.assessment.service import NO_DEPARTMENT
@@ -86,6 +87,7 @@ def read_assessment_page(
             "person_cells": lambda row: cells(PERSON_COLUMNS, row),
             "department_label": shown,
             "item_label": item_label,
+            "item_what": item_what,
             "item_link": item_link,
         },
         status_code=400 if error else 200,

@@ -10,7 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
+from yuqing.auth.schemas import Actor
+from yuqing.core.clock import Clock
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.risks import export, service
@@ -79,23 +82,36 @@ def export_risks(
     department: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The register of a month as XLSX or CSV (the plan's 台账 columns)."""
-    if format not in export.FORMATS:
+    return export_response(session=session, clock=clock, user=user, month=month,
+                           fmt=format, department=department)  # fmt: skip
+
+
+def export_response(
+    *,
+    session: Session,
+    clock: Clock,
+    user: Actor,
+    month: str | None,
+    fmt: str,
+    department: str | None,
+) -> Response:
+    """The register of `month` as an attachment; the API and the page's download link
+    (which signs in by cookie, not by token) answer with it alike."""
+    if fmt not in export.FORMATS:
         raise InvalidInput(
             _("unknown format '{fmt}' (expected one of: {formats})").format(
-                fmt=format, formats=", ".join(export.FORMATS)
+                fmt=fmt, formats=", ".join(export.FORMATS)
             ),
             where="format",
         )
     asked, found = service.get_all(
         session=session, clock=clock, actor=user, month=month, department=department
     )
-    data = export.export(
-        found, format, month=asked, department_name=department_names(session=session)
-    )
-    name = export.filename(asked, format)
+    data = export.export(found, fmt, month=asked, department_name=department_names(session=session))
+    name = export.filename(asked, fmt)
     return Response(
         data,
-        media_type=export.MEDIA_TYPES[format],
+        media_type=export.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

@@ -377,6 +377,21 @@ def update_risk(
         raise InvalidInput(_("cannot change '{field}'").format(field=unknown[0]), where=unknown[0])
     point = _changeable(session, actor, risk_id, expected_version)
     before = _snapshot(point)
+    if "lead_department" in changes or "departments" in changes:
+        # First: resolving them reads the store, which would flush fields changed before
+        # it, and every flush of a point is a version (one edit must be one version).
+        lead = changes.get("lead_department") or point.lead_department
+        others = changes.get("departments", point.departments)
+        lead, others = _departments(session, lead, others or [])
+        if (lead, others) != (point.lead_department, list(point.departments)):
+            point.lead_department, point.departments = lead, others
+        if actor.role == "department" and not may_write(actor, point):
+            # A department may hand a point on, but not out of its own reach by mistake.
+            raise Forbidden(
+                _("{name}'s department {department} must stay lead or responsible").format(
+                    name=actor.name, department=actor.department
+                )
+            )
     if "title" in changes:
         point.title = _title(changes["title"])
     if "description" in changes:
@@ -390,17 +405,6 @@ def update_risk(
     if "deadline" in changes:
         deadline = changes["deadline"]
         point.deadline = parse_day(deadline) if isinstance(deadline, str) else deadline
-    if "lead_department" in changes or "departments" in changes:
-        lead = changes.get("lead_department") or point.lead_department
-        others = changes.get("departments", point.departments)
-        point.lead_department, point.departments = _departments(session, lead, others or [])
-        if actor.role == "department" and not may_write(actor, point):
-            # A department may hand a point on, but not out of its own reach by mistake.
-            raise Forbidden(
-                _("{name}'s department {department} must stay lead or responsible").format(
-                    name=actor.name, department=actor.department
-                )
-            )
     if "status" in changes:
         status = changes["status"]
         if point.status == "closed":

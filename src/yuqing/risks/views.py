@@ -19,7 +19,7 @@ from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, Forbidden, InvalidInput
 from yuqing.plan import service as plan_service
-from yuqing.risks import export, service
+from yuqing.risks import api, export, service
 from yuqing.web.departments import department_names
 from yuqing.web.deps import ClockDep, CurrentUser, SessionDep
 from yuqing.web.navigation import page_roles
@@ -36,6 +36,7 @@ TEMPLATES.env.globals["risk_status"] = service.status_label
 
 REFUSALS = (Conflict, Forbidden, InvalidInput)
 Text = Annotated[str, Form()]
+Names = Annotated[list[str], Form()]
 
 
 def _filters(
@@ -117,6 +118,22 @@ def read_register_page(
     return register_page(request, session=session, clock=clock, user=user, filters=filters)
 
 
+@router.get("/export")
+def download_register(
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    month: str = "",
+    format: str = "xlsx",
+    department: str = "",
+) -> Response:
+    """The page's download links: the register of the month shown, as XLSX or CSV (the
+    API's export wants a token; a browser has only its sign-in cookie)."""
+    return api.export_response(session=session, clock=clock, user=user,
+                               month=month[:20] or None, fmt=format[:10],
+                               department=department[:100] or None)  # fmt: skip
+
+
 def _act(
     request: Request,
     *,
@@ -139,8 +156,10 @@ def _act(
     return RedirectResponse(f"/risks{query}", status_code=303)
 
 
-def _names(value: str) -> list[str]:
-    """Departments typed as a list: commas (either width), 、 or spaces between them."""
+def _names(values: list[str]) -> list[str]:
+    """The departments ticked (one value each), or typed as a list: commas (either
+    width), 、 or spaces between them."""
+    value = " ".join(values)
     for separator in (",", "，", "、"):
         value = value.replace(separator, " ")
     return value.split()
@@ -154,7 +173,7 @@ def add_risk_form(
     clock: ClockDep,
     title: Text,
     lead_department: Text,
-    departments: Text = "",
+    departments: Names = [],  # noqa: B006 - FastAPI copies defaults
     description: Text = "",
     domain: Text = "",
     owner: Text = "",
@@ -169,6 +188,45 @@ def add_risk_form(
                     lead_department=lead_department, departments=_names(departments),
                     description=description, domain=domain, owner=owner, measures=measures,
                     deadline=service.parse_day(deadline)))  # fmt: skip
+
+
+@router.post("/{risk_id}/edit", response_class=HTMLResponse)
+def edit_risk_form(
+    request: Request,
+    risk_id: IdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    clock: ClockDep,
+    title: Text,
+    lead_department: Text,
+    departments: Names = [],  # noqa: B006 - FastAPI copies defaults
+    description: Text = "",
+    domain: Text = "",
+    owner: Text = "",
+    measures: Text = "",
+    deadline: Text = "",
+    version: Annotated[int | None, Form()] = None,
+    month: Text = "",
+) -> Response:
+    """Change a point's own fields, against the version the form was shown at (changed
+    meanwhile: refused with why, nothing stored). An emptied domain, owner or deadline
+    is cleared."""
+
+    def change() -> object:
+        changes = {
+            "title": title,
+            "lead_department": lead_department,
+            "departments": _names(departments),
+            "description": description,
+            "domain": domain or None,
+            "owner": owner or None,
+            "measures": measures,
+            "deadline": service.parse_day(deadline),
+        }
+        return service.update_risk(session=session, clock=clock, actor=user, risk_id=risk_id,
+                                   expected_version=version, changes=changes)  # fmt: skip
+
+    return _act(request, session=session, clock=clock, user=user, month=month, change=change)
 
 
 @router.post("/{risk_id}/month", response_class=HTMLResponse)
