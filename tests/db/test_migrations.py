@@ -22,3 +22,53 @@ def test_upgrade_is_idempotent_and_creates_tables(store: Store) -> None:
     assert {"sources", "watches", "posts", "post_watches", "post_search"} <= tables
     accounts = {"departments", "users", "login_sessions", "login_throttles", "api_tokens"}
     assert accounts | {"audit_entries", "audit_head"} <= tables
+
+
+def test_0019_stops_the_clocks_incidents_left_running_at_their_end(store: Store) -> None:
+    import importlib.util
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    import yuqing.alerts.models  # noqa: F401  # the table incidents refer to
+    from yuqing.incidents.models import DeadlineClock, Incident
+
+    path = (
+        Path(migrate.__file__).parent / "migrations/versions/0019_stop_clocks_of_ended_incidents.py"
+    )
+    spec = importlib.util.spec_from_file_location("m0019", path)
+    assert spec is not None and spec.loader is not None
+    m0019 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m0019)
+
+    t = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    ended, closed = t + timedelta(hours=5), t + timedelta(days=2)
+    with Session(store.engine) as session:
+        for status, end, close in (("open", None, None), ("ended", ended, None),
+                                   ("closed", ended, closed)):  # fmt: skip
+            incident = Incident(title=status, origin="tip", plan_version=1, stage="s", owner="o",
+                                status=status, discovered_at=t, opened_at=t, opened_by="o",
+                                updated_at=t, ended_at=end, closed_at=close)  # fmt: skip
+            session.add(incident)
+            session.flush()
+            for name in ("report:progress", "report:closing"):
+                session.add(DeadlineClock(incident_id=incident.id, name=name, source="x",
+                                          started_at=t, due_at=t + timedelta(days=9)))  # fmt: skip
+        session.commit()
+    with store.engine.begin() as connection:
+        m0019.stop_clocks_of_ended(connection)
+    with Session(store.engine) as session:
+        rows = session.execute(
+            select(Incident.status, DeadlineClock.name, DeadlineClock.state, DeadlineClock.done_at)
+            .join(Incident, Incident.id == DeadlineClock.incident_id)
+            .order_by(DeadlineClock.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("open", "report:progress", "running", None),
+        ("open", "report:closing", "running", None),
+        ("ended", "report:progress", "stopped", ended),
+        ("ended", "report:closing", "running", None),  # the closing report is due after the end
+        ("closed", "report:progress", "stopped", ended),
+        ("closed", "report:closing", "stopped", closed),
+    ]

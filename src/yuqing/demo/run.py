@@ -23,6 +23,7 @@ from yuqing.core.clock import Clock
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.demo.accounts import create_demo_users
+from yuqing.demo.risks import add_demo_risks
 from yuqing.monitor import service
 from yuqing.monitor.schemas import IngestSummary
 from yuqing.monitor.watches import Watch, load_watch_text
@@ -40,7 +41,8 @@ def demo_watches() -> list[Watch]:
 
 
 def prepare(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> list[str]:
-    """Load the demo watches and the example plan, make the demo users; their names."""
+    """Load the demo watches and the example plan, make the demo users and the school's
+    risk register; the users' names."""
     with Session(engine) as session:
         service.upsert_watches(session=session, clock=clock, watches=demo_watches())
         version = plan_service.load(
@@ -52,6 +54,7 @@ def prepare(*, engine: Engine, clock: Clock, echo: Callable[[str], None]) -> lis
         )
         echo(_("plan: {summary}").format(summary=plan_service.parse(version).summary()))
         logins = create_demo_users(session=session, clock=clock)
+        add_demo_risks(session=session, clock=clock)
         session.commit()
     return logins
 

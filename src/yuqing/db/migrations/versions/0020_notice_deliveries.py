@@ -3,7 +3,7 @@ month reminded (so a restart never reminds twice), and the reminders go through 
 alert outbox as deliveries that are no alert's, with their own words (`subject`, `body`).
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from yuqing.db.base import BigId, UTCDateTime
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
