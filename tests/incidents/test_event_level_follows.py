@@ -153,3 +153,27 @@ def test_the_cli_decision_raises_with_the_account_of_that_name_else_proposes(
     found = w.session.get(Incident, incident.id)
     assert found is not None and found.proposed_level == w.most_severe
     assert found.level == w.plan.levels_by_severity()[-2].id
+
+
+def test_the_cli_decision_writes_the_audit_entry_the_event_page_writes(
+    world: World, cli: Cli
+) -> None:
+    w = world
+    _incident, event_id = _case_at_least_severe(w)
+    proposed = w.plan.levels_by_severity()[-2].id
+    _propose(w, event_id, proposed)
+    decider = w.plan.people_with_role("office")[0].id
+    w.add(decider, "office")
+    w.session.commit()
+    done = cli("events", "level", event_id, "--confirm", "--by", decider)
+    assert done.code == 0, done.stderr
+    w.session.expire_all()
+    entry = w.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.target == f"event:{event_id}")
+        .order_by(AuditEntry.seq.desc())
+    ).first()
+    assert entry is not None
+    assert (entry.actor, entry.action) == (decider, "level.confirmed")
+    assert entry.before == {"status": "proposed", "proposed_level": proposed}
+    assert entry.after == {"status": "confirmed", "level": proposed, "reason": None}

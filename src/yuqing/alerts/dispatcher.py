@@ -39,8 +39,9 @@ class Sent:
     code: str | None = None  # the far end's answer: "250", "200", an errcode "0"
 
 
-# Sends one delivery of one alert; raises ChannelError (with `retryable`) on failure.
-SendFn = Callable[[Delivery, Alert], Sent]
+# Sends one delivery of one alert (None: a notice with its own words, `Delivery.subject`
+# and `body`); raises ChannelError (with `retryable`) on failure.
+SendFn = Callable[[Delivery, Alert | None], Sent]
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -143,9 +144,13 @@ def _send_one(
 ) -> Sent | ChannelError:
     with session_scope(sessions) as session:
         delivery = session.get(Delivery, delivery_id)
-        alert = session.get(Alert, delivery.alert_id) if delivery else None
-        if delivery is None or alert is None:
+        if delivery is None:
             return ChannelError("delivery vanished before it was sent")
+        alert = None
+        if delivery.alert_id is not None:  # else a notice, in the delivery's own words
+            alert = session.get(Alert, delivery.alert_id)
+            if alert is None:
+                return ChannelError("delivery vanished before it was sent")
         session.expunge_all()
     try:
         return send(delivery, alert)

@@ -67,12 +67,14 @@ class Alert(Base):
 
 
 class Delivery(Base):
-    """One message of an alert to one recipient over one channel."""
+    """One message of an alert to one recipient over one channel, or of a notice that is
+    no alert's (the risk register's monthly reminder): no `alert_id`, its own words in
+    `subject` and `body`."""
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    alert_id: Mapped[int] = mapped_column(BigId, ForeignKey("alerts.id", ondelete="CASCADE"))
+    alert_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("alerts.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(16))  # alert | reminder | escalation
     recipient: Mapped[str] = mapped_column(String(200))  # a person id, or a robot/body name
     channel: Mapped[str] = mapped_column(String(16))
@@ -88,6 +90,8 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_id: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(Text)  # a notice's title (no alert)
+    body: Mapped[str | None] = mapped_column(Text)  # a notice's text (no alert)
 
     __table_args__ = (Index("ix_deliveries_due", "status", "not_before"),)
 

@@ -103,3 +103,19 @@ def route_for(plan: Plan, level_id: str, at: datetime | None = None) -> RoutePla
         escalation=escalation,
         quiet=quiet,
     )
+
+
+def route_people_with_roles(
+    plan: Plan, level_id: str, roles: frozenset[str] | set[str]
+) -> list[Recipient]:
+    """Those of `level_id`'s route who hold one of `roles`, on the route's channels (a
+    proposed level goes to who may confirm it). When the route names none of them, every
+    person of the plan holding such a role: someone must hear of it. [] when the plan
+    routes no alert of that level."""
+    route = plan.routes.get(level_id)
+    if route is None:
+        return []
+    people = [p for p in _people(plan, route.recipients) if roles & set(p.roles)]
+    if not people:
+        people = [p for p in plan.people if roles & set(p.roles)]
+    return _recipients(plan, people, list(route.channels))

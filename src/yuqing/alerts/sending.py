@@ -151,26 +151,32 @@ class Sender:
                 self._notifiers[kind] = get_notifier(kind, http=self.http, clock=self.clock)
         return self._notifiers[kind]
 
-    def __call__(self, delivery: Delivery, alert: Alert) -> Sent:
+    def __call__(self, delivery: Delivery, alert: Alert | None) -> Sent:
         # The recipient's language (a user's setting), else the deployment's: the text,
         # and the words the channel adds around it (labels, the acknowledge button).
         with use_locale(delivery.language):
             return self._send(delivery, alert)
 
-    def _send(self, delivery: Delivery, alert: Alert) -> Sent:
+    def _send(self, delivery: Delivery, alert: Alert | None) -> Sent:
         if self.settings.record_only:
             return Sent(provider_id=None, detail=RECORDED)
         base = self.settings.ack_base_url
-        title, text = message_in(alert, current_locale())
-        message = Message(
-            title=title,
-            text=text,
-            level=alert.level,
-            event_id=alert.event_id,
-            alert_id=alert.id,
-            level_colour=COLOURS.get(alert.level_rank),
-            url=f"{base.rstrip('/')}{ack_path(alert, delivery)}" if base else None,
-        )
+        if alert is None:  # a notice: its words are the delivery's, nothing to acknowledge
+            message = Message(
+                title=delivery.subject or "", text=delivery.body or "", level="",
+                event_id="", alert_id=None,
+            )  # fmt: skip
+        else:
+            title, text = message_in(alert, current_locale())
+            message = Message(
+                title=title,
+                text=text,
+                level=alert.level,
+                event_id=alert.event_id,
+                alert_id=alert.id,
+                level_colour=COLOURS.get(alert.level_rank),
+                url=f"{base.rstrip('/')}{ack_path(alert, delivery)}" if base else None,
+            )
         target = Target(
             kind=delivery.channel,
             address=delivery.address,

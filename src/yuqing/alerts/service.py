@@ -95,6 +95,45 @@ def add_deliveries(
     )
 
 
+def add_notice(
+    session: Session,
+    recipients: Sequence[Recipient],
+    *,
+    subject: str,
+    body: str,
+    purpose: str,
+    key: str,
+    not_before: datetime,
+) -> int:
+    """A message that is no alert's (the risk register's monthly reminder) through the
+    outbox, in its own words: one delivery per recipient and channel. `key` names the
+    notice (`risk:12:2026-12`), so each delivery's idempotency key is its own."""
+    languages = _languages(session, {r.id for r in recipients})
+    seen: set[tuple[str, str]] = set()
+    for r in recipients:
+        if (r.channel, r.address) in seen:
+            continue  # the same inbox reached through two people gets one message
+        seen.add((r.channel, r.address))
+        session.add(
+            Delivery(
+                alert_id=None,
+                subject=subject,
+                body=body,
+                purpose=purpose,
+                recipient=r.id,
+                channel=r.channel,
+                address=r.address,
+                language=languages.get(r.id),
+                idempotency_key=digest("notice", key, r.channel, r.address, length=40),
+                status="pending",
+                attempts=0,
+                not_before=not_before,
+            )
+        )
+    session.flush()
+    return len(seen)
+
+
 def raise_alert(
     *,
     session: Session,

@@ -73,6 +73,8 @@ def deliveries_of(session: Session, alert_ids: list[int]) -> dict[int, list[dict
         attempts[attempt.delivery_id].append(attempt)
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for delivery in deliveries:
+        if delivery.alert_id is None:
+            continue  # a notice's (not one of these alerts'): `in_` never picks it
         out[delivery.alert_id].append({"delivery": delivery, "attempts": attempts[delivery.id]})
     return out
 

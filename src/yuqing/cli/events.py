@@ -159,6 +159,7 @@ def level(
     """Show the proposed level with its reasons, or decide on it."""
     from yuqing.alerts import levels
     from yuqing.auth import service as auth_service
+    from yuqing.auth.audit import record
     from yuqing.cli.context import app_context
     from yuqing.cli.jsonlines import dumps
     from yuqing.core.errors import InvalidInput
@@ -182,9 +183,18 @@ def level(
                 raise InvalidInput(_("--by PERSON is needed to decide on a level"))
             if plan is None:
                 raise InvalidInput(_("no plan is loaded (yuqing plan load FILE)"))
+            before = levels.current(session=session, event_id=event_id)
+            was = {"status": before.status, "proposed_level": before.proposed_level}
             decision = levels.decide(
                 session=session, clock=ctx.clock, plan=plan, event_id=event_id, by=by,
                 action=actions[0], level=change, reason=reason,
+            )  # fmt: skip
+            # The same entry the event page writes (analysis/views.py decide_level).
+            record(
+                session=session, clock=ctx.clock, actor=by, action=f"level.{decision.status}",
+                target=f"event:{event_id}", before=was,
+                after={"status": decision.status, "level": decision.level,
+                       "reason": decision.reason},
             )  # fmt: skip
             if decision.level is not None:  # open incidents of the event follow a rise
                 account = auth_service.get_user(session=session, name=by)

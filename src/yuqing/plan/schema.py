@@ -23,6 +23,7 @@ from yuqing.plan.handling import (
 from yuqing.plan.org import DEFAULT_ROLES, Body, Organization, Person, Review, Unit
 from yuqing.plan.report_schedules import ReportSchedule
 from yuqing.plan.response import ResponseRules
+from yuqing.plan.risk_rules import RiskRules
 from yuqing.plan.timing import Duty, KeyDate, LevelDeadlines
 
 __all__ = ["DEFAULT_ROLES", "Plan"]
@@ -49,6 +50,7 @@ class Plan(PlanModel):
     duty: Duty
     response: ResponseRules = ResponseRules()
     report_schedules: list[ReportSchedule] = Field(default_factory=list)
+    risks: RiskRules = RiskRules()  # the risk register's monthly reminder (docs/risks.md)
 
     @property
     def roles(self) -> tuple[str, ...]:

@@ -60,3 +60,19 @@ class RiskMonth(Base):
         UniqueConstraint("risk_id", "month", name="uq_risk_months_risk_month"),
         Index("ix_risk_months_month", "month"),
     )
+
+
+class RiskReminder(Base):
+    """A point's lead department reminded of a month's status: once per point and month,
+    kept so that a restarted worker does not remind again (migration 0020)."""
+
+    __tablename__ = "risk_reminders"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    risk_id: Mapped[int] = mapped_column(BigId, ForeignKey("risk_points.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    department: Mapped[str] = mapped_column(String(100))  # the lead department then
+    reminded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deliveries: Mapped[int] = mapped_column(Integer)  # messages queued (0: nobody to reach)
+
+    __table_args__ = (UniqueConstraint("risk_id", "month", name="uq_risk_reminders_risk_month"),)

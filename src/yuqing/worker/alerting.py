@@ -1,5 +1,5 @@
 """One round of alert work: reminders and escalation (of alerts and of incident
-deadlines), then the due deliveries."""
+deadlines), the risk register's monthly status reminders, then the due deliveries."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from yuqing.core.clock import Clock
 from yuqing.db.engine import session_scope
 from yuqing.incidents.service.clocks import check as check_deadlines
 from yuqing.plan import service as plan_service
+from yuqing.risks.reminders import remind_missing_status
 
 
 def alert_round(
@@ -32,5 +33,7 @@ def alert_round(
         reminded = alerts_service.run_reminders(session=session, clock=clock, route_for=routes)
         # Incident deadlines remind and escalate through the same outbox, sent just below.
         check_deadlines(session=session, clock=clock)
+        if plan is not None:  # so do the register's lead departments, once a month
+            remind_missing_status(session=session, clock=clock, plan=plan)
     sent = dispatch_due(sessions=sessions, clock=clock, send=send)
     return reminded, sent

@@ -63,6 +63,23 @@ def test_delivers_with_text_intact(case: Case, alert_message: Message) -> None:
     assert alert_message.text in seen.text  # Chinese text arrives byte for byte
 
 
+def test_a_notice_that_is_no_alert_arrives_without_ids_or_link(case: Case) -> None:
+    """The risk register's reminder: its own words, no level, event, alert or ack link."""
+    notice = Message(
+        title="风险点月度动态待填报：校园食堂食品安全",
+        text="风险点 7“校园食堂食品安全”尚未填报 2026-12 的月度动态。",
+        level="",
+        event_id="",
+        alert_id=None,
+    )
+    notifier, target = case.ok()
+    delivery = notifier.send(notice, target=target, idempotency_key="notice-1")
+    assert isinstance(delivery, Delivery) and delivery.ok
+    [seen] = case.attempts()
+    assert seen.accepted and notice.text in seen.text
+    assert "None" not in seen.text and "/ack/" not in seen.text
+
+
 def test_wrong_credentials_are_not_retried(case: Case, alert_message: Message) -> None:
     notifier, target = case.bad_credentials()
     with pytest.raises(ChannelRejected) as caught:

@@ -26,8 +26,8 @@ class Message:
     title: str
     text: str  # plain text (Chinese); channels escape it for their markup
     level: str  # plan data ("一级", "I", "红色"), never an enum
-    event_id: str
-    alert_id: int
+    event_id: str  # "" for a notice that is no alert's (a risk register reminder)
+    alert_id: int | None  # None for such a notice
     level_colour: str | None = None  # "red", "orange", "yellow", "blue", "green" or None
     url: str | None = None  # acknowledgement link
 

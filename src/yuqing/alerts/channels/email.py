@@ -68,9 +68,11 @@ class EmailNotifier:
         mail["To"] = Address(display_name=target.recipient, addr_spec=target.address)
         mail["Date"] = format_datetime(self.clock.now())
         mail["Message-ID"] = message_id(idempotency_key, self.domain)
-        mail["X-YuQing-Alert"] = str(message.alert_id)
-        mail["X-YuQing-Event"] = message.event_id
-        lines = [message.text, "", markup.ids_line(message.event_id, message.alert_id)]
+        lines = [message.text]
+        if message.alert_id is not None:  # else a notice: no alert or event to name
+            mail["X-YuQing-Alert"] = str(message.alert_id)
+            mail["X-YuQing-Event"] = message.event_id
+            lines += ["", markup.ids_line(message.event_id, message.alert_id)]
         if message.url:
             lines += ["", markup.ack_line(message.url)]
         mail.set_content("\n".join(lines), charset="utf-8")

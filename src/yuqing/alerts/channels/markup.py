@@ -30,7 +30,9 @@ def cut_bytes(text: str, limit: int) -> str:
 
 
 def label(level: str) -> str:
-    """`一级预警`: the level named as an alert."""
+    """`一级预警`: the level named as an alert; `提醒` for a notice (no level)."""
+    if not level:
+        return _("Reminder")
     # TRANSLATORS: a plan level named as an alert, e.g. "一级预警"; {level} is plan data.
     return _("{level} alert").format(level=level)
 
@@ -45,8 +47,11 @@ def labelled(label: str, title: str) -> str:
     return _("{label}: {title}").format(label=label, title=title)
 
 
-def ids_line(event_id: str, alert_id: int) -> str:
-    """`事件 ev-1 · 预警 12`: which event and alert a message is about."""
+def ids_line(event_id: str, alert_id: int | None) -> str:
+    """`事件 ev-1 · 预警 12`: which event and alert a message is about ("" for a notice,
+    which says in its text what it is about)."""
+    if alert_id is None:
+        return ""
     return _("Event {event_id} · alert {alert_id}").format(event_id=event_id, alert_id=alert_id)
 
 

@@ -257,7 +257,7 @@ def stop_running(
     return stopped
 
 
-def _alert_of(session: Session, incident: Incident) -> Alert | None:
+def alert_of(session: Session, incident: Incident) -> Alert | None:
     """The alert the outbox hangs the incident's reminders on: its own, or its events'."""
     if incident.alert_id is not None:
         return session.get(Alert, incident.alert_id)
@@ -335,7 +335,7 @@ def check(*, session: Session, clock: Clock) -> Checked:
         if purpose is None:
             continue
         route = route_for(plan, incident.level, now)
-        alert = _alert_of(session, incident)
+        alert = alert_of(session, incident)
         if route is not None and alert is not None:
             people = route.recipients
             if purpose == "escalation" and route.escalation:

@@ -4,14 +4,16 @@ requires for it and starts their deadline clocks."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yuqing.alerts import service as alerts_service
+from yuqing.alerts.plan_routes import route_people_with_roles
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput
 from yuqing.core.i18n import _
-from yuqing.incidents.models import Incident, IncidentEvent, Report
+from yuqing.incidents.models import Incident, IncidentEvent, IncidentLog, Report
 from yuqing.incidents.service import clocks, reports
 from yuqing.incidents.service.access import (
     LEVEL_DECIDERS,
@@ -66,7 +68,39 @@ def propose_level(
         after=level,
         reason=reason,
     )
+    if actor.role not in LEVEL_DECIDERS:
+        notify_proposal(session, clock, incident, plan, level)
     return incident
+
+
+def notify_proposal(
+    session: Session, clock: Clock, incident: Incident, plan: Plan, level: str
+) -> int:
+    """Tell those who may confirm a proposed level (the deciders of that level's route)
+    through the alert outbox, once per proposal: the proposal's log line numbers the
+    deliveries, so their keys differ from any other proposal's. Like the deadline
+    reminders, they hang on the incident's alert (its own, or its events'); an incident
+    without one only has its log. Returns the deliveries added."""
+    alert = clocks.alert_of(session, incident)
+    recipients = route_people_with_roles(plan, level, LEVEL_DECIDERS)
+    if alert is None or not recipients:
+        return 0
+    session.flush()
+    proposal = session.scalar(
+        select(func.max(IncidentLog.id)).where(
+            IncidentLog.incident_id == incident.id, IncidentLog.kind == "level_proposed"
+        )
+    )
+    if proposal is None:
+        return 0
+    return alerts_service.add_deliveries(
+        session,
+        alert,
+        recipients,
+        purpose="level-proposal",
+        round_no=proposal,
+        not_before=clock.now(),
+    )
 
 
 def required_reports(plan: Plan, level: str) -> list[str]:
@@ -253,6 +287,7 @@ def follow_event_level(
             session, clock, incident, by, "level_proposed",
             before=proposed, after=level, reason=reason,
         )  # fmt: skip
+        notify_proposal(session, clock, incident, plan, level)
         changed.append(incident)
     return changed
 
