@@ -72,3 +72,49 @@ def test_0019_stops_the_clocks_incidents_left_running_at_their_end(store: Store)
         ("closed", "report:progress", "stopped", ended),
         ("closed", "report:closing", "stopped", closed),
     ]
+
+
+def test_a_batch_migration_on_sqlite_keeps_the_rows_that_refer_to_its_table(
+    tmp_path: Path,
+) -> None:
+    """0020 copies `deliveries` (its alert may now be empty): the delivery attempts that
+    refer to it stay, and foreign keys are enforced again afterwards."""
+    from sqlalchemy import text
+
+    from yuqing.db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine, "0019")
+    at = "'2026-03-02 01:00:00.000000'"
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO events (id, partition, title, keywords, first_source, first_at, last_at,"
+                " posts, copies, negative, positive, reposts, comments, likes, views, sites, heat,"
+                f" updated_at, extra) VALUES ('ev1', 'p', 't', '[]', 's', {at}, {at}, 1, 0, 0, 0, 0,"
+                f" 0, 0, 0, 1, 1.0, {at}, '{{}}')"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO alerts (id, event_id, level, level_rank, title, text, created_at,"
+                f" ack_token, reminders, escalation_step) VALUES (1, 'ev1', 'I', 1, 't', 'x', {at},"
+                " 'tok', 0, 0)"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO deliveries (id, alert_id, purpose, recipient, channel, address,"
+                " idempotency_key, status, attempts, not_before) VALUES (1, 1, 'alert', 'r',"
+                f" 'email', 'a@b', 'k', 'sent', 1, {at})"
+            )
+        )
+        c.execute(text(
+            "INSERT INTO delivery_attempts (delivery_id, at, ok, retryable, detail)"
+            f" VALUES (1, {at}, 1, 0, 'ok')"
+        ))  # fmt: skip
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM delivery_attempts")).scalar() == 1
+        assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
