@@ -81,3 +81,20 @@ def test_an_event_level_that_becomes_a_proposal_reaches_the_deciders(world: Worl
     )  # fmt: skip
     assert changed == [incident] and incident.proposed_level == w.most_severe
     assert _notices(w)
+
+
+def test_the_notice_says_who_proposed_what_and_why_even_for_a_tip(world: World) -> None:
+    w = world
+    incident = service.open_incident(
+        session=w.session, clock=w.clock, actor=w.actors["monitor1"], tip_channel="phone",
+        tip_text="家长来电反映食堂饭菜变质", title="食堂来电",
+    )  # fmt: skip
+    service.propose_level(
+        session=w.session, clock=w.clock, actor=w.actors["monitor1"],
+        incident_id=incident.id, level=w.most_severe, reason="转载激增",
+    )  # fmt: skip
+    notices = _notices(w)
+    assert notices and all(d.alert_id is None for d in notices)
+    named = w.plan.level(w.most_severe).name
+    assert notices[0].subject == f"对处置事项 {incident.id} 提出级别建议：{named} — 食堂来电"
+    assert "monitor1" in notices[0].body and "转载激增" in notices[0].body

@@ -4,7 +4,7 @@ requires for it and starts their deadline clocks."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
@@ -12,7 +12,7 @@ from yuqing.alerts.plan_routes import route_people_with_roles
 from yuqing.auth.schemas import Actor
 from yuqing.core.clock import Clock
 from yuqing.core.errors import Conflict, InvalidInput
-from yuqing.core.i18n import _
+from yuqing.core.i18n import _, env_locale, use_locale
 from yuqing.incidents.models import Incident, IncidentEvent, IncidentLog, Report
 from yuqing.incidents.service import clocks, reports
 from yuqing.incidents.service.access import (
@@ -77,28 +77,45 @@ def notify_proposal(
     session: Session, clock: Clock, incident: Incident, plan: Plan, level: str
 ) -> int:
     """Tell those who may confirm a proposed level (the deciders of that level's route)
-    through the alert outbox, once per proposal: the proposal's log line numbers the
-    deliveries, so their keys differ from any other proposal's. Like the deadline
-    reminders, they hang on the incident's alert (its own, or its events'); an incident
-    without one only has its log. Returns the deliveries added."""
-    alert = clocks.alert_of(session, incident)
+    through the alert outbox, once per proposal, in words of its own (who proposed which
+    level and why, and where to decide): the proposal's log line names the notice, so
+    its deliveries' keys differ from any other proposal's. A case opened from a tip is
+    told too: the notice needs no alert. Returns the deliveries added."""
     recipients = route_people_with_roles(plan, level, LEVEL_DECIDERS)
-    if alert is None or not recipients:
+    if not recipients:
         return 0
     session.flush()
-    proposal = session.scalar(
-        select(func.max(IncidentLog.id)).where(
-            IncidentLog.incident_id == incident.id, IncidentLog.kind == "level_proposed"
-        )
-    )
+    proposal = session.scalars(
+        select(IncidentLog)
+        .where(IncidentLog.incident_id == incident.id, IncidentLog.kind == "level_proposed")
+        .order_by(IncidentLog.id.desc())
+        .limit(1)
+    ).first()
     if proposal is None:
         return 0
-    return alerts_service.add_deliveries(
+    named = level_name(plan, level)
+    with use_locale(env_locale()):  # the deployment's language, not the proposer's page's
+        subject = _("Level proposed for incident {id}: {level} — {title}").format(
+            id=incident.id, level=named, title=incident.title
+        )
+        body = _(
+            "{who} proposes level {level} for incident {id} “{title}”: {reason}. Confirm "
+            "or set the level on the incident's page (/incidents/{id}) or with: yuqing "
+            "incident level {id} LEVEL --reason TEXT"
+        ).format(
+            who=proposal.actor,
+            level=named,
+            id=incident.id,
+            title=incident.title,
+            reason=proposal.reason or _("no reason given"),
+        )
+    return alerts_service.add_notice(
         session,
-        alert,
         recipients,
+        subject=subject,
+        body=body,
         purpose="level-proposal",
-        round_no=proposal,
+        key=f"incident:{incident.id}:proposal:{proposal.id}",
         not_before=clock.now(),
     )
 
