@@ -124,6 +124,8 @@ ROUTES: list[Route] = [
     *(route("GET", path, ("admin", "office", "leader", "auditor"))
       for path in ("/assessment", "/assessment/xlsx", "/api/v1/assessment",
                    "/api/v1/assessment/xlsx")),
+    # A drill's score: outside a sandbox (as here) the page is not found, to its roles only.
+    route("GET", "/drill", ("admin", "office", "leader", "auditor")),
     # The risk register: the page's roles here; which points a department or an auditor
     # may write is the service's (tests/risks), and so are the API's roles.
     route("GET", "/risks", RISKS),
