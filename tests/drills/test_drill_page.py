@@ -39,7 +39,7 @@ def test_every_page_of_a_sandbox_says_it_is_a_drill(drill_app):
         assert page.status_code == 200, page.text
         assert "演练评分" in page.text and "演练 spring：春季演练" in page.text  # a Chinese colon
         assert "&lt;b&gt;食堂&lt;/b&gt;" in page.text  # the scenario's words are escaped
-        assert "尚无事件触发预警或被受理" in page.text
+        assert "尚无事件触发预警或立案处置" in page.text
 
 
 def test_a_department_user_does_not_get_the_score(drill_app):
