@@ -71,7 +71,7 @@ def test_people_are_shown_by_name(scenario: Scenario, signed_in: Open, client: T
     html = page_client.get(f"/assessment?{DAY}").text
     assert '<th scope="row">值班室小王</th><td>duty_office</td>' in html
     assert '<span title="duty_office">值班室小王</span>' in html
-    assert "<span title=\"monitor1\">monitor1</span>" in html  # no display name: as signed in
+    assert '<span title="monitor1">monitor1</span>' in html  # no display name: as signed in
     client.headers.update(_bearer(scenario, "office"))
     data = client.get(f"{API}?{DAY}&by=person").json()
     clerk = next(p for p in data["people"] if p["person"] == "duty_office")

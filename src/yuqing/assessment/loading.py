@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from yuqing.alerts.models import Alert
 from yuqing.analysis.models import Event
 from yuqing.analysis.pages import departments_of
-from yuqing.auth.service import get_all_users
 from yuqing.assessment.service import (
     NO_DEPARTMENT,
     AlertRow,
@@ -30,6 +29,7 @@ from yuqing.assessment.service import (
     Rows,
     StatementRow,
 )
+from yuqing.auth.service import get_all_users
 from yuqing.core.i18n import _
 from yuqing.incidents.models import (
     Action,
