@@ -57,6 +57,29 @@ def test_the_items_name_reports_and_fields_in_words(scenario: Scenario, signed_i
     assert "快报" in html and "专报" in html and "危害" in html
 
 
+def test_people_are_shown_by_name(scenario: Scenario, signed_in: Open, client: TestClient) -> None:
+    """The people table and the items showed sign-in names (duty_office) where a person
+    reads 值班室小王; the sign-in name stays beside it, and the API keeps it as the id."""
+    w = scenario.world
+    auth_service.update_user(
+        session=w.session, clock=w.clock, actor="test",
+        user=auth_service.get_user_or_raise(session=w.session, name="duty_office"),
+        display_name="值班室小王",
+    )  # fmt: skip
+    w.session.commit()
+    page_client, _csrf = signed_in("auditor")
+    html = page_client.get(f"/assessment?{DAY}").text
+    assert '<th scope="row">值班室小王</th><td>duty_office</td>' in html
+    assert '<span title="duty_office">值班室小王</span>' in html
+    assert '<span title="monitor1">monitor1</span>' in html  # no display name: as signed in
+    client.headers.update(_bearer(scenario, "office"))
+    data = client.get(f"{API}?{DAY}&by=person").json()
+    clerk = next(p for p in data["people"] if p["person"] == "duty_office")
+    assert clerk["name"] == "值班室小王"
+    corrected = next(i for i in data["items"] if i["kind"] == "corrected")
+    assert (corrected["person"], corrected["person_name"]) == ("duty_office", "值班室小王")
+
+
 def test_a_bad_period_is_said_on_the_page(scenario: Scenario, signed_in: Open) -> None:
     client, _csrf = signed_in("leader")
     page = client.get("/assessment?from=2026-03-03&to=2026-03-02")

@@ -9,6 +9,7 @@ import pytest
 
 from tests.assessment.conftest import START, Scenario
 from yuqing.assessment import service
+from yuqing.assessment.loading import people_names
 from yuqing.assessment.service import AlertRow, Period, ReplyRow, Rows, StatementRow
 from yuqing.core.errors import InvalidInput
 
@@ -179,3 +180,14 @@ def test_periods() -> None:
     with pytest.raises(InvalidInput, match="too long"):
         service.period_of(start=now - timedelta(days=3000), end=now, year=None,
                           zone="Asia/Shanghai", now=now)  # fmt: skip
+
+
+def test_a_person_without_a_display_name_reads_as_the_plan_names_them(
+    scenario: Scenario,
+) -> None:
+    """A user's display name first, else the plan person of the same id (李敏)."""
+    w = scenario.world
+    w.add("li_min", "office", "office")
+    w.session.commit()
+    names = people_names(session=w.session)
+    assert names["li_min"] == "李敏" and "monitor1" not in names

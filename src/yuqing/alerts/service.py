@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts.models import Alert, Delivery
@@ -179,6 +179,12 @@ def get_all(*, session: Session, open_only: bool = False, limit: int = 100) -> S
     if open_only:
         stmt = stmt.where(Alert.acknowledged_at.is_(None))
     return session.scalars(stmt).all()
+
+
+def first_alert_times(*, session: Session) -> dict[str, datetime]:
+    """When each event was first alerted on, by event id."""
+    firsts = select(Alert.event_id, func.min(Alert.created_at)).group_by(Alert.event_id)
+    return {row[0]: row[1] for row in session.execute(firsts)}
 
 
 def get_or_raise(*, session: Session, alert_id: int) -> Alert:

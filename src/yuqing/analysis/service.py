@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,13 @@ def get_all(*, session: Session, since: datetime | None = None, limit: int = 50)
     return session.scalars(
         stmt.order_by(Event.heat.desc(), Event.last_at.desc()).limit(limit)
     ).all()
+
+
+def get_many(*, session: Session, event_ids: Collection[str]) -> Sequence[Event]:
+    """The events of `event_ids` that exist, in no particular order."""
+    if not event_ids:
+        return []
+    return session.scalars(select(Event).where(Event.id.in_(list(event_ids)))).all()
 
 
 def get_or_raise(*, session: Session, event_id: str) -> Event:

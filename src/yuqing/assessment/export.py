@@ -27,6 +27,7 @@ ITEM_COLUMNS: tuple[str, ...] = (
     N_("Kind"),
     N_("Assessed department"),
     N_("Person"),
+    N_("Sign-in name"),
     N_("Incident"),
     N_("Alert"),
     N_("Title"),
@@ -47,6 +48,7 @@ def item_cells(item: Item, zone: ZoneInfo, base_url: str = "") -> list[object]:
     return [
         item_label(item.kind),
         department_label(item.department),
+        item.person_name or item.person or "",
         item.person or "",
         item.incident_id if item.incident_id is not None else "",
         item.alert_id if item.alert_id is not None else "",
@@ -90,7 +92,10 @@ def text(result: Assessment, *, view: str, zone: ZoneInfo) -> str:
     if not result.items:
         out.append(_("Nothing late, missed or contradicted."))
     for item in result.items:
-        cells_ = [str(c) for c in item_cells(item, zone)[:-1] if c != ""]
+        # The person by name only: the sign-in name is the people table's to give.
+        shown = item_cells(item, zone)[:-1]
+        del shown[ITEM_COLUMNS.index("Sign-in name")]
+        cells_ = [str(c) for c in shown if c != ""]
         out.append(" · ".join(cells_))
     out.append("")
     out.append(_("Contradicted reports are candidates for a person to judge, not findings."))

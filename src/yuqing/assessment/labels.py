@@ -48,7 +48,8 @@ DEPARTMENT_COLUMNS: tuple[Column, ...] = (
     (N_("Alert → incident, P90 min"), lambda r: _p90(r.incident_minutes)),
 )
 PERSON_COLUMNS: tuple[Column, ...] = (
-    (N_("Person"), lambda r: r.person),
+    (N_("Person"), lambda r: r.name or r.person),
+    (N_("Sign-in name"), lambda r: r.person),
     (N_("Incidents owned"), lambda r: r.incidents_owned),
     (N_("Reports due"), lambda r: r.reports_due),
     (N_("On time"), lambda r: r.on_time),

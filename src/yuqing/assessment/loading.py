@@ -29,6 +29,7 @@ from yuqing.assessment.service import (
     Rows,
     StatementRow,
 )
+from yuqing.auth.service import get_all_users
 from yuqing.core.i18n import _
 from yuqing.incidents.models import (
     Action,
@@ -104,6 +105,17 @@ def load_rows(*, session: Session, period: Period) -> Rows:
     _statements(session, rows, statements, by_id, plan_for)
     _alerts(session, rows, period)
     return rows
+
+
+def people_names(*, session: Session) -> dict[str, str]:
+    """The names people read, by sign-in name: a user's display name, else the name of
+    the plan person of the same id (the plan in force)."""
+    plan = get_active_plan(session=session)
+    names = {person.id: person.name for person in plan.people} if plan is not None else {}
+    for user in get_all_users(session=session):
+        if user.display_name:
+            names[user.name] = user.display_name
+    return names
 
 
 def _in(session: Session, model: Any, column: Any, ids: list[int]) -> list[Any]:

@@ -62,7 +62,8 @@ class DepartmentRow(BaseModel):
 
 
 class PersonRow(BaseModel):
-    person: str
+    person: str  # the sign-in name (user id) duties are recorded under
+    name: str = ""  # the name people read: the user's display name, else the plan's
     incidents_owned: int = 0
     reports_due: int = 0
     on_time: int = 0
@@ -81,7 +82,8 @@ class Item(BaseModel):
 
     kind: ItemKind
     department: str
-    person: str | None = None
+    person: str | None = None  # a sign-in name, as for PersonRow
+    person_name: str | None = None  # that person's name in words
     incident_id: int | None = None
     alert_id: int | None = None
     report_id: int | None = None

@@ -180,11 +180,23 @@ def _new_year(year: int, tz: ZoneInfo) -> datetime:
 def assess(
     *, session: Session, clock: Clock, period: Period, department: str | None = None
 ) -> Assessment:
-    """The assessment of `period` as the store has it now."""
-    from yuqing.assessment.loading import load_rows
+    """The assessment of `period` as the store has it now, each person also by name."""
+    from yuqing.assessment.loading import load_rows, people_names
 
     rows = load_rows(session=session, period=period)
-    return compute(rows, period=period, now=clock.now(), department=department)
+    result = compute(rows, period=period, now=clock.now(), department=department)
+    return named(result, people_names(session=session))
+
+
+def named(result: Assessment, names: dict[str, str]) -> Assessment:
+    """`result` with each person's name in words beside the sign-in name (which stays,
+    so JSON readers keep the ids); a person with no known name reads as the sign-in name."""
+    for row in result.people:
+        row.name = names.get(row.person) or row.person
+    for item in result.items:
+        if item.person is not None:
+            item.person_name = names.get(item.person) or item.person
+    return result
 
 
 def spread(minutes: Iterable[float]) -> Spread:

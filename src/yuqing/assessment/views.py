@@ -4,9 +4,11 @@ items behind the counts, and the workbook's download (docs/assessment.md)."""
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from yuqing.assessment import api
 from yuqing.assessment.labels import (
@@ -19,9 +21,10 @@ from yuqing.assessment.labels import (
     item_link,
     item_what,
 )
-from yuqing.assessment.schemas import UNASSIGNED
+from yuqing.assessment.schemas import UNASSIGNED, Assessment
 from yuqing.assessment.service import NO_DEPARTMENT
 from yuqing.auth.schemas import Actor
+from yuqing.core.clock import Clock
 from yuqing.core.errors import InvalidInput
 from yuqing.core.i18n import _
 from yuqing.web.departments import department_names
@@ -38,6 +41,20 @@ def _year(value: str) -> int | None:
     return int(value) if value.strip().isdigit() and len(value.strip()) == 4 else None
 
 
+def _run(
+    request: Request, session: Session, clock: Clock,
+    start: str, end: str, year: str, department: str,
+) -> tuple[Assessment, ZoneInfo]:  # fmt: skip
+    """The assessment the page's fields ask for (empty fields: the defaults)."""
+    if year.strip() and _year(year) is None:
+        raise InvalidInput(_("year: expected a year such as 2026"))
+    return api.run(
+        session=session, clock=clock, start=start.strip() or None, end=end.strip() or None,
+        year=_year(year), department=department,
+        default_zone=request.app.state.settings.timezone,
+    )  # fmt: skip
+
+
 @router.get("/assessment", response_class=HTMLResponse, tags=["pages"])
 def read_assessment_page(
     request: Request,
@@ -52,13 +69,7 @@ def read_assessment_page(
     """The assessment of the period asked for (default: this year so far)."""
     error = None
     try:
-        if year.strip() and _year(year) is None:
-            raise InvalidInput(_("year: expected a year such as 2026"))
-        result, zone = api.run(
-            session=session, clock=clock, start=start.strip() or None, end=end.strip() or None,
-            year=_year(year), department=department,
-            default_zone=request.app.state.settings.timezone,
-        )  # fmt: skip
+        result, zone = _run(request, session, clock, start, end, year, department)
     except InvalidInput as exc:
         error, result, zone = str(exc), None, None
     names = department_names(session=session)
@@ -106,11 +117,5 @@ def download_assessment_page(
     department: Text = "",
 ) -> Response:
     """The page's workbook: the period and department the page shows."""
-    if year.strip() and _year(year) is None:
-        raise InvalidInput(_("year: expected a year such as 2026"))
-    result, zone = api.run(
-        session=session, clock=clock, start=start.strip() or None, end=end.strip() or None,
-        year=_year(year), department=department,
-        default_zone=request.app.state.settings.timezone,
-    )  # fmt: skip
+    result, zone = _run(request, session, clock, start, end, year, department)
     return api.xlsx_response(result, zone, str(request.base_url).rstrip("/"))

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +15,10 @@ from yuqing.core.clock import Clock, SystemClock
 from yuqing.core.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from yuqing.alerts.dispatcher import SendFn
+    from yuqing.auth.schemas import Actor
 
 
 @dataclass
@@ -58,3 +61,22 @@ def alert_sender(ctx: AppContext) -> Iterator[SendFn | None]:
 
 def app_context() -> AppContext:
     return AppContext(settings=load_settings(), clock=SystemClock())
+
+
+def run_as(user: str | None, work: Callable[[Session, Clock, Actor], Any]) -> Any:
+    """One unit of work as the store's user `user` (else `$YUQING_USER`), committed;
+    returns what `work` returned. The `--as` of the incident and risk commands."""
+    import os
+
+    from yuqing.auth import service as auth_service
+    from yuqing.core.errors import InvalidInput
+    from yuqing.core.i18n import _
+    from yuqing.db.engine import session_scope
+
+    name = user or os.environ.get("YUQING_USER", "")
+    if not name:
+        raise InvalidInput(_("say who acts: --as NAME or YUQING_USER"), where="--as")
+    ctx = app_context()
+    with session_scope(ctx.sessions) as session:
+        actor = auth_service.actor_of(auth_service.get_user_or_raise(session=session, name=name))
+        return work(session, ctx.clock, actor)

@@ -14,8 +14,7 @@ stored is when it happened in the story. Definitions (docs/drills.md):
   publication, which meets or misses the `answer` deadline like any other.
 - lessons: every missed or overdue deadline with the plan key it came from, worst first.
 
-It only reads; the tables of other contexts are read here directly (a score is a report
-across incidents and alerts that neither service offers).
+It only reads, through the services of the alerts, events and incidents.
 """
 
 from __future__ import annotations
@@ -25,18 +24,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yuqing.alerts.models import Alert
-from yuqing.analysis.models import Event
-from yuqing.incidents.models import Incident, IncidentEvent, IncidentLog
-from yuqing.incidents.service import clocks, statements
+from yuqing.alerts import service as alerts_service
+from yuqing.analysis import service as events_service
+from yuqing.incidents.service import clocks, levels, opening, statements
 from yuqing.plan import service as plan_service
 from yuqing.plan.wording import level_name
 
 LATE = ("missed", "overdue")
-LEVEL_KINDS = ("level_confirmed", "level_raised")
 
 
 @dataclass(frozen=True)
@@ -211,28 +207,16 @@ def _statement_times(session: Session, incident_id: int) -> tuple[datetime | Non
 
 def score(*, session: Session, now: datetime) -> DrillScore:
     """The score of the sandbox's store at scenario time `now`."""
-    firsts = select(Alert.event_id, func.min(Alert.created_at)).group_by(Alert.event_id)
-    first_alert: dict[str, datetime] = {row[0]: row[1] for row in session.execute(firsts)}
-    covered: dict[str, int] = {}
-    for event_id, incident_id in session.execute(
-        select(IncidentEvent.event_id, IncidentEvent.incident_id).order_by(
-            IncidentEvent.incident_id
-        )
-    ):
-        covered.setdefault(event_id, incident_id)  # the first case opened for it
-    ids = set(first_alert) | set(covered)
-    events = session.scalars(select(Event).where(Event.id.in_(ids))).all() if ids else []
+    first_alert = alerts_service.first_alert_times(session=session)
+    covered = opening.first_incidents_of_events(session=session)
+    events = events_service.get_many(session=session, event_ids=set(first_alert) | set(covered))
     scored = []
     for event in sorted(events, key=lambda e: (e.first_at, e.id)):
-        incident = session.get(Incident, covered[event.id]) if event.id in covered else None
+        incident = covered.get(event.id)
         confirmed = approved = published = label = None
         deadlines: list[Deadline] = []
         if incident is not None:
-            confirmed = session.scalar(
-                select(func.min(IncidentLog.at)).where(
-                    IncidentLog.incident_id == incident.id, IncidentLog.kind.in_(LEVEL_KINDS)
-                )
-            )
+            confirmed = levels.level_first_set_at(session=session, incident_id=incident.id)
             approved, published = _statement_times(session, incident.id)
             if incident.level is not None:
                 plan = plan_service.plan_of_version(session=session, version=incident.plan_version)

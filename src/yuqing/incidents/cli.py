@@ -8,7 +8,6 @@ one JSON line. Services are imported inside the commands so `yuqing --help` stay
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -48,22 +47,15 @@ VERSION = typer.Option(None, "--expect-version", help="Refuse if the incident ch
 
 
 def _run(user: str | None, work: Callable[[Session, Clock, Actor], Any]) -> None:
-    """One unit of work as `user`; prints its result as a JSON line."""
-    from yuqing.auth import service as auth_service
-    from yuqing.cli.context import app_context
+    """One unit of work as `user`, committed; prints its result as a JSON line."""
+    from yuqing.cli.context import run_as
     from yuqing.cli.jsonlines import dumps
-    from yuqing.core.errors import InvalidInput
-    from yuqing.core.i18n import _
-    from yuqing.db.engine import session_scope
 
-    name = user or os.environ.get("YUQING_USER", "")
-    if not name:
-        raise InvalidInput(_("say who acts: --as NAME or YUQING_USER"), where="--as")
-    ctx = app_context()
-    with session_scope(ctx.sessions) as session:
-        actor = auth_service.actor_of(auth_service.get_user_or_raise(session=session, name=name))
-        result = work(session, ctx.clock, actor)
-        typer.echo(dumps(_plain(result)))
+    def work_and_print(session: Session, clock: Clock, actor: Actor) -> None:
+        # Printed inside the unit of work: a row's relationships still load.
+        typer.echo(dumps(_plain(work(session, clock, actor))))
+
+    run_as(user, work_and_print)
 
 
 def _plain(value: Any) -> Any:

@@ -8,7 +8,6 @@ imported inside the commands so `yuqing --help` stays fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,19 +37,9 @@ JSON = typer.Option(False, "--json", help="JSON instead of a table.")
 
 def _run(user: str | None, work: Callable[[Session, Clock, Actor], Any]) -> Any:
     """One unit of work as `user`, committed; returns what `work` returned."""
-    from yuqing.auth import service as auth_service
-    from yuqing.cli.context import app_context
-    from yuqing.core.errors import InvalidInput
-    from yuqing.core.i18n import _
-    from yuqing.db.engine import session_scope
+    from yuqing.cli.context import run_as
 
-    name = user or os.environ.get("YUQING_USER", "")
-    if not name:
-        raise InvalidInput(_("say who acts: --as NAME or YUQING_USER"), where="--as")
-    ctx = app_context()
-    with session_scope(ctx.sessions) as session:
-        actor = auth_service.actor_of(auth_service.get_user_or_raise(session=session, name=name))
-        return work(session, ctx.clock, actor)
+    return run_as(user, work)
 
 
 def _echo_point(point: Any) -> None:

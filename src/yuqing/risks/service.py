@@ -58,17 +58,21 @@ def status_label(status: str) -> str:
 # --- input ---------------------------------------------------------------------------
 
 
-def text(value: str | None, field: str, *, limit: int = MAX_TEXT) -> str:
-    """A free text field, kept as written (line breaks included), or refused in one line."""
-    value = (value or "").strip()
-    if _CONTROL.search(value):
-        raise InvalidInput(_("must not contain control characters"), where=field)
+def _within(value: str, field: str, limit: int) -> str:
     if len(value) > limit:
         raise InvalidInput(
             _("longer than {limit} characters ({length})").format(limit=limit, length=len(value)),
             where=field,
         )
     return value
+
+
+def text(value: str | None, field: str, *, limit: int = MAX_TEXT) -> str:
+    """A free text field, kept as written (line breaks included), or refused in one line."""
+    value = (value or "").strip()
+    if _CONTROL.search(value):
+        raise InvalidInput(_("must not contain control characters"), where=field)
+    return _within(value, field, limit)
 
 
 def name(value: str | None, field: str, *, limit: int = MAX_NAME) -> str:
@@ -76,12 +80,7 @@ def name(value: str | None, field: str, *, limit: int = MAX_NAME) -> str:
     value = (value or "").strip()
     if _LINE_CONTROL.search(value):
         raise InvalidInput(_("must be one line without control characters"), where=field)
-    if len(value) > limit:
-        raise InvalidInput(
-            _("longer than {limit} characters ({length})").format(limit=limit, length=len(value)),
-            where=field,
-        )
-    return value
+    return _within(value, field, limit)
 
 
 def parse_month(value: str, field: str = "month") -> str:

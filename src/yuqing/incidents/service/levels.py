@@ -4,7 +4,9 @@ requires for it and starts their deadline clocks."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yuqing.alerts import service as alerts_service
@@ -368,3 +370,13 @@ def reopen(
     )
     _apply(session, clock, actor, incident, plan, level, reason)
     return incident
+
+
+def level_first_set_at(*, session: Session, incident_id: int) -> datetime | None:
+    """When the incident's level was first confirmed or raised; None while it has none."""
+    return session.scalar(
+        select(func.min(IncidentLog.at)).where(
+            IncidentLog.incident_id == incident_id,
+            IncidentLog.kind.in_(("level_confirmed", "level_raised")),
+        )
+    )

@@ -389,3 +389,15 @@ def open_choices(
             if len(found) >= limit:
                 break
     return found
+
+
+def first_incidents_of_events(*, session: Session) -> dict[str, Incident]:
+    """The first incident opened for each event an incident covers, by event id."""
+    first: dict[str, int] = {}
+    rows = select(IncidentEvent.event_id, IncidentEvent.incident_id)
+    for event_id, incident_id in session.execute(rows.order_by(IncidentEvent.incident_id)):
+        first.setdefault(event_id, incident_id)
+    wanted = set(first.values())
+    found = session.scalars(select(Incident).where(Incident.id.in_(wanted))).all() if wanted else []
+    by_id = {incident.id: incident for incident in found}
+    return {event_id: by_id[incident_id] for event_id, incident_id in first.items()}
